@@ -1,0 +1,20 @@
+// The typed library: what `import { ... } from "shapegrad"` gives. Nothing here loads the generator.
+export { dim, type Dim, type DimSize, type SizeArg, type DimOf, type SizeLiteral, type NameLiteral, type SameDim } from "./dims.js";
+export { type Mat, type AnyMat, mat, zeros, fromRows, withShape, at, toRows, type RowsLiteral, type RowLiteral } from "./mat.js";
+export { ShapeError, shapeText, type Shape, type ShapeText } from "./shape-error.js";
+export { rng, randn, randu, type Rng } from "./random.js";
+export { matmul, type MatmulRight } from "./ops/matmul.js";
+export { transpose } from "./ops/transpose.js";
+export { add } from "./ops/add.js";
+export { sub } from "./ops/sub.js";
+export { mul } from "./ops/mul.js";
+export { scale } from "./ops/scale.js";
+export { tanh } from "./ops/tanh.js";
+export { exp } from "./ops/exp.js";
+export { log } from "./ops/log.js";
+export { softmax } from "./ops/softmax.js";
+export { logSoftmax } from "./ops/log-softmax.js";
+export { sumRows } from "./ops/sum-rows.js";
+export { sumAll } from "./ops/sum-all.js";
+export { softmaxCrossEntropy } from "./ops/softmax-cross-entropy.js";
+export type { SameShapeArg, BroadcastArg } from "./ops/elementwise.js";

@@ -1,0 +1,74 @@
+// The op table's contract. Every op is one OpDef in one file under ops/, beside its typed
+// function: the run-time shape rule and the eager kernel here, and (as the pipeline grows) its
+// vector-Jacobian rule and the index-level description that codegen lowers to loops.
+import type { Dim } from "./dims.js";
+import { makeMat, type AnyMat } from "./mat.js";
+import { ShapeError, type Shape } from "./shape-error.js";
+
+/** Scalar settings of an op (for example scale's factor): plain data, so IR records stay printable. */
+export type Attrs = Readonly<Record<string, number>>;
+
+/** An op's inputs as a tuple of its arity, so rules and kernels destructure them without checks. */
+export type Inputs<T, N extends Arity> = N extends 1 ? readonly [T] : readonly [T, T];
+export type Arity = 1 | 2;
+
+export interface OpDef<N extends Arity = Arity> {
+  readonly name: string;
+  /** How many matrix inputs the op takes. */
+  readonly arity: N;
+  /** The run-time shape rule: the result's shape, or a ShapeError naming both shapes. */
+  shape(inputs: Inputs<Shape, N>, attrs: Attrs): Shape;
+  /** The eager kernel: fills `out` (zeroed, of the rule's shape) from the inputs. */
+  eager(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+}
+
+/** Same label and same size: the run-time mirror of the type-level check. */
+export function sameDim(aDim: Dim, aSize: number, bDim: Dim, bSize: number): boolean {
+  return aDim === bDim && aSize === bSize;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return sameDim(a.rowDim, a.rows, b.rowDim, b.rows) && sameDim(a.colDim, a.cols, b.colDim, b.cols);
+}
+
+/** A shape rule's failure, worded like the type-level message for the same mistake. */
+export function mismatch(op: string, what: string, shapes: readonly Shape[]): never {
+  throw new ShapeError(op, what, shapes);
+}
+
+/** Run-time evidence that a value is a well-formed matrix, so a kernel never reads out of bounds. */
+function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
+  const m = value as Partial<AnyMat> | null;
+  const ok =
+    m !== null &&
+    typeof m === "object" &&
+    m.data instanceof Float64Array &&
+    Number.isSafeInteger(m.rows) &&
+    Number.isSafeInteger(m.cols) &&
+    (m.rows as number) > 0 &&
+    (m.cols as number) > 0 &&
+    m.data.length === (m.rows as number) * (m.cols as number) &&
+    (typeof m.rowDim === "string" || typeof m.rowDim === "number") &&
+    (typeof m.colDim === "string" || typeof m.colDim === "number");
+  if (!ok) throw new TypeError(`${op.name}: argument ${index + 1} is not a matrix (${describe(value)})`);
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  const m = value as Partial<AnyMat>;
+  return `rows=${String(m.rows)}, cols=${String(m.cols)}, data length=${String(m.data?.length)}`;
+}
+
+/**
+ * Runs `op` eagerly: checks every input and the shape rule, then fills a fresh result. The typed
+ * wrappers in ops/ call this and state the result's type; this is where casts meet run time.
+ */
+export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[], attrs: Attrs = {}): AnyMat {
+  if (inputs.length !== op.arity) throw new TypeError(`${op.name}: expected ${op.arity} matrices, got ${inputs.length}`);
+  inputs.forEach((m, i) => checkInput(op, m, i));
+  const mats = inputs as unknown as Inputs<AnyMat, N>;
+  const s = op.shape(mats, attrs);
+  const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
+  op.eager(out, mats, attrs);
+  return out;
+}

@@ -1,0 +1,35 @@
+import type { Dim, SameDim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, mismatch, sameDim, type OpDef } from "../op.js";
+import { shapeText } from "../shape-error.js";
+
+/** b's type when the inner dims agree, else the message the editor shows at b. */
+export type MatmulRight<N extends Dim, K extends Dim, K2 extends Dim, M extends Dim> =
+  SameDim<K, K2> extends true ? Mat<K2, M> : `matmul: a is ${N}×${K} but b is ${K2}×${M}; inner dims ${K} and ${K2} differ`;
+
+export const matmulOp: OpDef<2> = {
+  name: "matmul",
+  arity: 2,
+  shape([a, b]) {
+    if (!sameDim(a.colDim, a.cols, b.rowDim, b.rows)) {
+      mismatch("matmul", `a is ${shapeText(a)} but b is ${shapeText(b)}; inner dims ${a.colDim} and ${b.rowDim} differ`, [a, b]);
+    }
+    return { rowDim: a.rowDim, colDim: b.colDim, rows: a.rows, cols: b.cols };
+  },
+  // i-k-j order: the innermost loop walks b and out row-wise, contiguous in memory.
+  eager(out, [a, b]) {
+    const n = a.rows, k = a.cols, m = b.cols;
+    const A = a.data, B = b.data, O = out.data;
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < k; p++) {
+        const aip = A[i * k + p]!;
+        for (let j = 0; j < m; j++) O[i * m + j]! += aip * B[p * m + j]!;
+      }
+    }
+  },
+};
+
+/** Matrix product `N×K · K×M → N×M`. The inner dims must be the same dim, not merely equal sizes. */
+export function matmul<N extends Dim, K extends Dim, K2 extends Dim, M extends Dim>(a: Mat<N, K>, b: MatmulRight<N, K, K2, M>): Mat<N, M> {
+  return apply(matmulOp, [a, b]) as Mat<N, M>;
+}

@@ -1,0 +1,19 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+
+export const scaleOp: OpDef<1> = {
+  name: "scale",
+  arity: 1,
+  shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
+  eager(out, [a], { s = NaN }) {
+    const x = a.data, o = out.data;
+    for (let i = 0; i < o.length; i++) o[i] = s * x[i]!;
+  },
+};
+
+/** Every entry times the scalar `s`. */
+export function scale<R extends Dim, C extends Dim>(a: Mat<R, C>, s: number): Mat<R, C> {
+  if (typeof s !== "number") throw new TypeError(`scale: the factor must be a number, got ${typeof s}`);
+  return apply(scaleOp, [a], { s }) as Mat<R, C>;
+}

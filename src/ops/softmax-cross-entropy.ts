@@ -1,0 +1,34 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+import { forEachRowLogSumExp } from "./row-reductions.js";
+
+export const softmaxCrossEntropyOp: OpDef<2> = {
+  name: "softmaxCrossEntropy",
+  arity: 2,
+  shape(inputs) {
+    sameShapeRule("softmaxCrossEntropy")(inputs);
+    return { rowDim: 1, colDim: 1, rows: 1, cols: 1 };
+  },
+  // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits stay finite.
+  eager(out, [o, y]) {
+    const cols = o.cols;
+    let total = 0;
+    forEachRowLogSumExp(o, (i, max, lse) => {
+      for (let j = 0; j < cols; j++) total += y.data[i * cols + j]! * (o.data[i * cols + j]! - max - lse);
+    });
+    out.data[0] = -total;
+  },
+};
+
+/**
+ * Cross-entropy of row-wise softmax(O) against targets Y (one-hot rows or distributions), summed
+ * over all rows: `−Σ Y ⊙ logSoftmax(O)`, a 1×1 matrix. Divide by the row count for a mean.
+ */
+export function softmaxCrossEntropy<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(
+  logits: Mat<R, C>,
+  targets: SameShapeArg<"softmaxCrossEntropy", R, C, R2, C2>,
+): Mat<1, 1> {
+  return apply(softmaxCrossEntropyOp, [logits, targets]) as Mat<1, 1>;
+}

@@ -1,0 +1,21 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { forEachRowLogSumExp } from "./row-reductions.js";
+
+export const softmaxOp: OpDef<1> = {
+  name: "softmax",
+  arity: 1,
+  shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
+  eager(out, [a]) {
+    const cols = a.cols;
+    forEachRowLogSumExp(a, (i, max, lse) => {
+      for (let j = 0; j < cols; j++) out.data[i * cols + j] = Math.exp(a.data[i * cols + j]! - max - lse);
+    });
+  },
+};
+
+/** Row-wise softmax: each row becomes exp(x − max) / Σ exp(x − max); finite for huge logits. */
+export function softmax<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {
+  return apply(softmaxOp, [a]) as Mat<R, C>;
+}

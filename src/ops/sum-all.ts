@@ -1,0 +1,19 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+
+export const sumAllOp: OpDef<1> = {
+  name: "sumAll",
+  arity: 1,
+  shape: () => ({ rowDim: 1, colDim: 1, rows: 1, cols: 1 }),
+  eager(out, [a]) {
+    let s = 0;
+    for (const x of a.data) s += x;
+    out.data[0] = s;
+  },
+};
+
+/** Sum of every entry, `R×C → 1×1`. */
+export function sumAll<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<1, 1> {
+  return apply(sumAllOp, [a]) as Mat<1, 1>;
+}

@@ -1,0 +1,18 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+
+export const sumRowsOp: OpDef<1> = {
+  name: "sumRows",
+  arity: 1,
+  shape: ([a]) => ({ rowDim: 1, colDim: a.colDim, rows: 1, cols: a.cols }),
+  eager(out, [a]) {
+    const { rows, cols, data } = a;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j]! += data[i * cols + j]!;
+  },
+};
+
+/** Sum over rows, `R×C → 1×C`: the adjoint of broadcasting a 1×C row. */
+export function sumRows<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<1, C> {
+  return apply(sumRowsOp, [a]) as Mat<1, C>;
+}

@@ -1,0 +1,19 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+
+export const transposeOp: OpDef<1> = {
+  name: "transpose",
+  arity: 1,
+  shape: ([a]) => ({ rowDim: a.colDim, colDim: a.rowDim, rows: a.cols, cols: a.rows }),
+  // Eagerly the result is materialized row-major like every Mat; generated code folds it into indexing.
+  eager(out, [a]) {
+    const { rows, cols, data } = a;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j * rows + i] = data[i * cols + j]!;
+  },
+};
+
+/** `R×C → C×R`. */
+export function transpose<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<C, R> {
+  return apply(transposeOp, [a]) as Mat<C, R>;
+}
