@@ -36,9 +36,14 @@ export class ShapeError extends Error {
   }
 }
 
-// Both src/ and its compiled twin dist/src/ count as "inside shapegrad" when finding the caller.
-const packageRoot = toPath(new URL("../", import.meta.url).href).replace(/\/dist\/$/, "/");
-const ownDirs = [`${packageRoot}src/`, `${packageRoot}dist/src/`];
+const framePattern = /\(?([^\s()]+):(\d+):(\d+)\)?$/;
+
+// This module's own path, read from the stack rather than import.meta so that the library has no
+// module-format-specific syntax. Both src/ and its compiled twin dist/src/ count as "inside
+// shapegrad" when finding the caller.
+const ownPath = toPath(framePattern.exec(new Error().stack?.split("\n")[1]?.trim() ?? "")?.[1] ?? "");
+const packageRoot = ownPath.replace(/(dist\/)?src\/shape-error\.[jt]s$/, "");
+const ownDirs = packageRoot === ownPath ? [] : [`${packageRoot}src/`, `${packageRoot}dist/src/`];
 
 function toPath(url: string): string {
   return url.startsWith("file://") ? decodeURIComponent(url.slice("file://".length)) : url;
@@ -49,7 +54,7 @@ export function callerLocation(): string | undefined {
   const stack = new Error().stack ?? "";
   const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd();
   for (const line of stack.split("\n").slice(1)) {
-    const match = /\(?([^\s()]+):(\d+):(\d+)\)?$/.exec(line.trim());
+    const match = framePattern.exec(line.trim());
     if (!match) continue;
     const [, raw = "", row, col] = match;
     const path = toPath(raw);
