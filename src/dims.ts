@@ -35,8 +35,13 @@ export type NameLiteral<N> = string extends N
   ? "shapegrad: this dim name is typed as plain 'string', which would switch shape checking off; give dim(...) a literal name"
   : N;
 
-/** True when two dims are the same type (exactly, not merely assignable). */
-export type SameDim<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * True when two dims are the same type (exactly, not merely assignable). Comparing two generic
+ * function types rather than A and B themselves lets the compiler decide it even when A and B are
+ * type parameters (in a generic helper, or a gradient rule): the same parameter is the same dim,
+ * two parameters are not, where `[A] extends [B]` would stay unresolved.
+ */
+export type SameDim<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

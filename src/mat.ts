@@ -88,7 +88,10 @@ export function withShape<const R extends SizeArg, const C extends SizeArg>(
 ): Mat<DimOf<R>, DimOf<C>> {
   const r = sizeOf("withShape (rows)", rows as SizeArg);
   const c = sizeOf("withShape (cols)", cols as SizeArg);
-  if (m.rows !== r.size || m.cols !== c.size || m.data.length !== r.size * c.size) {
+  if (!(m.data instanceof Float64Array) || m.data.length !== m.rows * m.cols) {
+    throw new TypeError(`withShape: the matrix's data holds ${String(m.data?.length)} numbers, not rows·cols = ${m.rows * m.cols}`);
+  }
+  if (m.rows !== r.size || m.cols !== c.size) {
     const want: Shape = { rowDim: r.dim, colDim: c.dim, rows: r.size, cols: c.size };
     throw new ShapeError("withShape", `the matrix is ${shapeText(m)} but was declared ${shapeText(want)}`, [m, want]);
   }

@@ -11,12 +11,17 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     sameShapeRule("softmaxCrossEntropy")(inputs);
     return { rowDim: 1, colDim: 1, rows: 1, cols: 1 };
   },
-  // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits stay finite.
+  // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits
+  // stay finite. A zero target contributes nothing, even where its log-probability underflows to −∞
+  // (0·−∞ would be NaN); a NaN target still propagates.
   eager(out, [o, y]) {
     const cols = o.cols;
     let total = 0;
     forEachRowLogSumExp(o, (i, max, lse) => {
-      for (let j = 0; j < cols; j++) total += y.data[i * cols + j]! * (o.data[i * cols + j]! - max - lse);
+      for (let j = 0; j < cols; j++) {
+        const target = y.data[i * cols + j]!;
+        if (target !== 0) total += target * (o.data[i * cols + j]! - max - lse);
+      }
     });
     out.data[0] = -total;
   },
