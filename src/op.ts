@@ -20,6 +20,34 @@ export interface OpDef<N extends Arity = Arity> {
   shape(inputs: Inputs<Shape, N>, attrs: Attrs): Shape;
   /** The eager kernel: fills `out` (zeroed, of the rule's shape) from the inputs. */
   eager(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+  /**
+   * The vector-Jacobian rule: from the inputs, the output and the output's adjoint `g`, the
+   * adjoint of each input (undefined for an input that only lends its shape). Written with the
+   * typed ops, so tsc checks it and it runs eagerly or traces into backward IR alike. Ops used
+   * only in backward passes have none.
+   */
+  readonly vjp?: (inputs: Inputs<AnyMat, N>, out: AnyMat, g: AnyMat, attrs: Attrs) => readonly (AnyMat | undefined)[];
+}
+
+/** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */
+export interface Recorder {
+  /** True for the recorder's own traced values. */
+  owns(value: unknown): boolean;
+  /** Adds a node for `op` applied to `inputs` (some may be plain matrices: constants). */
+  record(op: OpDef<Arity>, inputs: readonly AnyMat[], attrs: Attrs, shape: Shape): AnyMat;
+}
+
+let recorder: Recorder | undefined;
+
+/** Runs `fn` with `r` recording the ops applied to its traced values. */
+export function withRecorder<T>(r: Recorder, fn: () => T): T {
+  const previous = recorder;
+  recorder = r;
+  try {
+    return fn();
+  } finally {
+    recorder = previous;
+  }
 }
 
 /** Same label and same size: the run-time mirror of the type-level check. */
@@ -38,6 +66,7 @@ export function mismatch(op: string, what: string, shapes: readonly Shape[]): ne
 
 /** Run-time evidence that a value is a well-formed matrix, so a kernel never reads out of bounds. */
 function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
+  if (recorder?.owns(value)) return;
   const m = value as Partial<AnyMat> | null;
   const ok =
     m !== null &&
@@ -60,14 +89,16 @@ function describe(value: unknown): string {
 }
 
 /**
- * Runs `op` eagerly: checks every input and the shape rule, then fills a fresh result. The typed
- * wrappers in ops/ call this and state the result's type; this is where casts meet run time.
+ * Applies `op`: checks every input and the shape rule, then fills a fresh result, or records a
+ * node while a model is traced. The typed wrappers in ops/ call this and state the result's type;
+ * this is where casts meet run time.
  */
 export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[], attrs: Attrs = {}): AnyMat {
   if (inputs.length !== op.arity) throw new TypeError(`${op.name}: expected ${op.arity} matrices, got ${inputs.length}`);
   inputs.forEach((m, i) => checkInput(op, m, i));
   const mats = inputs as unknown as Inputs<AnyMat, N>;
   const s = op.shape(mats, attrs);
+  if (recorder && mats.some((m) => recorder!.owns(m))) return recorder.record(op, mats, attrs, s);
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
   op.eager(out, mats, attrs);
   return out;

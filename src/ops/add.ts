@@ -1,9 +1,18 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply } from "../op.js";
-import { binaryOp, type BroadcastArg } from "./elementwise.js";
+import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
+import { sumRows } from "./sum-rows.js";
 
-export const addOp = binaryOp("add", "broadcast", (x, y) => x + y);
+/** d(a + b) = da + db: both adjoints are G; a broadcast row's adjoint sums G over the rows. */
+export function addRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, C>, Mat<R, C>] {
+  return [g, g];
+}
+export function addRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, C>, Mat<1, C>] {
+  return [g, sumRows(g)];
+}
+
+export const addOp = binaryOp("add", "broadcast", (x, y) => x + y, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g)));
 
 /** Sum, entry by entry. `b` may be a 1×C row, added to every row of `a`. */
 export function add<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"add", R, C, R2, C2>): Mat<R, C> {

@@ -38,10 +38,11 @@ export function broadcastRule(op: string) {
 }
 
 /** An op that maps each entry through `f`. */
-export function unaryOp(name: string, f: (x: number) => number): OpDef<1> {
+export function unaryOp(name: string, f: (x: number) => number, vjp?: OpDef<1>["vjp"]): OpDef<1> {
   return {
     name,
     arity: 1,
+    ...(vjp && { vjp }),
     shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
     eager(out, [a]) {
       const x = a.data, o = out.data;
@@ -51,10 +52,11 @@ export function unaryOp(name: string, f: (x: number) => number): OpDef<1> {
 }
 
 /** An op that combines entries pairwise through `f`, b's single row repeating when it broadcasts. */
-export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number, y: number) => number): OpDef<2> {
+export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number, y: number) => number, vjp?: OpDef<2>["vjp"]): OpDef<2> {
   return {
     name,
     arity: 2,
+    ...(vjp && { vjp }),
     shape: rule === "same" ? sameShapeRule(name) : broadcastRule(name),
     eager(out, [a, b]) {
       const x = a.data, y = b.data, o = out.data, cols = a.cols;

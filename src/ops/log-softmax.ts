@@ -1,7 +1,13 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { logSoftmaxGrad } from "./log-softmax-grad.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
+
+/** d logsoftmax(O) = dO − rowsum(softmax(O) ⊙ dO): adjoint G − exp(Y) ⊙ rowsum(G), with Y the output. */
+export function logSoftmaxRule<R extends Dim, C extends Dim>(y: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
+  return logSoftmaxGrad(y, g);
+}
 
 export const logSoftmaxOp: OpDef<1> = {
   name: "logSoftmax",
@@ -13,6 +19,7 @@ export const logSoftmaxOp: OpDef<1> = {
       for (let j = 0; j < cols; j++) out.data[i * cols + j] = a.data[i * cols + j]! - max - lse;
     });
   },
+  vjp: (_inputs, out, g) => [logSoftmaxRule(out, g)],
 };
 
 /** Row-wise log-softmax: x − max − log Σ exp(x − max); finite for huge logits. */

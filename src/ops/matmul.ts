@@ -2,10 +2,16 @@ import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type OpDef } from "../op.js";
 import { shapeText } from "../shape-error.js";
+import { transpose } from "./transpose.js";
 
 /** b's type when the inner dims agree, else the message the editor shows at b. */
 export type MatmulRight<N extends Dim, K extends Dim, K2 extends Dim, M extends Dim> =
   SameDim<K, K2> extends true ? Mat<K2, M> : `matmul: a is ${N}×${K} but b is ${K2}×${M}; inner dims ${K} and ${K2} differ`;
+
+/** d(A·B) = dA·B + A·dB, so G:(dA·B) = (G·Bᵀ):dA and G:(A·dB) = (Aᵀ·G):dB. */
+export function matmulRule<N extends Dim, K extends Dim, M extends Dim>(a: Mat<N, K>, b: Mat<K, M>, g: Mat<N, M>): [Mat<N, K>, Mat<K, M>] {
+  return [matmul(g, transpose(b)), matmul(transpose(a), g)];
+}
 
 export const matmulOp: OpDef<2> = {
   name: "matmul",
@@ -27,6 +33,7 @@ export const matmulOp: OpDef<2> = {
       }
     }
   },
+  vjp: ([a, b], _out, g) => matmulRule(a, b, g),
 };
 
 /** Matrix product `N×K · K×M → N×M`. The inner dims must be the same dim, not merely equal sizes. */

@@ -2,6 +2,11 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 
+/** d(s·A) = s·dA: adjoint s·G. */
+export function scaleRule<R extends Dim, C extends Dim>(g: Mat<R, C>, s: number): Mat<R, C> {
+  return scale(g, s);
+}
+
 export const scaleOp: OpDef<1> = {
   name: "scale",
   arity: 1,
@@ -10,6 +15,7 @@ export const scaleOp: OpDef<1> = {
     const x = a.data, o = out.data;
     for (let i = 0; i < o.length; i++) o[i] = s * x[i]!;
   },
+  vjp: (_inputs, _out, g, { s = NaN }) => [scaleRule(g, s)],
 };
 
 /** Every entry times the scalar `s`. */

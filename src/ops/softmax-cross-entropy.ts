@@ -2,7 +2,19 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+import { logSoftmax } from "./log-softmax.js";
+import { mulScalar } from "./mul-scalar.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
+import { scale } from "./scale.js";
+import { softmaxCrossEntropyGrad } from "./softmax-cross-entropy-grad.js";
+
+/**
+ * L = −Σ Y ⊙ logsoftmax(O), so dL = (Ŷ ⊙ rowsum(Y) − Y):dO − logsoftmax(O):dY. With the scalar
+ * adjoint G: G·(Ŷ ⊙ rowsum(Y) − Y) for the logits, −G·logsoftmax(O) for the targets.
+ */
+export function softmaxCrossEntropyRule<R extends Dim, C extends Dim>(o: Mat<R, C>, y: Mat<R, C>, g: Mat<1, 1>): [Mat<R, C>, Mat<R, C>] {
+  return [mulScalar(softmaxCrossEntropyGrad(o, y), g), scale(mulScalar(logSoftmax(o), g), -1)];
+}
 
 export const softmaxCrossEntropyOp: OpDef<2> = {
   name: "softmaxCrossEntropy",
@@ -25,6 +37,7 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     });
     out.data[0] = -total;
   },
+  vjp: ([o, y], _out, g) => softmaxCrossEntropyRule(o, y, g as Mat<1, 1>),
 };
 
 /**

@@ -2,6 +2,12 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
+import { softmaxGrad } from "./softmax-grad.js";
+
+/** dŶ = Ŷ ⊙ (dO − rowsum(Ŷ ⊙ dO)) row by row, a symmetric Jacobian: adjoint Ŷ ⊙ (G − rowsum(G ⊙ Ŷ)). */
+export function softmaxRule<R extends Dim, C extends Dim>(y: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
+  return softmaxGrad(y, g);
+}
 
 export const softmaxOp: OpDef<1> = {
   name: "softmax",
@@ -13,6 +19,7 @@ export const softmaxOp: OpDef<1> = {
       for (let j = 0; j < cols; j++) out.data[i * cols + j] = Math.exp(a.data[i * cols + j]! - max - lse);
     });
   },
+  vjp: (_inputs, out, g) => [softmaxRule(out, g)],
 };
 
 /** Row-wise softmax: each row becomes exp(x − max) / Σ exp(x − max); finite for huge logits. */

@@ -1,9 +1,19 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply } from "../op.js";
-import { binaryOp, type BroadcastArg } from "./elementwise.js";
+import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
+import { scale } from "./scale.js";
+import { sumRows } from "./sum-rows.js";
 
-export const subOp = binaryOp("sub", "broadcast", (x, y) => x - y);
+/** d(a − b) = da − db: adjoints G and −G; a broadcast row's adjoint is −Σ_rows G. */
+export function subRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, C>, Mat<R, C>] {
+  return [g, scale(g, -1)];
+}
+export function subRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, C>, Mat<1, C>] {
+  return [g, scale(sumRows(g), -1)];
+}
+
+export const subOp = binaryOp("sub", "broadcast", (x, y) => x - y, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g)));
 
 /** Difference, entry by entry. `b` may be a 1×C row, subtracted from every row of `a`. */
 export function sub<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"sub", R, C, R2, C2>): Mat<R, C> {

@@ -1,6 +1,12 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { expandScalar } from "./expand-scalar.js";
+
+/** The adjoint of a total spreads G's one entry over every entry of A. */
+export function sumAllRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1, 1>): Mat<R, C> {
+  return expandScalar(g, a);
+}
 
 export const sumAllOp: OpDef<1> = {
   name: "sumAll",
@@ -11,6 +17,7 @@ export const sumAllOp: OpDef<1> = {
     for (const x of a.data) s += x;
     out.data[0] = s;
   },
+  vjp: ([a], _out, g) => [sumAllRule(a, g as Mat<1, 1>)],
 };
 
 /** Sum of every entry, `R×C → 1×1`. */

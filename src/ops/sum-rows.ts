@@ -1,6 +1,12 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { broadcastRows } from "./broadcast-rows.js";
+
+/** The adjoint of a sum over rows copies G's one row back onto every row of A. */
+export function sumRowsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1, C>): Mat<R, C> {
+  return broadcastRows(g, a);
+}
 
 export const sumRowsOp: OpDef<1> = {
   name: "sumRows",
@@ -10,6 +16,7 @@ export const sumRowsOp: OpDef<1> = {
     const { rows, cols, data } = a;
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j]! += data[i * cols + j]!;
   },
+  vjp: ([a], _out, g) => [sumRowsRule(a, g as Mat<1, Dim>)],
 };
 
 /** Sum over rows, `R×C → 1×C`: the adjoint of broadcasting a 1×C row. */

@@ -2,33 +2,59 @@
 // its file under ops/ and one line here.
 import type { Arity, OpDef } from "../op.js";
 import { addOp } from "./add.js";
+import { broadcastRowsOp } from "./broadcast-rows.js";
+import { divOp } from "./div.js";
 import { expOp } from "./exp.js";
+import { expandScalarOp } from "./expand-scalar.js";
 import { logOp } from "./log.js";
 import { logSoftmaxOp } from "./log-softmax.js";
+import { logSoftmaxGradOp } from "./log-softmax-grad.js";
 import { matmulOp } from "./matmul.js";
 import { mulOp } from "./mul.js";
+import { mulScalarOp } from "./mul-scalar.js";
 import { scaleOp } from "./scale.js";
 import { softmaxOp } from "./softmax.js";
 import { softmaxCrossEntropyOp } from "./softmax-cross-entropy.js";
+import { softmaxCrossEntropyGradOp } from "./softmax-cross-entropy-grad.js";
+import { softmaxGradOp } from "./softmax-grad.js";
 import { subOp } from "./sub.js";
 import { sumAllOp } from "./sum-all.js";
 import { sumRowsOp } from "./sum-rows.js";
 import { tanhOp } from "./tanh.js";
+import { tanhGradOp } from "./tanh-grad.js";
 import { transposeOp } from "./transpose.js";
 
-export const opTable: Readonly<Record<string, OpDef<Arity>>> = Object.freeze({
-  matmul: matmulOp,
-  transpose: transposeOp,
-  add: addOp,
-  sub: subOp,
-  mul: mulOp,
-  scale: scaleOp,
-  tanh: tanhOp,
-  exp: expOp,
-  log: logOp,
-  softmax: softmaxOp,
-  logSoftmax: logSoftmaxOp,
-  sumRows: sumRowsOp,
-  sumAll: sumAllOp,
-  softmaxCrossEntropy: softmaxCrossEntropyOp,
-} as Record<string, OpDef<Arity>>);
+const ops: readonly OpDef<Arity>[] = [
+  matmulOp,
+  transposeOp,
+  addOp,
+  subOp,
+  mulOp,
+  divOp,
+  scaleOp,
+  mulScalarOp,
+  tanhOp,
+  expOp,
+  logOp,
+  softmaxOp,
+  logSoftmaxOp,
+  sumRowsOp,
+  sumAllOp,
+  softmaxCrossEntropyOp,
+  // Backward-only: what the gradient rules above are written with.
+  tanhGradOp,
+  softmaxGradOp,
+  logSoftmaxGradOp,
+  softmaxCrossEntropyGradOp,
+  broadcastRowsOp,
+  expandScalarOp,
+] as readonly OpDef<Arity>[];
+
+export const opTable: ReadonlyMap<string, OpDef<Arity>> = new Map(ops.map((op) => [op.name, op]));
+
+/** The op named `name`, or an error that lists the known ones. */
+export function opNamed(name: string): OpDef<Arity> {
+  const op = opTable.get(name);
+  if (!op) throw new Error(`unknown op "${name}"; known ops: ${[...opTable.keys()].join(", ")}`);
+  return op;
+}

@@ -2,6 +2,11 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 
+/** d(Aᵀ) = (dA)ᵀ, and G:(dA)ᵀ = Gᵀ:dA: adjoint Gᵀ. */
+export function transposeRule<R extends Dim, C extends Dim>(g: Mat<C, R>): Mat<R, C> {
+  return transpose(g);
+}
+
 export const transposeOp: OpDef<1> = {
   name: "transpose",
   arity: 1,
@@ -11,6 +16,7 @@ export const transposeOp: OpDef<1> = {
     const { rows, cols, data } = a;
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j * rows + i] = data[i * cols + j]!;
   },
+  vjp: (_inputs, _out, g) => [transposeRule(g)],
 };
 
 /** `R×C → C×R`. */

@@ -1,0 +1,91 @@
+// Declaring a model: its dims (with default sizes), parameters, per-step inputs and targets, an
+// optional recurrent state, and the step function, written with the typed ops. Only one step is
+// typed: the state's type must come out of the step as it went in, and the compiler checks it.
+import type { Dim } from "./dims.js";
+import type { Mat } from "./mat.js";
+import { callerLocation } from "./shape-error.js";
+
+/** A dim of the model: one of its declared names, or a number literal. */
+export type DimRef<D> = (keyof D & string) | number;
+/** A declared shape: `["n", "d"]`. */
+export type ShapeDecl<D> = readonly [DimRef<D>, DimRef<D>];
+export type Shapes<D> = { readonly [name: string]: ShapeDecl<D> };
+
+/** The matrices a set of shape declarations stands for: `{ U: ["d", "h"] }` gives `{ U: Mat<"d", "h"> }`. */
+export type MatsOf<S> = { readonly [K in keyof S]: S[K] extends readonly [infer R extends Dim, infer C extends Dim] ? Mat<R, C> : never };
+
+/** What a step returns: its loss term and, for a recurrent model, the next state, typed as it came in. */
+export type StepResult<S> = keyof S extends never ? { readonly loss: Mat<1, 1> } : { readonly loss: Mat<1, 1>; readonly state: MatsOf<S> };
+
+export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, S, Q extends string> {
+  /** An identifier; generated code and messages use it. */
+  readonly name: string;
+  /** Every dim with its default size. */
+  readonly dims: D;
+  readonly params: P;
+  /** Per-step inputs (no gradient). */
+  readonly inputs: I;
+  /** Per-step targets (no gradient). */
+  readonly targets: Y;
+  /** Recurrent state; its initial value is an input of the model, with a gradient. */
+  readonly state?: S;
+  /**
+   * For a recurrent model: the dim counting steps (`"T"`) and a name for the stacked rows of a
+   * whole sequence (`"Tn"`: T steps of n rows each, time-major), which the batch's matrices use.
+   */
+  readonly sequence?: { readonly steps: keyof D & string; readonly stacked: Q };
+  /** The loss is Σ_t (step loss) divided by the product of these dims' sizes (e.g. ["T", "n"]). */
+  readonly meanOver?: readonly (keyof D & string)[];
+  step(params: MatsOf<P>, data: MatsOf<I> & MatsOf<Y>, state: MatsOf<S>, sizes: { readonly [K in keyof D]: number }): StepResult<S>;
+}
+
+export interface Model<D extends Readonly<Record<string, number>> = Readonly<Record<string, number>>, P = unknown, I = unknown, Y = unknown, S = unknown, Q extends string = string> {
+  readonly spec: ModelSpec<D, P, I, Y, S, Q>;
+  /** Where defineModel was called: the model's file. */
+  readonly source: string | undefined;
+}
+
+/** A model of any shape, for code that handles models generically. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<Readonly<Record<string, number>>, any, any, any, any, string>;
+
+/** Declares a model. Nothing runs here: tracing happens when the model is used (valueAndGrad, generate). */
+export function defineModel<
+  const D extends Readonly<Record<string, number>>,
+  const P extends Shapes<D>,
+  const I extends Shapes<D>,
+  const Y extends Shapes<D>,
+  const S extends Shapes<D> = {},
+  const Q extends string = never,
+>(spec: ModelSpec<D, P, I, Y, S, Q>): Model<D, P, I, Y, S, Q> {
+  const location = callerLocation();
+  return Object.freeze({ spec, source: location?.replace(/:\d+:\d+$/, "") });
+}
+
+type Stacked<Q, S> = S extends readonly [Dim, infer C extends Dim] ? Mat<Q & Dim, C> : never;
+
+/**
+ * The batch a model runs on. For a recurrent model, each input and target `x` arrives as `xs`,
+ * its T steps stacked time-major (`Mat<"Tn", "d">`), and each state `h` as its initial value `h0`.
+ */
+export type BatchOf<M> =
+  M extends Model<infer _D, infer _P, infer I, infer Y, infer S, infer Q>
+    ? [Q] extends [never]
+      ? MatsOf<I> & MatsOf<Y>
+      : { readonly [K in keyof I & string as `${K}s`]: Stacked<Q, I[K]> } & { readonly [K in keyof Y & string as `${K}s`]: Stacked<Q, Y[K]> } & {
+          readonly [K in keyof S & string as `${K}0`]: MatsOf<S>[K];
+        }
+    : never;
+
+/** The parameters a model trains. */
+export type ParamsOf<M> = M extends Model<infer _D, infer P> ? MatsOf<P> : never;
+
+/** The gradients: one per parameter, and one per initial state (`h0`). */
+export type GradsOf<M> =
+  M extends Model<infer _D, infer P, infer _I, infer _Y, infer S> ? MatsOf<P> & { readonly [K in keyof S & string as `${K}0`]: MatsOf<S>[K] } : never;
+
+/** The final state of each recurrent state (`hT`). */
+export type FinalStateOf<M> = M extends Model<infer _D, infer _P, infer _I, infer _Y, infer S> ? { readonly [K in keyof S & string as `${K}T`]: MatsOf<S>[K] } : never;
+
+/** Sizes to override a model's defaults with. */
+export type SizesOf<M> = M extends Model<infer D> ? { readonly [K in keyof D]?: number } : never;

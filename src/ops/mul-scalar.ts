@@ -1,0 +1,30 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, mismatch, type OpDef } from "../op.js";
+import { shapeText } from "../shape-error.js";
+import { mul } from "./mul.js";
+import { sumAll } from "./sum-all.js";
+
+/** d(s·A) = ds·A + s·dA with s a 1×1 matrix: adjoints s·G and Σ(G ⊙ A). */
+export function mulScalarRule<R extends Dim, C extends Dim>(a: Mat<R, C>, s: Mat<1, 1>, g: Mat<R, C>): [Mat<R, C>, Mat<1, 1>] {
+  return [mulScalar(g, s), sumAll(mul(g, a))];
+}
+
+export const mulScalarOp: OpDef<2> = {
+  name: "mulScalar",
+  arity: 2,
+  shape([a, s]) {
+    if (s.rows !== 1 || s.cols !== 1 || s.rowDim !== 1 || s.colDim !== 1) mismatch("mulScalar", `a is ${shapeText(a)} but s is ${shapeText(s)}; s must be 1×1`, [a, s]);
+    return { rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols };
+  },
+  eager(out, [a, s]) {
+    const k = s.data[0]!;
+    for (let i = 0; i < out.data.length; i++) out.data[i] = k * a.data[i]!;
+  },
+  vjp: ([a, s], _out, g) => mulScalarRule(a, s as Mat<1, 1>, g),
+};
+
+/** Every entry of `a` times the 1×1 matrix `s` (a scale whose factor is itself computed). */
+export function mulScalar<R extends Dim, C extends Dim>(a: Mat<R, C>, s: Mat<1, 1>): Mat<R, C> {
+  return apply(mulScalarOp, [a, s]) as Mat<R, C>;
+}

@@ -1,0 +1,30 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+import { forEachRowLogSumExp } from "./row-reductions.js";
+
+export const softmaxCrossEntropyGradOp: OpDef<2> = {
+  name: "softmaxCrossEntropyGrad",
+  arity: 2,
+  shape: sameShapeRule("softmaxCrossEntropyGrad"),
+  eager(out, [o, y]) {
+    const cols = o.cols;
+    forEachRowLogSumExp(o, (i, max, lse) => {
+      let rowTotal = 0;
+      for (let j = 0; j < cols; j++) rowTotal += y.data[i * cols + j]!;
+      for (let j = 0; j < cols; j++) out.data[i * cols + j] = Math.exp(o.data[i * cols + j]! - max - lse) * rowTotal - y.data[i * cols + j]!;
+    });
+  },
+};
+
+/**
+ * The fused adjoint of softmax cross-entropy with respect to the logits: `Ŷ ⊙ rowsum(Y) − Y`
+ * with Ŷ = softmax(O) (that is Ŷ − Y for one-hot or distribution rows). No softmax Jacobian.
+ */
+export function softmaxCrossEntropyGrad<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(
+  logits: Mat<R, C>,
+  targets: SameShapeArg<"softmaxCrossEntropyGrad", R, C, R2, C2>,
+): Mat<R, C> {
+  return apply(softmaxCrossEntropyGradOp, [logits, targets]) as Mat<R, C>;
+}

@@ -1,0 +1,19 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+
+// One op rather than mul/sub with a ones matrix: the generated loop reads H once and needs no constant.
+export const tanhGradOp: OpDef<2> = {
+  name: "tanhGrad",
+  arity: 2,
+  shape: sameShapeRule("tanhGrad"),
+  eager(out, [h, g]) {
+    for (let i = 0; i < out.data.length; i++) out.data[i] = g.data[i]! * (1 - h.data[i]! * h.data[i]!);
+  },
+};
+
+/** tanh's backward: `G ⊙ (1 − H ⊙ H)` where H = tanh(A) is the forward output. */
+export function tanhGrad<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(h: Mat<R, C>, g: SameShapeArg<"tanhGrad", R, C, R2, C2>): Mat<R, C> {
+  return apply(tanhGradOp, [h, g]) as Mat<R, C>;
+}

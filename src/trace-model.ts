@@ -1,0 +1,166 @@
+// From a declared model and its sizes to the IR of one step, forward and backward: check the
+// declaration, trace the step function with the typed ops, differentiate, drop what no output
+// needs, and validate the result.
+import { differentiate } from "./autodiff.js";
+import type { Dim } from "./dims.js";
+import { freeze, type Declared, type LeafKind, type ModelIR, type Node } from "./ir/graph.js";
+import { validateModel } from "./ir/validate.js";
+import type { AnyMat } from "./mat.js";
+import type { AnyModel } from "./model.js";
+import { nameProblem } from "./names.js";
+import { shapeText, type Shape } from "./shape-error.js";
+import { Tracer } from "./trace.js";
+
+/** A mistake in a model's declaration, named with the model's file. */
+export class ModelError extends Error {
+  override readonly name = "ModelError";
+}
+
+/** The largest size a dim may have: far beyond any real model, small enough to refuse absurd input early. */
+export const maxDimSize = 1 << 24;
+
+export function resolveSizes(model: AnyModel, overrides: Readonly<Record<string, number | undefined>> = {}): Record<string, number> {
+  const fail = (what: string): never => {
+    throw new ModelError(`${model.source ?? model.spec.name}: ${what}`);
+  };
+  const sizes: Record<string, number> = {};
+  for (const [name, size] of Object.entries(model.spec.dims as Record<string, number>)) {
+    const problem = nameProblem(name);
+    if (problem) fail(`dim ${problem}`);
+    sizes[name] = size;
+  }
+  for (const [name, size] of Object.entries(overrides)) {
+    if (size === undefined) continue;
+    if (!Object.hasOwn(sizes, name)) fail(`unknown dim "${name}"; the model's dims are ${Object.keys(sizes).join(", ")}`);
+    sizes[name] = size;
+  }
+  for (const [name, size] of Object.entries(sizes)) {
+    if (!Number.isSafeInteger(size) || size < 1 || size > maxDimSize) fail(`dim ${name} = ${String(size)}: a size must be an integer from 1 to ${maxDimSize}`);
+  }
+  return sizes;
+}
+
+export function traceModel(model: AnyModel, overrides: Readonly<Record<string, number | undefined>> = {}): ModelIR {
+  const spec = model.spec;
+  const where = model.source ?? spec.name;
+  const fail = (what: string): never => {
+    throw new ModelError(`${where}: model ${String(spec.name)}: ${what}`);
+  };
+  const nameIssue = nameProblem(spec.name);
+  if (nameIssue) fail(`model name: ${nameIssue}`);
+  const sizes = resolveSizes(model, overrides);
+
+  const shapeOf = (group: string, name: string, decl: unknown): Shape => {
+    if (!Array.isArray(decl) || decl.length !== 2) fail(`${group} ${name}: a shape is [rows, cols], got ${JSON.stringify(decl)}`);
+    const [r, c] = (decl as unknown[]).map((d): { dim: Dim; size: number } => {
+      if (typeof d === "string" && Object.hasOwn(sizes, d)) return { dim: d, size: sizes[d]! };
+      if (typeof d === "number" && Number.isSafeInteger(d) && d >= 1 && d <= maxDimSize) return { dim: d, size: d };
+      return fail(`${group} ${name}: ${JSON.stringify(d)} is neither a declared dim (${Object.keys(sizes).join(", ")}) nor a positive integer`);
+    }) as [{ dim: Dim; size: number }, { dim: Dim; size: number }];
+    return { rowDim: r.dim, colDim: c.dim, rows: r.size, cols: c.size };
+  };
+
+  const seen = new Set<string>();
+  const declare = (group: string, shapes: unknown): Declared[] =>
+    Object.entries((shapes ?? {}) as Record<string, unknown>).map(([name, decl]) => {
+      const problem = nameProblem(name);
+      if (problem) fail(`${group} name: ${problem}`);
+      if (seen.has(name)) fail(`the name "${name}" is declared twice`);
+      seen.add(name);
+      return { name, shape: shapeOf(group, name, decl) };
+    });
+  const params = declare("param", spec.params);
+  const inputs = declare("input", spec.inputs);
+  const targets = declare("target", spec.targets);
+  const state = declare("state", spec.state);
+
+  let sequence: ModelIR["sequence"];
+  if (spec.sequence) {
+    const { steps, stacked } = spec.sequence as { steps: string; stacked: string };
+    if (!Object.hasOwn(sizes, steps)) fail(`sequence.steps "${steps}" is not a declared dim`);
+    const stackedProblem = nameProblem(stacked);
+    if (stackedProblem) fail(`sequence.stacked: ${stackedProblem}`);
+    if (Object.hasOwn(sizes, stacked)) fail(`sequence.stacked "${stacked}" names a dim already declared; it stands for ${steps} × rows`);
+    const rowSizes = new Set([...inputs, ...targets].map((d) => d.shape.rows));
+    if (rowSizes.size > 1) fail(`every per-step input and target must have the same rows to stack over ${steps}; got ${[...inputs, ...targets].map((d) => `${d.name} ${shapeText(d.shape)}`).join(", ")}`);
+    sequence = { steps, count: sizes[steps]!, stacked, rows: [...rowSizes][0] ?? 1 };
+  } else if (state.length > 0) {
+    fail("a recurrent state needs a sequence: declare sequence: { steps, stacked }");
+  }
+  const over = [...((spec.meanOver ?? []) as string[])];
+  for (const d of over) if (!Object.hasOwn(sizes, d)) fail(`meanOver: "${d}" is not a declared dim`);
+  const factor = 1 / over.reduce((p, d) => p * sizes[d]!, 1);
+
+  // Trace the step.
+  const tracer = new Tracer(String(spec.name));
+  const leafIds = new Map<string, number>();
+  const leaves = (kind: LeafKind, group: readonly Declared[]): Record<string, AnyMat> =>
+    Object.fromEntries(
+      group.map((d) => {
+        const m = tracer.leaf(kind, d.name, d.shape);
+        leafIds.set(d.name, tracer.idOf(m));
+        return [d.name, m];
+      }),
+    );
+  const paramValues = leaves("param", params);
+  const dataValues = { ...leaves("input", inputs), ...leaves("target", targets) };
+  const stateValues = leaves("state", state);
+  const result = tracer.run(() => spec.step(paramValues, dataValues, stateValues, Object.freeze({ ...sizes }))) as { loss?: unknown; state?: Record<string, unknown> };
+
+  if (!result || typeof result !== "object") fail("step must return { loss } (and state, for a recurrent model)");
+  if (!tracer.owns(result.loss)) fail("step's loss must be computed from the model's values with the ops");
+  const lossShape = (result.loss as AnyMat);
+  if (lossShape.rows !== 1 || lossShape.cols !== 1) fail(`step's loss must be 1×1, got ${shapeText(lossShape)}`);
+  const nextState: Record<string, number> = {};
+  for (const d of state) {
+    const next = result.state?.[d.name];
+    if (!tracer.owns(next)) fail(`step must return the next value of state ${d.name}, computed with the ops`);
+    const s = next as AnyMat;
+    if (s.rowDim !== d.shape.rowDim || s.colDim !== d.shape.colDim || s.rows !== d.shape.rows || s.cols !== d.shape.cols) {
+      fail(`state ${d.name} goes into the step as ${shapeText(d.shape)} but comes out as ${shapeText(s)}`);
+    }
+    nextState[d.name] = tracer.idOf(s);
+  }
+  for (const key of Object.keys(result.state ?? {})) if (!state.some((d) => d.name === key)) fail(`step returned state "${key}", which is not declared`);
+  const lossId = tracer.idOf(result.loss as AnyMat);
+
+  // Differentiate, with zeros for a parameter or state that the loss does not depend on.
+  const wanted = [...params, ...state].map((d) => leafIds.get(d.name)!);
+  const { adjoints } = differentiate(tracer, { loss: lossId, state: nextState }, wanted);
+  const gradOf = (d: Declared): number =>
+    adjoints.get(leafIds.get(d.name)!) ?? tracer.idOf(tracer.leaf("const", "", d.shape, new Array<number>(d.shape.rows * d.shape.cols).fill(0)));
+  const paramGrads = Object.fromEntries(params.map((d) => [d.name, gradOf(d)]));
+  const stateGrads = Object.fromEntries(state.map((d) => [d.name, gradOf(d)]));
+
+  const { nodes, remap } = pruneUnused(tracer.nodes, [lossId, ...Object.values(nextState), ...Object.values(paramGrads), ...Object.values(stateGrads)], leafIds);
+  const renumber = (rec: Record<string, number>) => Object.fromEntries(Object.entries(rec).map(([k, id]) => [k, remap.get(id)!]));
+  const ir: ModelIR = freeze({
+    name: String(spec.name),
+    ...(model.source && { source: model.source }),
+    sizes,
+    ...(sequence && { sequence }),
+    lossScale: { factor, over },
+    params,
+    inputs,
+    targets,
+    state,
+    nodes,
+    outputs: { loss: remap.get(lossId)!, state: renumber(nextState), paramGrads: renumber(paramGrads), stateGrads: renumber(stateGrads) },
+  });
+  validateModel(ir);
+  return ir;
+}
+
+/** Keeps the declared leaves and what the outputs depend on, renumbered densely in the same order. */
+function pruneUnused(nodes: readonly Node[], roots: readonly number[], declared: ReadonlyMap<string, number>): { nodes: Node[]; remap: Map<number, number> } {
+  const keep = new Set<number>([...roots, ...declared.values()]);
+  for (let id = nodes.length - 1; id >= 0; id--) if (keep.has(id)) for (const i of nodes[id]!.inputs) keep.add(i);
+  const remap = new Map<number, number>();
+  const kept: Node[] = [];
+  for (const node of nodes) {
+    if (!keep.has(node.id)) continue;
+    remap.set(node.id, kept.length);
+    kept.push({ ...node, id: kept.length, inputs: node.inputs.map((i) => remap.get(i)!) });
+  }
+  return { nodes: kept, remap };
+}
