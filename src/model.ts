@@ -45,9 +45,21 @@ export interface Model<D extends Readonly<Record<string, number>> = Readonly<Rec
   readonly source: string | undefined;
 }
 
-/** A model of any shape, for code that handles models generically. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyModel = Model<Readonly<Record<string, number>>, any, any, any, any, string>;
+/** A model of any shape, for code that handles models generically (tracing checks it at run time). */
+export interface AnyModel {
+  readonly spec: {
+    readonly name: string;
+    readonly dims: Readonly<Record<string, number>>;
+    readonly params: unknown;
+    readonly inputs: unknown;
+    readonly targets: unknown;
+    readonly state?: unknown;
+    readonly sequence?: { readonly steps: string; readonly stacked: string };
+    readonly meanOver?: readonly string[];
+    step(...args: never[]): unknown;
+  };
+  readonly source: string | undefined;
+}
 
 /** Declares a model. Nothing runs here: tracing happens when the model is used (valueAndGrad, generate). */
 export function defineModel<

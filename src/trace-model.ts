@@ -105,7 +105,7 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   const paramValues = leaves("param", params);
   const dataValues = { ...leaves("input", inputs), ...leaves("target", targets) };
   const stateValues = leaves("state", state);
-  const result = tracer.run(() => spec.step(paramValues, dataValues, stateValues, Object.freeze({ ...sizes }))) as { loss?: unknown; state?: Record<string, unknown> };
+  const result = tracer.run(() => (spec.step as (...args: unknown[]) => unknown)(paramValues, dataValues, stateValues, Object.freeze({ ...sizes }))) as { loss?: unknown; state?: Record<string, unknown> };
 
   if (!result || typeof result !== "object") fail("step must return { loss } (and state, for a recurrent model)");
   if (!tracer.owns(result.loss)) fail("step's loss must be computed from the model's values with the ops");
