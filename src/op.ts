@@ -27,6 +27,38 @@ export interface OpDef<N extends Arity = Arity> {
    * only in backward passes have none.
    */
   readonly vjp?: (inputs: Inputs<AnyMat, N>, out: AnyMat, g: AnyMat, attrs: Attrs) => readonly (AnyMat | undefined)[];
+  /** The index-level description that codegen lowers to loops. */
+  readonly lower: Lowering;
+}
+
+/**
+ * How codegen turns an op into loops. A map computes each output entry from the inputs' entries at
+ * the same place (codegen indexes a 1×C input as a broadcast row and a 1×1 input as a scalar, and
+ * may fuse maps into one loop); a transpose is never materialized (its readers index through it);
+ * anything else writes its own loop nest against the accessors of a LoopContext.
+ */
+export type Lowering =
+  | { readonly kind: "map"; readonly expr: (args: readonly string[], attrs: Attrs) => string; readonly shapeOnly?: readonly number[] }
+  | { readonly kind: "transpose" }
+  | { readonly kind: "loops"; readonly emit: (ctx: LoopContext) => readonly string[] };
+
+/** What a loop-nest lowering may use. Sizes are constants; indices and values are code strings. */
+export interface LoopContext {
+  readonly inputs: readonly Shape[];
+  readonly output: Shape;
+  readonly attrs: Attrs;
+  /** The entry (i, j) of input k, as an expression. */
+  read(k: number, i: string, j: string): string;
+  /** True when input k is a transpose view (its rows are strided in memory). */
+  transposed(k: number): boolean;
+  /** The output entry (i, j), as an lvalue. */
+  at(i: string, j: string): string;
+  /** `=`, or `+=` when the output accumulates (a gradient summed over steps): use it to write whole values. */
+  readonly assign: "=" | "+=";
+  /** Statements that zero the output before a `+=` loop; none when it accumulates already. */
+  zero(): readonly string[];
+  /** A fresh local name. */
+  local(hint: string): string;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */
@@ -37,17 +69,34 @@ export interface Recorder {
   record(op: OpDef<Arity>, inputs: readonly AnyMat[], attrs: Attrs, shape: Shape): AnyMat;
 }
 
-let recorder: Recorder | undefined;
+// The active recorder lives on globalThis under a registered symbol, not in this module: a model
+// file loaded from source (by the CLI, through tsx) and the compiled library that traces it are two
+// instances of this module, and both must see the same recorder.
+const recorderSlot = Symbol.for("shapegrad.recorder");
+const shared = globalThis as { [recorderSlot]?: Recorder | undefined };
+
+function currentRecorder(): Recorder | undefined {
+  return shared[recorderSlot];
+}
 
 /** Runs `fn` with `r` recording the ops applied to its traced values. */
 export function withRecorder<T>(r: Recorder, fn: () => T): T {
-  const previous = recorder;
-  recorder = r;
+  const previous = shared[recorderSlot];
+  shared[recorderSlot] = r;
   try {
     return fn();
   } finally {
-    recorder = previous;
+    shared[recorderSlot] = previous;
   }
+}
+
+/** A number as TypeScript source that reads back as the same double (and NaN, ±Infinity as names). */
+export function numberLiteral(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (Object.is(x, -0)) return "-0";
+  return String(x);
 }
 
 /** Same label and same size: the run-time mirror of the type-level check. */
@@ -66,7 +115,7 @@ export function mismatch(op: string, what: string, shapes: readonly Shape[]): ne
 
 /** Run-time evidence that a value is a well-formed matrix, so a kernel never reads out of bounds. */
 function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
-  if (recorder?.owns(value)) return;
+  if (currentRecorder()?.owns(value)) return;
   const m = value as Partial<AnyMat> | null;
   const ok =
     m !== null &&
@@ -98,7 +147,8 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   inputs.forEach((m, i) => checkInput(op, m, i));
   const mats = inputs as unknown as Inputs<AnyMat, N>;
   const s = op.shape(mats, attrs);
-  if (recorder && mats.some((m) => recorder!.owns(m))) return recorder.record(op, mats, attrs, s);
+  const recorder = currentRecorder();
+  if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
   op.eager(out, mats, attrs);
   return out;

@@ -6,7 +6,8 @@ import { withRecorder, type Arity, type Attrs, type OpDef, type Recorder } from 
 import { callerLocation, type Shape } from "./shape-error.js";
 import type { LeafKind, Node } from "./ir/graph.js";
 
-const traced = Symbol("shapegrad.traced");
+// Registered (Symbol.for), like the recorder, so that every instance of the library recognizes a traced value.
+const traced = Symbol.for("shapegrad.traced");
 
 interface TracedMat extends AnyMat {
   readonly [traced]: { readonly tracer: Tracer; readonly id: number };

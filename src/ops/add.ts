@@ -12,7 +12,7 @@ export function addRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
   return [g, sumRows(g)];
 }
 
-export const addOp = binaryOp("add", "broadcast", (x, y) => x + y, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g)));
+export const addOp = binaryOp("add", "broadcast", (x, y) => x + y, ([x, y]) => `${x} + ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g)));
 
 /** Sum, entry by entry. `b` may be a 1×C row, added to every row of `a`. */
 export function add<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"add", R, C, R2, C2>): Mat<R, C> {

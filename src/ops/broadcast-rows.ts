@@ -19,7 +19,8 @@ export const broadcastRowsOp: OpDef<2> = {
   eager(out, [row]) {
     for (let i = 0; i < out.rows; i++) out.data.set(row.data, i * out.cols);
   },
-  // `like` lends only its shape; the row's adjoint sums G over the rows.
+  // `like` lends only its shape.
+  lower: { kind: "map", expr: ([row]) => row!, shapeOnly: [1] },
 };
 
 /** Copies a 1×C row onto every row of a matrix shaped like `like` (R×C). */

@@ -37,8 +37,14 @@ export function broadcastRule(op: string) {
   };
 }
 
-/** An op that maps each entry through `f`. */
-export function unaryOp(name: string, f: (x: number) => number, vjp?: OpDef<1>["vjp"]): OpDef<1> {
+/** Code for one entry: from the inputs' entries (as code) to the output's. */
+export type EntryCode = (args: readonly string[]) => string;
+
+/**
+ * An op that maps each entry through `f`. `code` is the same function as TypeScript source, for
+ * generated loops; it is written out separately so that the eager kernel stays an independent check.
+ */
+export function unaryOp(name: string, f: (x: number) => number, code: EntryCode, vjp?: OpDef<1>["vjp"]): OpDef<1> {
   return {
     name,
     arity: 1,
@@ -48,11 +54,12 @@ export function unaryOp(name: string, f: (x: number) => number, vjp?: OpDef<1>["
       const x = a.data, o = out.data;
       for (let i = 0; i < o.length; i++) o[i] = f(x[i]!);
     },
+    lower: { kind: "map", expr: code },
   };
 }
 
 /** An op that combines entries pairwise through `f`, b's single row repeating when it broadcasts. */
-export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number, y: number) => number, vjp?: OpDef<2>["vjp"]): OpDef<2> {
+export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number, y: number) => number, code: EntryCode, vjp?: OpDef<2>["vjp"]): OpDef<2> {
   return {
     name,
     arity: 2,
@@ -65,5 +72,6 @@ export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number
         for (let j = 0; j < cols; j++) o[i * cols + j] = f(x[i * cols + j]!, y[i * step + j]!);
       }
     },
+    lower: { kind: "map", expr: code },
   };
 }

@@ -13,6 +13,7 @@ export const expandScalarOp: OpDef<2> = {
   eager(out, [s]) {
     out.data.fill(s.data[0]!);
   },
+  lower: { kind: "map", expr: ([s]) => s!, shapeOnly: [1] },
 };
 
 /** A matrix shaped like `like` whose every entry is the 1×1 `s`. */

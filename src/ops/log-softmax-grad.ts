@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 
 export const logSoftmaxGradOp: OpDef<2> = {
@@ -14,6 +15,18 @@ export const logSoftmaxGradOp: OpDef<2> = {
       for (let j = 0; j < cols; j++) total += g.data[i * cols + j]!;
       for (let j = 0; j < cols; j++) out.data[i * cols + j] = g.data[i * cols + j]! - Math.exp(y.data[i * cols + j]!) * total;
     }
+  },
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [y] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), total = ctx.local("total");
+      return loop(i, y!.rows, [
+        `let ${total} = 0;`,
+        ...loop(j, y!.cols, [`${total} += ${ctx.read(1, i, j)};`]),
+        ...loop(j, y!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(1, i, j)} - Math.exp(${ctx.read(0, i, j)}) * ${total};`]),
+      ]);
+    },
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop, rowLogSumExp } from "./loop-code.js";
 import { logSoftmaxGrad } from "./log-softmax-grad.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
 
@@ -20,6 +21,15 @@ export const logSoftmaxOp: OpDef<1> = {
     });
   },
   vjp: (_inputs, out, g) => [logSoftmaxRule(out, g)],
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [a] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
+      const x = (jj: string) => ctx.read(0, i, jj);
+      return loop(i, a!.rows, [...rowLogSumExp(x, a!.cols, { j, max, lse, sum }), ...loop(j, a!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${x(j)} - ${max} - ${lse};`])]);
+    },
+  },
 };
 
 /** Row-wise log-softmax: x − max − log Σ exp(x − max); finite for huge logits. */

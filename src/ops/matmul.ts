@@ -1,7 +1,8 @@
 import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type OpDef } from "../op.js";
-import { shapeText } from "../shape-error.js";
+import { shapeText, type Shape } from "../shape-error.js";
+import { loop } from "./loop-code.js";
 import { transpose } from "./transpose.js";
 
 /** b's type when the inner dims agree, else the message the editor shows at b. */
@@ -34,6 +35,26 @@ export const matmulOp: OpDef<2> = {
     }
   },
   vjp: ([a, b], _out, g) => matmulRule(a, b, g),
+  // The loop order follows the memory layout of the operands (a transposed operand is a strided
+  // view), so that the innermost loop walks contiguous memory wherever it can.
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [a, b] = ctx.inputs as readonly [Shape, Shape];
+      const n = a.rows, k = a.cols, m = b.cols;
+      const i = ctx.local("i"), p = ctx.local("p"), j = ctx.local("j"), x = ctx.local("x");
+      if (ctx.transposed(1) && !ctx.transposed(0)) {
+        // Dot products: a's row i and bᵀ's row j are both contiguous.
+        const s = ctx.local("s");
+        const dot = loop(p, k, [`${s} += ${ctx.read(0, i, p)} * ${ctx.read(1, p, j)};`]);
+        return loop(i, n, loop(j, m, [`let ${s} = 0;`, ...dot, `${ctx.at(i, j)} ${ctx.assign} ${s};`]));
+      }
+      const axpy = [`const ${x} = ${ctx.read(0, i, p)};`, ...loop(j, m, [`${ctx.at(i, j)} += ${x} * ${ctx.read(1, p, j)};`])];
+      // aᵀ·b: aᵀ's column p is a's contiguous row p, so p is the outer loop (sums of outer products).
+      if (ctx.transposed(0) && !ctx.transposed(1)) return [...ctx.zero(), ...loop(p, k, loop(i, n, axpy))];
+      return [...ctx.zero(), ...loop(i, n, loop(p, k, axpy))];
+    },
+  },
 };
 
 /** Matrix product `N×K · K×M → N×M`. The inner dims must be the same dim, not merely equal sizes. */

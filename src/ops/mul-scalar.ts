@@ -22,6 +22,7 @@ export const mulScalarOp: OpDef<2> = {
     for (let i = 0; i < out.data.length; i++) out.data[i] = k * a.data[i]!;
   },
   vjp: ([a, s], _out, g) => mulScalarRule(a, s as Mat<1, 1>, g),
+  lower: { kind: "map", expr: ([x, s]) => `${x} * ${s}` },
 };
 
 /** Every entry of `a` times the 1×1 matrix `s` (a scale whose factor is itself computed). */

@@ -8,7 +8,7 @@ export function mulRule<R extends Dim, C extends Dim>(a: Mat<R, C>, b: Mat<R, C>
   return [mul(g, b), mul(g, a)];
 }
 
-export const mulOp = binaryOp("mul", "same", (x, y) => x * y, ([a, b], _out, g) => mulRule(a, b, g));
+export const mulOp = binaryOp("mul", "same", (x, y) => x * y, ([x, y]) => `${x} * ${y}`, ([a, b], _out, g) => mulRule(a, b, g));
 
 /** Elementwise (Hadamard) product. The shapes must be equal. */
 export function mul<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: SameShapeArg<"mul", R, C, R2, C2>): Mat<R, C> {

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop, rowLogSumExp } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
 
@@ -15,6 +16,20 @@ export const softmaxCrossEntropyGradOp: OpDef<2> = {
       for (let j = 0; j < cols; j++) rowTotal += y.data[i * cols + j]!;
       for (let j = 0; j < cols; j++) out.data[i * cols + j] = Math.exp(o.data[i * cols + j]! - max - lse) * rowTotal - y.data[i * cols + j]!;
     });
+  },
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [o] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum"), rowTotal = ctx.local("rowTotal");
+      const x = (jj: string) => ctx.read(0, i, jj);
+      return loop(i, o!.rows, [
+        ...rowLogSumExp(x, o!.cols, { j, max, lse, sum }),
+        `let ${rowTotal} = 0;`,
+        ...loop(j, o!.cols, [`${rowTotal} += ${ctx.read(1, i, j)};`]),
+        ...loop(j, o!.cols, [`${ctx.at(i, j)} ${ctx.assign} Math.exp(${x(j)} - ${max} - ${lse}) * ${rowTotal} - ${ctx.read(1, i, j)};`]),
+      ]);
+    },
   },
 };
 

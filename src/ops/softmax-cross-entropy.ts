@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop, rowLogSumExp } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 import { logSoftmax } from "./log-softmax.js";
 import { mulScalar } from "./mul-scalar.js";
@@ -38,6 +39,17 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     out.data[0] = -total;
   },
   vjp: ([o, y], _out, g) => softmaxCrossEntropyRule(o, y, g as Mat<1, 1>),
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [o] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
+      const total = ctx.local("total"), target = ctx.local("target");
+      const x = (jj: string) => ctx.read(0, i, jj);
+      const terms = loop(j, o!.cols, [`const ${target} = ${ctx.read(1, i, j)};`, `if (${target} !== 0) ${total} += ${target} * (${x(j)} - ${max} - ${lse});`]);
+      return [`let ${total} = 0;`, ...loop(i, o!.rows, [...rowLogSumExp(x, o!.cols, { j, max, lse, sum }), ...terms]), `${ctx.at("0", "0")} ${ctx.assign} -${total};`];
+    },
+  },
 };
 
 /**

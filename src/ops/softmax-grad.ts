@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 
 export const softmaxGradOp: OpDef<2> = {
@@ -14,6 +15,18 @@ export const softmaxGradOp: OpDef<2> = {
       for (let j = 0; j < cols; j++) dot += g.data[i * cols + j]! * y.data[i * cols + j]!;
       for (let j = 0; j < cols; j++) out.data[i * cols + j] = y.data[i * cols + j]! * (g.data[i * cols + j]! - dot);
     }
+  },
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [y] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), dot = ctx.local("dot");
+      return loop(i, y!.rows, [
+        `let ${dot} = 0;`,
+        ...loop(j, y!.cols, [`${dot} += ${ctx.read(1, i, j)} * ${ctx.read(0, i, j)};`]),
+        ...loop(j, y!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(0, i, j)} * (${ctx.read(1, i, j)} - ${dot});`]),
+      ]);
+    },
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop, rowLogSumExp } from "./loop-code.js";
 import { forEachRowLogSumExp } from "./row-reductions.js";
 import { softmaxGrad } from "./softmax-grad.js";
 
@@ -20,6 +21,15 @@ export const softmaxOp: OpDef<1> = {
     });
   },
   vjp: (_inputs, out, g) => [softmaxRule(out, g)],
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [a] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
+      const x = (jj: string) => ctx.read(0, i, jj);
+      return loop(i, a!.rows, [...rowLogSumExp(x, a!.cols, { j, max, lse, sum }), ...loop(j, a!.cols, [`${ctx.at(i, j)} ${ctx.assign} Math.exp(${x(j)} - ${max} - ${lse});`])]);
+    },
+  },
 };
 
 /** Row-wise softmax: each row becomes exp(x − max) / Σ exp(x − max); finite for huge logits. */

@@ -13,7 +13,7 @@ export function subRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
   return [g, scale(sumRows(g), -1)];
 }
 
-export const subOp = binaryOp("sub", "broadcast", (x, y) => x - y, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g)));
+export const subOp = binaryOp("sub", "broadcast", (x, y) => x - y, ([x, y]) => `${x} - ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g)));
 
 /** Difference, entry by entry. `b` may be a 1×C row, subtracted from every row of `a`. */
 export function sub<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"sub", R, C, R2, C2>): Mat<R, C> {

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop } from "./loop-code.js";
 import { expandScalar } from "./expand-scalar.js";
 
 /** The adjoint of a total spreads G's one entry over every entry of A. */
@@ -18,6 +19,14 @@ export const sumAllOp: OpDef<1> = {
     out.data[0] = s;
   },
   vjp: ([a], _out, g) => [sumAllRule(a, g as Mat<1, 1>)],
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [a] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j"), s = ctx.local("s");
+      return [`let ${s} = 0;`, ...loop(i, a!.rows, loop(j, a!.cols, [`${s} += ${ctx.read(0, i, j)};`])), `${ctx.at("0", "0")} ${ctx.assign} ${s};`];
+    },
+  },
 };
 
 /** Sum of every entry, `R×C → 1×1`. */

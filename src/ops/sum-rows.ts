@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { loop } from "./loop-code.js";
 import { broadcastRows } from "./broadcast-rows.js";
 
 /** The adjoint of a sum over rows copies G's one row back onto every row of A. */
@@ -17,6 +18,14 @@ export const sumRowsOp: OpDef<1> = {
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j]! += data[i * cols + j]!;
   },
   vjp: ([a], _out, g) => [sumRowsRule(a, g as Mat<1, Dim>)],
+  lower: {
+    kind: "loops",
+    emit(ctx) {
+      const [a] = ctx.inputs;
+      const i = ctx.local("i"), j = ctx.local("j");
+      return [...ctx.zero(), ...loop(i, a!.rows, loop(j, a!.cols, [`${ctx.at("0", j)} += ${ctx.read(0, i, j)};`]))];
+    },
+  },
 };
 
 /** Sum over rows, `R×C → 1×C`: the adjoint of broadcasting a 1×C row. */

@@ -11,6 +11,7 @@ export const tanhGradOp: OpDef<2> = {
   eager(out, [h, g]) {
     for (let i = 0; i < out.data.length; i++) out.data[i] = g.data[i]! * (1 - h.data[i]! * h.data[i]!);
   },
+  lower: { kind: "map", expr: ([h, g]) => `${g} * (1 - ${h} * ${h})` },
 };
 
 /** tanh's backward: `G ⊙ (1 − H ⊙ H)` where H = tanh(A) is the forward output. */

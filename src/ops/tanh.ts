@@ -9,7 +9,7 @@ export function tanhRule<R extends Dim, C extends Dim>(h: Mat<R, C>, g: Mat<R, C
   return tanhGrad(h, g);
 }
 
-export const tanhOp = unaryOp("tanh", Math.tanh, (_inputs, out, g) => [tanhRule(out, g)]);
+export const tanhOp = unaryOp("tanh", Math.tanh, ([x]) => `Math.tanh(${x})`, (_inputs, out, g) => [tanhRule(out, g)]);
 
 /** Hyperbolic tangent, entry by entry. */
 export function tanh<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {

@@ -17,6 +17,7 @@ export const transposeOp: OpDef<1> = {
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j * rows + i] = data[i * cols + j]!;
   },
   vjp: (_inputs, _out, g) => [transposeRule(g)],
+  lower: { kind: "transpose" },
 };
 
 /** `R×C → C×R`. */
