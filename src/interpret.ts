@@ -79,6 +79,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
       else if (leaf.kind === "input" || leaf.kind === "target") values[node.id] = dataT[leaf.name];
       else if (leaf.kind === "state") values[node.id] = state[leaf.name];
       else if (leaf.kind === "const") values[node.id] = makeMat(node.shape.rowDim, node.shape.colDim, node.shape.rows, node.shape.cols, Float64Array.from(leaf.value!));
+      else if (leaf.kind === "zeros") values[node.id] = zerosOf(node.shape);
     }
     loss += values[ir.outputs.loss]!.data[0]!;
     state = Object.fromEntries(ir.state.map((d) => [d.name, values[ir.outputs.state[d.name]!]!]));
@@ -99,6 +100,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
       else if (leaf.kind === "lossAdjoint") values[node.id] = seed;
       else if (leaf.kind === "stateAdjoint") values[node.id] = stateAdjoint[leaf.name];
       else if (leaf.kind === "const") values[node.id] = makeMat(node.shape.rowDim, node.shape.colDim, node.shape.rows, node.shape.cols, Float64Array.from(leaf.value!));
+      else if (leaf.kind === "zeros") values[node.id] = zerosOf(node.shape);
     }
     for (const d of ir.params) {
       const g = grads[d.name]!.data;

@@ -128,7 +128,7 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   const wanted = [...params, ...state].map((d) => leafIds.get(d.name)!);
   const { adjoints } = differentiate(tracer, { loss: lossId, state: nextState }, wanted);
   const gradOf = (d: Declared): number =>
-    adjoints.get(leafIds.get(d.name)!) ?? tracer.idOf(tracer.leaf("const", "", d.shape, new Array<number>(d.shape.rows * d.shape.cols).fill(0)));
+    adjoints.get(leafIds.get(d.name)!) ?? tracer.idOf(tracer.leaf("zeros", "", d.shape));
   const paramGrads = Object.fromEntries(params.map((d) => [d.name, gradOf(d)]));
   const stateGrads = Object.fromEntries(state.map((d) => [d.name, gradOf(d)]));
 

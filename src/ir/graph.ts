@@ -6,8 +6,12 @@
 import type { Attrs } from "../op.js";
 import type { Shape } from "../shape-error.js";
 
-/** What a leaf stands for: a trained parameter, per-step data, the recurrent state, a constant, or an adjoint fed in from outside the step. */
-export type LeafKind = "param" | "input" | "target" | "state" | "const" | "stateAdjoint" | "lossAdjoint";
+/**
+ * What a leaf stands for: a trained parameter, per-step data, the recurrent state, a constant (with
+ * its values; "zeros" needs none, so a zero gradient of any size costs nothing to record), or an
+ * adjoint fed in from outside the step.
+ */
+export type LeafKind = "param" | "input" | "target" | "state" | "const" | "zeros" | "stateAdjoint" | "lossAdjoint";
 
 export interface Node {
   /** Its index in `nodes`. */

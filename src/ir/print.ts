@@ -4,7 +4,10 @@ import { shapeText } from "../shape-error.js";
 import type { ModelIR, Node } from "./graph.js";
 
 function describe(node: Node): string {
-  if (node.leaf) return node.leaf.kind === "const" ? `const [${(node.leaf.value ?? []).length} values]` : `${node.leaf.kind} ${node.leaf.name}`;
+  if (node.leaf) {
+    const { kind, name, value } = node.leaf;
+    return kind === "const" ? `const [${(value ?? []).length} values]` : kind === "zeros" ? "zeros" : `${kind} ${name}`;
+  }
   const attrs = Object.entries(node.attrs).map(([k, v]) => ` ${k}=${v}`);
   return `${node.op} ${node.inputs.map((i) => `%${i}`).join(", ")}${attrs.join("")}`;
 }

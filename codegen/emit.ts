@@ -1,0 +1,370 @@
+// The emitter: from a plan to the parts of a TypeScript module. Every size is a constant; every
+// index is arithmetic on constants and loop variables; transposes are read through; fused maps
+// become locals inside their consumer's loop. The time loop wraps a step whose body does not grow
+// with the number of steps, so V8 optimizes it at any T.
+import type { ModelIR, Node } from "../src/ir/graph.js";
+import { numberLiteral, type LoopContext } from "../src/op.js";
+import { loop } from "../src/ops/loop-code.js";
+import { opNamed } from "../src/ops/table.js";
+import { batchKeys } from "../src/interpret.js";
+import type { Shape } from "../src/shape-error.js";
+import type { Declaration, ModuleParts } from "./module-parts.js";
+import type { Kernel, Plan, Storage } from "./plan.js";
+
+/** Identifiers for the model's own names carry a category prefix, so they never meet the generator's. */
+const ids = {
+  param: (name: string) => `param_${name}`,
+  batch: (key: string) => `batch_${key}`,
+  grad: (key: string) => `grad_${key}`,
+  state: (name: string) => `state_${name}`,
+  adjointIn: (name: string) => `adjointIn_${name}`,
+  adjointOut: (name: string) => `adjointOut_${name}`,
+  final: (name: string) => `final_${name}`,
+};
+
+/** `i * cols + j` with the zero and unit cases folded. */
+function flatIndex(i: string, j: string, cols: number): string {
+  const row = i === "0" ? "" : cols === 1 ? i : `${i} * ${cols}`;
+  return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
+}
+
+function withBase(base: string, index: string): string {
+  if (base === "") return index;
+  return index === "0" ? base : `${base} + ${index}`;
+}
+
+function dimLabel(s: Shape): string {
+  return `${s.rowDim}×${s.colDim}`;
+}
+
+class StepEmitter {
+  private counter = 0;
+  /** Per-step offsets the body used; declared at the top of the step. */
+  readonly offsets = new Map<string, string>();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly phase: "forward" | "backward",
+  ) {}
+
+  private get nodes(): readonly Node[] {
+    return this.plan.ir.nodes;
+  }
+
+  local(hint: string): string {
+    return `${hint}${++this.counter}`;
+  }
+
+  private offset(name: string, code: string): string {
+    this.offsets.set(name, code);
+    return name;
+  }
+
+  /** The array and base offset where a stored node's entries live. */
+  private location(s: Storage, node: Node): { array: string; base: string } {
+    const size = node.shape.rows * node.shape.cols;
+    switch (s.kind) {
+      case "param":
+        return { array: ids.param(s.name), base: "" };
+      case "data":
+        return this.plan.steps > 1 ? { array: ids.batch(s.key), base: this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepSize}`) } : { array: ids.batch(s.key), base: "" };
+      case "state": {
+        const base = this.plan.steps > 1 || s.slot === "out" ? this.offset(`off_${ids.state(s.name)}`, `t * ${size}`) : "";
+        return { array: ids.state(s.name), base: s.slot === "out" ? `${base} + ${size}` : base };
+      }
+      case "buffer":
+        return { array: s.buffer, base: s.perStep ? this.offset(`off_${s.buffer}`, `t * ${size}`) : "" };
+      case "const":
+        return { array: s.buffer, base: "" };
+      case "grad":
+        return { array: ids.grad(s.name), base: "" };
+      case "stateAdjointIn":
+        return { array: ids.adjointIn(s.name), base: "" };
+      case "stateAdjointOut":
+        return { array: ids.adjointOut(s.name), base: "" };
+      default:
+        throw new Error(`%${node.id} (${node.op}) has no location of its own (${s.kind})`);
+    }
+  }
+
+  /** The entry (i, j) of node `id` as an expression; fused maps push their statements onto `pre`. */
+  read(id: number, i: string, j: string, pre: string[]): string {
+    const node = this.nodes[id]!;
+    const s = this.plan.storage.get(id)!;
+    if (s.kind === "view") return this.read(node.inputs[0]!, j, i, pre);
+    if (s.kind === "literal") return s.code;
+    if (s.kind === "fused") {
+      const v = `v${id}_${++this.counter}`;
+      pre.push(`const ${v} = ${this.mapEntry(node, i, j, pre)};`);
+      return v;
+    }
+    const { array, base } = this.location(s, node);
+    return `${array}[${withBase(base, flatIndex(i, j, node.shape.cols))}]`;
+  }
+
+  /** A map node's entry (i, j): its inputs read at the same place, a 1×C input as a row, a 1×1 as a scalar. */
+  private mapEntry(node: Node, i: string, j: string, pre: string[]): string {
+    const lower = opNamed(node.op).lower;
+    if (lower.kind !== "map") throw new Error(`${node.op} is not a map`);
+    const args = node.inputs.map((input, k) => {
+      if (lower.shapeOnly?.includes(k)) return "";
+      const s = this.nodes[input]!.shape;
+      return this.read(input, s.rows === 1 ? "0" : i, s.cols === 1 ? "0" : j, pre);
+    });
+    return lower.expr(args, node.attrs);
+  }
+
+  private target(id: number): { at: (i: string, j: string) => string; assign: "=" | "+="; zero: () => string[] } {
+    const node = this.nodes[id]!;
+    return this.targetOf(this.plan.storage.get(id)!, node.shape, node);
+  }
+
+  private targetOf(s: Storage, shape: Shape, node: Node): { at: (i: string, j: string) => string; assign: "=" | "+="; zero: () => string[] } {
+    const { array, base } = this.location(s, { ...node, shape });
+    const size = shape.rows * shape.cols;
+    const accumulate = s.kind === "grad";
+    return {
+      at: (i, j) => `${array}[${withBase(base, flatIndex(i, j, shape.cols))}]`,
+      assign: accumulate ? "+=" : "=",
+      zero: () => (accumulate ? [] : base === "" && size === this.arrayLength(s, size) ? [`${array}.fill(0);`] : [`${array}.fill(0, ${base || 0}, ${withBase(base, String(size))});`]),
+    };
+  }
+
+  private arrayLength(s: Storage, size: number): number {
+    return s.kind === "buffer" && s.perStep ? size * this.plan.steps : size;
+  }
+
+  kernel(k: Kernel): string[] {
+    if (k.kind === "copy") {
+      const from = this.nodes[k.from]!;
+      const t = this.targetOf(k.to, from.shape, from);
+      const i = this.local("i"), j = this.local("j"), pre: string[] = [];
+      const value = this.read(k.from, i, j, pre);
+      const what = k.to.kind === "grad" ? `gradient of ${k.to.name}` : k.to.kind === "state" ? `next state ${k.to.name}` : `adjoint of state ${(k.to as { name: string }).name}`;
+      return [`// ${what} ${k.accumulate ? "+=" : "="} %${k.from}`, ...loop(i, from.shape.rows, loop(j, from.shape.cols, [...pre, `${t.at(i, j)} ${k.accumulate ? "+=" : "="} ${value};`]))];
+    }
+    const node = this.nodes[k.node]!;
+    const op = opNamed(node.op);
+    const t = this.target(node.id);
+    const comment = `// %${node.id} = ${node.op}(${node.inputs.map((i) => `%${i}`).join(", ")}): ${dimLabel(node.shape)}${node.loc ? `, ${node.loc}` : ""}`;
+    if (op.lower.kind === "map") {
+      const i = this.local("i"), j = this.local("j"), pre: string[] = [];
+      const value = this.mapEntry(node, i, j, pre);
+      return [comment, ...loop(i, node.shape.rows, loop(j, node.shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
+    }
+    if (op.lower.kind === "transpose") return [];
+    const ctx: LoopContext = {
+      inputs: node.inputs.map((i) => this.nodes[i]!.shape),
+      output: node.shape,
+      attrs: node.attrs,
+      read: (input, i, j) => {
+        const pre: string[] = [];
+        const value = this.read(node.inputs[input]!, i, j, pre);
+        if (pre.length > 0) throw new Error(`%${node.id}: a loop nest cannot read a fused value`);
+        return value;
+      },
+      transposed: (input) => this.plan.storage.get(node.inputs[input]!)!.kind === "view",
+      at: t.at,
+      assign: t.assign,
+      zero: t.zero,
+      local: (hint) => this.local(hint),
+    };
+    return [comment, ...op.lower.emit(ctx)];
+  }
+}
+
+interface Argument {
+  readonly name: string;
+  readonly type: string;
+  /** How the exported function gets it: `params.U.data`. */
+  readonly from: string;
+}
+
+export function emitModule(plan: Plan, meta: { readonly source: string; readonly generator: string }): ModuleParts {
+  const ir = plan.ir;
+  const seq = ir.sequence;
+  const keys = batchKeys(ir);
+  const steps = plan.steps;
+  const sizesText = Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ");
+  const matType = (s: Shape) => `Mat<${JSON.stringify(s.rowDim)}, ${JSON.stringify(s.colDim)}>`;
+
+  const paramArgs: Argument[] = ir.params.map((d) => ({ name: ids.param(d.name), type: "Float64Array", from: `params.${d.name}.data` }));
+  const batchArgs: Argument[] = keys.data.map((k) => ({ name: ids.batch(k.key), type: "Float64Array", from: `batch.${k.key}.data` }));
+  const gradArgs: Argument[] = ir.params.map((d) => ({ name: ids.grad(d.name), type: "Float64Array", from: `grads.${d.name}.data` }));
+  const stateGradArgs: Argument[] = keys.state.map((k) => ({ name: ids.grad(k.key), type: "Float64Array", from: `grads.${k.key}.data` }));
+
+  // Forward steps.
+  const fwd = new StepEmitter(plan, "forward");
+  const fwdBody = plan.forward.flatMap((k) => fwd.kernel(k));
+  const lossRead = fwd.read(ir.outputs.loss, "0", "0", fwdBody);
+  fwdBody.push(`loss += ${lossRead};`);
+  const forwardSteps: Declaration = {
+    kind: "function",
+    name: "forwardSteps",
+    doc: `Runs the forward pass of ${steps === 1 ? "the model" : `all ${steps} steps`} and returns Σ_t loss_t (unscaled).`,
+    parameters: [...paramArgs, ...batchArgs],
+    returnType: "number",
+    body: ["let loss = 0;", ...timeLoop(steps, "forward", fwd.offsets, fwdBody), "return loss;"],
+    exported: false,
+  };
+
+  // Backward steps, t from last to first.
+  const bwd = new StepEmitter(plan, "backward");
+  const bwdBody = plan.backward.flatMap((k) => bwd.kernel(k));
+  const swaps = ir.state.flatMap((d) => [
+    `const swap_${d.name} = ${ids.adjointIn(d.name)};`,
+    `${ids.adjointIn(d.name)} = ${ids.adjointOut(d.name)};`,
+    `${ids.adjointOut(d.name)} = swap_${d.name};`,
+  ]);
+  const backwardSteps: Declaration = {
+    kind: "function",
+    name: "backwardSteps",
+    doc: "Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state.",
+    parameters: [...paramArgs, ...batchArgs, ...gradArgs, ...stateGradArgs],
+    returnType: "void",
+    body: [
+      ...ir.state.flatMap((d) => [`let ${ids.adjointIn(d.name)} = adjointA_${d.name};`, `let ${ids.adjointOut(d.name)} = adjointB_${d.name};`, `${ids.adjointIn(d.name)}.fill(0);`]),
+      ...timeLoop(steps, "backward", bwd.offsets, [...bwdBody, ...swaps]),
+      ...ir.state.map((d) => `${ids.grad(`${d.name}0`)}.set(${ids.adjointIn(d.name)});`),
+    ],
+    exported: false,
+  };
+
+  const stateSize = (s: Shape) => s.rows * s.cols;
+  const buffers: Declaration[] = [
+    ...ir.state.map((d): Declaration => ({ kind: "const", name: ids.state(d.name), doc: `State ${d.name} at every step: slot t is its value coming into step t (slot 0 is the caller's ${d.name}0).`, initializer: `new Float64Array(${(steps + 1) * stateSize(d.shape)})`, exported: false })),
+    ...ir.state.flatMap((d): Declaration[] => [
+      { kind: "const", name: `adjointA_${d.name}`, initializer: `new Float64Array(${stateSize(d.shape)})`, exported: false },
+      { kind: "const", name: `adjointB_${d.name}`, initializer: `new Float64Array(${stateSize(d.shape)})`, exported: false },
+    ]),
+    ...plan.buffers.map((b): Declaration => {
+      const node = ir.nodes[b.node]!;
+      const perStep = b.length > node.shape.rows * node.shape.cols;
+      return { kind: "const", name: b.name, doc: `%${node.id} ${node.op}, ${dimLabel(node.shape)}${perStep ? `, one slot per step (the backward pass reads it)` : ""}`, initializer: `new Float64Array(${b.length})`, exported: false };
+    }),
+    ...plan.constants.map((c): Declaration => ({ kind: "const", name: c.name, initializer: `Float64Array.of(${c.values.map(numberLiteral).join(", ")})`, exported: false })),
+    ...ir.state.map((d): Declaration => ({
+      kind: "const",
+      name: ids.final(d.name),
+      doc: `The final state ${d.name}T: a view of the last slot, overwritten by the next call.`,
+      type: matType(d.shape),
+      initializer: `{ rowDim: ${JSON.stringify(d.shape.rowDim)}, colDim: ${JSON.stringify(d.shape.colDim)}, rows: ${d.shape.rows}, cols: ${d.shape.cols}, data: ${ids.state(d.name)}.subarray(${steps * stateSize(d.shape)}) }`,
+      exported: false,
+    })),
+  ];
+
+  const checks = (fn: string, group: string, entries: readonly { key: string; shape: Shape }[]) => entries.map((e) => `expectShape("${fn}", "${group}.${e.key}", ${group}.${e.key}, ${e.shape.rows}, ${e.shape.cols}, "${dimLabel(e.shape)}");`);
+  const paramChecks = (fn: string) => checks(fn, "params", ir.params.map((d) => ({ key: d.name, shape: d.shape })));
+  const batchChecks = (fn: string) => checks(fn, "batch", [...keys.data, ...keys.state].map((k) => ({ key: k.key, shape: k.shape })));
+  const gradChecks = checks("lossAndGrad", "grads", [...ir.params.map((d) => ({ key: d.name, shape: d.shape })), ...keys.state.map((k) => ({ key: k.key, shape: k.shape }))]);
+  const loadState = keys.state.map((k) => `${ids.state(k.name)}.set(batch.${k.key}.data);`);
+  const call = (name: string, args: readonly Argument[]) => `${name}(${args.map((a) => a.from).join(", ")})`;
+  const result = `{ loss, ${ir.state.map((d) => `${d.name}T: ${ids.final(d.name)}`).join(", ")} }`.replace(", }", " }");
+  const factor = numberLiteral(ir.lossScale.factor);
+  const scaleDoc = ir.lossScale.over.length ? ` L = (1/(${ir.lossScale.over.join("·")})) Σ_t loss_t.` : "";
+  const viewNote = ir.state.length ? ` ${ir.state.map((d) => `\`${d.name}T\``).join(", ")} views a buffer of this module that the next call overwrites: copy it to keep it.` : "";
+
+  const declarations: Declaration[] = [
+    {
+      kind: "interface",
+      name: "Mat",
+      doc: "A row-major matrix whose dims are part of its type: structurally shapegrad's Mat, so the library's values pass as they are.",
+      typeParameters: ["R extends string | number", "C extends string | number"],
+      properties: [
+        { name: "rowDim", type: "R" },
+        { name: "colDim", type: "C" },
+        { name: "rows", type: "number" },
+        { name: "cols", type: "number" },
+        { name: "data", type: "Float64Array" },
+      ],
+      exported: true,
+    },
+    { kind: "const", name: "sizes", doc: `The sizes this module was generated for.${seq ? ` ${seq.stacked} = ${seq.steps}·rows = ${seq.count * seq.rows}.` : ""}`, initializer: `{ ${Object.entries(ir.sizes).map(([k, v]) => `${k}: ${v}`).join(", ")} } as const`, exported: true },
+    { kind: "interface", name: "Params", doc: `The parameters of ${ir.name}.`, properties: ir.params.map((d) => ({ name: d.name, type: matType(d.shape) })), exported: true },
+    {
+      kind: "interface",
+      name: "Batch",
+      doc: seq ? `One batch: each input and target stacked over the ${seq.count} steps, time-major (${seq.stacked} = ${seq.steps}·${ir.inputs[0]?.shape.rowDim ?? "rows"} rows), and each initial state.` : "One batch of inputs and targets.",
+      properties: [...keys.data, ...keys.state].map((k) => ({ name: k.key, type: matType(k.shape) })),
+      exported: true,
+    },
+    { kind: "interface", name: "Grads", doc: "The gradient of the loss with respect to each parameter and each initial state; overwritten by lossAndGrad.", properties: [...ir.params.map((d) => ({ name: d.name, type: matType(d.shape) })), ...keys.state.map((k) => ({ name: k.key, type: matType(k.shape) }))], exported: true },
+    { kind: "interface", name: "Result", doc: "The loss, and the final value of each state.", properties: [{ name: "loss", type: "number" }, ...ir.state.map((d) => ({ name: `${d.name}T`, type: matType(d.shape) }))], exported: true },
+    ...buffers,
+    {
+      kind: "function",
+      name: "expectShape",
+      doc: "Throws unless `m` is a rows×cols matrix: the generated loops read exactly that many numbers.",
+      parameters: [
+        { name: "fn", type: "string" },
+        { name: "what", type: "string" },
+        { name: "m", type: "Mat<string | number, string | number>" },
+        { name: "rows", type: "number" },
+        { name: "cols", type: "number" },
+        { name: "dims", type: "string" },
+      ],
+      returnType: "void",
+      body: [
+        "if (typeof m !== \"object\" || m === null || !(m.data instanceof Float64Array)) {",
+        "throw new TypeError(`${fn}: ${what} must be a ${dims} matrix (${rows}×${cols}) of float64`);",
+        "}",
+        "if (m.rows !== rows || m.cols !== cols || m.data.length !== rows * cols) {",
+        "throw new RangeError(`${fn}: ${what} must be ${dims} = ${rows}×${cols}, got ${m.rows}×${m.cols} with ${m.data.length} numbers`);",
+        "}",
+      ],
+      exported: false,
+    },
+    forwardSteps,
+    backwardSteps,
+    {
+      kind: "function",
+      name: "forward",
+      doc: `The loss of ${ir.name} on one batch.${scaleDoc}${viewNote}`,
+      parameters: [
+        { name: "params", type: "Params" },
+        { name: "batch", type: "Batch" },
+      ],
+      returnType: "Result",
+      body: [...paramChecks("forward"), ...batchChecks("forward"), ...loadState, `const loss = ${factor} * ${call("forwardSteps", [...paramArgs, ...batchArgs])};`, `return ${result};`],
+      exported: true,
+    },
+    {
+      kind: "function",
+      name: "lossAndGrad",
+      doc: `The loss of ${ir.name} on one batch and its gradients, written into \`grads\` (overwritten).${scaleDoc} Allocates nothing but the result object.${viewNote}`,
+      parameters: [
+        { name: "params", type: "Params" },
+        { name: "batch", type: "Batch" },
+        { name: "grads", type: "Grads" },
+      ],
+      returnType: "Result",
+      body: [
+        ...paramChecks("lossAndGrad"),
+        ...batchChecks("lossAndGrad"),
+        ...gradChecks,
+        ...loadState,
+        `const loss = ${factor} * ${call("forwardSteps", [...paramArgs, ...batchArgs])};`,
+        ...[...gradArgs].map((a) => `${a.from}.fill(0);`),
+        `${call("backwardSteps", [...paramArgs, ...batchArgs, ...gradArgs, ...stateGradArgs])};`,
+        `return ${result};`,
+      ],
+      exported: true,
+    },
+  ];
+
+  return {
+    header: [
+      `Generated by ${meta.generator} from ${meta.source}: do not edit; regenerate with \`npx shapegrad generate\`.`,
+      `Model ${ir.name} at ${sizesText}${seq ? ` (${seq.stacked} = ${seq.count * seq.rows})` : ""}: forward and backward loops specialized to these sizes.`,
+    ],
+    declarations,
+  };
+}
+
+function timeLoop(steps: number, phase: "forward" | "backward", offsets: ReadonlyMap<string, string>, body: readonly string[]): string[] {
+  const declared = [...offsets].map(([name, code]) => `const ${name} = ${code};`);
+  if (steps === 1) return ["{", "const t = 0;", ...declared, ...body, "}"];
+  const head = phase === "forward" ? `for (let t = 0; t < ${steps}; t++) {` : `for (let t = ${steps - 1}; t >= 0; t--) {`;
+  return [head, ...declared, ...body, "}"];
+}
+

@@ -1,0 +1,27 @@
+// What a generated module is made of, as plain data: the emitter produces these, and the writer
+// (the only place that knows ts-morph) turns them into a source file.
+
+export interface Property {
+  readonly name: string;
+  readonly type: string;
+  readonly doc?: string;
+}
+
+export type Declaration =
+  | { readonly kind: "interface"; readonly name: string; readonly doc: string; readonly properties: readonly Property[]; readonly exported: boolean; readonly typeParameters?: readonly string[] }
+  | { readonly kind: "const"; readonly name: string; readonly doc?: string; readonly initializer: string; readonly exported: boolean; readonly type?: string }
+  | {
+      readonly kind: "function";
+      readonly name: string;
+      readonly doc?: string;
+      readonly parameters: readonly { readonly name: string; readonly type: string }[];
+      readonly returnType: string;
+      readonly body: readonly string[];
+      readonly exported: boolean;
+    };
+
+export interface ModuleParts {
+  /** Comment lines at the top of the file (without the `//`). */
+  readonly header: readonly string[];
+  readonly declarations: readonly Declaration[];
+}

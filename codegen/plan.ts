@@ -1,0 +1,140 @@
+// Planning: where each node of a model's IR lives in generated code. Leaves read the caller's
+// arrays; transposes are views (never materialized); a map with a single map consumer is fused
+// into that consumer's loop; forward values that the backward pass reads get one slot per step;
+// everything else gets one scratch buffer, allocated once, reused by every step and every call.
+// Gradient contributions accumulate straight into the caller's gradient arrays.
+import type { ModelIR, Node } from "../src/ir/graph.js";
+import { numberLiteral } from "../src/op.js";
+import { opNamed } from "../src/ops/table.js";
+
+export type Storage =
+  | { readonly kind: "param"; readonly name: string }
+  | { readonly kind: "data"; readonly key: string; readonly stepSize: number }
+  /** A recurrent state's slots: slot t holds its value coming into step t (slot 0 is the caller's h0). */
+  | { readonly kind: "state"; readonly name: string; readonly slot: "in" | "out" }
+  | { readonly kind: "buffer"; readonly buffer: string; readonly perStep: boolean }
+  | { readonly kind: "const"; readonly buffer: string }
+  | { readonly kind: "literal"; readonly code: string }
+  | { readonly kind: "grad"; readonly name: string }
+  | { readonly kind: "stateAdjointIn"; readonly name: string }
+  | { readonly kind: "stateAdjointOut"; readonly name: string }
+  | { readonly kind: "fused" }
+  | { readonly kind: "view" };
+
+/** A step of generated work: one op node's loops, or a copy/accumulation into an output. */
+export type Kernel =
+  | { readonly kind: "op"; readonly node: number }
+  | { readonly kind: "copy"; readonly from: number; readonly to: Storage; readonly accumulate: boolean };
+
+export interface Plan {
+  readonly ir: ModelIR;
+  readonly storage: ReadonlyMap<number, Storage>;
+  /** Module-level scratch: name and length. */
+  readonly buffers: readonly { readonly name: string; readonly length: number; readonly node: number }[];
+  readonly constants: readonly { readonly name: string; readonly values: readonly number[] }[];
+  readonly forward: readonly Kernel[];
+  readonly backward: readonly Kernel[];
+  /** Steps (1 for a model without a sequence). */
+  readonly steps: number;
+}
+
+export function planModel(ir: ModelIR): Plan {
+  const nodes = ir.nodes;
+  const steps = ir.sequence?.count ?? 1;
+  const consumers = new Map<number, number[]>(nodes.map((n) => [n.id, []]));
+  for (const n of nodes) for (const i of n.inputs) consumers.get(i)!.push(n.id);
+  const outputs = new Set<number>([ir.outputs.loss, ...Object.values(ir.outputs.state), ...Object.values(ir.outputs.paramGrads), ...Object.values(ir.outputs.stateGrads)]);
+  const isOp = (n: Node) => n.op !== "leaf";
+  const lowering = (n: Node) => opNamed(n.op).lower;
+
+  // Forward values read by the backward pass, directly or through transpose views, need a slot per step.
+  const readByBackward = new Set<number>();
+  const markSaved = (id: number): void => {
+    const n = nodes[id]!;
+    if (n.phase !== "forward") return;
+    if (isOp(n) && lowering(n).kind === "transpose") markSaved(n.inputs[0]!);
+    else readByBackward.add(id);
+  };
+  for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) markSaved(i);
+
+  const storage = new Map<number, Storage>();
+  const buffers: { name: string; length: number; node: number }[] = [];
+  const constants: { name: string; values: readonly number[] }[] = [];
+  const stateOut = new Map(Object.entries(ir.outputs.state).map(([name, id]) => [id, name]));
+  const gradOut = new Map(Object.entries(ir.outputs.paramGrads).map(([name, id]) => [id, name]));
+  const stateGradOut = new Map(Object.entries(ir.outputs.stateGrads).map(([name, id]) => [id, name]));
+  const onlyUse = (id: number) => consumers.get(id)!.length === 0;
+
+  for (const n of nodes) {
+    const size = n.shape.rows * n.shape.cols;
+    if (n.leaf) {
+      const { kind, name } = n.leaf;
+      if (kind === "param") storage.set(n.id, { kind: "param", name });
+      else if (kind === "input" || kind === "target") storage.set(n.id, { kind: "data", key: ir.sequence ? `${name}s` : name, stepSize: size });
+      else if (kind === "state") storage.set(n.id, { kind: "state", name, slot: "in" });
+      else if (kind === "stateAdjoint") storage.set(n.id, { kind: "stateAdjointIn", name });
+      else if (kind === "lossAdjoint") storage.set(n.id, { kind: "literal", code: numberLiteral(ir.lossScale.factor) });
+      else if (kind === "zeros") storage.set(n.id, { kind: "literal", code: "0" });
+      else {
+        const buffer = `k${n.id}`;
+        constants.push({ name: buffer, values: n.leaf.value ?? [] });
+        storage.set(n.id, { kind: "const", buffer });
+      }
+      continue;
+    }
+    const lower = lowering(n);
+    if (lower.kind === "transpose") {
+      storage.set(n.id, { kind: "view" });
+      continue;
+    }
+    const users = consumers.get(n.id)!;
+    const user = users.length === 1 ? nodes[users[0]!]! : undefined;
+    const fusable =
+      lower.kind === "map" &&
+      !outputs.has(n.id) &&
+      !readByBackward.has(n.id) &&
+      user !== undefined &&
+      user.phase === n.phase &&
+      isOp(user) &&
+      lowering(user).kind === "map" &&
+      user.shape.rows === n.shape.rows &&
+      user.shape.cols === n.shape.cols &&
+      user.inputs.filter((i) => i === n.id).length === 1 &&
+      !(opNamed(user.op).lower as { shapeOnly?: readonly number[] }).shapeOnly?.includes(user.inputs.indexOf(n.id));
+    if (fusable) storage.set(n.id, { kind: "fused" });
+    else if (stateOut.has(n.id) && n.phase === "forward") storage.set(n.id, { kind: "state", name: stateOut.get(n.id)!, slot: "out" });
+    else if (gradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
+    else if (stateGradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
+    else {
+      const perStep = readByBackward.has(n.id) && steps > 1;
+      const name = `${n.op}${n.id}`;
+      buffers.push({ name, length: perStep ? size * steps : size, node: n.id });
+      storage.set(n.id, { kind: "buffer", buffer: name, perStep });
+    }
+  }
+
+  const kernelsOf = (phase: "forward" | "backward"): Kernel[] => {
+    const kernels: Kernel[] = nodes.filter((n) => n.phase === phase && isOp(n) && !["fused", "view"].includes(storage.get(n.id)!.kind)).map((n) => ({ kind: "op", node: n.id }));
+    // Outputs that could not be written in place are copied (or accumulated) once their value is known.
+    if (phase === "forward") {
+      for (const [name, id] of Object.entries(ir.outputs.state)) {
+        if (storage.get(id)!.kind !== "state" || (storage.get(id) as { slot: string }).slot !== "out") kernels.push({ kind: "copy", from: id, to: { kind: "state", name, slot: "out" }, accumulate: false });
+      }
+    } else {
+      for (const [name, id] of Object.entries(ir.outputs.paramGrads)) {
+        const s = storage.get(id)!;
+        if (s.kind !== "grad" && !isZeroConst(nodes[id]!)) kernels.push({ kind: "copy", from: id, to: { kind: "grad", name }, accumulate: true });
+      }
+      for (const [name, id] of Object.entries(ir.outputs.stateGrads)) {
+        if (storage.get(id)!.kind !== "stateAdjointOut") kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
+      }
+    }
+    return kernels;
+  };
+
+  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), steps };
+}
+
+function isZeroConst(n: Node): boolean {
+  return n.leaf?.kind === "zeros";
+}
