@@ -1,0 +1,99 @@
+// Generated code against the interpreter (the oracle, 1e-12) and against central finite
+// differences (1e-6), for the RNN and the MLP at several sizes; and its contract: sizes checked at
+// the call, grads overwritten, deterministic output.
+import { describe, expect, it } from "vitest";
+import mlp from "../dsl/mlp.js";
+import rnn from "../dsl/rnn.js";
+import { generateSource } from "../codegen/generate.js";
+import { mat, valueAndGrad, zeros, type AnyMat } from "../src/index.js";
+import { generateAndImport } from "./support/generated-module.js";
+import { centralDiff, relErr } from "./support/numeric.js";
+import type { RnnSizes } from "./support/rnn-reference.js";
+import { mlpFixture, rnnFixture, type FixtureOptions } from "./support/rnn-fixture.js";
+
+function gradsLike(shapes: Readonly<Record<string, AnyMat>>): Record<string, AnyMat> {
+  // Filled with garbage: lossAndGrad must overwrite, not add to, what is there.
+  return Object.fromEntries(Object.entries(shapes).map(([k, m]) => [k, mat(m.rows, m.cols, new Float64Array(m.rows * m.cols).fill(123))]));
+}
+
+const rnnConfigs: { sizes: RnnSizes; options: FixtureOptions }[] = [
+  { sizes: { n: 1, d: 5, h: 4, v: 5, T: 1 }, options: { seed: 11, targets: "oneHot", inputs: "oneHot" } },
+  { sizes: { n: 3, d: 4, h: 5, v: 3, T: 4 }, options: { seed: 12, targets: "distribution", inputs: "dense" } },
+  { sizes: { n: 2, d: 3, h: 6, v: 4, T: 7 }, options: { seed: 13, targets: "oneHot", inputs: "dense" } },
+  { sizes: { n: 1, d: 7, h: 3, v: 2, T: 2 }, options: { seed: 14, targets: "distribution", inputs: "oneHot" } },
+];
+
+describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v T=$sizes.T ($options.targets, $options.inputs)", ({ sizes, options }) => {
+  const { params, batch } = rnnFixture(sizes, options);
+  const oracle = valueAndGrad(rnn, sizes)(params, batch);
+
+  it("matches the interpreter: loss, final state and every gradient (1e-12)", async () => {
+    const { module } = await generateAndImport(rnn, sizes);
+    const grads = gradsLike({ ...params, h0: batch.h0 });
+    const result = module.lossAndGrad(params, batch, grads);
+    expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
+    expect(relErr(result["hT"]!.data, oracle.hT.data)).toBeLessThan(1e-12);
+    for (const key of ["U", "W", "b", "V", "c", "h0"] as const) expect(relErr(grads[key]!.data, oracle.grads[key].data), key).toBeLessThan(1e-12);
+    expect(module.forward(params, batch).loss).toBe(result.loss);
+  });
+
+  it("matches central finite differences of its own forward (1e-6)", async () => {
+    const { module } = await generateAndImport(rnn, sizes);
+    const grads = gradsLike({ ...params, h0: batch.h0 });
+    module.lossAndGrad(params, batch, grads);
+    const inputs: Record<string, AnyMat> = { ...params, h0: batch.h0 };
+    for (const key of ["U", "W", "b", "V", "c", "h0"]) {
+      const numeric = centralDiff(() => module.forward(params, batch).loss, inputs[key]!.data);
+      expect(relErr(grads[key]!.data, numeric), key).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe.each([
+  { sizes: { n: 1, d: 3, h: 4, v: 2 }, targets: "oneHot" as const, seed: 15 },
+  { sizes: { n: 6, d: 4, h: 5, v: 3 }, targets: "distribution" as const, seed: 16 },
+  { sizes: { n: 5, d: 2, h: 7, v: 4 }, targets: "oneHot" as const, seed: 17 },
+])("generated MLP n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v ($targets)", ({ sizes, targets, seed }) => {
+  const { params, batch } = mlpFixture(sizes, { seed, targets });
+  const oracle = valueAndGrad(mlp, sizes)(params, batch);
+
+  it("matches the interpreter (1e-12) and finite differences (1e-6)", async () => {
+    const { module } = await generateAndImport(mlp, sizes);
+    const grads = gradsLike(params);
+    const result = module.lossAndGrad(params, batch, grads);
+    expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
+    for (const key of ["W1", "b1", "W2", "b2"] as const) {
+      expect(relErr(grads[key]!.data, oracle.grads[key].data), key).toBeLessThan(1e-12);
+      const numeric = centralDiff(() => module.forward(params, batch).loss, params[key].data);
+      expect(relErr(grads[key]!.data, numeric), key).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe("the generated module's contract", () => {
+  const sizes = { n: 2, d: 3, h: 4, v: 3, T: 3 };
+  it("checks every argument's size at the call, naming it and both sizes", async () => {
+    const { module } = await generateAndImport(rnn, sizes);
+    const { params, batch } = rnnFixture(sizes, { seed: 1, targets: "oneHot", inputs: "dense" });
+    expect(() => module.forward({ ...params, U: zeros(4, 3) }, batch)).toThrow(new RangeError("forward: params.U must be d×h = 3×4, got 4×3 with 12 numbers"));
+    expect(() => module.forward(params, { ...batch, xs: zeros(5, 3) })).toThrow(/forward: batch\.xs must be Tn×d = 6×3, got 5×3/);
+    expect(() => module.lossAndGrad(params, batch, { ...gradsLike({ ...params, h0: batch.h0 }), h0: zeros(2, 5) })).toThrow(/lossAndGrad: grads\.h0 must be n×h = 2×4, got 2×5/);
+    expect(() => module.forward({ ...params, W: undefined }, batch)).toThrow(TypeError);
+  });
+  it("is deterministic: the same model and sizes give byte-identical source", async () => {
+    const a = await generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "shapegrad test" });
+    const b = await generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "shapegrad test" });
+    expect(a).toBe(b);
+    expect(a).toContain("Model rnn at n=2 d=3 h=4 v=3 T=3 (Tn = 6)");
+  });
+  it("refuses sizes whose buffers would exceed 2 GiB, before emitting anything", async () => {
+    await expect(generateSource(rnn, { sizes: { n: 64, h: 8192, T: 1000 }, source: "dsl/rnn.ts", generator: "t" })).rejects.toThrow(
+      /dsl\/rnn\.ts: at n=64 d=65 h=8192 v=65 T=1000 the generated buffers would take [\d.]+ GiB, over the 2\.00 GiB limit \(largest: state h/,
+    );
+  });
+  it("generates h=1024 and T=1000, with code whose size does not grow with T", async () => {
+    const big = await generateSource(rnn, { sizes: { h: 1024, T: 1000 }, source: "dsl/rnn.ts", generator: "t" });
+    const small = await generateSource(rnn, { sizes: { h: 1024, T: 25 }, source: "dsl/rnn.ts", generator: "t" });
+    expect(Math.abs(big.length - small.length)).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,26 @@
+// Generates a model's module in memory, writes it to a temporary file and imports it, so that
+// tests exercise exactly the text that `shapegrad generate` would write.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateSource } from "../../codegen/generate.js";
+import type { AnyModel } from "../../src/index.js";
+
+export interface GeneratedModule {
+  readonly source: string;
+  readonly module: {
+    forward(params: object, batch: object): { loss: number } & Record<string, unknown>;
+    lossAndGrad(params: object, batch: object, grads: object): { loss: number } & Record<string, { data: Float64Array }> & { loss: number };
+    sizes: Readonly<Record<string, number>>;
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "shapegrad-generated-"));
+let count = 0;
+
+export async function generateAndImport(model: AnyModel, sizes: Readonly<Record<string, number>>, source = "dsl/model.ts"): Promise<GeneratedModule> {
+  const text = await generateSource(model, { sizes, source, generator: "shapegrad test" });
+  const file = join(dir, `module${++count}.ts`);
+  writeFileSync(file, text);
+  return { source: text, module: (await import(file)) as GeneratedModule["module"] };
+}
