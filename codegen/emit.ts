@@ -42,10 +42,7 @@ class StepEmitter {
   /** Per-step offsets the body used; declared at the top of the step. */
   readonly offsets = new Map<string, string>();
 
-  constructor(
-    private readonly plan: Plan,
-    private readonly phase: "forward" | "backward",
-  ) {}
+  constructor(private readonly plan: Plan) {}
 
   private get nodes(): readonly Node[] {
     return this.plan.ir.nodes;
@@ -99,7 +96,8 @@ class StepEmitter {
       return v;
     }
     const { array, base } = this.location(s, node);
-    return `${array}[${withBase(base, flatIndex(i, j, node.shape.cols))}]`;
+    // The `!` lets the module type-check under noUncheckedIndexedAccess, wherever --out puts it.
+    return `${array}[${withBase(base, flatIndex(i, j, node.shape.cols))}]!`;
   }
 
   /** A map node's entry (i, j): its inputs read at the same place, a 1×C input as a row, a 1×1 as a scalar. */
@@ -124,7 +122,7 @@ class StepEmitter {
     const size = shape.rows * shape.cols;
     const accumulate = s.kind === "grad";
     return {
-      at: (i, j) => `${array}[${withBase(base, flatIndex(i, j, shape.cols))}]`,
+      at: (i, j) => `${array}[${withBase(base, flatIndex(i, j, shape.cols))}]!`,
       assign: accumulate ? "+=" : "=",
       zero: () => (accumulate ? [] : base === "" && size === this.arrayLength(s, size) ? [`${array}.fill(0);`] : [`${array}.fill(0, ${base || 0}, ${withBase(base, String(size))});`]),
     };
@@ -194,7 +192,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   const stateGradArgs: Argument[] = keys.state.map((k) => ({ name: ids.grad(k.key), type: "Float64Array", from: `grads.${k.key}.data` }));
 
   // Forward steps.
-  const fwd = new StepEmitter(plan, "forward");
+  const fwd = new StepEmitter(plan);
   const fwdBody = plan.forward.flatMap((k) => fwd.kernel(k));
   const lossRead = fwd.read(ir.outputs.loss, "0", "0", fwdBody);
   fwdBody.push(`loss += ${lossRead};`);
@@ -209,7 +207,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   };
 
   // Backward steps, t from last to first.
-  const bwd = new StepEmitter(plan, "backward");
+  const bwd = new StepEmitter(plan);
   const bwdBody = plan.backward.flatMap((k) => bwd.kernel(k));
   const swaps = ir.state.flatMap((d) => [
     `const swap_${d.name} = ${ids.adjointIn(d.name)};`,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import mlp from "../dsl/mlp.js";
 import rnn from "../dsl/rnn.js";
 import { generateSource } from "../codegen/generate.js";
-import { mat, valueAndGrad, zeros, type AnyMat } from "../src/index.js";
+import { valueAndGrad, zeros, type AnyMat } from "../src/index.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { centralDiff, relErr } from "./support/numeric.js";
 import type { RnnSizes } from "./support/rnn-reference.js";
@@ -13,7 +13,7 @@ import { mlpFixture, rnnFixture, type FixtureOptions } from "./support/rnn-fixtu
 
 function gradsLike(shapes: Readonly<Record<string, AnyMat>>): Record<string, AnyMat> {
   // Filled with garbage: lossAndGrad must overwrite, not add to, what is there.
-  return Object.fromEntries(Object.entries(shapes).map(([k, m]) => [k, mat(m.rows, m.cols, new Float64Array(m.rows * m.cols).fill(123))]));
+  return Object.fromEntries(Object.entries(shapes).map(([k, m]) => [k, { ...m, data: new Float64Array(m.rows * m.cols).fill(123) }]));
 }
 
 const rnnConfigs: { sizes: RnnSizes; options: FixtureOptions }[] = [
