@@ -52,6 +52,10 @@ class StepEmitter {
     return `${hint}${++this.counter}`;
   }
 
+  index(hint: string, count: number): string {
+    return count === 1 ? "0" : this.local(hint);
+  }
+
   private offset(name: string, code: string): string {
     this.offsets.set(name, code);
     return name;
@@ -136,7 +140,7 @@ class StepEmitter {
     if (k.kind === "copy") {
       const from = this.nodes[k.from]!;
       const t = this.targetOf(k.to, from.shape, from);
-      const i = this.local("i"), j = this.local("j"), pre: string[] = [];
+      const i = this.index("i", from.shape.rows), j = this.index("j", from.shape.cols), pre: string[] = [];
       const value = this.read(k.from, i, j, pre);
       const what = k.to.kind === "grad" ? `gradient of ${k.to.name}` : k.to.kind === "state" ? `next state ${k.to.name}` : `adjoint of state ${(k.to as { name: string }).name}`;
       return [`// ${what} ${k.accumulate ? "+=" : "="} %${k.from}`, ...loop(i, from.shape.rows, loop(j, from.shape.cols, [...pre, `${t.at(i, j)} ${k.accumulate ? "+=" : "="} ${value};`]))];
@@ -146,7 +150,7 @@ class StepEmitter {
     const t = this.target(node.id);
     const comment = `// %${node.id} = ${node.op}(${node.inputs.map((i) => `%${i}`).join(", ")}): ${dimLabel(node.shape)}${node.loc ? `, ${node.loc}` : ""}`;
     if (op.lower.kind === "map") {
-      const i = this.local("i"), j = this.local("j"), pre: string[] = [];
+      const i = this.index("i", node.shape.rows), j = this.index("j", node.shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, node.shape.rows, loop(j, node.shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
@@ -166,6 +170,7 @@ class StepEmitter {
       assign: t.assign,
       zero: t.zero,
       local: (hint) => this.local(hint),
+      index: (hint, count) => this.index(hint, count),
     };
     return [comment, ...op.lower.emit(ctx)];
   }

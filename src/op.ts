@@ -59,6 +59,8 @@ export interface LoopContext {
   zero(): readonly string[];
   /** A fresh local name. */
   local(hint: string): string;
+  /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
+  index(hint: string, count: number): string;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */

@@ -20,7 +20,7 @@ export const logSoftmaxGradOp: OpDef<2> = {
     kind: "loops",
     emit(ctx) {
       const [y] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), total = ctx.local("total");
+      const i = ctx.index("i", y!.rows), j = ctx.index("j", y!.cols), total = ctx.local("total");
       return loop(i, y!.rows, [
         `let ${total} = 0;`,
         ...loop(j, y!.cols, [`${total} += ${ctx.read(1, i, j)};`]),

@@ -25,7 +25,7 @@ export const logSoftmaxOp: OpDef<1> = {
     kind: "loops",
     emit(ctx) {
       const [a] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
+      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
       const x = (jj: string) => ctx.read(0, i, jj);
       return loop(i, a!.rows, [...rowLogSumExp(x, a!.cols, { j, max, lse, sum }), ...loop(j, a!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${x(j)} - ${max} - ${lse};`])]);
     },

@@ -1,7 +1,12 @@
 // Small builders for the loop nests that ops describe for codegen (see Lowering in op.ts).
 
-/** `for (let v = 0; v < count; v++) { body }` as lines; a count of 1 binds v to 0 instead of looping. */
+/**
+ * `for (let v = 0; v < count; v++) { body }` as lines. An index of a dim of size 1 is the literal
+ * "0" (see LoopContext.index), and its loop is just the body: generated code then has no
+ * one-trip loops and folds `0 * cols` out of its indexing.
+ */
 export function loop(v: string, count: number, body: readonly string[]): string[] {
+  if (v === "0") return [...body];
   if (count === 1) return ["{", `const ${v} = 0;`, ...body, "}"];
   return [`for (let ${v} = 0; ${v} < ${count}; ${v}++) {`, ...body, "}"];
 }

@@ -42,7 +42,7 @@ export const matmulOp: OpDef<2> = {
     emit(ctx) {
       const [a, b] = ctx.inputs as readonly [Shape, Shape];
       const n = a.rows, k = a.cols, m = b.cols;
-      const i = ctx.local("i"), p = ctx.local("p"), j = ctx.local("j"), x = ctx.local("x");
+      const i = ctx.index("i", n), p = ctx.index("p", k), j = ctx.index("j", m), x = ctx.local("x");
       if (ctx.transposed(1) && !ctx.transposed(0)) {
         // Dot products: a's row i and bᵀ's row j are both contiguous.
         const s = ctx.local("s");

@@ -21,7 +21,7 @@ export const softmaxCrossEntropyGradOp: OpDef<2> = {
     kind: "loops",
     emit(ctx) {
       const [o] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum"), rowTotal = ctx.local("rowTotal");
+      const i = ctx.index("i", o!.rows), j = ctx.index("j", o!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum"), rowTotal = ctx.local("rowTotal");
       const x = (jj: string) => ctx.read(0, i, jj);
       return loop(i, o!.rows, [
         ...rowLogSumExp(x, o!.cols, { j, max, lse, sum }),

@@ -43,7 +43,7 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     kind: "loops",
     emit(ctx) {
       const [o] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
+      const i = ctx.index("i", o!.rows), j = ctx.index("j", o!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
       const total = ctx.local("total"), target = ctx.local("target");
       const x = (jj: string) => ctx.read(0, i, jj);
       const terms = loop(j, o!.cols, [`const ${target} = ${ctx.read(1, i, j)};`, `if (${target} !== 0) ${total} += ${target} * (${x(j)} - ${max} - ${lse});`]);

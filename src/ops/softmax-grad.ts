@@ -20,7 +20,7 @@ export const softmaxGradOp: OpDef<2> = {
     kind: "loops",
     emit(ctx) {
       const [y] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), dot = ctx.local("dot");
+      const i = ctx.index("i", y!.rows), j = ctx.index("j", y!.cols), dot = ctx.local("dot");
       return loop(i, y!.rows, [
         `let ${dot} = 0;`,
         ...loop(j, y!.cols, [`${dot} += ${ctx.read(1, i, j)} * ${ctx.read(0, i, j)};`]),

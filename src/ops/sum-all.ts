@@ -23,7 +23,7 @@ export const sumAllOp: OpDef<1> = {
     kind: "loops",
     emit(ctx) {
       const [a] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j"), s = ctx.local("s");
+      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), s = ctx.local("s");
       return [`let ${s} = 0;`, ...loop(i, a!.rows, loop(j, a!.cols, [`${s} += ${ctx.read(0, i, j)};`])), `${ctx.at("0", "0")} ${ctx.assign} ${s};`];
     },
   },

@@ -22,7 +22,7 @@ export const sumRowsOp: OpDef<1> = {
     kind: "loops",
     emit(ctx) {
       const [a] = ctx.inputs;
-      const i = ctx.local("i"), j = ctx.local("j");
+      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols);
       return [...ctx.zero(), ...loop(i, a!.rows, loop(j, a!.cols, [`${ctx.at("0", j)} += ${ctx.read(0, i, j)};`]))];
     },
   },
