@@ -27,6 +27,8 @@ export async function loadModel(file: string): Promise<AnyModel> {
     const message = e instanceof Error ? e.message : String(e);
     throw new UsageError(`${file}: the model file could not be loaded: ${message.split("\n").slice(0, 6).join("\n")}`);
   }
-  if (!isModel(loaded.default)) throw new UsageError(`${file}: its default export is not a model (export default defineModel({ ... }))`);
-  return loaded.default;
+  // In a package that is not "type": "module", the file loads as CommonJS and its default export arrives wrapped once more.
+  const candidate = isModel(loaded.default) ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
+  if (!isModel(candidate)) throw new UsageError(`${file}: its default export is not a model (export default defineModel({ ... }))`);
+  return candidate;
 }

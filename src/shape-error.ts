@@ -46,7 +46,11 @@ const packageRoot = ownPath.replace(/(dist\/)?src\/shape-error\.[jt]s$/, "");
 const ownDirs = packageRoot === ownPath ? [] : [`${packageRoot}src/`, `${packageRoot}dist/src/`];
 
 function toPath(url: string): string {
-  return url.startsWith("file://") ? decodeURIComponent(url.slice("file://".length)) : url;
+  // A loader may tag a module's URL (tsx: `?namespace=...`, or `?filePath=...` for CommonJS): the file is what counts.
+  const tagged = /[?&]filePath=([^&]+)/.exec(url);
+  const plain = tagged ? decodeURIComponent(tagged[1]!) : url;
+  const path = plain.startsWith("file://") ? decodeURIComponent(plain.slice("file://".length)) : plain;
+  return path.replace(/\?.*$/, "");
 }
 
 /** The first stack frame outside the library, as `path:line:column` relative to the working directory. */
