@@ -118,8 +118,9 @@ async function measureMlp(layers: number): Promise<MlpRow> {
 
 const cell = (v: string | number, width: number) => String(v).padStart(width);
 
-// Loading ts-morph and prettier and their first JIT passes would otherwise land in the first config's timings.
-await generateSource(rnn, options("dsl/rnn.ts"));
+// Loading ts-morph and prettier and their JIT warm-up would otherwise land in the first configs' timings
+// (with a single warm-up run, generation still looked ~2× slower at T=25 than at T=1000).
+for (let i = 0; i < 5; i++) await generateSource(rnn, options("dsl/rnn.ts"));
 
 const rnnRows: RnnRow[] = [];
 for (const [T, h] of [[25, 100], [100, 100], [1000, 100], [100, 1024]] as const) rnnRows.push(await measureRnn(T, h));

@@ -1,6 +1,6 @@
 // The command line as a person uses it: `node bin/shapegrad.js ...` in a scratch project (the
 // compiled CLI, as installed). Refusals exit non-zero with a clear message and write nothing.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +124,27 @@ export default defineModel({
     const dir = project("missing");
     expect(run(dir, "generate", "dsl/nope.ts").stderr).toContain("dsl/nope.ts: no such file");
     expect(run(dir, "generate", "dsl").stderr).toContain("dsl: not a file");
+  });
+});
+
+describe("shapegrad generate --watch", () => {
+  it("regenerates when a model changes", async () => {
+    const dir = project("watch");
+    const child = spawn(process.execPath, [bin, "generate", "dsl/mlp.ts", "--watch"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 200 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain(text);
+    };
+    try {
+      await waitFor("watching");
+      writeFileSync(join(dir, "dsl/mlp.ts"), readFileSync(join(dir, "dsl/mlp.ts"), "utf8").replace("h: 16", "h: 17"));
+      for (let i = 0; i < 200 && !readFileSync(join(dir, "generated/mlp.ts"), "utf8").includes("h=17"); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readFileSync(join(dir, "generated/mlp.ts"), "utf8")).toContain("Model mlp at n=8 d=4 h=17 v=3");
+    } finally {
+      child.kill();
+    }
   });
 });
 
