@@ -87,6 +87,15 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   } else if (state.length > 0) {
     fail("a recurrent state needs a sequence: declare sequence: { steps, stacked }");
   }
+  // The names a caller sees are derived (xs, h0, hT): two of them must not meet in one object.
+  const derived = (group: string, keys: readonly string[]) => {
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup) fail(`the ${group} would have two entries named "${dup}"; rename a parameter, input or state`);
+  };
+  const suffixed = (list: readonly Declared[], suffix: string) => list.map((d) => `${d.name}${sequence ? suffix : ""}`);
+  derived("gradients", [...params.map((d) => d.name), ...state.map((d) => `${d.name}0`)]);
+  derived("batch", [...suffixed(inputs, "s"), ...suffixed(targets, "s"), ...state.map((d) => `${d.name}0`)]);
+  derived("result", ["loss", ...state.map((d) => `${d.name}T`)]);
   const over = [...((spec.meanOver ?? []) as string[])];
   for (const d of over) if (!Object.hasOwn(sizes, d)) fail(`meanOver: "${d}" is not a declared dim`);
   const factor = 1 / over.reduce((p, d) => p * sizes[d]!, 1);

@@ -110,7 +110,7 @@ describe("tracing refuses", () => {
   });
   it("unknown dims, bad sizes and bad names, before tracing anything", () => {
     const step = ({ W }: { W: never }, { x, y }: { x: never; y: never }) => ({ loss: softmaxCrossEntropy(matmul(x, W), y) });
-    const cases: [object, RegExp][] = [
+    const cases: [object, RegExp | null][] = [
       [{ params: { W: ["d", "k"] } }, /param W: "k" is neither a declared dim/],
       [{ dims: { n: 0, d: 3, h: 4 } }, /dim n = 0: a size must be an integer from 1/],
       [{ dims: { n: 2.5, d: 3, h: 4 } }, /dim n = 2.5/],
@@ -118,10 +118,13 @@ describe("tracing refuses", () => {
       [{ params: { constructor: ["d", "h"] } }, /param name: "constructor" is a reserved word/],
       [{ inputs: { W: ["n", "d"] } }, /the name "W" is declared twice/],
       [{ name: "my model" }, /model name: "my model" is not an identifier/],
+      [{ params: { W: ["d", "h"], h0: ["n", "h"] }, dims: { n: 2, d: 3, h: 4, T: 2 }, state: { h: ["n", "h"] }, sequence: { steps: "T", stacked: "Tn" } }, /the gradients would have two entries named "h0"/],
+      [{ inputs: { x: ["n", "d"], xs: ["n", "d"] }, targets: { y: ["n", "h"] } }, null],
     ];
     for (const [change, message] of cases) {
       const model = defineModel({ ...base, ...change, step } as never);
-      expect(() => traceModel(model), message.source).toThrow(message);
+      if (message) expect(() => traceModel(model), message.source).toThrow(message);
+      else expect(() => traceModel(model)).not.toThrow();
     }
     expect(() => traceModel(defineModel({ ...base, step } as never), { q: 3 })).toThrow(/unknown dim "q"; the model's dims are n, d, h/);
     expect(() => traceModel(defineModel({ ...base, step } as never), { n: -1 })).toThrow(/dim n = -1/);
