@@ -6,6 +6,7 @@ import { importGenerated } from "../codegen/import-module.js";
 import { loadModel } from "../codegen/load-model.js";
 import { interpret } from "../src/interpret.js";
 import { traceModel } from "../src/trace-model.js";
+import { relativeError } from "../src/numeric.js";
 import { rng } from "../src/random.js";
 import { shownPath } from "./generate-command.js";
 import { randomArguments } from "./random-arguments.js";
@@ -18,14 +19,6 @@ export interface GradcheckOptions {
   readonly eps: number;
 }
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 export async function gradcheckCommand(file: string, options: GradcheckOptions, log: (line: string) => void): Promise<number> {
   const model = await loadModel(file);
@@ -52,8 +45,8 @@ export async function gradcheckCommand(file: string, options: GradcheckOptions, 
       x[i] = saved;
       return (plus - minus) / (2 * options.eps);
     });
-    const fd = relErr(indices.map((i) => grad.data[i]!), numeric);
-    const vsInterpreter = relErr(grad.data, oracle.grads![name]!.data);
+    const fd = relativeError(indices.map((i) => grad.data[i]!), numeric);
+    const vsInterpreter = relativeError(grad.data, oracle.grads![name]!.data);
     worst = Math.max(worst, fd);
     log(`${name.padEnd(12)} ${String(x.length).padStart(9)} ${String(indices.length).padStart(8)}   ${fd.toExponential(2).padStart(22)}   ${vsInterpreter.toExponential(2).padStart(15)}`);
   }

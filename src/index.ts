@@ -32,3 +32,4 @@ export { traceModel, resolveSizes, ModelError } from "./trace-model.js";
 export { validateModel, IRError } from "./ir/validate.js";
 export { printModel, printNode } from "./ir/print.js";
 export type { ModelIR, Node, LeafKind, StepOutputs, Declared } from "./ir/graph.js";
+export { relativeError } from "./numeric.js";

@@ -1,34 +1,16 @@
 // Tests of dims, constructors, accessors and the seeded random generator.
 import { describe, expect, it } from "vitest";
 import { ShapeError, at, dim, fromRows, mat, randn, randu, rng, toRows, withShape, zeros, type AnyMat, type Rng } from "../src/index.js";
+import { labels, thrown } from "./support/assertions.js";
+import { relErr } from "./support/numeric.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** The project's error measure: max|a − b| / max|b| (plain max|a − b| when b is all zeros). */
-function err(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`err: lengths differ (${a.length} vs ${b.length})`);
-  let diff = 0;
-  let scaleB = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scaleB = Math.max(scaleB, Math.abs(b[i]!));
-  }
-  return scaleB === 0 ? diff : diff / scaleB;
-}
+const err = relErr;
 
-function labels(m: AnyMat): [unknown, unknown, number, number] {
-  return [m.rowDim, m.colDim, m.rows, m.cols];
-}
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to throw, but it returned");
-}
+
 
 function expectThrow(f: () => unknown, type: new (...args: any[]) => Error, text: string): Error {
   const e = thrown(f);

@@ -24,23 +24,14 @@ import {
   zeros,
   type AnyMat,
 } from "../src/index.js";
+import { labels, thrown } from "./support/assertions.js";
+import { relErr } from "./support/numeric.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** The project's error measure: max|a − b| / max|b| (plain max|a − b| when b is all zeros). */
-function err(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`err: lengths differ (${a.length} vs ${b.length})`);
-  let diff = 0;
-  let scaleB = 0;
-  for (let i = 0; i < a.length; i++) {
-    // Math.max propagates NaN, so a NaN anywhere makes err NaN and every `≤ tol` check fail.
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scaleB = Math.max(scaleB, Math.abs(b[i]!));
-  }
-  return scaleB === 0 ? diff : diff / scaleB;
-}
 
+const err = relErr;
 const TOL = 1e-12;
 
 function flat(rows: readonly (readonly number[])[]): number[] {
@@ -68,18 +59,7 @@ function expectExact(m: AnyMat, expected: readonly (readonly number[])[]): void 
   });
 }
 
-function labels(m: AnyMat): [unknown, unknown, number, number] {
-  return [m.rowDim, m.colDim, m.rows, m.cols];
-}
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to throw, but it returned");
-}
 
 /** The line of this test file that `probe` was created on, as the stack reports it. */
 function lineOf(probe: Error): string {

@@ -5,21 +5,8 @@ export interface UniformSource {
   uniform(): number;
 }
 
-/**
- * max|a_i − b_i| / max|b_i|: the project's one error measure. Dividing by the largest reference
- * entry (not entry-wise) keeps tiny reference entries from blowing up the ratio. When the reference
- * is all zeros there is no scale to divide by, so the absolute error is returned.
- */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`relErr: lengths differ (${a.length} vs ${b.length})`);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
-    maxRef = Math.max(maxRef, Math.abs(b[i]!));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
+/** The project's one error measure (see src/numeric.ts). */
+export { relativeError as relErr } from "../../src/numeric.js";
 
 /**
  * Central-difference gradient of f with respect to every entry of x. f reads x, so x is perturbed
