@@ -9,6 +9,7 @@ import { opNamed } from "../src/ops/table.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
 import type { Declaration, ModuleParts } from "./module-parts.js";
+import { optimizerDeclarations } from "./optimizers.js";
 import type { Kernel, Plan, Storage } from "./plan.js";
 
 /** Identifiers for the model's own names carry a category prefix, so they never meet the generator's. */
@@ -353,6 +354,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       ],
       exported: true,
     },
+    ...optimizerDeclarations(ir),
   ];
 
   return {

@@ -17,6 +17,6 @@ export default defineModel({
   step({ U, W, b, V, c }, { x, y }, { h }) {
     const hNext = tanh(add(add(matmul(x, U), matmul(h, W)), b));
     const o = add(matmul(hNext, V), c);
-    return { loss: softmaxCrossEntropy(o, y), state: { h: hNext } };
+    return { loss: softmaxCrossEntropy(o, y), state: { h: hNext }, output: o };
   },
 });

@@ -280,3 +280,181 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   );
   return { loss };
 }
+
+/** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
+export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  // W1: d×h
+  {
+    const p = params.W1.data,
+      gp = grads.W1.data;
+    for (let k = 0; k < 64; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // b1: 1×h
+  {
+    const p = params.b1.data,
+      gp = grads.b1.data;
+    for (let k = 0; k < 16; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // W2: h×v
+  {
+    const p = params.W2.data,
+      gp = grads.W2.data;
+    for (let k = 0; k < 48; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // b2: 1×v
+  {
+    const p = params.b2.data,
+      gp = grads.b2.data;
+    for (let k = 0; k < 3; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+}
+
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-8), with g = clip(gradient). */
+export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  // W1: d×h
+  {
+    const p = params.W1.data,
+      gp = grads.W1.data,
+      memoryp = memory.W1.data;
+    for (let k = 0; k < 64; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // b1: 1×h
+  {
+    const p = params.b1.data,
+      gp = grads.b1.data,
+      memoryp = memory.b1.data;
+    for (let k = 0; k < 16; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // W2: h×v
+  {
+    const p = params.W2.data,
+      gp = grads.W2.data,
+      memoryp = memory.W2.data;
+    for (let k = 0; k < 48; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // b2: 1×v
+  {
+    const p = params.b2.data,
+      gp = grads.b2.data,
+      memoryp = memory.b2.data;
+    for (let k = 0; k < 3; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+}
+
+/** Adam, bias-corrected, at step t (from 1): moments m and v with β1 = 0.9, β2 = 0.999, ε = 1e-8; g = clip(gradient). */
+export function adamStep(
+  params: Params,
+  grads: Grads,
+  m: Params,
+  v: Params,
+  t: number,
+  lr: number,
+  clip: number,
+): void {
+  const c1 = 1 - Math.pow(0.9, t);
+  const c2 = 1 - Math.pow(0.999, t);
+  // W1: d×h
+  {
+    const p = params.W1.data,
+      gp = grads.W1.data,
+      mp = m.W1.data,
+      vp = v.W1.data;
+    for (let k = 0; k < 64; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // b1: 1×h
+  {
+    const p = params.b1.data,
+      gp = grads.b1.data,
+      mp = m.b1.data,
+      vp = v.b1.data;
+    for (let k = 0; k < 16; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // W2: h×v
+  {
+    const p = params.W2.data,
+      gp = grads.W2.data,
+      mp = m.W2.data,
+      vp = v.W2.data;
+    for (let k = 0; k < 48; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // b2: 1×v
+  {
+    const p = params.b2.data,
+      gp = grads.b2.data,
+      mp = m.b2.data,
+      vp = v.b2.data;
+    for (let k = 0; k < 3; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+}

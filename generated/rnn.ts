@@ -337,3 +337,220 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   );
   return { loss, hT: final_h };
 }
+
+/** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
+export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  // U: d×h
+  {
+    const p = params.U.data,
+      gp = grads.U.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // W: h×h
+  {
+    const p = params.W.data,
+      gp = grads.W.data;
+    for (let k = 0; k < 10000; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // b: 1×h
+  {
+    const p = params.b.data,
+      gp = grads.b.data;
+    for (let k = 0; k < 100; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // V: h×v
+  {
+    const p = params.V.data,
+      gp = grads.V.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+  // c: 1×v
+  {
+    const p = params.c.data,
+      gp = grads.c.data;
+    for (let k = 0; k < 65; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      p[k]! -= lr * g;
+    }
+  }
+}
+
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-8), with g = clip(gradient). */
+export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  // U: d×h
+  {
+    const p = params.U.data,
+      gp = grads.U.data,
+      memoryp = memory.U.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // W: h×h
+  {
+    const p = params.W.data,
+      gp = grads.W.data,
+      memoryp = memory.W.data;
+    for (let k = 0; k < 10000; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // b: 1×h
+  {
+    const p = params.b.data,
+      gp = grads.b.data,
+      memoryp = memory.b.data;
+    for (let k = 0; k < 100; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // V: h×v
+  {
+    const p = params.V.data,
+      gp = grads.V.data,
+      memoryp = memory.V.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+  // c: 1×v
+  {
+    const p = params.c.data,
+      gp = grads.c.data,
+      memoryp = memory.c.data;
+    for (let k = 0; k < 65; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = memoryp[k]! + g * g;
+      memoryp[k] = mk;
+      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-8);
+    }
+  }
+}
+
+/** Adam, bias-corrected, at step t (from 1): moments m and v with β1 = 0.9, β2 = 0.999, ε = 1e-8; g = clip(gradient). */
+export function adamStep(
+  params: Params,
+  grads: Grads,
+  m: Params,
+  v: Params,
+  t: number,
+  lr: number,
+  clip: number,
+): void {
+  const c1 = 1 - Math.pow(0.9, t);
+  const c2 = 1 - Math.pow(0.999, t);
+  // U: d×h
+  {
+    const p = params.U.data,
+      gp = grads.U.data,
+      mp = m.U.data,
+      vp = v.U.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // W: h×h
+  {
+    const p = params.W.data,
+      gp = grads.W.data,
+      mp = m.W.data,
+      vp = v.W.data;
+    for (let k = 0; k < 10000; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // b: 1×h
+  {
+    const p = params.b.data,
+      gp = grads.b.data,
+      mp = m.b.data,
+      vp = v.b.data;
+    for (let k = 0; k < 100; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // V: h×v
+  {
+    const p = params.V.data,
+      gp = grads.V.data,
+      mp = m.V.data,
+      vp = v.V.data;
+    for (let k = 0; k < 6500; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+  // c: 1×v
+  {
+    const p = params.c.data,
+      gp = grads.c.data,
+      mp = m.c.data,
+      vp = v.c.data;
+    for (let k = 0; k < 65; k++) {
+      let g = gp[k]!;
+      g = g > clip ? clip : g < -clip ? -clip : g;
+      const mk = 0.9 * mp[k]! + (1 - 0.9) * g;
+      const vk = 0.999 * vp[k]! + (1 - 0.999) * g * g;
+      mp[k] = mk;
+      vp[k] = vk;
+      p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + 1e-8);
+    }
+  }
+}

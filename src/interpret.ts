@@ -15,6 +15,8 @@ export interface RunResult {
   readonly grads?: Readonly<Record<string, AnyMat>>;
   /** The final value of each state (`hT`). */
   readonly final: Readonly<Record<string, AnyMat>>;
+  /** The model's output at each step, when it names one. */
+  readonly outputs: readonly AnyMat[];
 }
 
 /** The batch keys of a model: stacked `xs`/`ys` and initial `h0` for a recurrent one, else the names. */
@@ -68,6 +70,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
   const forward = ir.nodes.filter((n) => n.phase === "forward");
   const backward = ir.nodes.filter((n) => n.phase === "backward");
   const saved: (AnyMat | undefined)[][] = [];
+  const outputs: AnyMat[] = [];
   let loss = 0;
   for (let t = 0; t < steps; t++) {
     const values: (AnyMat | undefined)[] = new Array(ir.nodes.length);
@@ -82,12 +85,13 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
       else if (leaf.kind === "zeros") values[node.id] = zerosOf(node.shape);
     }
     loss += values[ir.outputs.loss]!.data[0]!;
+    if (ir.outputs.output !== undefined) outputs.push(values[ir.outputs.output]!);
     state = Object.fromEntries(ir.state.map((d) => [d.name, values[ir.outputs.state[d.name]!]!]));
     if (withGrads) saved.push(values);
   }
   const final = Object.fromEntries(ir.state.map((d) => [`${d.name}T`, state[d.name]!]));
   const totalLoss = ir.lossScale.factor * loss;
-  if (!withGrads) return { loss: totalLoss, final };
+  if (!withGrads) return { loss: totalLoss, final, outputs };
 
   const grads = Object.fromEntries(ir.params.map((d) => [d.name, zerosOf(d.shape)]));
   let stateAdjoint = Object.fromEntries(ir.state.map((d) => [d.name, zerosOf(d.shape)]));
@@ -110,7 +114,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
     stateAdjoint = Object.fromEntries(ir.state.map((d) => [d.name, values[ir.outputs.stateGrads[d.name]!]!]));
   }
   for (const d of ir.state) grads[`${d.name}0`] = stateAdjoint[d.name]!;
-  return { loss: totalLoss, grads, final };
+  return { loss: totalLoss, grads, final, outputs };
 }
 
 export type ValueAndGrad<M> = (params: ParamsOf<M>, batch: BatchOf<M>) => { readonly loss: number; readonly grads: GradsOf<M> } & FinalStateOf<M>;

@@ -14,8 +14,13 @@ export type Shapes<D> = { readonly [name: string]: ShapeDecl<D> };
 /** The matrices a set of shape declarations stands for: `{ U: ["d", "h"] }` gives `{ U: Mat<"d", "h"> }`. */
 export type MatsOf<S> = { readonly [K in keyof S]: S[K] extends readonly [infer R extends Dim, infer C extends Dim] ? Mat<R, C> : never };
 
-/** What a step returns: its loss term and, for a recurrent model, the next state, typed as it came in. */
-export type StepResult<S> = keyof S extends never ? { readonly loss: Mat<1, 1> } : { readonly loss: Mat<1, 1>; readonly state: MatsOf<S> };
+/**
+ * What a step returns: its loss term, for a recurrent model the next state (typed as it came in),
+ * and optionally the step's prediction (`output`, e.g. the logits), which sampling reads.
+ */
+export type StepResult<S> = (keyof S extends never ? { readonly loss: Mat<1, 1> } : { readonly loss: Mat<1, 1>; readonly state: MatsOf<S> }) & {
+  readonly output?: Mat<Dim, Dim>;
+};
 
 export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, S, Q extends string> {
   /** An identifier; generated code and messages use it. */

@@ -114,7 +114,11 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   const paramValues = leaves("param", params);
   const dataValues = { ...leaves("input", inputs), ...leaves("target", targets) };
   const stateValues = leaves("state", state);
-  const result = tracer.run(() => (spec.step as (...args: unknown[]) => unknown)(paramValues, dataValues, stateValues, Object.freeze({ ...sizes }))) as { loss?: unknown; state?: Record<string, unknown> };
+  const result = tracer.run(() => (spec.step as (...args: unknown[]) => unknown)(paramValues, dataValues, stateValues, Object.freeze({ ...sizes }))) as {
+    loss?: unknown;
+    state?: Record<string, unknown>;
+    output?: unknown;
+  };
 
   if (!result || typeof result !== "object") fail("step must return { loss } (and state, for a recurrent model)");
   if (!tracer.owns(result.loss)) fail("step's loss must be computed from the model's values with the ops");
@@ -132,6 +136,8 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   }
   for (const key of Object.keys(result.state ?? {})) if (!state.some((d) => d.name === key)) fail(`step returned state "${key}", which is not declared`);
   const lossId = tracer.idOf(result.loss as AnyMat);
+  if (result.output !== undefined && !tracer.owns(result.output)) fail("step's output must be computed from the model's values with the ops");
+  const outputId = result.output === undefined ? undefined : tracer.idOf(result.output as AnyMat);
 
   // Differentiate, with zeros for a parameter or state that the loss does not depend on.
   const wanted = [...params, ...state].map((d) => leafIds.get(d.name)!);
@@ -141,7 +147,8 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   const paramGrads = Object.fromEntries(params.map((d) => [d.name, gradOf(d)]));
   const stateGrads = Object.fromEntries(state.map((d) => [d.name, gradOf(d)]));
 
-  const { nodes, remap } = pruneUnused(tracer.nodes, [lossId, ...Object.values(nextState), ...Object.values(paramGrads), ...Object.values(stateGrads)], leafIds);
+  const roots = [lossId, ...(outputId === undefined ? [] : [outputId]), ...Object.values(nextState), ...Object.values(paramGrads), ...Object.values(stateGrads)];
+  const { nodes, remap } = pruneUnused(tracer.nodes, roots, leafIds);
   const renumber = (rec: Record<string, number>) => Object.fromEntries(Object.entries(rec).map(([k, id]) => [k, remap.get(id)!]));
   const ir: ModelIR = freeze({
     name: String(spec.name),
@@ -154,7 +161,13 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
     targets,
     state,
     nodes,
-    outputs: { loss: remap.get(lossId)!, state: renumber(nextState), paramGrads: renumber(paramGrads), stateGrads: renumber(stateGrads) },
+    outputs: {
+      loss: remap.get(lossId)!,
+      ...(outputId !== undefined && { output: remap.get(outputId)! }),
+      state: renumber(nextState),
+      paramGrads: renumber(paramGrads),
+      stateGrads: renumber(stateGrads),
+    },
   });
   validateModel(ir);
   return ir;

@@ -32,6 +32,8 @@ export interface Node {
 export interface StepOutputs {
   /** This step's loss term, 1×1. */
   readonly loss: number;
+  /** The step's prediction, when the model names one (what sampling reads). */
+  readonly output?: number;
   /** The next value of each recurrent state. */
   readonly state: Readonly<Record<string, number>>;
   /** Each parameter's adjoint contribution from this step (summed over steps). */

@@ -29,6 +29,6 @@ export function printModel(ir: ModelIR, options: { withLocation?: boolean } = {}
   }
   const o = ir.outputs;
   const named = (title: string, rec: Readonly<Record<string, number>>) => Object.entries(rec).map(([k, id]) => `  ${title} ${k} = %${id}`);
-  lines.push("outputs", `  loss = %${o.loss}`, ...named("state", o.state), ...named("grad", o.paramGrads), ...named("state grad", o.stateGrads));
+  lines.push("outputs", `  loss = %${o.loss}`, ...(o.output === undefined ? [] : [`  output = %${o.output}`]), ...named("state", o.state), ...named("grad", o.paramGrads), ...named("state grad", o.stateGrads));
   return `${lines.join("\n")}\n`;
 }

@@ -87,6 +87,7 @@ export function validateModel(ir: ModelIR): void {
     if (!n) fail(`${what} refers to %${id}, which does not exist`);
     return n!;
   };
+  if (ir.outputs.output !== undefined) node(ir.outputs.output, "the output");
   const lossNode = node(ir.outputs.loss, "the loss");
   if (lossNode.shape.rows !== 1 || lossNode.shape.cols !== 1) fail(`the loss must be 1×1, got ${shapeText(lossNode.shape)}`, lossNode);
   const check = (group: string, rec: Readonly<Record<string, number>>, decls: readonly { name: string; shape: Shape }[]) => {

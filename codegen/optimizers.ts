@@ -1,0 +1,82 @@
+// Optimizer updates, generated beside the model's loops: one fused loop per parameter with a
+// constant bound, clipping each gradient entry and updating the parameter and the optimizer's
+// state in place, so a training step allocates nothing.
+import type { ModelIR } from "../src/ir/graph.js";
+import type { Declaration } from "./module-parts.js";
+
+/** Defaults, documented in the generated code and used by the trainer. */
+export const optimizerDefaults = {
+  sgd: { lr: 0.1 },
+  adagrad: { lr: 0.1, epsilon: 1e-8 },
+  adam: { lr: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+} as const;
+
+export type OptimizerName = keyof typeof optimizerDefaults;
+
+/** The per-parameter state each optimizer keeps (arrays shaped like the parameters). */
+export const optimizerState: Readonly<Record<OptimizerName, readonly string[]>> = { sgd: [], adagrad: ["memory"], adam: ["m", "v"] };
+
+export function optimizerDeclarations(ir: ModelIR): Declaration[] {
+  const each = (body: (name: string, size: number) => string[]) =>
+    ir.params.flatMap((d) => {
+      const size = d.shape.rows * d.shape.cols;
+      return [`// ${d.name}: ${d.shape.rowDim}×${d.shape.colDim}`, ...body(d.name, size)];
+    });
+  // The arrays are hoisted into locals: the loop body then touches only typed arrays and numbers.
+  const loopOver = (name: string, size: number, state: readonly string[], lines: string[]) => [
+    "{",
+    `const p = params.${name}.data, gp = grads.${name}.data${state.map((s) => `, ${s}p = ${s}.${name}.data`).join("")};`,
+    `for (let k = 0; k < ${size}; k++) {`,
+    "let g = gp[k]!;",
+    "g = g > clip ? clip : g < -clip ? -clip : g;",
+    ...lines,
+    "}",
+    "}",
+  ];
+  const { adagrad, adam } = optimizerDefaults;
+  const mutableParams = { name: "params", type: "Params" };
+  const gradsArg = { name: "grads", type: "Grads" };
+  return [
+    {
+      kind: "function",
+      name: "sgdStep",
+      doc: "Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip].",
+      parameters: [mutableParams, gradsArg, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
+      returnType: "void",
+      body: each((name, size) => loopOver(name, size, [], ["p[k]! -= lr * g;"])),
+      exported: true,
+    },
+    {
+      kind: "function",
+      name: "adagradStep",
+      doc: `Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + ${adagrad.epsilon}), with g = clip(gradient).`,
+      parameters: [mutableParams, gradsArg, { name: "memory", type: "Params" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
+      returnType: "void",
+      body: each((name, size) =>
+        loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", `p[k]! -= (lr * g) / Math.sqrt(mk + ${adagrad.epsilon});`]),
+      ),
+      exported: true,
+    },
+    {
+      kind: "function",
+      name: "adamStep",
+      doc: `Adam, bias-corrected, at step t (from 1): moments m and v with β1 = ${adam.beta1}, β2 = ${adam.beta2}, ε = ${adam.epsilon}; g = clip(gradient).`,
+      parameters: [mutableParams, gradsArg, { name: "m", type: "Params" }, { name: "v", type: "Params" }, { name: "t", type: "number" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
+      returnType: "void",
+      body: [
+        `const c1 = 1 - Math.pow(${adam.beta1}, t);`,
+        `const c2 = 1 - Math.pow(${adam.beta2}, t);`,
+        ...each((name, size) =>
+          loopOver(name, size, ["m", "v"], [
+            `const mk = ${adam.beta1} * mp[k]! + (1 - ${adam.beta1}) * g;`,
+            `const vk = ${adam.beta2} * vp[k]! + (1 - ${adam.beta2}) * g * g;`,
+            "mp[k] = mk;",
+            "vp[k] = vk;",
+            `p[k]! -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + ${adam.epsilon});`,
+          ]),
+        ),
+      ],
+      exported: true,
+    },
+  ];
+}
