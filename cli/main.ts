@@ -9,8 +9,18 @@ const generator = `${info.name} ${info.version}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function positiveInteger(value: string): number {
-  if (!/^[1-9][0-9]*$/.test(value)) throw new InvalidArgumentError("must be a positive integer");
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError("must be a positive integer");
   return Number(value);
+}
+
+function nonNegativeInteger(value: string): number {
+  if (!/^(0|[1-9][0-9]*)$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError("must be a non-negative integer");
+  return Number(value);
+}
+
+/** A usage mistake that commander cannot see: reported like the others, as one line. */
+class UsageLine extends Error {
+  override readonly name = "UsageError";
 }
 
 function positiveNumber(value: string): number {
@@ -62,11 +72,50 @@ program
     process.exitCode = await gradcheckCommand(model, options, (line) => process.stdout.write(`${line}\n`));
   });
 
+program
+  .command("train")
+  .description("train the character-level RNN on a text with its generated code")
+  .requiredOption("--text <file>", "the text to train on (UTF-8)")
+  .option("--hidden <n>", "hidden width h", positiveInteger, 100)
+  .option("--seq <n>", "characters per sequence T", positiveInteger, 25)
+  .option("--batch <n>", "parallel streams of the text n", positiveInteger, 1)
+  .option("--steps <n>", "total training steps", positiveInteger, 2000)
+  .addOption(new Option("--optimizer <name>", "optimizer").choices(["adagrad", "adam", "sgd"]).default("adagrad"))
+  .option("--lr <x>", "learning rate (default: adagrad 0.1, adam 0.002, sgd 0.1)", positiveNumber)
+  .option("--clip <x>", "clip every gradient entry to [-x, x]", positiveNumber, 5)
+  .option("--seed <n>", "seed of initialization and sampling", nonNegativeInteger, 1)
+  .option("--out <dir>", "where the checkpoint, the loss log and the loss plot go", "runs/train")
+  .option("--resume", "continue the run found in --out", false)
+  .option("--fresh", "replace a run already in --out", false)
+  .option("--sample-every <n>", "print a sample every n steps", positiveInteger, 500)
+  .option("--sample-length <n>", "characters per sample", positiveInteger, 200)
+  .option("--temperature <x>", "sampling temperature", positiveNumber, 1)
+  .option("--checkpoint-every <n>", "write a checkpoint every n steps", positiveInteger, 1000)
+  .option("--json", "print a one-line JSON summary on stdout when done", false)
+  .action(async (options) => {
+    if (options.resume && options.fresh) throw new UsageLine("--resume and --fresh contradict each other");
+    const { trainCommand } = await import("./train-command.js");
+    process.exitCode = await trainCommand(options);
+  });
+
+program
+  .command("sample")
+  .description("sample text from a saved character model")
+  .requiredOption("--checkpoint <dir>", "a training --out directory")
+  .option("--length <n>", "characters to sample", positiveInteger, 500)
+  .option("--temperature <x>", "sampling temperature", positiveNumber, 1)
+  .option("--seed <n>", "seed of the sampling", nonNegativeInteger, 1)
+  .option("--prime <text>", "text to start from")
+  .action(async (options: { checkpoint: string; length: number; temperature: number; seed: number; prime?: string }) => {
+    const { sampleFromCheckpoint } = await import("../train/from-checkpoint.js");
+    process.stdout.write(`${sampleFromCheckpoint(options.checkpoint, options)}\n`);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // Expected failures (bad input, a model the validator refuses) are reported as their message alone.
-  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError"];
+  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError", "TrainingInputError", "CheckpointError", "TrainingStopped"];
   if (e instanceof Error && known.includes(e.name)) {
     process.stderr.write(`shapegrad: ${e.message}\n`);
     process.exitCode = 1;

@@ -1,0 +1,70 @@
+// Sizes bound late: generate a model's module as JavaScript at sizes known only at run time, keep it
+// in a cache keyed by everything that determines its text, and import it. A second run at the same
+// sizes generates nothing.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { AnyModel } from "../src/model.js";
+import { traceModel } from "../src/trace-model.js";
+import { emitModule } from "./emit.js";
+import { planWithinBudget } from "./generate.js";
+import type { LoadedModule } from "./import-module.js";
+import { toJavaScript, writeModule } from "./write-module.js";
+import { writeFileAtomic } from "./write-atomic.js";
+
+export interface SpecializeOptions {
+  /** Where generated modules are kept (default: $SHAPEGRAD_CACHE_DIR, else .cache/shapegrad under the working directory). */
+  readonly cacheDir?: string;
+}
+
+export interface Specialized<M = LoadedModule> {
+  readonly module: M;
+  /** The cached JavaScript file. */
+  readonly path: string;
+  /** False when the cache already held it. */
+  readonly generated: boolean;
+  /** The cache key: a hash of the model's IR, the generator's and op table's sources, and the sizes. */
+  readonly key: string;
+}
+
+let generatorHash: string | undefined;
+
+/** A hash of the generator's and op table's own files (compiled or source, whichever is running). */
+function generatorFingerprint(): string {
+  if (generatorHash) return generatorHash;
+  const here = fileURLToPath(new URL("./", import.meta.url));
+  const dirs = [here, resolve(here, "../src"), resolve(here, "../src/ops"), resolve(here, "../src/ir")];
+  const hash = createHash("sha256");
+  for (const dir of dirs) {
+    for (const file of readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith(".d.ts")).sort()) {
+      hash.update(file).update("\0").update(readFileSync(join(dir, file))).update("\0");
+    }
+  }
+  generatorHash = hash.digest("hex");
+  return generatorHash;
+}
+
+/** The cache directory in force. */
+export function cacheDirectory(options: SpecializeOptions = {}): string {
+  return resolve(options.cacheDir ?? process.env["SHAPEGRAD_CACHE_DIR"] ?? ".cache/shapegrad");
+}
+
+/**
+ * The generated module of `model` at `sizes`, loaded. The IR (every op, shape, constant and source
+ * location) stands for the model source, so that the key changes exactly when the code would.
+ */
+export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Readonly<Record<string, number>> = {}, options: SpecializeOptions = {}): Promise<Specialized<M>> {
+  const ir = traceModel(model, sizes);
+  const key = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).digest("hex").slice(0, 20);
+  const path = join(cacheDirectory(options), `${ir.name}-${key}.mjs`);
+  let generated = false;
+  if (!existsSync(path)) {
+    const plan = planWithinBudget(ir);
+    const source = await writeModule(emitModule(plan, { source: ir.source ?? ir.name, generator: "shapegrad specialize" }));
+    writeFileAtomic(path, toJavaScript(source));
+    generated = true;
+  }
+  const module = (await import(pathToFileURL(path).href)) as M;
+  return { module, path, generated, key };
+}

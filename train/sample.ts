@@ -1,0 +1,82 @@
+// Sampling text from a trained character model: one character at a time, the model's own step
+// run forward by the interpreter (one row, one step), its output turned into probabilities with a
+// temperature, and the next character drawn from them with a seeded generator.
+import { interpret } from "../src/interpret.js";
+import type { ModelIR } from "../src/ir/graph.js";
+import { makeMat, type AnyMat } from "../src/mat.js";
+import type { AnyModel } from "../src/model.js";
+import type { Rng } from "../src/random.js";
+import { traceModel } from "../src/trace-model.js";
+import { encode, TrainingInputError } from "./corpus.js";
+
+export interface SampleOptions {
+  readonly length: number;
+  readonly temperature: number;
+  readonly random: Rng;
+  /** Text to run through the model first; sampling continues from it. */
+  readonly prime?: string;
+  /** The recurrent state to start from (zeros when absent), by state name. */
+  readonly state?: Readonly<Record<string, Float64Array>>;
+}
+
+/** The IR of one step with one row: what sampling runs. */
+export function samplingIR(model: AnyModel, sizes: Readonly<Record<string, number>>): ModelIR {
+  const full = traceModel(model, sizes);
+  const seq = full.sequence;
+  const rowDim = full.inputs[0]?.shape.rowDim;
+  const one: Record<string, number> = { ...sizes };
+  if (seq) one[seq.steps] = 1;
+  if (typeof rowDim === "string") one[rowDim] = 1;
+  const ir = traceModel(model, one);
+  if (ir.outputs.output === undefined) throw new TrainingInputError(`model ${ir.name} names no output in its step, so it cannot be sampled`);
+  return ir;
+}
+
+/** Draws an index from softmax(logits / temperature). */
+export function drawFrom(logits: Float64Array, temperature: number, random: Rng): number {
+  let max = -Infinity;
+  for (const x of logits) max = Math.max(max, x / temperature);
+  let total = 0;
+  const weights = Array.from(logits, (x) => {
+    const w = Math.exp(x / temperature - max);
+    total += w;
+    return w;
+  });
+  let u = random.uniform() * total;
+  for (let i = 0; i < weights.length; i++) {
+    u -= weights[i]!;
+    if (u < 0) return i;
+  }
+  return weights.length - 1;
+}
+
+export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64Array>>, vocab: string, options: SampleOptions): string {
+  const chars = Array.from(vocab);
+  const input = ir.inputs[0];
+  if (!input || ir.state.length === 0) throw new TrainingInputError(`model ${ir.name} is not a recurrent character model`);
+  const matOf = (shape: ModelIR["params"][number]["shape"], data: Float64Array): AnyMat => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data);
+  const p = Object.fromEntries(ir.params.map((d) => [d.name, matOf(d.shape, params[d.name]!)]));
+  const suffix = ir.sequence ? "s" : "";
+  let state = Object.fromEntries(ir.state.map((d) => [d.name, options.state?.[d.name]?.slice(0, d.shape.rows * d.shape.cols) ?? new Float64Array(d.shape.rows * d.shape.cols)]));
+  const oneHot = new Float64Array(input.shape.cols);
+  const run = (index: number): Float64Array => {
+    oneHot.fill(0);
+    oneHot[index] = 1;
+    const batch: Record<string, AnyMat> = { [`${input.name}${suffix}`]: makeMat(1, input.shape.colDim, 1, input.shape.cols, oneHot) };
+    for (const t of ir.targets) batch[`${t.name}${suffix}`] = makeMat(1, t.shape.colDim, 1, t.shape.cols, new Float64Array(t.shape.cols));
+    for (const s of ir.state) batch[`${s.name}0`] = matOf(s.shape, state[s.name]!);
+    const r = interpret(ir, p, batch, false);
+    state = Object.fromEntries(ir.state.map((d) => [d.name, Float64Array.from(r.final[`${d.name}T`]!.data)]));
+    return r.outputs[0]!.data;
+  };
+  const primer = options.prime ? encode(options.prime, vocab, "--prime") : [options.random.uniform() * chars.length | 0];
+  let logits: Float64Array = new Float64Array(chars.length);
+  for (const i of primer) logits = run(i);
+  let out = "";
+  for (let k = 0; k < options.length; k++) {
+    const next = drawFrom(logits, options.temperature, options.random);
+    out += chars[next];
+    logits = run(next);
+  }
+  return (options.prime ?? "") + out;
+}
