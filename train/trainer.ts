@@ -204,7 +204,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
     const text = sampleText(sampler, Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])), corpus.vocab, {
       length: settings.sampleLength,
       temperature: settings.temperature,
-      random: state.random,
+      // Each sample draws from its own generator, seeded by the seed and the step: a sample at the
+      // end of an interrupted run then leaves no trace in what a resumed run computes.
+      random: rng((settings.seed ^ Math.imul(state.step, 0x9e3779b1)) >>> 0),
       state: { [stateDecl.name]: state.h.data.subarray(0, hSize) },
     });
     hooks.onSample?.(state.step, text);
