@@ -92,10 +92,11 @@ program
   .option("--temperature <x>", "sampling temperature", positiveNumber, 1)
   .option("--checkpoint-every <n>", "write a checkpoint every n steps", positiveInteger, 1000)
   .option("--json", "print a one-line JSON summary on stdout when done", false)
-  .action(async (options) => {
+  .action(async (options, command: Command) => {
     if (options.resume && options.fresh) throw new UsageLine("--resume and --fresh contradict each other");
+    const explicit = Object.keys(options).filter((k) => command.getOptionValueSource(k) === "cli");
     const { trainCommand } = await import("./train-command.js");
-    process.exitCode = await trainCommand(options);
+    process.exitCode = await trainCommand({ ...options, explicit });
   });
 
 program

@@ -41,6 +41,8 @@ export interface TrainOptions {
   readonly temperature: number;
   readonly checkpointEvery: number;
   readonly cacheDir?: string;
+  /** Options the user gave explicitly: on --resume, each must agree with the checkpoint's. */
+  readonly explicit?: readonly string[];
 }
 
 export interface TrainReport {
@@ -129,6 +131,11 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
     resumed = found;
     const o = found.options;
     settings = { ...options, hidden: Number(o["hidden"]), seq: Number(o["seq"]), batch: Number(o["batch"]), optimizer: o["optimizer"] as OptimizerName, lr: Number(o["lr"]), clip: Number(o["clip"]), seed: Number(o["seed"]) };
+    const conflicts = (["hidden", "seq", "batch", "optimizer", "lr", "clip", "seed"] as const).filter((k) => options.explicit?.includes(k) && options[k] !== settings[k]);
+    if (conflicts.length > 0) {
+      const show = (o: TrainOptions) => conflicts.map((k) => `--${k} ${String(o[k])}`).join(" ");
+      throw new TrainingInputError(`${checkpointPath} was made with ${show(settings)}, not ${show(options)}; drop those options to resume it`);
+    }
   } else if (existsSync(checkpointPath) && !options.fresh) {
     throw new TrainingInputError(`${options.out} already holds a run; pass --resume to continue it, --fresh to replace it, or choose another --out`);
   }

@@ -1,0 +1,115 @@
+// The main job end to end, through the command as installed: a short run learns, an interrupted
+// run (kill -9) resumes to a bit-identical end, and bad input gets one clear line, a non-zero exit
+// and no --out directory.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "./support/type-diagnostics.js";
+
+const bin = join(repoRoot, "bin/shapegrad.js");
+const work = mkdtempSync(join(tmpdir(), "shapegrad-train-"));
+const cache = join(work, "cache");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const text = readFileSync(join(repoRoot, "data/shakespeare.txt"), "utf8").slice(0, 20_000);
+const corpus = join(work, "corpus.txt");
+writeFileSync(corpus, text);
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: "utf8", timeout: 300_000, env: { ...process.env, SHAPEGRAD_CACHE_DIR: cache } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const small = ["--hidden", "32", "--seq", "16", "--sample-every", "100", "--sample-length", "40", "--checkpoint-every", "50"];
+
+describe("shapegrad train", () => {
+  it("lowers the loss well below ln(vocab), with samples, a log, a plot and a checkpoint", () => {
+    const out = join(work, "learn");
+    const r = run("train", "--text", corpus, ...small, "--steps", "400", "--out", out, "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim()) as Record<string, number | string>;
+    const vocab = summary["vocab"] as number;
+    expect(summary["steps"]).toBe(400);
+    expect(Math.abs((summary["firstLoss"] as number) - Math.log(vocab))).toBeLessThan(0.05);
+    expect(summary["finalLoss"] as number).toBeLessThan(Math.log(vocab) - 0.9);
+    expect(summary["msPerStep"] as number).toBeGreaterThan(0);
+    expect(summary["checkpoint"]).toBe(join(out, "checkpoint.json"));
+    expect(r.stderr).toContain("--- sample at step 100 ---");
+    expect(readFileSync(join(out, "loss.jsonl"), "utf8").trim().split("\n")).toHaveLength(400);
+    expect(readFileSync(join(out, "loss.svg"), "utf8")).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    const sample = run("sample", "--checkpoint", out, "--length", "60", "--temperature", "0.8", "--seed", "3", "--prime", "the ");
+    expect(sample.status, sample.stderr).toBe(0);
+    expect(sample.stdout.startsWith("the ")).toBe(true);
+    expect(Array.from(sample.stdout.slice(0, -1))).toHaveLength(64);
+  });
+
+  it("is reproducible, and a run killed with SIGKILL resumes to a bit-identical end", async () => {
+    const straight = join(work, "straight");
+    expect(run("train", "--text", corpus, ...small, "--steps", "300", "--out", straight).status).toBe(0);
+    const again = join(work, "again");
+    expect(run("train", "--text", corpus, ...small, "--steps", "300", "--out", again).status).toBe(0);
+    expect(readFileSync(join(again, "checkpoint.json"))).toEqual(readFileSync(join(straight, "checkpoint.json")));
+
+    const killed = join(work, "killed");
+    const child = spawn(process.execPath, [bin, "train", "--text", corpus, ...small, "--steps", "300", "--out", killed], { cwd: work, env: { ...process.env, SHAPEGRAD_CACHE_DIR: cache } });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        // Kill once a checkpoint exists and training has gone past it.
+        if (/step (1[3-9]\d|2\d\d)\/300/.test(err) || child.exitCode !== null) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      }, 5);
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    expect(existsSync(join(killed, "checkpoint.json"))).toBe(true);
+    const resumed = run("train", "--text", corpus, ...small, "--steps", "300", "--out", killed, "--resume", "--json");
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming at step (50|100|150|200|250)/);
+    expect(readFileSync(join(killed, "checkpoint.json"))).toEqual(readFileSync(join(straight, "checkpoint.json")));
+    expect(readFileSync(join(killed, "loss.jsonl"))).toEqual(readFileSync(join(straight, "loss.jsonl")));
+  });
+
+  it("refuses to overwrite a run without --fresh, and to resume with other sizes", () => {
+    const out = join(work, "learn");
+    expect(run("train", "--text", corpus, "--steps", "10", "--out", out).stderr).toContain("already holds a run; pass --resume to continue it, --fresh to replace it");
+    expect(run("sample", "--checkpoint", join(work, "nowhere")).stderr).toContain("no checkpoint in");
+    const other = run("train", "--text", corpus, ...small, "--hidden", "48", "--steps", "500", "--out", out, "--resume");
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain("checkpoint.json was made with --hidden 32, not --hidden 48; drop those options to resume it");
+  });
+
+  const binary = join(work, "binary.bin");
+  writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]));
+  const empty = join(work, "empty.txt");
+  writeFileSync(empty, "");
+  const one = join(work, "one.txt");
+  writeFileSync(one, "aaaaaaaaaa");
+  const short = join(work, "short.txt");
+  writeFileSync(short, "abcdefghij");
+  it.each([
+    [["--text", join(work, "missing.txt")], /missing\.txt: no such file/],
+    [["--text", empty], /empty\.txt is empty/],
+    [["--text", binary], /binary\.bin looks binary/],
+    [["--text", one], /only one distinct character/],
+    [["--text", short], /the text has 10 characters: too short for 1 stream of --seq 25/],
+    [["--text", corpus, "--hidden", "0"], /option '--hidden <n>' argument '0' is invalid\. must be a positive integer/],
+    [["--text", corpus, "--lr", "-1"], /option '--lr <x>' argument '-1' is invalid\. must be a positive number/],
+    [["--text", corpus, "--seq", "abc"], /option '--seq <n>' argument 'abc' is invalid/],
+    [["--text", corpus, "--optimizer", "rmsprop"], /argument 'rmsprop' is invalid\. Allowed choices are adagrad, adam, sgd/],
+    [["--text", corpus, "--bogus"], /unknown option '--bogus'/],
+    [["--text", corpus, "--resume"], /no checkpoint in .* to resume/],
+  ])("refuses %j with one clear line, writing nothing", (args, message) => {
+    const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
+    const r = run("train", ...args, "--out", out);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+});
