@@ -84,6 +84,15 @@ describe("shapegrad train", () => {
     expect(other.stderr).toContain("checkpoint.json was made with --hidden 32, not --hidden 48; drop those options to resume it");
   });
 
+  it("stops on a loss that is not finite, naming the step and keeping the last good checkpoint", () => {
+    const out = join(work, "diverge");
+    const r = run("train", "--text", corpus, "--optimizer", "sgd", "--lr", "1e308", "--clip", "1e308", "--steps", "50", "--checkpoint-every", "1", "--out", out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/training stopped at step (\d+): the loss is (NaN|Infinity|-Infinity); the last good checkpoint is .*checkpoint\.json \(step \d+\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(run("sample", "--checkpoint", out, "--length", "5").status).toBe(0);
+  });
+
   const binary = join(work, "binary.bin");
   writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]));
   const empty = join(work, "empty.txt");
