@@ -14,13 +14,20 @@ export function progress(total: number, from: number, stream: NodeJS.WriteStream
     const bar = new SingleBar(
       { format: "step {value}/{total} {bar} loss {loss} · {cps} chars/s · eta {eta_formatted}", hideCursor: true, stream, barsize: 24, etaBuffer: 50 },
     );
-    bar.start(total, from, { loss: "–", cps: "–" });
+    let current = from;
+    let payload = { loss: "–", cps: "–" };
+    bar.start(total, from, payload);
     return {
-      update: (step, loss, cps) => bar.update(step, { loss: loss.toFixed(4), cps: Math.round(cps).toLocaleString("en-US") }),
+      update: (step, loss, cps) => {
+        current = step;
+        payload = { loss: loss.toFixed(4), cps: Math.round(cps).toLocaleString("en-US") };
+        bar.update(step, payload);
+      },
+      // The bar is taken down for the text and put back as it was.
       log: (text) => {
         bar.stop();
         stream.write(`${text}\n`);
-        bar.start(total, bar.getProgress() * total, { loss: "–", cps: "–" });
+        bar.start(total, current, payload);
       },
       stop: () => bar.stop(),
     };
