@@ -23,9 +23,10 @@ const ids = {
   final: (name: string) => `final_${name}`,
 };
 
-/** `i * cols + j` with the zero and unit cases folded. */
+/** `i * cols + j` with the zero and unit cases folded (a compound row index is parenthesized). */
 function flatIndex(i: string, j: string, cols: number): string {
-  const row = i === "0" ? "" : cols === 1 ? i : `${i} * ${cols}`;
+  const rowIndex = /^[A-Za-z0-9_]+$/.test(i) ? i : `(${i})`;
+  const row = i === "0" ? "" : /^\d+$/.test(i) ? String(Number(i) * cols) : cols === 1 ? rowIndex : `${rowIndex} * ${cols}`;
   return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
 }
 

@@ -92,54 +92,68 @@ function forwardSteps(
     // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:29
     matmul6.fill(0);
     for (let i1 = 0; i1 < 8; i1++) {
-      for (let p2 = 0; p2 < 4; p2++) {
-        const x4 = batch_x[i1 * 4 + p2]!;
-        for (let j3 = 0; j3 < 16; j3++) {
-          matmul6[i1 * 16 + j3]! += x4 * param_W1[p2 * 16 + j3]!;
+      for (let p3 = 0; p3 < 4; p3 += 4) {
+        const x4 = batch_x[i1 * 4 + p3]!;
+        const x5 = batch_x[i1 * 4 + p3 + 1]!;
+        const x6 = batch_x[i1 * 4 + p3 + 2]!;
+        const x7 = batch_x[i1 * 4 + p3 + 3]!;
+        for (let j2 = 0; j2 < 16; j2++) {
+          matmul6[i1 * 16 + j2]! +=
+            x4 * param_W1[p3 * 16 + j2]! +
+            x5 * param_W1[(p3 + 1) * 16 + j2]! +
+            x6 * param_W1[(p3 + 2) * 16 + j2]! +
+            x7 * param_W1[(p3 + 3) * 16 + j2]!;
         }
       }
     }
     // %8 = tanh(%7): n×h, dsl/mlp.ts:13:20
-    for (let i5 = 0; i5 < 8; i5++) {
-      for (let j6 = 0; j6 < 16; j6++) {
-        const v7_7 = matmul6[i5 * 16 + j6]! + param_b1[j6]!;
-        tanh8[i5 * 16 + j6]! = Math.tanh(v7_7);
+    for (let i8 = 0; i8 < 8; i8++) {
+      for (let j9 = 0; j9 < 16; j9++) {
+        const v7_10 = matmul6[i8 * 16 + j9]! + param_b1[j9]!;
+        tanh8[i8 * 16 + j9]! = Math.tanh(v7_10);
       }
     }
     // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:44
     matmul9.fill(0);
-    for (let i8 = 0; i8 < 8; i8++) {
-      for (let p9 = 0; p9 < 16; p9++) {
-        const x11 = tanh8[i8 * 16 + p9]!;
-        for (let j10 = 0; j10 < 3; j10++) {
-          matmul9[i8 * 3 + j10]! += x11 * param_W2[p9 * 3 + j10]!;
+    for (let i11 = 0; i11 < 8; i11++) {
+      for (let p13 = 0; p13 < 16; p13 += 4) {
+        const x14 = tanh8[i11 * 16 + p13]!;
+        const x15 = tanh8[i11 * 16 + p13 + 1]!;
+        const x16 = tanh8[i11 * 16 + p13 + 2]!;
+        const x17 = tanh8[i11 * 16 + p13 + 3]!;
+        for (let j12 = 0; j12 < 3; j12++) {
+          matmul9[i11 * 3 + j12]! +=
+            x14 * param_W2[p13 * 3 + j12]! +
+            x15 * param_W2[(p13 + 1) * 3 + j12]! +
+            x16 * param_W2[(p13 + 2) * 3 + j12]! +
+            x17 * param_W2[(p13 + 3) * 3 + j12]!;
         }
       }
     }
     // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:40
-    for (let i12 = 0; i12 < 8; i12++) {
-      for (let j13 = 0; j13 < 3; j13++) {
-        add10[i12 * 3 + j13]! = matmul9[i12 * 3 + j13]! + param_b2[j13]!;
+    for (let i18 = 0; i18 < 8; i18++) {
+      for (let j19 = 0; j19 < 3; j19++) {
+        add10[i18 * 3 + j19]! = matmul9[i18 * 3 + j19]! + param_b2[j19]!;
       }
     }
     // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:14:20
-    let total19 = 0;
-    for (let i14 = 0; i14 < 8; i14++) {
-      let max16 = -Infinity;
-      for (let j15 = 0; j15 < 3; j15++) {
-        max16 = Math.max(max16, add10[i14 * 3 + j15]!);
+    let total25 = 0;
+    for (let i20 = 0; i20 < 8; i20++) {
+      let max22 = -Infinity;
+      for (let j21 = 0; j21 < 3; j21++) {
+        max22 = Math.max(max22, add10[i20 * 3 + j21]!);
       }
-      let sum18 = 0;
-      for (let j15 = 0; j15 < 3; j15++) {
-        sum18 += Math.exp(add10[i14 * 3 + j15]! - max16);
+      let sum24 = 0;
+      for (let j21 = 0; j21 < 3; j21++) {
+        sum24 += Math.exp(add10[i20 * 3 + j21]! - max22);
       }
-      const lse17 = Math.log(sum18);
-      for (let j15 = 0; j15 < 3; j15++) {
-        const target20 = batch_y[i14 * 3 + j15]!;
-        if (target20 !== 0) total19 += target20 * (add10[i14 * 3 + j15]! - max16 - lse17);
+      const lse23 = Math.log(sum24);
+      for (let j21 = 0; j21 < 3; j21++) {
+        const target26 = batch_y[i20 * 3 + j21]!;
+        if (target26 !== 0) total25 += target26 * (add10[i20 * 3 + j21]! - max22 - lse23);
       }
     }
-    softmaxCrossEntropy11[0]! = -total19;
+    softmaxCrossEntropy11[0]! = -total25;
     loss += softmaxCrossEntropy11[0]!;
   }
   return loss;
@@ -194,41 +208,65 @@ function backwardSteps(
     }
     // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:44
     for (let i11 = 0; i11 < 8; i11++) {
-      for (let j13 = 0; j13 < 16; j13++) {
-        let s15 = 0;
-        for (let p12 = 0; p12 < 3; p12++) {
-          s15 += mulScalar14[i11 * 3 + p12]! * param_W2[j13 * 3 + p12]!;
+      for (let j12 = 0; j12 < 16; j12 += 4) {
+        let s15 = 0,
+          s16 = 0,
+          s17 = 0,
+          s18 = 0;
+        for (let p13 = 0; p13 < 3; p13++) {
+          const a14 = mulScalar14[i11 * 3 + p13]!;
+          s15 += a14 * param_W2[j12 * 3 + p13]!;
+          s16 += a14 * param_W2[(j12 + 1) * 3 + p13]!;
+          s17 += a14 * param_W2[(j12 + 2) * 3 + p13]!;
+          s18 += a14 * param_W2[(j12 + 3) * 3 + p13]!;
         }
-        matmul17[i11 * 16 + j13]! = s15;
+        matmul17[i11 * 16 + j12]! = s15;
+        matmul17[i11 * 16 + j12 + 1]! = s16;
+        matmul17[i11 * 16 + j12 + 2]! = s17;
+        matmul17[i11 * 16 + j12 + 3]! = s18;
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:44
-    for (let p17 = 0; p17 < 8; p17++) {
-      for (let i16 = 0; i16 < 16; i16++) {
-        const x19 = tanh8[p17 * 16 + i16]!;
-        for (let j18 = 0; j18 < 3; j18++) {
-          grad_W2[i16 * 3 + j18]! += x19 * mulScalar14[p17 * 3 + j18]!;
+    for (let p21 = 0; p21 < 8; p21 += 4) {
+      for (let i19 = 0; i19 < 16; i19++) {
+        const x22 = tanh8[p21 * 16 + i19]!;
+        const x23 = tanh8[(p21 + 1) * 16 + i19]!;
+        const x24 = tanh8[(p21 + 2) * 16 + i19]!;
+        const x25 = tanh8[(p21 + 3) * 16 + i19]!;
+        for (let j20 = 0; j20 < 3; j20++) {
+          grad_W2[i19 * 3 + j20]! +=
+            x22 * mulScalar14[p21 * 3 + j20]! +
+            x23 * mulScalar14[(p21 + 1) * 3 + j20]! +
+            x24 * mulScalar14[(p21 + 2) * 3 + j20]! +
+            x25 * mulScalar14[(p21 + 3) * 3 + j20]!;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:20
-    for (let i20 = 0; i20 < 8; i20++) {
-      for (let j21 = 0; j21 < 16; j21++) {
-        tanhGrad20[i20 * 16 + j21]! = matmul17[i20 * 16 + j21]! * (1 - tanh8[i20 * 16 + j21]! * tanh8[i20 * 16 + j21]!);
+    for (let i26 = 0; i26 < 8; i26++) {
+      for (let j27 = 0; j27 < 16; j27++) {
+        tanhGrad20[i26 * 16 + j27]! = matmul17[i26 * 16 + j27]! * (1 - tanh8[i26 * 16 + j27]! * tanh8[i26 * 16 + j27]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:25
-    for (let i22 = 0; i22 < 8; i22++) {
-      for (let j23 = 0; j23 < 16; j23++) {
-        grad_b1[j23]! += tanhGrad20[i22 * 16 + j23]!;
+    for (let i28 = 0; i28 < 8; i28++) {
+      for (let j29 = 0; j29 < 16; j29++) {
+        grad_b1[j29]! += tanhGrad20[i28 * 16 + j29]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:29
-    for (let p25 = 0; p25 < 8; p25++) {
-      for (let i24 = 0; i24 < 4; i24++) {
-        const x27 = batch_x[p25 * 4 + i24]!;
-        for (let j26 = 0; j26 < 16; j26++) {
-          grad_W1[i24 * 16 + j26]! += x27 * tanhGrad20[p25 * 16 + j26]!;
+    for (let p32 = 0; p32 < 8; p32 += 4) {
+      for (let i30 = 0; i30 < 4; i30++) {
+        const x33 = batch_x[p32 * 4 + i30]!;
+        const x34 = batch_x[(p32 + 1) * 4 + i30]!;
+        const x35 = batch_x[(p32 + 2) * 4 + i30]!;
+        const x36 = batch_x[(p32 + 3) * 4 + i30]!;
+        for (let j31 = 0; j31 < 16; j31++) {
+          grad_W1[i30 * 16 + j31]! +=
+            x33 * tanhGrad20[p32 * 16 + j31]! +
+            x34 * tanhGrad20[(p32 + 1) * 16 + j31]! +
+            x35 * tanhGrad20[(p32 + 2) * 16 + j31]! +
+            x36 * tanhGrad20[(p32 + 3) * 16 + j31]!;
         }
       }
     }

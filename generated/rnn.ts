@@ -106,54 +106,81 @@ function forwardSteps(
     const off_batch_ys = t * 65;
     // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:32
     matmul8.fill(0);
-    for (let p1 = 0; p1 < 65; p1++) {
-      const x3 = batch_xs[off_batch_xs + p1]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        matmul8[j2]! += x3 * param_U[p1 * 100 + j2]!;
+    for (let p2 = 0; p2 < 64; p2 += 4) {
+      const x3 = batch_xs[off_batch_xs + p2]!;
+      const x4 = batch_xs[off_batch_xs + p2 + 1]!;
+      const x5 = batch_xs[off_batch_xs + p2 + 2]!;
+      const x6 = batch_xs[off_batch_xs + p2 + 3]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        matmul8[j1]! +=
+          x3 * param_U[p2 * 100 + j1]! +
+          x4 * param_U[(p2 + 1) * 100 + j1]! +
+          x5 * param_U[(p2 + 2) * 100 + j1]! +
+          x6 * param_U[(p2 + 3) * 100 + j1]!;
+      }
+    }
+    {
+      const x3 = batch_xs[off_batch_xs + 64]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        matmul8[j1]! += x3 * param_U[6400 + j1]!;
       }
     }
     // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:46
     matmul9.fill(0);
-    for (let p4 = 0; p4 < 100; p4++) {
-      const x6 = state_h[off_state_h + p4]!;
-      for (let j5 = 0; j5 < 100; j5++) {
-        matmul9[j5]! += x6 * param_W[p4 * 100 + j5]!;
+    for (let p8 = 0; p8 < 100; p8 += 4) {
+      const x9 = state_h[off_state_h + p8]!;
+      const x10 = state_h[off_state_h + p8 + 1]!;
+      const x11 = state_h[off_state_h + p8 + 2]!;
+      const x12 = state_h[off_state_h + p8 + 3]!;
+      for (let j7 = 0; j7 < 100; j7++) {
+        matmul9[j7]! +=
+          x9 * param_W[p8 * 100 + j7]! +
+          x10 * param_W[(p8 + 1) * 100 + j7]! +
+          x11 * param_W[(p8 + 2) * 100 + j7]! +
+          x12 * param_W[(p8 + 3) * 100 + j7]!;
       }
     }
     // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j7 = 0; j7 < 100; j7++) {
-      const v10_9 = matmul8[j7]! + matmul9[j7]!;
-      const v11_8 = v10_9 + param_b[j7]!;
-      state_h[off_state_h + 100 + j7]! = Math.tanh(v11_8);
+    for (let j13 = 0; j13 < 100; j13++) {
+      const v10_15 = matmul8[j13]! + matmul9[j13]!;
+      const v11_14 = v10_15 + param_b[j13]!;
+      state_h[off_state_h + 100 + j13]! = Math.tanh(v11_14);
     }
     // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:19
     matmul13.fill(0);
-    for (let p10 = 0; p10 < 100; p10++) {
-      const x12 = state_h[off_state_h + 100 + p10]!;
-      for (let j11 = 0; j11 < 65; j11++) {
-        matmul13[j11]! += x12 * param_V[p10 * 65 + j11]!;
+    for (let p17 = 0; p17 < 100; p17 += 4) {
+      const x18 = state_h[off_state_h + 100 + p17]!;
+      const x19 = state_h[off_state_h + 100 + p17 + 1]!;
+      const x20 = state_h[off_state_h + 100 + p17 + 2]!;
+      const x21 = state_h[off_state_h + 100 + p17 + 3]!;
+      for (let j16 = 0; j16 < 65; j16++) {
+        matmul13[j16]! +=
+          x18 * param_V[p17 * 65 + j16]! +
+          x19 * param_V[(p17 + 1) * 65 + j16]! +
+          x20 * param_V[(p17 + 2) * 65 + j16]! +
+          x21 * param_V[(p17 + 3) * 65 + j16]!;
       }
     }
     // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:15
-    for (let j13 = 0; j13 < 65; j13++) {
-      add14[off_add14 + j13]! = matmul13[j13]! + param_c[j13]!;
+    for (let j22 = 0; j22 < 65; j22++) {
+      add14[off_add14 + j22]! = matmul13[j22]! + param_c[j22]!;
     }
     // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-    let total18 = 0;
-    let max15 = -Infinity;
-    for (let j14 = 0; j14 < 65; j14++) {
-      max15 = Math.max(max15, add14[off_add14 + j14]!);
+    let total27 = 0;
+    let max24 = -Infinity;
+    for (let j23 = 0; j23 < 65; j23++) {
+      max24 = Math.max(max24, add14[off_add14 + j23]!);
     }
-    let sum17 = 0;
-    for (let j14 = 0; j14 < 65; j14++) {
-      sum17 += Math.exp(add14[off_add14 + j14]! - max15);
+    let sum26 = 0;
+    for (let j23 = 0; j23 < 65; j23++) {
+      sum26 += Math.exp(add14[off_add14 + j23]! - max24);
     }
-    const lse16 = Math.log(sum17);
-    for (let j14 = 0; j14 < 65; j14++) {
-      const target19 = batch_ys[off_batch_ys + j14]!;
-      if (target19 !== 0) total18 += target19 * (add14[off_add14 + j14]! - max15 - lse16);
+    const lse25 = Math.log(sum26);
+    for (let j23 = 0; j23 < 65; j23++) {
+      const target28 = batch_ys[off_batch_ys + j23]!;
+      if (target28 !== 0) total27 += target28 * (add14[off_add14 + j23]! - max24 - lse25);
     }
-    softmaxCrossEntropy15[0]! = -total18;
+    softmaxCrossEntropy15[0]! = -total27;
     loss += softmaxCrossEntropy15[0]!;
   }
   return loss;
@@ -210,49 +237,75 @@ function backwardSteps(
       grad_c[j7]! += mulScalar19[j7]!;
     }
     // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:19
-    for (let j9 = 0; j9 < 100; j9++) {
-      let s11 = 0;
-      for (let p8 = 0; p8 < 65; p8++) {
-        s11 += mulScalar19[p8]! * param_V[j9 * 65 + p8]!;
+    for (let j8 = 0; j8 < 100; j8 += 4) {
+      let s11 = 0,
+        s12 = 0,
+        s13 = 0,
+        s14 = 0;
+      for (let p9 = 0; p9 < 65; p9++) {
+        const a10 = mulScalar19[p9]!;
+        s11 += a10 * param_V[j8 * 65 + p9]!;
+        s12 += a10 * param_V[(j8 + 1) * 65 + p9]!;
+        s13 += a10 * param_V[(j8 + 2) * 65 + p9]!;
+        s14 += a10 * param_V[(j8 + 3) * 65 + p9]!;
       }
-      matmul22[j9]! = s11;
+      matmul22[j8]! = s11;
+      matmul22[j8 + 1]! = s12;
+      matmul22[j8 + 2]! = s13;
+      matmul22[j8 + 3]! = s14;
     }
     // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
-    for (let i12 = 0; i12 < 100; i12++) {
-      const x14 = state_h[off_state_h + 100 + i12]!;
-      for (let j13 = 0; j13 < 65; j13++) {
-        grad_V[i12 * 65 + j13]! += x14 * mulScalar19[j13]!;
+    {
+      for (let i15 = 0; i15 < 100; i15++) {
+        const x18 = state_h[off_state_h + 100 + i15]!;
+        for (let j16 = 0; j16 < 65; j16++) {
+          grad_V[i15 * 65 + j16]! += x18 * mulScalar19[j16]!;
+        }
       }
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j15 = 0; j15 < 100; j15++) {
-      const v25_16 = adjointIn_h[j15]! + matmul22[j15]!;
-      tanhGrad26[j15]! = v25_16 * (1 - state_h[off_state_h + 100 + j15]! * state_h[off_state_h + 100 + j15]!);
+    for (let j22 = 0; j22 < 100; j22++) {
+      const v25_23 = adjointIn_h[j22]! + matmul22[j22]!;
+      tanhGrad26[j22]! = v25_23 * (1 - state_h[off_state_h + 100 + j22]! * state_h[off_state_h + 100 + j22]!);
     }
     // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
-    for (let j17 = 0; j17 < 100; j17++) {
-      grad_b[j17]! += tanhGrad26[j17]!;
+    for (let j24 = 0; j24 < 100; j24++) {
+      grad_b[j24]! += tanhGrad26[j24]!;
     }
     // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:46
-    for (let j19 = 0; j19 < 100; j19++) {
-      let s21 = 0;
-      for (let p18 = 0; p18 < 100; p18++) {
-        s21 += tanhGrad26[p18]! * param_W[j19 * 100 + p18]!;
+    for (let j25 = 0; j25 < 100; j25 += 4) {
+      let s28 = 0,
+        s29 = 0,
+        s30 = 0,
+        s31 = 0;
+      for (let p26 = 0; p26 < 100; p26++) {
+        const a27 = tanhGrad26[p26]!;
+        s28 += a27 * param_W[j25 * 100 + p26]!;
+        s29 += a27 * param_W[(j25 + 1) * 100 + p26]!;
+        s30 += a27 * param_W[(j25 + 2) * 100 + p26]!;
+        s31 += a27 * param_W[(j25 + 3) * 100 + p26]!;
       }
-      adjointOut_h[j19]! = s21;
+      adjointOut_h[j25]! = s28;
+      adjointOut_h[j25 + 1]! = s29;
+      adjointOut_h[j25 + 2]! = s30;
+      adjointOut_h[j25 + 3]! = s31;
     }
     // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
-    for (let i22 = 0; i22 < 100; i22++) {
-      const x24 = state_h[off_state_h + i22]!;
-      for (let j23 = 0; j23 < 100; j23++) {
-        grad_W[i22 * 100 + j23]! += x24 * tanhGrad26[j23]!;
+    {
+      for (let i32 = 0; i32 < 100; i32++) {
+        const x35 = state_h[off_state_h + i32]!;
+        for (let j33 = 0; j33 < 100; j33++) {
+          grad_W[i32 * 100 + j33]! += x35 * tanhGrad26[j33]!;
+        }
       }
     }
     // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
-    for (let i25 = 0; i25 < 65; i25++) {
-      const x27 = batch_xs[off_batch_xs + i25]!;
-      for (let j26 = 0; j26 < 100; j26++) {
-        grad_U[i25 * 100 + j26]! += x27 * tanhGrad26[j26]!;
+    {
+      for (let i39 = 0; i39 < 65; i39++) {
+        const x42 = batch_xs[off_batch_xs + i39]!;
+        for (let j40 = 0; j40 < 100; j40++) {
+          grad_U[i39 * 100 + j40]! += x42 * tanhGrad26[j40]!;
+        }
       }
     }
     const swap_h = adjointIn_h;

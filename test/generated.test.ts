@@ -49,6 +49,30 @@ describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$siz
   });
 });
 
+// Sizes around the generator's unroll factor (4): tiles with remainders of 1, 2 and 3, and none.
+describe.each([
+  { n: 1, d: 1, h: 1, v: 2, T: 2 },
+  { n: 2, d: 3, h: 3, v: 5, T: 2 },
+  { n: 3, d: 5, h: 5, v: 4, T: 3 },
+  { n: 1, d: 17, h: 17, v: 6, T: 2 },
+  { n: 5, d: 8, h: 17, v: 9, T: 2 },
+])("generated RNN at remainder sizes n=$n d=$d h=$h v=$v T=$T", (sizes) => {
+  it("matches the interpreter (1e-12) and finite differences (1e-6)", async () => {
+    const { params, batch } = rnnFixture(sizes, { seed: sizes.h * 7 + sizes.d, targets: "distribution", inputs: "dense" });
+    const oracle = valueAndGrad(rnn, sizes)(params, batch);
+    const { module } = await generateAndImport(rnn, sizes);
+    const grads = gradsLike({ ...params, h0: batch.h0 });
+    const result = module.lossAndGrad(params, batch, grads);
+    expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
+    const inputs: Record<string, AnyMat> = { ...params, h0: batch.h0 };
+    for (const key of ["U", "W", "b", "V", "c", "h0"] as const) {
+      expect(relErr(grads[key]!.data, oracle.grads[key].data), key).toBeLessThan(1e-12);
+      const numeric = centralDiff(() => module.forward(params, batch).loss, inputs[key]!.data);
+      expect(relErr(grads[key]!.data, numeric), key).toBeLessThan(1e-6);
+    }
+  });
+});
+
 describe.each([
   { sizes: { n: 1, d: 3, h: 4, v: 2 }, targets: "oneHot" as const, seed: 15 },
   { sizes: { n: 6, d: 4, h: 5, v: 3 }, targets: "distribution" as const, seed: 16 },

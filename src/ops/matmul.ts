@@ -1,6 +1,6 @@
 import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply, mismatch, sameDim, type OpDef } from "../op.js";
+import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import { loop } from "./loop-code.js";
 import { transpose } from "./transpose.js";
@@ -36,28 +36,68 @@ export const matmulOp: OpDef<2> = {
   },
   vjp: ([a, b], _out, g) => matmulRule(a, b, g),
   // The loop order follows the memory layout of the operands (a transposed operand is a strided
-  // view), so that the innermost loop walks contiguous memory wherever it can.
-  lower: {
-    kind: "loops",
-    emit(ctx) {
-      const [a, b] = ctx.inputs as readonly [Shape, Shape];
-      const n = a.rows, k = a.cols, m = b.cols;
-      const i = ctx.index("i", n), p = ctx.index("p", k), j = ctx.index("j", m), x = ctx.local("x");
-      if (ctx.transposed(1) && !ctx.transposed(0)) {
-        // Dot products: a's row i and bᵀ's row j are both contiguous.
-        const s = ctx.local("s");
-        const dot = loop(p, k, [`${s} += ${ctx.read(0, i, p)} * ${ctx.read(1, p, j)};`]);
-        return loop(i, n, loop(j, m, [`let ${s} = 0;`, ...dot, `${ctx.at(i, j)} ${ctx.assign} ${s};`]));
-      }
-      const axpy = [`const ${x} = ${ctx.read(0, i, p)};`, ...loop(j, m, [`${ctx.at(i, j)} += ${x} * ${ctx.read(1, p, j)};`])];
-      // aᵀ·b: aᵀ's column p is a's contiguous row p, so p is the outer loop (sums of outer products).
-      if (ctx.transposed(0) && !ctx.transposed(1)) return [...ctx.zero(), ...loop(p, k, loop(i, n, axpy))];
-      return [...ctx.zero(), ...loop(i, n, loop(p, k, axpy))];
-    },
-  },
+  // view), so that the innermost loop walks contiguous memory wherever it can; the loop over the
+  // shared dim, or over output columns, is unrolled by four (see matmulLoops).
+  lower: { kind: "loops", emit: (ctx) => matmulLoops(ctx) },
 };
 
 /** Matrix product `N×K · K×M → N×M`. The inner dims must be the same dim, not merely equal sizes. */
 export function matmul<N extends Dim, K extends Dim, K2 extends Dim, M extends Dim>(a: Mat<N, K>, b: MatmulRight<N, K, K2, M>): Mat<N, M> {
   return apply(matmulOp, [a, b]) as Mat<N, M>;
+}
+
+/** How many steps of the unrolled loops run together: four keeps every block in registers. */
+const unroll = 4;
+
+/**
+ * `for (let v = 0; v < count - count % 4; v += 4) { block(v, [v, v + 1, v + 2, v + 3]) }`, then the
+ * remaining (count % 4) steps one at a time: the tile-and-remainder shape every unrolled loop has.
+ */
+function unrolled(v: string, count: number, block: (indices: readonly string[]) => string[], single: (index: string) => string[]): string[] {
+  const end = count - (count % unroll);
+  const lines: string[] = [];
+  if (end > 0) {
+    const offsets = Array.from({ length: unroll }, (_, u) => (u === 0 ? v : `${v} + ${u}`));
+    lines.push(`for (let ${v} = 0; ${v} < ${end}; ${v} += ${unroll}) {`, ...block(offsets), "}");
+  }
+  if (end < count) {
+    if (count - end === 1) lines.push("{", ...single(String(end)), "}");
+    else lines.push(`for (let ${v} = ${end}; ${v} < ${count}; ${v}++) {`, ...single(v), "}");
+  }
+  return lines;
+}
+
+function matmulLoops(ctx: LoopContext): readonly string[] {
+  const [a, b] = ctx.inputs as readonly [Shape, Shape];
+  const n = a.rows, k = a.cols, m = b.cols;
+  const i = ctx.index("i", n), j = ctx.index("j", m);
+  if (ctx.transposed(1) && !ctx.transposed(0)) {
+    // Dot products, four output columns at a time: a's row i is read once for four rows of bᵀ.
+    const p = ctx.index("p", k), av = ctx.local("a");
+    const sums = (count: number) => Array.from({ length: count }, () => ctx.local("s"));
+    const block = (cols: readonly string[]) => {
+      const s = sums(cols.length);
+      return [
+        `let ${s.map((x) => `${x} = 0`).join(", ")};`,
+        ...loop(p, k, [`const ${av} = ${ctx.read(0, i, p)};`, ...cols.map((c, u) => `${s[u]} += ${av} * ${ctx.read(1, p, c)};`)]),
+        ...cols.map((c, u) => `${ctx.at(i, c)} ${ctx.assign} ${s[u]};`),
+      ];
+    };
+    return loop(i, n, unrolled(j, m, block, (c) => block([c])));
+  }
+  // Sums of rank-one updates, four at a time: each pass over an output row adds four rows of b,
+  // so the row is loaded and stored a quarter as often.
+  const p = ctx.local("p");
+  const xs = Array.from({ length: unroll }, () => ctx.local("x"));
+  const update = (rows: readonly string[]) => [
+    ...rows.map((r, u) => `const ${xs[u]} = ${ctx.read(0, i, r)};`),
+    ...loop(j, m, [`${ctx.at(i, j)} += ${rows.map((r, u) => `${xs[u]} * ${ctx.read(1, r, j)}`).join(" + ")};`]),
+  ];
+  const overShared = unrolled(p, k, update, (r) => update([r]));
+  // aᵀ·b reads aᵀ's column p from a's contiguous row p, so the shared dim is the outer loop.
+  if (ctx.transposed(0) && !ctx.transposed(1)) {
+    const rank = (rows: readonly string[]) => loop(i, n, update(rows));
+    return [...ctx.zero(), ...unrolled(p, k, rank, (r) => rank([r]))];
+  }
+  return [...ctx.zero(), ...loop(i, n, overShared)];
 }
