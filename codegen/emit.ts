@@ -96,6 +96,7 @@ class StepEmitter {
     const s = this.plan.storage.get(id)!;
     if (s.kind === "view") return this.read(node.inputs[0]!, j, i, pre);
     if (s.kind === "literal") return s.code;
+    if (s.kind === "oneHot") return `(${this.classIndex(s, i)} === ${j} ? 1 : 0)`;
     if (s.kind === "fused") {
       const v = `v${id}_${++this.counter}`;
       pre.push(`const ${v} = ${this.mapEntry(node, i, j, pre)};`);
@@ -104,6 +105,27 @@ class StepEmitter {
     const { array, base } = this.location(s, node);
     // The `!` lets the module type-check under noUncheckedIndexedAccess, wherever --out puts it.
     return `${array}[${withBase(base, flatIndex(i, j, node.shape.cols))}]!`;
+  }
+
+  /** The class index of row i of a one-hot input. */
+  private classIndex(s: Storage & { kind: "oneHot" }, i: string): string {
+    const base = this.plan.steps > 1 ? this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepRows}`) : "";
+    return `${ids.batch(s.key)}[${withBase(base, i)}]!`;
+  }
+
+  /**
+   * The class of row i of node `id` when it is a one-hot input, or of column i when it is a
+   * transpose of one; undefined otherwise (and for a double transpose, which readers see as neither).
+   */
+  classOf(id: number, i: string): string | undefined {
+    let views = 0, source = id;
+    while (this.plan.storage.get(source)!.kind === "view") {
+      views++;
+      source = this.nodes[source]!.inputs[0]!;
+    }
+    const s = this.plan.storage.get(source)!;
+    if (s.kind !== "oneHot" || views > 1) return undefined;
+    return this.classIndex(s, i);
   }
 
   /** A map node's entry (i, j): its inputs read at the same place, a 1×C input as a row, a 1×1 as a scalar. */
@@ -168,6 +190,7 @@ class StepEmitter {
         return value;
       },
       transposed: (input) => this.plan.storage.get(node.inputs[input]!)!.kind === "view",
+      classOf: (input, i) => this.classOf(node.inputs[input]!, i),
       at: t.at,
       assign: t.assign,
       zero: t.zero,
@@ -260,7 +283,11 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
 
   const checks = (fn: string, group: string, entries: readonly { key: string; shape: Shape }[]) => entries.map((e) => `expectShape("${fn}", "${group}.${e.key}", ${group}.${e.key}, ${e.shape.rows}, ${e.shape.cols}, "${dimLabel(e.shape)}");`);
   const paramChecks = (fn: string) => checks(fn, "params", ir.params.map((d) => ({ key: d.name, shape: d.shape })));
-  const batchChecks = (fn: string) => checks(fn, "batch", [...keys.data, ...keys.state].map((k) => ({ key: k.key, shape: k.shape })));
+  const classes = (name: string) => ir.inputs.find((d) => d.name === name)!.shape.cols;
+  const batchChecks = (fn: string) => [
+    ...checks(fn, "batch", [...keys.data, ...keys.state].map((k) => ({ key: k.key, shape: k.shape }))),
+    ...keys.data.filter((k) => k.oneHot).map((k) => `expectIndices("${fn}", "batch.${k.key}", batch.${k.key}.data, ${classes(k.name)});`),
+  ];
   const gradChecks = checks("lossAndGrad", "grads", [...ir.params.map((d) => ({ key: d.name, shape: d.shape })), ...keys.state.map((k) => ({ key: k.key, shape: k.shape }))]);
   const loadState = keys.state.map((k) => `${ids.state(k.name)}.set(batch.${k.key}.data);`);
   const call = (name: string, args: readonly Argument[]) => `${name}(${args.map((a) => a.from).join(", ")})`;
@@ -319,6 +346,31 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       ],
       exported: false,
     },
+    ...(keys.data.some((k) => k.oneHot)
+      ? [
+          {
+            kind: "function" as const,
+            name: "expectIndices",
+            doc: "Throws unless every entry is a class index in [0, classes): the generated loops index with them.",
+            parameters: [
+              { name: "fn", type: "string" },
+              { name: "what", type: "string" },
+              { name: "indices", type: "Float64Array" },
+              { name: "classes", type: "number" },
+            ],
+            returnType: "void",
+            body: [
+              "for (let i = 0; i < indices.length; i++) {",
+              "const k = indices[i]!;",
+              "if (!(k >= 0 && k < classes && k === Math.floor(k))) {",
+              "throw new RangeError(`${fn}: ${what} entry ${i} is ${k}, not a class index from 0 to ${classes - 1}`);",
+              "}",
+              "}",
+            ],
+            exported: false,
+          },
+        ]
+      : []),
     forwardSteps,
     backwardSteps,
     {

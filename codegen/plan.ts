@@ -10,6 +10,8 @@ import { opNamed } from "../src/ops/table.js";
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
   | { readonly kind: "data"; readonly key: string; readonly stepSize: number }
+  /** A one-hot input, held as one class index per row. */
+  | { readonly kind: "oneHot"; readonly key: string; readonly stepRows: number }
   /** A recurrent state's slots: slot t holds its value coming into step t (slot 0 is the caller's h0). */
   | { readonly kind: "state"; readonly name: string; readonly slot: "in" | "out" }
   | { readonly kind: "buffer"; readonly buffer: string; readonly perStep: boolean }
@@ -70,6 +72,7 @@ export function planModel(ir: ModelIR): Plan {
     if (n.leaf) {
       const { kind, name } = n.leaf;
       if (kind === "param") storage.set(n.id, { kind: "param", name });
+      else if (kind === "input" && ir.inputs.find((d) => d.name === name)?.oneHot) storage.set(n.id, { kind: "oneHot", key: ir.sequence ? `${name}s` : name, stepRows: n.shape.rows });
       else if (kind === "input" || kind === "target") storage.set(n.id, { kind: "data", key: ir.sequence ? `${name}s` : name, stepSize: size });
       else if (kind === "state") storage.set(n.id, { kind: "state", name, slot: "in" });
       else if (kind === "stateAdjoint") storage.set(n.id, { kind: "stateAdjointIn", name });

@@ -92,68 +92,68 @@ function forwardSteps(
     // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:29
     matmul6.fill(0);
     for (let i1 = 0; i1 < 8; i1++) {
-      for (let p3 = 0; p3 < 4; p3 += 4) {
-        const x4 = batch_x[i1 * 4 + p3]!;
-        const x5 = batch_x[i1 * 4 + p3 + 1]!;
-        const x6 = batch_x[i1 * 4 + p3 + 2]!;
-        const x7 = batch_x[i1 * 4 + p3 + 3]!;
+      for (let p5 = 0; p5 < 4; p5 += 4) {
+        const x6 = batch_x[i1 * 4 + p5]!;
+        const x7 = batch_x[i1 * 4 + p5 + 1]!;
+        const x8 = batch_x[i1 * 4 + p5 + 2]!;
+        const x9 = batch_x[i1 * 4 + p5 + 3]!;
         for (let j2 = 0; j2 < 16; j2++) {
           matmul6[i1 * 16 + j2]! +=
-            x4 * param_W1[p3 * 16 + j2]! +
-            x5 * param_W1[(p3 + 1) * 16 + j2]! +
-            x6 * param_W1[(p3 + 2) * 16 + j2]! +
-            x7 * param_W1[(p3 + 3) * 16 + j2]!;
+            x6 * param_W1[p5 * 16 + j2]! +
+            x7 * param_W1[(p5 + 1) * 16 + j2]! +
+            x8 * param_W1[(p5 + 2) * 16 + j2]! +
+            x9 * param_W1[(p5 + 3) * 16 + j2]!;
         }
       }
     }
     // %8 = tanh(%7): n×h, dsl/mlp.ts:13:20
-    for (let i8 = 0; i8 < 8; i8++) {
-      for (let j9 = 0; j9 < 16; j9++) {
-        const v7_10 = matmul6[i8 * 16 + j9]! + param_b1[j9]!;
-        tanh8[i8 * 16 + j9]! = Math.tanh(v7_10);
+    for (let i10 = 0; i10 < 8; i10++) {
+      for (let j11 = 0; j11 < 16; j11++) {
+        const v7_12 = matmul6[i10 * 16 + j11]! + param_b1[j11]!;
+        tanh8[i10 * 16 + j11]! = Math.tanh(v7_12);
       }
     }
     // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:44
     matmul9.fill(0);
-    for (let i11 = 0; i11 < 8; i11++) {
-      for (let p13 = 0; p13 < 16; p13 += 4) {
-        const x14 = tanh8[i11 * 16 + p13]!;
-        const x15 = tanh8[i11 * 16 + p13 + 1]!;
-        const x16 = tanh8[i11 * 16 + p13 + 2]!;
-        const x17 = tanh8[i11 * 16 + p13 + 3]!;
-        for (let j12 = 0; j12 < 3; j12++) {
-          matmul9[i11 * 3 + j12]! +=
-            x14 * param_W2[p13 * 3 + j12]! +
-            x15 * param_W2[(p13 + 1) * 3 + j12]! +
-            x16 * param_W2[(p13 + 2) * 3 + j12]! +
-            x17 * param_W2[(p13 + 3) * 3 + j12]!;
+    for (let i13 = 0; i13 < 8; i13++) {
+      for (let p17 = 0; p17 < 16; p17 += 4) {
+        const x18 = tanh8[i13 * 16 + p17]!;
+        const x19 = tanh8[i13 * 16 + p17 + 1]!;
+        const x20 = tanh8[i13 * 16 + p17 + 2]!;
+        const x21 = tanh8[i13 * 16 + p17 + 3]!;
+        for (let j14 = 0; j14 < 3; j14++) {
+          matmul9[i13 * 3 + j14]! +=
+            x18 * param_W2[p17 * 3 + j14]! +
+            x19 * param_W2[(p17 + 1) * 3 + j14]! +
+            x20 * param_W2[(p17 + 2) * 3 + j14]! +
+            x21 * param_W2[(p17 + 3) * 3 + j14]!;
         }
       }
     }
     // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:40
-    for (let i18 = 0; i18 < 8; i18++) {
-      for (let j19 = 0; j19 < 3; j19++) {
-        add10[i18 * 3 + j19]! = matmul9[i18 * 3 + j19]! + param_b2[j19]!;
+    for (let i22 = 0; i22 < 8; i22++) {
+      for (let j23 = 0; j23 < 3; j23++) {
+        add10[i22 * 3 + j23]! = matmul9[i22 * 3 + j23]! + param_b2[j23]!;
       }
     }
     // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:14:20
-    let total25 = 0;
-    for (let i20 = 0; i20 < 8; i20++) {
-      let max22 = -Infinity;
-      for (let j21 = 0; j21 < 3; j21++) {
-        max22 = Math.max(max22, add10[i20 * 3 + j21]!);
+    let total29 = 0;
+    for (let i24 = 0; i24 < 8; i24++) {
+      let max26 = -Infinity;
+      for (let j25 = 0; j25 < 3; j25++) {
+        max26 = Math.max(max26, add10[i24 * 3 + j25]!);
       }
-      let sum24 = 0;
-      for (let j21 = 0; j21 < 3; j21++) {
-        sum24 += Math.exp(add10[i20 * 3 + j21]! - max22);
+      let sum28 = 0;
+      for (let j25 = 0; j25 < 3; j25++) {
+        sum28 += Math.exp(add10[i24 * 3 + j25]! - max26);
       }
-      const lse23 = Math.log(sum24);
-      for (let j21 = 0; j21 < 3; j21++) {
-        const target26 = batch_y[i20 * 3 + j21]!;
-        if (target26 !== 0) total25 += target26 * (add10[i20 * 3 + j21]! - max22 - lse23);
+      const lse27 = Math.log(sum28);
+      for (let j25 = 0; j25 < 3; j25++) {
+        const target30 = batch_y[i24 * 3 + j25]!;
+        if (target30 !== 0) total29 += target30 * (add10[i24 * 3 + j25]! - max26 - lse27);
       }
     }
-    softmaxCrossEntropy11[0]! = -total25;
+    softmaxCrossEntropy11[0]! = -total29;
     loss += softmaxCrossEntropy11[0]!;
   }
   return loss;
@@ -209,64 +209,64 @@ function backwardSteps(
     // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:44
     for (let i11 = 0; i11 < 8; i11++) {
       for (let j12 = 0; j12 < 16; j12 += 4) {
-        let s15 = 0,
-          s16 = 0,
-          s17 = 0,
-          s18 = 0;
-        for (let p13 = 0; p13 < 3; p13++) {
-          const a14 = mulScalar14[i11 * 3 + p13]!;
-          s15 += a14 * param_W2[j12 * 3 + p13]!;
-          s16 += a14 * param_W2[(j12 + 1) * 3 + p13]!;
-          s17 += a14 * param_W2[(j12 + 2) * 3 + p13]!;
-          s18 += a14 * param_W2[(j12 + 3) * 3 + p13]!;
+        let s17 = 0,
+          s18 = 0,
+          s19 = 0,
+          s20 = 0;
+        for (let p15 = 0; p15 < 3; p15++) {
+          const a16 = mulScalar14[i11 * 3 + p15]!;
+          s17 += a16 * param_W2[j12 * 3 + p15]!;
+          s18 += a16 * param_W2[(j12 + 1) * 3 + p15]!;
+          s19 += a16 * param_W2[(j12 + 2) * 3 + p15]!;
+          s20 += a16 * param_W2[(j12 + 3) * 3 + p15]!;
         }
-        matmul17[i11 * 16 + j12]! = s15;
-        matmul17[i11 * 16 + j12 + 1]! = s16;
-        matmul17[i11 * 16 + j12 + 2]! = s17;
-        matmul17[i11 * 16 + j12 + 3]! = s18;
+        matmul17[i11 * 16 + j12]! = s17;
+        matmul17[i11 * 16 + j12 + 1]! = s18;
+        matmul17[i11 * 16 + j12 + 2]! = s19;
+        matmul17[i11 * 16 + j12 + 3]! = s20;
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:44
-    for (let p21 = 0; p21 < 8; p21 += 4) {
-      for (let i19 = 0; i19 < 16; i19++) {
-        const x22 = tanh8[p21 * 16 + i19]!;
-        const x23 = tanh8[(p21 + 1) * 16 + i19]!;
-        const x24 = tanh8[(p21 + 2) * 16 + i19]!;
-        const x25 = tanh8[(p21 + 3) * 16 + i19]!;
-        for (let j20 = 0; j20 < 3; j20++) {
-          grad_W2[i19 * 3 + j20]! +=
-            x22 * mulScalar14[p21 * 3 + j20]! +
-            x23 * mulScalar14[(p21 + 1) * 3 + j20]! +
-            x24 * mulScalar14[(p21 + 2) * 3 + j20]! +
-            x25 * mulScalar14[(p21 + 3) * 3 + j20]!;
+    for (let p25 = 0; p25 < 8; p25 += 4) {
+      for (let i21 = 0; i21 < 16; i21++) {
+        const x26 = tanh8[p25 * 16 + i21]!;
+        const x27 = tanh8[(p25 + 1) * 16 + i21]!;
+        const x28 = tanh8[(p25 + 2) * 16 + i21]!;
+        const x29 = tanh8[(p25 + 3) * 16 + i21]!;
+        for (let j22 = 0; j22 < 3; j22++) {
+          grad_W2[i21 * 3 + j22]! +=
+            x26 * mulScalar14[p25 * 3 + j22]! +
+            x27 * mulScalar14[(p25 + 1) * 3 + j22]! +
+            x28 * mulScalar14[(p25 + 2) * 3 + j22]! +
+            x29 * mulScalar14[(p25 + 3) * 3 + j22]!;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:20
-    for (let i26 = 0; i26 < 8; i26++) {
-      for (let j27 = 0; j27 < 16; j27++) {
-        tanhGrad20[i26 * 16 + j27]! = matmul17[i26 * 16 + j27]! * (1 - tanh8[i26 * 16 + j27]! * tanh8[i26 * 16 + j27]!);
+    for (let i30 = 0; i30 < 8; i30++) {
+      for (let j31 = 0; j31 < 16; j31++) {
+        tanhGrad20[i30 * 16 + j31]! = matmul17[i30 * 16 + j31]! * (1 - tanh8[i30 * 16 + j31]! * tanh8[i30 * 16 + j31]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:25
-    for (let i28 = 0; i28 < 8; i28++) {
-      for (let j29 = 0; j29 < 16; j29++) {
-        grad_b1[j29]! += tanhGrad20[i28 * 16 + j29]!;
+    for (let i32 = 0; i32 < 8; i32++) {
+      for (let j33 = 0; j33 < 16; j33++) {
+        grad_b1[j33]! += tanhGrad20[i32 * 16 + j33]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:29
-    for (let p32 = 0; p32 < 8; p32 += 4) {
-      for (let i30 = 0; i30 < 4; i30++) {
-        const x33 = batch_x[p32 * 4 + i30]!;
-        const x34 = batch_x[(p32 + 1) * 4 + i30]!;
-        const x35 = batch_x[(p32 + 2) * 4 + i30]!;
-        const x36 = batch_x[(p32 + 3) * 4 + i30]!;
-        for (let j31 = 0; j31 < 16; j31++) {
-          grad_W1[i30 * 16 + j31]! +=
-            x33 * tanhGrad20[p32 * 16 + j31]! +
-            x34 * tanhGrad20[(p32 + 1) * 16 + j31]! +
-            x35 * tanhGrad20[(p32 + 2) * 16 + j31]! +
-            x36 * tanhGrad20[(p32 + 3) * 16 + j31]!;
+    for (let p38 = 0; p38 < 8; p38 += 4) {
+      for (let i34 = 0; i34 < 4; i34++) {
+        const x39 = batch_x[p38 * 4 + i34]!;
+        const x40 = batch_x[(p38 + 1) * 4 + i34]!;
+        const x41 = batch_x[(p38 + 2) * 4 + i34]!;
+        const x42 = batch_x[(p38 + 3) * 4 + i34]!;
+        for (let j35 = 0; j35 < 16; j35++) {
+          grad_W1[i34 * 16 + j35]! +=
+            x39 * tanhGrad20[p38 * 16 + j35]! +
+            x40 * tanhGrad20[(p38 + 1) * 16 + j35]! +
+            x41 * tanhGrad20[(p38 + 2) * 16 + j35]! +
+            x42 * tanhGrad20[(p38 + 3) * 16 + j35]!;
         }
       }
     }

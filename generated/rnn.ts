@@ -106,81 +106,81 @@ function forwardSteps(
     const off_batch_ys = t * 65;
     // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:32
     matmul8.fill(0);
-    for (let p2 = 0; p2 < 64; p2 += 4) {
-      const x3 = batch_xs[off_batch_xs + p2]!;
-      const x4 = batch_xs[off_batch_xs + p2 + 1]!;
-      const x5 = batch_xs[off_batch_xs + p2 + 2]!;
-      const x6 = batch_xs[off_batch_xs + p2 + 3]!;
+    for (let p4 = 0; p4 < 64; p4 += 4) {
+      const x5 = batch_xs[off_batch_xs + p4]!;
+      const x6 = batch_xs[off_batch_xs + p4 + 1]!;
+      const x7 = batch_xs[off_batch_xs + p4 + 2]!;
+      const x8 = batch_xs[off_batch_xs + p4 + 3]!;
       for (let j1 = 0; j1 < 100; j1++) {
         matmul8[j1]! +=
-          x3 * param_U[p2 * 100 + j1]! +
-          x4 * param_U[(p2 + 1) * 100 + j1]! +
-          x5 * param_U[(p2 + 2) * 100 + j1]! +
-          x6 * param_U[(p2 + 3) * 100 + j1]!;
+          x5 * param_U[p4 * 100 + j1]! +
+          x6 * param_U[(p4 + 1) * 100 + j1]! +
+          x7 * param_U[(p4 + 2) * 100 + j1]! +
+          x8 * param_U[(p4 + 3) * 100 + j1]!;
       }
     }
     {
-      const x3 = batch_xs[off_batch_xs + 64]!;
+      const x5 = batch_xs[off_batch_xs + 64]!;
       for (let j1 = 0; j1 < 100; j1++) {
-        matmul8[j1]! += x3 * param_U[6400 + j1]!;
+        matmul8[j1]! += x5 * param_U[6400 + j1]!;
       }
     }
     // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:46
     matmul9.fill(0);
-    for (let p8 = 0; p8 < 100; p8 += 4) {
-      const x9 = state_h[off_state_h + p8]!;
-      const x10 = state_h[off_state_h + p8 + 1]!;
-      const x11 = state_h[off_state_h + p8 + 2]!;
-      const x12 = state_h[off_state_h + p8 + 3]!;
-      for (let j7 = 0; j7 < 100; j7++) {
-        matmul9[j7]! +=
-          x9 * param_W[p8 * 100 + j7]! +
-          x10 * param_W[(p8 + 1) * 100 + j7]! +
-          x11 * param_W[(p8 + 2) * 100 + j7]! +
-          x12 * param_W[(p8 + 3) * 100 + j7]!;
+    for (let p12 = 0; p12 < 100; p12 += 4) {
+      const x13 = state_h[off_state_h + p12]!;
+      const x14 = state_h[off_state_h + p12 + 1]!;
+      const x15 = state_h[off_state_h + p12 + 2]!;
+      const x16 = state_h[off_state_h + p12 + 3]!;
+      for (let j9 = 0; j9 < 100; j9++) {
+        matmul9[j9]! +=
+          x13 * param_W[p12 * 100 + j9]! +
+          x14 * param_W[(p12 + 1) * 100 + j9]! +
+          x15 * param_W[(p12 + 2) * 100 + j9]! +
+          x16 * param_W[(p12 + 3) * 100 + j9]!;
       }
     }
     // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j13 = 0; j13 < 100; j13++) {
-      const v10_15 = matmul8[j13]! + matmul9[j13]!;
-      const v11_14 = v10_15 + param_b[j13]!;
-      state_h[off_state_h + 100 + j13]! = Math.tanh(v11_14);
+    for (let j17 = 0; j17 < 100; j17++) {
+      const v10_19 = matmul8[j17]! + matmul9[j17]!;
+      const v11_18 = v10_19 + param_b[j17]!;
+      state_h[off_state_h + 100 + j17]! = Math.tanh(v11_18);
     }
     // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:19
     matmul13.fill(0);
-    for (let p17 = 0; p17 < 100; p17 += 4) {
-      const x18 = state_h[off_state_h + 100 + p17]!;
-      const x19 = state_h[off_state_h + 100 + p17 + 1]!;
-      const x20 = state_h[off_state_h + 100 + p17 + 2]!;
-      const x21 = state_h[off_state_h + 100 + p17 + 3]!;
-      for (let j16 = 0; j16 < 65; j16++) {
-        matmul13[j16]! +=
-          x18 * param_V[p17 * 65 + j16]! +
-          x19 * param_V[(p17 + 1) * 65 + j16]! +
-          x20 * param_V[(p17 + 2) * 65 + j16]! +
-          x21 * param_V[(p17 + 3) * 65 + j16]!;
+    for (let p23 = 0; p23 < 100; p23 += 4) {
+      const x24 = state_h[off_state_h + 100 + p23]!;
+      const x25 = state_h[off_state_h + 100 + p23 + 1]!;
+      const x26 = state_h[off_state_h + 100 + p23 + 2]!;
+      const x27 = state_h[off_state_h + 100 + p23 + 3]!;
+      for (let j20 = 0; j20 < 65; j20++) {
+        matmul13[j20]! +=
+          x24 * param_V[p23 * 65 + j20]! +
+          x25 * param_V[(p23 + 1) * 65 + j20]! +
+          x26 * param_V[(p23 + 2) * 65 + j20]! +
+          x27 * param_V[(p23 + 3) * 65 + j20]!;
       }
     }
     // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:15
-    for (let j22 = 0; j22 < 65; j22++) {
-      add14[off_add14 + j22]! = matmul13[j22]! + param_c[j22]!;
+    for (let j28 = 0; j28 < 65; j28++) {
+      add14[off_add14 + j28]! = matmul13[j28]! + param_c[j28]!;
     }
     // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-    let total27 = 0;
-    let max24 = -Infinity;
-    for (let j23 = 0; j23 < 65; j23++) {
-      max24 = Math.max(max24, add14[off_add14 + j23]!);
+    let total33 = 0;
+    let max30 = -Infinity;
+    for (let j29 = 0; j29 < 65; j29++) {
+      max30 = Math.max(max30, add14[off_add14 + j29]!);
     }
-    let sum26 = 0;
-    for (let j23 = 0; j23 < 65; j23++) {
-      sum26 += Math.exp(add14[off_add14 + j23]! - max24);
+    let sum32 = 0;
+    for (let j29 = 0; j29 < 65; j29++) {
+      sum32 += Math.exp(add14[off_add14 + j29]! - max30);
     }
-    const lse25 = Math.log(sum26);
-    for (let j23 = 0; j23 < 65; j23++) {
-      const target28 = batch_ys[off_batch_ys + j23]!;
-      if (target28 !== 0) total27 += target28 * (add14[off_add14 + j23]! - max24 - lse25);
+    const lse31 = Math.log(sum32);
+    for (let j29 = 0; j29 < 65; j29++) {
+      const target34 = batch_ys[off_batch_ys + j29]!;
+      if (target34 !== 0) total33 += target34 * (add14[off_add14 + j29]! - max30 - lse31);
     }
-    softmaxCrossEntropy15[0]! = -total27;
+    softmaxCrossEntropy15[0]! = -total33;
     loss += softmaxCrossEntropy15[0]!;
   }
   return loss;
@@ -238,73 +238,73 @@ function backwardSteps(
     }
     // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:19
     for (let j8 = 0; j8 < 100; j8 += 4) {
-      let s11 = 0,
-        s12 = 0,
-        s13 = 0,
-        s14 = 0;
-      for (let p9 = 0; p9 < 65; p9++) {
-        const a10 = mulScalar19[p9]!;
-        s11 += a10 * param_V[j8 * 65 + p9]!;
-        s12 += a10 * param_V[(j8 + 1) * 65 + p9]!;
-        s13 += a10 * param_V[(j8 + 2) * 65 + p9]!;
-        s14 += a10 * param_V[(j8 + 3) * 65 + p9]!;
+      let s13 = 0,
+        s14 = 0,
+        s15 = 0,
+        s16 = 0;
+      for (let p11 = 0; p11 < 65; p11++) {
+        const a12 = mulScalar19[p11]!;
+        s13 += a12 * param_V[j8 * 65 + p11]!;
+        s14 += a12 * param_V[(j8 + 1) * 65 + p11]!;
+        s15 += a12 * param_V[(j8 + 2) * 65 + p11]!;
+        s16 += a12 * param_V[(j8 + 3) * 65 + p11]!;
       }
-      matmul22[j8]! = s11;
-      matmul22[j8 + 1]! = s12;
-      matmul22[j8 + 2]! = s13;
-      matmul22[j8 + 3]! = s14;
+      matmul22[j8]! = s13;
+      matmul22[j8 + 1]! = s14;
+      matmul22[j8 + 2]! = s15;
+      matmul22[j8 + 3]! = s16;
     }
     // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
     {
-      for (let i15 = 0; i15 < 100; i15++) {
-        const x18 = state_h[off_state_h + 100 + i15]!;
-        for (let j16 = 0; j16 < 65; j16++) {
-          grad_V[i15 * 65 + j16]! += x18 * mulScalar19[j16]!;
+      for (let i17 = 0; i17 < 100; i17++) {
+        const x21 = state_h[off_state_h + 100 + i17]!;
+        for (let j18 = 0; j18 < 65; j18++) {
+          grad_V[i17 * 65 + j18]! += x21 * mulScalar19[j18]!;
         }
       }
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j22 = 0; j22 < 100; j22++) {
-      const v25_23 = adjointIn_h[j22]! + matmul22[j22]!;
-      tanhGrad26[j22]! = v25_23 * (1 - state_h[off_state_h + 100 + j22]! * state_h[off_state_h + 100 + j22]!);
+    for (let j25 = 0; j25 < 100; j25++) {
+      const v25_26 = adjointIn_h[j25]! + matmul22[j25]!;
+      tanhGrad26[j25]! = v25_26 * (1 - state_h[off_state_h + 100 + j25]! * state_h[off_state_h + 100 + j25]!);
     }
     // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
-    for (let j24 = 0; j24 < 100; j24++) {
-      grad_b[j24]! += tanhGrad26[j24]!;
+    for (let j27 = 0; j27 < 100; j27++) {
+      grad_b[j27]! += tanhGrad26[j27]!;
     }
     // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:46
-    for (let j25 = 0; j25 < 100; j25 += 4) {
-      let s28 = 0,
-        s29 = 0,
-        s30 = 0,
-        s31 = 0;
-      for (let p26 = 0; p26 < 100; p26++) {
-        const a27 = tanhGrad26[p26]!;
-        s28 += a27 * param_W[j25 * 100 + p26]!;
-        s29 += a27 * param_W[(j25 + 1) * 100 + p26]!;
-        s30 += a27 * param_W[(j25 + 2) * 100 + p26]!;
-        s31 += a27 * param_W[(j25 + 3) * 100 + p26]!;
+    for (let j28 = 0; j28 < 100; j28 += 4) {
+      let s33 = 0,
+        s34 = 0,
+        s35 = 0,
+        s36 = 0;
+      for (let p31 = 0; p31 < 100; p31++) {
+        const a32 = tanhGrad26[p31]!;
+        s33 += a32 * param_W[j28 * 100 + p31]!;
+        s34 += a32 * param_W[(j28 + 1) * 100 + p31]!;
+        s35 += a32 * param_W[(j28 + 2) * 100 + p31]!;
+        s36 += a32 * param_W[(j28 + 3) * 100 + p31]!;
       }
-      adjointOut_h[j25]! = s28;
-      adjointOut_h[j25 + 1]! = s29;
-      adjointOut_h[j25 + 2]! = s30;
-      adjointOut_h[j25 + 3]! = s31;
+      adjointOut_h[j28]! = s33;
+      adjointOut_h[j28 + 1]! = s34;
+      adjointOut_h[j28 + 2]! = s35;
+      adjointOut_h[j28 + 3]! = s36;
     }
     // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
     {
-      for (let i32 = 0; i32 < 100; i32++) {
-        const x35 = state_h[off_state_h + i32]!;
-        for (let j33 = 0; j33 < 100; j33++) {
-          grad_W[i32 * 100 + j33]! += x35 * tanhGrad26[j33]!;
+      for (let i37 = 0; i37 < 100; i37++) {
+        const x41 = state_h[off_state_h + i37]!;
+        for (let j38 = 0; j38 < 100; j38++) {
+          grad_W[i37 * 100 + j38]! += x41 * tanhGrad26[j38]!;
         }
       }
     }
     // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
     {
-      for (let i39 = 0; i39 < 65; i39++) {
-        const x42 = batch_xs[off_batch_xs + i39]!;
-        for (let j40 = 0; j40 < 100; j40++) {
-          grad_U[i39 * 100 + j40]! += x42 * tanhGrad26[j40]!;
+      for (let i45 = 0; i45 < 65; i45++) {
+        const x49 = batch_xs[off_batch_xs + i45]!;
+        for (let j46 = 0; j46 < 100; j46++) {
+          grad_U[i45 * 100 + j46]! += x49 * tanhGrad26[j46]!;
         }
       }
     }

@@ -20,13 +20,18 @@ export interface RunResult {
 }
 
 /** The batch keys of a model: stacked `xs`/`ys` and initial `h0` for a recurrent one, else the names. */
-export function batchKeys(ir: ModelIR): { data: { key: string; name: string; shape: Shape }[]; state: { key: string; name: string; shape: Shape }[] } {
+export function batchKeys(ir: ModelIR): { data: { key: string; name: string; shape: Shape; oneHot: boolean }[]; state: { key: string; name: string; shape: Shape }[] } {
   const seq = ir.sequence;
-  const data = [...ir.inputs, ...ir.targets].map((d) => ({
-    key: seq ? `${d.name}s` : d.name,
-    name: d.name,
-    shape: seq ? { rowDim: seq.stacked, colDim: d.shape.colDim, rows: seq.count * d.shape.rows, cols: d.shape.cols } : d.shape,
-  }));
+  const data = [...ir.inputs, ...ir.targets].map((d) => {
+    const oneHot = d.oneHot === true;
+    const colDim = oneHot ? 1 : d.shape.colDim, cols = oneHot ? 1 : d.shape.cols;
+    return {
+      key: seq ? `${d.name}s` : d.name,
+      name: d.name,
+      shape: seq ? { rowDim: seq.stacked, colDim, rows: seq.count * d.shape.rows, cols } : { ...d.shape, colDim, cols },
+      oneHot,
+    };
+  });
   return { data, state: ir.state.map((d) => ({ key: `${d.name}0`, name: d.name, shape: d.shape })) };
 }
 
@@ -38,6 +43,20 @@ function argument(group: string, key: string, value: unknown, shape: Shape): Any
     throw new RangeError(`${group}.${key}: expected ${shapeText(shape)}, got ${m.rows}×${m.cols} with ${m.data.length} numbers`);
   }
   return makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, m.data);
+}
+
+/** Throws unless every entry is an integer class index in [0, classes). */
+export function checkIndices(what: string, indices: Float64Array, classes: number): void {
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i]!;
+    if (!Number.isInteger(k) || k < 0 || k >= classes) throw new RangeError(`${what}: entry ${i} is ${k}, not a class index from 0 to ${classes - 1}`);
+  }
+}
+
+function oneHotRows(indices: Float64Array, classes: number): Float64Array {
+  const rows = new Float64Array(indices.length * classes);
+  indices.forEach((k, i) => (rows[i * classes + k] = 1));
+  return rows;
 }
 
 function zerosOf(shape: Shape): AnyMat {
@@ -52,7 +71,11 @@ function evaluate(node: Node, values: readonly (AnyMat | undefined)[]): AnyMat {
 export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>, batch: Readonly<Record<string, unknown>>, withGrads: boolean): RunResult {
   const p = Object.fromEntries(ir.params.map((d) => [d.name, argument("params", d.name, params[d.name], d.shape)]));
   const keys = batchKeys(ir);
-  const data = keys.data.map((k) => ({ ...k, value: argument("batch", k.key, batch[k.key], k.shape) }));
+  const data = keys.data.map((k) => {
+    const value = argument("batch", k.key, batch[k.key], k.shape);
+    if (k.oneHot) checkIndices(`batch.${k.key}`, value.data, [...ir.inputs].find((d) => d.name === k.name)!.shape.cols);
+    return { ...k, value };
+  });
   let state = Object.fromEntries(keys.state.map((k) => [k.name, argument("batch", k.key, batch[k.key], k.shape)]));
   const steps = ir.sequence?.count ?? 1;
   const rows = ir.sequence?.rows ?? 0;
@@ -61,9 +84,11 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
     Object.fromEntries(
       data.map((k) => {
         const decl = [...ir.inputs, ...ir.targets].find((d) => d.name === k.name)!.shape;
-        const size = decl.rows * decl.cols;
-        const view = ir.sequence ? k.value.data.subarray(t * rows * decl.cols, t * rows * decl.cols + size) : k.value.data;
-        return [k.name, makeMat(decl.rowDim, decl.colDim, decl.rows, decl.cols, view)];
+        const size = decl.rows * k.shape.cols;
+        const view = ir.sequence ? k.value.data.subarray(t * rows * k.shape.cols, t * rows * k.shape.cols + size) : k.value.data;
+        // A one-hot input arrives as indices; the ops see the rows they stand for.
+        const rowsOf = k.oneHot ? oneHotRows(view, decl.cols) : view;
+        return [k.name, makeMat(decl.rowDim, decl.colDim, decl.rows, decl.cols, rowsOf)];
       }),
     );
 

@@ -22,7 +22,7 @@ export type StepResult<S> = (keyof S extends never ? { readonly loss: Mat<1, 1> 
   readonly output?: Mat<Dim, Dim>;
 };
 
-export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, S, Q extends string> {
+export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, S, Q extends string, O extends string = never> {
   /** An identifier; generated code and messages use it. */
   readonly name: string;
   /** Every dim with its default size. */
@@ -41,11 +41,17 @@ export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, 
   readonly sequence?: { readonly steps: keyof D & string; readonly stacked: Q };
   /** The loss is Σ_t (step loss) divided by the product of these dims' sizes (e.g. ["T", "n"]). */
   readonly meanOver?: readonly (keyof D & string)[];
+  /**
+   * Inputs given as class indices rather than rows: inside the step such an input is the one-hot
+   * matrix they stand for (`Mat<"n", "d">`), in the batch one index per row (`Mat<"Tn", 1>`), and
+   * generated code turns its products into row gathers and scatter-adds.
+   */
+  readonly oneHot?: readonly O[];
   step(params: MatsOf<P>, data: MatsOf<I> & MatsOf<Y>, state: MatsOf<S>, sizes: { readonly [K in keyof D]: number }): StepResult<S>;
 }
 
-export interface Model<D extends Readonly<Record<string, number>> = Readonly<Record<string, number>>, P = unknown, I = unknown, Y = unknown, S = unknown, Q extends string = string> {
-  readonly spec: ModelSpec<D, P, I, Y, S, Q>;
+export interface Model<D extends Readonly<Record<string, number>> = Readonly<Record<string, number>>, P = unknown, I = unknown, Y = unknown, S = unknown, Q extends string = string, O extends string = string> {
+  readonly spec: ModelSpec<D, P, I, Y, S, Q, O>;
   /** Where defineModel was called: the model's file. */
   readonly source: string | undefined;
 }
@@ -61,6 +67,7 @@ export interface AnyModel {
     readonly state?: unknown;
     readonly sequence?: { readonly steps: string; readonly stacked: string };
     readonly meanOver?: readonly string[];
+    readonly oneHot?: readonly string[];
     step(...args: never[]): unknown;
   };
   readonly source: string | undefined;
@@ -74,7 +81,8 @@ export function defineModel<
   const Y extends Shapes<D>,
   const S extends Shapes<D> = {},
   const Q extends string = never,
->(spec: ModelSpec<D, P, I, Y, S, Q>): Model<D, P, I, Y, S, Q> {
+  const O extends keyof I & string = never,
+>(spec: ModelSpec<D, P, I, Y, S, Q, O>): Model<D, P, I, Y, S, Q, O> {
   const location = callerLocation();
   return Object.freeze({ spec, source: location?.replace(/:\d+:\d+$/, "") });
 }
@@ -83,13 +91,14 @@ type Stacked<Q, S> = S extends readonly [Dim, infer C extends Dim] ? Mat<Q & Dim
 
 /**
  * The batch a model runs on. For a recurrent model, each input and target `x` arrives as `xs`,
- * its T steps stacked time-major (`Mat<"Tn", "d">`), and each state `h` as its initial value `h0`.
+ * its T steps stacked time-major (`Mat<"Tn", "d">`, or `Mat<"Tn", 1>` of class indices for a
+ * one-hot input), and each state `h` as its initial value `h0`.
  */
 export type BatchOf<M> =
-  M extends Model<infer _D, infer _P, infer I, infer Y, infer S, infer Q>
+  M extends Model<infer _D, infer _P, infer I, infer Y, infer S, infer Q, infer O>
     ? [Q] extends [never]
-      ? MatsOf<I> & MatsOf<Y>
-      : { readonly [K in keyof I & string as `${K}s`]: Stacked<Q, I[K]> } & { readonly [K in keyof Y & string as `${K}s`]: Stacked<Q, Y[K]> } & {
+      ? { readonly [K in keyof I]: K extends O ? Mat<I[K] extends readonly [infer R extends Dim, Dim] ? R : never, 1> : MatsOf<I>[K] } & MatsOf<Y>
+      : { readonly [K in keyof I & string as `${K}s`]: K extends O ? Mat<Q & Dim, 1> : Stacked<Q, I[K]> } & { readonly [K in keyof Y & string as `${K}s`]: Stacked<Q, Y[K]> } & {
           readonly [K in keyof S & string as `${K}0`]: MatsOf<S>[K];
         }
     : never;

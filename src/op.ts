@@ -51,6 +51,11 @@ export interface LoopContext {
   read(k: number, i: string, j: string): string;
   /** True when input k is a transpose view (its rows are strided in memory). */
   transposed(k: number): boolean;
+  /**
+   * For an input that is a one-hot matrix given by class indices (or a transpose of one): the
+   * class of its row i (of its column i, when transposed), as an expression; undefined otherwise.
+   */
+  classOf(k: number, i: string): string | undefined;
   /** The output entry (i, j), as an lvalue. */
   at(i: string, j: string): string;
   /** `=`, or `+=` when the output accumulates (a gradient summed over steps): use it to write whole values. */

@@ -70,7 +70,9 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
       return { name, shape: shapeOf(group, name, decl) };
     });
   const params = declare("param", spec.params);
-  const inputs = declare("input", spec.inputs);
+  const oneHot = new Set((spec.oneHot ?? []) as string[]);
+  const inputs = declare("input", spec.inputs).map((d) => (oneHot.has(d.name) ? { ...d, oneHot: true } : d));
+  for (const name of oneHot) if (!inputs.some((d) => d.name === name)) fail(`oneHot: "${name}" is not a declared input`);
   const targets = declare("target", spec.targets);
   const state = declare("state", spec.state);
 

@@ -1,6 +1,6 @@
 // Using a saved character model: sample text from it, or run it forward on a text, from nothing
 // but its checkpoint (the checkpoint names the model and its sizes).
-import rnn from "../dsl/rnn.js";
+import charRnn from "../dsl/char-rnn.js";
 import { interpret } from "../src/interpret.js";
 import { makeMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
@@ -20,7 +20,7 @@ function checked(dir: string, model: AnyModel): { checkpoint: Checkpoint; sizes:
   return { checkpoint, sizes };
 }
 
-export function sampleFromCheckpoint(dir: string, options: { length: number; temperature: number; seed: number; prime?: string }, model: AnyModel = rnn): string {
+export function sampleFromCheckpoint(dir: string, options: { length: number; temperature: number; seed: number; prime?: string }, model: AnyModel = charRnn): string {
   const { checkpoint, sizes } = checked(dir, model);
   return sampleText(samplingIR(model, sizes), checkpoint.params, checkpoint.vocab, {
     length: options.length,
@@ -31,7 +31,7 @@ export function sampleFromCheckpoint(dir: string, options: { length: number; tem
 }
 
 /** The mean cross-entropy per character (nats) of the saved model on `text`, read one sequence at a time from a zero state. */
-export function forwardFromCheckpoint(dir: string, text: string, model: AnyModel = rnn): number {
+export function forwardFromCheckpoint(dir: string, text: string, model: AnyModel = charRnn): number {
   const { checkpoint, sizes } = checked(dir, model);
   const indices = encode(text, checkpoint.vocab, "the text");
   const T = sizes["T"]!, v = sizes["v"]!;
@@ -40,13 +40,16 @@ export function forwardFromCheckpoint(dir: string, text: string, model: AnyModel
   const params = Object.fromEntries(ir.params.map((d) => [d.name, makeMat(d.shape.rowDim, d.shape.colDim, d.shape.rows, d.shape.cols, checkpoint.params[d.name]!)]));
   let total = 0, count = 0;
   for (let p = 0; p + T + 1 <= indices.length; p += T) {
-    const xs = new Float64Array(T * v), ys = new Float64Array(T * v);
+    const oneHot = ir.inputs[0]!.oneHot === true;
+    const xs = new Float64Array(oneHot ? T : T * v), ys = new Float64Array(T * v);
     for (let t = 0; t < T; t++) {
-      xs[t * v + indices[p + t]!] = 1;
+      if (oneHot) xs[t] = indices[p + t]!;
+      else xs[t * v + indices[p + t]!] = 1;
       ys[t * v + indices[p + t + 1]!] = 1;
     }
     const h = ir.state[0]!.shape;
-    const r = interpret(ir, params, { xs: makeMat("Tn", "d", T, v, xs), ys: makeMat("Tn", "v", T, v, ys), h0: makeMat(h.rowDim, h.colDim, h.rows, h.cols, new Float64Array(h.rows * h.cols)) }, false);
+    const batch = { xs: makeMat("Tn", oneHot ? 1 : "d", T, oneHot ? 1 : v, xs), ys: makeMat("Tn", "v", T, v, ys), h0: makeMat(h.rowDim, h.colDim, h.rows, h.cols, new Float64Array(h.rows * h.cols)) };
+    const r = interpret(ir, params, batch, false);
     total += r.loss;
     count++;
   }

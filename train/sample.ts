@@ -58,11 +58,13 @@ export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64A
   const p = Object.fromEntries(ir.params.map((d) => [d.name, matOf(d.shape, params[d.name]!)]));
   const suffix = ir.sequence ? "s" : "";
   let state = Object.fromEntries(ir.state.map((d) => [d.name, options.state?.[d.name]?.slice(0, d.shape.rows * d.shape.cols) ?? new Float64Array(d.shape.rows * d.shape.cols)]));
-  const oneHot = new Float64Array(input.shape.cols);
+  const row = new Float64Array(input.oneHot ? 1 : input.shape.cols);
   const run = (index: number): Float64Array => {
-    oneHot.fill(0);
-    oneHot[index] = 1;
-    const batch: Record<string, AnyMat> = { [`${input.name}${suffix}`]: makeMat(1, input.shape.colDim, 1, input.shape.cols, oneHot) };
+    // A one-hot input takes the index itself; a dense one, the one-hot row.
+    row.fill(0);
+    if (input.oneHot) row[0] = index;
+    else row[index] = 1;
+    const batch: Record<string, AnyMat> = { [`${input.name}${suffix}`]: makeMat(1, input.oneHot ? 1 : input.shape.colDim, 1, row.length, row) };
     for (const t of ir.targets) batch[`${t.name}${suffix}`] = makeMat(1, t.shape.colDim, 1, t.shape.cols, new Float64Array(t.shape.cols));
     for (const s of ir.state) batch[`${s.name}0`] = matOf(s.shape, state[s.name]!);
     const r = interpret(ir, p, batch, false);

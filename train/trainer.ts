@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { specialize } from "../codegen/specialize.js";
 import { optimizerDefaults, optimizerState, type OptimizerName } from "../codegen/optimizers.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
-import rnn from "../dsl/rnn.js";
+import charRnn from "../dsl/char-rnn.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
@@ -113,7 +113,8 @@ interface RunState {
   random: ReturnType<typeof rng>;
 }
 
-export async function train(options: TrainOptions, hooks: TrainHooks = {}, model: AnyModel = rnn): Promise<TrainReport> {
+/** Trains `model` (by default dsl/char-rnn.ts: the flagship RNN with one-hot character input). */
+export async function train(options: TrainOptions, hooks: TrainHooks = {}, model: AnyModel = charRnn): Promise<TrainReport> {
   const corpus: Corpus = readCorpus(options.text);
   const textHash = createHash("sha256").update(readFileSync(options.text)).digest("hex").slice(0, 16);
   const vocabSize = Array.from(corpus.vocab).length;
@@ -181,8 +182,10 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
   if (!resumed) writeFileAtomic(logPath, "");
 
   const inputs = ir.inputs[0]!, targets = ir.targets[0]!;
+  // A one-hot input takes one character index per row; a dense one, the one-hot rows themselves.
+  const inputWidth = inputs.oneHot ? 1 : vocabSize;
   const batch = {
-    [`${inputs.name}s`]: makeMat(ir.sequence!.stacked, inputs.shape.colDim, settings.seq * settings.batch, vocabSize, new Float64Array(settings.seq * settings.batch * vocabSize)),
+    [`${inputs.name}s`]: makeMat(ir.sequence!.stacked, inputs.oneHot ? 1 : inputs.shape.colDim, settings.seq * settings.batch, inputWidth, new Float64Array(settings.seq * settings.batch * inputWidth)),
     [`${targets.name}s`]: makeMat(ir.sequence!.stacked, targets.shape.colDim, settings.seq * settings.batch, vocabSize, new Float64Array(settings.seq * settings.batch * vocabSize)),
     [`${stateDecl.name}0`]: state.h,
   };
@@ -237,7 +240,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
     for (let t = 0; t < T; t++) {
       for (let k = 0; k < n; k++) {
         const p = state.positions[k]! + t;
-        xs[(t * n + k) * vocabSize + corpus.indices[p]!] = 1;
+        if (inputWidth === 1) xs[t * n + k] = corpus.indices[p]!;
+        else xs[(t * n + k) * vocabSize + corpus.indices[p]!] = 1;
         ys[(t * n + k) * vocabSize + corpus.indices[p + 1]!] = 1;
       }
     }

@@ -45,6 +45,8 @@ export interface StepOutputs {
 export interface Declared {
   readonly name: string;
   readonly shape: Shape;
+  /** An input given as class indices: one per row, standing for the one-hot rows of `shape`. */
+  readonly oneHot?: boolean;
 }
 
 export interface ModelIR {

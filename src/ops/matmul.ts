@@ -71,6 +71,8 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
   const [a, b] = ctx.inputs as readonly [Shape, Shape];
   const n = a.rows, k = a.cols, m = b.cols;
   const i = ctx.index("i", n), j = ctx.index("j", m);
+  const oneHot = oneHotProduct(ctx, n, k, m, i, j);
+  if (oneHot) return oneHot;
   if (ctx.transposed(1) && !ctx.transposed(0)) {
     // Dot products, four output columns at a time: a's row i is read once for four rows of bᵀ.
     const p = ctx.index("p", k), av = ctx.local("a");
@@ -100,4 +102,23 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
     return [...ctx.zero(), ...unrolled(p, k, rank, (r) => rank([r]))];
   }
   return [...ctx.zero(), ...loop(i, n, overShared)];
+}
+
+/**
+ * Products with a one-hot operand (class indices, as characters are) need no multiplications:
+ * X·B gathers rows of B, Xᵀ·G scatter-adds the rows of G, A·X scatter-adds A's columns, A·Xᵀ
+ * gathers them. Undefined when neither operand is one-hot.
+ */
+function oneHotProduct(ctx: LoopContext, n: number, k: number, m: number, i: string, j: string): readonly string[] | undefined {
+  const c = ctx.local("c");
+  const p = ctx.index("p", k);
+  const gatherRows = ctx.transposed(0) ? undefined : ctx.classOf(0, i);
+  if (gatherRows) return loop(i, n, [`const ${c} = ${gatherRows};`, ...loop(j, m, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(1, c, j)};`])]);
+  const scatterRows = ctx.transposed(0) ? ctx.classOf(0, p) : undefined;
+  if (scatterRows) return [...ctx.zero(), ...loop(p, k, [`const ${c} = ${scatterRows};`, ...loop(j, m, [`${ctx.at(c, j)} += ${ctx.read(1, p, j)};`])])];
+  const scatterColumns = ctx.transposed(1) ? undefined : ctx.classOf(1, p);
+  if (scatterColumns) return [...ctx.zero(), ...loop(p, k, [`const ${c} = ${scatterColumns};`, ...loop(i, n, [`${ctx.at(i, c)} += ${ctx.read(0, i, p)};`])])];
+  const gatherColumns = ctx.transposed(1) ? ctx.classOf(1, j) : undefined;
+  if (gatherColumns) return loop(j, m, [`const ${c} = ${gatherColumns};`, ...loop(i, n, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(0, i, c)};`])]);
+  return undefined;
 }
