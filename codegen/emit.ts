@@ -44,7 +44,14 @@ class StepEmitter {
   /** Per-step offsets the body used; declared at the top of the step. */
   readonly offsets = new Map<string, string>();
 
-  constructor(private readonly plan: Plan) {}
+  /**
+   * A stacked emitter reads every per-step value as one matrix of all steps' rows (slot 0 onward),
+   * for the gradients computed after the backward loop.
+   */
+  constructor(
+    private readonly plan: Plan,
+    private readonly stacked = false,
+  ) {}
 
   private get nodes(): readonly Node[] {
     return this.plan.ir.nodes;
@@ -70,13 +77,14 @@ class StepEmitter {
       case "param":
         return { array: ids.param(s.name), base: "" };
       case "data":
-        return this.plan.steps > 1 ? { array: ids.batch(s.key), base: this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepSize}`) } : { array: ids.batch(s.key), base: "" };
+        return this.plan.steps > 1 && !this.stacked ? { array: ids.batch(s.key), base: this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepSize}`) } : { array: ids.batch(s.key), base: "" };
       case "state": {
+        if (this.stacked) return { array: ids.state(s.name), base: s.slot === "out" ? String(size) : "" };
         const base = this.plan.steps > 1 || s.slot === "out" ? this.offset(`off_${ids.state(s.name)}`, `t * ${size}`) : "";
         return { array: ids.state(s.name), base: s.slot === "out" ? `${base} + ${size}` : base };
       }
       case "buffer":
-        return { array: s.buffer, base: s.perStep ? this.offset(`off_${s.buffer}`, `t * ${size}`) : "" };
+        return { array: s.buffer, base: s.perStep && !this.stacked ? this.offset(`off_${s.buffer}`, `t * ${size}`) : "" };
       case "const":
         return { array: s.buffer, base: "" };
       case "grad":
@@ -109,7 +117,7 @@ class StepEmitter {
 
   /** The class index of row i of a one-hot input. */
   private classIndex(s: Storage & { kind: "oneHot" }, i: string): string {
-    const base = this.plan.steps > 1 ? this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepRows}`) : "";
+    const base = this.plan.steps > 1 && !this.stacked ? this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepRows}`) : "";
     return `${ids.batch(s.key)}[${withBase(base, i)}]!`;
   }
 
@@ -160,6 +168,18 @@ class StepEmitter {
     return s.kind === "buffer" && s.perStep ? size * this.plan.steps : size;
   }
 
+  /** A node's shape as this emitter reads it: a per-step value spans every step's rows when stacked. */
+  private shapeOf(id: number): Shape {
+    const node = this.nodes[id]!;
+    const s = this.plan.storage.get(id)!;
+    if (s.kind === "view") {
+      const inner = this.shapeOf(node.inputs[0]!);
+      return { rowDim: inner.colDim, colDim: inner.rowDim, rows: inner.cols, cols: inner.rows };
+    }
+    const perStep = s.kind === "data" || s.kind === "oneHot" || s.kind === "state" || (s.kind === "buffer" && s.perStep);
+    return this.stacked && perStep ? { ...node.shape, rows: node.shape.rows * this.plan.steps } : node.shape;
+  }
+
   kernel(k: Kernel): string[] {
     if (k.kind === "copy") {
       const from = this.nodes[k.from]!;
@@ -180,7 +200,7 @@ class StepEmitter {
     }
     if (op.lower.kind === "transpose") return [];
     const ctx: LoopContext = {
-      inputs: node.inputs.map((i) => this.nodes[i]!.shape),
+      inputs: node.inputs.map((i) => this.shapeOf(i)),
       output: node.shape,
       attrs: node.attrs,
       read: (input, i, j) => {
@@ -238,6 +258,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
 
   // Backward steps, t from last to first.
   const bwd = new StepEmitter(plan);
+  const stackedEmitter = new StepEmitter(plan, true);
   const bwdBody = plan.backward.flatMap((k) => bwd.kernel(k));
   const swaps = ir.state.flatMap((d) => [
     `const swap_${d.name} = ${ids.adjointIn(d.name)};`,
@@ -253,6 +274,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
     body: [
       ...ir.state.flatMap((d) => [`let ${ids.adjointIn(d.name)} = adjointA_${d.name};`, `let ${ids.adjointOut(d.name)} = adjointB_${d.name};`, `${ids.adjointIn(d.name)}.fill(0);`]),
       ...timeLoop(steps, "backward", bwd.offsets, [...bwdBody, ...swaps]),
+      ...(plan.afterBackward.length ? ["// Gradients summed over the steps, each as one product over all steps' rows:", ...plan.afterBackward.flatMap((k) => stackedEmitter.kernel(k))] : []),
       ...ir.state.map((d) => `${ids.grad(`${d.name}0`)}.set(${ids.adjointIn(d.name)});`),
     ],
     exported: false,

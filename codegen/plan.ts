@@ -36,6 +36,8 @@ export interface Plan {
   readonly constants: readonly { readonly name: string; readonly values: readonly number[] }[];
   readonly forward: readonly Kernel[];
   readonly backward: readonly Kernel[];
+  /** Gradients computed once after the backward loop, over every step's rows stacked. */
+  readonly afterBackward: readonly Kernel[];
   /** Steps (1 for a model without a sequence). */
   readonly steps: number;
 }
@@ -58,6 +60,30 @@ export function planModel(ir: ModelIR): Plan {
     else readByBackward.add(id);
   };
   for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) markSaved(i);
+
+  // A parameter's gradient of the form Σ_t A_tᵀ·B_t (or Σ_t of B_t's row sums) is computed once,
+  // after the backward loop, as one product over all steps' rows stacked (a shared dim of T·n),
+  // instead of T rank-n updates of the whole gradient array; A_t and B_t then keep a slot per step.
+  const deferred = new Set<number>();
+  const keepPerStep = new Set<number>();
+  const isView = (id: number) => isOp(nodes[id]!) && lowering(nodes[id]!).kind === "transpose";
+  const stackable = (id: number): boolean => {
+    const n = nodes[id]!;
+    if (n.leaf) return ["input", "target", "state"].includes(n.leaf.kind);
+    return !isView(id);
+  };
+  if (steps > 1) {
+    for (const id of Object.values(ir.outputs.paramGrads)) {
+      const n = nodes[id]!;
+      if (!isOp(n) || consumers.get(id)!.length > 0) continue;
+      const first = n.inputs[0]!, second = n.inputs[1];
+      const sources =
+        n.op === "matmul" && isView(first) && second !== undefined && !isView(second) ? [nodes[first]!.inputs[0]!, second] : n.op === "sumRows" ? [first] : undefined;
+      if (!sources || !sources.every(stackable)) continue;
+      deferred.add(id);
+      for (const s of sources) if (isOp(nodes[s]!)) keepPerStep.add(s);
+    }
+  }
 
   const storage = new Map<number, Storage>();
   const buffers: { name: string; length: number; node: number }[] = [];
@@ -96,6 +122,7 @@ export function planModel(ir: ModelIR): Plan {
       lower.kind === "map" &&
       !outputs.has(n.id) &&
       !readByBackward.has(n.id) &&
+      !keepPerStep.has(n.id) &&
       user !== undefined &&
       user.phase === n.phase &&
       isOp(user) &&
@@ -109,7 +136,7 @@ export function planModel(ir: ModelIR): Plan {
     else if (gradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
     else if (stateGradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
     else {
-      const perStep = readByBackward.has(n.id) && steps > 1;
+      const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id)) && steps > 1;
       const name = `${n.op}${n.id}`;
       buffers.push({ name, length: perStep ? size * steps : size, node: n.id });
       storage.set(n.id, { kind: "buffer", buffer: name, perStep });
@@ -117,7 +144,9 @@ export function planModel(ir: ModelIR): Plan {
   }
 
   const kernelsOf = (phase: "forward" | "backward"): Kernel[] => {
-    const kernels: Kernel[] = nodes.filter((n) => n.phase === phase && isOp(n) && !["fused", "view"].includes(storage.get(n.id)!.kind)).map((n) => ({ kind: "op", node: n.id }));
+    const kernels: Kernel[] = nodes
+      .filter((n) => n.phase === phase && isOp(n) && !deferred.has(n.id) && !["fused", "view"].includes(storage.get(n.id)!.kind))
+      .map((n) => ({ kind: "op", node: n.id }));
     // Outputs that could not be written in place are copied (or accumulated) once their value is known.
     if (phase === "forward") {
       for (const [name, id] of Object.entries(ir.outputs.state)) {
@@ -135,7 +164,8 @@ export function planModel(ir: ModelIR): Plan {
     return kernels;
   };
 
-  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), steps };
+  const afterBackward: Kernel[] = [...deferred].map((node) => ({ kind: "op", node }));
+  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), afterBackward, steps };
 }
 
 function isZeroConst(n: Node): boolean {

@@ -60,12 +60,12 @@ const add14 = new Float64Array(1625);
 const softmaxCrossEntropy15 = new Float64Array(1);
 /** %18 softmaxCrossEntropyGrad, n×v */
 const softmaxCrossEntropyGrad18 = new Float64Array(65);
-/** %19 mulScalar, n×v */
-const mulScalar19 = new Float64Array(65);
+/** %19 mulScalar, n×v, one slot per step (the backward pass reads it) */
+const mulScalar19 = new Float64Array(1625);
 /** %22 matmul, n×h */
 const matmul22 = new Float64Array(100);
-/** %26 tanhGrad, n×h */
-const tanhGrad26 = new Float64Array(100);
+/** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
+const tanhGrad26 = new Float64Array(2500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -202,8 +202,9 @@ function backwardSteps(
   for (let t = 24; t >= 0; t--) {
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
+    const off_mulScalar19 = t * 65;
+    const off_tanhGrad26 = t * 100;
     const off_state_h = t * 100;
-    const off_batch_xs = t * 1;
     // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/char-rnn.ts:21:20
     let max2 = -Infinity;
     for (let j1 = 0; j1 < 65; j1++) {
@@ -224,83 +225,121 @@ function backwardSteps(
     }
     // %19 = mulScalar(%18, %16): n×v, dsl/char-rnn.ts:21:20
     for (let j6 = 0; j6 < 65; j6++) {
-      mulScalar19[j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
-    }
-    // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:15
-    for (let j7 = 0; j7 < 65; j7++) {
-      grad_c[j7]! += mulScalar19[j7]!;
+      mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
     // %22 = matmul(%19, %21): n×h, dsl/char-rnn.ts:20:19
-    for (let j8 = 0; j8 < 100; j8 += 4) {
-      let s13 = 0,
+    for (let j7 = 0; j7 < 100; j7 += 4) {
+      let s12 = 0,
+        s13 = 0,
         s14 = 0,
-        s15 = 0,
-        s16 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a12 = mulScalar19[p11]!;
-        s13 += a12 * param_V[j8 * 65 + p11]!;
-        s14 += a12 * param_V[(j8 + 1) * 65 + p11]!;
-        s15 += a12 * param_V[(j8 + 2) * 65 + p11]!;
-        s16 += a12 * param_V[(j8 + 3) * 65 + p11]!;
+        s15 = 0;
+      for (let p10 = 0; p10 < 65; p10++) {
+        const a11 = mulScalar19[off_mulScalar19 + p10]!;
+        s12 += a11 * param_V[j7 * 65 + p10]!;
+        s13 += a11 * param_V[(j7 + 1) * 65 + p10]!;
+        s14 += a11 * param_V[(j7 + 2) * 65 + p10]!;
+        s15 += a11 * param_V[(j7 + 3) * 65 + p10]!;
       }
-      matmul22[j8]! = s13;
-      matmul22[j8 + 1]! = s14;
-      matmul22[j8 + 2]! = s15;
-      matmul22[j8 + 3]! = s16;
-    }
-    // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:19
-    {
-      for (let i17 = 0; i17 < 100; i17++) {
-        const x21 = state_h[off_state_h + 100 + i17]!;
-        for (let j18 = 0; j18 < 65; j18++) {
-          grad_V[i17 * 65 + j18]! += x21 * mulScalar19[j18]!;
-        }
-      }
+      matmul22[j7]! = s12;
+      matmul22[j7 + 1]! = s13;
+      matmul22[j7 + 2]! = s14;
+      matmul22[j7 + 3]! = s15;
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/char-rnn.ts:19:19
-    for (let j25 = 0; j25 < 100; j25++) {
-      const v25_26 = adjointIn_h[j25]! + matmul22[j25]!;
-      tanhGrad26[j25]! = v25_26 * (1 - state_h[off_state_h + 100 + j25]! * state_h[off_state_h + 100 + j25]!);
-    }
-    // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:24
-    for (let j27 = 0; j27 < 100; j27++) {
-      grad_b[j27]! += tanhGrad26[j27]!;
+    for (let j16 = 0; j16 < 100; j16++) {
+      const v25_17 = adjointIn_h[j16]! + matmul22[j16]!;
+      tanhGrad26[off_tanhGrad26 + j16]! =
+        v25_17 * (1 - state_h[off_state_h + 100 + j16]! * state_h[off_state_h + 100 + j16]!);
     }
     // %29 = matmul(%26, %28): n×h, dsl/char-rnn.ts:19:46
-    for (let j28 = 0; j28 < 100; j28 += 4) {
-      let s33 = 0,
-        s34 = 0,
-        s35 = 0,
-        s36 = 0;
-      for (let p31 = 0; p31 < 100; p31++) {
-        const a32 = tanhGrad26[p31]!;
-        s33 += a32 * param_W[j28 * 100 + p31]!;
-        s34 += a32 * param_W[(j28 + 1) * 100 + p31]!;
-        s35 += a32 * param_W[(j28 + 2) * 100 + p31]!;
-        s36 += a32 * param_W[(j28 + 3) * 100 + p31]!;
+    for (let j18 = 0; j18 < 100; j18 += 4) {
+      let s23 = 0,
+        s24 = 0,
+        s25 = 0,
+        s26 = 0;
+      for (let p21 = 0; p21 < 100; p21++) {
+        const a22 = tanhGrad26[off_tanhGrad26 + p21]!;
+        s23 += a22 * param_W[j18 * 100 + p21]!;
+        s24 += a22 * param_W[(j18 + 1) * 100 + p21]!;
+        s25 += a22 * param_W[(j18 + 2) * 100 + p21]!;
+        s26 += a22 * param_W[(j18 + 3) * 100 + p21]!;
       }
-      adjointOut_h[j28]! = s33;
-      adjointOut_h[j28 + 1]! = s34;
-      adjointOut_h[j28 + 2]! = s35;
-      adjointOut_h[j28 + 3]! = s36;
-    }
-    // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:46
-    {
-      for (let i37 = 0; i37 < 100; i37++) {
-        const x41 = state_h[off_state_h + i37]!;
-        for (let j38 = 0; j38 < 100; j38++) {
-          grad_W[i37 * 100 + j38]! += x41 * tanhGrad26[j38]!;
-        }
-      }
-    }
-    // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:32
-    const c47 = batch_xs[off_batch_xs]!;
-    for (let j46 = 0; j46 < 100; j46++) {
-      grad_U[c47 * 100 + j46]! += tanhGrad26[j46]!;
+      adjointOut_h[j18]! = s23;
+      adjointOut_h[j18 + 1]! = s24;
+      adjointOut_h[j18 + 2]! = s25;
+      adjointOut_h[j18 + 3]! = s26;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
     adjointOut_h = swap_h;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:32
+  for (let p4 = 0; p4 < 25; p4++) {
+    const c3 = batch_xs[p4]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      grad_U[c3 * 100 + j2]! += tanhGrad26[p4 * 100 + j2]!;
+    }
+  }
+  // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:46
+  for (let p9 = 0; p9 < 24; p9 += 4) {
+    for (let i5 = 0; i5 < 100; i5++) {
+      const x10 = state_h[p9 * 100 + i5]!;
+      const x11 = state_h[(p9 + 1) * 100 + i5]!;
+      const x12 = state_h[(p9 + 2) * 100 + i5]!;
+      const x13 = state_h[(p9 + 3) * 100 + i5]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        grad_W[i5 * 100 + j6]! +=
+          x10 * tanhGrad26[p9 * 100 + j6]! +
+          x11 * tanhGrad26[(p9 + 1) * 100 + j6]! +
+          x12 * tanhGrad26[(p9 + 2) * 100 + j6]! +
+          x13 * tanhGrad26[(p9 + 3) * 100 + j6]!;
+      }
+    }
+  }
+  {
+    for (let i5 = 0; i5 < 100; i5++) {
+      const x10 = state_h[2400 + i5]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        grad_W[i5 * 100 + j6]! += x10 * tanhGrad26[2400 + j6]!;
+      }
+    }
+  }
+  // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:24
+  for (let i14 = 0; i14 < 25; i14++) {
+    for (let j15 = 0; j15 < 100; j15++) {
+      grad_b[j15]! += tanhGrad26[i14 * 100 + j15]!;
+    }
+  }
+  // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:19
+  for (let p20 = 0; p20 < 24; p20 += 4) {
+    for (let i16 = 0; i16 < 100; i16++) {
+      const x21 = state_h[100 + p20 * 100 + i16]!;
+      const x22 = state_h[100 + (p20 + 1) * 100 + i16]!;
+      const x23 = state_h[100 + (p20 + 2) * 100 + i16]!;
+      const x24 = state_h[100 + (p20 + 3) * 100 + i16]!;
+      for (let j17 = 0; j17 < 65; j17++) {
+        grad_V[i16 * 65 + j17]! +=
+          x21 * mulScalar19[p20 * 65 + j17]! +
+          x22 * mulScalar19[(p20 + 1) * 65 + j17]! +
+          x23 * mulScalar19[(p20 + 2) * 65 + j17]! +
+          x24 * mulScalar19[(p20 + 3) * 65 + j17]!;
+      }
+    }
+  }
+  {
+    for (let i16 = 0; i16 < 100; i16++) {
+      const x21 = state_h[100 + 2400 + i16]!;
+      for (let j17 = 0; j17 < 65; j17++) {
+        grad_V[i16 * 65 + j17]! += x21 * mulScalar19[1560 + j17]!;
+      }
+    }
+  }
+  // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:15
+  for (let i25 = 0; i25 < 25; i25++) {
+    for (let j26 = 0; j26 < 65; j26++) {
+      grad_c[j26]! += mulScalar19[i25 * 65 + j26]!;
+    }
   }
   grad_h0.set(adjointIn_h);
 }

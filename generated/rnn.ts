@@ -60,12 +60,12 @@ const add14 = new Float64Array(1625);
 const softmaxCrossEntropy15 = new Float64Array(1);
 /** %18 softmaxCrossEntropyGrad, n×v */
 const softmaxCrossEntropyGrad18 = new Float64Array(65);
-/** %19 mulScalar, n×v */
-const mulScalar19 = new Float64Array(65);
+/** %19 mulScalar, n×v, one slot per step (the backward pass reads it) */
+const mulScalar19 = new Float64Array(1625);
 /** %22 matmul, n×h */
 const matmul22 = new Float64Array(100);
-/** %26 tanhGrad, n×h */
-const tanhGrad26 = new Float64Array(100);
+/** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
+const tanhGrad26 = new Float64Array(2500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -208,8 +208,9 @@ function backwardSteps(
   for (let t = 24; t >= 0; t--) {
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
+    const off_mulScalar19 = t * 65;
+    const off_tanhGrad26 = t * 100;
     const off_state_h = t * 100;
-    const off_batch_xs = t * 65;
     // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/rnn.ts:20:20
     let max2 = -Infinity;
     for (let j1 = 0; j1 < 65; j1++) {
@@ -230,87 +231,138 @@ function backwardSteps(
     }
     // %19 = mulScalar(%18, %16): n×v, dsl/rnn.ts:20:20
     for (let j6 = 0; j6 < 65; j6++) {
-      mulScalar19[j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
-    }
-    // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:15
-    for (let j7 = 0; j7 < 65; j7++) {
-      grad_c[j7]! += mulScalar19[j7]!;
+      mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
     // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:19
-    for (let j8 = 0; j8 < 100; j8 += 4) {
-      let s13 = 0,
+    for (let j7 = 0; j7 < 100; j7 += 4) {
+      let s12 = 0,
+        s13 = 0,
         s14 = 0,
-        s15 = 0,
-        s16 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a12 = mulScalar19[p11]!;
-        s13 += a12 * param_V[j8 * 65 + p11]!;
-        s14 += a12 * param_V[(j8 + 1) * 65 + p11]!;
-        s15 += a12 * param_V[(j8 + 2) * 65 + p11]!;
-        s16 += a12 * param_V[(j8 + 3) * 65 + p11]!;
+        s15 = 0;
+      for (let p10 = 0; p10 < 65; p10++) {
+        const a11 = mulScalar19[off_mulScalar19 + p10]!;
+        s12 += a11 * param_V[j7 * 65 + p10]!;
+        s13 += a11 * param_V[(j7 + 1) * 65 + p10]!;
+        s14 += a11 * param_V[(j7 + 2) * 65 + p10]!;
+        s15 += a11 * param_V[(j7 + 3) * 65 + p10]!;
       }
-      matmul22[j8]! = s13;
-      matmul22[j8 + 1]! = s14;
-      matmul22[j8 + 2]! = s15;
-      matmul22[j8 + 3]! = s16;
-    }
-    // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
-    {
-      for (let i17 = 0; i17 < 100; i17++) {
-        const x21 = state_h[off_state_h + 100 + i17]!;
-        for (let j18 = 0; j18 < 65; j18++) {
-          grad_V[i17 * 65 + j18]! += x21 * mulScalar19[j18]!;
-        }
-      }
+      matmul22[j7]! = s12;
+      matmul22[j7 + 1]! = s13;
+      matmul22[j7 + 2]! = s14;
+      matmul22[j7 + 3]! = s15;
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j25 = 0; j25 < 100; j25++) {
-      const v25_26 = adjointIn_h[j25]! + matmul22[j25]!;
-      tanhGrad26[j25]! = v25_26 * (1 - state_h[off_state_h + 100 + j25]! * state_h[off_state_h + 100 + j25]!);
-    }
-    // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
-    for (let j27 = 0; j27 < 100; j27++) {
-      grad_b[j27]! += tanhGrad26[j27]!;
+    for (let j16 = 0; j16 < 100; j16++) {
+      const v25_17 = adjointIn_h[j16]! + matmul22[j16]!;
+      tanhGrad26[off_tanhGrad26 + j16]! =
+        v25_17 * (1 - state_h[off_state_h + 100 + j16]! * state_h[off_state_h + 100 + j16]!);
     }
     // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:46
-    for (let j28 = 0; j28 < 100; j28 += 4) {
-      let s33 = 0,
-        s34 = 0,
-        s35 = 0,
-        s36 = 0;
-      for (let p31 = 0; p31 < 100; p31++) {
-        const a32 = tanhGrad26[p31]!;
-        s33 += a32 * param_W[j28 * 100 + p31]!;
-        s34 += a32 * param_W[(j28 + 1) * 100 + p31]!;
-        s35 += a32 * param_W[(j28 + 2) * 100 + p31]!;
-        s36 += a32 * param_W[(j28 + 3) * 100 + p31]!;
+    for (let j18 = 0; j18 < 100; j18 += 4) {
+      let s23 = 0,
+        s24 = 0,
+        s25 = 0,
+        s26 = 0;
+      for (let p21 = 0; p21 < 100; p21++) {
+        const a22 = tanhGrad26[off_tanhGrad26 + p21]!;
+        s23 += a22 * param_W[j18 * 100 + p21]!;
+        s24 += a22 * param_W[(j18 + 1) * 100 + p21]!;
+        s25 += a22 * param_W[(j18 + 2) * 100 + p21]!;
+        s26 += a22 * param_W[(j18 + 3) * 100 + p21]!;
       }
-      adjointOut_h[j28]! = s33;
-      adjointOut_h[j28 + 1]! = s34;
-      adjointOut_h[j28 + 2]! = s35;
-      adjointOut_h[j28 + 3]! = s36;
-    }
-    // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
-    {
-      for (let i37 = 0; i37 < 100; i37++) {
-        const x41 = state_h[off_state_h + i37]!;
-        for (let j38 = 0; j38 < 100; j38++) {
-          grad_W[i37 * 100 + j38]! += x41 * tanhGrad26[j38]!;
-        }
-      }
-    }
-    // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
-    {
-      for (let i45 = 0; i45 < 65; i45++) {
-        const x49 = batch_xs[off_batch_xs + i45]!;
-        for (let j46 = 0; j46 < 100; j46++) {
-          grad_U[i45 * 100 + j46]! += x49 * tanhGrad26[j46]!;
-        }
-      }
+      adjointOut_h[j18]! = s23;
+      adjointOut_h[j18 + 1]! = s24;
+      adjointOut_h[j18 + 2]! = s25;
+      adjointOut_h[j18 + 3]! = s26;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
     adjointOut_h = swap_h;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
+  for (let p5 = 0; p5 < 24; p5 += 4) {
+    for (let i1 = 0; i1 < 65; i1++) {
+      const x6 = batch_xs[p5 * 65 + i1]!;
+      const x7 = batch_xs[(p5 + 1) * 65 + i1]!;
+      const x8 = batch_xs[(p5 + 2) * 65 + i1]!;
+      const x9 = batch_xs[(p5 + 3) * 65 + i1]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        grad_U[i1 * 100 + j2]! +=
+          x6 * tanhGrad26[p5 * 100 + j2]! +
+          x7 * tanhGrad26[(p5 + 1) * 100 + j2]! +
+          x8 * tanhGrad26[(p5 + 2) * 100 + j2]! +
+          x9 * tanhGrad26[(p5 + 3) * 100 + j2]!;
+      }
+    }
+  }
+  {
+    for (let i1 = 0; i1 < 65; i1++) {
+      const x6 = batch_xs[1560 + i1]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        grad_U[i1 * 100 + j2]! += x6 * tanhGrad26[2400 + j2]!;
+      }
+    }
+  }
+  // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
+  for (let p14 = 0; p14 < 24; p14 += 4) {
+    for (let i10 = 0; i10 < 100; i10++) {
+      const x15 = state_h[p14 * 100 + i10]!;
+      const x16 = state_h[(p14 + 1) * 100 + i10]!;
+      const x17 = state_h[(p14 + 2) * 100 + i10]!;
+      const x18 = state_h[(p14 + 3) * 100 + i10]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        grad_W[i10 * 100 + j11]! +=
+          x15 * tanhGrad26[p14 * 100 + j11]! +
+          x16 * tanhGrad26[(p14 + 1) * 100 + j11]! +
+          x17 * tanhGrad26[(p14 + 2) * 100 + j11]! +
+          x18 * tanhGrad26[(p14 + 3) * 100 + j11]!;
+      }
+    }
+  }
+  {
+    for (let i10 = 0; i10 < 100; i10++) {
+      const x15 = state_h[2400 + i10]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        grad_W[i10 * 100 + j11]! += x15 * tanhGrad26[2400 + j11]!;
+      }
+    }
+  }
+  // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
+  for (let i19 = 0; i19 < 25; i19++) {
+    for (let j20 = 0; j20 < 100; j20++) {
+      grad_b[j20]! += tanhGrad26[i19 * 100 + j20]!;
+    }
+  }
+  // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
+  for (let p25 = 0; p25 < 24; p25 += 4) {
+    for (let i21 = 0; i21 < 100; i21++) {
+      const x26 = state_h[100 + p25 * 100 + i21]!;
+      const x27 = state_h[100 + (p25 + 1) * 100 + i21]!;
+      const x28 = state_h[100 + (p25 + 2) * 100 + i21]!;
+      const x29 = state_h[100 + (p25 + 3) * 100 + i21]!;
+      for (let j22 = 0; j22 < 65; j22++) {
+        grad_V[i21 * 65 + j22]! +=
+          x26 * mulScalar19[p25 * 65 + j22]! +
+          x27 * mulScalar19[(p25 + 1) * 65 + j22]! +
+          x28 * mulScalar19[(p25 + 2) * 65 + j22]! +
+          x29 * mulScalar19[(p25 + 3) * 65 + j22]!;
+      }
+    }
+  }
+  {
+    for (let i21 = 0; i21 < 100; i21++) {
+      const x26 = state_h[100 + 2400 + i21]!;
+      for (let j22 = 0; j22 < 65; j22++) {
+        grad_V[i21 * 65 + j22]! += x26 * mulScalar19[1560 + j22]!;
+      }
+    }
+  }
+  // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:15
+  for (let i30 = 0; i30 < 25; i30++) {
+    for (let j31 = 0; j31 < 65; j31++) {
+      grad_c[j31]! += mulScalar19[i30 * 65 + j31]!;
+    }
   }
   grad_h0.set(adjointIn_h);
 }
