@@ -115,66 +115,96 @@ function forwardSteps(
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
     // %8 = matmul(%5, %0): n×h, dsl/char-rnn.ts:19:32
-    const c2 = batch_xs[off_batch_xs]!;
+    const c3 = batch_xs[off_batch_xs]!;
     for (let j1 = 0; j1 < 100; j1++) {
-      matmul8[j1]! = param_U[c2 * 100 + j1]!;
+      matmul8[j1]! = param_U[c3 * 100 + j1]!;
     }
     // %9 = matmul(%7, %1): n×h, dsl/char-rnn.ts:19:46
     matmul9.fill(0);
-    for (let p7 = 0; p7 < 100; p7 += 4) {
-      const x8 = state_h[off_state_h + p7]!;
-      const x9 = state_h[off_state_h + p7 + 1]!;
-      const x10 = state_h[off_state_h + p7 + 2]!;
-      const x11 = state_h[off_state_h + p7 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        matmul9[j4]! +=
-          x8 * param_W[p7 * 100 + j4]! +
-          x9 * param_W[(p7 + 1) * 100 + j4]! +
-          x10 * param_W[(p7 + 2) * 100 + j4]! +
-          x11 * param_W[(p7 + 3) * 100 + j4]!;
+    for (let p6 = 0; p6 < 96; p6 += 8) {
+      const x9 = state_h[off_state_h + p6]!;
+      const x10 = state_h[off_state_h + p6 + 1]!;
+      const x11 = state_h[off_state_h + p6 + 2]!;
+      const x12 = state_h[off_state_h + p6 + 3]!;
+      const x13 = state_h[off_state_h + p6 + 4]!;
+      const x14 = state_h[off_state_h + p6 + 5]!;
+      const x15 = state_h[off_state_h + p6 + 6]!;
+      const x16 = state_h[off_state_h + p6 + 7]!;
+      for (let j5 = 0; j5 < 100; j5++) {
+        const b17 = param_W[p6 * 100 + j5]!;
+        const b18 = param_W[(p6 + 1) * 100 + j5]!;
+        const b19 = param_W[(p6 + 2) * 100 + j5]!;
+        const b20 = param_W[(p6 + 3) * 100 + j5]!;
+        const b21 = param_W[(p6 + 4) * 100 + j5]!;
+        const b22 = param_W[(p6 + 5) * 100 + j5]!;
+        const b23 = param_W[(p6 + 6) * 100 + j5]!;
+        const b24 = param_W[(p6 + 7) * 100 + j5]!;
+        matmul9[j5]! += x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20 + x13 * b21 + x14 * b22 + x15 * b23 + x16 * b24;
+      }
+    }
+    for (let p6 = 96; p6 < 100; p6++) {
+      const x25 = state_h[off_state_h + p6]!;
+      for (let j5 = 0; j5 < 100; j5++) {
+        const b26 = param_W[p6 * 100 + j5]!;
+        matmul9[j5]! += x25 * b26;
       }
     }
     // %12 = tanh(%11): n×h, dsl/char-rnn.ts:19:19
-    for (let j12 = 0; j12 < 100; j12++) {
-      const v10_14 = matmul8[j12]! + matmul9[j12]!;
-      const v11_13 = v10_14 + param_b[j12]!;
-      state_h[off_state_h + 100 + j12]! = Math.tanh(v11_13);
+    for (let j27 = 0; j27 < 100; j27++) {
+      const v10_29 = matmul8[j27]! + matmul9[j27]!;
+      const v11_28 = v10_29 + param_b[j27]!;
+      state_h[off_state_h + 100 + j27]! = Math.tanh(v11_28);
     }
     // %13 = matmul(%12, %3): n×v, dsl/char-rnn.ts:20:19
     matmul13.fill(0);
-    for (let p18 = 0; p18 < 100; p18 += 4) {
-      const x19 = state_h[off_state_h + 100 + p18]!;
-      const x20 = state_h[off_state_h + 100 + p18 + 1]!;
-      const x21 = state_h[off_state_h + 100 + p18 + 2]!;
-      const x22 = state_h[off_state_h + 100 + p18 + 3]!;
-      for (let j15 = 0; j15 < 65; j15++) {
-        matmul13[j15]! +=
-          x19 * param_V[p18 * 65 + j15]! +
-          x20 * param_V[(p18 + 1) * 65 + j15]! +
-          x21 * param_V[(p18 + 2) * 65 + j15]! +
-          x22 * param_V[(p18 + 3) * 65 + j15]!;
+    for (let p31 = 0; p31 < 96; p31 += 8) {
+      const x34 = state_h[off_state_h + 100 + p31]!;
+      const x35 = state_h[off_state_h + 100 + p31 + 1]!;
+      const x36 = state_h[off_state_h + 100 + p31 + 2]!;
+      const x37 = state_h[off_state_h + 100 + p31 + 3]!;
+      const x38 = state_h[off_state_h + 100 + p31 + 4]!;
+      const x39 = state_h[off_state_h + 100 + p31 + 5]!;
+      const x40 = state_h[off_state_h + 100 + p31 + 6]!;
+      const x41 = state_h[off_state_h + 100 + p31 + 7]!;
+      for (let j30 = 0; j30 < 65; j30++) {
+        const b42 = param_V[p31 * 65 + j30]!;
+        const b43 = param_V[(p31 + 1) * 65 + j30]!;
+        const b44 = param_V[(p31 + 2) * 65 + j30]!;
+        const b45 = param_V[(p31 + 3) * 65 + j30]!;
+        const b46 = param_V[(p31 + 4) * 65 + j30]!;
+        const b47 = param_V[(p31 + 5) * 65 + j30]!;
+        const b48 = param_V[(p31 + 6) * 65 + j30]!;
+        const b49 = param_V[(p31 + 7) * 65 + j30]!;
+        matmul13[j30]! += x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49;
+      }
+    }
+    for (let p31 = 96; p31 < 100; p31++) {
+      const x50 = state_h[off_state_h + 100 + p31]!;
+      for (let j30 = 0; j30 < 65; j30++) {
+        const b51 = param_V[p31 * 65 + j30]!;
+        matmul13[j30]! += x50 * b51;
       }
     }
     // %14 = add(%13, %4): n×v, dsl/char-rnn.ts:20:15
-    for (let j23 = 0; j23 < 65; j23++) {
-      add14[off_add14 + j23]! = matmul13[j23]! + param_c[j23]!;
+    for (let j52 = 0; j52 < 65; j52++) {
+      add14[off_add14 + j52]! = matmul13[j52]! + param_c[j52]!;
     }
     // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/char-rnn.ts:21:20
-    let total28 = 0;
-    let max25 = -Infinity;
-    for (let j24 = 0; j24 < 65; j24++) {
-      max25 = Math.max(max25, add14[off_add14 + j24]!);
+    let total57 = 0;
+    let max54 = -Infinity;
+    for (let j53 = 0; j53 < 65; j53++) {
+      max54 = Math.max(max54, add14[off_add14 + j53]!);
     }
-    let sum27 = 0;
-    for (let j24 = 0; j24 < 65; j24++) {
-      sum27 += Math.exp(add14[off_add14 + j24]! - max25);
+    let sum56 = 0;
+    for (let j53 = 0; j53 < 65; j53++) {
+      sum56 += Math.exp(add14[off_add14 + j53]! - max54);
     }
-    const lse26 = Math.log(sum27);
-    for (let j24 = 0; j24 < 65; j24++) {
-      const target29 = batch_ys[off_batch_ys + j24]!;
-      if (target29 !== 0) total28 += target29 * (add14[off_add14 + j24]! - max25 - lse26);
+    const lse55 = Math.log(sum56);
+    for (let j53 = 0; j53 < 65; j53++) {
+      const target58 = batch_ys[off_batch_ys + j53]!;
+      if (target58 !== 0) total57 += target58 * (add14[off_add14 + j53]! - max54 - lse55);
     }
-    softmaxCrossEntropy15[0]! = -total28;
+    softmaxCrossEntropy15[0]! = -total57;
     loss += softmaxCrossEntropy15[0]!;
   }
   return loss;
@@ -228,46 +258,104 @@ function backwardSteps(
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
     // %22 = matmul(%19, %21): n×h, dsl/char-rnn.ts:20:19
-    for (let j7 = 0; j7 < 100; j7 += 4) {
-      let s12 = 0,
+    for (let j7 = 0; j7 < 96; j7 += 8) {
+      let s11 = 0,
+        s12 = 0,
         s13 = 0,
         s14 = 0,
-        s15 = 0;
-      for (let p10 = 0; p10 < 65; p10++) {
-        const a11 = mulScalar19[off_mulScalar19 + p10]!;
-        s12 += a11 * param_V[j7 * 65 + p10]!;
-        s13 += a11 * param_V[(j7 + 1) * 65 + p10]!;
-        s14 += a11 * param_V[(j7 + 2) * 65 + p10]!;
-        s15 += a11 * param_V[(j7 + 3) * 65 + p10]!;
+        s15 = 0,
+        s16 = 0,
+        s17 = 0,
+        s18 = 0;
+      for (let p8 = 0; p8 < 65; p8++) {
+        const a19 = mulScalar19[off_mulScalar19 + p8]!;
+        const b20 = param_V[j7 * 65 + p8]!;
+        const b21 = param_V[(j7 + 1) * 65 + p8]!;
+        const b22 = param_V[(j7 + 2) * 65 + p8]!;
+        const b23 = param_V[(j7 + 3) * 65 + p8]!;
+        const b24 = param_V[(j7 + 4) * 65 + p8]!;
+        const b25 = param_V[(j7 + 5) * 65 + p8]!;
+        const b26 = param_V[(j7 + 6) * 65 + p8]!;
+        const b27 = param_V[(j7 + 7) * 65 + p8]!;
+        s11 += a19 * b20;
+        s12 += a19 * b21;
+        s13 += a19 * b22;
+        s14 += a19 * b23;
+        s15 += a19 * b24;
+        s16 += a19 * b25;
+        s17 += a19 * b26;
+        s18 += a19 * b27;
       }
-      matmul22[j7]! = s12;
-      matmul22[j7 + 1]! = s13;
-      matmul22[j7 + 2]! = s14;
-      matmul22[j7 + 3]! = s15;
+      matmul22[j7]! = s11;
+      matmul22[j7 + 1]! = s12;
+      matmul22[j7 + 2]! = s13;
+      matmul22[j7 + 3]! = s14;
+      matmul22[j7 + 4]! = s15;
+      matmul22[j7 + 5]! = s16;
+      matmul22[j7 + 6]! = s17;
+      matmul22[j7 + 7]! = s18;
+    }
+    for (let j7 = 96; j7 < 100; j7++) {
+      let s28 = 0;
+      for (let p8 = 0; p8 < 65; p8++) {
+        const a29 = mulScalar19[off_mulScalar19 + p8]!;
+        const b30 = param_V[j7 * 65 + p8]!;
+        s28 += a29 * b30;
+      }
+      matmul22[j7]! = s28;
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/char-rnn.ts:19:19
-    for (let j16 = 0; j16 < 100; j16++) {
-      const v25_17 = adjointIn_h[j16]! + matmul22[j16]!;
-      tanhGrad26[off_tanhGrad26 + j16]! =
-        v25_17 * (1 - state_h[off_state_h + 100 + j16]! * state_h[off_state_h + 100 + j16]!);
+    for (let j31 = 0; j31 < 100; j31++) {
+      const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
+      tanhGrad26[off_tanhGrad26 + j31]! =
+        v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
     }
     // %29 = matmul(%26, %28): n×h, dsl/char-rnn.ts:19:46
-    for (let j18 = 0; j18 < 100; j18 += 4) {
-      let s23 = 0,
-        s24 = 0,
-        s25 = 0,
-        s26 = 0;
-      for (let p21 = 0; p21 < 100; p21++) {
-        const a22 = tanhGrad26[off_tanhGrad26 + p21]!;
-        s23 += a22 * param_W[j18 * 100 + p21]!;
-        s24 += a22 * param_W[(j18 + 1) * 100 + p21]!;
-        s25 += a22 * param_W[(j18 + 2) * 100 + p21]!;
-        s26 += a22 * param_W[(j18 + 3) * 100 + p21]!;
+    for (let j33 = 0; j33 < 96; j33 += 8) {
+      let s37 = 0,
+        s38 = 0,
+        s39 = 0,
+        s40 = 0,
+        s41 = 0,
+        s42 = 0,
+        s43 = 0,
+        s44 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a45 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b46 = param_W[j33 * 100 + p34]!;
+        const b47 = param_W[(j33 + 1) * 100 + p34]!;
+        const b48 = param_W[(j33 + 2) * 100 + p34]!;
+        const b49 = param_W[(j33 + 3) * 100 + p34]!;
+        const b50 = param_W[(j33 + 4) * 100 + p34]!;
+        const b51 = param_W[(j33 + 5) * 100 + p34]!;
+        const b52 = param_W[(j33 + 6) * 100 + p34]!;
+        const b53 = param_W[(j33 + 7) * 100 + p34]!;
+        s37 += a45 * b46;
+        s38 += a45 * b47;
+        s39 += a45 * b48;
+        s40 += a45 * b49;
+        s41 += a45 * b50;
+        s42 += a45 * b51;
+        s43 += a45 * b52;
+        s44 += a45 * b53;
       }
-      adjointOut_h[j18]! = s23;
-      adjointOut_h[j18 + 1]! = s24;
-      adjointOut_h[j18 + 2]! = s25;
-      adjointOut_h[j18 + 3]! = s26;
+      adjointOut_h[j33]! = s37;
+      adjointOut_h[j33 + 1]! = s38;
+      adjointOut_h[j33 + 2]! = s39;
+      adjointOut_h[j33 + 3]! = s40;
+      adjointOut_h[j33 + 4]! = s41;
+      adjointOut_h[j33 + 5]! = s42;
+      adjointOut_h[j33 + 6]! = s43;
+      adjointOut_h[j33 + 7]! = s44;
+    }
+    for (let j33 = 96; j33 < 100; j33++) {
+      let s54 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a55 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b56 = param_W[j33 * 100 + p34]!;
+        s54 += a55 * b56;
+      }
+      adjointOut_h[j33]! = s54;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
@@ -275,70 +363,162 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:32
-  for (let p4 = 0; p4 < 25; p4++) {
-    const c3 = batch_xs[p4]!;
+  for (let p5 = 0; p5 < 25; p5++) {
+    const c4 = batch_xs[p5]!;
     for (let j2 = 0; j2 < 100; j2++) {
-      grad_U[c3 * 100 + j2]! += tanhGrad26[p4 * 100 + j2]!;
+      grad_U[c4 * 100 + j2]! += tanhGrad26[p5 * 100 + j2]!;
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:46
-  for (let p9 = 0; p9 < 24; p9 += 4) {
-    for (let i5 = 0; i5 < 100; i5++) {
-      const x10 = state_h[p9 * 100 + i5]!;
-      const x11 = state_h[(p9 + 1) * 100 + i5]!;
-      const x12 = state_h[(p9 + 2) * 100 + i5]!;
-      const x13 = state_h[(p9 + 3) * 100 + i5]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        grad_W[i5 * 100 + j6]! +=
-          x10 * tanhGrad26[p9 * 100 + j6]! +
-          x11 * tanhGrad26[(p9 + 1) * 100 + j6]! +
-          x12 * tanhGrad26[(p9 + 2) * 100 + j6]! +
-          x13 * tanhGrad26[(p9 + 3) * 100 + j6]!;
+  for (let p8 = 0; p8 < 24; p8 += 8) {
+    for (let i6 = 0; i6 < 100; i6 += 4) {
+      const x11 = state_h[p8 * 100 + i6]!;
+      const x12 = state_h[(p8 + 1) * 100 + i6]!;
+      const x13 = state_h[(p8 + 2) * 100 + i6]!;
+      const x14 = state_h[(p8 + 3) * 100 + i6]!;
+      const x15 = state_h[(p8 + 4) * 100 + i6]!;
+      const x16 = state_h[(p8 + 5) * 100 + i6]!;
+      const x17 = state_h[(p8 + 6) * 100 + i6]!;
+      const x18 = state_h[(p8 + 7) * 100 + i6]!;
+      const x19 = state_h[p8 * 100 + i6 + 1]!;
+      const x20 = state_h[(p8 + 1) * 100 + i6 + 1]!;
+      const x21 = state_h[(p8 + 2) * 100 + i6 + 1]!;
+      const x22 = state_h[(p8 + 3) * 100 + i6 + 1]!;
+      const x23 = state_h[(p8 + 4) * 100 + i6 + 1]!;
+      const x24 = state_h[(p8 + 5) * 100 + i6 + 1]!;
+      const x25 = state_h[(p8 + 6) * 100 + i6 + 1]!;
+      const x26 = state_h[(p8 + 7) * 100 + i6 + 1]!;
+      const x27 = state_h[p8 * 100 + i6 + 2]!;
+      const x28 = state_h[(p8 + 1) * 100 + i6 + 2]!;
+      const x29 = state_h[(p8 + 2) * 100 + i6 + 2]!;
+      const x30 = state_h[(p8 + 3) * 100 + i6 + 2]!;
+      const x31 = state_h[(p8 + 4) * 100 + i6 + 2]!;
+      const x32 = state_h[(p8 + 5) * 100 + i6 + 2]!;
+      const x33 = state_h[(p8 + 6) * 100 + i6 + 2]!;
+      const x34 = state_h[(p8 + 7) * 100 + i6 + 2]!;
+      const x35 = state_h[p8 * 100 + i6 + 3]!;
+      const x36 = state_h[(p8 + 1) * 100 + i6 + 3]!;
+      const x37 = state_h[(p8 + 2) * 100 + i6 + 3]!;
+      const x38 = state_h[(p8 + 3) * 100 + i6 + 3]!;
+      const x39 = state_h[(p8 + 4) * 100 + i6 + 3]!;
+      const x40 = state_h[(p8 + 5) * 100 + i6 + 3]!;
+      const x41 = state_h[(p8 + 6) * 100 + i6 + 3]!;
+      const x42 = state_h[(p8 + 7) * 100 + i6 + 3]!;
+      for (let j7 = 0; j7 < 100; j7++) {
+        const b43 = tanhGrad26[p8 * 100 + j7]!;
+        const b44 = tanhGrad26[(p8 + 1) * 100 + j7]!;
+        const b45 = tanhGrad26[(p8 + 2) * 100 + j7]!;
+        const b46 = tanhGrad26[(p8 + 3) * 100 + j7]!;
+        const b47 = tanhGrad26[(p8 + 4) * 100 + j7]!;
+        const b48 = tanhGrad26[(p8 + 5) * 100 + j7]!;
+        const b49 = tanhGrad26[(p8 + 6) * 100 + j7]!;
+        const b50 = tanhGrad26[(p8 + 7) * 100 + j7]!;
+        grad_W[i6 * 100 + j7]! +=
+          x11 * b43 + x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50;
+        grad_W[(i6 + 1) * 100 + j7]! +=
+          x19 * b43 + x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50;
+        grad_W[(i6 + 2) * 100 + j7]! +=
+          x27 * b43 + x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50;
+        grad_W[(i6 + 3) * 100 + j7]! +=
+          x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50;
       }
     }
   }
   {
-    for (let i5 = 0; i5 < 100; i5++) {
-      const x10 = state_h[2400 + i5]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        grad_W[i5 * 100 + j6]! += x10 * tanhGrad26[2400 + j6]!;
+    for (let i6 = 0; i6 < 100; i6 += 4) {
+      const x51 = state_h[2400 + i6]!;
+      const x52 = state_h[2400 + i6 + 1]!;
+      const x53 = state_h[2400 + i6 + 2]!;
+      const x54 = state_h[2400 + i6 + 3]!;
+      for (let j7 = 0; j7 < 100; j7++) {
+        const b55 = tanhGrad26[2400 + j7]!;
+        grad_W[i6 * 100 + j7]! += x51 * b55;
+        grad_W[(i6 + 1) * 100 + j7]! += x52 * b55;
+        grad_W[(i6 + 2) * 100 + j7]! += x53 * b55;
+        grad_W[(i6 + 3) * 100 + j7]! += x54 * b55;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:24
-  for (let i14 = 0; i14 < 25; i14++) {
-    for (let j15 = 0; j15 < 100; j15++) {
-      grad_b[j15]! += tanhGrad26[i14 * 100 + j15]!;
+  for (let i56 = 0; i56 < 25; i56++) {
+    for (let j57 = 0; j57 < 100; j57++) {
+      grad_b[j57]! += tanhGrad26[i56 * 100 + j57]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:19
-  for (let p20 = 0; p20 < 24; p20 += 4) {
-    for (let i16 = 0; i16 < 100; i16++) {
-      const x21 = state_h[100 + p20 * 100 + i16]!;
-      const x22 = state_h[100 + (p20 + 1) * 100 + i16]!;
-      const x23 = state_h[100 + (p20 + 2) * 100 + i16]!;
-      const x24 = state_h[100 + (p20 + 3) * 100 + i16]!;
-      for (let j17 = 0; j17 < 65; j17++) {
-        grad_V[i16 * 65 + j17]! +=
-          x21 * mulScalar19[p20 * 65 + j17]! +
-          x22 * mulScalar19[(p20 + 1) * 65 + j17]! +
-          x23 * mulScalar19[(p20 + 2) * 65 + j17]! +
-          x24 * mulScalar19[(p20 + 3) * 65 + j17]!;
+  for (let p60 = 0; p60 < 24; p60 += 8) {
+    for (let i58 = 0; i58 < 100; i58 += 4) {
+      const x63 = state_h[100 + p60 * 100 + i58]!;
+      const x64 = state_h[100 + (p60 + 1) * 100 + i58]!;
+      const x65 = state_h[100 + (p60 + 2) * 100 + i58]!;
+      const x66 = state_h[100 + (p60 + 3) * 100 + i58]!;
+      const x67 = state_h[100 + (p60 + 4) * 100 + i58]!;
+      const x68 = state_h[100 + (p60 + 5) * 100 + i58]!;
+      const x69 = state_h[100 + (p60 + 6) * 100 + i58]!;
+      const x70 = state_h[100 + (p60 + 7) * 100 + i58]!;
+      const x71 = state_h[100 + p60 * 100 + i58 + 1]!;
+      const x72 = state_h[100 + (p60 + 1) * 100 + i58 + 1]!;
+      const x73 = state_h[100 + (p60 + 2) * 100 + i58 + 1]!;
+      const x74 = state_h[100 + (p60 + 3) * 100 + i58 + 1]!;
+      const x75 = state_h[100 + (p60 + 4) * 100 + i58 + 1]!;
+      const x76 = state_h[100 + (p60 + 5) * 100 + i58 + 1]!;
+      const x77 = state_h[100 + (p60 + 6) * 100 + i58 + 1]!;
+      const x78 = state_h[100 + (p60 + 7) * 100 + i58 + 1]!;
+      const x79 = state_h[100 + p60 * 100 + i58 + 2]!;
+      const x80 = state_h[100 + (p60 + 1) * 100 + i58 + 2]!;
+      const x81 = state_h[100 + (p60 + 2) * 100 + i58 + 2]!;
+      const x82 = state_h[100 + (p60 + 3) * 100 + i58 + 2]!;
+      const x83 = state_h[100 + (p60 + 4) * 100 + i58 + 2]!;
+      const x84 = state_h[100 + (p60 + 5) * 100 + i58 + 2]!;
+      const x85 = state_h[100 + (p60 + 6) * 100 + i58 + 2]!;
+      const x86 = state_h[100 + (p60 + 7) * 100 + i58 + 2]!;
+      const x87 = state_h[100 + p60 * 100 + i58 + 3]!;
+      const x88 = state_h[100 + (p60 + 1) * 100 + i58 + 3]!;
+      const x89 = state_h[100 + (p60 + 2) * 100 + i58 + 3]!;
+      const x90 = state_h[100 + (p60 + 3) * 100 + i58 + 3]!;
+      const x91 = state_h[100 + (p60 + 4) * 100 + i58 + 3]!;
+      const x92 = state_h[100 + (p60 + 5) * 100 + i58 + 3]!;
+      const x93 = state_h[100 + (p60 + 6) * 100 + i58 + 3]!;
+      const x94 = state_h[100 + (p60 + 7) * 100 + i58 + 3]!;
+      for (let j59 = 0; j59 < 65; j59++) {
+        const b95 = mulScalar19[p60 * 65 + j59]!;
+        const b96 = mulScalar19[(p60 + 1) * 65 + j59]!;
+        const b97 = mulScalar19[(p60 + 2) * 65 + j59]!;
+        const b98 = mulScalar19[(p60 + 3) * 65 + j59]!;
+        const b99 = mulScalar19[(p60 + 4) * 65 + j59]!;
+        const b100 = mulScalar19[(p60 + 5) * 65 + j59]!;
+        const b101 = mulScalar19[(p60 + 6) * 65 + j59]!;
+        const b102 = mulScalar19[(p60 + 7) * 65 + j59]!;
+        grad_V[i58 * 65 + j59]! +=
+          x63 * b95 + x64 * b96 + x65 * b97 + x66 * b98 + x67 * b99 + x68 * b100 + x69 * b101 + x70 * b102;
+        grad_V[(i58 + 1) * 65 + j59]! +=
+          x71 * b95 + x72 * b96 + x73 * b97 + x74 * b98 + x75 * b99 + x76 * b100 + x77 * b101 + x78 * b102;
+        grad_V[(i58 + 2) * 65 + j59]! +=
+          x79 * b95 + x80 * b96 + x81 * b97 + x82 * b98 + x83 * b99 + x84 * b100 + x85 * b101 + x86 * b102;
+        grad_V[(i58 + 3) * 65 + j59]! +=
+          x87 * b95 + x88 * b96 + x89 * b97 + x90 * b98 + x91 * b99 + x92 * b100 + x93 * b101 + x94 * b102;
       }
     }
   }
   {
-    for (let i16 = 0; i16 < 100; i16++) {
-      const x21 = state_h[100 + 2400 + i16]!;
-      for (let j17 = 0; j17 < 65; j17++) {
-        grad_V[i16 * 65 + j17]! += x21 * mulScalar19[1560 + j17]!;
+    for (let i58 = 0; i58 < 100; i58 += 4) {
+      const x103 = state_h[100 + 2400 + i58]!;
+      const x104 = state_h[100 + 2400 + i58 + 1]!;
+      const x105 = state_h[100 + 2400 + i58 + 2]!;
+      const x106 = state_h[100 + 2400 + i58 + 3]!;
+      for (let j59 = 0; j59 < 65; j59++) {
+        const b107 = mulScalar19[1560 + j59]!;
+        grad_V[i58 * 65 + j59]! += x103 * b107;
+        grad_V[(i58 + 1) * 65 + j59]! += x104 * b107;
+        grad_V[(i58 + 2) * 65 + j59]! += x105 * b107;
+        grad_V[(i58 + 3) * 65 + j59]! += x106 * b107;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:15
-  for (let i25 = 0; i25 < 25; i25++) {
-    for (let j26 = 0; j26 < 65; j26++) {
-      grad_c[j26]! += mulScalar19[i25 * 65 + j26]!;
+  for (let i108 = 0; i108 < 25; i108++) {
+    for (let j109 = 0; j109 < 65; j109++) {
+      grad_c[j109]! += mulScalar19[i108 * 65 + j109]!;
     }
   }
   grad_h0.set(adjointIn_h);

@@ -91,69 +91,108 @@ function forwardSteps(
     const t = 0;
     // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:29
     matmul6.fill(0);
-    for (let i1 = 0; i1 < 8; i1++) {
-      for (let p5 = 0; p5 < 4; p5 += 4) {
-        const x6 = batch_x[i1 * 4 + p5]!;
-        const x7 = batch_x[i1 * 4 + p5 + 1]!;
-        const x8 = batch_x[i1 * 4 + p5 + 2]!;
-        const x9 = batch_x[i1 * 4 + p5 + 3]!;
+    for (let i1 = 0; i1 < 8; i1 += 4) {
+      for (let p3 = 0; p3 < 4; p3++) {
+        const x6 = batch_x[i1 * 4 + p3]!;
+        const x7 = batch_x[(i1 + 1) * 4 + p3]!;
+        const x8 = batch_x[(i1 + 2) * 4 + p3]!;
+        const x9 = batch_x[(i1 + 3) * 4 + p3]!;
         for (let j2 = 0; j2 < 16; j2++) {
-          matmul6[i1 * 16 + j2]! +=
-            x6 * param_W1[p5 * 16 + j2]! +
-            x7 * param_W1[(p5 + 1) * 16 + j2]! +
-            x8 * param_W1[(p5 + 2) * 16 + j2]! +
-            x9 * param_W1[(p5 + 3) * 16 + j2]!;
+          const b10 = param_W1[p3 * 16 + j2]!;
+          matmul6[i1 * 16 + j2]! += x6 * b10;
+          matmul6[(i1 + 1) * 16 + j2]! += x7 * b10;
+          matmul6[(i1 + 2) * 16 + j2]! += x8 * b10;
+          matmul6[(i1 + 3) * 16 + j2]! += x9 * b10;
         }
       }
     }
     // %8 = tanh(%7): n×h, dsl/mlp.ts:13:20
-    for (let i10 = 0; i10 < 8; i10++) {
-      for (let j11 = 0; j11 < 16; j11++) {
-        const v7_12 = matmul6[i10 * 16 + j11]! + param_b1[j11]!;
-        tanh8[i10 * 16 + j11]! = Math.tanh(v7_12);
+    for (let i11 = 0; i11 < 8; i11++) {
+      for (let j12 = 0; j12 < 16; j12++) {
+        const v7_13 = matmul6[i11 * 16 + j12]! + param_b1[j12]!;
+        tanh8[i11 * 16 + j12]! = Math.tanh(v7_13);
       }
     }
     // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:44
     matmul9.fill(0);
-    for (let i13 = 0; i13 < 8; i13++) {
-      for (let p17 = 0; p17 < 16; p17 += 4) {
-        const x18 = tanh8[i13 * 16 + p17]!;
-        const x19 = tanh8[i13 * 16 + p17 + 1]!;
-        const x20 = tanh8[i13 * 16 + p17 + 2]!;
-        const x21 = tanh8[i13 * 16 + p17 + 3]!;
-        for (let j14 = 0; j14 < 3; j14++) {
-          matmul9[i13 * 3 + j14]! +=
-            x18 * param_W2[p17 * 3 + j14]! +
-            x19 * param_W2[(p17 + 1) * 3 + j14]! +
-            x20 * param_W2[(p17 + 2) * 3 + j14]! +
-            x21 * param_W2[(p17 + 3) * 3 + j14]!;
+    for (let i14 = 0; i14 < 8; i14 += 4) {
+      for (let p16 = 0; p16 < 16; p16 += 8) {
+        const x19 = tanh8[i14 * 16 + p16]!;
+        const x20 = tanh8[i14 * 16 + p16 + 1]!;
+        const x21 = tanh8[i14 * 16 + p16 + 2]!;
+        const x22 = tanh8[i14 * 16 + p16 + 3]!;
+        const x23 = tanh8[i14 * 16 + p16 + 4]!;
+        const x24 = tanh8[i14 * 16 + p16 + 5]!;
+        const x25 = tanh8[i14 * 16 + p16 + 6]!;
+        const x26 = tanh8[i14 * 16 + p16 + 7]!;
+        const x27 = tanh8[(i14 + 1) * 16 + p16]!;
+        const x28 = tanh8[(i14 + 1) * 16 + p16 + 1]!;
+        const x29 = tanh8[(i14 + 1) * 16 + p16 + 2]!;
+        const x30 = tanh8[(i14 + 1) * 16 + p16 + 3]!;
+        const x31 = tanh8[(i14 + 1) * 16 + p16 + 4]!;
+        const x32 = tanh8[(i14 + 1) * 16 + p16 + 5]!;
+        const x33 = tanh8[(i14 + 1) * 16 + p16 + 6]!;
+        const x34 = tanh8[(i14 + 1) * 16 + p16 + 7]!;
+        const x35 = tanh8[(i14 + 2) * 16 + p16]!;
+        const x36 = tanh8[(i14 + 2) * 16 + p16 + 1]!;
+        const x37 = tanh8[(i14 + 2) * 16 + p16 + 2]!;
+        const x38 = tanh8[(i14 + 2) * 16 + p16 + 3]!;
+        const x39 = tanh8[(i14 + 2) * 16 + p16 + 4]!;
+        const x40 = tanh8[(i14 + 2) * 16 + p16 + 5]!;
+        const x41 = tanh8[(i14 + 2) * 16 + p16 + 6]!;
+        const x42 = tanh8[(i14 + 2) * 16 + p16 + 7]!;
+        const x43 = tanh8[(i14 + 3) * 16 + p16]!;
+        const x44 = tanh8[(i14 + 3) * 16 + p16 + 1]!;
+        const x45 = tanh8[(i14 + 3) * 16 + p16 + 2]!;
+        const x46 = tanh8[(i14 + 3) * 16 + p16 + 3]!;
+        const x47 = tanh8[(i14 + 3) * 16 + p16 + 4]!;
+        const x48 = tanh8[(i14 + 3) * 16 + p16 + 5]!;
+        const x49 = tanh8[(i14 + 3) * 16 + p16 + 6]!;
+        const x50 = tanh8[(i14 + 3) * 16 + p16 + 7]!;
+        for (let j15 = 0; j15 < 3; j15++) {
+          const b51 = param_W2[p16 * 3 + j15]!;
+          const b52 = param_W2[(p16 + 1) * 3 + j15]!;
+          const b53 = param_W2[(p16 + 2) * 3 + j15]!;
+          const b54 = param_W2[(p16 + 3) * 3 + j15]!;
+          const b55 = param_W2[(p16 + 4) * 3 + j15]!;
+          const b56 = param_W2[(p16 + 5) * 3 + j15]!;
+          const b57 = param_W2[(p16 + 6) * 3 + j15]!;
+          const b58 = param_W2[(p16 + 7) * 3 + j15]!;
+          matmul9[i14 * 3 + j15]! +=
+            x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56 + x25 * b57 + x26 * b58;
+          matmul9[(i14 + 1) * 3 + j15]! +=
+            x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56 + x33 * b57 + x34 * b58;
+          matmul9[(i14 + 2) * 3 + j15]! +=
+            x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56 + x41 * b57 + x42 * b58;
+          matmul9[(i14 + 3) * 3 + j15]! +=
+            x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58;
         }
       }
     }
     // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:40
-    for (let i22 = 0; i22 < 8; i22++) {
-      for (let j23 = 0; j23 < 3; j23++) {
-        add10[i22 * 3 + j23]! = matmul9[i22 * 3 + j23]! + param_b2[j23]!;
+    for (let i59 = 0; i59 < 8; i59++) {
+      for (let j60 = 0; j60 < 3; j60++) {
+        add10[i59 * 3 + j60]! = matmul9[i59 * 3 + j60]! + param_b2[j60]!;
       }
     }
     // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:14:20
-    let total29 = 0;
-    for (let i24 = 0; i24 < 8; i24++) {
-      let max26 = -Infinity;
-      for (let j25 = 0; j25 < 3; j25++) {
-        max26 = Math.max(max26, add10[i24 * 3 + j25]!);
+    let total66 = 0;
+    for (let i61 = 0; i61 < 8; i61++) {
+      let max63 = -Infinity;
+      for (let j62 = 0; j62 < 3; j62++) {
+        max63 = Math.max(max63, add10[i61 * 3 + j62]!);
       }
-      let sum28 = 0;
-      for (let j25 = 0; j25 < 3; j25++) {
-        sum28 += Math.exp(add10[i24 * 3 + j25]! - max26);
+      let sum65 = 0;
+      for (let j62 = 0; j62 < 3; j62++) {
+        sum65 += Math.exp(add10[i61 * 3 + j62]! - max63);
       }
-      const lse27 = Math.log(sum28);
-      for (let j25 = 0; j25 < 3; j25++) {
-        const target30 = batch_y[i24 * 3 + j25]!;
-        if (target30 !== 0) total29 += target30 * (add10[i24 * 3 + j25]! - max26 - lse27);
+      const lse64 = Math.log(sum65);
+      for (let j62 = 0; j62 < 3; j62++) {
+        const target67 = batch_y[i61 * 3 + j62]!;
+        if (target67 !== 0) total66 += target67 * (add10[i61 * 3 + j62]! - max63 - lse64);
       }
     }
-    softmaxCrossEntropy11[0]! = -total29;
+    softmaxCrossEntropy11[0]! = -total66;
     loss += softmaxCrossEntropy11[0]!;
   }
   return loss;
@@ -207,66 +246,268 @@ function backwardSteps(
       }
     }
     // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:44
-    for (let i11 = 0; i11 < 8; i11++) {
-      for (let j12 = 0; j12 < 16; j12 += 4) {
-        let s17 = 0,
+    for (let i11 = 0; i11 < 8; i11 += 4) {
+      for (let j12 = 0; j12 < 16; j12 += 8) {
+        let s16 = 0,
+          s17 = 0,
           s18 = 0,
           s19 = 0,
-          s20 = 0;
-        for (let p15 = 0; p15 < 3; p15++) {
-          const a16 = mulScalar14[i11 * 3 + p15]!;
-          s17 += a16 * param_W2[j12 * 3 + p15]!;
-          s18 += a16 * param_W2[(j12 + 1) * 3 + p15]!;
-          s19 += a16 * param_W2[(j12 + 2) * 3 + p15]!;
-          s20 += a16 * param_W2[(j12 + 3) * 3 + p15]!;
+          s20 = 0,
+          s21 = 0,
+          s22 = 0,
+          s23 = 0,
+          s24 = 0,
+          s25 = 0,
+          s26 = 0,
+          s27 = 0,
+          s28 = 0,
+          s29 = 0,
+          s30 = 0,
+          s31 = 0,
+          s32 = 0,
+          s33 = 0,
+          s34 = 0,
+          s35 = 0,
+          s36 = 0,
+          s37 = 0,
+          s38 = 0,
+          s39 = 0,
+          s40 = 0,
+          s41 = 0,
+          s42 = 0,
+          s43 = 0,
+          s44 = 0,
+          s45 = 0,
+          s46 = 0,
+          s47 = 0;
+        for (let p13 = 0; p13 < 3; p13++) {
+          const a48 = mulScalar14[i11 * 3 + p13]!;
+          const a49 = mulScalar14[(i11 + 1) * 3 + p13]!;
+          const a50 = mulScalar14[(i11 + 2) * 3 + p13]!;
+          const a51 = mulScalar14[(i11 + 3) * 3 + p13]!;
+          const b52 = param_W2[j12 * 3 + p13]!;
+          const b53 = param_W2[(j12 + 1) * 3 + p13]!;
+          const b54 = param_W2[(j12 + 2) * 3 + p13]!;
+          const b55 = param_W2[(j12 + 3) * 3 + p13]!;
+          const b56 = param_W2[(j12 + 4) * 3 + p13]!;
+          const b57 = param_W2[(j12 + 5) * 3 + p13]!;
+          const b58 = param_W2[(j12 + 6) * 3 + p13]!;
+          const b59 = param_W2[(j12 + 7) * 3 + p13]!;
+          s16 += a48 * b52;
+          s17 += a48 * b53;
+          s18 += a48 * b54;
+          s19 += a48 * b55;
+          s20 += a48 * b56;
+          s21 += a48 * b57;
+          s22 += a48 * b58;
+          s23 += a48 * b59;
+          s24 += a49 * b52;
+          s25 += a49 * b53;
+          s26 += a49 * b54;
+          s27 += a49 * b55;
+          s28 += a49 * b56;
+          s29 += a49 * b57;
+          s30 += a49 * b58;
+          s31 += a49 * b59;
+          s32 += a50 * b52;
+          s33 += a50 * b53;
+          s34 += a50 * b54;
+          s35 += a50 * b55;
+          s36 += a50 * b56;
+          s37 += a50 * b57;
+          s38 += a50 * b58;
+          s39 += a50 * b59;
+          s40 += a51 * b52;
+          s41 += a51 * b53;
+          s42 += a51 * b54;
+          s43 += a51 * b55;
+          s44 += a51 * b56;
+          s45 += a51 * b57;
+          s46 += a51 * b58;
+          s47 += a51 * b59;
         }
-        matmul17[i11 * 16 + j12]! = s17;
-        matmul17[i11 * 16 + j12 + 1]! = s18;
-        matmul17[i11 * 16 + j12 + 2]! = s19;
-        matmul17[i11 * 16 + j12 + 3]! = s20;
+        matmul17[i11 * 16 + j12]! = s16;
+        matmul17[i11 * 16 + j12 + 1]! = s17;
+        matmul17[i11 * 16 + j12 + 2]! = s18;
+        matmul17[i11 * 16 + j12 + 3]! = s19;
+        matmul17[i11 * 16 + j12 + 4]! = s20;
+        matmul17[i11 * 16 + j12 + 5]! = s21;
+        matmul17[i11 * 16 + j12 + 6]! = s22;
+        matmul17[i11 * 16 + j12 + 7]! = s23;
+        matmul17[(i11 + 1) * 16 + j12]! = s24;
+        matmul17[(i11 + 1) * 16 + j12 + 1]! = s25;
+        matmul17[(i11 + 1) * 16 + j12 + 2]! = s26;
+        matmul17[(i11 + 1) * 16 + j12 + 3]! = s27;
+        matmul17[(i11 + 1) * 16 + j12 + 4]! = s28;
+        matmul17[(i11 + 1) * 16 + j12 + 5]! = s29;
+        matmul17[(i11 + 1) * 16 + j12 + 6]! = s30;
+        matmul17[(i11 + 1) * 16 + j12 + 7]! = s31;
+        matmul17[(i11 + 2) * 16 + j12]! = s32;
+        matmul17[(i11 + 2) * 16 + j12 + 1]! = s33;
+        matmul17[(i11 + 2) * 16 + j12 + 2]! = s34;
+        matmul17[(i11 + 2) * 16 + j12 + 3]! = s35;
+        matmul17[(i11 + 2) * 16 + j12 + 4]! = s36;
+        matmul17[(i11 + 2) * 16 + j12 + 5]! = s37;
+        matmul17[(i11 + 2) * 16 + j12 + 6]! = s38;
+        matmul17[(i11 + 2) * 16 + j12 + 7]! = s39;
+        matmul17[(i11 + 3) * 16 + j12]! = s40;
+        matmul17[(i11 + 3) * 16 + j12 + 1]! = s41;
+        matmul17[(i11 + 3) * 16 + j12 + 2]! = s42;
+        matmul17[(i11 + 3) * 16 + j12 + 3]! = s43;
+        matmul17[(i11 + 3) * 16 + j12 + 4]! = s44;
+        matmul17[(i11 + 3) * 16 + j12 + 5]! = s45;
+        matmul17[(i11 + 3) * 16 + j12 + 6]! = s46;
+        matmul17[(i11 + 3) * 16 + j12 + 7]! = s47;
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:44
-    for (let p25 = 0; p25 < 8; p25 += 4) {
-      for (let i21 = 0; i21 < 16; i21++) {
-        const x26 = tanh8[p25 * 16 + i21]!;
-        const x27 = tanh8[(p25 + 1) * 16 + i21]!;
-        const x28 = tanh8[(p25 + 2) * 16 + i21]!;
-        const x29 = tanh8[(p25 + 3) * 16 + i21]!;
-        for (let j22 = 0; j22 < 3; j22++) {
-          grad_W2[i21 * 3 + j22]! +=
-            x26 * mulScalar14[p25 * 3 + j22]! +
-            x27 * mulScalar14[(p25 + 1) * 3 + j22]! +
-            x28 * mulScalar14[(p25 + 2) * 3 + j22]! +
-            x29 * mulScalar14[(p25 + 3) * 3 + j22]!;
+    for (let p62 = 0; p62 < 8; p62 += 8) {
+      for (let i60 = 0; i60 < 16; i60 += 4) {
+        const x65 = tanh8[p62 * 16 + i60]!;
+        const x66 = tanh8[(p62 + 1) * 16 + i60]!;
+        const x67 = tanh8[(p62 + 2) * 16 + i60]!;
+        const x68 = tanh8[(p62 + 3) * 16 + i60]!;
+        const x69 = tanh8[(p62 + 4) * 16 + i60]!;
+        const x70 = tanh8[(p62 + 5) * 16 + i60]!;
+        const x71 = tanh8[(p62 + 6) * 16 + i60]!;
+        const x72 = tanh8[(p62 + 7) * 16 + i60]!;
+        const x73 = tanh8[p62 * 16 + i60 + 1]!;
+        const x74 = tanh8[(p62 + 1) * 16 + i60 + 1]!;
+        const x75 = tanh8[(p62 + 2) * 16 + i60 + 1]!;
+        const x76 = tanh8[(p62 + 3) * 16 + i60 + 1]!;
+        const x77 = tanh8[(p62 + 4) * 16 + i60 + 1]!;
+        const x78 = tanh8[(p62 + 5) * 16 + i60 + 1]!;
+        const x79 = tanh8[(p62 + 6) * 16 + i60 + 1]!;
+        const x80 = tanh8[(p62 + 7) * 16 + i60 + 1]!;
+        const x81 = tanh8[p62 * 16 + i60 + 2]!;
+        const x82 = tanh8[(p62 + 1) * 16 + i60 + 2]!;
+        const x83 = tanh8[(p62 + 2) * 16 + i60 + 2]!;
+        const x84 = tanh8[(p62 + 3) * 16 + i60 + 2]!;
+        const x85 = tanh8[(p62 + 4) * 16 + i60 + 2]!;
+        const x86 = tanh8[(p62 + 5) * 16 + i60 + 2]!;
+        const x87 = tanh8[(p62 + 6) * 16 + i60 + 2]!;
+        const x88 = tanh8[(p62 + 7) * 16 + i60 + 2]!;
+        const x89 = tanh8[p62 * 16 + i60 + 3]!;
+        const x90 = tanh8[(p62 + 1) * 16 + i60 + 3]!;
+        const x91 = tanh8[(p62 + 2) * 16 + i60 + 3]!;
+        const x92 = tanh8[(p62 + 3) * 16 + i60 + 3]!;
+        const x93 = tanh8[(p62 + 4) * 16 + i60 + 3]!;
+        const x94 = tanh8[(p62 + 5) * 16 + i60 + 3]!;
+        const x95 = tanh8[(p62 + 6) * 16 + i60 + 3]!;
+        const x96 = tanh8[(p62 + 7) * 16 + i60 + 3]!;
+        for (let j61 = 0; j61 < 3; j61++) {
+          const b97 = mulScalar14[p62 * 3 + j61]!;
+          const b98 = mulScalar14[(p62 + 1) * 3 + j61]!;
+          const b99 = mulScalar14[(p62 + 2) * 3 + j61]!;
+          const b100 = mulScalar14[(p62 + 3) * 3 + j61]!;
+          const b101 = mulScalar14[(p62 + 4) * 3 + j61]!;
+          const b102 = mulScalar14[(p62 + 5) * 3 + j61]!;
+          const b103 = mulScalar14[(p62 + 6) * 3 + j61]!;
+          const b104 = mulScalar14[(p62 + 7) * 3 + j61]!;
+          grad_W2[i60 * 3 + j61]! +=
+            x65 * b97 + x66 * b98 + x67 * b99 + x68 * b100 + x69 * b101 + x70 * b102 + x71 * b103 + x72 * b104;
+          grad_W2[(i60 + 1) * 3 + j61]! +=
+            x73 * b97 + x74 * b98 + x75 * b99 + x76 * b100 + x77 * b101 + x78 * b102 + x79 * b103 + x80 * b104;
+          grad_W2[(i60 + 2) * 3 + j61]! +=
+            x81 * b97 + x82 * b98 + x83 * b99 + x84 * b100 + x85 * b101 + x86 * b102 + x87 * b103 + x88 * b104;
+          grad_W2[(i60 + 3) * 3 + j61]! +=
+            x89 * b97 + x90 * b98 + x91 * b99 + x92 * b100 + x93 * b101 + x94 * b102 + x95 * b103 + x96 * b104;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:20
-    for (let i30 = 0; i30 < 8; i30++) {
-      for (let j31 = 0; j31 < 16; j31++) {
-        tanhGrad20[i30 * 16 + j31]! = matmul17[i30 * 16 + j31]! * (1 - tanh8[i30 * 16 + j31]! * tanh8[i30 * 16 + j31]!);
+    for (let i105 = 0; i105 < 8; i105++) {
+      for (let j106 = 0; j106 < 16; j106++) {
+        tanhGrad20[i105 * 16 + j106]! =
+          matmul17[i105 * 16 + j106]! * (1 - tanh8[i105 * 16 + j106]! * tanh8[i105 * 16 + j106]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:25
-    for (let i32 = 0; i32 < 8; i32++) {
-      for (let j33 = 0; j33 < 16; j33++) {
-        grad_b1[j33]! += tanhGrad20[i32 * 16 + j33]!;
+    for (let i107 = 0; i107 < 8; i107++) {
+      for (let j108 = 0; j108 < 16; j108++) {
+        grad_b1[j108]! += tanhGrad20[i107 * 16 + j108]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:29
-    for (let p38 = 0; p38 < 8; p38 += 4) {
-      for (let i34 = 0; i34 < 4; i34++) {
-        const x39 = batch_x[p38 * 4 + i34]!;
-        const x40 = batch_x[(p38 + 1) * 4 + i34]!;
-        const x41 = batch_x[(p38 + 2) * 4 + i34]!;
-        const x42 = batch_x[(p38 + 3) * 4 + i34]!;
-        for (let j35 = 0; j35 < 16; j35++) {
-          grad_W1[i34 * 16 + j35]! +=
-            x39 * tanhGrad20[p38 * 16 + j35]! +
-            x40 * tanhGrad20[(p38 + 1) * 16 + j35]! +
-            x41 * tanhGrad20[(p38 + 2) * 16 + j35]! +
-            x42 * tanhGrad20[(p38 + 3) * 16 + j35]!;
+    for (let p111 = 0; p111 < 8; p111 += 8) {
+      for (let i109 = 0; i109 < 4; i109 += 4) {
+        const x114 = batch_x[p111 * 4 + i109]!;
+        const x115 = batch_x[(p111 + 1) * 4 + i109]!;
+        const x116 = batch_x[(p111 + 2) * 4 + i109]!;
+        const x117 = batch_x[(p111 + 3) * 4 + i109]!;
+        const x118 = batch_x[(p111 + 4) * 4 + i109]!;
+        const x119 = batch_x[(p111 + 5) * 4 + i109]!;
+        const x120 = batch_x[(p111 + 6) * 4 + i109]!;
+        const x121 = batch_x[(p111 + 7) * 4 + i109]!;
+        const x122 = batch_x[p111 * 4 + i109 + 1]!;
+        const x123 = batch_x[(p111 + 1) * 4 + i109 + 1]!;
+        const x124 = batch_x[(p111 + 2) * 4 + i109 + 1]!;
+        const x125 = batch_x[(p111 + 3) * 4 + i109 + 1]!;
+        const x126 = batch_x[(p111 + 4) * 4 + i109 + 1]!;
+        const x127 = batch_x[(p111 + 5) * 4 + i109 + 1]!;
+        const x128 = batch_x[(p111 + 6) * 4 + i109 + 1]!;
+        const x129 = batch_x[(p111 + 7) * 4 + i109 + 1]!;
+        const x130 = batch_x[p111 * 4 + i109 + 2]!;
+        const x131 = batch_x[(p111 + 1) * 4 + i109 + 2]!;
+        const x132 = batch_x[(p111 + 2) * 4 + i109 + 2]!;
+        const x133 = batch_x[(p111 + 3) * 4 + i109 + 2]!;
+        const x134 = batch_x[(p111 + 4) * 4 + i109 + 2]!;
+        const x135 = batch_x[(p111 + 5) * 4 + i109 + 2]!;
+        const x136 = batch_x[(p111 + 6) * 4 + i109 + 2]!;
+        const x137 = batch_x[(p111 + 7) * 4 + i109 + 2]!;
+        const x138 = batch_x[p111 * 4 + i109 + 3]!;
+        const x139 = batch_x[(p111 + 1) * 4 + i109 + 3]!;
+        const x140 = batch_x[(p111 + 2) * 4 + i109 + 3]!;
+        const x141 = batch_x[(p111 + 3) * 4 + i109 + 3]!;
+        const x142 = batch_x[(p111 + 4) * 4 + i109 + 3]!;
+        const x143 = batch_x[(p111 + 5) * 4 + i109 + 3]!;
+        const x144 = batch_x[(p111 + 6) * 4 + i109 + 3]!;
+        const x145 = batch_x[(p111 + 7) * 4 + i109 + 3]!;
+        for (let j110 = 0; j110 < 16; j110++) {
+          const b146 = tanhGrad20[p111 * 16 + j110]!;
+          const b147 = tanhGrad20[(p111 + 1) * 16 + j110]!;
+          const b148 = tanhGrad20[(p111 + 2) * 16 + j110]!;
+          const b149 = tanhGrad20[(p111 + 3) * 16 + j110]!;
+          const b150 = tanhGrad20[(p111 + 4) * 16 + j110]!;
+          const b151 = tanhGrad20[(p111 + 5) * 16 + j110]!;
+          const b152 = tanhGrad20[(p111 + 6) * 16 + j110]!;
+          const b153 = tanhGrad20[(p111 + 7) * 16 + j110]!;
+          grad_W1[i109 * 16 + j110]! +=
+            x114 * b146 +
+            x115 * b147 +
+            x116 * b148 +
+            x117 * b149 +
+            x118 * b150 +
+            x119 * b151 +
+            x120 * b152 +
+            x121 * b153;
+          grad_W1[(i109 + 1) * 16 + j110]! +=
+            x122 * b146 +
+            x123 * b147 +
+            x124 * b148 +
+            x125 * b149 +
+            x126 * b150 +
+            x127 * b151 +
+            x128 * b152 +
+            x129 * b153;
+          grad_W1[(i109 + 2) * 16 + j110]! +=
+            x130 * b146 +
+            x131 * b147 +
+            x132 * b148 +
+            x133 * b149 +
+            x134 * b150 +
+            x135 * b151 +
+            x136 * b152 +
+            x137 * b153;
+          grad_W1[(i109 + 3) * 16 + j110]! +=
+            x138 * b146 +
+            x139 * b147 +
+            x140 * b148 +
+            x141 * b149 +
+            x142 * b150 +
+            x143 * b151 +
+            x144 * b152 +
+            x145 * b153;
         }
       }
     }

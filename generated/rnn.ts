@@ -106,81 +106,120 @@ function forwardSteps(
     const off_batch_ys = t * 65;
     // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:32
     matmul8.fill(0);
-    for (let p4 = 0; p4 < 64; p4 += 4) {
-      const x5 = batch_xs[off_batch_xs + p4]!;
-      const x6 = batch_xs[off_batch_xs + p4 + 1]!;
-      const x7 = batch_xs[off_batch_xs + p4 + 2]!;
-      const x8 = batch_xs[off_batch_xs + p4 + 3]!;
+    for (let p2 = 0; p2 < 64; p2 += 8) {
+      const x5 = batch_xs[off_batch_xs + p2]!;
+      const x6 = batch_xs[off_batch_xs + p2 + 1]!;
+      const x7 = batch_xs[off_batch_xs + p2 + 2]!;
+      const x8 = batch_xs[off_batch_xs + p2 + 3]!;
+      const x9 = batch_xs[off_batch_xs + p2 + 4]!;
+      const x10 = batch_xs[off_batch_xs + p2 + 5]!;
+      const x11 = batch_xs[off_batch_xs + p2 + 6]!;
+      const x12 = batch_xs[off_batch_xs + p2 + 7]!;
       for (let j1 = 0; j1 < 100; j1++) {
-        matmul8[j1]! +=
-          x5 * param_U[p4 * 100 + j1]! +
-          x6 * param_U[(p4 + 1) * 100 + j1]! +
-          x7 * param_U[(p4 + 2) * 100 + j1]! +
-          x8 * param_U[(p4 + 3) * 100 + j1]!;
+        const b13 = param_U[p2 * 100 + j1]!;
+        const b14 = param_U[(p2 + 1) * 100 + j1]!;
+        const b15 = param_U[(p2 + 2) * 100 + j1]!;
+        const b16 = param_U[(p2 + 3) * 100 + j1]!;
+        const b17 = param_U[(p2 + 4) * 100 + j1]!;
+        const b18 = param_U[(p2 + 5) * 100 + j1]!;
+        const b19 = param_U[(p2 + 6) * 100 + j1]!;
+        const b20 = param_U[(p2 + 7) * 100 + j1]!;
+        matmul8[j1]! += x5 * b13 + x6 * b14 + x7 * b15 + x8 * b16 + x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20;
       }
     }
     {
-      const x5 = batch_xs[off_batch_xs + 64]!;
+      const x21 = batch_xs[off_batch_xs + 64]!;
       for (let j1 = 0; j1 < 100; j1++) {
-        matmul8[j1]! += x5 * param_U[6400 + j1]!;
+        const b22 = param_U[6400 + j1]!;
+        matmul8[j1]! += x21 * b22;
       }
     }
     // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:46
     matmul9.fill(0);
-    for (let p12 = 0; p12 < 100; p12 += 4) {
-      const x13 = state_h[off_state_h + p12]!;
-      const x14 = state_h[off_state_h + p12 + 1]!;
-      const x15 = state_h[off_state_h + p12 + 2]!;
-      const x16 = state_h[off_state_h + p12 + 3]!;
-      for (let j9 = 0; j9 < 100; j9++) {
-        matmul9[j9]! +=
-          x13 * param_W[p12 * 100 + j9]! +
-          x14 * param_W[(p12 + 1) * 100 + j9]! +
-          x15 * param_W[(p12 + 2) * 100 + j9]! +
-          x16 * param_W[(p12 + 3) * 100 + j9]!;
+    for (let p24 = 0; p24 < 96; p24 += 8) {
+      const x27 = state_h[off_state_h + p24]!;
+      const x28 = state_h[off_state_h + p24 + 1]!;
+      const x29 = state_h[off_state_h + p24 + 2]!;
+      const x30 = state_h[off_state_h + p24 + 3]!;
+      const x31 = state_h[off_state_h + p24 + 4]!;
+      const x32 = state_h[off_state_h + p24 + 5]!;
+      const x33 = state_h[off_state_h + p24 + 6]!;
+      const x34 = state_h[off_state_h + p24 + 7]!;
+      for (let j23 = 0; j23 < 100; j23++) {
+        const b35 = param_W[p24 * 100 + j23]!;
+        const b36 = param_W[(p24 + 1) * 100 + j23]!;
+        const b37 = param_W[(p24 + 2) * 100 + j23]!;
+        const b38 = param_W[(p24 + 3) * 100 + j23]!;
+        const b39 = param_W[(p24 + 4) * 100 + j23]!;
+        const b40 = param_W[(p24 + 5) * 100 + j23]!;
+        const b41 = param_W[(p24 + 6) * 100 + j23]!;
+        const b42 = param_W[(p24 + 7) * 100 + j23]!;
+        matmul9[j23]! += x27 * b35 + x28 * b36 + x29 * b37 + x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42;
+      }
+    }
+    for (let p24 = 96; p24 < 100; p24++) {
+      const x43 = state_h[off_state_h + p24]!;
+      for (let j23 = 0; j23 < 100; j23++) {
+        const b44 = param_W[p24 * 100 + j23]!;
+        matmul9[j23]! += x43 * b44;
       }
     }
     // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j17 = 0; j17 < 100; j17++) {
-      const v10_19 = matmul8[j17]! + matmul9[j17]!;
-      const v11_18 = v10_19 + param_b[j17]!;
-      state_h[off_state_h + 100 + j17]! = Math.tanh(v11_18);
+    for (let j45 = 0; j45 < 100; j45++) {
+      const v10_47 = matmul8[j45]! + matmul9[j45]!;
+      const v11_46 = v10_47 + param_b[j45]!;
+      state_h[off_state_h + 100 + j45]! = Math.tanh(v11_46);
     }
     // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:19
     matmul13.fill(0);
-    for (let p23 = 0; p23 < 100; p23 += 4) {
-      const x24 = state_h[off_state_h + 100 + p23]!;
-      const x25 = state_h[off_state_h + 100 + p23 + 1]!;
-      const x26 = state_h[off_state_h + 100 + p23 + 2]!;
-      const x27 = state_h[off_state_h + 100 + p23 + 3]!;
-      for (let j20 = 0; j20 < 65; j20++) {
-        matmul13[j20]! +=
-          x24 * param_V[p23 * 65 + j20]! +
-          x25 * param_V[(p23 + 1) * 65 + j20]! +
-          x26 * param_V[(p23 + 2) * 65 + j20]! +
-          x27 * param_V[(p23 + 3) * 65 + j20]!;
+    for (let p49 = 0; p49 < 96; p49 += 8) {
+      const x52 = state_h[off_state_h + 100 + p49]!;
+      const x53 = state_h[off_state_h + 100 + p49 + 1]!;
+      const x54 = state_h[off_state_h + 100 + p49 + 2]!;
+      const x55 = state_h[off_state_h + 100 + p49 + 3]!;
+      const x56 = state_h[off_state_h + 100 + p49 + 4]!;
+      const x57 = state_h[off_state_h + 100 + p49 + 5]!;
+      const x58 = state_h[off_state_h + 100 + p49 + 6]!;
+      const x59 = state_h[off_state_h + 100 + p49 + 7]!;
+      for (let j48 = 0; j48 < 65; j48++) {
+        const b60 = param_V[p49 * 65 + j48]!;
+        const b61 = param_V[(p49 + 1) * 65 + j48]!;
+        const b62 = param_V[(p49 + 2) * 65 + j48]!;
+        const b63 = param_V[(p49 + 3) * 65 + j48]!;
+        const b64 = param_V[(p49 + 4) * 65 + j48]!;
+        const b65 = param_V[(p49 + 5) * 65 + j48]!;
+        const b66 = param_V[(p49 + 6) * 65 + j48]!;
+        const b67 = param_V[(p49 + 7) * 65 + j48]!;
+        matmul13[j48]! += x52 * b60 + x53 * b61 + x54 * b62 + x55 * b63 + x56 * b64 + x57 * b65 + x58 * b66 + x59 * b67;
+      }
+    }
+    for (let p49 = 96; p49 < 100; p49++) {
+      const x68 = state_h[off_state_h + 100 + p49]!;
+      for (let j48 = 0; j48 < 65; j48++) {
+        const b69 = param_V[p49 * 65 + j48]!;
+        matmul13[j48]! += x68 * b69;
       }
     }
     // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:15
-    for (let j28 = 0; j28 < 65; j28++) {
-      add14[off_add14 + j28]! = matmul13[j28]! + param_c[j28]!;
+    for (let j70 = 0; j70 < 65; j70++) {
+      add14[off_add14 + j70]! = matmul13[j70]! + param_c[j70]!;
     }
     // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-    let total33 = 0;
-    let max30 = -Infinity;
-    for (let j29 = 0; j29 < 65; j29++) {
-      max30 = Math.max(max30, add14[off_add14 + j29]!);
+    let total75 = 0;
+    let max72 = -Infinity;
+    for (let j71 = 0; j71 < 65; j71++) {
+      max72 = Math.max(max72, add14[off_add14 + j71]!);
     }
-    let sum32 = 0;
-    for (let j29 = 0; j29 < 65; j29++) {
-      sum32 += Math.exp(add14[off_add14 + j29]! - max30);
+    let sum74 = 0;
+    for (let j71 = 0; j71 < 65; j71++) {
+      sum74 += Math.exp(add14[off_add14 + j71]! - max72);
     }
-    const lse31 = Math.log(sum32);
-    for (let j29 = 0; j29 < 65; j29++) {
-      const target34 = batch_ys[off_batch_ys + j29]!;
-      if (target34 !== 0) total33 += target34 * (add14[off_add14 + j29]! - max30 - lse31);
+    const lse73 = Math.log(sum74);
+    for (let j71 = 0; j71 < 65; j71++) {
+      const target76 = batch_ys[off_batch_ys + j71]!;
+      if (target76 !== 0) total75 += target76 * (add14[off_add14 + j71]! - max72 - lse73);
     }
-    softmaxCrossEntropy15[0]! = -total33;
+    softmaxCrossEntropy15[0]! = -total75;
     loss += softmaxCrossEntropy15[0]!;
   }
   return loss;
@@ -234,46 +273,104 @@ function backwardSteps(
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
     // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:19
-    for (let j7 = 0; j7 < 100; j7 += 4) {
-      let s12 = 0,
+    for (let j7 = 0; j7 < 96; j7 += 8) {
+      let s11 = 0,
+        s12 = 0,
         s13 = 0,
         s14 = 0,
-        s15 = 0;
-      for (let p10 = 0; p10 < 65; p10++) {
-        const a11 = mulScalar19[off_mulScalar19 + p10]!;
-        s12 += a11 * param_V[j7 * 65 + p10]!;
-        s13 += a11 * param_V[(j7 + 1) * 65 + p10]!;
-        s14 += a11 * param_V[(j7 + 2) * 65 + p10]!;
-        s15 += a11 * param_V[(j7 + 3) * 65 + p10]!;
+        s15 = 0,
+        s16 = 0,
+        s17 = 0,
+        s18 = 0;
+      for (let p8 = 0; p8 < 65; p8++) {
+        const a19 = mulScalar19[off_mulScalar19 + p8]!;
+        const b20 = param_V[j7 * 65 + p8]!;
+        const b21 = param_V[(j7 + 1) * 65 + p8]!;
+        const b22 = param_V[(j7 + 2) * 65 + p8]!;
+        const b23 = param_V[(j7 + 3) * 65 + p8]!;
+        const b24 = param_V[(j7 + 4) * 65 + p8]!;
+        const b25 = param_V[(j7 + 5) * 65 + p8]!;
+        const b26 = param_V[(j7 + 6) * 65 + p8]!;
+        const b27 = param_V[(j7 + 7) * 65 + p8]!;
+        s11 += a19 * b20;
+        s12 += a19 * b21;
+        s13 += a19 * b22;
+        s14 += a19 * b23;
+        s15 += a19 * b24;
+        s16 += a19 * b25;
+        s17 += a19 * b26;
+        s18 += a19 * b27;
       }
-      matmul22[j7]! = s12;
-      matmul22[j7 + 1]! = s13;
-      matmul22[j7 + 2]! = s14;
-      matmul22[j7 + 3]! = s15;
+      matmul22[j7]! = s11;
+      matmul22[j7 + 1]! = s12;
+      matmul22[j7 + 2]! = s13;
+      matmul22[j7 + 3]! = s14;
+      matmul22[j7 + 4]! = s15;
+      matmul22[j7 + 5]! = s16;
+      matmul22[j7 + 6]! = s17;
+      matmul22[j7 + 7]! = s18;
+    }
+    for (let j7 = 96; j7 < 100; j7++) {
+      let s28 = 0;
+      for (let p8 = 0; p8 < 65; p8++) {
+        const a29 = mulScalar19[off_mulScalar19 + p8]!;
+        const b30 = param_V[j7 * 65 + p8]!;
+        s28 += a29 * b30;
+      }
+      matmul22[j7]! = s28;
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j16 = 0; j16 < 100; j16++) {
-      const v25_17 = adjointIn_h[j16]! + matmul22[j16]!;
-      tanhGrad26[off_tanhGrad26 + j16]! =
-        v25_17 * (1 - state_h[off_state_h + 100 + j16]! * state_h[off_state_h + 100 + j16]!);
+    for (let j31 = 0; j31 < 100; j31++) {
+      const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
+      tanhGrad26[off_tanhGrad26 + j31]! =
+        v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
     }
     // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:46
-    for (let j18 = 0; j18 < 100; j18 += 4) {
-      let s23 = 0,
-        s24 = 0,
-        s25 = 0,
-        s26 = 0;
-      for (let p21 = 0; p21 < 100; p21++) {
-        const a22 = tanhGrad26[off_tanhGrad26 + p21]!;
-        s23 += a22 * param_W[j18 * 100 + p21]!;
-        s24 += a22 * param_W[(j18 + 1) * 100 + p21]!;
-        s25 += a22 * param_W[(j18 + 2) * 100 + p21]!;
-        s26 += a22 * param_W[(j18 + 3) * 100 + p21]!;
+    for (let j33 = 0; j33 < 96; j33 += 8) {
+      let s37 = 0,
+        s38 = 0,
+        s39 = 0,
+        s40 = 0,
+        s41 = 0,
+        s42 = 0,
+        s43 = 0,
+        s44 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a45 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b46 = param_W[j33 * 100 + p34]!;
+        const b47 = param_W[(j33 + 1) * 100 + p34]!;
+        const b48 = param_W[(j33 + 2) * 100 + p34]!;
+        const b49 = param_W[(j33 + 3) * 100 + p34]!;
+        const b50 = param_W[(j33 + 4) * 100 + p34]!;
+        const b51 = param_W[(j33 + 5) * 100 + p34]!;
+        const b52 = param_W[(j33 + 6) * 100 + p34]!;
+        const b53 = param_W[(j33 + 7) * 100 + p34]!;
+        s37 += a45 * b46;
+        s38 += a45 * b47;
+        s39 += a45 * b48;
+        s40 += a45 * b49;
+        s41 += a45 * b50;
+        s42 += a45 * b51;
+        s43 += a45 * b52;
+        s44 += a45 * b53;
       }
-      adjointOut_h[j18]! = s23;
-      adjointOut_h[j18 + 1]! = s24;
-      adjointOut_h[j18 + 2]! = s25;
-      adjointOut_h[j18 + 3]! = s26;
+      adjointOut_h[j33]! = s37;
+      adjointOut_h[j33 + 1]! = s38;
+      adjointOut_h[j33 + 2]! = s39;
+      adjointOut_h[j33 + 3]! = s40;
+      adjointOut_h[j33 + 4]! = s41;
+      adjointOut_h[j33 + 5]! = s42;
+      adjointOut_h[j33 + 6]! = s43;
+      adjointOut_h[j33 + 7]! = s44;
+    }
+    for (let j33 = 96; j33 < 100; j33++) {
+      let s54 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a55 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b56 = param_W[j33 * 100 + p34]!;
+        s54 += a55 * b56;
+      }
+      adjointOut_h[j33]! = s54;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
@@ -281,87 +378,254 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
-  for (let p5 = 0; p5 < 24; p5 += 4) {
-    for (let i1 = 0; i1 < 65; i1++) {
-      const x6 = batch_xs[p5 * 65 + i1]!;
-      const x7 = batch_xs[(p5 + 1) * 65 + i1]!;
-      const x8 = batch_xs[(p5 + 2) * 65 + i1]!;
-      const x9 = batch_xs[(p5 + 3) * 65 + i1]!;
+  for (let p3 = 0; p3 < 24; p3 += 8) {
+    for (let i1 = 0; i1 < 64; i1 += 4) {
+      const x6 = batch_xs[p3 * 65 + i1]!;
+      const x7 = batch_xs[(p3 + 1) * 65 + i1]!;
+      const x8 = batch_xs[(p3 + 2) * 65 + i1]!;
+      const x9 = batch_xs[(p3 + 3) * 65 + i1]!;
+      const x10 = batch_xs[(p3 + 4) * 65 + i1]!;
+      const x11 = batch_xs[(p3 + 5) * 65 + i1]!;
+      const x12 = batch_xs[(p3 + 6) * 65 + i1]!;
+      const x13 = batch_xs[(p3 + 7) * 65 + i1]!;
+      const x14 = batch_xs[p3 * 65 + i1 + 1]!;
+      const x15 = batch_xs[(p3 + 1) * 65 + i1 + 1]!;
+      const x16 = batch_xs[(p3 + 2) * 65 + i1 + 1]!;
+      const x17 = batch_xs[(p3 + 3) * 65 + i1 + 1]!;
+      const x18 = batch_xs[(p3 + 4) * 65 + i1 + 1]!;
+      const x19 = batch_xs[(p3 + 5) * 65 + i1 + 1]!;
+      const x20 = batch_xs[(p3 + 6) * 65 + i1 + 1]!;
+      const x21 = batch_xs[(p3 + 7) * 65 + i1 + 1]!;
+      const x22 = batch_xs[p3 * 65 + i1 + 2]!;
+      const x23 = batch_xs[(p3 + 1) * 65 + i1 + 2]!;
+      const x24 = batch_xs[(p3 + 2) * 65 + i1 + 2]!;
+      const x25 = batch_xs[(p3 + 3) * 65 + i1 + 2]!;
+      const x26 = batch_xs[(p3 + 4) * 65 + i1 + 2]!;
+      const x27 = batch_xs[(p3 + 5) * 65 + i1 + 2]!;
+      const x28 = batch_xs[(p3 + 6) * 65 + i1 + 2]!;
+      const x29 = batch_xs[(p3 + 7) * 65 + i1 + 2]!;
+      const x30 = batch_xs[p3 * 65 + i1 + 3]!;
+      const x31 = batch_xs[(p3 + 1) * 65 + i1 + 3]!;
+      const x32 = batch_xs[(p3 + 2) * 65 + i1 + 3]!;
+      const x33 = batch_xs[(p3 + 3) * 65 + i1 + 3]!;
+      const x34 = batch_xs[(p3 + 4) * 65 + i1 + 3]!;
+      const x35 = batch_xs[(p3 + 5) * 65 + i1 + 3]!;
+      const x36 = batch_xs[(p3 + 6) * 65 + i1 + 3]!;
+      const x37 = batch_xs[(p3 + 7) * 65 + i1 + 3]!;
       for (let j2 = 0; j2 < 100; j2++) {
+        const b38 = tanhGrad26[p3 * 100 + j2]!;
+        const b39 = tanhGrad26[(p3 + 1) * 100 + j2]!;
+        const b40 = tanhGrad26[(p3 + 2) * 100 + j2]!;
+        const b41 = tanhGrad26[(p3 + 3) * 100 + j2]!;
+        const b42 = tanhGrad26[(p3 + 4) * 100 + j2]!;
+        const b43 = tanhGrad26[(p3 + 5) * 100 + j2]!;
+        const b44 = tanhGrad26[(p3 + 6) * 100 + j2]!;
+        const b45 = tanhGrad26[(p3 + 7) * 100 + j2]!;
         grad_U[i1 * 100 + j2]! +=
-          x6 * tanhGrad26[p5 * 100 + j2]! +
-          x7 * tanhGrad26[(p5 + 1) * 100 + j2]! +
-          x8 * tanhGrad26[(p5 + 2) * 100 + j2]! +
-          x9 * tanhGrad26[(p5 + 3) * 100 + j2]!;
+          x6 * b38 + x7 * b39 + x8 * b40 + x9 * b41 + x10 * b42 + x11 * b43 + x12 * b44 + x13 * b45;
+        grad_U[(i1 + 1) * 100 + j2]! +=
+          x14 * b38 + x15 * b39 + x16 * b40 + x17 * b41 + x18 * b42 + x19 * b43 + x20 * b44 + x21 * b45;
+        grad_U[(i1 + 2) * 100 + j2]! +=
+          x22 * b38 + x23 * b39 + x24 * b40 + x25 * b41 + x26 * b42 + x27 * b43 + x28 * b44 + x29 * b45;
+        grad_U[(i1 + 3) * 100 + j2]! +=
+          x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45;
+      }
+    }
+    {
+      const x46 = batch_xs[p3 * 65 + 64]!;
+      const x47 = batch_xs[(p3 + 1) * 65 + 64]!;
+      const x48 = batch_xs[(p3 + 2) * 65 + 64]!;
+      const x49 = batch_xs[(p3 + 3) * 65 + 64]!;
+      const x50 = batch_xs[(p3 + 4) * 65 + 64]!;
+      const x51 = batch_xs[(p3 + 5) * 65 + 64]!;
+      const x52 = batch_xs[(p3 + 6) * 65 + 64]!;
+      const x53 = batch_xs[(p3 + 7) * 65 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b54 = tanhGrad26[p3 * 100 + j2]!;
+        const b55 = tanhGrad26[(p3 + 1) * 100 + j2]!;
+        const b56 = tanhGrad26[(p3 + 2) * 100 + j2]!;
+        const b57 = tanhGrad26[(p3 + 3) * 100 + j2]!;
+        const b58 = tanhGrad26[(p3 + 4) * 100 + j2]!;
+        const b59 = tanhGrad26[(p3 + 5) * 100 + j2]!;
+        const b60 = tanhGrad26[(p3 + 6) * 100 + j2]!;
+        const b61 = tanhGrad26[(p3 + 7) * 100 + j2]!;
+        grad_U[6400 + j2]! +=
+          x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58 + x51 * b59 + x52 * b60 + x53 * b61;
       }
     }
   }
   {
-    for (let i1 = 0; i1 < 65; i1++) {
-      const x6 = batch_xs[1560 + i1]!;
+    for (let i1 = 0; i1 < 64; i1 += 4) {
+      const x62 = batch_xs[1560 + i1]!;
+      const x63 = batch_xs[1560 + i1 + 1]!;
+      const x64 = batch_xs[1560 + i1 + 2]!;
+      const x65 = batch_xs[1560 + i1 + 3]!;
       for (let j2 = 0; j2 < 100; j2++) {
-        grad_U[i1 * 100 + j2]! += x6 * tanhGrad26[2400 + j2]!;
+        const b66 = tanhGrad26[2400 + j2]!;
+        grad_U[i1 * 100 + j2]! += x62 * b66;
+        grad_U[(i1 + 1) * 100 + j2]! += x63 * b66;
+        grad_U[(i1 + 2) * 100 + j2]! += x64 * b66;
+        grad_U[(i1 + 3) * 100 + j2]! += x65 * b66;
+      }
+    }
+    {
+      const x67 = batch_xs[1560 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b68 = tanhGrad26[2400 + j2]!;
+        grad_U[6400 + j2]! += x67 * b68;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
-  for (let p14 = 0; p14 < 24; p14 += 4) {
-    for (let i10 = 0; i10 < 100; i10++) {
-      const x15 = state_h[p14 * 100 + i10]!;
-      const x16 = state_h[(p14 + 1) * 100 + i10]!;
-      const x17 = state_h[(p14 + 2) * 100 + i10]!;
-      const x18 = state_h[(p14 + 3) * 100 + i10]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        grad_W[i10 * 100 + j11]! +=
-          x15 * tanhGrad26[p14 * 100 + j11]! +
-          x16 * tanhGrad26[(p14 + 1) * 100 + j11]! +
-          x17 * tanhGrad26[(p14 + 2) * 100 + j11]! +
-          x18 * tanhGrad26[(p14 + 3) * 100 + j11]!;
+  for (let p71 = 0; p71 < 24; p71 += 8) {
+    for (let i69 = 0; i69 < 100; i69 += 4) {
+      const x74 = state_h[p71 * 100 + i69]!;
+      const x75 = state_h[(p71 + 1) * 100 + i69]!;
+      const x76 = state_h[(p71 + 2) * 100 + i69]!;
+      const x77 = state_h[(p71 + 3) * 100 + i69]!;
+      const x78 = state_h[(p71 + 4) * 100 + i69]!;
+      const x79 = state_h[(p71 + 5) * 100 + i69]!;
+      const x80 = state_h[(p71 + 6) * 100 + i69]!;
+      const x81 = state_h[(p71 + 7) * 100 + i69]!;
+      const x82 = state_h[p71 * 100 + i69 + 1]!;
+      const x83 = state_h[(p71 + 1) * 100 + i69 + 1]!;
+      const x84 = state_h[(p71 + 2) * 100 + i69 + 1]!;
+      const x85 = state_h[(p71 + 3) * 100 + i69 + 1]!;
+      const x86 = state_h[(p71 + 4) * 100 + i69 + 1]!;
+      const x87 = state_h[(p71 + 5) * 100 + i69 + 1]!;
+      const x88 = state_h[(p71 + 6) * 100 + i69 + 1]!;
+      const x89 = state_h[(p71 + 7) * 100 + i69 + 1]!;
+      const x90 = state_h[p71 * 100 + i69 + 2]!;
+      const x91 = state_h[(p71 + 1) * 100 + i69 + 2]!;
+      const x92 = state_h[(p71 + 2) * 100 + i69 + 2]!;
+      const x93 = state_h[(p71 + 3) * 100 + i69 + 2]!;
+      const x94 = state_h[(p71 + 4) * 100 + i69 + 2]!;
+      const x95 = state_h[(p71 + 5) * 100 + i69 + 2]!;
+      const x96 = state_h[(p71 + 6) * 100 + i69 + 2]!;
+      const x97 = state_h[(p71 + 7) * 100 + i69 + 2]!;
+      const x98 = state_h[p71 * 100 + i69 + 3]!;
+      const x99 = state_h[(p71 + 1) * 100 + i69 + 3]!;
+      const x100 = state_h[(p71 + 2) * 100 + i69 + 3]!;
+      const x101 = state_h[(p71 + 3) * 100 + i69 + 3]!;
+      const x102 = state_h[(p71 + 4) * 100 + i69 + 3]!;
+      const x103 = state_h[(p71 + 5) * 100 + i69 + 3]!;
+      const x104 = state_h[(p71 + 6) * 100 + i69 + 3]!;
+      const x105 = state_h[(p71 + 7) * 100 + i69 + 3]!;
+      for (let j70 = 0; j70 < 100; j70++) {
+        const b106 = tanhGrad26[p71 * 100 + j70]!;
+        const b107 = tanhGrad26[(p71 + 1) * 100 + j70]!;
+        const b108 = tanhGrad26[(p71 + 2) * 100 + j70]!;
+        const b109 = tanhGrad26[(p71 + 3) * 100 + j70]!;
+        const b110 = tanhGrad26[(p71 + 4) * 100 + j70]!;
+        const b111 = tanhGrad26[(p71 + 5) * 100 + j70]!;
+        const b112 = tanhGrad26[(p71 + 6) * 100 + j70]!;
+        const b113 = tanhGrad26[(p71 + 7) * 100 + j70]!;
+        grad_W[i69 * 100 + j70]! +=
+          x74 * b106 + x75 * b107 + x76 * b108 + x77 * b109 + x78 * b110 + x79 * b111 + x80 * b112 + x81 * b113;
+        grad_W[(i69 + 1) * 100 + j70]! +=
+          x82 * b106 + x83 * b107 + x84 * b108 + x85 * b109 + x86 * b110 + x87 * b111 + x88 * b112 + x89 * b113;
+        grad_W[(i69 + 2) * 100 + j70]! +=
+          x90 * b106 + x91 * b107 + x92 * b108 + x93 * b109 + x94 * b110 + x95 * b111 + x96 * b112 + x97 * b113;
+        grad_W[(i69 + 3) * 100 + j70]! +=
+          x98 * b106 + x99 * b107 + x100 * b108 + x101 * b109 + x102 * b110 + x103 * b111 + x104 * b112 + x105 * b113;
       }
     }
   }
   {
-    for (let i10 = 0; i10 < 100; i10++) {
-      const x15 = state_h[2400 + i10]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        grad_W[i10 * 100 + j11]! += x15 * tanhGrad26[2400 + j11]!;
+    for (let i69 = 0; i69 < 100; i69 += 4) {
+      const x114 = state_h[2400 + i69]!;
+      const x115 = state_h[2400 + i69 + 1]!;
+      const x116 = state_h[2400 + i69 + 2]!;
+      const x117 = state_h[2400 + i69 + 3]!;
+      for (let j70 = 0; j70 < 100; j70++) {
+        const b118 = tanhGrad26[2400 + j70]!;
+        grad_W[i69 * 100 + j70]! += x114 * b118;
+        grad_W[(i69 + 1) * 100 + j70]! += x115 * b118;
+        grad_W[(i69 + 2) * 100 + j70]! += x116 * b118;
+        grad_W[(i69 + 3) * 100 + j70]! += x117 * b118;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
-  for (let i19 = 0; i19 < 25; i19++) {
-    for (let j20 = 0; j20 < 100; j20++) {
-      grad_b[j20]! += tanhGrad26[i19 * 100 + j20]!;
+  for (let i119 = 0; i119 < 25; i119++) {
+    for (let j120 = 0; j120 < 100; j120++) {
+      grad_b[j120]! += tanhGrad26[i119 * 100 + j120]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
-  for (let p25 = 0; p25 < 24; p25 += 4) {
-    for (let i21 = 0; i21 < 100; i21++) {
-      const x26 = state_h[100 + p25 * 100 + i21]!;
-      const x27 = state_h[100 + (p25 + 1) * 100 + i21]!;
-      const x28 = state_h[100 + (p25 + 2) * 100 + i21]!;
-      const x29 = state_h[100 + (p25 + 3) * 100 + i21]!;
-      for (let j22 = 0; j22 < 65; j22++) {
-        grad_V[i21 * 65 + j22]! +=
-          x26 * mulScalar19[p25 * 65 + j22]! +
-          x27 * mulScalar19[(p25 + 1) * 65 + j22]! +
-          x28 * mulScalar19[(p25 + 2) * 65 + j22]! +
-          x29 * mulScalar19[(p25 + 3) * 65 + j22]!;
+  for (let p123 = 0; p123 < 24; p123 += 8) {
+    for (let i121 = 0; i121 < 100; i121 += 4) {
+      const x126 = state_h[100 + p123 * 100 + i121]!;
+      const x127 = state_h[100 + (p123 + 1) * 100 + i121]!;
+      const x128 = state_h[100 + (p123 + 2) * 100 + i121]!;
+      const x129 = state_h[100 + (p123 + 3) * 100 + i121]!;
+      const x130 = state_h[100 + (p123 + 4) * 100 + i121]!;
+      const x131 = state_h[100 + (p123 + 5) * 100 + i121]!;
+      const x132 = state_h[100 + (p123 + 6) * 100 + i121]!;
+      const x133 = state_h[100 + (p123 + 7) * 100 + i121]!;
+      const x134 = state_h[100 + p123 * 100 + i121 + 1]!;
+      const x135 = state_h[100 + (p123 + 1) * 100 + i121 + 1]!;
+      const x136 = state_h[100 + (p123 + 2) * 100 + i121 + 1]!;
+      const x137 = state_h[100 + (p123 + 3) * 100 + i121 + 1]!;
+      const x138 = state_h[100 + (p123 + 4) * 100 + i121 + 1]!;
+      const x139 = state_h[100 + (p123 + 5) * 100 + i121 + 1]!;
+      const x140 = state_h[100 + (p123 + 6) * 100 + i121 + 1]!;
+      const x141 = state_h[100 + (p123 + 7) * 100 + i121 + 1]!;
+      const x142 = state_h[100 + p123 * 100 + i121 + 2]!;
+      const x143 = state_h[100 + (p123 + 1) * 100 + i121 + 2]!;
+      const x144 = state_h[100 + (p123 + 2) * 100 + i121 + 2]!;
+      const x145 = state_h[100 + (p123 + 3) * 100 + i121 + 2]!;
+      const x146 = state_h[100 + (p123 + 4) * 100 + i121 + 2]!;
+      const x147 = state_h[100 + (p123 + 5) * 100 + i121 + 2]!;
+      const x148 = state_h[100 + (p123 + 6) * 100 + i121 + 2]!;
+      const x149 = state_h[100 + (p123 + 7) * 100 + i121 + 2]!;
+      const x150 = state_h[100 + p123 * 100 + i121 + 3]!;
+      const x151 = state_h[100 + (p123 + 1) * 100 + i121 + 3]!;
+      const x152 = state_h[100 + (p123 + 2) * 100 + i121 + 3]!;
+      const x153 = state_h[100 + (p123 + 3) * 100 + i121 + 3]!;
+      const x154 = state_h[100 + (p123 + 4) * 100 + i121 + 3]!;
+      const x155 = state_h[100 + (p123 + 5) * 100 + i121 + 3]!;
+      const x156 = state_h[100 + (p123 + 6) * 100 + i121 + 3]!;
+      const x157 = state_h[100 + (p123 + 7) * 100 + i121 + 3]!;
+      for (let j122 = 0; j122 < 65; j122++) {
+        const b158 = mulScalar19[p123 * 65 + j122]!;
+        const b159 = mulScalar19[(p123 + 1) * 65 + j122]!;
+        const b160 = mulScalar19[(p123 + 2) * 65 + j122]!;
+        const b161 = mulScalar19[(p123 + 3) * 65 + j122]!;
+        const b162 = mulScalar19[(p123 + 4) * 65 + j122]!;
+        const b163 = mulScalar19[(p123 + 5) * 65 + j122]!;
+        const b164 = mulScalar19[(p123 + 6) * 65 + j122]!;
+        const b165 = mulScalar19[(p123 + 7) * 65 + j122]!;
+        grad_V[i121 * 65 + j122]! +=
+          x126 * b158 + x127 * b159 + x128 * b160 + x129 * b161 + x130 * b162 + x131 * b163 + x132 * b164 + x133 * b165;
+        grad_V[(i121 + 1) * 65 + j122]! +=
+          x134 * b158 + x135 * b159 + x136 * b160 + x137 * b161 + x138 * b162 + x139 * b163 + x140 * b164 + x141 * b165;
+        grad_V[(i121 + 2) * 65 + j122]! +=
+          x142 * b158 + x143 * b159 + x144 * b160 + x145 * b161 + x146 * b162 + x147 * b163 + x148 * b164 + x149 * b165;
+        grad_V[(i121 + 3) * 65 + j122]! +=
+          x150 * b158 + x151 * b159 + x152 * b160 + x153 * b161 + x154 * b162 + x155 * b163 + x156 * b164 + x157 * b165;
       }
     }
   }
   {
-    for (let i21 = 0; i21 < 100; i21++) {
-      const x26 = state_h[100 + 2400 + i21]!;
-      for (let j22 = 0; j22 < 65; j22++) {
-        grad_V[i21 * 65 + j22]! += x26 * mulScalar19[1560 + j22]!;
+    for (let i121 = 0; i121 < 100; i121 += 4) {
+      const x166 = state_h[100 + 2400 + i121]!;
+      const x167 = state_h[100 + 2400 + i121 + 1]!;
+      const x168 = state_h[100 + 2400 + i121 + 2]!;
+      const x169 = state_h[100 + 2400 + i121 + 3]!;
+      for (let j122 = 0; j122 < 65; j122++) {
+        const b170 = mulScalar19[1560 + j122]!;
+        grad_V[i121 * 65 + j122]! += x166 * b170;
+        grad_V[(i121 + 1) * 65 + j122]! += x167 * b170;
+        grad_V[(i121 + 2) * 65 + j122]! += x168 * b170;
+        grad_V[(i121 + 3) * 65 + j122]! += x169 * b170;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:15
-  for (let i30 = 0; i30 < 25; i30++) {
-    for (let j31 = 0; j31 < 65; j31++) {
-      grad_c[j31]! += mulScalar19[i30 * 65 + j31]!;
+  for (let i171 = 0; i171 < 25; i171++) {
+    for (let j172 = 0; j172 < 65; j172++) {
+      grad_c[j172]! += mulScalar19[i171 * 65 + j172]!;
     }
   }
   grad_h0.set(adjointIn_h);

@@ -49,13 +49,14 @@ describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$siz
   });
 });
 
-// Sizes around the generator's unroll factor (4): tiles with remainders of 1, 2 and 3, and none.
+// Sizes around the generator's tiles (4 rows × 8 deep): remainders of every size, and none.
 describe.each([
   { n: 1, d: 1, h: 1, v: 2, T: 2 },
   { n: 2, d: 3, h: 3, v: 5, T: 2 },
   { n: 3, d: 5, h: 5, v: 4, T: 3 },
   { n: 1, d: 17, h: 17, v: 6, T: 2 },
   { n: 5, d: 8, h: 17, v: 9, T: 2 },
+  { n: 7, d: 12, h: 9, v: 11, T: 3 },
 ])("generated RNN at remainder sizes n=$n d=$d h=$h v=$v T=$T", (sizes) => {
   it("matches the interpreter (1e-12) and finite differences (1e-6)", async () => {
     const { params, batch } = rnnFixture(sizes, { seed: sizes.h * 7 + sizes.d, targets: "distribution", inputs: "dense" });
