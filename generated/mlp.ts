@@ -247,7 +247,7 @@ function backwardSteps(
     }
     // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:44
     for (let i11 = 0; i11 < 8; i11 += 4) {
-      for (let j12 = 0; j12 < 16; j12 += 8) {
+      for (let j12 = 0; j12 < 16; j12 += 4) {
         let s16 = 0,
           s17 = 0,
           s18 = 0,
@@ -263,251 +263,191 @@ function backwardSteps(
           s28 = 0,
           s29 = 0,
           s30 = 0,
-          s31 = 0,
-          s32 = 0,
-          s33 = 0,
-          s34 = 0,
-          s35 = 0,
-          s36 = 0,
-          s37 = 0,
-          s38 = 0,
-          s39 = 0,
-          s40 = 0,
-          s41 = 0,
-          s42 = 0,
-          s43 = 0,
-          s44 = 0,
-          s45 = 0,
-          s46 = 0,
-          s47 = 0;
+          s31 = 0;
         for (let p13 = 0; p13 < 3; p13++) {
-          const a48 = mulScalar14[i11 * 3 + p13]!;
-          const a49 = mulScalar14[(i11 + 1) * 3 + p13]!;
-          const a50 = mulScalar14[(i11 + 2) * 3 + p13]!;
-          const a51 = mulScalar14[(i11 + 3) * 3 + p13]!;
-          const b52 = param_W2[j12 * 3 + p13]!;
-          const b53 = param_W2[(j12 + 1) * 3 + p13]!;
-          const b54 = param_W2[(j12 + 2) * 3 + p13]!;
-          const b55 = param_W2[(j12 + 3) * 3 + p13]!;
-          const b56 = param_W2[(j12 + 4) * 3 + p13]!;
-          const b57 = param_W2[(j12 + 5) * 3 + p13]!;
-          const b58 = param_W2[(j12 + 6) * 3 + p13]!;
-          const b59 = param_W2[(j12 + 7) * 3 + p13]!;
-          s16 += a48 * b52;
-          s17 += a48 * b53;
-          s18 += a48 * b54;
-          s19 += a48 * b55;
-          s20 += a48 * b56;
-          s21 += a48 * b57;
-          s22 += a48 * b58;
-          s23 += a48 * b59;
-          s24 += a49 * b52;
-          s25 += a49 * b53;
-          s26 += a49 * b54;
-          s27 += a49 * b55;
-          s28 += a49 * b56;
-          s29 += a49 * b57;
-          s30 += a49 * b58;
-          s31 += a49 * b59;
-          s32 += a50 * b52;
-          s33 += a50 * b53;
-          s34 += a50 * b54;
-          s35 += a50 * b55;
-          s36 += a50 * b56;
-          s37 += a50 * b57;
-          s38 += a50 * b58;
-          s39 += a50 * b59;
-          s40 += a51 * b52;
-          s41 += a51 * b53;
-          s42 += a51 * b54;
-          s43 += a51 * b55;
-          s44 += a51 * b56;
-          s45 += a51 * b57;
-          s46 += a51 * b58;
-          s47 += a51 * b59;
+          const a32 = mulScalar14[i11 * 3 + p13]!;
+          const a33 = mulScalar14[(i11 + 1) * 3 + p13]!;
+          const a34 = mulScalar14[(i11 + 2) * 3 + p13]!;
+          const a35 = mulScalar14[(i11 + 3) * 3 + p13]!;
+          const b36 = param_W2[j12 * 3 + p13]!;
+          const b37 = param_W2[(j12 + 1) * 3 + p13]!;
+          const b38 = param_W2[(j12 + 2) * 3 + p13]!;
+          const b39 = param_W2[(j12 + 3) * 3 + p13]!;
+          s16 += a32 * b36;
+          s17 += a32 * b37;
+          s18 += a32 * b38;
+          s19 += a32 * b39;
+          s20 += a33 * b36;
+          s21 += a33 * b37;
+          s22 += a33 * b38;
+          s23 += a33 * b39;
+          s24 += a34 * b36;
+          s25 += a34 * b37;
+          s26 += a34 * b38;
+          s27 += a34 * b39;
+          s28 += a35 * b36;
+          s29 += a35 * b37;
+          s30 += a35 * b38;
+          s31 += a35 * b39;
         }
         matmul17[i11 * 16 + j12]! = s16;
         matmul17[i11 * 16 + j12 + 1]! = s17;
         matmul17[i11 * 16 + j12 + 2]! = s18;
         matmul17[i11 * 16 + j12 + 3]! = s19;
-        matmul17[i11 * 16 + j12 + 4]! = s20;
-        matmul17[i11 * 16 + j12 + 5]! = s21;
-        matmul17[i11 * 16 + j12 + 6]! = s22;
-        matmul17[i11 * 16 + j12 + 7]! = s23;
-        matmul17[(i11 + 1) * 16 + j12]! = s24;
-        matmul17[(i11 + 1) * 16 + j12 + 1]! = s25;
-        matmul17[(i11 + 1) * 16 + j12 + 2]! = s26;
-        matmul17[(i11 + 1) * 16 + j12 + 3]! = s27;
-        matmul17[(i11 + 1) * 16 + j12 + 4]! = s28;
-        matmul17[(i11 + 1) * 16 + j12 + 5]! = s29;
-        matmul17[(i11 + 1) * 16 + j12 + 6]! = s30;
-        matmul17[(i11 + 1) * 16 + j12 + 7]! = s31;
-        matmul17[(i11 + 2) * 16 + j12]! = s32;
-        matmul17[(i11 + 2) * 16 + j12 + 1]! = s33;
-        matmul17[(i11 + 2) * 16 + j12 + 2]! = s34;
-        matmul17[(i11 + 2) * 16 + j12 + 3]! = s35;
-        matmul17[(i11 + 2) * 16 + j12 + 4]! = s36;
-        matmul17[(i11 + 2) * 16 + j12 + 5]! = s37;
-        matmul17[(i11 + 2) * 16 + j12 + 6]! = s38;
-        matmul17[(i11 + 2) * 16 + j12 + 7]! = s39;
-        matmul17[(i11 + 3) * 16 + j12]! = s40;
-        matmul17[(i11 + 3) * 16 + j12 + 1]! = s41;
-        matmul17[(i11 + 3) * 16 + j12 + 2]! = s42;
-        matmul17[(i11 + 3) * 16 + j12 + 3]! = s43;
-        matmul17[(i11 + 3) * 16 + j12 + 4]! = s44;
-        matmul17[(i11 + 3) * 16 + j12 + 5]! = s45;
-        matmul17[(i11 + 3) * 16 + j12 + 6]! = s46;
-        matmul17[(i11 + 3) * 16 + j12 + 7]! = s47;
+        matmul17[(i11 + 1) * 16 + j12]! = s20;
+        matmul17[(i11 + 1) * 16 + j12 + 1]! = s21;
+        matmul17[(i11 + 1) * 16 + j12 + 2]! = s22;
+        matmul17[(i11 + 1) * 16 + j12 + 3]! = s23;
+        matmul17[(i11 + 2) * 16 + j12]! = s24;
+        matmul17[(i11 + 2) * 16 + j12 + 1]! = s25;
+        matmul17[(i11 + 2) * 16 + j12 + 2]! = s26;
+        matmul17[(i11 + 2) * 16 + j12 + 3]! = s27;
+        matmul17[(i11 + 3) * 16 + j12]! = s28;
+        matmul17[(i11 + 3) * 16 + j12 + 1]! = s29;
+        matmul17[(i11 + 3) * 16 + j12 + 2]! = s30;
+        matmul17[(i11 + 3) * 16 + j12 + 3]! = s31;
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:44
-    for (let p62 = 0; p62 < 8; p62 += 8) {
-      for (let i60 = 0; i60 < 16; i60 += 4) {
-        const x65 = tanh8[p62 * 16 + i60]!;
-        const x66 = tanh8[(p62 + 1) * 16 + i60]!;
-        const x67 = tanh8[(p62 + 2) * 16 + i60]!;
-        const x68 = tanh8[(p62 + 3) * 16 + i60]!;
-        const x69 = tanh8[(p62 + 4) * 16 + i60]!;
-        const x70 = tanh8[(p62 + 5) * 16 + i60]!;
-        const x71 = tanh8[(p62 + 6) * 16 + i60]!;
-        const x72 = tanh8[(p62 + 7) * 16 + i60]!;
-        const x73 = tanh8[p62 * 16 + i60 + 1]!;
-        const x74 = tanh8[(p62 + 1) * 16 + i60 + 1]!;
-        const x75 = tanh8[(p62 + 2) * 16 + i60 + 1]!;
-        const x76 = tanh8[(p62 + 3) * 16 + i60 + 1]!;
-        const x77 = tanh8[(p62 + 4) * 16 + i60 + 1]!;
-        const x78 = tanh8[(p62 + 5) * 16 + i60 + 1]!;
-        const x79 = tanh8[(p62 + 6) * 16 + i60 + 1]!;
-        const x80 = tanh8[(p62 + 7) * 16 + i60 + 1]!;
-        const x81 = tanh8[p62 * 16 + i60 + 2]!;
-        const x82 = tanh8[(p62 + 1) * 16 + i60 + 2]!;
-        const x83 = tanh8[(p62 + 2) * 16 + i60 + 2]!;
-        const x84 = tanh8[(p62 + 3) * 16 + i60 + 2]!;
-        const x85 = tanh8[(p62 + 4) * 16 + i60 + 2]!;
-        const x86 = tanh8[(p62 + 5) * 16 + i60 + 2]!;
-        const x87 = tanh8[(p62 + 6) * 16 + i60 + 2]!;
-        const x88 = tanh8[(p62 + 7) * 16 + i60 + 2]!;
-        const x89 = tanh8[p62 * 16 + i60 + 3]!;
-        const x90 = tanh8[(p62 + 1) * 16 + i60 + 3]!;
-        const x91 = tanh8[(p62 + 2) * 16 + i60 + 3]!;
-        const x92 = tanh8[(p62 + 3) * 16 + i60 + 3]!;
-        const x93 = tanh8[(p62 + 4) * 16 + i60 + 3]!;
-        const x94 = tanh8[(p62 + 5) * 16 + i60 + 3]!;
-        const x95 = tanh8[(p62 + 6) * 16 + i60 + 3]!;
-        const x96 = tanh8[(p62 + 7) * 16 + i60 + 3]!;
-        for (let j61 = 0; j61 < 3; j61++) {
-          const b97 = mulScalar14[p62 * 3 + j61]!;
-          const b98 = mulScalar14[(p62 + 1) * 3 + j61]!;
-          const b99 = mulScalar14[(p62 + 2) * 3 + j61]!;
-          const b100 = mulScalar14[(p62 + 3) * 3 + j61]!;
-          const b101 = mulScalar14[(p62 + 4) * 3 + j61]!;
-          const b102 = mulScalar14[(p62 + 5) * 3 + j61]!;
-          const b103 = mulScalar14[(p62 + 6) * 3 + j61]!;
-          const b104 = mulScalar14[(p62 + 7) * 3 + j61]!;
-          grad_W2[i60 * 3 + j61]! +=
-            x65 * b97 + x66 * b98 + x67 * b99 + x68 * b100 + x69 * b101 + x70 * b102 + x71 * b103 + x72 * b104;
-          grad_W2[(i60 + 1) * 3 + j61]! +=
-            x73 * b97 + x74 * b98 + x75 * b99 + x76 * b100 + x77 * b101 + x78 * b102 + x79 * b103 + x80 * b104;
-          grad_W2[(i60 + 2) * 3 + j61]! +=
-            x81 * b97 + x82 * b98 + x83 * b99 + x84 * b100 + x85 * b101 + x86 * b102 + x87 * b103 + x88 * b104;
-          grad_W2[(i60 + 3) * 3 + j61]! +=
-            x89 * b97 + x90 * b98 + x91 * b99 + x92 * b100 + x93 * b101 + x94 * b102 + x95 * b103 + x96 * b104;
+    for (let p42 = 0; p42 < 8; p42 += 8) {
+      for (let i40 = 0; i40 < 16; i40 += 4) {
+        const x45 = tanh8[p42 * 16 + i40]!;
+        const x46 = tanh8[(p42 + 1) * 16 + i40]!;
+        const x47 = tanh8[(p42 + 2) * 16 + i40]!;
+        const x48 = tanh8[(p42 + 3) * 16 + i40]!;
+        const x49 = tanh8[(p42 + 4) * 16 + i40]!;
+        const x50 = tanh8[(p42 + 5) * 16 + i40]!;
+        const x51 = tanh8[(p42 + 6) * 16 + i40]!;
+        const x52 = tanh8[(p42 + 7) * 16 + i40]!;
+        const x53 = tanh8[p42 * 16 + i40 + 1]!;
+        const x54 = tanh8[(p42 + 1) * 16 + i40 + 1]!;
+        const x55 = tanh8[(p42 + 2) * 16 + i40 + 1]!;
+        const x56 = tanh8[(p42 + 3) * 16 + i40 + 1]!;
+        const x57 = tanh8[(p42 + 4) * 16 + i40 + 1]!;
+        const x58 = tanh8[(p42 + 5) * 16 + i40 + 1]!;
+        const x59 = tanh8[(p42 + 6) * 16 + i40 + 1]!;
+        const x60 = tanh8[(p42 + 7) * 16 + i40 + 1]!;
+        const x61 = tanh8[p42 * 16 + i40 + 2]!;
+        const x62 = tanh8[(p42 + 1) * 16 + i40 + 2]!;
+        const x63 = tanh8[(p42 + 2) * 16 + i40 + 2]!;
+        const x64 = tanh8[(p42 + 3) * 16 + i40 + 2]!;
+        const x65 = tanh8[(p42 + 4) * 16 + i40 + 2]!;
+        const x66 = tanh8[(p42 + 5) * 16 + i40 + 2]!;
+        const x67 = tanh8[(p42 + 6) * 16 + i40 + 2]!;
+        const x68 = tanh8[(p42 + 7) * 16 + i40 + 2]!;
+        const x69 = tanh8[p42 * 16 + i40 + 3]!;
+        const x70 = tanh8[(p42 + 1) * 16 + i40 + 3]!;
+        const x71 = tanh8[(p42 + 2) * 16 + i40 + 3]!;
+        const x72 = tanh8[(p42 + 3) * 16 + i40 + 3]!;
+        const x73 = tanh8[(p42 + 4) * 16 + i40 + 3]!;
+        const x74 = tanh8[(p42 + 5) * 16 + i40 + 3]!;
+        const x75 = tanh8[(p42 + 6) * 16 + i40 + 3]!;
+        const x76 = tanh8[(p42 + 7) * 16 + i40 + 3]!;
+        for (let j41 = 0; j41 < 3; j41++) {
+          const b77 = mulScalar14[p42 * 3 + j41]!;
+          const b78 = mulScalar14[(p42 + 1) * 3 + j41]!;
+          const b79 = mulScalar14[(p42 + 2) * 3 + j41]!;
+          const b80 = mulScalar14[(p42 + 3) * 3 + j41]!;
+          const b81 = mulScalar14[(p42 + 4) * 3 + j41]!;
+          const b82 = mulScalar14[(p42 + 5) * 3 + j41]!;
+          const b83 = mulScalar14[(p42 + 6) * 3 + j41]!;
+          const b84 = mulScalar14[(p42 + 7) * 3 + j41]!;
+          grad_W2[i40 * 3 + j41]! +=
+            x45 * b77 + x46 * b78 + x47 * b79 + x48 * b80 + x49 * b81 + x50 * b82 + x51 * b83 + x52 * b84;
+          grad_W2[(i40 + 1) * 3 + j41]! +=
+            x53 * b77 + x54 * b78 + x55 * b79 + x56 * b80 + x57 * b81 + x58 * b82 + x59 * b83 + x60 * b84;
+          grad_W2[(i40 + 2) * 3 + j41]! +=
+            x61 * b77 + x62 * b78 + x63 * b79 + x64 * b80 + x65 * b81 + x66 * b82 + x67 * b83 + x68 * b84;
+          grad_W2[(i40 + 3) * 3 + j41]! +=
+            x69 * b77 + x70 * b78 + x71 * b79 + x72 * b80 + x73 * b81 + x74 * b82 + x75 * b83 + x76 * b84;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:20
-    for (let i105 = 0; i105 < 8; i105++) {
-      for (let j106 = 0; j106 < 16; j106++) {
-        tanhGrad20[i105 * 16 + j106]! =
-          matmul17[i105 * 16 + j106]! * (1 - tanh8[i105 * 16 + j106]! * tanh8[i105 * 16 + j106]!);
+    for (let i85 = 0; i85 < 8; i85++) {
+      for (let j86 = 0; j86 < 16; j86++) {
+        tanhGrad20[i85 * 16 + j86]! = matmul17[i85 * 16 + j86]! * (1 - tanh8[i85 * 16 + j86]! * tanh8[i85 * 16 + j86]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:25
-    for (let i107 = 0; i107 < 8; i107++) {
-      for (let j108 = 0; j108 < 16; j108++) {
-        grad_b1[j108]! += tanhGrad20[i107 * 16 + j108]!;
+    for (let i87 = 0; i87 < 8; i87++) {
+      for (let j88 = 0; j88 < 16; j88++) {
+        grad_b1[j88]! += tanhGrad20[i87 * 16 + j88]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:29
-    for (let p111 = 0; p111 < 8; p111 += 8) {
-      for (let i109 = 0; i109 < 4; i109 += 4) {
-        const x114 = batch_x[p111 * 4 + i109]!;
-        const x115 = batch_x[(p111 + 1) * 4 + i109]!;
-        const x116 = batch_x[(p111 + 2) * 4 + i109]!;
-        const x117 = batch_x[(p111 + 3) * 4 + i109]!;
-        const x118 = batch_x[(p111 + 4) * 4 + i109]!;
-        const x119 = batch_x[(p111 + 5) * 4 + i109]!;
-        const x120 = batch_x[(p111 + 6) * 4 + i109]!;
-        const x121 = batch_x[(p111 + 7) * 4 + i109]!;
-        const x122 = batch_x[p111 * 4 + i109 + 1]!;
-        const x123 = batch_x[(p111 + 1) * 4 + i109 + 1]!;
-        const x124 = batch_x[(p111 + 2) * 4 + i109 + 1]!;
-        const x125 = batch_x[(p111 + 3) * 4 + i109 + 1]!;
-        const x126 = batch_x[(p111 + 4) * 4 + i109 + 1]!;
-        const x127 = batch_x[(p111 + 5) * 4 + i109 + 1]!;
-        const x128 = batch_x[(p111 + 6) * 4 + i109 + 1]!;
-        const x129 = batch_x[(p111 + 7) * 4 + i109 + 1]!;
-        const x130 = batch_x[p111 * 4 + i109 + 2]!;
-        const x131 = batch_x[(p111 + 1) * 4 + i109 + 2]!;
-        const x132 = batch_x[(p111 + 2) * 4 + i109 + 2]!;
-        const x133 = batch_x[(p111 + 3) * 4 + i109 + 2]!;
-        const x134 = batch_x[(p111 + 4) * 4 + i109 + 2]!;
-        const x135 = batch_x[(p111 + 5) * 4 + i109 + 2]!;
-        const x136 = batch_x[(p111 + 6) * 4 + i109 + 2]!;
-        const x137 = batch_x[(p111 + 7) * 4 + i109 + 2]!;
-        const x138 = batch_x[p111 * 4 + i109 + 3]!;
-        const x139 = batch_x[(p111 + 1) * 4 + i109 + 3]!;
-        const x140 = batch_x[(p111 + 2) * 4 + i109 + 3]!;
-        const x141 = batch_x[(p111 + 3) * 4 + i109 + 3]!;
-        const x142 = batch_x[(p111 + 4) * 4 + i109 + 3]!;
-        const x143 = batch_x[(p111 + 5) * 4 + i109 + 3]!;
-        const x144 = batch_x[(p111 + 6) * 4 + i109 + 3]!;
-        const x145 = batch_x[(p111 + 7) * 4 + i109 + 3]!;
-        for (let j110 = 0; j110 < 16; j110++) {
-          const b146 = tanhGrad20[p111 * 16 + j110]!;
-          const b147 = tanhGrad20[(p111 + 1) * 16 + j110]!;
-          const b148 = tanhGrad20[(p111 + 2) * 16 + j110]!;
-          const b149 = tanhGrad20[(p111 + 3) * 16 + j110]!;
-          const b150 = tanhGrad20[(p111 + 4) * 16 + j110]!;
-          const b151 = tanhGrad20[(p111 + 5) * 16 + j110]!;
-          const b152 = tanhGrad20[(p111 + 6) * 16 + j110]!;
-          const b153 = tanhGrad20[(p111 + 7) * 16 + j110]!;
-          grad_W1[i109 * 16 + j110]! +=
-            x114 * b146 +
-            x115 * b147 +
-            x116 * b148 +
-            x117 * b149 +
-            x118 * b150 +
-            x119 * b151 +
-            x120 * b152 +
-            x121 * b153;
-          grad_W1[(i109 + 1) * 16 + j110]! +=
-            x122 * b146 +
-            x123 * b147 +
-            x124 * b148 +
-            x125 * b149 +
-            x126 * b150 +
-            x127 * b151 +
-            x128 * b152 +
-            x129 * b153;
-          grad_W1[(i109 + 2) * 16 + j110]! +=
-            x130 * b146 +
-            x131 * b147 +
-            x132 * b148 +
-            x133 * b149 +
-            x134 * b150 +
-            x135 * b151 +
-            x136 * b152 +
-            x137 * b153;
-          grad_W1[(i109 + 3) * 16 + j110]! +=
-            x138 * b146 +
-            x139 * b147 +
-            x140 * b148 +
-            x141 * b149 +
-            x142 * b150 +
-            x143 * b151 +
-            x144 * b152 +
-            x145 * b153;
+    for (let p91 = 0; p91 < 8; p91 += 8) {
+      for (let i89 = 0; i89 < 4; i89 += 4) {
+        const x94 = batch_x[p91 * 4 + i89]!;
+        const x95 = batch_x[(p91 + 1) * 4 + i89]!;
+        const x96 = batch_x[(p91 + 2) * 4 + i89]!;
+        const x97 = batch_x[(p91 + 3) * 4 + i89]!;
+        const x98 = batch_x[(p91 + 4) * 4 + i89]!;
+        const x99 = batch_x[(p91 + 5) * 4 + i89]!;
+        const x100 = batch_x[(p91 + 6) * 4 + i89]!;
+        const x101 = batch_x[(p91 + 7) * 4 + i89]!;
+        const x102 = batch_x[p91 * 4 + i89 + 1]!;
+        const x103 = batch_x[(p91 + 1) * 4 + i89 + 1]!;
+        const x104 = batch_x[(p91 + 2) * 4 + i89 + 1]!;
+        const x105 = batch_x[(p91 + 3) * 4 + i89 + 1]!;
+        const x106 = batch_x[(p91 + 4) * 4 + i89 + 1]!;
+        const x107 = batch_x[(p91 + 5) * 4 + i89 + 1]!;
+        const x108 = batch_x[(p91 + 6) * 4 + i89 + 1]!;
+        const x109 = batch_x[(p91 + 7) * 4 + i89 + 1]!;
+        const x110 = batch_x[p91 * 4 + i89 + 2]!;
+        const x111 = batch_x[(p91 + 1) * 4 + i89 + 2]!;
+        const x112 = batch_x[(p91 + 2) * 4 + i89 + 2]!;
+        const x113 = batch_x[(p91 + 3) * 4 + i89 + 2]!;
+        const x114 = batch_x[(p91 + 4) * 4 + i89 + 2]!;
+        const x115 = batch_x[(p91 + 5) * 4 + i89 + 2]!;
+        const x116 = batch_x[(p91 + 6) * 4 + i89 + 2]!;
+        const x117 = batch_x[(p91 + 7) * 4 + i89 + 2]!;
+        const x118 = batch_x[p91 * 4 + i89 + 3]!;
+        const x119 = batch_x[(p91 + 1) * 4 + i89 + 3]!;
+        const x120 = batch_x[(p91 + 2) * 4 + i89 + 3]!;
+        const x121 = batch_x[(p91 + 3) * 4 + i89 + 3]!;
+        const x122 = batch_x[(p91 + 4) * 4 + i89 + 3]!;
+        const x123 = batch_x[(p91 + 5) * 4 + i89 + 3]!;
+        const x124 = batch_x[(p91 + 6) * 4 + i89 + 3]!;
+        const x125 = batch_x[(p91 + 7) * 4 + i89 + 3]!;
+        for (let j90 = 0; j90 < 16; j90++) {
+          const b126 = tanhGrad20[p91 * 16 + j90]!;
+          const b127 = tanhGrad20[(p91 + 1) * 16 + j90]!;
+          const b128 = tanhGrad20[(p91 + 2) * 16 + j90]!;
+          const b129 = tanhGrad20[(p91 + 3) * 16 + j90]!;
+          const b130 = tanhGrad20[(p91 + 4) * 16 + j90]!;
+          const b131 = tanhGrad20[(p91 + 5) * 16 + j90]!;
+          const b132 = tanhGrad20[(p91 + 6) * 16 + j90]!;
+          const b133 = tanhGrad20[(p91 + 7) * 16 + j90]!;
+          grad_W1[i89 * 16 + j90]! +=
+            x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132 + x101 * b133;
+          grad_W1[(i89 + 1) * 16 + j90]! +=
+            x102 * b126 +
+            x103 * b127 +
+            x104 * b128 +
+            x105 * b129 +
+            x106 * b130 +
+            x107 * b131 +
+            x108 * b132 +
+            x109 * b133;
+          grad_W1[(i89 + 2) * 16 + j90]! +=
+            x110 * b126 +
+            x111 * b127 +
+            x112 * b128 +
+            x113 * b129 +
+            x114 * b130 +
+            x115 * b131 +
+            x116 * b132 +
+            x117 * b133;
+          grad_W1[(i89 + 3) * 16 + j90]! +=
+            x118 * b126 +
+            x119 * b127 +
+            x120 * b128 +
+            x121 * b129 +
+            x122 * b130 +
+            x123 * b131 +
+            x124 * b132 +
+            x125 * b133;
         }
       }
     }

@@ -72,6 +72,9 @@ function unrolled(v: string, count: number, factor: number, block: (indices: rea
  */
 const rowsPerTile = 4;
 const depthPerTile = 8;
+/** Dot-product tiles keep rows × cols sums live at once, so they stay smaller. */
+const dotRowsPerTile = 4;
+const dotColsPerTile = 4;
 
 function matmulLoops(ctx: LoopContext): readonly string[] {
   const [a, b] = ctx.inputs as readonly [Shape, Shape];
@@ -96,7 +99,7 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
         ...rows.flatMap((r, ri) => cols.map((c, ci) => `${ctx.at(r, c)} ${ctx.assign} ${sums[ri]![ci]};`)),
       ];
     };
-    return unrolled(i, n, rowsPerTile, (rows) => unrolled(j, m, depthPerTile, (cols) => tile(rows, cols)));
+    return unrolled(i, n, dotRowsPerTile, (rows) => unrolled(j, m, dotColsPerTile, (cols) => tile(rows, cols)));
   }
   // Sums of rank-one updates: for a tile of rows × four steps of p, each row of the output is
   // loaded and stored once while four rows of b are added, each b value used by every row.
