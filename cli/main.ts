@@ -73,6 +73,43 @@ program
   });
 
 program
+  .command("explain")
+  .description("derive every gradient of a model by matrix calculus, step by step, with shapes")
+  .argument("<model>", "model file")
+  .option("--param <name>", "only this parameter (or initial state, e.g. h0)")
+  .addOption(new Option("--format <format>", "output notation").choices(["text", "markdown", "latex"]).default("text"))
+  .addOption(dimOption())
+  .action(async (model: string, options: { param?: string; format: "text" | "markdown" | "latex"; dim?: Record<string, number> }) => {
+    const { loadModel } = await import("../codegen/load-model.js");
+    const { traceModel } = await import("../src/trace-model.js");
+    const { explain } = await import("../src/explain/build.js");
+    const { renderExplanation } = await import("../src/explain/render.js");
+    const ir = traceModel(await loadModel(model), options.dim ?? {});
+    try {
+      process.stdout.write(renderExplanation(explain(ir), options.format, options.param));
+    } catch (e) {
+      throw e instanceof RangeError ? new UsageLine(e.message) : e;
+    }
+  });
+
+program
+  .command("graph")
+  .description("draw one step of a model as an SVG: ops as nodes, shapes on edges, backward edges dashed")
+  .argument("<model>", "model file")
+  .requiredOption("--out <file>", "the SVG file to write")
+  .option("--forward-only", "leave the backward pass out", false)
+  .addOption(dimOption())
+  .action(async (model: string, options: { out: string; forwardOnly: boolean; dim?: Record<string, number> }) => {
+    const { loadModel } = await import("../codegen/load-model.js");
+    const { traceModel } = await import("../src/trace-model.js");
+    const { renderGraph } = await import("../codegen/graph.js");
+    const { writeFileAtomic } = await import("../codegen/write-atomic.js");
+    const svg = await renderGraph(traceModel(await loadModel(model), options.dim ?? {}), { backward: !options.forwardOnly });
+    writeFileAtomic(options.out, svg);
+    process.stderr.write(`${options.out}\n`);
+  });
+
+program
   .command("train")
   .description("train the character-level RNN on a text with its generated code")
   .requiredOption("--text <file>", "the text to train on (UTF-8)")

@@ -3,7 +3,7 @@
 // the generator turns X·U into a gather of U's rows and Xᵀ·G into a scatter-add.
 //   A_t = X_t U + H_{t-1} W + b    H_t = tanh(A_t)    O_t = H_t V + c    Ŷ_t = softmax(O_t), row-wise
 //   L   = -(1/(T·n)) Σ_t Σ_i Σ_j Y_t[i,j] · log Ŷ_t[i,j]
-import { add, defineModel, matmul, softmaxCrossEntropy, tanh } from "../src/index.js";
+import { add, defineModel, matmul, named, softmaxCrossEntropy, tanh } from "../src/index.js";
 
 export default defineModel({
   name: "charRnn",
@@ -16,8 +16,8 @@ export default defineModel({
   sequence: { steps: "T", stacked: "Tn" },
   meanOver: ["T", "n"],
   step({ U, W, b, V, c }, { x, y }, { h }) {
-    const hNext = tanh(add(add(matmul(x, U), matmul(h, W)), b));
-    const o = add(matmul(hNext, V), c);
+    const hNext = tanh(named("A", add(add(matmul(x, U), matmul(h, W)), b)));
+    const o = named("O", add(matmul(hNext, V), c));
     return { loss: softmaxCrossEntropy(o, y), state: { h: hNext }, output: o };
   },
 });

@@ -1,6 +1,6 @@
 // A second model, without recurrence: a two-layer perceptron classifying n rows at once.
-//   H = tanh(X W1 + b1)    O = H W2 + b2    L = -(1/n) Σ_i Σ_j Y[i,j] · log softmax(O)[i,j]
-import { add, defineModel, matmul, softmaxCrossEntropy, tanh } from "../src/index.js";
+//   Z = X W1 + b1    H = tanh(Z)    O = H W2 + b2    L = -(1/n) Σ_i Σ_j Y[i,j] · log softmax(O)[i,j]
+import { add, defineModel, matmul, named, softmaxCrossEntropy, tanh } from "../src/index.js";
 
 export default defineModel({
   name: "mlp",
@@ -10,7 +10,8 @@ export default defineModel({
   targets: { y: ["n", "v"] },
   meanOver: ["n"],
   step({ W1, b1, W2, b2 }, { x, y }) {
-    const hidden = tanh(add(matmul(x, W1), b1));
-    return { loss: softmaxCrossEntropy(add(matmul(hidden, W2), b2), y) };
+    const hidden = named("H", tanh(named("Z", add(matmul(x, W1), b1))));
+    const o = named("O", add(matmul(hidden, W2), b2));
+    return { loss: softmaxCrossEntropy(o, y), output: o };
   },
 });

@@ -3,7 +3,7 @@
 //   L   = -(1/(T·n)) Σ_t Σ_i Σ_j Y_t[i,j] · log Ŷ_t[i,j]
 // Dims: n rows per step (batch), d input width, h hidden width, v output width, T steps; the
 // defaults are a character-level model.
-import { add, defineModel, matmul, softmaxCrossEntropy, tanh } from "../src/index.js";
+import { add, defineModel, matmul, named, softmaxCrossEntropy, tanh } from "../src/index.js";
 
 export default defineModel({
   name: "rnn",
@@ -15,8 +15,8 @@ export default defineModel({
   sequence: { steps: "T", stacked: "Tn" },
   meanOver: ["T", "n"],
   step({ U, W, b, V, c }, { x, y }, { h }) {
-    const hNext = tanh(add(add(matmul(x, U), matmul(h, W)), b));
-    const o = add(matmul(hNext, V), c);
+    const hNext = tanh(named("A", add(add(matmul(x, U), matmul(h, W)), b)));
+    const o = named("O", add(matmul(hNext, V), c));
     return { loss: softmaxCrossEntropy(o, y), state: { h: hNext }, output: o };
   },
 });

@@ -114,12 +114,12 @@ function forwardSteps(
     const off_state_h = t * 100;
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
-    // %8 = matmul(%5, %0): n×h, dsl/char-rnn.ts:19:32
+    // %8 = matmul(%5, %0): n×h, dsl/char-rnn.ts:19:43
     const c3 = batch_xs[off_batch_xs]!;
     for (let j1 = 0; j1 < 100; j1++) {
       matmul8[j1]! = param_U[c3 * 100 + j1]!;
     }
-    // %9 = matmul(%7, %1): n×h, dsl/char-rnn.ts:19:46
+    // %9 = matmul(%7, %1): n×h, dsl/char-rnn.ts:19:57
     matmul9.fill(0);
     for (let p6 = 0; p6 < 96; p6 += 8) {
       const x9 = state_h[off_state_h + p6]!;
@@ -155,7 +155,7 @@ function forwardSteps(
       const v11_28 = v10_29 + param_b[j27]!;
       state_h[off_state_h + 100 + j27]! = Math.tanh(v11_28);
     }
-    // %13 = matmul(%12, %3): n×v, dsl/char-rnn.ts:20:19
+    // %13 = matmul(%12, %3): n×v, dsl/char-rnn.ts:20:30
     matmul13.fill(0);
     for (let p31 = 0; p31 < 96; p31 += 8) {
       const x34 = state_h[off_state_h + 100 + p31]!;
@@ -185,7 +185,7 @@ function forwardSteps(
         matmul13[j30]! += x50 * b51;
       }
     }
-    // %14 = add(%13, %4): n×v, dsl/char-rnn.ts:20:15
+    // %14 = add(%13, %4): n×v, dsl/char-rnn.ts:20:26
     for (let j52 = 0; j52 < 65; j52++) {
       add14[off_add14 + j52]! = matmul13[j52]! + param_c[j52]!;
     }
@@ -257,7 +257,7 @@ function backwardSteps(
     for (let j6 = 0; j6 < 65; j6++) {
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
-    // %22 = matmul(%19, %21): n×h, dsl/char-rnn.ts:20:19
+    // %22 = matmul(%19, %21): n×h, dsl/char-rnn.ts:20:30
     for (let j7 = 0; j7 < 100; j7 += 4) {
       let s11 = 0,
         s12 = 0,
@@ -285,7 +285,7 @@ function backwardSteps(
       tanhGrad26[off_tanhGrad26 + j20]! =
         v25_21 * (1 - state_h[off_state_h + 100 + j20]! * state_h[off_state_h + 100 + j20]!);
     }
-    // %29 = matmul(%26, %28): n×h, dsl/char-rnn.ts:19:46
+    // %29 = matmul(%26, %28): n×h, dsl/char-rnn.ts:19:57
     for (let j22 = 0; j22 < 100; j22 += 4) {
       let s26 = 0,
         s27 = 0,
@@ -312,14 +312,14 @@ function backwardSteps(
     adjointOut_h = swap_h;
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
-  // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:32
+  // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:43
   for (let p5 = 0; p5 < 25; p5++) {
     const c4 = batch_xs[p5]!;
     for (let j2 = 0; j2 < 100; j2++) {
       grad_U[c4 * 100 + j2]! += tanhGrad26[p5 * 100 + j2]!;
     }
   }
-  // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:46
+  // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:57
   for (let p8 = 0; p8 < 24; p8 += 8) {
     for (let i6 = 0; i6 < 100; i6 += 4) {
       const x11 = state_h[p8 * 100 + i6]!;
@@ -389,13 +389,13 @@ function backwardSteps(
       }
     }
   }
-  // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:24
+  // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:35
   for (let i56 = 0; i56 < 25; i56++) {
     for (let j57 = 0; j57 < 100; j57++) {
       grad_b[j57]! += tanhGrad26[i56 * 100 + j57]!;
     }
   }
-  // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:19
+  // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:30
   for (let p60 = 0; p60 < 24; p60 += 8) {
     for (let i58 = 0; i58 < 100; i58 += 4) {
       const x63 = state_h[100 + p60 * 100 + i58]!;
@@ -465,7 +465,7 @@ function backwardSteps(
       }
     }
   }
-  // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:15
+  // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:26
   for (let i108 = 0; i108 < 25; i108++) {
     for (let j109 = 0; j109 < 65; j109++) {
       grad_c[j109]! += mulScalar19[i108 * 65 + j109]!;

@@ -89,7 +89,7 @@ function forwardSteps(
   let loss = 0;
   {
     const t = 0;
-    // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:29
+    // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:51
     matmul6.fill(0);
     for (let i1 = 0; i1 < 8; i1 += 4) {
       for (let p3 = 0; p3 < 4; p3++) {
@@ -106,14 +106,14 @@ function forwardSteps(
         }
       }
     }
-    // %8 = tanh(%7): n×h, dsl/mlp.ts:13:20
+    // %8 = tanh(%7): n×h, dsl/mlp.ts:13:31
     for (let i11 = 0; i11 < 8; i11++) {
       for (let j12 = 0; j12 < 16; j12++) {
         const v7_13 = matmul6[i11 * 16 + j12]! + param_b1[j12]!;
         tanh8[i11 * 16 + j12]! = Math.tanh(v7_13);
       }
     }
-    // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:44
+    // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:30
     matmul9.fill(0);
     for (let i14 = 0; i14 < 8; i14 += 4) {
       for (let p16 = 0; p16 < 16; p16 += 8) {
@@ -169,13 +169,13 @@ function forwardSteps(
         }
       }
     }
-    // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:40
+    // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:26
     for (let i59 = 0; i59 < 8; i59++) {
       for (let j60 = 0; j60 < 3; j60++) {
         add10[i59 * 3 + j60]! = matmul9[i59 * 3 + j60]! + param_b2[j60]!;
       }
     }
-    // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:14:20
+    // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:15:20
     let total66 = 0;
     for (let i61 = 0; i61 < 8; i61++) {
       let max63 = -Infinity;
@@ -213,7 +213,7 @@ function backwardSteps(
 ): void {
   {
     const t = 0;
-    // %13 = softmaxCrossEntropyGrad(%10, %5): n×v, dsl/mlp.ts:14:20
+    // %13 = softmaxCrossEntropyGrad(%10, %5): n×v, dsl/mlp.ts:15:20
     for (let i1 = 0; i1 < 8; i1++) {
       let max3 = -Infinity;
       for (let j2 = 0; j2 < 3; j2++) {
@@ -233,19 +233,19 @@ function backwardSteps(
           Math.exp(add10[i1 * 3 + j2]! - max3 - lse4) * rowTotal6 - batch_y[i1 * 3 + j2]!;
       }
     }
-    // %14 = mulScalar(%13, %12): n×v, dsl/mlp.ts:14:20
+    // %14 = mulScalar(%13, %12): n×v, dsl/mlp.ts:15:20
     for (let i7 = 0; i7 < 8; i7++) {
       for (let j8 = 0; j8 < 3; j8++) {
         mulScalar14[i7 * 3 + j8]! = softmaxCrossEntropyGrad13[i7 * 3 + j8]! * 0.125;
       }
     }
-    // %15 = sumRows(%14): 1×v, dsl/mlp.ts:14:40
+    // %15 = sumRows(%14): 1×v, dsl/mlp.ts:14:26
     for (let i9 = 0; i9 < 8; i9++) {
       for (let j10 = 0; j10 < 3; j10++) {
         grad_b2[j10]! += mulScalar14[i9 * 3 + j10]!;
       }
     }
-    // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:44
+    // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:30
     for (let i11 = 0; i11 < 8; i11 += 4) {
       for (let j12 = 0; j12 < 16; j12 += 4) {
         let s16 = 0,
@@ -308,7 +308,7 @@ function backwardSteps(
         matmul17[(i11 + 3) * 16 + j12 + 3]! = s31;
       }
     }
-    // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:44
+    // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:30
     for (let p42 = 0; p42 < 8; p42 += 8) {
       for (let i40 = 0; i40 < 16; i40 += 4) {
         const x45 = tanh8[p42 * 16 + i40]!;
@@ -363,19 +363,19 @@ function backwardSteps(
         }
       }
     }
-    // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:20
+    // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:31
     for (let i85 = 0; i85 < 8; i85++) {
       for (let j86 = 0; j86 < 16; j86++) {
         tanhGrad20[i85 * 16 + j86]! = matmul17[i85 * 16 + j86]! * (1 - tanh8[i85 * 16 + j86]! * tanh8[i85 * 16 + j86]!);
       }
     }
-    // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:25
+    // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:47
     for (let i87 = 0; i87 < 8; i87++) {
       for (let j88 = 0; j88 < 16; j88++) {
         grad_b1[j88]! += tanhGrad20[i87 * 16 + j88]!;
       }
     }
-    // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:29
+    // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:51
     for (let p91 = 0; p91 < 8; p91 += 8) {
       for (let i89 = 0; i89 < 4; i89 += 4) {
         const x94 = batch_x[p91 * 4 + i89]!;

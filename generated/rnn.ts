@@ -104,7 +104,7 @@ function forwardSteps(
     const off_state_h = t * 100;
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
-    // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:32
+    // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:43
     matmul8.fill(0);
     for (let p2 = 0; p2 < 64; p2 += 8) {
       const x5 = batch_xs[off_batch_xs + p2]!;
@@ -134,7 +134,7 @@ function forwardSteps(
         matmul8[j1]! += x21 * b22;
       }
     }
-    // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:46
+    // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:57
     matmul9.fill(0);
     for (let p24 = 0; p24 < 96; p24 += 8) {
       const x27 = state_h[off_state_h + p24]!;
@@ -170,7 +170,7 @@ function forwardSteps(
       const v11_46 = v10_47 + param_b[j45]!;
       state_h[off_state_h + 100 + j45]! = Math.tanh(v11_46);
     }
-    // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:19
+    // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:30
     matmul13.fill(0);
     for (let p49 = 0; p49 < 96; p49 += 8) {
       const x52 = state_h[off_state_h + 100 + p49]!;
@@ -200,7 +200,7 @@ function forwardSteps(
         matmul13[j48]! += x68 * b69;
       }
     }
-    // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:15
+    // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:26
     for (let j70 = 0; j70 < 65; j70++) {
       add14[off_add14 + j70]! = matmul13[j70]! + param_c[j70]!;
     }
@@ -272,7 +272,7 @@ function backwardSteps(
     for (let j6 = 0; j6 < 65; j6++) {
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
-    // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:19
+    // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:30
     for (let j7 = 0; j7 < 100; j7 += 4) {
       let s11 = 0,
         s12 = 0,
@@ -300,7 +300,7 @@ function backwardSteps(
       tanhGrad26[off_tanhGrad26 + j20]! =
         v25_21 * (1 - state_h[off_state_h + 100 + j20]! * state_h[off_state_h + 100 + j20]!);
     }
-    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:46
+    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
     for (let j22 = 0; j22 < 100; j22 += 4) {
       let s26 = 0,
         s27 = 0,
@@ -327,7 +327,7 @@ function backwardSteps(
     adjointOut_h = swap_h;
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
-  // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:32
+  // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
   for (let p3 = 0; p3 < 24; p3 += 8) {
     for (let i1 = 0; i1 < 64; i1 += 4) {
       const x6 = batch_xs[p3 * 65 + i1]!;
@@ -426,7 +426,7 @@ function backwardSteps(
       }
     }
   }
-  // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:46
+  // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   for (let p71 = 0; p71 < 24; p71 += 8) {
     for (let i69 = 0; i69 < 100; i69 += 4) {
       const x74 = state_h[p71 * 100 + i69]!;
@@ -496,13 +496,13 @@ function backwardSteps(
       }
     }
   }
-  // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:24
+  // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
   for (let i119 = 0; i119 < 25; i119++) {
     for (let j120 = 0; j120 < 100; j120++) {
       grad_b[j120]! += tanhGrad26[i119 * 100 + j120]!;
     }
   }
-  // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:19
+  // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   for (let p123 = 0; p123 < 24; p123 += 8) {
     for (let i121 = 0; i121 < 100; i121 += 4) {
       const x126 = state_h[100 + p123 * 100 + i121]!;
@@ -572,7 +572,7 @@ function backwardSteps(
       }
     }
   }
-  // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:15
+  // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
   for (let i171 = 0; i171 < 25; i171++) {
     for (let j172 = 0; j172 < 65; j172++) {
       grad_c[j172]! += mulScalar19[i171 * 65 + j172]!;

@@ -44,6 +44,8 @@ export function differentiate(tracer: Tracer, seeds: BackwardSeeds, wanted: read
       const node = forward[id]!;
       const g = adjoint.get(id);
       if (node.op === "leaf" || !g || !needs.has(id)) continue;
+      // Every consumer came later, so G is complete here: remember whose adjoint it is.
+      tracer.markAdjoint(tracer.idOf(g), id);
       const op = opNamed(node.op);
       if (!op.vjp) throw new Error(`${node.loc ? `${node.loc}: ` : ""}${node.op} has no gradient rule (it is used in backward passes only)`);
       tracer.locationOverride = node.loc;
@@ -60,7 +62,10 @@ export function differentiate(tracer: Tracer, seeds: BackwardSeeds, wanted: read
   const adjoints = new Map<number, number>();
   for (const id of wanted) {
     const g = adjoint.get(id);
-    if (g) adjoints.set(id, tracer.idOf(g));
+    if (g) {
+      adjoints.set(id, tracer.idOf(g));
+      tracer.markAdjoint(tracer.idOf(g), id);
+    }
   }
   return { adjoints };
 }

@@ -15,6 +15,7 @@ export { log } from "./ops/log.js";
 export { softmax } from "./ops/softmax.js";
 export { logSoftmax } from "./ops/log-softmax.js";
 export { sumRows } from "./ops/sum-rows.js";
+export { named } from "./op.js";
 export { sumAll } from "./ops/sum-all.js";
 export { softmaxCrossEntropy } from "./ops/softmax-cross-entropy.js";
 export { div } from "./ops/div.js";

@@ -17,6 +17,8 @@ export interface RunResult {
   readonly final: Readonly<Record<string, AnyMat>>;
   /** The model's output at each step, when it names one. */
   readonly outputs: readonly AnyMat[];
+  /** Every forward node's value at each step (by node id), when asked for. */
+  readonly forward?: readonly (readonly (AnyMat | undefined)[])[];
 }
 
 /** The batch keys of a model: stacked `xs`/`ys` and initial `h0` for a recurrent one, else the names. */
@@ -68,7 +70,7 @@ function evaluate(node: Node, values: readonly (AnyMat | undefined)[]): AnyMat {
 }
 
 /** Runs the IR on `params` and `batch` (keys as in batchKeys), with gradients when `withGrads`. */
-export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>, batch: Readonly<Record<string, unknown>>, withGrads: boolean): RunResult {
+export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>, batch: Readonly<Record<string, unknown>>, withGrads: boolean, keepForward = false): RunResult {
   const p = Object.fromEntries(ir.params.map((d) => [d.name, argument("params", d.name, params[d.name], d.shape)]));
   const keys = batchKeys(ir);
   const data = keys.data.map((k) => {
@@ -113,10 +115,11 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
     if (ir.outputs.output !== undefined) outputs.push(values[ir.outputs.output]!);
     state = Object.fromEntries(ir.state.map((d) => [d.name, values[ir.outputs.state[d.name]!]!]));
     if (withGrads) saved.push(values);
+    else if (keepForward) saved.push(values);
   }
   const final = Object.fromEntries(ir.state.map((d) => [`${d.name}T`, state[d.name]!]));
   const totalLoss = ir.lossScale.factor * loss;
-  if (!withGrads) return { loss: totalLoss, final, outputs };
+  if (!withGrads) return { loss: totalLoss, final, outputs, ...(keepForward && { forward: saved }) };
 
   const grads = Object.fromEntries(ir.params.map((d) => [d.name, zerosOf(d.shape)]));
   let stateAdjoint = Object.fromEntries(ir.state.map((d) => [d.name, zerosOf(d.shape)]));

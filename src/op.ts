@@ -2,7 +2,7 @@
 // function: the run-time shape rule and the eager kernel here, and (as the pipeline grows) its
 // vector-Jacobian rule and the index-level description that codegen lowers to loops.
 import type { Dim } from "./dims.js";
-import { makeMat, type AnyMat } from "./mat.js";
+import { makeMat, type AnyMat, type Mat } from "./mat.js";
 import { ShapeError, type Shape } from "./shape-error.js";
 
 /** Scalar settings of an op (for example scale's factor): plain data, so IR records stay printable. */
@@ -29,6 +29,21 @@ export interface OpDef<N extends Arity = Arity> {
   readonly vjp?: (inputs: Inputs<AnyMat, N>, out: AnyMat, g: AnyMat, attrs: Attrs) => readonly (AnyMat | undefined)[];
   /** The index-level description that codegen lowers to loops. */
   readonly lower: Lowering;
+  /** How `shapegrad explain` states the op's rule (absent for backward-only ops). */
+  readonly explain?: OpExplanation;
+}
+
+/** Mathematics in two notations: Unicode text (terminals) and LaTeX (markdown and .tex). */
+export interface Notation {
+  readonly text: string;
+  readonly latex: string;
+}
+
+export interface OpExplanation {
+  /** The differential rule, with the trace identity that moves G onto each input's differential. */
+  readonly rule: Notation;
+  /** d(op) when only input k varies: `args` are the inputs as printed, `d` is dk. */
+  differential(k: number, args: readonly Notation[], d: Notation): Notation;
 }
 
 /**
@@ -74,6 +89,8 @@ export interface Recorder {
   owns(value: unknown): boolean;
   /** Adds a node for `op` applied to `inputs` (some may be plain matrices: constants). */
   record(op: OpDef<Arity>, inputs: readonly AnyMat[], attrs: Attrs, shape: Shape): AnyMat;
+  /** Gives a traced value a name that explanations use (`A` for a pre-activation). */
+  label(value: AnyMat, name: string): void;
 }
 
 // The active recorder lives on globalThis under a registered symbol, not in this module: a model
@@ -142,6 +159,17 @@ function describe(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   const m = value as Partial<AnyMat>;
   return `rows=${String(m.rows)}, cols=${String(m.cols)}, data length=${String(m.data?.length)}`;
+}
+
+/**
+ * Names a value for explanations and printed IR: `named("A", add(matmul(x, U), b))` is that sum,
+ * labelled `A` when a model is traced. Eagerly it returns `m` itself.
+ */
+export function named<R extends Dim, C extends Dim>(name: string, m: Mat<R, C>): Mat<R, C> {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new TypeError(`named: "${name}" is not a name (letters and digits, starting with a letter)`);
+  const recorder = currentRecorder();
+  if (recorder?.owns(m)) recorder.label(m, name);
+  return m;
 }
 
 /**

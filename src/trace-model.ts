@@ -184,7 +184,9 @@ function pruneUnused(nodes: readonly Node[], roots: readonly number[], declared:
   for (const node of nodes) {
     if (!keep.has(node.id)) continue;
     remap.set(node.id, kept.length);
-    kept.push({ ...node, id: kept.length, inputs: node.inputs.map((i) => remap.get(i)!) });
+    const adjointOf = node.adjointOf === undefined ? undefined : remap.get(node.adjointOf);
+    const { adjointOf: _dropped, ...rest } = node;
+    kept.push({ ...rest, id: kept.length, inputs: node.inputs.map((i) => remap.get(i)!), ...(adjointOf !== undefined && { adjointOf }) });
   }
   return { nodes: kept, remap };
 }

@@ -54,6 +54,16 @@ export class Tracer implements Recorder {
     return this.add({ op: op.name, inputs: ids, attrs: { ...attrs }, shape: plainShape(shape), ...(loc && { loc }) });
   }
 
+  label(value: AnyMat, name: string): void {
+    const id = this.idOf(value);
+    this.nodes[id] = { ...this.nodes[id]!, label: name };
+  }
+
+  /** Marks node `id` as the adjoint of forward node `of`, for explanations. */
+  markAdjoint(id: number, of: number): void {
+    if (this.nodes[id]!.adjointOf === undefined) this.nodes[id] = { ...this.nodes[id]!, adjointOf: of };
+  }
+
   /** Runs `fn` with this tracer recording. */
   run<T>(fn: () => T): T {
     return withRecorder(this, fn);

@@ -25,6 +25,10 @@ export interface Node {
   readonly phase: "forward" | "backward";
   /** Where the op was called (`file:line:column`); a backward node carries its forward node's. */
   readonly loc?: string;
+  /** A name the model gave the value (see `named`), for explanations. */
+  readonly label?: string;
+  /** For a backward node: the forward node whose adjoint (the gradient of L with respect to it) this is. */
+  readonly adjointOf?: number;
   /** For leaves: what they stand for and their declared name (or a constant's values). */
   readonly leaf?: { readonly kind: LeafKind; readonly name: string; readonly value?: readonly number[] };
 }

@@ -13,7 +13,8 @@ function describe(node: Node): string {
 }
 
 export function printNode(node: Node, options: { withLocation?: boolean } = {}): string {
-  const head = `%${node.id} = ${describe(node)}`.padEnd(40);
+  const name = node.label ? ` (${node.label})` : node.adjointOf !== undefined ? ` (G of %${node.adjointOf})` : "";
+  const head = `%${node.id} = ${describe(node)}${name}`.padEnd(40);
   const loc = options.withLocation !== false && node.loc ? `  ${node.loc}` : "";
   return `${head} ${shapeText(node.shape)}${loc}`.trimEnd();
 }

@@ -54,6 +54,7 @@ export function validateModel(ir: ModelIR): void {
       // Inputs must come earlier: this is also what rules out a cycle.
       if (!Number.isInteger(input) || input < 0 || input >= index) fail(`%${index} (${node.op}) uses %${input}, which does not come before it`, node);
     }
+    if (node.adjointOf !== undefined && ir.nodes[node.adjointOf]?.phase !== "forward") fail(`%${index} is marked as the adjoint of %${node.adjointOf}, which is not a forward node`, node);
     if (node.op === "leaf") {
       if (!node.leaf || node.inputs.length > 0) fail(`%${index} is a leaf without a kind, or with inputs`, node);
       const { kind, name, value } = node.leaf!;

@@ -1,6 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply } from "../op.js";
+import { apply, type OpDef } from "../op.js";
 import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
 import { sumRows } from "./sum-rows.js";
 
@@ -12,7 +12,16 @@ export function addRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
   return [g, sumRows(g)];
 }
 
-export const addOp = binaryOp("add", "broadcast", (x, y) => x + y, ([x, y]) => `${x} + ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g)));
+export const addOp: OpDef<2> = {
+  ...binaryOp("add", "broadcast", (x, y) => x + y, ([x, y]) => `${x} + ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g))),
+  explain: {
+    rule: {
+      text: "sum: d(A + B) = dA + dB; a bias b broadcast onto every row is 1b, and G : 1 db = 1ᵀG : db: its adjoint sums G over the rows",
+      latex: String.raw`\text{sum: } d(A + B) = dA + dB;\ \text{a bias broadcast onto the rows is } \mathbf{1}b:\ G : \mathbf{1}\,db = \mathbf{1}^\top G : db`,
+    },
+    differential: (_k, _args, d) => d,
+  },
+};
 
 /** Sum, entry by entry. `b` may be a 1×C row, added to every row of `a`. */
 export function add<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"add", R, C, R2, C2>): Mat<R, C> {

@@ -39,6 +39,13 @@ export const matmulOp: OpDef<2> = {
   // view), so that the innermost loop walks contiguous memory wherever it can; the loop over the
   // shared dim, or over output columns, is unrolled by four (see matmulLoops).
   lower: { kind: "loops", emit: (ctx) => matmulLoops(ctx) },
+  explain: {
+    rule: {
+      text: "product rule: d(A B) = dA B + A dB; moved by the cyclic and transpose identities of A:B = Tr(AᵀB): G : (A dB) = AᵀG : dB, G : (dA B) = G Bᵀ : dA",
+      latex: String.raw`\text{product rule: } d(AB) = dA\,B + A\,dB;\ \text{with } A:B = \operatorname{Tr}(A^\top B):\ G : (A\,dB) = A^\top G : dB,\ G : (dA\,B) = G B^\top : dA`,
+    },
+    differential: (k, [a, b], d) => (k === 0 ? { text: `${d.text} ${b!.text}`, latex: `${d.latex}\\,${b!.latex}` } : { text: `${a!.text} ${d.text}`, latex: `${a!.latex}\\,${d.latex}` }),
+  },
 };
 
 /** Matrix product `N×K · K×M → N×M`. The inner dims must be the same dim, not merely equal sizes. */

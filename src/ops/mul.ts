@@ -1,6 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply } from "../op.js";
+import { apply, type OpDef } from "../op.js";
 import { binaryOp, type SameShapeArg } from "./elementwise.js";
 
 /** d(a ⊙ b) = da ⊙ b + a ⊙ db: adjoints G ⊙ b and G ⊙ a. */
@@ -8,7 +8,13 @@ export function mulRule<R extends Dim, C extends Dim>(a: Mat<R, C>, b: Mat<R, C>
   return [mul(g, b), mul(g, a)];
 }
 
-export const mulOp = binaryOp("mul", "same", (x, y) => x * y, ([x, y]) => `${x} * ${y}`, ([a, b], _out, g) => mulRule(a, b, g));
+export const mulOp: OpDef<2> = {
+  ...binaryOp("mul", "same", (x, y) => x * y, ([x, y]) => `${x} * ${y}`, ([a, b], _out, g) => mulRule(a, b, g)),
+  explain: {
+    rule: { text: "Hadamard product: d(A ⊙ B) = dA ⊙ B + A ⊙ dB, and G : (C ⊙ dA) = (G ⊙ C) : dA", latex: String.raw`d(A \odot B) = dA \odot B + A \odot dB,\quad G : (C \odot dA) = (G \odot C) : dA` },
+    differential: (k, [a, b], d) => (k === 0 ? { text: `${d.text} ⊙ ${b!.text}`, latex: `${d.latex} \\odot ${b!.latex}` } : { text: `${a!.text} ⊙ ${d.text}`, latex: `${a!.latex} \\odot ${d.latex}` }),
+  },
+};
 
 /** Elementwise (Hadamard) product. The shapes must be equal. */
 export function mul<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: SameShapeArg<"mul", R, C, R2, C2>): Mat<R, C> {

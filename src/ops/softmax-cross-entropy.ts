@@ -39,6 +39,13 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     out.data[0] = -total;
   },
   vjp: ([o, y], _out, g) => softmaxCrossEntropyRule(o, y, g as Mat<1, 1>),
+  explain: {
+    rule: {
+      text: "softmax cross-entropy: L = −Σ Y ⊙ log Ŷ with Ŷ = softmax(O) row-wise gives dL = (Ŷ ⊙ rowsum(Y) − Y) : dO, that is (Ŷ − Y) : dO when each row of Y sums to 1; no softmax Jacobian",
+      latex: String.raw`L = -\textstyle\sum Y \odot \log \hat Y,\ \hat Y = \operatorname{softmax}(O):\ dL = (\hat Y \odot \operatorname{rowsum}(Y) - Y) : dO = (\hat Y - Y) : dO`,
+    },
+    differential: (k, _args, d) => (k === 0 ? { text: `(Ŷ − Y) : ${d.text}`, latex: `(\\hat Y - Y) : ${d.latex}` } : { text: `−log Ŷ : ${d.text}`, latex: `-\\log \\hat Y : ${d.latex}` }),
+  },
   lower: {
     kind: "loops",
     emit(ctx) {

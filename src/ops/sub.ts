@@ -1,6 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply } from "../op.js";
+import { apply, type OpDef } from "../op.js";
 import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
 import { scale } from "./scale.js";
 import { sumRows } from "./sum-rows.js";
@@ -13,7 +13,13 @@ export function subRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
   return [g, scale(sumRows(g), -1)];
 }
 
-export const subOp = binaryOp("sub", "broadcast", (x, y) => x - y, ([x, y]) => `${x} - ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g)));
+export const subOp: OpDef<2> = {
+  ...binaryOp("sub", "broadcast", (x, y) => x - y, ([x, y]) => `${x} - ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g))),
+  explain: {
+    rule: { text: "difference: d(A − B) = dA − dB (a broadcast row's adjoint sums −G over the rows)", latex: String.raw`\text{difference: } d(A - B) = dA - dB` },
+    differential: (k, _args, d) => (k === 0 ? d : { text: `−${d.text}`, latex: `-${d.latex}` }),
+  },
+};
 
 /** Difference, entry by entry. `b` may be a 1×C row, subtracted from every row of `a`. */
 export function sub<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: BroadcastArg<"sub", R, C, R2, C2>): Mat<R, C> {
