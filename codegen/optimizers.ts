@@ -27,11 +27,15 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       return [`// ${d.name}: ${d.shape.rowDim}×${d.shape.colDim}`, ...body(d.name, size)];
     });
   // The arrays are hoisted into locals: the loop body then touches only typed arrays and numbers.
-  const loopOver = (name: string, size: number, state: readonly string[], lines: string[]) => [
+  // A zero gradient leaves an entry as it is under sgd and adagrad (p − lr·0/√m is p, bit for bit),
+  // so those skip it: one-hot inputs leave most rows of their weights' gradient at zero. Adam's
+  // moments decay on every step, so it visits every entry.
+  const loopOver = (name: string, size: number, state: readonly string[], lines: string[], skipZero = state[0] !== "m") => [
     "{",
     `const p = params.${name}.data, gp = grads.${name}.data${state.map((s) => `, ${s}p = ${s}.${name}.data`).join("")};`,
     `for (let k = 0; k < ${size}; k++) {`,
     "let g = gp[k]!;",
+    ...(skipZero ? ["if (g === 0) continue;"] : []),
     "g = g > clip ? clip : g < -clip ? -clip : g;",
     ...lines,
     "}",

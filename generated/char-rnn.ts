@@ -560,6 +560,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.U.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -570,6 +571,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.W.data;
     for (let k = 0; k < 10000; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -580,6 +582,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.b.data;
     for (let k = 0; k < 100; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -590,6 +593,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.V.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -600,6 +604,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.c.data;
     for (let k = 0; k < 65; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -615,6 +620,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.U.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -628,6 +634,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.W.data;
     for (let k = 0; k < 10000; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -641,6 +648,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.b.data;
     for (let k = 0; k < 100; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -654,6 +662,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.V.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -667,6 +676,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.c.data;
     for (let k = 0; k < 65; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;

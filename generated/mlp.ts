@@ -508,6 +508,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.W1.data;
     for (let k = 0; k < 64; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -518,6 +519,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.b1.data;
     for (let k = 0; k < 16; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -528,6 +530,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.W2.data;
     for (let k = 0; k < 48; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -538,6 +541,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.b2.data;
     for (let k = 0; k < 3; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -553,6 +557,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.W1.data;
     for (let k = 0; k < 64; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -566,6 +571,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.b1.data;
     for (let k = 0; k < 16; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -579,6 +585,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.W2.data;
     for (let k = 0; k < 48; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -592,6 +599,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.b2.data;
     for (let k = 0; k < 3; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;

@@ -665,6 +665,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.U.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -675,6 +676,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.W.data;
     for (let k = 0; k < 10000; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -685,6 +687,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.b.data;
     for (let k = 0; k < 100; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -695,6 +698,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.V.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -705,6 +709,7 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
       gp = grads.c.data;
     for (let k = 0; k < 65; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       p[k]! -= lr * g;
     }
@@ -720,6 +725,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.U.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -733,6 +739,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.W.data;
     for (let k = 0; k < 10000; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -746,6 +753,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.b.data;
     for (let k = 0; k < 100; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -759,6 +767,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.V.data;
     for (let k = 0; k < 6500; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
@@ -772,6 +781,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       memoryp = memory.c.data;
     for (let k = 0; k < 65; k++) {
       let g = gp[k]!;
+      if (g === 0) continue;
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
