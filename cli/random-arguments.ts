@@ -21,6 +21,11 @@ export function randomArguments(ir: ModelIR, seed: number, std = 0.5): Arguments
   const keys = batchKeys(ir);
   const batch: Record<string, AnyMat> = {};
   for (const k of keys.data) {
+    if (k.oneHot) {
+      const classes = ir.inputs.find((d) => d.name === k.name)!.shape.cols;
+      batch[k.key] = fill(k.shape, () => Math.floor(random.uniform() * classes));
+      continue;
+    }
     if (!targets.has(k.name)) {
       batch[k.key] = fill(k.shape, () => random.normal());
       continue;

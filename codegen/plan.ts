@@ -61,6 +61,12 @@ export function planModel(ir: ModelIR): Plan {
   };
   for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) markSaved(i);
 
+  // A node written in place into an output must be that output alone: when two gradients, or a
+  // gradient and a state's adjoint, or two next states are the same node, it gets a buffer and
+  // each output a copy.
+  const roles = new Map<number, number>();
+  for (const id of [...Object.values(ir.outputs.state), ...Object.values(ir.outputs.paramGrads), ...Object.values(ir.outputs.stateGrads)]) roles.set(id, (roles.get(id) ?? 0) + 1);
+  const soleOutput = (id: number) => roles.get(id) === 1;
   // A parameter's gradient of the form Σ_t A_tᵀ·B_t (or Σ_t of B_t's row sums) is computed once,
   // after the backward loop, as one product over all steps' rows stacked (a shared dim of T·n),
   // instead of T rank-n updates of the whole gradient array; A_t and B_t then keep a slot per step.
@@ -75,7 +81,7 @@ export function planModel(ir: ModelIR): Plan {
   if (steps > 1) {
     for (const id of Object.values(ir.outputs.paramGrads)) {
       const n = nodes[id]!;
-      if (!isOp(n) || consumers.get(id)!.length > 0) continue;
+      if (!isOp(n) || consumers.get(id)!.length > 0 || !soleOutput(id)) continue;
       const first = n.inputs[0]!, second = n.inputs[1];
       const sources =
         n.op === "matmul" && isView(first) && second !== undefined && !isView(second) ? [nodes[first]!.inputs[0]!, second] : n.op === "sumRows" ? [first] : undefined;
@@ -132,9 +138,9 @@ export function planModel(ir: ModelIR): Plan {
       user.inputs.filter((i) => i === n.id).length === 1 &&
       !(opNamed(user.op).lower as { shapeOnly?: readonly number[] }).shapeOnly?.includes(user.inputs.indexOf(n.id));
     if (fusable) storage.set(n.id, { kind: "fused" });
-    else if (stateOut.has(n.id) && n.phase === "forward") storage.set(n.id, { kind: "state", name: stateOut.get(n.id)!, slot: "out" });
-    else if (gradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
-    else if (stateGradOut.has(n.id) && onlyUse(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
+    else if (stateOut.has(n.id) && n.phase === "forward" && soleOutput(n.id)) storage.set(n.id, { kind: "state", name: stateOut.get(n.id)!, slot: "out" });
+    else if (gradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
+    else if (stateGradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
     else {
       const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id)) && steps > 1;
       const name = `${n.op}${n.id}`;
@@ -150,15 +156,17 @@ export function planModel(ir: ModelIR): Plan {
     // Outputs that could not be written in place are copied (or accumulated) once their value is known.
     if (phase === "forward") {
       for (const [name, id] of Object.entries(ir.outputs.state)) {
-        if (storage.get(id)!.kind !== "state" || (storage.get(id) as { slot: string }).slot !== "out") kernels.push({ kind: "copy", from: id, to: { kind: "state", name, slot: "out" }, accumulate: false });
+        const s = storage.get(id)!;
+        if (!(s.kind === "state" && s.slot === "out" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "state", name, slot: "out" }, accumulate: false });
       }
     } else {
       for (const [name, id] of Object.entries(ir.outputs.paramGrads)) {
         const s = storage.get(id)!;
-        if (s.kind !== "grad" && !isZeroConst(nodes[id]!)) kernels.push({ kind: "copy", from: id, to: { kind: "grad", name }, accumulate: true });
+        if (!(s.kind === "grad" && s.name === name) && !isZeroConst(nodes[id]!) && !deferred.has(id)) kernels.push({ kind: "copy", from: id, to: { kind: "grad", name }, accumulate: true });
       }
       for (const [name, id] of Object.entries(ir.outputs.stateGrads)) {
-        if (storage.get(id)!.kind !== "stateAdjointOut") kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
+        const s = storage.get(id)!;
+        if (!(s.kind === "stateAdjointOut" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
       }
     }
     return kernels;

@@ -125,7 +125,8 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   if (!result || typeof result !== "object") fail("step must return { loss } (and state, for a recurrent model)");
   if (!tracer.owns(result.loss)) fail("step's loss must be computed from the model's values with the ops");
   const lossShape = (result.loss as AnyMat);
-  if (lossShape.rows !== 1 || lossShape.cols !== 1) fail(`step's loss must be 1×1, got ${shapeText(lossShape)}`);
+  // By label too, as the types say (Mat<1, 1>): a loss labelled n×1 at n = 1 is not a scalar.
+  if (lossShape.rows !== 1 || lossShape.cols !== 1 || lossShape.rowDim !== 1 || lossShape.colDim !== 1) fail(`step's loss must be 1×1, got ${shapeText(lossShape)}`);
   const nextState: Record<string, number> = {};
   for (const d of state) {
     const next = result.state?.[d.name];

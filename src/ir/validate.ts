@@ -90,7 +90,7 @@ export function validateModel(ir: ModelIR): void {
   };
   if (ir.outputs.output !== undefined) node(ir.outputs.output, "the output");
   const lossNode = node(ir.outputs.loss, "the loss");
-  if (lossNode.shape.rows !== 1 || lossNode.shape.cols !== 1) fail(`the loss must be 1×1, got ${shapeText(lossNode.shape)}`, lossNode);
+  if (lossNode.shape.rowDim !== 1 || lossNode.shape.colDim !== 1 || lossNode.shape.rows !== 1 || lossNode.shape.cols !== 1) fail(`the loss must be 1×1, got ${shapeText(lossNode.shape)}`, lossNode);
   const check = (group: string, rec: Readonly<Record<string, number>>, decls: readonly { name: string; shape: Shape }[]) => {
     for (const d of decls) {
       if (!Object.hasOwn(rec, d.name)) fail(`${group} ${d.name} has no output`);
