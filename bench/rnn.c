@@ -1,9 +1,10 @@
 // The RNN's loss and gradients in plain C (float64), a compiled peer for bench/rnn-peers.ts, which
 // compiles it with `cc -O3 -march=native -o <tmp> bench/rnn.c -lm` and runs it as a subprocess.
-// Same algorithm as bench/hand-rnn.ts (see there for the formulas), so that the difference between
-// the two is the compiler and the language, not the method:
+// The method of bench/hand-rnn.ts (see there for the formulas), written the plain way C allows,
+// leaving the rest to the compiler:
 //   - every buffer allocated once, before timing; a call allocates nothing;
-//   - A·B in i-k-j order (the innermost loop contiguous, so gcc vectorizes it with -march=native);
+//   - A·B in i-k-j order, no manual tiling: the innermost loop is contiguous, and gcc vectorizes it
+//     with -march=native (what hand-rnn.ts gets from register tiles, C gets from SIMD);
 //   - A·Bᵀ (G_O Vᵀ, G_A Wᵀ) as A·(Bᵀ) with Vᵀ and Wᵀ transposed once per call: without
 //     -ffast-math gcc will not vectorize a dot product (it may not reassociate the sum), but it does
 //     vectorize the i-k-j update; the transposes cost h·v + h² moves against T·n·(h·v + h²)
@@ -13,7 +14,7 @@
 //   - the weight gradients as one product over all T·n rows after the recurrence.
 // No BLAS: this is what a compiler makes of the loops, and numpy (bench/rnn_numpy.py) is the BLAS peer.
 //
-// Usage: rnn INPUT OUTPUT BUDGET_SECONDS MIN_CALLS
+// Usage: rnn INPUT OUTPUT BUDGET_SECONDS MIN_CALLS (the file formats of bench/rnn-io.ts)
 //   INPUT:  int32 n, d, h, v, T and three int32 zeros (32 bytes), then float64 little-endian
 //           U (d·h), W (h·h), b (h), V (h·v), c (v), xs (T·n·d), ys (T·n·v), h0 (n·h), row-major.
 //   OUTPUT: float64 loss, then dU, dW, db, dV, dc, dh0 (same shapes as the parameters and h0).
@@ -173,7 +174,8 @@ int main(int argc, char **argv) {
   hs = alloc((T + 1) * nh), go = alloc((size_t)T * n * v), ga = alloc(T * nh), carry = alloc(nh);
   Vt = alloc((size_t)v * h), Wt = alloc((size_t)h * h);
 
-  // Warm-up: a fifth of the budget, at least one call (its result is the one written out).
+  // Warm-up: a fifth of the budget, at least one call (the last one's result is written out; every
+  // call computes the same).
   double loss = 0;
   int warmup = 0;
   const double warmStart = now_seconds();

@@ -6,9 +6,11 @@ The matrix products go to numpy's BLAS (OpenBLAS in the wheels), with the thread
 chooses by itself: the environment (OPENBLAS_CORETYPE included) is left as the benchmark found it.
 
 Usage: python3 rnn_numpy.py INPUT OUTPUT BUDGET_SECONDS MIN_CALLS
-with the file formats of bench/rnn.c: INPUT is int32 n, d, h, v, T plus three int32 zeros, then
+with the file formats of bench/rnn-io.ts: INPUT is int32 n, d, h, v, T plus three int32 zeros, then
 float64 U, W, b, V, c, xs, ys, h0; OUTPUT is float64 loss, dU, dW, db, dV, dc, dh0. Prints one
-JSON line {"ms": median ms per call, "calls": timed calls, "warmup": warm-up calls, ...}.
+JSON line {"ms": median ms per call, "calls": timed calls, "warmup": warm-up calls, ...}. Timing as
+in bench/rnn-io.ts: warm-up for a fifth of the budget (at least one call), then calls timed one by
+one until the budget is spent and at least MIN_CALLS were timed; the median is reported.
 """
 
 import json

@@ -1,16 +1,28 @@
 // The RNN's loss and gradients with TensorFlow.js (float32: its CPU and WASM backends have no
-// float64), a peer for bench/rnn-peers.ts. The packages live in bench/package.json, not in the root
-// package, so this file never imports them statically: they are loaded at run time from
-// bench/node_modules (installed by bench/rnn-peers.ts on first use), and typed here by the few
-// members used. That keeps `tsc -p tsconfig.json` and the root `npm ci` independent of them.
+// float64), a peer of bench/rnn-peers.ts, which runs this file as its own process, once per config
+// and backend, like bench/rnn.c:
+//
+//   npx tsx bench/tfjs-rnn.ts cpu|wasm INPUT OUTPUT BUDGET_SECONDS MIN_CALLS
+//
+// with the file formats of bench/rnn-io.ts, printing one JSON line {"ms", "calls", "warmup", "note"}.
+// A process of its own, because loading the WASM backend detaches ArrayBuffers (WebAssembly memory
+// growth), which slows all typed-array code in that process from then on (see bench/rnn-peers.ts),
+// the CPU backend's included; here each backend is timed in a process that loaded only it.
+//
+// The packages live in bench/package.json, not in the root package, so this file never imports
+// them statically: they are loaded at run time from bench/node_modules (installed by
+// bench/rnn-peers.ts on first use), and typed here by the few members used. That keeps
+// `tsc -p tsconfig.json` and the root `npm ci` independent of them.
 //
 // The backward pass is written with explicit ops (BPTT, the formulas in bench/hand-rnn.ts) rather
 // than tf.grad: tfjs-core's Node bundle registers no gradient functions (only the @tensorflow/tfjs
 // union package does, with layers, converter and data besides), so tf.grad over these ops throws
 // "gradient function not found". Explicit ops are also what a careful tfjs user writes for speed.
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RnnSizes } from "./hand-rnn.js";
+import { readInputFile, timeCalls, writeOutputFile, type RnnInputs } from "./rnn-io.js";
 
 /** The members of a tfjs Tensor used here. */
 export interface Tensor {
@@ -47,61 +59,47 @@ interface WasmBackend {
   getThreadsCount(): number;
 }
 
+/** What bench/package.json installs. */
 export const tfjsPackages = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm"] as const;
 
-export interface LoadedTf {
-  readonly tf: Tf;
-  /** Backends that registered and initialized, by name, with a note for the table. */
-  readonly backends: ReadonlyMap<"cpu" | "wasm", string>;
-  /** Backends that did not, with the reason. */
-  readonly failed: ReadonlyMap<"cpu" | "wasm", string>;
-}
+export type Backend = "cpu" | "wasm";
 
 /**
- * tfjs-core with the CPU and WASM backends, from benchDir's node_modules. Loaded with require from
- * bench/package.json: the backends' Node builds require "@tensorflow/tfjs-core" themselves, and one
- * resolution from the same place gives them and us the same instance (one engine, one registry).
+ * tfjs-core with one backend, from benchDir's node_modules, and a note on the backend for the
+ * table. Loaded with require from bench/package.json: the backends' Node builds require
+ * "@tensorflow/tfjs-core" themselves, and one resolution from the same place gives them and us the
+ * same instance (one engine, one kernel registry).
  */
-export async function loadTfjs(benchDir: string): Promise<LoadedTf> {
+export async function loadTfjs(benchDir: string, backend: Backend): Promise<{ tf: Tf; note: string }> {
   const require = createRequire(join(benchDir, "package.json"));
   const tf = require("@tensorflow/tfjs-core") as Tf;
   // Production mode: no debug checks, and no console advice to install tfjs-node.
   tf.enableProdMode();
-  const backends = new Map<"cpu" | "wasm", string>();
-  const failed = new Map<"cpu" | "wasm", string>();
-  try {
+  if (backend === "cpu") {
     require("@tensorflow/tfjs-backend-cpu");
-    if (!(await tf.setBackend("cpu"))) throw new Error("setBackend('cpu') returned false");
+    if (!(await tf.setBackend("cpu"))) throw new Error("setBackend('cpu') failed");
     await tf.ready();
-    backends.set("cpu", `tfjs ${tf.version_core} CPU backend (plain JS), float32`);
-  } catch (e) {
-    failed.set("cpu", String(e));
+    return { tf, note: `tfjs ${tf.version_core} CPU backend (plain JS), float32` };
   }
+  // Emscripten's glue adds process listeners that rethrow any uncaught exception and print the
+  // whole minified glue source with it; they are removed again once the backend is up.
+  const before = { uncaughtException: process.listeners("uncaughtException"), unhandledRejection: process.listeners("unhandledRejection") };
   try {
     const wasm = require("@tensorflow/tfjs-backend-wasm") as WasmBackend;
     // The .wasm binaries ship in the package's dist folder, beside its main file; in Node the prefix is a path.
-    const dist = require.resolve("@tensorflow/tfjs-backend-wasm").replace(/[^/\\]*$/, "");
-    wasm.setWasmPaths(dist);
-    if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') returned false");
+    wasm.setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+    if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') failed");
     await tf.ready();
     const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
-    backends.set("wasm", `tfjs ${tf.version_core} WASM backend (XNNPACK${simd ? ", SIMD" : ", no SIMD"}, ${wasm.getThreadsCount()} thread), float32`);
-  } catch (e) {
-    failed.set("wasm", String(e));
+    return { tf, note: `tfjs ${tf.version_core} WASM backend (XNNPACK${simd ? ", SIMD" : ", no SIMD"}, ${wasm.getThreadsCount()} thread), float32` };
+  } finally {
+    for (const listener of process.listeners("uncaughtException")) {
+      if (!before.uncaughtException.includes(listener)) process.removeListener("uncaughtException", listener);
+    }
+    for (const listener of process.listeners("unhandledRejection")) {
+      if (!before.unhandledRejection.includes(listener)) process.removeListener("unhandledRejection", listener);
+    }
   }
-  return { tf, backends, failed };
-}
-
-/** Float64 inputs of bench/rnn-peers.ts (row-major, xs and ys stacked time-major). */
-export interface RnnInputs {
-  readonly U: Float64Array;
-  readonly W: Float64Array;
-  readonly b: Float64Array;
-  readonly V: Float64Array;
-  readonly c: Float64Array;
-  readonly xs: Float64Array;
-  readonly ys: Float64Array;
-  readonly h0: Float64Array;
 }
 
 /** The loss and gradients as float32 arrays, in the order dU, dW, db, dV, dc, dh0. */
@@ -179,4 +177,26 @@ export function tfjsRnn(tf: Tf, sizes: RnnSizes, inputs: RnnInputs): TfjsRnn {
       for (const t of [...inputTensors, scale, one]) t.dispose();
     },
   };
+}
+
+/** The command line: time one backend on one input file, as bench/rnn.c does. */
+async function main(args: readonly string[]): Promise<void> {
+  const [backend, input, output, budget, minCalls] = args;
+  if ((backend !== "cpu" && backend !== "wasm") || !input || !output || !budget || !minCalls) {
+    throw new Error("usage: tfjs-rnn.ts cpu|wasm INPUT OUTPUT BUDGET_SECONDS MIN_CALLS");
+  }
+  const { tf, note } = await loadTfjs(dirname(fileURLToPath(import.meta.url)), backend);
+  const { sizes, inputs } = readInputFile(input);
+  const model = tfjsRnn(tf, sizes, inputs);
+  // Copied: the CPU backend hands out its own storage, which later calls might reuse.
+  const first = model.lossAndGrad();
+  const result = { loss: first.loss, grads: first.grads.map((g) => Float32Array.from(g)) };
+  const { ms, calls, warmup } = timeCalls(() => model.lossAndGrad(), Number(budget), Number(minCalls));
+  model.dispose();
+  writeOutputFile(output, result);
+  console.log(JSON.stringify({ ms, calls, warmup, note }));
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  await main(process.argv.slice(2));
 }
