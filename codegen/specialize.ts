@@ -1,17 +1,16 @@
 // Sizes bound late: generate a model's module as JavaScript at sizes known only at run time, keep it
 // in a cache keyed by everything that determines its text, and import it. A second run at the same
 // sizes generates nothing.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../src/model.js";
 import { traceModel } from "../src/trace-model.js";
-import { emitModule } from "./emit.js";
-import { planWithinBudget } from "./generate.js";
+import { planWithinBudget } from "./budget.js";
 import type { LoadedModule } from "./import-module.js";
-import { toJavaScript, writeModule } from "./write-module.js";
-import { writeFileAtomic } from "./write-atomic.js";
+import { irToJson } from "./ir-json.js";
 
 export interface SpecializeOptions {
   /** Where generated modules are kept (default: $SHAPEGRAD_CACHE_DIR, else .cache/shapegrad under the working directory). */
@@ -60,11 +59,26 @@ export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Reado
   const path = join(cacheDirectory(options), `${ir.name}-${key}.mjs`);
   let generated = false;
   if (!existsSync(path)) {
-    const plan = planWithinBudget(ir);
-    const source = await writeModule(emitModule(plan, { source: ir.source ?? ir.name, generator: "shapegrad specialize" }));
-    writeFileAtomic(path, toJavaScript(source));
+    planWithinBudget(ir); // refuse oversized buffers here, with the model's own message
+    generateInChild(irToJson(ir), path);
     generated = true;
   }
   const module = (await import(pathToFileURL(path).href)) as M;
   return { module, path, generated, key };
+}
+
+/**
+ * Runs codegen/specialize-child in a fresh Node process: ts-morph, which the writer needs, slows
+ * every typed-array access of a process that loads it (see specialize-child.ts), and this process
+ * is about to run the generated code.
+ */
+function generateInChild(irJson: string, out: string): void {
+  const child = new URL(`./specialize-child.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
+  const loader = child.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
+  try {
+    execFileSync(process.execPath, [...loader, fileURLToPath(child), out], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim().split("\n").slice(0, 5).join("\n");
+    throw new Error(`specialize: generating ${out} failed: ${stderr || (e as Error).message}`);
+  }
 }
