@@ -273,54 +273,104 @@ function backwardSteps(
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
     // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:30
-    for (let j7 = 0; j7 < 100; j7 += 4) {
+    for (let j7 = 0; j7 < 96; j7 += 8) {
       let s11 = 0,
         s12 = 0,
         s13 = 0,
-        s14 = 0;
+        s14 = 0,
+        s15 = 0,
+        s16 = 0,
+        s17 = 0,
+        s18 = 0;
       for (let p8 = 0; p8 < 65; p8++) {
-        const a15 = mulScalar19[off_mulScalar19 + p8]!;
-        const b16 = param_V[j7 * 65 + p8]!;
-        const b17 = param_V[(j7 + 1) * 65 + p8]!;
-        const b18 = param_V[(j7 + 2) * 65 + p8]!;
-        const b19 = param_V[(j7 + 3) * 65 + p8]!;
-        s11 += a15 * b16;
-        s12 += a15 * b17;
-        s13 += a15 * b18;
-        s14 += a15 * b19;
+        const a19 = mulScalar19[off_mulScalar19 + p8]!;
+        const b20 = param_V[j7 * 65 + p8]!;
+        const b21 = param_V[(j7 + 1) * 65 + p8]!;
+        const b22 = param_V[(j7 + 2) * 65 + p8]!;
+        const b23 = param_V[(j7 + 3) * 65 + p8]!;
+        const b24 = param_V[(j7 + 4) * 65 + p8]!;
+        const b25 = param_V[(j7 + 5) * 65 + p8]!;
+        const b26 = param_V[(j7 + 6) * 65 + p8]!;
+        const b27 = param_V[(j7 + 7) * 65 + p8]!;
+        s11 += a19 * b20;
+        s12 += a19 * b21;
+        s13 += a19 * b22;
+        s14 += a19 * b23;
+        s15 += a19 * b24;
+        s16 += a19 * b25;
+        s17 += a19 * b26;
+        s18 += a19 * b27;
       }
       matmul22[j7]! = s11;
       matmul22[j7 + 1]! = s12;
       matmul22[j7 + 2]! = s13;
       matmul22[j7 + 3]! = s14;
+      matmul22[j7 + 4]! = s15;
+      matmul22[j7 + 5]! = s16;
+      matmul22[j7 + 6]! = s17;
+      matmul22[j7 + 7]! = s18;
+    }
+    for (let j7 = 96; j7 < 100; j7++) {
+      let s28 = 0;
+      for (let p8 = 0; p8 < 65; p8++) {
+        const a29 = mulScalar19[off_mulScalar19 + p8]!;
+        const b30 = param_V[j7 * 65 + p8]!;
+        s28 += a29 * b30;
+      }
+      matmul22[j7]! = s28;
     }
     // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j20 = 0; j20 < 100; j20++) {
-      const v25_21 = adjointIn_h[j20]! + matmul22[j20]!;
-      tanhGrad26[off_tanhGrad26 + j20]! =
-        v25_21 * (1 - state_h[off_state_h + 100 + j20]! * state_h[off_state_h + 100 + j20]!);
+    for (let j31 = 0; j31 < 100; j31++) {
+      const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
+      tanhGrad26[off_tanhGrad26 + j31]! =
+        v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
     }
     // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
-    for (let j22 = 0; j22 < 100; j22 += 4) {
-      let s26 = 0,
-        s27 = 0,
-        s28 = 0,
-        s29 = 0;
-      for (let p23 = 0; p23 < 100; p23++) {
-        const a30 = tanhGrad26[off_tanhGrad26 + p23]!;
-        const b31 = param_W[j22 * 100 + p23]!;
-        const b32 = param_W[(j22 + 1) * 100 + p23]!;
-        const b33 = param_W[(j22 + 2) * 100 + p23]!;
-        const b34 = param_W[(j22 + 3) * 100 + p23]!;
-        s26 += a30 * b31;
-        s27 += a30 * b32;
-        s28 += a30 * b33;
-        s29 += a30 * b34;
+    for (let j33 = 0; j33 < 96; j33 += 8) {
+      let s37 = 0,
+        s38 = 0,
+        s39 = 0,
+        s40 = 0,
+        s41 = 0,
+        s42 = 0,
+        s43 = 0,
+        s44 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a45 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b46 = param_W[j33 * 100 + p34]!;
+        const b47 = param_W[(j33 + 1) * 100 + p34]!;
+        const b48 = param_W[(j33 + 2) * 100 + p34]!;
+        const b49 = param_W[(j33 + 3) * 100 + p34]!;
+        const b50 = param_W[(j33 + 4) * 100 + p34]!;
+        const b51 = param_W[(j33 + 5) * 100 + p34]!;
+        const b52 = param_W[(j33 + 6) * 100 + p34]!;
+        const b53 = param_W[(j33 + 7) * 100 + p34]!;
+        s37 += a45 * b46;
+        s38 += a45 * b47;
+        s39 += a45 * b48;
+        s40 += a45 * b49;
+        s41 += a45 * b50;
+        s42 += a45 * b51;
+        s43 += a45 * b52;
+        s44 += a45 * b53;
       }
-      adjointOut_h[j22]! = s26;
-      adjointOut_h[j22 + 1]! = s27;
-      adjointOut_h[j22 + 2]! = s28;
-      adjointOut_h[j22 + 3]! = s29;
+      adjointOut_h[j33]! = s37;
+      adjointOut_h[j33 + 1]! = s38;
+      adjointOut_h[j33 + 2]! = s39;
+      adjointOut_h[j33 + 3]! = s40;
+      adjointOut_h[j33 + 4]! = s41;
+      adjointOut_h[j33 + 5]! = s42;
+      adjointOut_h[j33 + 6]! = s43;
+      adjointOut_h[j33 + 7]! = s44;
+    }
+    for (let j33 = 96; j33 < 100; j33++) {
+      let s54 = 0;
+      for (let p34 = 0; p34 < 100; p34++) {
+        const a55 = tanhGrad26[off_tanhGrad26 + p34]!;
+        const b56 = param_W[j33 * 100 + p34]!;
+        s54 += a55 * b56;
+      }
+      adjointOut_h[j33]! = s54;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;

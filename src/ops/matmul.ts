@@ -106,7 +106,9 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
         ...rows.flatMap((r, ri) => cols.map((c, ci) => `${ctx.at(r, c)} ${ctx.assign} ${sums[ri]![ci]};`)),
       ];
     };
-    return unrolled(i, n, dotRowsPerTile, (rows) => unrolled(j, m, dotColsPerTile, (cols) => tile(rows, cols)));
+    // With a single row (a matrix-vector product) the tile spends its registers on columns instead.
+    const cols = n === 1 ? dotRowsPerTile * dotColsPerTile / 2 : dotColsPerTile;
+    return unrolled(i, n, dotRowsPerTile, (rows) => unrolled(j, m, cols, (cs) => tile(rows, cs)));
   }
   // Sums of rank-one updates: for a tile of rows × four steps of p, each row of the output is
   // loaded and stored once while four rows of b are added, each b value used by every row.
