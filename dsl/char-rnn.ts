@@ -1,23 +1,7 @@
-// The flagship recurrent network for characters: the same model as dsl/rnn.ts, with its input
-// declared one-hot. A batch then holds one character index per row (`xs: Mat<"Tn", 1>`), and
-// the generator turns X·U into a gather of U's rows and Xᵀ·G into a scatter-add.
-//   A_t = X_t U + H_{t-1} W + b    H_t = tanh(A_t)    O_t = H_t V + c    Ŷ_t = softmax(O_t), row-wise
-//   L   = -(1/(T·n)) Σ_t Σ_i Σ_j Y_t[i,j] · log Ŷ_t[i,j]
-import { add, defineModel, matmul, named, softmaxCrossEntropy, tanh } from "../src/index.js";
+// The flagship recurrent network for characters: dsl/rnn.ts with its input declared one-hot. A
+// batch then holds one character index per row (`xs: Mat<"Tn", 1>`), and the generator turns
+// X·U into a gather of U's rows and Xᵀ·G into a scatter-add. This is what `shapegrad train` uses.
+import { defineModel } from "../src/index.js";
+import rnn from "./rnn.js";
 
-export default defineModel({
-  name: "charRnn",
-  dims: { n: 1, d: 65, h: 100, v: 65, T: 25 },
-  params: { U: ["d", "h"], W: ["h", "h"], b: [1, "h"], V: ["h", "v"], c: [1, "v"] },
-  inputs: { x: ["n", "d"] },
-  targets: { y: ["n", "v"] },
-  oneHot: ["x"],
-  state: { h: ["n", "h"] },
-  sequence: { steps: "T", stacked: "Tn" },
-  meanOver: ["T", "n"],
-  step({ U, W, b, V, c }, { x, y }, { h }) {
-    const hNext = tanh(named("A", add(add(matmul(x, U), matmul(h, W)), b)));
-    const o = named("O", add(matmul(hNext, V), c));
-    return { loss: softmaxCrossEntropy(o, y), state: { h: hNext }, output: o };
-  },
-});
+export default defineModel({ ...rnn.spec, name: "charRnn", oneHot: ["x"] });

@@ -114,12 +114,12 @@ function forwardSteps(
     const off_state_h = t * 100;
     const off_add14 = t * 65;
     const off_batch_ys = t * 65;
-    // %8 = matmul(%5, %0): n×h, dsl/char-rnn.ts:19:43
+    // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:43
     const c3 = batch_xs[off_batch_xs]!;
     for (let j1 = 0; j1 < 100; j1++) {
       matmul8[j1]! = param_U[c3 * 100 + j1]!;
     }
-    // %9 = matmul(%7, %1): n×h, dsl/char-rnn.ts:19:57
+    // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:57
     matmul9.fill(0);
     for (let p6 = 0; p6 < 96; p6 += 8) {
       const x9 = state_h[off_state_h + p6]!;
@@ -149,13 +149,13 @@ function forwardSteps(
         matmul9[j5]! += x25 * b26;
       }
     }
-    // %12 = tanh(%11): n×h, dsl/char-rnn.ts:19:19
+    // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
     for (let j27 = 0; j27 < 100; j27++) {
       const v10_29 = matmul8[j27]! + matmul9[j27]!;
       const v11_28 = v10_29 + param_b[j27]!;
       state_h[off_state_h + 100 + j27]! = Math.tanh(v11_28);
     }
-    // %13 = matmul(%12, %3): n×v, dsl/char-rnn.ts:20:30
+    // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:30
     matmul13.fill(0);
     for (let p31 = 0; p31 < 96; p31 += 8) {
       const x34 = state_h[off_state_h + 100 + p31]!;
@@ -185,11 +185,11 @@ function forwardSteps(
         matmul13[j30]! += x50 * b51;
       }
     }
-    // %14 = add(%13, %4): n×v, dsl/char-rnn.ts:20:26
+    // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:26
     for (let j52 = 0; j52 < 65; j52++) {
       add14[off_add14 + j52]! = matmul13[j52]! + param_c[j52]!;
     }
-    // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/char-rnn.ts:21:20
+    // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
     let total57 = 0;
     let max54 = -Infinity;
     for (let j53 = 0; j53 < 65; j53++) {
@@ -235,7 +235,7 @@ function backwardSteps(
     const off_mulScalar19 = t * 65;
     const off_tanhGrad26 = t * 100;
     const off_state_h = t * 100;
-    // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/char-rnn.ts:21:20
+    // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/rnn.ts:20:20
     let max2 = -Infinity;
     for (let j1 = 0; j1 < 65; j1++) {
       max2 = Math.max(max2, add14[off_add14 + j1]!);
@@ -253,11 +253,11 @@ function backwardSteps(
       softmaxCrossEntropyGrad18[j1]! =
         Math.exp(add14[off_add14 + j1]! - max2 - lse3) * rowTotal5 - batch_ys[off_batch_ys + j1]!;
     }
-    // %19 = mulScalar(%18, %16): n×v, dsl/char-rnn.ts:21:20
+    // %19 = mulScalar(%18, %16): n×v, dsl/rnn.ts:20:20
     for (let j6 = 0; j6 < 65; j6++) {
       mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
     }
-    // %22 = matmul(%19, %21): n×h, dsl/char-rnn.ts:20:30
+    // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:30
     for (let j7 = 0; j7 < 96; j7 += 8) {
       let s11 = 0,
         s12 = 0,
@@ -304,13 +304,13 @@ function backwardSteps(
       }
       matmul22[j7]! = s28;
     }
-    // %26 = tanhGrad(%12, %25): n×h, dsl/char-rnn.ts:19:19
+    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
     for (let j31 = 0; j31 < 100; j31++) {
       const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
       tanhGrad26[off_tanhGrad26 + j31]! =
         v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
     }
-    // %29 = matmul(%26, %28): n×h, dsl/char-rnn.ts:19:57
+    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
     for (let j33 = 0; j33 < 96; j33 += 8) {
       let s37 = 0,
         s38 = 0,
@@ -362,14 +362,14 @@ function backwardSteps(
     adjointOut_h = swap_h;
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
-  // %33 = matmul(%32, %26): d×h, dsl/char-rnn.ts:19:43
+  // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
   for (let p5 = 0; p5 < 25; p5++) {
     const c4 = batch_xs[p5]!;
     for (let j2 = 0; j2 < 100; j2++) {
       grad_U[c4 * 100 + j2]! += tanhGrad26[p5 * 100 + j2]!;
     }
   }
-  // %31 = matmul(%30, %26): h×h, dsl/char-rnn.ts:19:57
+  // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   for (let p8 = 0; p8 < 24; p8 += 8) {
     for (let i6 = 0; i6 < 100; i6 += 4) {
       const x11 = state_h[p8 * 100 + i6]!;
@@ -439,13 +439,13 @@ function backwardSteps(
       }
     }
   }
-  // %27 = sumRows(%26): 1×h, dsl/char-rnn.ts:19:35
+  // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
   for (let i56 = 0; i56 < 25; i56++) {
     for (let j57 = 0; j57 < 100; j57++) {
       grad_b[j57]! += tanhGrad26[i56 * 100 + j57]!;
     }
   }
-  // %24 = matmul(%23, %19): h×v, dsl/char-rnn.ts:20:30
+  // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   for (let p60 = 0; p60 < 24; p60 += 8) {
     for (let i58 = 0; i58 < 100; i58 += 4) {
       const x63 = state_h[100 + p60 * 100 + i58]!;
@@ -515,7 +515,7 @@ function backwardSteps(
       }
     }
   }
-  // %20 = sumRows(%19): 1×v, dsl/char-rnn.ts:20:26
+  // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
   for (let i108 = 0; i108 < 25; i108++) {
     for (let j109 = 0; j109 < 65; j109++) {
       grad_c[j109]! += mulScalar19[i108 * 65 + j109]!;
