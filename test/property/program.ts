@@ -311,3 +311,47 @@ export function modelSource(p: Program, lib: string): string {
     "",
   ].join("\n");
 }
+
+/**
+ * The program as a model file written for the type checker: the typed ops with no casts, so
+ * that a well-shaped program must type-check and an ill-shaped one must not. Programs with
+ * constants are out of scope here (their helper needs a cast).
+ */
+export function typedSource(p: Program, lib: string): string | undefined {
+  if (nodesOf(p).some((e) => e.op === "const")) return undefined;
+  const used = new Set<string>(["defineModel"]);
+  const { lines, loss, next } = statements(p, {
+    call: (op, args) => {
+      used.add(op);
+      return `${op}(${args.join(", ")})`;
+    },
+    leaf: (e) => `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${(e as { name: string }).name}`,
+    number: numberText,
+  });
+  const spec = [
+    `  name: ${JSON.stringify(p.name)},`,
+    `  dims: ${JSON.stringify(p.dims)},`,
+    `  params: ${declText(p.params)},`,
+    `  inputs: ${declText(p.inputs)},`,
+    `  targets: ${declText(p.targets)},`,
+    ...(Object.keys(p.state).length ? [`  state: ${declText(p.state)},`] : []),
+    ...(p.sequence ? [`  sequence: { steps: "T", stacked: "Tn" },`] : []),
+    ...(p.meanOver.length ? [`  meanOver: ${JSON.stringify(p.meanOver)},`] : []),
+    ...(p.oneHot.length ? [`  oneHot: ${JSON.stringify(p.oneHot)},`] : []),
+  ];
+  const state = Object.keys(next).length ? `, state: { ${Object.entries(next).map(([k, t]) => `${k}: ${t}`).join(", ")} }` : "";
+  return [
+    `// A random program from test/property-types.test.ts, written with the typed ops and no casts.`,
+    `import { ${[...used].sort().join(", ")} } from ${JSON.stringify(lib)};`,
+    "",
+    `export default defineModel({`,
+    ...spec,
+    `  step(p, d, s) {`,
+    `    void p; void d; void s;`,
+    ...lines.map((l) => `    ${l}`),
+    `    return { loss: ${loss}${state} };`,
+    `  },`,
+    `});`,
+    "",
+  ].join("\n");
+}
