@@ -94,7 +94,7 @@ function describeSizes(o: Pick<TrainOptions, "hidden" | "seq" | "batch">): strin
   return `--hidden ${o.hidden} --seq ${o.seq} --batch ${o.batch}`;
 }
 
-/** Stream k reads the k-th of n equal segments of the text, wrapping to its start (and a zero state) at the end. */
+/** Stream k reads the k-th of n segments of the text (equal, the last one taking the remainder), wrapping to its start (and a zero state) at the end. */
 function segments(length: number, n: number, seq: number): { start: number; end: number }[] {
   const size = Math.floor(length / n);
   if (size < seq + 1) {
