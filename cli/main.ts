@@ -29,6 +29,13 @@ function positiveNumber(value: string): number {
   return x;
 }
 
+/** The IR of the model in `file` at its default sizes, or at the --dim ones. */
+async function traceFile(file: string, dims: Readonly<Record<string, number>> = {}) {
+  const { loadModel } = await import("../codegen/load-model.js");
+  const { traceModel } = await import("../src/trace-model.js");
+  return traceModel(await loadModel(file), dims);
+}
+
 const dimOption = () => new Option("--dim <name=size>", "a size to generate for, overriding the model's default (repeatable)").argParser(collectDim);
 
 const program = new Command()
@@ -80,11 +87,9 @@ program
   .addOption(new Option("--format <format>", "output notation").choices(["text", "markdown", "latex"]).default("text"))
   .addOption(dimOption())
   .action(async (model: string, options: { param?: string; format: "text" | "markdown" | "latex"; dim?: Record<string, number> }) => {
-    const { loadModel } = await import("../codegen/load-model.js");
-    const { traceModel } = await import("../src/trace-model.js");
     const { explain } = await import("../src/explain/build.js");
     const { renderExplanation } = await import("../src/explain/render.js");
-    const ir = traceModel(await loadModel(model), options.dim ?? {});
+    const ir = await traceFile(model, options.dim);
     try {
       process.stdout.write(renderExplanation(explain(ir), options.format, options.param));
     } catch (e) {
@@ -100,11 +105,9 @@ program
   .option("--forward-only", "leave the backward pass out", false)
   .addOption(dimOption())
   .action(async (model: string, options: { out: string; forwardOnly: boolean; dim?: Record<string, number> }) => {
-    const { loadModel } = await import("../codegen/load-model.js");
-    const { traceModel } = await import("../src/trace-model.js");
     const { renderGraph } = await import("../codegen/graph.js");
     const { writeFileAtomic } = await import("../codegen/write-atomic.js");
-    const svg = await renderGraph(traceModel(await loadModel(model), options.dim ?? {}), { backward: !options.forwardOnly });
+    const svg = await renderGraph(await traceFile(model, options.dim), { backward: !options.forwardOnly });
     writeFileAtomic(options.out, svg);
     process.stderr.write(`${options.out}\n`);
   });

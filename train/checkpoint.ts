@@ -223,10 +223,15 @@ export function decodeCheckpoint(text: string, source: string, expected?: Checkp
   if (`sha256:${sha256(bodyText)}` !== checksum) throw new CheckpointError(`${source} is corrupted: its checksum does not match`);
 
   const checkpoint = decodeBody(doc["body"], source);
-  if (expected !== undefined && !sameModel(checkpoint.model, expected)) {
+  if (expected !== undefined) expectModel(checkpoint, expected, source);
+  return checkpoint;
+}
+
+/** Refuses a checkpoint made for another model or other sizes, naming both. */
+export function expectModel(checkpoint: Checkpoint, expected: CheckpointModel, source: string): void {
+  if (!sameModel(checkpoint.model, expected)) {
     throw new CheckpointError(`${source} was made for ${describeCheckpointModel(checkpoint.model)}, not for ${describeCheckpointModel(expected)}`);
   }
-  return checkpoint;
 }
 
 function sameModel(a: CheckpointModel, b: CheckpointModel): boolean {

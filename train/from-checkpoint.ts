@@ -6,7 +6,8 @@ import { makeMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
 import { rng } from "../src/random.js";
 import { traceModel } from "../src/trace-model.js";
-import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { join } from "node:path";
+import { expectModel, readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { encode, TrainingInputError } from "./corpus.js";
 import { sampleText, samplingIR } from "./sample.js";
 import { characterModelSizes, modelIdentity } from "./trainer.js";
@@ -16,7 +17,7 @@ function checked(dir: string, model: AnyModel): { checkpoint: Checkpoint; sizes:
   const o = checkpoint.options;
   const sizes = characterModelSizes(Array.from(checkpoint.vocab).length, { hidden: Number(o["hidden"]), seq: Number(o["seq"]), batch: Number(o["batch"]) });
   // The checkpoint must belong to this model at these sizes: readCheckpoint verified its bytes, this its meaning.
-  readCheckpoint(dir, modelIdentity(traceModel(model, sizes)));
+  expectModel(checkpoint, modelIdentity(traceModel(model, sizes)), join(dir, "checkpoint.json"));
   return { checkpoint, sizes };
 }
 

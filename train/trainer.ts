@@ -15,7 +15,7 @@ import { makeMat, type AnyMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
 import { rng } from "../src/random.js";
 import { traceModel } from "../src/trace-model.js";
-import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointModel } from "./checkpoint.js";
+import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointModel } from "./checkpoint.js";
 import { readCorpus, TrainingInputError, type Corpus } from "./corpus.js";
 import { renderLossPlot } from "./loss-plot.js";
 import { sampleText, samplingIR } from "./sample.js";
@@ -146,10 +146,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
   const ir = traceModel(model, sizes);
   const identity = modelIdentity(ir);
   if (resumed) {
-    const expected = `model ${identity.name} at ${describeSizes(settings)} (hash ${identity.hash})`;
-    if (resumed.model.hash !== identity.hash || JSON.stringify(resumed.model.sizes) !== JSON.stringify(identity.sizes)) {
-      throw new TrainingInputError(`${checkpointPath} was made for model ${resumed.model.name} (hash ${resumed.model.hash}), not for ${expected}`);
-    }
+    expectModel(resumed, identity, checkpointPath);
     if (resumed.step > options.steps) throw new TrainingInputError(`${checkpointPath} is at step ${resumed.step}, past --steps ${options.steps}`);
   }
 

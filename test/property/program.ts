@@ -267,6 +267,26 @@ export function describeProgram(p: Program): string {
  * The program as a model file a person could have written: the typed ops imported from `lib`,
  * each argument cast (`as never`) since random programs are not written for the type checker.
  */
+/** The declaration's lines (everything but the step) of a model file for `p`. */
+function specLines(p: Program): string[] {
+  return [
+    `  name: ${JSON.stringify(p.name)},`,
+    `  dims: ${JSON.stringify(p.dims)},`,
+    `  params: ${declText(p.params)},`,
+    `  inputs: ${declText(p.inputs)},`,
+    `  targets: ${declText(p.targets)},`,
+    ...(Object.keys(p.state).length ? [`  state: ${declText(p.state)},`] : []),
+    ...(p.sequence ? [`  sequence: { steps: "T", stacked: "Tn" },`] : []),
+    ...(p.meanOver.length ? [`  meanOver: ${JSON.stringify(p.meanOver)},`] : []),
+    ...(p.oneHot.length ? [`  oneHot: ${JSON.stringify(p.oneHot)},`] : []),
+  ];
+}
+
+/** `, state: { h: … }` in the step's result, or nothing without state. */
+function stateText(next: Readonly<Record<string, string>>): string {
+  return Object.keys(next).length ? `, state: { ${Object.entries(next).map(([k, t]) => `${k}: ${t}`).join(", ")} }` : "";
+}
+
 export function modelSource(p: Program, lib: string): string {
   const used = new Set<string>(["defineModel"]);
   let usesConst = false;
@@ -284,18 +304,8 @@ export function modelSource(p: Program, lib: string): string {
     number: numberText,
   });
   if (usesConst) used.add("mat").add("dim");
-  const spec = [
-    `  name: ${JSON.stringify(p.name)},`,
-    `  dims: ${JSON.stringify(p.dims)},`,
-    `  params: ${declText(p.params)},`,
-    `  inputs: ${declText(p.inputs)},`,
-    `  targets: ${declText(p.targets)},`,
-    ...(Object.keys(p.state).length ? [`  state: ${declText(p.state)},`] : []),
-    ...(p.sequence ? [`  sequence: { steps: "T", stacked: "Tn" },`] : []),
-    ...(p.meanOver.length ? [`  meanOver: ${JSON.stringify(p.meanOver)},`] : []),
-    ...(p.oneHot.length ? [`  oneHot: ${JSON.stringify(p.oneHot)},`] : []),
-  ];
-  const state = Object.keys(next).length ? `, state: { ${Object.entries(next).map(([k, t]) => `${k}: ${t}`).join(", ")} }` : "";
+  const spec = specLines(p);
+  const state = stateText(next);
   return [
     `// A random program from test/property.test.ts, written out as a model file.`,
     `import { ${[...used].sort().join(", ")} } from ${JSON.stringify(lib)};`,
@@ -328,18 +338,8 @@ export function typedSource(p: Program, lib: string): string | undefined {
     leaf: (e) => `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${(e as { name: string }).name}`,
     number: numberText,
   });
-  const spec = [
-    `  name: ${JSON.stringify(p.name)},`,
-    `  dims: ${JSON.stringify(p.dims)},`,
-    `  params: ${declText(p.params)},`,
-    `  inputs: ${declText(p.inputs)},`,
-    `  targets: ${declText(p.targets)},`,
-    ...(Object.keys(p.state).length ? [`  state: ${declText(p.state)},`] : []),
-    ...(p.sequence ? [`  sequence: { steps: "T", stacked: "Tn" },`] : []),
-    ...(p.meanOver.length ? [`  meanOver: ${JSON.stringify(p.meanOver)},`] : []),
-    ...(p.oneHot.length ? [`  oneHot: ${JSON.stringify(p.oneHot)},`] : []),
-  ];
-  const state = Object.keys(next).length ? `, state: { ${Object.entries(next).map(([k, t]) => `${k}: ${t}`).join(", ")} }` : "";
+  const spec = specLines(p);
+  const state = stateText(next);
   return [
     `// A random program from test/property-types.test.ts, written with the typed ops and no casts.`,
     `import { ${[...used].sort().join(", ")} } from ${JSON.stringify(lib)};`,
