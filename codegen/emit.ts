@@ -72,19 +72,19 @@ class StepEmitter {
 
   /** The array and base offset where a stored node's entries live. */
   private location(s: Storage, node: Node): { array: string; base: string } {
-    const size = node.shape.rows * node.shape.cols;
     switch (s.kind) {
       case "param":
         return { array: ids.param(s.name), base: "" };
       case "data":
         return this.plan.steps > 1 && !this.stacked ? { array: ids.batch(s.key), base: this.offset(`off_${ids.batch(s.key)}`, `t * ${s.stepSize}`) } : { array: ids.batch(s.key), base: "" };
       case "state": {
+        const size = this.stateSize(s.name);
         if (this.stacked) return { array: ids.state(s.name), base: s.slot === "out" ? String(size) : "" };
         const base = this.plan.steps > 1 || s.slot === "out" ? this.offset(`off_${ids.state(s.name)}`, `t * ${size}`) : "";
         return { array: ids.state(s.name), base: s.slot === "out" ? `${base} + ${size}` : base };
       }
       case "buffer":
-        return { array: s.buffer, base: s.perStep && !this.stacked ? this.offset(`off_${s.buffer}`, `t * ${size}`) : "" };
+        return { array: s.buffer, base: s.perStep && !this.stacked ? this.offset(`off_${s.buffer}`, `t * ${node.shape.rows * node.shape.cols}`) : "" };
       case "const":
         return { array: s.buffer, base: "" };
       case "grad":
@@ -96,6 +96,11 @@ class StepEmitter {
       default:
         throw new Error(`%${node.id} (${node.op}) has no location of its own (${s.kind})`);
     }
+  }
+
+  private stateSize(name: string): number {
+    const shape = this.plan.ir.state.find((d) => d.name === name)!.shape;
+    return shape.rows * shape.cols;
   }
 
   /** The entry (i, j) of node `id` as an expression; fused maps push their statements onto `pre`. */
@@ -142,19 +147,18 @@ class StepEmitter {
     if (lower.kind !== "map") throw new Error(`${node.op} is not a map`);
     const args = node.inputs.map((input, k) => {
       if (lower.shapeOnly?.includes(k)) return "";
-      const s = this.nodes[input]!.shape;
+      const s = this.shapeOf(input);
       return this.read(input, s.rows === 1 ? "0" : i, s.cols === 1 ? "0" : j, pre);
     });
     return lower.expr(args, node.attrs);
   }
 
   private target(id: number): { at: (i: string, j: string) => string; assign: "=" | "+="; zero: () => string[] } {
-    const node = this.nodes[id]!;
-    return this.targetOf(this.plan.storage.get(id)!, node.shape, node);
+    return this.targetOf(this.plan.storage.get(id)!, this.shapeOf(id), this.nodes[id]!);
   }
 
   private targetOf(s: Storage, shape: Shape, node: Node): { at: (i: string, j: string) => string; assign: "=" | "+="; zero: () => string[] } {
-    const { array, base } = this.location(s, { ...node, shape });
+    const { array, base } = this.location(s, node);
     const size = shape.rows * shape.cols;
     const accumulate = s.kind === "grad";
     return {
@@ -165,7 +169,7 @@ class StepEmitter {
   }
 
   private arrayLength(s: Storage, size: number): number {
-    return s.kind === "buffer" && s.perStep ? size * this.plan.steps : size;
+    return s.kind === "buffer" && s.perStep && !this.stacked ? size * this.plan.steps : size;
   }
 
   /** A node's shape as this emitter reads it: a per-step value spans every step's rows when stacked. */
@@ -176,7 +180,8 @@ class StepEmitter {
       const inner = this.shapeOf(node.inputs[0]!);
       return { rowDim: inner.colDim, colDim: inner.rowDim, rows: inner.cols, cols: inner.rows };
     }
-    const perStep = s.kind === "data" || s.kind === "oneHot" || s.kind === "state" || (s.kind === "buffer" && s.perStep);
+    // A fused map is computed inside its consumer's loop, so over stacked rows when its consumer is.
+    const perStep = s.kind === "data" || s.kind === "oneHot" || s.kind === "state" || s.kind === "fused" || (s.kind === "buffer" && s.perStep);
     return this.stacked && perStep ? { ...node.shape, rows: node.shape.rows * this.plan.steps } : node.shape;
   }
 
@@ -192,16 +197,18 @@ class StepEmitter {
     const node = this.nodes[k.node]!;
     const op = opNamed(node.op);
     const t = this.target(node.id);
-    const comment = `// %${node.id} = ${node.op}(${node.inputs.map((i) => `%${i}`).join(", ")}): ${dimLabel(node.shape)}${node.loc ? `, ${node.loc}` : ""}`;
+    const shape = this.shapeOf(node.id);
+    const stackedNote = shape.rows !== node.shape.rows ? ` over all steps (${shape.rows}×${shape.cols})` : "";
+    const comment = `// %${node.id} = ${node.op}(${node.inputs.map((i) => `%${i}`).join(", ")}): ${dimLabel(node.shape)}${stackedNote}${node.loc ? `, ${node.loc}` : ""}`;
     if (op.lower.kind === "map") {
-      const i = this.index("i", node.shape.rows), j = this.index("j", node.shape.cols), pre: string[] = [];
+      const i = this.index("i", shape.rows), j = this.index("j", shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
-      return [comment, ...loop(i, node.shape.rows, loop(j, node.shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
+      return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
     if (op.lower.kind === "transpose") return [];
     const ctx: LoopContext = {
       inputs: node.inputs.map((i) => this.shapeOf(i)),
-      output: node.shape,
+      output: shape,
       attrs: node.attrs,
       read: (input, i, j) => {
         const pre: string[] = [];
@@ -243,23 +250,28 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
 
   // Forward steps.
   const fwd = new StepEmitter(plan);
-  const fwdBody = plan.forward.flatMap((k) => fwd.kernel(k));
-  const lossRead = fwd.read(ir.outputs.loss, "0", "0", fwdBody);
-  fwdBody.push(`loss += ${lossRead};`);
+  const fwdStacked = new StepEmitter(plan, true);
+  const fwdBefore = stackedBlock(plan.forward.before, fwdStacked, "before");
+  const fwdBody = plan.forward.loop.flatMap((k) => fwd.kernel(k));
+  if (!plan.lossStacked) fwdBody.push(`loss += ${fwd.read(ir.outputs.loss, "0", "0", fwdBody)};`);
+  const fwdAfter = stackedBlock(plan.forward.after, fwdStacked, "after");
+  if (plan.lossStacked) fwdAfter.push(`loss += ${fwdStacked.read(ir.outputs.loss, "0", "0", fwdAfter)};`);
   const forwardSteps: Declaration = {
     kind: "function",
     name: "forwardSteps",
     doc: `Runs the forward pass of ${steps === 1 ? "the model" : `all ${steps} steps`} and returns Σ_t loss_t (unscaled).`,
     parameters: [...paramArgs, ...batchArgs],
     returnType: "number",
-    body: ["let loss = 0;", ...timeLoop(steps, "forward", fwd.offsets, fwdBody), "return loss;"],
+    body: ["let loss = 0;", ...fwdBefore, ...timeLoop(steps, "forward", fwd.offsets, fwdBody), ...fwdAfter, "return loss;"],
     exported: false,
   };
 
   // Backward steps, t from last to first.
   const bwd = new StepEmitter(plan);
   const stackedEmitter = new StepEmitter(plan, true);
-  const bwdBody = plan.backward.flatMap((k) => bwd.kernel(k));
+  const bwdBefore = stackedBlock(plan.backward.before, stackedEmitter, "before");
+  const bwdBody = plan.backward.loop.flatMap((k) => bwd.kernel(k));
+  const bwdAfter = stackedBlock(plan.backward.after, stackedEmitter, "after");
   const swaps = ir.state.flatMap((d) => [
     `const swap_${d.name} = ${ids.adjointIn(d.name)};`,
     `${ids.adjointIn(d.name)} = ${ids.adjointOut(d.name)};`,
@@ -273,7 +285,9 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
     returnType: "void",
     body: [
       ...ir.state.flatMap((d) => [`let ${ids.adjointIn(d.name)} = adjointA_${d.name};`, `let ${ids.adjointOut(d.name)} = adjointB_${d.name};`, `${ids.adjointIn(d.name)}.fill(0);`]),
+      ...bwdBefore,
       ...timeLoop(steps, "backward", bwd.offsets, [...bwdBody, ...swaps]),
+      ...bwdAfter,
       ...(plan.afterBackward.length ? ["// Gradients summed over the steps, each as one product over all steps' rows:", ...plan.afterBackward.flatMap((k) => stackedEmitter.kernel(k))] : []),
       ...ir.state.map((d) => `${ids.grad(`${d.name}0`)}.set(${ids.adjointIn(d.name)});`),
     ],
@@ -439,6 +453,13 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
     ],
     declarations,
   };
+}
+
+/** Kernels over every step's rows stacked, with a comment that says why they are outside the loop. */
+function stackedBlock(kernels: readonly Kernel[], emitter: StepEmitter, where: "before" | "after"): string[] {
+  if (kernels.length === 0) return [];
+  const why = where === "before" ? "Before the time loop, over all steps' rows at once: these do not depend on the recurrence." : "After the time loop, over all steps' rows at once: the recurrence does not read these.";
+  return [`// ${why}`, ...kernels.flatMap((k) => emitter.kernel(k))];
 }
 
 function timeLoop(steps: number, phase: "forward" | "backward", offsets: ReadonlyMap<string, string>, body: readonly string[]): string[] {

@@ -6,6 +6,7 @@
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral } from "../src/op.js";
 import { opNamed } from "../src/ops/table.js";
+import { placeNodes, type Placement } from "./hoist.js";
 
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
@@ -28,14 +29,23 @@ export type Kernel =
   | { readonly kind: "op"; readonly node: number }
   | { readonly kind: "copy"; readonly from: number; readonly to: Storage; readonly accumulate: boolean };
 
+/** One pass's kernels: over all steps' rows before the time loop, step by step in it, and after it. */
+export interface PassKernels {
+  readonly before: readonly Kernel[];
+  readonly loop: readonly Kernel[];
+  readonly after: readonly Kernel[];
+}
+
 export interface Plan {
   readonly ir: ModelIR;
   readonly storage: ReadonlyMap<number, Storage>;
   /** Module-level scratch: name and length. */
   readonly buffers: readonly { readonly name: string; readonly length: number; readonly node: number }[];
   readonly constants: readonly { readonly name: string; readonly values: readonly number[] }[];
-  readonly forward: readonly Kernel[];
-  readonly backward: readonly Kernel[];
+  readonly forward: PassKernels;
+  readonly backward: PassKernels;
+  /** True when the loss is computed once after the forward loop, as the sum over all steps. */
+  readonly lossStacked: boolean;
   /** Gradients computed once after the backward loop, over every step's rows stacked. */
   readonly afterBackward: readonly Kernel[];
   /** Steps (1 for a model without a sequence). */
@@ -91,6 +101,17 @@ export function planModel(ir: ModelIR): Plan {
     }
   }
 
+  // Nodes that need not run step by step run once over all steps' rows (see hoist.ts). A value
+  // written in one placement and read in another keeps a slot per step.
+  const place = placeNodes(ir, consumers, deferred);
+  const placeOf = (id: number): Placement | undefined => place.get(id);
+  const underView = (id: number): number => (isView(id) ? underView(nodes[id]!.inputs[0]!) : id);
+  for (const n of nodes) {
+    if (!place.has(n.id)) continue;
+    for (const i of n.inputs.map(underView)) if (placeOf(i) === "loop" && nodes[i]!.phase === n.phase && placeOf(n.id) !== "loop") keepPerStep.add(i);
+  }
+  const lossStacked = placeOf(ir.outputs.loss) !== undefined && placeOf(ir.outputs.loss) !== "loop";
+
   const storage = new Map<number, Storage>();
   const buffers: { name: string; length: number; node: number }[] = [];
   const constants: { name: string; values: readonly number[] }[] = [];
@@ -131,6 +152,7 @@ export function planModel(ir: ModelIR): Plan {
       !keepPerStep.has(n.id) &&
       user !== undefined &&
       user.phase === n.phase &&
+      placeOf(user.id) === placeOf(n.id) &&
       isOp(user) &&
       lowering(user).kind === "map" &&
       user.shape.rows === n.shape.rows &&
@@ -142,17 +164,20 @@ export function planModel(ir: ModelIR): Plan {
     else if (gradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
     else if (stateGradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
     else {
-      const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id)) && steps > 1;
+      const stacked = placeOf(n.id) !== "loop" && !(lossStacked && n.id === ir.outputs.loss);
+      const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id) || stacked) && steps > 1;
       const name = `${n.op}${n.id}`;
       buffers.push({ name, length: perStep ? size * steps : size, node: n.id });
       storage.set(n.id, { kind: "buffer", buffer: name, perStep });
     }
   }
 
-  const kernelsOf = (phase: "forward" | "backward"): Kernel[] => {
-    const kernels: Kernel[] = nodes
-      .filter((n) => n.phase === phase && isOp(n) && !deferred.has(n.id) && !["fused", "view"].includes(storage.get(n.id)!.kind))
-      .map((n) => ({ kind: "op", node: n.id }));
+  const kernelsOf = (phase: "forward" | "backward"): PassKernels => {
+    const placed = (where: Placement): Kernel[] =>
+      nodes
+        .filter((n) => n.phase === phase && placeOf(n.id) === where && !["fused", "view"].includes(storage.get(n.id)!.kind))
+        .map((n) => ({ kind: "op", node: n.id }));
+    const kernels = placed("loop");
     // Outputs that could not be written in place are copied (or accumulated) once their value is known.
     if (phase === "forward") {
       for (const [name, id] of Object.entries(ir.outputs.state)) {
@@ -169,11 +194,11 @@ export function planModel(ir: ModelIR): Plan {
         if (!(s.kind === "stateAdjointOut" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
       }
     }
-    return kernels;
+    return { before: placed("before"), loop: kernels, after: placed("after") };
   };
 
   const afterBackward: Kernel[] = [...deferred].map((node) => ({ kind: "op", node }));
-  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), afterBackward, steps };
+  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), lossStacked, afterBackward, steps };
 }
 
 function isZeroConst(n: Node): boolean {

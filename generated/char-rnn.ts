@@ -48,22 +48,22 @@ export interface Result {
 const state_h = new Float64Array(2600);
 const adjointA_h = new Float64Array(100);
 const adjointB_h = new Float64Array(100);
-/** %8 matmul, n×h */
-const matmul8 = new Float64Array(100);
+/** %8 matmul, n×h, one slot per step (the backward pass reads it) */
+const matmul8 = new Float64Array(2500);
 /** %9 matmul, n×h */
 const matmul9 = new Float64Array(100);
-/** %13 matmul, n×v */
-const matmul13 = new Float64Array(65);
+/** %13 matmul, n×v, one slot per step (the backward pass reads it) */
+const matmul13 = new Float64Array(1625);
 /** %14 add, n×v, one slot per step (the backward pass reads it) */
 const add14 = new Float64Array(1625);
 /** %15 softmaxCrossEntropy, 1×1 */
 const softmaxCrossEntropy15 = new Float64Array(1);
-/** %18 softmaxCrossEntropyGrad, n×v */
-const softmaxCrossEntropyGrad18 = new Float64Array(65);
+/** %18 softmaxCrossEntropyGrad, n×v, one slot per step (the backward pass reads it) */
+const softmaxCrossEntropyGrad18 = new Float64Array(1625);
 /** %19 mulScalar, n×v, one slot per step (the backward pass reads it) */
 const mulScalar19 = new Float64Array(1625);
-/** %22 matmul, n×h */
-const matmul22 = new Float64Array(100);
+/** %22 matmul, n×h, one slot per step (the backward pass reads it) */
+const matmul22 = new Float64Array(2500);
 /** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
 const tanhGrad26 = new Float64Array(2500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
@@ -109,104 +109,180 @@ function forwardSteps(
   batch_ys: Float64Array,
 ): number {
   let loss = 0;
-  for (let t = 0; t < 25; t++) {
-    const off_batch_xs = t * 1;
-    const off_state_h = t * 100;
-    const off_add14 = t * 65;
-    const off_batch_ys = t * 65;
-    // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:43
-    const c3 = batch_xs[off_batch_xs]!;
-    for (let j1 = 0; j1 < 100; j1++) {
-      matmul8[j1]! = param_U[c3 * 100 + j1]!;
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // %8 = matmul(%5, %0): n×h over all steps (25×100), dsl/rnn.ts:18:43
+  for (let i1 = 0; i1 < 25; i1++) {
+    const c4 = batch_xs[i1]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      matmul8[i1 * 100 + j2]! = param_U[c4 * 100 + j2]!;
     }
+  }
+  for (let t = 0; t < 25; t++) {
+    const off_state_h = t * 100;
+    const off_matmul8 = t * 100;
     // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:57
     matmul9.fill(0);
-    for (let p6 = 0; p6 < 96; p6 += 8) {
-      const x9 = state_h[off_state_h + p6]!;
-      const x10 = state_h[off_state_h + p6 + 1]!;
-      const x11 = state_h[off_state_h + p6 + 2]!;
-      const x12 = state_h[off_state_h + p6 + 3]!;
-      const x13 = state_h[off_state_h + p6 + 4]!;
-      const x14 = state_h[off_state_h + p6 + 5]!;
-      const x15 = state_h[off_state_h + p6 + 6]!;
-      const x16 = state_h[off_state_h + p6 + 7]!;
-      for (let j5 = 0; j5 < 100; j5++) {
-        const b17 = param_W[p6 * 100 + j5]!;
-        const b18 = param_W[(p6 + 1) * 100 + j5]!;
-        const b19 = param_W[(p6 + 2) * 100 + j5]!;
-        const b20 = param_W[(p6 + 3) * 100 + j5]!;
-        const b21 = param_W[(p6 + 4) * 100 + j5]!;
-        const b22 = param_W[(p6 + 5) * 100 + j5]!;
-        const b23 = param_W[(p6 + 6) * 100 + j5]!;
-        const b24 = param_W[(p6 + 7) * 100 + j5]!;
-        matmul9[j5]! += x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20 + x13 * b21 + x14 * b22 + x15 * b23 + x16 * b24;
+    for (let p2 = 0; p2 < 96; p2 += 8) {
+      const x5 = state_h[off_state_h + p2]!;
+      const x6 = state_h[off_state_h + p2 + 1]!;
+      const x7 = state_h[off_state_h + p2 + 2]!;
+      const x8 = state_h[off_state_h + p2 + 3]!;
+      const x9 = state_h[off_state_h + p2 + 4]!;
+      const x10 = state_h[off_state_h + p2 + 5]!;
+      const x11 = state_h[off_state_h + p2 + 6]!;
+      const x12 = state_h[off_state_h + p2 + 7]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        const b13 = param_W[p2 * 100 + j1]!;
+        const b14 = param_W[(p2 + 1) * 100 + j1]!;
+        const b15 = param_W[(p2 + 2) * 100 + j1]!;
+        const b16 = param_W[(p2 + 3) * 100 + j1]!;
+        const b17 = param_W[(p2 + 4) * 100 + j1]!;
+        const b18 = param_W[(p2 + 5) * 100 + j1]!;
+        const b19 = param_W[(p2 + 6) * 100 + j1]!;
+        const b20 = param_W[(p2 + 7) * 100 + j1]!;
+        matmul9[j1]! += x5 * b13 + x6 * b14 + x7 * b15 + x8 * b16 + x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20;
       }
     }
-    for (let p6 = 96; p6 < 100; p6++) {
-      const x25 = state_h[off_state_h + p6]!;
-      for (let j5 = 0; j5 < 100; j5++) {
-        const b26 = param_W[p6 * 100 + j5]!;
-        matmul9[j5]! += x25 * b26;
+    for (let p2 = 96; p2 < 100; p2++) {
+      const x21 = state_h[off_state_h + p2]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        const b22 = param_W[p2 * 100 + j1]!;
+        matmul9[j1]! += x21 * b22;
       }
     }
     // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j27 = 0; j27 < 100; j27++) {
-      const v10_29 = matmul8[j27]! + matmul9[j27]!;
-      const v11_28 = v10_29 + param_b[j27]!;
-      state_h[off_state_h + 100 + j27]! = Math.tanh(v11_28);
+    for (let j23 = 0; j23 < 100; j23++) {
+      const v10_25 = matmul8[off_matmul8 + j23]! + matmul9[j23]!;
+      const v11_24 = v10_25 + param_b[j23]!;
+      state_h[off_state_h + 100 + j23]! = Math.tanh(v11_24);
     }
-    // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:30
-    matmul13.fill(0);
-    for (let p31 = 0; p31 < 96; p31 += 8) {
-      const x34 = state_h[off_state_h + 100 + p31]!;
-      const x35 = state_h[off_state_h + 100 + p31 + 1]!;
-      const x36 = state_h[off_state_h + 100 + p31 + 2]!;
-      const x37 = state_h[off_state_h + 100 + p31 + 3]!;
-      const x38 = state_h[off_state_h + 100 + p31 + 4]!;
-      const x39 = state_h[off_state_h + 100 + p31 + 5]!;
-      const x40 = state_h[off_state_h + 100 + p31 + 6]!;
-      const x41 = state_h[off_state_h + 100 + p31 + 7]!;
-      for (let j30 = 0; j30 < 65; j30++) {
-        const b42 = param_V[p31 * 65 + j30]!;
-        const b43 = param_V[(p31 + 1) * 65 + j30]!;
-        const b44 = param_V[(p31 + 2) * 65 + j30]!;
-        const b45 = param_V[(p31 + 3) * 65 + j30]!;
-        const b46 = param_V[(p31 + 4) * 65 + j30]!;
-        const b47 = param_V[(p31 + 5) * 65 + j30]!;
-        const b48 = param_V[(p31 + 6) * 65 + j30]!;
-        const b49 = param_V[(p31 + 7) * 65 + j30]!;
-        matmul13[j30]! += x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49;
-      }
-    }
-    for (let p31 = 96; p31 < 100; p31++) {
-      const x50 = state_h[off_state_h + 100 + p31]!;
-      for (let j30 = 0; j30 < 65; j30++) {
-        const b51 = param_V[p31 * 65 + j30]!;
-        matmul13[j30]! += x50 * b51;
-      }
-    }
-    // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:26
-    for (let j52 = 0; j52 < 65; j52++) {
-      add14[off_add14 + j52]! = matmul13[j52]! + param_c[j52]!;
-    }
-    // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-    let total57 = 0;
-    let max54 = -Infinity;
-    for (let j53 = 0; j53 < 65; j53++) {
-      max54 = Math.max(max54, add14[off_add14 + j53]!);
-    }
-    let sum56 = 0;
-    for (let j53 = 0; j53 < 65; j53++) {
-      sum56 += Math.exp(add14[off_add14 + j53]! - max54);
-    }
-    const lse55 = Math.log(sum56);
-    for (let j53 = 0; j53 < 65; j53++) {
-      const target58 = batch_ys[off_batch_ys + j53]!;
-      if (target58 !== 0) total57 += target58 * (add14[off_add14 + j53]! - max54 - lse55);
-    }
-    softmaxCrossEntropy15[0]! = -total57;
-    loss += softmaxCrossEntropy15[0]!;
   }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // %13 = matmul(%12, %3): n×v over all steps (25×65), dsl/rnn.ts:19:30
+  matmul13.fill(0);
+  for (let i6 = 0; i6 < 24; i6 += 4) {
+    for (let p8 = 0; p8 < 96; p8 += 8) {
+      const x11 = state_h[100 + i6 * 100 + p8]!;
+      const x12 = state_h[100 + i6 * 100 + p8 + 1]!;
+      const x13 = state_h[100 + i6 * 100 + p8 + 2]!;
+      const x14 = state_h[100 + i6 * 100 + p8 + 3]!;
+      const x15 = state_h[100 + i6 * 100 + p8 + 4]!;
+      const x16 = state_h[100 + i6 * 100 + p8 + 5]!;
+      const x17 = state_h[100 + i6 * 100 + p8 + 6]!;
+      const x18 = state_h[100 + i6 * 100 + p8 + 7]!;
+      const x19 = state_h[100 + (i6 + 1) * 100 + p8]!;
+      const x20 = state_h[100 + (i6 + 1) * 100 + p8 + 1]!;
+      const x21 = state_h[100 + (i6 + 1) * 100 + p8 + 2]!;
+      const x22 = state_h[100 + (i6 + 1) * 100 + p8 + 3]!;
+      const x23 = state_h[100 + (i6 + 1) * 100 + p8 + 4]!;
+      const x24 = state_h[100 + (i6 + 1) * 100 + p8 + 5]!;
+      const x25 = state_h[100 + (i6 + 1) * 100 + p8 + 6]!;
+      const x26 = state_h[100 + (i6 + 1) * 100 + p8 + 7]!;
+      const x27 = state_h[100 + (i6 + 2) * 100 + p8]!;
+      const x28 = state_h[100 + (i6 + 2) * 100 + p8 + 1]!;
+      const x29 = state_h[100 + (i6 + 2) * 100 + p8 + 2]!;
+      const x30 = state_h[100 + (i6 + 2) * 100 + p8 + 3]!;
+      const x31 = state_h[100 + (i6 + 2) * 100 + p8 + 4]!;
+      const x32 = state_h[100 + (i6 + 2) * 100 + p8 + 5]!;
+      const x33 = state_h[100 + (i6 + 2) * 100 + p8 + 6]!;
+      const x34 = state_h[100 + (i6 + 2) * 100 + p8 + 7]!;
+      const x35 = state_h[100 + (i6 + 3) * 100 + p8]!;
+      const x36 = state_h[100 + (i6 + 3) * 100 + p8 + 1]!;
+      const x37 = state_h[100 + (i6 + 3) * 100 + p8 + 2]!;
+      const x38 = state_h[100 + (i6 + 3) * 100 + p8 + 3]!;
+      const x39 = state_h[100 + (i6 + 3) * 100 + p8 + 4]!;
+      const x40 = state_h[100 + (i6 + 3) * 100 + p8 + 5]!;
+      const x41 = state_h[100 + (i6 + 3) * 100 + p8 + 6]!;
+      const x42 = state_h[100 + (i6 + 3) * 100 + p8 + 7]!;
+      for (let j7 = 0; j7 < 65; j7++) {
+        const b43 = param_V[p8 * 65 + j7]!;
+        const b44 = param_V[(p8 + 1) * 65 + j7]!;
+        const b45 = param_V[(p8 + 2) * 65 + j7]!;
+        const b46 = param_V[(p8 + 3) * 65 + j7]!;
+        const b47 = param_V[(p8 + 4) * 65 + j7]!;
+        const b48 = param_V[(p8 + 5) * 65 + j7]!;
+        const b49 = param_V[(p8 + 6) * 65 + j7]!;
+        const b50 = param_V[(p8 + 7) * 65 + j7]!;
+        matmul13[i6 * 65 + j7]! +=
+          x11 * b43 + x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50;
+        matmul13[(i6 + 1) * 65 + j7]! +=
+          x19 * b43 + x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50;
+        matmul13[(i6 + 2) * 65 + j7]! +=
+          x27 * b43 + x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50;
+        matmul13[(i6 + 3) * 65 + j7]! +=
+          x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50;
+      }
+    }
+    for (let p8 = 96; p8 < 100; p8++) {
+      const x51 = state_h[100 + i6 * 100 + p8]!;
+      const x52 = state_h[100 + (i6 + 1) * 100 + p8]!;
+      const x53 = state_h[100 + (i6 + 2) * 100 + p8]!;
+      const x54 = state_h[100 + (i6 + 3) * 100 + p8]!;
+      for (let j7 = 0; j7 < 65; j7++) {
+        const b55 = param_V[p8 * 65 + j7]!;
+        matmul13[i6 * 65 + j7]! += x51 * b55;
+        matmul13[(i6 + 1) * 65 + j7]! += x52 * b55;
+        matmul13[(i6 + 2) * 65 + j7]! += x53 * b55;
+        matmul13[(i6 + 3) * 65 + j7]! += x54 * b55;
+      }
+    }
+  }
+  {
+    for (let p8 = 0; p8 < 96; p8 += 8) {
+      const x56 = state_h[100 + 2400 + p8]!;
+      const x57 = state_h[100 + 2400 + p8 + 1]!;
+      const x58 = state_h[100 + 2400 + p8 + 2]!;
+      const x59 = state_h[100 + 2400 + p8 + 3]!;
+      const x60 = state_h[100 + 2400 + p8 + 4]!;
+      const x61 = state_h[100 + 2400 + p8 + 5]!;
+      const x62 = state_h[100 + 2400 + p8 + 6]!;
+      const x63 = state_h[100 + 2400 + p8 + 7]!;
+      for (let j7 = 0; j7 < 65; j7++) {
+        const b64 = param_V[p8 * 65 + j7]!;
+        const b65 = param_V[(p8 + 1) * 65 + j7]!;
+        const b66 = param_V[(p8 + 2) * 65 + j7]!;
+        const b67 = param_V[(p8 + 3) * 65 + j7]!;
+        const b68 = param_V[(p8 + 4) * 65 + j7]!;
+        const b69 = param_V[(p8 + 5) * 65 + j7]!;
+        const b70 = param_V[(p8 + 6) * 65 + j7]!;
+        const b71 = param_V[(p8 + 7) * 65 + j7]!;
+        matmul13[1560 + j7]! +=
+          x56 * b64 + x57 * b65 + x58 * b66 + x59 * b67 + x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71;
+      }
+    }
+    for (let p8 = 96; p8 < 100; p8++) {
+      const x72 = state_h[100 + 2400 + p8]!;
+      for (let j7 = 0; j7 < 65; j7++) {
+        const b73 = param_V[p8 * 65 + j7]!;
+        matmul13[1560 + j7]! += x72 * b73;
+      }
+    }
+  }
+  // %14 = add(%13, %4): n×v over all steps (25×65), dsl/rnn.ts:19:26
+  for (let i74 = 0; i74 < 25; i74++) {
+    for (let j75 = 0; j75 < 65; j75++) {
+      add14[i74 * 65 + j75]! = matmul13[i74 * 65 + j75]! + param_c[j75]!;
+    }
+  }
+  // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
+  let total81 = 0;
+  for (let i76 = 0; i76 < 25; i76++) {
+    let max78 = -Infinity;
+    for (let j77 = 0; j77 < 65; j77++) {
+      max78 = Math.max(max78, add14[i76 * 65 + j77]!);
+    }
+    let sum80 = 0;
+    for (let j77 = 0; j77 < 65; j77++) {
+      sum80 += Math.exp(add14[i76 * 65 + j77]! - max78);
+    }
+    const lse79 = Math.log(sum80);
+    for (let j77 = 0; j77 < 65; j77++) {
+      const target82 = batch_ys[i76 * 65 + j77]!;
+      if (target82 !== 0) total81 += target82 * (add14[i76 * 65 + j77]! - max78 - lse79);
+    }
+  }
+  softmaxCrossEntropy15[0]! = -total81;
+  loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
 
@@ -229,133 +305,175 @@ function backwardSteps(
   let adjointIn_h = adjointA_h;
   let adjointOut_h = adjointB_h;
   adjointIn_h.fill(0);
-  for (let t = 24; t >= 0; t--) {
-    const off_add14 = t * 65;
-    const off_batch_ys = t * 65;
-    const off_mulScalar19 = t * 65;
-    const off_tanhGrad26 = t * 100;
-    const off_state_h = t * 100;
-    // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/rnn.ts:20:20
-    let max2 = -Infinity;
-    for (let j1 = 0; j1 < 65; j1++) {
-      max2 = Math.max(max2, add14[off_add14 + j1]!);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // %18 = softmaxCrossEntropyGrad(%14, %6): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i1 = 0; i1 < 25; i1++) {
+    let max3 = -Infinity;
+    for (let j2 = 0; j2 < 65; j2++) {
+      max3 = Math.max(max3, add14[i1 * 65 + j2]!);
     }
-    let sum4 = 0;
-    for (let j1 = 0; j1 < 65; j1++) {
-      sum4 += Math.exp(add14[off_add14 + j1]! - max2);
+    let sum5 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum5 += Math.exp(add14[i1 * 65 + j2]! - max3);
     }
-    const lse3 = Math.log(sum4);
-    let rowTotal5 = 0;
-    for (let j1 = 0; j1 < 65; j1++) {
-      rowTotal5 += batch_ys[off_batch_ys + j1]!;
+    const lse4 = Math.log(sum5);
+    let rowTotal6 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      rowTotal6 += batch_ys[i1 * 65 + j2]!;
     }
-    for (let j1 = 0; j1 < 65; j1++) {
-      softmaxCrossEntropyGrad18[j1]! =
-        Math.exp(add14[off_add14 + j1]! - max2 - lse3) * rowTotal5 - batch_ys[off_batch_ys + j1]!;
+    for (let j2 = 0; j2 < 65; j2++) {
+      softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
+        Math.exp(add14[i1 * 65 + j2]! - max3 - lse4) * rowTotal6 - batch_ys[i1 * 65 + j2]!;
     }
-    // %19 = mulScalar(%18, %16): n×v, dsl/rnn.ts:20:20
-    for (let j6 = 0; j6 < 65; j6++) {
-      mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
+  }
+  // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i7 = 0; i7 < 25; i7++) {
+    for (let j8 = 0; j8 < 65; j8++) {
+      mulScalar19[i7 * 65 + j8]! = softmaxCrossEntropyGrad18[i7 * 65 + j8]! * 0.04;
     }
-    // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:30
-    for (let j7 = 0; j7 < 96; j7 += 8) {
-      let s11 = 0,
-        s12 = 0,
-        s13 = 0,
-        s14 = 0,
+  }
+  // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
+  for (let i9 = 0; i9 < 24; i9 += 4) {
+    for (let j10 = 0; j10 < 100; j10 += 4) {
+      let s14 = 0,
         s15 = 0,
         s16 = 0,
         s17 = 0,
-        s18 = 0;
-      for (let p8 = 0; p8 < 65; p8++) {
-        const a19 = mulScalar19[off_mulScalar19 + p8]!;
-        const b20 = param_V[j7 * 65 + p8]!;
-        const b21 = param_V[(j7 + 1) * 65 + p8]!;
-        const b22 = param_V[(j7 + 2) * 65 + p8]!;
-        const b23 = param_V[(j7 + 3) * 65 + p8]!;
-        const b24 = param_V[(j7 + 4) * 65 + p8]!;
-        const b25 = param_V[(j7 + 5) * 65 + p8]!;
-        const b26 = param_V[(j7 + 6) * 65 + p8]!;
-        const b27 = param_V[(j7 + 7) * 65 + p8]!;
-        s11 += a19 * b20;
-        s12 += a19 * b21;
-        s13 += a19 * b22;
-        s14 += a19 * b23;
-        s15 += a19 * b24;
-        s16 += a19 * b25;
-        s17 += a19 * b26;
-        s18 += a19 * b27;
+        s18 = 0,
+        s19 = 0,
+        s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0,
+        s24 = 0,
+        s25 = 0,
+        s26 = 0,
+        s27 = 0,
+        s28 = 0,
+        s29 = 0;
+      for (let p11 = 0; p11 < 65; p11++) {
+        const a30 = mulScalar19[i9 * 65 + p11]!;
+        const a31 = mulScalar19[(i9 + 1) * 65 + p11]!;
+        const a32 = mulScalar19[(i9 + 2) * 65 + p11]!;
+        const a33 = mulScalar19[(i9 + 3) * 65 + p11]!;
+        const b34 = param_V[j10 * 65 + p11]!;
+        const b35 = param_V[(j10 + 1) * 65 + p11]!;
+        const b36 = param_V[(j10 + 2) * 65 + p11]!;
+        const b37 = param_V[(j10 + 3) * 65 + p11]!;
+        s14 += a30 * b34;
+        s15 += a30 * b35;
+        s16 += a30 * b36;
+        s17 += a30 * b37;
+        s18 += a31 * b34;
+        s19 += a31 * b35;
+        s20 += a31 * b36;
+        s21 += a31 * b37;
+        s22 += a32 * b34;
+        s23 += a32 * b35;
+        s24 += a32 * b36;
+        s25 += a32 * b37;
+        s26 += a33 * b34;
+        s27 += a33 * b35;
+        s28 += a33 * b36;
+        s29 += a33 * b37;
       }
-      matmul22[j7]! = s11;
-      matmul22[j7 + 1]! = s12;
-      matmul22[j7 + 2]! = s13;
-      matmul22[j7 + 3]! = s14;
-      matmul22[j7 + 4]! = s15;
-      matmul22[j7 + 5]! = s16;
-      matmul22[j7 + 6]! = s17;
-      matmul22[j7 + 7]! = s18;
+      matmul22[i9 * 100 + j10]! = s14;
+      matmul22[i9 * 100 + j10 + 1]! = s15;
+      matmul22[i9 * 100 + j10 + 2]! = s16;
+      matmul22[i9 * 100 + j10 + 3]! = s17;
+      matmul22[(i9 + 1) * 100 + j10]! = s18;
+      matmul22[(i9 + 1) * 100 + j10 + 1]! = s19;
+      matmul22[(i9 + 1) * 100 + j10 + 2]! = s20;
+      matmul22[(i9 + 1) * 100 + j10 + 3]! = s21;
+      matmul22[(i9 + 2) * 100 + j10]! = s22;
+      matmul22[(i9 + 2) * 100 + j10 + 1]! = s23;
+      matmul22[(i9 + 2) * 100 + j10 + 2]! = s24;
+      matmul22[(i9 + 2) * 100 + j10 + 3]! = s25;
+      matmul22[(i9 + 3) * 100 + j10]! = s26;
+      matmul22[(i9 + 3) * 100 + j10 + 1]! = s27;
+      matmul22[(i9 + 3) * 100 + j10 + 2]! = s28;
+      matmul22[(i9 + 3) * 100 + j10 + 3]! = s29;
     }
-    for (let j7 = 96; j7 < 100; j7++) {
-      let s28 = 0;
-      for (let p8 = 0; p8 < 65; p8++) {
-        const a29 = mulScalar19[off_mulScalar19 + p8]!;
-        const b30 = param_V[j7 * 65 + p8]!;
-        s28 += a29 * b30;
-      }
-      matmul22[j7]! = s28;
-    }
-    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j31 = 0; j31 < 100; j31++) {
-      const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
-      tanhGrad26[off_tanhGrad26 + j31]! =
-        v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
-    }
-    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
-    for (let j33 = 0; j33 < 96; j33 += 8) {
-      let s37 = 0,
-        s38 = 0,
+  }
+  {
+    for (let j10 = 0; j10 < 100; j10 += 4) {
+      let s38 = 0,
         s39 = 0,
         s40 = 0,
-        s41 = 0,
-        s42 = 0,
-        s43 = 0,
-        s44 = 0;
-      for (let p34 = 0; p34 < 100; p34++) {
-        const a45 = tanhGrad26[off_tanhGrad26 + p34]!;
-        const b46 = param_W[j33 * 100 + p34]!;
-        const b47 = param_W[(j33 + 1) * 100 + p34]!;
-        const b48 = param_W[(j33 + 2) * 100 + p34]!;
-        const b49 = param_W[(j33 + 3) * 100 + p34]!;
-        const b50 = param_W[(j33 + 4) * 100 + p34]!;
-        const b51 = param_W[(j33 + 5) * 100 + p34]!;
-        const b52 = param_W[(j33 + 6) * 100 + p34]!;
-        const b53 = param_W[(j33 + 7) * 100 + p34]!;
-        s37 += a45 * b46;
-        s38 += a45 * b47;
-        s39 += a45 * b48;
-        s40 += a45 * b49;
-        s41 += a45 * b50;
-        s42 += a45 * b51;
-        s43 += a45 * b52;
-        s44 += a45 * b53;
+        s41 = 0;
+      for (let p11 = 0; p11 < 65; p11++) {
+        const a42 = mulScalar19[1560 + p11]!;
+        const b43 = param_V[j10 * 65 + p11]!;
+        const b44 = param_V[(j10 + 1) * 65 + p11]!;
+        const b45 = param_V[(j10 + 2) * 65 + p11]!;
+        const b46 = param_V[(j10 + 3) * 65 + p11]!;
+        s38 += a42 * b43;
+        s39 += a42 * b44;
+        s40 += a42 * b45;
+        s41 += a42 * b46;
       }
-      adjointOut_h[j33]! = s37;
-      adjointOut_h[j33 + 1]! = s38;
-      adjointOut_h[j33 + 2]! = s39;
-      adjointOut_h[j33 + 3]! = s40;
-      adjointOut_h[j33 + 4]! = s41;
-      adjointOut_h[j33 + 5]! = s42;
-      adjointOut_h[j33 + 6]! = s43;
-      adjointOut_h[j33 + 7]! = s44;
+      matmul22[2400 + j10]! = s38;
+      matmul22[2400 + j10 + 1]! = s39;
+      matmul22[2400 + j10 + 2]! = s40;
+      matmul22[2400 + j10 + 3]! = s41;
     }
-    for (let j33 = 96; j33 < 100; j33++) {
-      let s54 = 0;
-      for (let p34 = 0; p34 < 100; p34++) {
-        const a55 = tanhGrad26[off_tanhGrad26 + p34]!;
-        const b56 = param_W[j33 * 100 + p34]!;
-        s54 += a55 * b56;
+  }
+  for (let t = 24; t >= 0; t--) {
+    const off_tanhGrad26 = t * 100;
+    const off_state_h = t * 100;
+    const off_matmul22 = t * 100;
+    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
+    for (let j1 = 0; j1 < 100; j1++) {
+      const v25_2 = adjointIn_h[j1]! + matmul22[off_matmul22 + j1]!;
+      tanhGrad26[off_tanhGrad26 + j1]! =
+        v25_2 * (1 - state_h[off_state_h + 100 + j1]! * state_h[off_state_h + 100 + j1]!);
+    }
+    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
+    for (let j3 = 0; j3 < 96; j3 += 8) {
+      let s7 = 0,
+        s8 = 0,
+        s9 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0,
+        s14 = 0;
+      for (let p4 = 0; p4 < 100; p4++) {
+        const a15 = tanhGrad26[off_tanhGrad26 + p4]!;
+        const b16 = param_W[j3 * 100 + p4]!;
+        const b17 = param_W[(j3 + 1) * 100 + p4]!;
+        const b18 = param_W[(j3 + 2) * 100 + p4]!;
+        const b19 = param_W[(j3 + 3) * 100 + p4]!;
+        const b20 = param_W[(j3 + 4) * 100 + p4]!;
+        const b21 = param_W[(j3 + 5) * 100 + p4]!;
+        const b22 = param_W[(j3 + 6) * 100 + p4]!;
+        const b23 = param_W[(j3 + 7) * 100 + p4]!;
+        s7 += a15 * b16;
+        s8 += a15 * b17;
+        s9 += a15 * b18;
+        s10 += a15 * b19;
+        s11 += a15 * b20;
+        s12 += a15 * b21;
+        s13 += a15 * b22;
+        s14 += a15 * b23;
       }
-      adjointOut_h[j33]! = s54;
+      adjointOut_h[j3]! = s7;
+      adjointOut_h[j3 + 1]! = s8;
+      adjointOut_h[j3 + 2]! = s9;
+      adjointOut_h[j3 + 3]! = s10;
+      adjointOut_h[j3 + 4]! = s11;
+      adjointOut_h[j3 + 5]! = s12;
+      adjointOut_h[j3 + 6]! = s13;
+      adjointOut_h[j3 + 7]! = s14;
+    }
+    for (let j3 = 96; j3 < 100; j3++) {
+      let s24 = 0;
+      for (let p4 = 0; p4 < 100; p4++) {
+        const a25 = tanhGrad26[off_tanhGrad26 + p4]!;
+        const b26 = param_W[j3 * 100 + p4]!;
+        s24 += a25 * b26;
+      }
+      adjointOut_h[j3]! = s24;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
@@ -363,162 +481,162 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p5 = 0; p5 < 25; p5++) {
-    const c4 = batch_xs[p5]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      grad_U[c4 * 100 + j2]! += tanhGrad26[p5 * 100 + j2]!;
+  for (let p51 = 0; p51 < 25; p51++) {
+    const c50 = batch_xs[p51]!;
+    for (let j48 = 0; j48 < 100; j48++) {
+      grad_U[c50 * 100 + j48]! += tanhGrad26[p51 * 100 + j48]!;
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
-  for (let p8 = 0; p8 < 24; p8 += 8) {
-    for (let i6 = 0; i6 < 100; i6 += 4) {
-      const x11 = state_h[p8 * 100 + i6]!;
-      const x12 = state_h[(p8 + 1) * 100 + i6]!;
-      const x13 = state_h[(p8 + 2) * 100 + i6]!;
-      const x14 = state_h[(p8 + 3) * 100 + i6]!;
-      const x15 = state_h[(p8 + 4) * 100 + i6]!;
-      const x16 = state_h[(p8 + 5) * 100 + i6]!;
-      const x17 = state_h[(p8 + 6) * 100 + i6]!;
-      const x18 = state_h[(p8 + 7) * 100 + i6]!;
-      const x19 = state_h[p8 * 100 + i6 + 1]!;
-      const x20 = state_h[(p8 + 1) * 100 + i6 + 1]!;
-      const x21 = state_h[(p8 + 2) * 100 + i6 + 1]!;
-      const x22 = state_h[(p8 + 3) * 100 + i6 + 1]!;
-      const x23 = state_h[(p8 + 4) * 100 + i6 + 1]!;
-      const x24 = state_h[(p8 + 5) * 100 + i6 + 1]!;
-      const x25 = state_h[(p8 + 6) * 100 + i6 + 1]!;
-      const x26 = state_h[(p8 + 7) * 100 + i6 + 1]!;
-      const x27 = state_h[p8 * 100 + i6 + 2]!;
-      const x28 = state_h[(p8 + 1) * 100 + i6 + 2]!;
-      const x29 = state_h[(p8 + 2) * 100 + i6 + 2]!;
-      const x30 = state_h[(p8 + 3) * 100 + i6 + 2]!;
-      const x31 = state_h[(p8 + 4) * 100 + i6 + 2]!;
-      const x32 = state_h[(p8 + 5) * 100 + i6 + 2]!;
-      const x33 = state_h[(p8 + 6) * 100 + i6 + 2]!;
-      const x34 = state_h[(p8 + 7) * 100 + i6 + 2]!;
-      const x35 = state_h[p8 * 100 + i6 + 3]!;
-      const x36 = state_h[(p8 + 1) * 100 + i6 + 3]!;
-      const x37 = state_h[(p8 + 2) * 100 + i6 + 3]!;
-      const x38 = state_h[(p8 + 3) * 100 + i6 + 3]!;
-      const x39 = state_h[(p8 + 4) * 100 + i6 + 3]!;
-      const x40 = state_h[(p8 + 5) * 100 + i6 + 3]!;
-      const x41 = state_h[(p8 + 6) * 100 + i6 + 3]!;
-      const x42 = state_h[(p8 + 7) * 100 + i6 + 3]!;
-      for (let j7 = 0; j7 < 100; j7++) {
-        const b43 = tanhGrad26[p8 * 100 + j7]!;
-        const b44 = tanhGrad26[(p8 + 1) * 100 + j7]!;
-        const b45 = tanhGrad26[(p8 + 2) * 100 + j7]!;
-        const b46 = tanhGrad26[(p8 + 3) * 100 + j7]!;
-        const b47 = tanhGrad26[(p8 + 4) * 100 + j7]!;
-        const b48 = tanhGrad26[(p8 + 5) * 100 + j7]!;
-        const b49 = tanhGrad26[(p8 + 6) * 100 + j7]!;
-        const b50 = tanhGrad26[(p8 + 7) * 100 + j7]!;
-        grad_W[i6 * 100 + j7]! +=
-          x11 * b43 + x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50;
-        grad_W[(i6 + 1) * 100 + j7]! +=
-          x19 * b43 + x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50;
-        grad_W[(i6 + 2) * 100 + j7]! +=
-          x27 * b43 + x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50;
-        grad_W[(i6 + 3) * 100 + j7]! +=
-          x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50;
+  for (let p54 = 0; p54 < 24; p54 += 8) {
+    for (let i52 = 0; i52 < 100; i52 += 4) {
+      const x57 = state_h[p54 * 100 + i52]!;
+      const x58 = state_h[(p54 + 1) * 100 + i52]!;
+      const x59 = state_h[(p54 + 2) * 100 + i52]!;
+      const x60 = state_h[(p54 + 3) * 100 + i52]!;
+      const x61 = state_h[(p54 + 4) * 100 + i52]!;
+      const x62 = state_h[(p54 + 5) * 100 + i52]!;
+      const x63 = state_h[(p54 + 6) * 100 + i52]!;
+      const x64 = state_h[(p54 + 7) * 100 + i52]!;
+      const x65 = state_h[p54 * 100 + i52 + 1]!;
+      const x66 = state_h[(p54 + 1) * 100 + i52 + 1]!;
+      const x67 = state_h[(p54 + 2) * 100 + i52 + 1]!;
+      const x68 = state_h[(p54 + 3) * 100 + i52 + 1]!;
+      const x69 = state_h[(p54 + 4) * 100 + i52 + 1]!;
+      const x70 = state_h[(p54 + 5) * 100 + i52 + 1]!;
+      const x71 = state_h[(p54 + 6) * 100 + i52 + 1]!;
+      const x72 = state_h[(p54 + 7) * 100 + i52 + 1]!;
+      const x73 = state_h[p54 * 100 + i52 + 2]!;
+      const x74 = state_h[(p54 + 1) * 100 + i52 + 2]!;
+      const x75 = state_h[(p54 + 2) * 100 + i52 + 2]!;
+      const x76 = state_h[(p54 + 3) * 100 + i52 + 2]!;
+      const x77 = state_h[(p54 + 4) * 100 + i52 + 2]!;
+      const x78 = state_h[(p54 + 5) * 100 + i52 + 2]!;
+      const x79 = state_h[(p54 + 6) * 100 + i52 + 2]!;
+      const x80 = state_h[(p54 + 7) * 100 + i52 + 2]!;
+      const x81 = state_h[p54 * 100 + i52 + 3]!;
+      const x82 = state_h[(p54 + 1) * 100 + i52 + 3]!;
+      const x83 = state_h[(p54 + 2) * 100 + i52 + 3]!;
+      const x84 = state_h[(p54 + 3) * 100 + i52 + 3]!;
+      const x85 = state_h[(p54 + 4) * 100 + i52 + 3]!;
+      const x86 = state_h[(p54 + 5) * 100 + i52 + 3]!;
+      const x87 = state_h[(p54 + 6) * 100 + i52 + 3]!;
+      const x88 = state_h[(p54 + 7) * 100 + i52 + 3]!;
+      for (let j53 = 0; j53 < 100; j53++) {
+        const b89 = tanhGrad26[p54 * 100 + j53]!;
+        const b90 = tanhGrad26[(p54 + 1) * 100 + j53]!;
+        const b91 = tanhGrad26[(p54 + 2) * 100 + j53]!;
+        const b92 = tanhGrad26[(p54 + 3) * 100 + j53]!;
+        const b93 = tanhGrad26[(p54 + 4) * 100 + j53]!;
+        const b94 = tanhGrad26[(p54 + 5) * 100 + j53]!;
+        const b95 = tanhGrad26[(p54 + 6) * 100 + j53]!;
+        const b96 = tanhGrad26[(p54 + 7) * 100 + j53]!;
+        grad_W[i52 * 100 + j53]! +=
+          x57 * b89 + x58 * b90 + x59 * b91 + x60 * b92 + x61 * b93 + x62 * b94 + x63 * b95 + x64 * b96;
+        grad_W[(i52 + 1) * 100 + j53]! +=
+          x65 * b89 + x66 * b90 + x67 * b91 + x68 * b92 + x69 * b93 + x70 * b94 + x71 * b95 + x72 * b96;
+        grad_W[(i52 + 2) * 100 + j53]! +=
+          x73 * b89 + x74 * b90 + x75 * b91 + x76 * b92 + x77 * b93 + x78 * b94 + x79 * b95 + x80 * b96;
+        grad_W[(i52 + 3) * 100 + j53]! +=
+          x81 * b89 + x82 * b90 + x83 * b91 + x84 * b92 + x85 * b93 + x86 * b94 + x87 * b95 + x88 * b96;
       }
     }
   }
   {
-    for (let i6 = 0; i6 < 100; i6 += 4) {
-      const x51 = state_h[2400 + i6]!;
-      const x52 = state_h[2400 + i6 + 1]!;
-      const x53 = state_h[2400 + i6 + 2]!;
-      const x54 = state_h[2400 + i6 + 3]!;
-      for (let j7 = 0; j7 < 100; j7++) {
-        const b55 = tanhGrad26[2400 + j7]!;
-        grad_W[i6 * 100 + j7]! += x51 * b55;
-        grad_W[(i6 + 1) * 100 + j7]! += x52 * b55;
-        grad_W[(i6 + 2) * 100 + j7]! += x53 * b55;
-        grad_W[(i6 + 3) * 100 + j7]! += x54 * b55;
+    for (let i52 = 0; i52 < 100; i52 += 4) {
+      const x97 = state_h[2400 + i52]!;
+      const x98 = state_h[2400 + i52 + 1]!;
+      const x99 = state_h[2400 + i52 + 2]!;
+      const x100 = state_h[2400 + i52 + 3]!;
+      for (let j53 = 0; j53 < 100; j53++) {
+        const b101 = tanhGrad26[2400 + j53]!;
+        grad_W[i52 * 100 + j53]! += x97 * b101;
+        grad_W[(i52 + 1) * 100 + j53]! += x98 * b101;
+        grad_W[(i52 + 2) * 100 + j53]! += x99 * b101;
+        grad_W[(i52 + 3) * 100 + j53]! += x100 * b101;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i56 = 0; i56 < 25; i56++) {
-    for (let j57 = 0; j57 < 100; j57++) {
-      grad_b[j57]! += tanhGrad26[i56 * 100 + j57]!;
+  for (let i102 = 0; i102 < 25; i102++) {
+    for (let j103 = 0; j103 < 100; j103++) {
+      grad_b[j103]! += tanhGrad26[i102 * 100 + j103]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
-  for (let p60 = 0; p60 < 24; p60 += 8) {
-    for (let i58 = 0; i58 < 100; i58 += 4) {
-      const x63 = state_h[100 + p60 * 100 + i58]!;
-      const x64 = state_h[100 + (p60 + 1) * 100 + i58]!;
-      const x65 = state_h[100 + (p60 + 2) * 100 + i58]!;
-      const x66 = state_h[100 + (p60 + 3) * 100 + i58]!;
-      const x67 = state_h[100 + (p60 + 4) * 100 + i58]!;
-      const x68 = state_h[100 + (p60 + 5) * 100 + i58]!;
-      const x69 = state_h[100 + (p60 + 6) * 100 + i58]!;
-      const x70 = state_h[100 + (p60 + 7) * 100 + i58]!;
-      const x71 = state_h[100 + p60 * 100 + i58 + 1]!;
-      const x72 = state_h[100 + (p60 + 1) * 100 + i58 + 1]!;
-      const x73 = state_h[100 + (p60 + 2) * 100 + i58 + 1]!;
-      const x74 = state_h[100 + (p60 + 3) * 100 + i58 + 1]!;
-      const x75 = state_h[100 + (p60 + 4) * 100 + i58 + 1]!;
-      const x76 = state_h[100 + (p60 + 5) * 100 + i58 + 1]!;
-      const x77 = state_h[100 + (p60 + 6) * 100 + i58 + 1]!;
-      const x78 = state_h[100 + (p60 + 7) * 100 + i58 + 1]!;
-      const x79 = state_h[100 + p60 * 100 + i58 + 2]!;
-      const x80 = state_h[100 + (p60 + 1) * 100 + i58 + 2]!;
-      const x81 = state_h[100 + (p60 + 2) * 100 + i58 + 2]!;
-      const x82 = state_h[100 + (p60 + 3) * 100 + i58 + 2]!;
-      const x83 = state_h[100 + (p60 + 4) * 100 + i58 + 2]!;
-      const x84 = state_h[100 + (p60 + 5) * 100 + i58 + 2]!;
-      const x85 = state_h[100 + (p60 + 6) * 100 + i58 + 2]!;
-      const x86 = state_h[100 + (p60 + 7) * 100 + i58 + 2]!;
-      const x87 = state_h[100 + p60 * 100 + i58 + 3]!;
-      const x88 = state_h[100 + (p60 + 1) * 100 + i58 + 3]!;
-      const x89 = state_h[100 + (p60 + 2) * 100 + i58 + 3]!;
-      const x90 = state_h[100 + (p60 + 3) * 100 + i58 + 3]!;
-      const x91 = state_h[100 + (p60 + 4) * 100 + i58 + 3]!;
-      const x92 = state_h[100 + (p60 + 5) * 100 + i58 + 3]!;
-      const x93 = state_h[100 + (p60 + 6) * 100 + i58 + 3]!;
-      const x94 = state_h[100 + (p60 + 7) * 100 + i58 + 3]!;
-      for (let j59 = 0; j59 < 65; j59++) {
-        const b95 = mulScalar19[p60 * 65 + j59]!;
-        const b96 = mulScalar19[(p60 + 1) * 65 + j59]!;
-        const b97 = mulScalar19[(p60 + 2) * 65 + j59]!;
-        const b98 = mulScalar19[(p60 + 3) * 65 + j59]!;
-        const b99 = mulScalar19[(p60 + 4) * 65 + j59]!;
-        const b100 = mulScalar19[(p60 + 5) * 65 + j59]!;
-        const b101 = mulScalar19[(p60 + 6) * 65 + j59]!;
-        const b102 = mulScalar19[(p60 + 7) * 65 + j59]!;
-        grad_V[i58 * 65 + j59]! +=
-          x63 * b95 + x64 * b96 + x65 * b97 + x66 * b98 + x67 * b99 + x68 * b100 + x69 * b101 + x70 * b102;
-        grad_V[(i58 + 1) * 65 + j59]! +=
-          x71 * b95 + x72 * b96 + x73 * b97 + x74 * b98 + x75 * b99 + x76 * b100 + x77 * b101 + x78 * b102;
-        grad_V[(i58 + 2) * 65 + j59]! +=
-          x79 * b95 + x80 * b96 + x81 * b97 + x82 * b98 + x83 * b99 + x84 * b100 + x85 * b101 + x86 * b102;
-        grad_V[(i58 + 3) * 65 + j59]! +=
-          x87 * b95 + x88 * b96 + x89 * b97 + x90 * b98 + x91 * b99 + x92 * b100 + x93 * b101 + x94 * b102;
+  for (let p106 = 0; p106 < 24; p106 += 8) {
+    for (let i104 = 0; i104 < 100; i104 += 4) {
+      const x109 = state_h[100 + p106 * 100 + i104]!;
+      const x110 = state_h[100 + (p106 + 1) * 100 + i104]!;
+      const x111 = state_h[100 + (p106 + 2) * 100 + i104]!;
+      const x112 = state_h[100 + (p106 + 3) * 100 + i104]!;
+      const x113 = state_h[100 + (p106 + 4) * 100 + i104]!;
+      const x114 = state_h[100 + (p106 + 5) * 100 + i104]!;
+      const x115 = state_h[100 + (p106 + 6) * 100 + i104]!;
+      const x116 = state_h[100 + (p106 + 7) * 100 + i104]!;
+      const x117 = state_h[100 + p106 * 100 + i104 + 1]!;
+      const x118 = state_h[100 + (p106 + 1) * 100 + i104 + 1]!;
+      const x119 = state_h[100 + (p106 + 2) * 100 + i104 + 1]!;
+      const x120 = state_h[100 + (p106 + 3) * 100 + i104 + 1]!;
+      const x121 = state_h[100 + (p106 + 4) * 100 + i104 + 1]!;
+      const x122 = state_h[100 + (p106 + 5) * 100 + i104 + 1]!;
+      const x123 = state_h[100 + (p106 + 6) * 100 + i104 + 1]!;
+      const x124 = state_h[100 + (p106 + 7) * 100 + i104 + 1]!;
+      const x125 = state_h[100 + p106 * 100 + i104 + 2]!;
+      const x126 = state_h[100 + (p106 + 1) * 100 + i104 + 2]!;
+      const x127 = state_h[100 + (p106 + 2) * 100 + i104 + 2]!;
+      const x128 = state_h[100 + (p106 + 3) * 100 + i104 + 2]!;
+      const x129 = state_h[100 + (p106 + 4) * 100 + i104 + 2]!;
+      const x130 = state_h[100 + (p106 + 5) * 100 + i104 + 2]!;
+      const x131 = state_h[100 + (p106 + 6) * 100 + i104 + 2]!;
+      const x132 = state_h[100 + (p106 + 7) * 100 + i104 + 2]!;
+      const x133 = state_h[100 + p106 * 100 + i104 + 3]!;
+      const x134 = state_h[100 + (p106 + 1) * 100 + i104 + 3]!;
+      const x135 = state_h[100 + (p106 + 2) * 100 + i104 + 3]!;
+      const x136 = state_h[100 + (p106 + 3) * 100 + i104 + 3]!;
+      const x137 = state_h[100 + (p106 + 4) * 100 + i104 + 3]!;
+      const x138 = state_h[100 + (p106 + 5) * 100 + i104 + 3]!;
+      const x139 = state_h[100 + (p106 + 6) * 100 + i104 + 3]!;
+      const x140 = state_h[100 + (p106 + 7) * 100 + i104 + 3]!;
+      for (let j105 = 0; j105 < 65; j105++) {
+        const b141 = mulScalar19[p106 * 65 + j105]!;
+        const b142 = mulScalar19[(p106 + 1) * 65 + j105]!;
+        const b143 = mulScalar19[(p106 + 2) * 65 + j105]!;
+        const b144 = mulScalar19[(p106 + 3) * 65 + j105]!;
+        const b145 = mulScalar19[(p106 + 4) * 65 + j105]!;
+        const b146 = mulScalar19[(p106 + 5) * 65 + j105]!;
+        const b147 = mulScalar19[(p106 + 6) * 65 + j105]!;
+        const b148 = mulScalar19[(p106 + 7) * 65 + j105]!;
+        grad_V[i104 * 65 + j105]! +=
+          x109 * b141 + x110 * b142 + x111 * b143 + x112 * b144 + x113 * b145 + x114 * b146 + x115 * b147 + x116 * b148;
+        grad_V[(i104 + 1) * 65 + j105]! +=
+          x117 * b141 + x118 * b142 + x119 * b143 + x120 * b144 + x121 * b145 + x122 * b146 + x123 * b147 + x124 * b148;
+        grad_V[(i104 + 2) * 65 + j105]! +=
+          x125 * b141 + x126 * b142 + x127 * b143 + x128 * b144 + x129 * b145 + x130 * b146 + x131 * b147 + x132 * b148;
+        grad_V[(i104 + 3) * 65 + j105]! +=
+          x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145 + x138 * b146 + x139 * b147 + x140 * b148;
       }
     }
   }
   {
-    for (let i58 = 0; i58 < 100; i58 += 4) {
-      const x103 = state_h[100 + 2400 + i58]!;
-      const x104 = state_h[100 + 2400 + i58 + 1]!;
-      const x105 = state_h[100 + 2400 + i58 + 2]!;
-      const x106 = state_h[100 + 2400 + i58 + 3]!;
-      for (let j59 = 0; j59 < 65; j59++) {
-        const b107 = mulScalar19[1560 + j59]!;
-        grad_V[i58 * 65 + j59]! += x103 * b107;
-        grad_V[(i58 + 1) * 65 + j59]! += x104 * b107;
-        grad_V[(i58 + 2) * 65 + j59]! += x105 * b107;
-        grad_V[(i58 + 3) * 65 + j59]! += x106 * b107;
+    for (let i104 = 0; i104 < 100; i104 += 4) {
+      const x149 = state_h[100 + 2400 + i104]!;
+      const x150 = state_h[100 + 2400 + i104 + 1]!;
+      const x151 = state_h[100 + 2400 + i104 + 2]!;
+      const x152 = state_h[100 + 2400 + i104 + 3]!;
+      for (let j105 = 0; j105 < 65; j105++) {
+        const b153 = mulScalar19[1560 + j105]!;
+        grad_V[i104 * 65 + j105]! += x149 * b153;
+        grad_V[(i104 + 1) * 65 + j105]! += x150 * b153;
+        grad_V[(i104 + 2) * 65 + j105]! += x151 * b153;
+        grad_V[(i104 + 3) * 65 + j105]! += x152 * b153;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i108 = 0; i108 < 25; i108++) {
-    for (let j109 = 0; j109 < 65; j109++) {
-      grad_c[j109]! += mulScalar19[i108 * 65 + j109]!;
+  for (let i154 = 0; i154 < 25; i154++) {
+    for (let j155 = 0; j155 < 65; j155++) {
+      grad_c[j155]! += mulScalar19[i154 * 65 + j155]!;
     }
   }
   grad_h0.set(adjointIn_h);

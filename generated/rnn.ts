@@ -48,22 +48,22 @@ export interface Result {
 const state_h = new Float64Array(2600);
 const adjointA_h = new Float64Array(100);
 const adjointB_h = new Float64Array(100);
-/** %8 matmul, n×h */
-const matmul8 = new Float64Array(100);
+/** %8 matmul, n×h, one slot per step (the backward pass reads it) */
+const matmul8 = new Float64Array(2500);
 /** %9 matmul, n×h */
 const matmul9 = new Float64Array(100);
-/** %13 matmul, n×v */
-const matmul13 = new Float64Array(65);
+/** %13 matmul, n×v, one slot per step (the backward pass reads it) */
+const matmul13 = new Float64Array(1625);
 /** %14 add, n×v, one slot per step (the backward pass reads it) */
 const add14 = new Float64Array(1625);
 /** %15 softmaxCrossEntropy, 1×1 */
 const softmaxCrossEntropy15 = new Float64Array(1);
-/** %18 softmaxCrossEntropyGrad, n×v */
-const softmaxCrossEntropyGrad18 = new Float64Array(65);
+/** %18 softmaxCrossEntropyGrad, n×v, one slot per step (the backward pass reads it) */
+const softmaxCrossEntropyGrad18 = new Float64Array(1625);
 /** %19 mulScalar, n×v, one slot per step (the backward pass reads it) */
 const mulScalar19 = new Float64Array(1625);
-/** %22 matmul, n×h */
-const matmul22 = new Float64Array(100);
+/** %22 matmul, n×h, one slot per step (the backward pass reads it) */
+const matmul22 = new Float64Array(2500);
 /** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
 const tanhGrad26 = new Float64Array(2500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
@@ -99,129 +99,273 @@ function forwardSteps(
   batch_ys: Float64Array,
 ): number {
   let loss = 0;
-  for (let t = 0; t < 25; t++) {
-    const off_batch_xs = t * 65;
-    const off_state_h = t * 100;
-    const off_add14 = t * 65;
-    const off_batch_ys = t * 65;
-    // %8 = matmul(%5, %0): n×h, dsl/rnn.ts:18:43
-    matmul8.fill(0);
-    for (let p2 = 0; p2 < 64; p2 += 8) {
-      const x5 = batch_xs[off_batch_xs + p2]!;
-      const x6 = batch_xs[off_batch_xs + p2 + 1]!;
-      const x7 = batch_xs[off_batch_xs + p2 + 2]!;
-      const x8 = batch_xs[off_batch_xs + p2 + 3]!;
-      const x9 = batch_xs[off_batch_xs + p2 + 4]!;
-      const x10 = batch_xs[off_batch_xs + p2 + 5]!;
-      const x11 = batch_xs[off_batch_xs + p2 + 6]!;
-      const x12 = batch_xs[off_batch_xs + p2 + 7]!;
-      for (let j1 = 0; j1 < 100; j1++) {
-        const b13 = param_U[p2 * 100 + j1]!;
-        const b14 = param_U[(p2 + 1) * 100 + j1]!;
-        const b15 = param_U[(p2 + 2) * 100 + j1]!;
-        const b16 = param_U[(p2 + 3) * 100 + j1]!;
-        const b17 = param_U[(p2 + 4) * 100 + j1]!;
-        const b18 = param_U[(p2 + 5) * 100 + j1]!;
-        const b19 = param_U[(p2 + 6) * 100 + j1]!;
-        const b20 = param_U[(p2 + 7) * 100 + j1]!;
-        matmul8[j1]! += x5 * b13 + x6 * b14 + x7 * b15 + x8 * b16 + x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20;
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // %8 = matmul(%5, %0): n×h over all steps (25×100), dsl/rnn.ts:18:43
+  matmul8.fill(0);
+  for (let i1 = 0; i1 < 24; i1 += 4) {
+    for (let p3 = 0; p3 < 64; p3 += 8) {
+      const x6 = batch_xs[i1 * 65 + p3]!;
+      const x7 = batch_xs[i1 * 65 + p3 + 1]!;
+      const x8 = batch_xs[i1 * 65 + p3 + 2]!;
+      const x9 = batch_xs[i1 * 65 + p3 + 3]!;
+      const x10 = batch_xs[i1 * 65 + p3 + 4]!;
+      const x11 = batch_xs[i1 * 65 + p3 + 5]!;
+      const x12 = batch_xs[i1 * 65 + p3 + 6]!;
+      const x13 = batch_xs[i1 * 65 + p3 + 7]!;
+      const x14 = batch_xs[(i1 + 1) * 65 + p3]!;
+      const x15 = batch_xs[(i1 + 1) * 65 + p3 + 1]!;
+      const x16 = batch_xs[(i1 + 1) * 65 + p3 + 2]!;
+      const x17 = batch_xs[(i1 + 1) * 65 + p3 + 3]!;
+      const x18 = batch_xs[(i1 + 1) * 65 + p3 + 4]!;
+      const x19 = batch_xs[(i1 + 1) * 65 + p3 + 5]!;
+      const x20 = batch_xs[(i1 + 1) * 65 + p3 + 6]!;
+      const x21 = batch_xs[(i1 + 1) * 65 + p3 + 7]!;
+      const x22 = batch_xs[(i1 + 2) * 65 + p3]!;
+      const x23 = batch_xs[(i1 + 2) * 65 + p3 + 1]!;
+      const x24 = batch_xs[(i1 + 2) * 65 + p3 + 2]!;
+      const x25 = batch_xs[(i1 + 2) * 65 + p3 + 3]!;
+      const x26 = batch_xs[(i1 + 2) * 65 + p3 + 4]!;
+      const x27 = batch_xs[(i1 + 2) * 65 + p3 + 5]!;
+      const x28 = batch_xs[(i1 + 2) * 65 + p3 + 6]!;
+      const x29 = batch_xs[(i1 + 2) * 65 + p3 + 7]!;
+      const x30 = batch_xs[(i1 + 3) * 65 + p3]!;
+      const x31 = batch_xs[(i1 + 3) * 65 + p3 + 1]!;
+      const x32 = batch_xs[(i1 + 3) * 65 + p3 + 2]!;
+      const x33 = batch_xs[(i1 + 3) * 65 + p3 + 3]!;
+      const x34 = batch_xs[(i1 + 3) * 65 + p3 + 4]!;
+      const x35 = batch_xs[(i1 + 3) * 65 + p3 + 5]!;
+      const x36 = batch_xs[(i1 + 3) * 65 + p3 + 6]!;
+      const x37 = batch_xs[(i1 + 3) * 65 + p3 + 7]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b38 = param_U[p3 * 100 + j2]!;
+        const b39 = param_U[(p3 + 1) * 100 + j2]!;
+        const b40 = param_U[(p3 + 2) * 100 + j2]!;
+        const b41 = param_U[(p3 + 3) * 100 + j2]!;
+        const b42 = param_U[(p3 + 4) * 100 + j2]!;
+        const b43 = param_U[(p3 + 5) * 100 + j2]!;
+        const b44 = param_U[(p3 + 6) * 100 + j2]!;
+        const b45 = param_U[(p3 + 7) * 100 + j2]!;
+        matmul8[i1 * 100 + j2]! +=
+          x6 * b38 + x7 * b39 + x8 * b40 + x9 * b41 + x10 * b42 + x11 * b43 + x12 * b44 + x13 * b45;
+        matmul8[(i1 + 1) * 100 + j2]! +=
+          x14 * b38 + x15 * b39 + x16 * b40 + x17 * b41 + x18 * b42 + x19 * b43 + x20 * b44 + x21 * b45;
+        matmul8[(i1 + 2) * 100 + j2]! +=
+          x22 * b38 + x23 * b39 + x24 * b40 + x25 * b41 + x26 * b42 + x27 * b43 + x28 * b44 + x29 * b45;
+        matmul8[(i1 + 3) * 100 + j2]! +=
+          x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45;
       }
     }
     {
-      const x21 = batch_xs[off_batch_xs + 64]!;
-      for (let j1 = 0; j1 < 100; j1++) {
-        const b22 = param_U[6400 + j1]!;
-        matmul8[j1]! += x21 * b22;
+      const x46 = batch_xs[i1 * 65 + 64]!;
+      const x47 = batch_xs[(i1 + 1) * 65 + 64]!;
+      const x48 = batch_xs[(i1 + 2) * 65 + 64]!;
+      const x49 = batch_xs[(i1 + 3) * 65 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b50 = param_U[6400 + j2]!;
+        matmul8[i1 * 100 + j2]! += x46 * b50;
+        matmul8[(i1 + 1) * 100 + j2]! += x47 * b50;
+        matmul8[(i1 + 2) * 100 + j2]! += x48 * b50;
+        matmul8[(i1 + 3) * 100 + j2]! += x49 * b50;
       }
     }
+  }
+  {
+    for (let p3 = 0; p3 < 64; p3 += 8) {
+      const x51 = batch_xs[1560 + p3]!;
+      const x52 = batch_xs[1560 + p3 + 1]!;
+      const x53 = batch_xs[1560 + p3 + 2]!;
+      const x54 = batch_xs[1560 + p3 + 3]!;
+      const x55 = batch_xs[1560 + p3 + 4]!;
+      const x56 = batch_xs[1560 + p3 + 5]!;
+      const x57 = batch_xs[1560 + p3 + 6]!;
+      const x58 = batch_xs[1560 + p3 + 7]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b59 = param_U[p3 * 100 + j2]!;
+        const b60 = param_U[(p3 + 1) * 100 + j2]!;
+        const b61 = param_U[(p3 + 2) * 100 + j2]!;
+        const b62 = param_U[(p3 + 3) * 100 + j2]!;
+        const b63 = param_U[(p3 + 4) * 100 + j2]!;
+        const b64 = param_U[(p3 + 5) * 100 + j2]!;
+        const b65 = param_U[(p3 + 6) * 100 + j2]!;
+        const b66 = param_U[(p3 + 7) * 100 + j2]!;
+        matmul8[2400 + j2]! +=
+          x51 * b59 + x52 * b60 + x53 * b61 + x54 * b62 + x55 * b63 + x56 * b64 + x57 * b65 + x58 * b66;
+      }
+    }
+    {
+      const x67 = batch_xs[1560 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b68 = param_U[6400 + j2]!;
+        matmul8[2400 + j2]! += x67 * b68;
+      }
+    }
+  }
+  for (let t = 0; t < 25; t++) {
+    const off_state_h = t * 100;
+    const off_matmul8 = t * 100;
     // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:57
     matmul9.fill(0);
-    for (let p24 = 0; p24 < 96; p24 += 8) {
-      const x27 = state_h[off_state_h + p24]!;
-      const x28 = state_h[off_state_h + p24 + 1]!;
-      const x29 = state_h[off_state_h + p24 + 2]!;
-      const x30 = state_h[off_state_h + p24 + 3]!;
-      const x31 = state_h[off_state_h + p24 + 4]!;
-      const x32 = state_h[off_state_h + p24 + 5]!;
-      const x33 = state_h[off_state_h + p24 + 6]!;
-      const x34 = state_h[off_state_h + p24 + 7]!;
-      for (let j23 = 0; j23 < 100; j23++) {
-        const b35 = param_W[p24 * 100 + j23]!;
-        const b36 = param_W[(p24 + 1) * 100 + j23]!;
-        const b37 = param_W[(p24 + 2) * 100 + j23]!;
-        const b38 = param_W[(p24 + 3) * 100 + j23]!;
-        const b39 = param_W[(p24 + 4) * 100 + j23]!;
-        const b40 = param_W[(p24 + 5) * 100 + j23]!;
-        const b41 = param_W[(p24 + 6) * 100 + j23]!;
-        const b42 = param_W[(p24 + 7) * 100 + j23]!;
-        matmul9[j23]! += x27 * b35 + x28 * b36 + x29 * b37 + x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42;
+    for (let p2 = 0; p2 < 96; p2 += 8) {
+      const x5 = state_h[off_state_h + p2]!;
+      const x6 = state_h[off_state_h + p2 + 1]!;
+      const x7 = state_h[off_state_h + p2 + 2]!;
+      const x8 = state_h[off_state_h + p2 + 3]!;
+      const x9 = state_h[off_state_h + p2 + 4]!;
+      const x10 = state_h[off_state_h + p2 + 5]!;
+      const x11 = state_h[off_state_h + p2 + 6]!;
+      const x12 = state_h[off_state_h + p2 + 7]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        const b13 = param_W[p2 * 100 + j1]!;
+        const b14 = param_W[(p2 + 1) * 100 + j1]!;
+        const b15 = param_W[(p2 + 2) * 100 + j1]!;
+        const b16 = param_W[(p2 + 3) * 100 + j1]!;
+        const b17 = param_W[(p2 + 4) * 100 + j1]!;
+        const b18 = param_W[(p2 + 5) * 100 + j1]!;
+        const b19 = param_W[(p2 + 6) * 100 + j1]!;
+        const b20 = param_W[(p2 + 7) * 100 + j1]!;
+        matmul9[j1]! += x5 * b13 + x6 * b14 + x7 * b15 + x8 * b16 + x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20;
       }
     }
-    for (let p24 = 96; p24 < 100; p24++) {
-      const x43 = state_h[off_state_h + p24]!;
-      for (let j23 = 0; j23 < 100; j23++) {
-        const b44 = param_W[p24 * 100 + j23]!;
-        matmul9[j23]! += x43 * b44;
+    for (let p2 = 96; p2 < 100; p2++) {
+      const x21 = state_h[off_state_h + p2]!;
+      for (let j1 = 0; j1 < 100; j1++) {
+        const b22 = param_W[p2 * 100 + j1]!;
+        matmul9[j1]! += x21 * b22;
       }
     }
     // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j45 = 0; j45 < 100; j45++) {
-      const v10_47 = matmul8[j45]! + matmul9[j45]!;
-      const v11_46 = v10_47 + param_b[j45]!;
-      state_h[off_state_h + 100 + j45]! = Math.tanh(v11_46);
+    for (let j23 = 0; j23 < 100; j23++) {
+      const v10_25 = matmul8[off_matmul8 + j23]! + matmul9[j23]!;
+      const v11_24 = v10_25 + param_b[j23]!;
+      state_h[off_state_h + 100 + j23]! = Math.tanh(v11_24);
     }
-    // %13 = matmul(%12, %3): n×v, dsl/rnn.ts:19:30
-    matmul13.fill(0);
-    for (let p49 = 0; p49 < 96; p49 += 8) {
-      const x52 = state_h[off_state_h + 100 + p49]!;
-      const x53 = state_h[off_state_h + 100 + p49 + 1]!;
-      const x54 = state_h[off_state_h + 100 + p49 + 2]!;
-      const x55 = state_h[off_state_h + 100 + p49 + 3]!;
-      const x56 = state_h[off_state_h + 100 + p49 + 4]!;
-      const x57 = state_h[off_state_h + 100 + p49 + 5]!;
-      const x58 = state_h[off_state_h + 100 + p49 + 6]!;
-      const x59 = state_h[off_state_h + 100 + p49 + 7]!;
-      for (let j48 = 0; j48 < 65; j48++) {
-        const b60 = param_V[p49 * 65 + j48]!;
-        const b61 = param_V[(p49 + 1) * 65 + j48]!;
-        const b62 = param_V[(p49 + 2) * 65 + j48]!;
-        const b63 = param_V[(p49 + 3) * 65 + j48]!;
-        const b64 = param_V[(p49 + 4) * 65 + j48]!;
-        const b65 = param_V[(p49 + 5) * 65 + j48]!;
-        const b66 = param_V[(p49 + 6) * 65 + j48]!;
-        const b67 = param_V[(p49 + 7) * 65 + j48]!;
-        matmul13[j48]! += x52 * b60 + x53 * b61 + x54 * b62 + x55 * b63 + x56 * b64 + x57 * b65 + x58 * b66 + x59 * b67;
-      }
-    }
-    for (let p49 = 96; p49 < 100; p49++) {
-      const x68 = state_h[off_state_h + 100 + p49]!;
-      for (let j48 = 0; j48 < 65; j48++) {
-        const b69 = param_V[p49 * 65 + j48]!;
-        matmul13[j48]! += x68 * b69;
-      }
-    }
-    // %14 = add(%13, %4): n×v, dsl/rnn.ts:19:26
-    for (let j70 = 0; j70 < 65; j70++) {
-      add14[off_add14 + j70]! = matmul13[j70]! + param_c[j70]!;
-    }
-    // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-    let total75 = 0;
-    let max72 = -Infinity;
-    for (let j71 = 0; j71 < 65; j71++) {
-      max72 = Math.max(max72, add14[off_add14 + j71]!);
-    }
-    let sum74 = 0;
-    for (let j71 = 0; j71 < 65; j71++) {
-      sum74 += Math.exp(add14[off_add14 + j71]! - max72);
-    }
-    const lse73 = Math.log(sum74);
-    for (let j71 = 0; j71 < 65; j71++) {
-      const target76 = batch_ys[off_batch_ys + j71]!;
-      if (target76 !== 0) total75 += target76 * (add14[off_add14 + j71]! - max72 - lse73);
-    }
-    softmaxCrossEntropy15[0]! = -total75;
-    loss += softmaxCrossEntropy15[0]!;
   }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // %13 = matmul(%12, %3): n×v over all steps (25×65), dsl/rnn.ts:19:30
+  matmul13.fill(0);
+  for (let i69 = 0; i69 < 24; i69 += 4) {
+    for (let p71 = 0; p71 < 96; p71 += 8) {
+      const x74 = state_h[100 + i69 * 100 + p71]!;
+      const x75 = state_h[100 + i69 * 100 + p71 + 1]!;
+      const x76 = state_h[100 + i69 * 100 + p71 + 2]!;
+      const x77 = state_h[100 + i69 * 100 + p71 + 3]!;
+      const x78 = state_h[100 + i69 * 100 + p71 + 4]!;
+      const x79 = state_h[100 + i69 * 100 + p71 + 5]!;
+      const x80 = state_h[100 + i69 * 100 + p71 + 6]!;
+      const x81 = state_h[100 + i69 * 100 + p71 + 7]!;
+      const x82 = state_h[100 + (i69 + 1) * 100 + p71]!;
+      const x83 = state_h[100 + (i69 + 1) * 100 + p71 + 1]!;
+      const x84 = state_h[100 + (i69 + 1) * 100 + p71 + 2]!;
+      const x85 = state_h[100 + (i69 + 1) * 100 + p71 + 3]!;
+      const x86 = state_h[100 + (i69 + 1) * 100 + p71 + 4]!;
+      const x87 = state_h[100 + (i69 + 1) * 100 + p71 + 5]!;
+      const x88 = state_h[100 + (i69 + 1) * 100 + p71 + 6]!;
+      const x89 = state_h[100 + (i69 + 1) * 100 + p71 + 7]!;
+      const x90 = state_h[100 + (i69 + 2) * 100 + p71]!;
+      const x91 = state_h[100 + (i69 + 2) * 100 + p71 + 1]!;
+      const x92 = state_h[100 + (i69 + 2) * 100 + p71 + 2]!;
+      const x93 = state_h[100 + (i69 + 2) * 100 + p71 + 3]!;
+      const x94 = state_h[100 + (i69 + 2) * 100 + p71 + 4]!;
+      const x95 = state_h[100 + (i69 + 2) * 100 + p71 + 5]!;
+      const x96 = state_h[100 + (i69 + 2) * 100 + p71 + 6]!;
+      const x97 = state_h[100 + (i69 + 2) * 100 + p71 + 7]!;
+      const x98 = state_h[100 + (i69 + 3) * 100 + p71]!;
+      const x99 = state_h[100 + (i69 + 3) * 100 + p71 + 1]!;
+      const x100 = state_h[100 + (i69 + 3) * 100 + p71 + 2]!;
+      const x101 = state_h[100 + (i69 + 3) * 100 + p71 + 3]!;
+      const x102 = state_h[100 + (i69 + 3) * 100 + p71 + 4]!;
+      const x103 = state_h[100 + (i69 + 3) * 100 + p71 + 5]!;
+      const x104 = state_h[100 + (i69 + 3) * 100 + p71 + 6]!;
+      const x105 = state_h[100 + (i69 + 3) * 100 + p71 + 7]!;
+      for (let j70 = 0; j70 < 65; j70++) {
+        const b106 = param_V[p71 * 65 + j70]!;
+        const b107 = param_V[(p71 + 1) * 65 + j70]!;
+        const b108 = param_V[(p71 + 2) * 65 + j70]!;
+        const b109 = param_V[(p71 + 3) * 65 + j70]!;
+        const b110 = param_V[(p71 + 4) * 65 + j70]!;
+        const b111 = param_V[(p71 + 5) * 65 + j70]!;
+        const b112 = param_V[(p71 + 6) * 65 + j70]!;
+        const b113 = param_V[(p71 + 7) * 65 + j70]!;
+        matmul13[i69 * 65 + j70]! +=
+          x74 * b106 + x75 * b107 + x76 * b108 + x77 * b109 + x78 * b110 + x79 * b111 + x80 * b112 + x81 * b113;
+        matmul13[(i69 + 1) * 65 + j70]! +=
+          x82 * b106 + x83 * b107 + x84 * b108 + x85 * b109 + x86 * b110 + x87 * b111 + x88 * b112 + x89 * b113;
+        matmul13[(i69 + 2) * 65 + j70]! +=
+          x90 * b106 + x91 * b107 + x92 * b108 + x93 * b109 + x94 * b110 + x95 * b111 + x96 * b112 + x97 * b113;
+        matmul13[(i69 + 3) * 65 + j70]! +=
+          x98 * b106 + x99 * b107 + x100 * b108 + x101 * b109 + x102 * b110 + x103 * b111 + x104 * b112 + x105 * b113;
+      }
+    }
+    for (let p71 = 96; p71 < 100; p71++) {
+      const x114 = state_h[100 + i69 * 100 + p71]!;
+      const x115 = state_h[100 + (i69 + 1) * 100 + p71]!;
+      const x116 = state_h[100 + (i69 + 2) * 100 + p71]!;
+      const x117 = state_h[100 + (i69 + 3) * 100 + p71]!;
+      for (let j70 = 0; j70 < 65; j70++) {
+        const b118 = param_V[p71 * 65 + j70]!;
+        matmul13[i69 * 65 + j70]! += x114 * b118;
+        matmul13[(i69 + 1) * 65 + j70]! += x115 * b118;
+        matmul13[(i69 + 2) * 65 + j70]! += x116 * b118;
+        matmul13[(i69 + 3) * 65 + j70]! += x117 * b118;
+      }
+    }
+  }
+  {
+    for (let p71 = 0; p71 < 96; p71 += 8) {
+      const x119 = state_h[100 + 2400 + p71]!;
+      const x120 = state_h[100 + 2400 + p71 + 1]!;
+      const x121 = state_h[100 + 2400 + p71 + 2]!;
+      const x122 = state_h[100 + 2400 + p71 + 3]!;
+      const x123 = state_h[100 + 2400 + p71 + 4]!;
+      const x124 = state_h[100 + 2400 + p71 + 5]!;
+      const x125 = state_h[100 + 2400 + p71 + 6]!;
+      const x126 = state_h[100 + 2400 + p71 + 7]!;
+      for (let j70 = 0; j70 < 65; j70++) {
+        const b127 = param_V[p71 * 65 + j70]!;
+        const b128 = param_V[(p71 + 1) * 65 + j70]!;
+        const b129 = param_V[(p71 + 2) * 65 + j70]!;
+        const b130 = param_V[(p71 + 3) * 65 + j70]!;
+        const b131 = param_V[(p71 + 4) * 65 + j70]!;
+        const b132 = param_V[(p71 + 5) * 65 + j70]!;
+        const b133 = param_V[(p71 + 6) * 65 + j70]!;
+        const b134 = param_V[(p71 + 7) * 65 + j70]!;
+        matmul13[1560 + j70]! +=
+          x119 * b127 + x120 * b128 + x121 * b129 + x122 * b130 + x123 * b131 + x124 * b132 + x125 * b133 + x126 * b134;
+      }
+    }
+    for (let p71 = 96; p71 < 100; p71++) {
+      const x135 = state_h[100 + 2400 + p71]!;
+      for (let j70 = 0; j70 < 65; j70++) {
+        const b136 = param_V[p71 * 65 + j70]!;
+        matmul13[1560 + j70]! += x135 * b136;
+      }
+    }
+  }
+  // %14 = add(%13, %4): n×v over all steps (25×65), dsl/rnn.ts:19:26
+  for (let i137 = 0; i137 < 25; i137++) {
+    for (let j138 = 0; j138 < 65; j138++) {
+      add14[i137 * 65 + j138]! = matmul13[i137 * 65 + j138]! + param_c[j138]!;
+    }
+  }
+  // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
+  let total144 = 0;
+  for (let i139 = 0; i139 < 25; i139++) {
+    let max141 = -Infinity;
+    for (let j140 = 0; j140 < 65; j140++) {
+      max141 = Math.max(max141, add14[i139 * 65 + j140]!);
+    }
+    let sum143 = 0;
+    for (let j140 = 0; j140 < 65; j140++) {
+      sum143 += Math.exp(add14[i139 * 65 + j140]! - max141);
+    }
+    const lse142 = Math.log(sum143);
+    for (let j140 = 0; j140 < 65; j140++) {
+      const target145 = batch_ys[i139 * 65 + j140]!;
+      if (target145 !== 0) total144 += target145 * (add14[i139 * 65 + j140]! - max141 - lse142);
+    }
+  }
+  softmaxCrossEntropy15[0]! = -total144;
+  loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
 
@@ -244,133 +388,175 @@ function backwardSteps(
   let adjointIn_h = adjointA_h;
   let adjointOut_h = adjointB_h;
   adjointIn_h.fill(0);
-  for (let t = 24; t >= 0; t--) {
-    const off_add14 = t * 65;
-    const off_batch_ys = t * 65;
-    const off_mulScalar19 = t * 65;
-    const off_tanhGrad26 = t * 100;
-    const off_state_h = t * 100;
-    // %18 = softmaxCrossEntropyGrad(%14, %6): n×v, dsl/rnn.ts:20:20
-    let max2 = -Infinity;
-    for (let j1 = 0; j1 < 65; j1++) {
-      max2 = Math.max(max2, add14[off_add14 + j1]!);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // %18 = softmaxCrossEntropyGrad(%14, %6): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i1 = 0; i1 < 25; i1++) {
+    let max3 = -Infinity;
+    for (let j2 = 0; j2 < 65; j2++) {
+      max3 = Math.max(max3, add14[i1 * 65 + j2]!);
     }
-    let sum4 = 0;
-    for (let j1 = 0; j1 < 65; j1++) {
-      sum4 += Math.exp(add14[off_add14 + j1]! - max2);
+    let sum5 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum5 += Math.exp(add14[i1 * 65 + j2]! - max3);
     }
-    const lse3 = Math.log(sum4);
-    let rowTotal5 = 0;
-    for (let j1 = 0; j1 < 65; j1++) {
-      rowTotal5 += batch_ys[off_batch_ys + j1]!;
+    const lse4 = Math.log(sum5);
+    let rowTotal6 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      rowTotal6 += batch_ys[i1 * 65 + j2]!;
     }
-    for (let j1 = 0; j1 < 65; j1++) {
-      softmaxCrossEntropyGrad18[j1]! =
-        Math.exp(add14[off_add14 + j1]! - max2 - lse3) * rowTotal5 - batch_ys[off_batch_ys + j1]!;
+    for (let j2 = 0; j2 < 65; j2++) {
+      softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
+        Math.exp(add14[i1 * 65 + j2]! - max3 - lse4) * rowTotal6 - batch_ys[i1 * 65 + j2]!;
     }
-    // %19 = mulScalar(%18, %16): n×v, dsl/rnn.ts:20:20
-    for (let j6 = 0; j6 < 65; j6++) {
-      mulScalar19[off_mulScalar19 + j6]! = softmaxCrossEntropyGrad18[j6]! * 0.04;
+  }
+  // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i7 = 0; i7 < 25; i7++) {
+    for (let j8 = 0; j8 < 65; j8++) {
+      mulScalar19[i7 * 65 + j8]! = softmaxCrossEntropyGrad18[i7 * 65 + j8]! * 0.04;
     }
-    // %22 = matmul(%19, %21): n×h, dsl/rnn.ts:19:30
-    for (let j7 = 0; j7 < 96; j7 += 8) {
-      let s11 = 0,
-        s12 = 0,
-        s13 = 0,
-        s14 = 0,
+  }
+  // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
+  for (let i9 = 0; i9 < 24; i9 += 4) {
+    for (let j10 = 0; j10 < 100; j10 += 4) {
+      let s14 = 0,
         s15 = 0,
         s16 = 0,
         s17 = 0,
-        s18 = 0;
-      for (let p8 = 0; p8 < 65; p8++) {
-        const a19 = mulScalar19[off_mulScalar19 + p8]!;
-        const b20 = param_V[j7 * 65 + p8]!;
-        const b21 = param_V[(j7 + 1) * 65 + p8]!;
-        const b22 = param_V[(j7 + 2) * 65 + p8]!;
-        const b23 = param_V[(j7 + 3) * 65 + p8]!;
-        const b24 = param_V[(j7 + 4) * 65 + p8]!;
-        const b25 = param_V[(j7 + 5) * 65 + p8]!;
-        const b26 = param_V[(j7 + 6) * 65 + p8]!;
-        const b27 = param_V[(j7 + 7) * 65 + p8]!;
-        s11 += a19 * b20;
-        s12 += a19 * b21;
-        s13 += a19 * b22;
-        s14 += a19 * b23;
-        s15 += a19 * b24;
-        s16 += a19 * b25;
-        s17 += a19 * b26;
-        s18 += a19 * b27;
+        s18 = 0,
+        s19 = 0,
+        s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0,
+        s24 = 0,
+        s25 = 0,
+        s26 = 0,
+        s27 = 0,
+        s28 = 0,
+        s29 = 0;
+      for (let p11 = 0; p11 < 65; p11++) {
+        const a30 = mulScalar19[i9 * 65 + p11]!;
+        const a31 = mulScalar19[(i9 + 1) * 65 + p11]!;
+        const a32 = mulScalar19[(i9 + 2) * 65 + p11]!;
+        const a33 = mulScalar19[(i9 + 3) * 65 + p11]!;
+        const b34 = param_V[j10 * 65 + p11]!;
+        const b35 = param_V[(j10 + 1) * 65 + p11]!;
+        const b36 = param_V[(j10 + 2) * 65 + p11]!;
+        const b37 = param_V[(j10 + 3) * 65 + p11]!;
+        s14 += a30 * b34;
+        s15 += a30 * b35;
+        s16 += a30 * b36;
+        s17 += a30 * b37;
+        s18 += a31 * b34;
+        s19 += a31 * b35;
+        s20 += a31 * b36;
+        s21 += a31 * b37;
+        s22 += a32 * b34;
+        s23 += a32 * b35;
+        s24 += a32 * b36;
+        s25 += a32 * b37;
+        s26 += a33 * b34;
+        s27 += a33 * b35;
+        s28 += a33 * b36;
+        s29 += a33 * b37;
       }
-      matmul22[j7]! = s11;
-      matmul22[j7 + 1]! = s12;
-      matmul22[j7 + 2]! = s13;
-      matmul22[j7 + 3]! = s14;
-      matmul22[j7 + 4]! = s15;
-      matmul22[j7 + 5]! = s16;
-      matmul22[j7 + 6]! = s17;
-      matmul22[j7 + 7]! = s18;
+      matmul22[i9 * 100 + j10]! = s14;
+      matmul22[i9 * 100 + j10 + 1]! = s15;
+      matmul22[i9 * 100 + j10 + 2]! = s16;
+      matmul22[i9 * 100 + j10 + 3]! = s17;
+      matmul22[(i9 + 1) * 100 + j10]! = s18;
+      matmul22[(i9 + 1) * 100 + j10 + 1]! = s19;
+      matmul22[(i9 + 1) * 100 + j10 + 2]! = s20;
+      matmul22[(i9 + 1) * 100 + j10 + 3]! = s21;
+      matmul22[(i9 + 2) * 100 + j10]! = s22;
+      matmul22[(i9 + 2) * 100 + j10 + 1]! = s23;
+      matmul22[(i9 + 2) * 100 + j10 + 2]! = s24;
+      matmul22[(i9 + 2) * 100 + j10 + 3]! = s25;
+      matmul22[(i9 + 3) * 100 + j10]! = s26;
+      matmul22[(i9 + 3) * 100 + j10 + 1]! = s27;
+      matmul22[(i9 + 3) * 100 + j10 + 2]! = s28;
+      matmul22[(i9 + 3) * 100 + j10 + 3]! = s29;
     }
-    for (let j7 = 96; j7 < 100; j7++) {
-      let s28 = 0;
-      for (let p8 = 0; p8 < 65; p8++) {
-        const a29 = mulScalar19[off_mulScalar19 + p8]!;
-        const b30 = param_V[j7 * 65 + p8]!;
-        s28 += a29 * b30;
-      }
-      matmul22[j7]! = s28;
-    }
-    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j31 = 0; j31 < 100; j31++) {
-      const v25_32 = adjointIn_h[j31]! + matmul22[j31]!;
-      tanhGrad26[off_tanhGrad26 + j31]! =
-        v25_32 * (1 - state_h[off_state_h + 100 + j31]! * state_h[off_state_h + 100 + j31]!);
-    }
-    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
-    for (let j33 = 0; j33 < 96; j33 += 8) {
-      let s37 = 0,
-        s38 = 0,
+  }
+  {
+    for (let j10 = 0; j10 < 100; j10 += 4) {
+      let s38 = 0,
         s39 = 0,
         s40 = 0,
-        s41 = 0,
-        s42 = 0,
-        s43 = 0,
-        s44 = 0;
-      for (let p34 = 0; p34 < 100; p34++) {
-        const a45 = tanhGrad26[off_tanhGrad26 + p34]!;
-        const b46 = param_W[j33 * 100 + p34]!;
-        const b47 = param_W[(j33 + 1) * 100 + p34]!;
-        const b48 = param_W[(j33 + 2) * 100 + p34]!;
-        const b49 = param_W[(j33 + 3) * 100 + p34]!;
-        const b50 = param_W[(j33 + 4) * 100 + p34]!;
-        const b51 = param_W[(j33 + 5) * 100 + p34]!;
-        const b52 = param_W[(j33 + 6) * 100 + p34]!;
-        const b53 = param_W[(j33 + 7) * 100 + p34]!;
-        s37 += a45 * b46;
-        s38 += a45 * b47;
-        s39 += a45 * b48;
-        s40 += a45 * b49;
-        s41 += a45 * b50;
-        s42 += a45 * b51;
-        s43 += a45 * b52;
-        s44 += a45 * b53;
+        s41 = 0;
+      for (let p11 = 0; p11 < 65; p11++) {
+        const a42 = mulScalar19[1560 + p11]!;
+        const b43 = param_V[j10 * 65 + p11]!;
+        const b44 = param_V[(j10 + 1) * 65 + p11]!;
+        const b45 = param_V[(j10 + 2) * 65 + p11]!;
+        const b46 = param_V[(j10 + 3) * 65 + p11]!;
+        s38 += a42 * b43;
+        s39 += a42 * b44;
+        s40 += a42 * b45;
+        s41 += a42 * b46;
       }
-      adjointOut_h[j33]! = s37;
-      adjointOut_h[j33 + 1]! = s38;
-      adjointOut_h[j33 + 2]! = s39;
-      adjointOut_h[j33 + 3]! = s40;
-      adjointOut_h[j33 + 4]! = s41;
-      adjointOut_h[j33 + 5]! = s42;
-      adjointOut_h[j33 + 6]! = s43;
-      adjointOut_h[j33 + 7]! = s44;
+      matmul22[2400 + j10]! = s38;
+      matmul22[2400 + j10 + 1]! = s39;
+      matmul22[2400 + j10 + 2]! = s40;
+      matmul22[2400 + j10 + 3]! = s41;
     }
-    for (let j33 = 96; j33 < 100; j33++) {
-      let s54 = 0;
-      for (let p34 = 0; p34 < 100; p34++) {
-        const a55 = tanhGrad26[off_tanhGrad26 + p34]!;
-        const b56 = param_W[j33 * 100 + p34]!;
-        s54 += a55 * b56;
+  }
+  for (let t = 24; t >= 0; t--) {
+    const off_tanhGrad26 = t * 100;
+    const off_state_h = t * 100;
+    const off_matmul22 = t * 100;
+    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
+    for (let j1 = 0; j1 < 100; j1++) {
+      const v25_2 = adjointIn_h[j1]! + matmul22[off_matmul22 + j1]!;
+      tanhGrad26[off_tanhGrad26 + j1]! =
+        v25_2 * (1 - state_h[off_state_h + 100 + j1]! * state_h[off_state_h + 100 + j1]!);
+    }
+    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
+    for (let j3 = 0; j3 < 96; j3 += 8) {
+      let s7 = 0,
+        s8 = 0,
+        s9 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0,
+        s14 = 0;
+      for (let p4 = 0; p4 < 100; p4++) {
+        const a15 = tanhGrad26[off_tanhGrad26 + p4]!;
+        const b16 = param_W[j3 * 100 + p4]!;
+        const b17 = param_W[(j3 + 1) * 100 + p4]!;
+        const b18 = param_W[(j3 + 2) * 100 + p4]!;
+        const b19 = param_W[(j3 + 3) * 100 + p4]!;
+        const b20 = param_W[(j3 + 4) * 100 + p4]!;
+        const b21 = param_W[(j3 + 5) * 100 + p4]!;
+        const b22 = param_W[(j3 + 6) * 100 + p4]!;
+        const b23 = param_W[(j3 + 7) * 100 + p4]!;
+        s7 += a15 * b16;
+        s8 += a15 * b17;
+        s9 += a15 * b18;
+        s10 += a15 * b19;
+        s11 += a15 * b20;
+        s12 += a15 * b21;
+        s13 += a15 * b22;
+        s14 += a15 * b23;
       }
-      adjointOut_h[j33]! = s54;
+      adjointOut_h[j3]! = s7;
+      adjointOut_h[j3 + 1]! = s8;
+      adjointOut_h[j3 + 2]! = s9;
+      adjointOut_h[j3 + 3]! = s10;
+      adjointOut_h[j3 + 4]! = s11;
+      adjointOut_h[j3 + 5]! = s12;
+      adjointOut_h[j3 + 6]! = s13;
+      adjointOut_h[j3 + 7]! = s14;
+    }
+    for (let j3 = 96; j3 < 100; j3++) {
+      let s24 = 0;
+      for (let p4 = 0; p4 < 100; p4++) {
+        const a25 = tanhGrad26[off_tanhGrad26 + p4]!;
+        const b26 = param_W[j3 * 100 + p4]!;
+        s24 += a25 * b26;
+      }
+      adjointOut_h[j3]! = s24;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
@@ -378,254 +564,254 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p3 = 0; p3 < 24; p3 += 8) {
-    for (let i1 = 0; i1 < 64; i1 += 4) {
-      const x6 = batch_xs[p3 * 65 + i1]!;
-      const x7 = batch_xs[(p3 + 1) * 65 + i1]!;
-      const x8 = batch_xs[(p3 + 2) * 65 + i1]!;
-      const x9 = batch_xs[(p3 + 3) * 65 + i1]!;
-      const x10 = batch_xs[(p3 + 4) * 65 + i1]!;
-      const x11 = batch_xs[(p3 + 5) * 65 + i1]!;
-      const x12 = batch_xs[(p3 + 6) * 65 + i1]!;
-      const x13 = batch_xs[(p3 + 7) * 65 + i1]!;
-      const x14 = batch_xs[p3 * 65 + i1 + 1]!;
-      const x15 = batch_xs[(p3 + 1) * 65 + i1 + 1]!;
-      const x16 = batch_xs[(p3 + 2) * 65 + i1 + 1]!;
-      const x17 = batch_xs[(p3 + 3) * 65 + i1 + 1]!;
-      const x18 = batch_xs[(p3 + 4) * 65 + i1 + 1]!;
-      const x19 = batch_xs[(p3 + 5) * 65 + i1 + 1]!;
-      const x20 = batch_xs[(p3 + 6) * 65 + i1 + 1]!;
-      const x21 = batch_xs[(p3 + 7) * 65 + i1 + 1]!;
-      const x22 = batch_xs[p3 * 65 + i1 + 2]!;
-      const x23 = batch_xs[(p3 + 1) * 65 + i1 + 2]!;
-      const x24 = batch_xs[(p3 + 2) * 65 + i1 + 2]!;
-      const x25 = batch_xs[(p3 + 3) * 65 + i1 + 2]!;
-      const x26 = batch_xs[(p3 + 4) * 65 + i1 + 2]!;
-      const x27 = batch_xs[(p3 + 5) * 65 + i1 + 2]!;
-      const x28 = batch_xs[(p3 + 6) * 65 + i1 + 2]!;
-      const x29 = batch_xs[(p3 + 7) * 65 + i1 + 2]!;
-      const x30 = batch_xs[p3 * 65 + i1 + 3]!;
-      const x31 = batch_xs[(p3 + 1) * 65 + i1 + 3]!;
-      const x32 = batch_xs[(p3 + 2) * 65 + i1 + 3]!;
-      const x33 = batch_xs[(p3 + 3) * 65 + i1 + 3]!;
-      const x34 = batch_xs[(p3 + 4) * 65 + i1 + 3]!;
-      const x35 = batch_xs[(p3 + 5) * 65 + i1 + 3]!;
-      const x36 = batch_xs[(p3 + 6) * 65 + i1 + 3]!;
-      const x37 = batch_xs[(p3 + 7) * 65 + i1 + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b38 = tanhGrad26[p3 * 100 + j2]!;
-        const b39 = tanhGrad26[(p3 + 1) * 100 + j2]!;
-        const b40 = tanhGrad26[(p3 + 2) * 100 + j2]!;
-        const b41 = tanhGrad26[(p3 + 3) * 100 + j2]!;
-        const b42 = tanhGrad26[(p3 + 4) * 100 + j2]!;
-        const b43 = tanhGrad26[(p3 + 5) * 100 + j2]!;
-        const b44 = tanhGrad26[(p3 + 6) * 100 + j2]!;
-        const b45 = tanhGrad26[(p3 + 7) * 100 + j2]!;
-        grad_U[i1 * 100 + j2]! +=
-          x6 * b38 + x7 * b39 + x8 * b40 + x9 * b41 + x10 * b42 + x11 * b43 + x12 * b44 + x13 * b45;
-        grad_U[(i1 + 1) * 100 + j2]! +=
-          x14 * b38 + x15 * b39 + x16 * b40 + x17 * b41 + x18 * b42 + x19 * b43 + x20 * b44 + x21 * b45;
-        grad_U[(i1 + 2) * 100 + j2]! +=
-          x22 * b38 + x23 * b39 + x24 * b40 + x25 * b41 + x26 * b42 + x27 * b43 + x28 * b44 + x29 * b45;
-        grad_U[(i1 + 3) * 100 + j2]! +=
-          x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45;
+  for (let p49 = 0; p49 < 24; p49 += 8) {
+    for (let i47 = 0; i47 < 64; i47 += 4) {
+      const x52 = batch_xs[p49 * 65 + i47]!;
+      const x53 = batch_xs[(p49 + 1) * 65 + i47]!;
+      const x54 = batch_xs[(p49 + 2) * 65 + i47]!;
+      const x55 = batch_xs[(p49 + 3) * 65 + i47]!;
+      const x56 = batch_xs[(p49 + 4) * 65 + i47]!;
+      const x57 = batch_xs[(p49 + 5) * 65 + i47]!;
+      const x58 = batch_xs[(p49 + 6) * 65 + i47]!;
+      const x59 = batch_xs[(p49 + 7) * 65 + i47]!;
+      const x60 = batch_xs[p49 * 65 + i47 + 1]!;
+      const x61 = batch_xs[(p49 + 1) * 65 + i47 + 1]!;
+      const x62 = batch_xs[(p49 + 2) * 65 + i47 + 1]!;
+      const x63 = batch_xs[(p49 + 3) * 65 + i47 + 1]!;
+      const x64 = batch_xs[(p49 + 4) * 65 + i47 + 1]!;
+      const x65 = batch_xs[(p49 + 5) * 65 + i47 + 1]!;
+      const x66 = batch_xs[(p49 + 6) * 65 + i47 + 1]!;
+      const x67 = batch_xs[(p49 + 7) * 65 + i47 + 1]!;
+      const x68 = batch_xs[p49 * 65 + i47 + 2]!;
+      const x69 = batch_xs[(p49 + 1) * 65 + i47 + 2]!;
+      const x70 = batch_xs[(p49 + 2) * 65 + i47 + 2]!;
+      const x71 = batch_xs[(p49 + 3) * 65 + i47 + 2]!;
+      const x72 = batch_xs[(p49 + 4) * 65 + i47 + 2]!;
+      const x73 = batch_xs[(p49 + 5) * 65 + i47 + 2]!;
+      const x74 = batch_xs[(p49 + 6) * 65 + i47 + 2]!;
+      const x75 = batch_xs[(p49 + 7) * 65 + i47 + 2]!;
+      const x76 = batch_xs[p49 * 65 + i47 + 3]!;
+      const x77 = batch_xs[(p49 + 1) * 65 + i47 + 3]!;
+      const x78 = batch_xs[(p49 + 2) * 65 + i47 + 3]!;
+      const x79 = batch_xs[(p49 + 3) * 65 + i47 + 3]!;
+      const x80 = batch_xs[(p49 + 4) * 65 + i47 + 3]!;
+      const x81 = batch_xs[(p49 + 5) * 65 + i47 + 3]!;
+      const x82 = batch_xs[(p49 + 6) * 65 + i47 + 3]!;
+      const x83 = batch_xs[(p49 + 7) * 65 + i47 + 3]!;
+      for (let j48 = 0; j48 < 100; j48++) {
+        const b84 = tanhGrad26[p49 * 100 + j48]!;
+        const b85 = tanhGrad26[(p49 + 1) * 100 + j48]!;
+        const b86 = tanhGrad26[(p49 + 2) * 100 + j48]!;
+        const b87 = tanhGrad26[(p49 + 3) * 100 + j48]!;
+        const b88 = tanhGrad26[(p49 + 4) * 100 + j48]!;
+        const b89 = tanhGrad26[(p49 + 5) * 100 + j48]!;
+        const b90 = tanhGrad26[(p49 + 6) * 100 + j48]!;
+        const b91 = tanhGrad26[(p49 + 7) * 100 + j48]!;
+        grad_U[i47 * 100 + j48]! +=
+          x52 * b84 + x53 * b85 + x54 * b86 + x55 * b87 + x56 * b88 + x57 * b89 + x58 * b90 + x59 * b91;
+        grad_U[(i47 + 1) * 100 + j48]! +=
+          x60 * b84 + x61 * b85 + x62 * b86 + x63 * b87 + x64 * b88 + x65 * b89 + x66 * b90 + x67 * b91;
+        grad_U[(i47 + 2) * 100 + j48]! +=
+          x68 * b84 + x69 * b85 + x70 * b86 + x71 * b87 + x72 * b88 + x73 * b89 + x74 * b90 + x75 * b91;
+        grad_U[(i47 + 3) * 100 + j48]! +=
+          x76 * b84 + x77 * b85 + x78 * b86 + x79 * b87 + x80 * b88 + x81 * b89 + x82 * b90 + x83 * b91;
       }
     }
     {
-      const x46 = batch_xs[p3 * 65 + 64]!;
-      const x47 = batch_xs[(p3 + 1) * 65 + 64]!;
-      const x48 = batch_xs[(p3 + 2) * 65 + 64]!;
-      const x49 = batch_xs[(p3 + 3) * 65 + 64]!;
-      const x50 = batch_xs[(p3 + 4) * 65 + 64]!;
-      const x51 = batch_xs[(p3 + 5) * 65 + 64]!;
-      const x52 = batch_xs[(p3 + 6) * 65 + 64]!;
-      const x53 = batch_xs[(p3 + 7) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b54 = tanhGrad26[p3 * 100 + j2]!;
-        const b55 = tanhGrad26[(p3 + 1) * 100 + j2]!;
-        const b56 = tanhGrad26[(p3 + 2) * 100 + j2]!;
-        const b57 = tanhGrad26[(p3 + 3) * 100 + j2]!;
-        const b58 = tanhGrad26[(p3 + 4) * 100 + j2]!;
-        const b59 = tanhGrad26[(p3 + 5) * 100 + j2]!;
-        const b60 = tanhGrad26[(p3 + 6) * 100 + j2]!;
-        const b61 = tanhGrad26[(p3 + 7) * 100 + j2]!;
-        grad_U[6400 + j2]! +=
-          x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58 + x51 * b59 + x52 * b60 + x53 * b61;
+      const x92 = batch_xs[p49 * 65 + 64]!;
+      const x93 = batch_xs[(p49 + 1) * 65 + 64]!;
+      const x94 = batch_xs[(p49 + 2) * 65 + 64]!;
+      const x95 = batch_xs[(p49 + 3) * 65 + 64]!;
+      const x96 = batch_xs[(p49 + 4) * 65 + 64]!;
+      const x97 = batch_xs[(p49 + 5) * 65 + 64]!;
+      const x98 = batch_xs[(p49 + 6) * 65 + 64]!;
+      const x99 = batch_xs[(p49 + 7) * 65 + 64]!;
+      for (let j48 = 0; j48 < 100; j48++) {
+        const b100 = tanhGrad26[p49 * 100 + j48]!;
+        const b101 = tanhGrad26[(p49 + 1) * 100 + j48]!;
+        const b102 = tanhGrad26[(p49 + 2) * 100 + j48]!;
+        const b103 = tanhGrad26[(p49 + 3) * 100 + j48]!;
+        const b104 = tanhGrad26[(p49 + 4) * 100 + j48]!;
+        const b105 = tanhGrad26[(p49 + 5) * 100 + j48]!;
+        const b106 = tanhGrad26[(p49 + 6) * 100 + j48]!;
+        const b107 = tanhGrad26[(p49 + 7) * 100 + j48]!;
+        grad_U[6400 + j48]! +=
+          x92 * b100 + x93 * b101 + x94 * b102 + x95 * b103 + x96 * b104 + x97 * b105 + x98 * b106 + x99 * b107;
       }
     }
   }
   {
-    for (let i1 = 0; i1 < 64; i1 += 4) {
-      const x62 = batch_xs[1560 + i1]!;
-      const x63 = batch_xs[1560 + i1 + 1]!;
-      const x64 = batch_xs[1560 + i1 + 2]!;
-      const x65 = batch_xs[1560 + i1 + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b66 = tanhGrad26[2400 + j2]!;
-        grad_U[i1 * 100 + j2]! += x62 * b66;
-        grad_U[(i1 + 1) * 100 + j2]! += x63 * b66;
-        grad_U[(i1 + 2) * 100 + j2]! += x64 * b66;
-        grad_U[(i1 + 3) * 100 + j2]! += x65 * b66;
+    for (let i47 = 0; i47 < 64; i47 += 4) {
+      const x108 = batch_xs[1560 + i47]!;
+      const x109 = batch_xs[1560 + i47 + 1]!;
+      const x110 = batch_xs[1560 + i47 + 2]!;
+      const x111 = batch_xs[1560 + i47 + 3]!;
+      for (let j48 = 0; j48 < 100; j48++) {
+        const b112 = tanhGrad26[2400 + j48]!;
+        grad_U[i47 * 100 + j48]! += x108 * b112;
+        grad_U[(i47 + 1) * 100 + j48]! += x109 * b112;
+        grad_U[(i47 + 2) * 100 + j48]! += x110 * b112;
+        grad_U[(i47 + 3) * 100 + j48]! += x111 * b112;
       }
     }
     {
-      const x67 = batch_xs[1560 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b68 = tanhGrad26[2400 + j2]!;
-        grad_U[6400 + j2]! += x67 * b68;
+      const x113 = batch_xs[1560 + 64]!;
+      for (let j48 = 0; j48 < 100; j48++) {
+        const b114 = tanhGrad26[2400 + j48]!;
+        grad_U[6400 + j48]! += x113 * b114;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
-  for (let p71 = 0; p71 < 24; p71 += 8) {
-    for (let i69 = 0; i69 < 100; i69 += 4) {
-      const x74 = state_h[p71 * 100 + i69]!;
-      const x75 = state_h[(p71 + 1) * 100 + i69]!;
-      const x76 = state_h[(p71 + 2) * 100 + i69]!;
-      const x77 = state_h[(p71 + 3) * 100 + i69]!;
-      const x78 = state_h[(p71 + 4) * 100 + i69]!;
-      const x79 = state_h[(p71 + 5) * 100 + i69]!;
-      const x80 = state_h[(p71 + 6) * 100 + i69]!;
-      const x81 = state_h[(p71 + 7) * 100 + i69]!;
-      const x82 = state_h[p71 * 100 + i69 + 1]!;
-      const x83 = state_h[(p71 + 1) * 100 + i69 + 1]!;
-      const x84 = state_h[(p71 + 2) * 100 + i69 + 1]!;
-      const x85 = state_h[(p71 + 3) * 100 + i69 + 1]!;
-      const x86 = state_h[(p71 + 4) * 100 + i69 + 1]!;
-      const x87 = state_h[(p71 + 5) * 100 + i69 + 1]!;
-      const x88 = state_h[(p71 + 6) * 100 + i69 + 1]!;
-      const x89 = state_h[(p71 + 7) * 100 + i69 + 1]!;
-      const x90 = state_h[p71 * 100 + i69 + 2]!;
-      const x91 = state_h[(p71 + 1) * 100 + i69 + 2]!;
-      const x92 = state_h[(p71 + 2) * 100 + i69 + 2]!;
-      const x93 = state_h[(p71 + 3) * 100 + i69 + 2]!;
-      const x94 = state_h[(p71 + 4) * 100 + i69 + 2]!;
-      const x95 = state_h[(p71 + 5) * 100 + i69 + 2]!;
-      const x96 = state_h[(p71 + 6) * 100 + i69 + 2]!;
-      const x97 = state_h[(p71 + 7) * 100 + i69 + 2]!;
-      const x98 = state_h[p71 * 100 + i69 + 3]!;
-      const x99 = state_h[(p71 + 1) * 100 + i69 + 3]!;
-      const x100 = state_h[(p71 + 2) * 100 + i69 + 3]!;
-      const x101 = state_h[(p71 + 3) * 100 + i69 + 3]!;
-      const x102 = state_h[(p71 + 4) * 100 + i69 + 3]!;
-      const x103 = state_h[(p71 + 5) * 100 + i69 + 3]!;
-      const x104 = state_h[(p71 + 6) * 100 + i69 + 3]!;
-      const x105 = state_h[(p71 + 7) * 100 + i69 + 3]!;
-      for (let j70 = 0; j70 < 100; j70++) {
-        const b106 = tanhGrad26[p71 * 100 + j70]!;
-        const b107 = tanhGrad26[(p71 + 1) * 100 + j70]!;
-        const b108 = tanhGrad26[(p71 + 2) * 100 + j70]!;
-        const b109 = tanhGrad26[(p71 + 3) * 100 + j70]!;
-        const b110 = tanhGrad26[(p71 + 4) * 100 + j70]!;
-        const b111 = tanhGrad26[(p71 + 5) * 100 + j70]!;
-        const b112 = tanhGrad26[(p71 + 6) * 100 + j70]!;
-        const b113 = tanhGrad26[(p71 + 7) * 100 + j70]!;
-        grad_W[i69 * 100 + j70]! +=
-          x74 * b106 + x75 * b107 + x76 * b108 + x77 * b109 + x78 * b110 + x79 * b111 + x80 * b112 + x81 * b113;
-        grad_W[(i69 + 1) * 100 + j70]! +=
-          x82 * b106 + x83 * b107 + x84 * b108 + x85 * b109 + x86 * b110 + x87 * b111 + x88 * b112 + x89 * b113;
-        grad_W[(i69 + 2) * 100 + j70]! +=
-          x90 * b106 + x91 * b107 + x92 * b108 + x93 * b109 + x94 * b110 + x95 * b111 + x96 * b112 + x97 * b113;
-        grad_W[(i69 + 3) * 100 + j70]! +=
-          x98 * b106 + x99 * b107 + x100 * b108 + x101 * b109 + x102 * b110 + x103 * b111 + x104 * b112 + x105 * b113;
+  for (let p117 = 0; p117 < 24; p117 += 8) {
+    for (let i115 = 0; i115 < 100; i115 += 4) {
+      const x120 = state_h[p117 * 100 + i115]!;
+      const x121 = state_h[(p117 + 1) * 100 + i115]!;
+      const x122 = state_h[(p117 + 2) * 100 + i115]!;
+      const x123 = state_h[(p117 + 3) * 100 + i115]!;
+      const x124 = state_h[(p117 + 4) * 100 + i115]!;
+      const x125 = state_h[(p117 + 5) * 100 + i115]!;
+      const x126 = state_h[(p117 + 6) * 100 + i115]!;
+      const x127 = state_h[(p117 + 7) * 100 + i115]!;
+      const x128 = state_h[p117 * 100 + i115 + 1]!;
+      const x129 = state_h[(p117 + 1) * 100 + i115 + 1]!;
+      const x130 = state_h[(p117 + 2) * 100 + i115 + 1]!;
+      const x131 = state_h[(p117 + 3) * 100 + i115 + 1]!;
+      const x132 = state_h[(p117 + 4) * 100 + i115 + 1]!;
+      const x133 = state_h[(p117 + 5) * 100 + i115 + 1]!;
+      const x134 = state_h[(p117 + 6) * 100 + i115 + 1]!;
+      const x135 = state_h[(p117 + 7) * 100 + i115 + 1]!;
+      const x136 = state_h[p117 * 100 + i115 + 2]!;
+      const x137 = state_h[(p117 + 1) * 100 + i115 + 2]!;
+      const x138 = state_h[(p117 + 2) * 100 + i115 + 2]!;
+      const x139 = state_h[(p117 + 3) * 100 + i115 + 2]!;
+      const x140 = state_h[(p117 + 4) * 100 + i115 + 2]!;
+      const x141 = state_h[(p117 + 5) * 100 + i115 + 2]!;
+      const x142 = state_h[(p117 + 6) * 100 + i115 + 2]!;
+      const x143 = state_h[(p117 + 7) * 100 + i115 + 2]!;
+      const x144 = state_h[p117 * 100 + i115 + 3]!;
+      const x145 = state_h[(p117 + 1) * 100 + i115 + 3]!;
+      const x146 = state_h[(p117 + 2) * 100 + i115 + 3]!;
+      const x147 = state_h[(p117 + 3) * 100 + i115 + 3]!;
+      const x148 = state_h[(p117 + 4) * 100 + i115 + 3]!;
+      const x149 = state_h[(p117 + 5) * 100 + i115 + 3]!;
+      const x150 = state_h[(p117 + 6) * 100 + i115 + 3]!;
+      const x151 = state_h[(p117 + 7) * 100 + i115 + 3]!;
+      for (let j116 = 0; j116 < 100; j116++) {
+        const b152 = tanhGrad26[p117 * 100 + j116]!;
+        const b153 = tanhGrad26[(p117 + 1) * 100 + j116]!;
+        const b154 = tanhGrad26[(p117 + 2) * 100 + j116]!;
+        const b155 = tanhGrad26[(p117 + 3) * 100 + j116]!;
+        const b156 = tanhGrad26[(p117 + 4) * 100 + j116]!;
+        const b157 = tanhGrad26[(p117 + 5) * 100 + j116]!;
+        const b158 = tanhGrad26[(p117 + 6) * 100 + j116]!;
+        const b159 = tanhGrad26[(p117 + 7) * 100 + j116]!;
+        grad_W[i115 * 100 + j116]! +=
+          x120 * b152 + x121 * b153 + x122 * b154 + x123 * b155 + x124 * b156 + x125 * b157 + x126 * b158 + x127 * b159;
+        grad_W[(i115 + 1) * 100 + j116]! +=
+          x128 * b152 + x129 * b153 + x130 * b154 + x131 * b155 + x132 * b156 + x133 * b157 + x134 * b158 + x135 * b159;
+        grad_W[(i115 + 2) * 100 + j116]! +=
+          x136 * b152 + x137 * b153 + x138 * b154 + x139 * b155 + x140 * b156 + x141 * b157 + x142 * b158 + x143 * b159;
+        grad_W[(i115 + 3) * 100 + j116]! +=
+          x144 * b152 + x145 * b153 + x146 * b154 + x147 * b155 + x148 * b156 + x149 * b157 + x150 * b158 + x151 * b159;
       }
     }
   }
   {
-    for (let i69 = 0; i69 < 100; i69 += 4) {
-      const x114 = state_h[2400 + i69]!;
-      const x115 = state_h[2400 + i69 + 1]!;
-      const x116 = state_h[2400 + i69 + 2]!;
-      const x117 = state_h[2400 + i69 + 3]!;
-      for (let j70 = 0; j70 < 100; j70++) {
-        const b118 = tanhGrad26[2400 + j70]!;
-        grad_W[i69 * 100 + j70]! += x114 * b118;
-        grad_W[(i69 + 1) * 100 + j70]! += x115 * b118;
-        grad_W[(i69 + 2) * 100 + j70]! += x116 * b118;
-        grad_W[(i69 + 3) * 100 + j70]! += x117 * b118;
+    for (let i115 = 0; i115 < 100; i115 += 4) {
+      const x160 = state_h[2400 + i115]!;
+      const x161 = state_h[2400 + i115 + 1]!;
+      const x162 = state_h[2400 + i115 + 2]!;
+      const x163 = state_h[2400 + i115 + 3]!;
+      for (let j116 = 0; j116 < 100; j116++) {
+        const b164 = tanhGrad26[2400 + j116]!;
+        grad_W[i115 * 100 + j116]! += x160 * b164;
+        grad_W[(i115 + 1) * 100 + j116]! += x161 * b164;
+        grad_W[(i115 + 2) * 100 + j116]! += x162 * b164;
+        grad_W[(i115 + 3) * 100 + j116]! += x163 * b164;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i119 = 0; i119 < 25; i119++) {
-    for (let j120 = 0; j120 < 100; j120++) {
-      grad_b[j120]! += tanhGrad26[i119 * 100 + j120]!;
+  for (let i165 = 0; i165 < 25; i165++) {
+    for (let j166 = 0; j166 < 100; j166++) {
+      grad_b[j166]! += tanhGrad26[i165 * 100 + j166]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
-  for (let p123 = 0; p123 < 24; p123 += 8) {
-    for (let i121 = 0; i121 < 100; i121 += 4) {
-      const x126 = state_h[100 + p123 * 100 + i121]!;
-      const x127 = state_h[100 + (p123 + 1) * 100 + i121]!;
-      const x128 = state_h[100 + (p123 + 2) * 100 + i121]!;
-      const x129 = state_h[100 + (p123 + 3) * 100 + i121]!;
-      const x130 = state_h[100 + (p123 + 4) * 100 + i121]!;
-      const x131 = state_h[100 + (p123 + 5) * 100 + i121]!;
-      const x132 = state_h[100 + (p123 + 6) * 100 + i121]!;
-      const x133 = state_h[100 + (p123 + 7) * 100 + i121]!;
-      const x134 = state_h[100 + p123 * 100 + i121 + 1]!;
-      const x135 = state_h[100 + (p123 + 1) * 100 + i121 + 1]!;
-      const x136 = state_h[100 + (p123 + 2) * 100 + i121 + 1]!;
-      const x137 = state_h[100 + (p123 + 3) * 100 + i121 + 1]!;
-      const x138 = state_h[100 + (p123 + 4) * 100 + i121 + 1]!;
-      const x139 = state_h[100 + (p123 + 5) * 100 + i121 + 1]!;
-      const x140 = state_h[100 + (p123 + 6) * 100 + i121 + 1]!;
-      const x141 = state_h[100 + (p123 + 7) * 100 + i121 + 1]!;
-      const x142 = state_h[100 + p123 * 100 + i121 + 2]!;
-      const x143 = state_h[100 + (p123 + 1) * 100 + i121 + 2]!;
-      const x144 = state_h[100 + (p123 + 2) * 100 + i121 + 2]!;
-      const x145 = state_h[100 + (p123 + 3) * 100 + i121 + 2]!;
-      const x146 = state_h[100 + (p123 + 4) * 100 + i121 + 2]!;
-      const x147 = state_h[100 + (p123 + 5) * 100 + i121 + 2]!;
-      const x148 = state_h[100 + (p123 + 6) * 100 + i121 + 2]!;
-      const x149 = state_h[100 + (p123 + 7) * 100 + i121 + 2]!;
-      const x150 = state_h[100 + p123 * 100 + i121 + 3]!;
-      const x151 = state_h[100 + (p123 + 1) * 100 + i121 + 3]!;
-      const x152 = state_h[100 + (p123 + 2) * 100 + i121 + 3]!;
-      const x153 = state_h[100 + (p123 + 3) * 100 + i121 + 3]!;
-      const x154 = state_h[100 + (p123 + 4) * 100 + i121 + 3]!;
-      const x155 = state_h[100 + (p123 + 5) * 100 + i121 + 3]!;
-      const x156 = state_h[100 + (p123 + 6) * 100 + i121 + 3]!;
-      const x157 = state_h[100 + (p123 + 7) * 100 + i121 + 3]!;
-      for (let j122 = 0; j122 < 65; j122++) {
-        const b158 = mulScalar19[p123 * 65 + j122]!;
-        const b159 = mulScalar19[(p123 + 1) * 65 + j122]!;
-        const b160 = mulScalar19[(p123 + 2) * 65 + j122]!;
-        const b161 = mulScalar19[(p123 + 3) * 65 + j122]!;
-        const b162 = mulScalar19[(p123 + 4) * 65 + j122]!;
-        const b163 = mulScalar19[(p123 + 5) * 65 + j122]!;
-        const b164 = mulScalar19[(p123 + 6) * 65 + j122]!;
-        const b165 = mulScalar19[(p123 + 7) * 65 + j122]!;
-        grad_V[i121 * 65 + j122]! +=
-          x126 * b158 + x127 * b159 + x128 * b160 + x129 * b161 + x130 * b162 + x131 * b163 + x132 * b164 + x133 * b165;
-        grad_V[(i121 + 1) * 65 + j122]! +=
-          x134 * b158 + x135 * b159 + x136 * b160 + x137 * b161 + x138 * b162 + x139 * b163 + x140 * b164 + x141 * b165;
-        grad_V[(i121 + 2) * 65 + j122]! +=
-          x142 * b158 + x143 * b159 + x144 * b160 + x145 * b161 + x146 * b162 + x147 * b163 + x148 * b164 + x149 * b165;
-        grad_V[(i121 + 3) * 65 + j122]! +=
-          x150 * b158 + x151 * b159 + x152 * b160 + x153 * b161 + x154 * b162 + x155 * b163 + x156 * b164 + x157 * b165;
+  for (let p169 = 0; p169 < 24; p169 += 8) {
+    for (let i167 = 0; i167 < 100; i167 += 4) {
+      const x172 = state_h[100 + p169 * 100 + i167]!;
+      const x173 = state_h[100 + (p169 + 1) * 100 + i167]!;
+      const x174 = state_h[100 + (p169 + 2) * 100 + i167]!;
+      const x175 = state_h[100 + (p169 + 3) * 100 + i167]!;
+      const x176 = state_h[100 + (p169 + 4) * 100 + i167]!;
+      const x177 = state_h[100 + (p169 + 5) * 100 + i167]!;
+      const x178 = state_h[100 + (p169 + 6) * 100 + i167]!;
+      const x179 = state_h[100 + (p169 + 7) * 100 + i167]!;
+      const x180 = state_h[100 + p169 * 100 + i167 + 1]!;
+      const x181 = state_h[100 + (p169 + 1) * 100 + i167 + 1]!;
+      const x182 = state_h[100 + (p169 + 2) * 100 + i167 + 1]!;
+      const x183 = state_h[100 + (p169 + 3) * 100 + i167 + 1]!;
+      const x184 = state_h[100 + (p169 + 4) * 100 + i167 + 1]!;
+      const x185 = state_h[100 + (p169 + 5) * 100 + i167 + 1]!;
+      const x186 = state_h[100 + (p169 + 6) * 100 + i167 + 1]!;
+      const x187 = state_h[100 + (p169 + 7) * 100 + i167 + 1]!;
+      const x188 = state_h[100 + p169 * 100 + i167 + 2]!;
+      const x189 = state_h[100 + (p169 + 1) * 100 + i167 + 2]!;
+      const x190 = state_h[100 + (p169 + 2) * 100 + i167 + 2]!;
+      const x191 = state_h[100 + (p169 + 3) * 100 + i167 + 2]!;
+      const x192 = state_h[100 + (p169 + 4) * 100 + i167 + 2]!;
+      const x193 = state_h[100 + (p169 + 5) * 100 + i167 + 2]!;
+      const x194 = state_h[100 + (p169 + 6) * 100 + i167 + 2]!;
+      const x195 = state_h[100 + (p169 + 7) * 100 + i167 + 2]!;
+      const x196 = state_h[100 + p169 * 100 + i167 + 3]!;
+      const x197 = state_h[100 + (p169 + 1) * 100 + i167 + 3]!;
+      const x198 = state_h[100 + (p169 + 2) * 100 + i167 + 3]!;
+      const x199 = state_h[100 + (p169 + 3) * 100 + i167 + 3]!;
+      const x200 = state_h[100 + (p169 + 4) * 100 + i167 + 3]!;
+      const x201 = state_h[100 + (p169 + 5) * 100 + i167 + 3]!;
+      const x202 = state_h[100 + (p169 + 6) * 100 + i167 + 3]!;
+      const x203 = state_h[100 + (p169 + 7) * 100 + i167 + 3]!;
+      for (let j168 = 0; j168 < 65; j168++) {
+        const b204 = mulScalar19[p169 * 65 + j168]!;
+        const b205 = mulScalar19[(p169 + 1) * 65 + j168]!;
+        const b206 = mulScalar19[(p169 + 2) * 65 + j168]!;
+        const b207 = mulScalar19[(p169 + 3) * 65 + j168]!;
+        const b208 = mulScalar19[(p169 + 4) * 65 + j168]!;
+        const b209 = mulScalar19[(p169 + 5) * 65 + j168]!;
+        const b210 = mulScalar19[(p169 + 6) * 65 + j168]!;
+        const b211 = mulScalar19[(p169 + 7) * 65 + j168]!;
+        grad_V[i167 * 65 + j168]! +=
+          x172 * b204 + x173 * b205 + x174 * b206 + x175 * b207 + x176 * b208 + x177 * b209 + x178 * b210 + x179 * b211;
+        grad_V[(i167 + 1) * 65 + j168]! +=
+          x180 * b204 + x181 * b205 + x182 * b206 + x183 * b207 + x184 * b208 + x185 * b209 + x186 * b210 + x187 * b211;
+        grad_V[(i167 + 2) * 65 + j168]! +=
+          x188 * b204 + x189 * b205 + x190 * b206 + x191 * b207 + x192 * b208 + x193 * b209 + x194 * b210 + x195 * b211;
+        grad_V[(i167 + 3) * 65 + j168]! +=
+          x196 * b204 + x197 * b205 + x198 * b206 + x199 * b207 + x200 * b208 + x201 * b209 + x202 * b210 + x203 * b211;
       }
     }
   }
   {
-    for (let i121 = 0; i121 < 100; i121 += 4) {
-      const x166 = state_h[100 + 2400 + i121]!;
-      const x167 = state_h[100 + 2400 + i121 + 1]!;
-      const x168 = state_h[100 + 2400 + i121 + 2]!;
-      const x169 = state_h[100 + 2400 + i121 + 3]!;
-      for (let j122 = 0; j122 < 65; j122++) {
-        const b170 = mulScalar19[1560 + j122]!;
-        grad_V[i121 * 65 + j122]! += x166 * b170;
-        grad_V[(i121 + 1) * 65 + j122]! += x167 * b170;
-        grad_V[(i121 + 2) * 65 + j122]! += x168 * b170;
-        grad_V[(i121 + 3) * 65 + j122]! += x169 * b170;
+    for (let i167 = 0; i167 < 100; i167 += 4) {
+      const x212 = state_h[100 + 2400 + i167]!;
+      const x213 = state_h[100 + 2400 + i167 + 1]!;
+      const x214 = state_h[100 + 2400 + i167 + 2]!;
+      const x215 = state_h[100 + 2400 + i167 + 3]!;
+      for (let j168 = 0; j168 < 65; j168++) {
+        const b216 = mulScalar19[1560 + j168]!;
+        grad_V[i167 * 65 + j168]! += x212 * b216;
+        grad_V[(i167 + 1) * 65 + j168]! += x213 * b216;
+        grad_V[(i167 + 2) * 65 + j168]! += x214 * b216;
+        grad_V[(i167 + 3) * 65 + j168]! += x215 * b216;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i171 = 0; i171 < 25; i171++) {
-    for (let j172 = 0; j172 < 65; j172++) {
-      grad_c[j172]! += mulScalar19[i171 * 65 + j172]!;
+  for (let i217 = 0; i217 < 25; i217++) {
+    for (let j218 = 0; j218 < 65; j218++) {
+      grad_c[j218]! += mulScalar19[i217 * 65 + j218]!;
     }
   }
   grad_h0.set(adjointIn_h);

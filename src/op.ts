@@ -55,7 +55,17 @@ export interface OpExplanation {
 export type Lowering =
   | { readonly kind: "map"; readonly expr: (args: readonly string[], attrs: Attrs) => string; readonly shapeOnly?: readonly number[] }
   | { readonly kind: "transpose" }
-  | { readonly kind: "loops"; readonly emit: (ctx: LoopContext) => readonly string[] };
+  | { readonly kind: "loops"; readonly emit: (ctx: LoopContext) => readonly string[]; readonly stacking?: Stacking };
+
+/**
+ * How a loop-nest op's output rows relate to its input rows, which lets codegen run a recurrent
+ * model's per-step node once over every step's rows stacked, outside the time loop. "aligned":
+ * output row i reads row i of the listed inputs only (the others must be the same at every step,
+ * as a parameter is); "summed": the output is a sum of per-row terms of all inputs, so over
+ * stacked rows it is the sum over steps (codegen uses this for the loss alone). An op without it
+ * always runs step by step. Maps need none: they are aligned in every input.
+ */
+export type Stacking = { readonly kind: "aligned"; readonly inputs: readonly number[] } | { readonly kind: "summed" };
 
 /** What a loop-nest lowering may use. Sizes are constants; indices and values are code strings. */
 export interface LoopContext {

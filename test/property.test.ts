@@ -472,6 +472,56 @@ describe("regressions (shrunk counter-examples)", () => {
     );
   });
 
+  // Bugs of hoisting out of the time loop (codegen/hoist.ts), found by the long property run before
+  // they landed. A loss that is a map of a per-step value (add(const, scale(h2, 0)), 1×1) was run
+  // once after the loop over the stacked rows, giving loss_T alone instead of Σ_t loss_t: only a
+  // sum of per-row terms (softmaxCrossEntropy, sumAll) is the sum over steps when stacked.
+  it("a loss that is a map of the state is summed over every step", async () => {
+    await expectGeneratedCorrect(
+      program({
+        dims: { n: 3, a: 2, b: 1, c: 1, T: 4 },
+        sequence: true,
+        params: { p1: ["n", "a"] },
+        state: { h1: [1, 1] },
+        loss: { op: "add", a: { op: "const", r: 1, c: 1, value: 2 }, b: { op: "scale", a: S("h1"), s: 0.5 } },
+        next: { h1: { op: "tanh", a: { op: "sumAll", a: { op: "mul", a: P("p1"), b: { op: "const", r: "n", c: "a", value: 0.3 } } } } },
+      }),
+    );
+  });
+
+  // And a gradient contribution that is a transpose of a product of the state's adjoint
+  // (∂L/∂p1 = (sumRows(G)·cᵀ)ᵀ for p1 used as p1ᵀ·c): the product was run once after the backward
+  // loop, while the loop's copy into grad_p1 read it through the view at every step.
+  it("a gradient read through a transpose is added at every step", async () => {
+    await expectGeneratedCorrect(
+      program({
+        dims: { n: 3, a: 2, b: 1, c: 1, T: 3 },
+        sequence: true,
+        params: { p1: [1, 1] },
+        inputs: { x1: ["n", "a"] },
+        state: { h1: ["n", "a"] },
+        loss: { op: "sumAll", a: { op: "mul", a: S("h1"), b: S("h1") } },
+        next: { h1: { op: "tanh", a: { op: "add", a: { op: "add", a: S("h1"), b: { op: "input", name: "x1" } }, b: { op: "matmul", a: { op: "transpose", a: P("p1") }, b: { op: "const", r: 1, c: "a", value: 0.5 } } } } },
+      }),
+    );
+  });
+
+  // And a map fused into a stacked kernel, with one row per step: its consumer read it as a 1×C
+  // row (the row broadcast) instead of one row per step, so every step saw step 0's values.
+  it("a map fused into a kernel over all steps' rows reads each step's row", async () => {
+    await expectGeneratedCorrect(
+      program({
+        dims: { n: 1, a: 3, b: 1, c: 1, T: 3 },
+        sequence: true,
+        params: { p1: [1, "a"], p2: [1, 1] },
+        inputs: { x1: [1, "a"] },
+        state: { h1: [1, 1] },
+        loss: { op: "add", a: { op: "sumAll", a: { op: "tanh", a: { op: "mul", a: { op: "input", name: "x1" }, b: P("p1") } } }, b: S("h1") },
+        next: { h1: { op: "tanh", a: { op: "mul", a: S("h1"), b: P("p2") } } },
+      }),
+    );
+  });
+
   // Known bug in cli/random-arguments.ts (found while building these properties, whose
   // argumentsFor works around it): randomArguments fills a one-hot input's batch entries (class
   // indices, Tn×1) with normal draws like any input, so the generated module refuses them and

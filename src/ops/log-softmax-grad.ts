@@ -18,6 +18,7 @@ export const logSoftmaxGradOp: OpDef<2> = {
   },
   lower: {
     kind: "loops",
+    stacking: { kind: "aligned", inputs: [0, 1] },
     emit(ctx) {
       const [y] = ctx.inputs;
       const i = ctx.index("i", y!.rows), j = ctx.index("j", y!.cols), total = ctx.local("total");

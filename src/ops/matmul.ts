@@ -38,7 +38,7 @@ export const matmulOp: OpDef<2> = {
   // The loop order follows the memory layout of the operands (a transposed operand is a strided
   // view), so that the innermost loop walks contiguous memory wherever it can; the loop over the
   // shared dim, or over output columns, is unrolled by four (see matmulLoops).
-  lower: { kind: "loops", emit: (ctx) => matmulLoops(ctx) },
+  lower: { kind: "loops", emit: (ctx) => matmulLoops(ctx), stacking: { kind: "aligned", inputs: [0] } },
   explain: {
     rule: {
       text: "product rule: d(A B) = dA B + A dB; moved by the cyclic and transpose identities of A:B = Tr(AᵀB): G : (A dB) = AᵀG : dB, G : (dA B) = G Bᵀ : dA",

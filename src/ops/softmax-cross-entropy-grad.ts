@@ -19,6 +19,7 @@ export const softmaxCrossEntropyGradOp: OpDef<2> = {
   },
   lower: {
     kind: "loops",
+    stacking: { kind: "aligned", inputs: [0, 1] },
     emit(ctx) {
       const [o] = ctx.inputs;
       const i = ctx.index("i", o!.rows), j = ctx.index("j", o!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum"), rowTotal = ctx.local("rowTotal");

@@ -48,6 +48,7 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
   },
   lower: {
     kind: "loops",
+    stacking: { kind: "summed" },
     emit(ctx) {
       const [o] = ctx.inputs;
       const i = ctx.index("i", o!.rows), j = ctx.index("j", o!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");

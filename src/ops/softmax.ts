@@ -23,6 +23,7 @@ export const softmaxOp: OpDef<1> = {
   vjp: (_inputs, out, g) => [softmaxRule(out, g)],
   lower: {
     kind: "loops",
+    stacking: { kind: "aligned", inputs: [0] },
     emit(ctx) {
       const [a] = ctx.inputs;
       const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");

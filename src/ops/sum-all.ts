@@ -21,6 +21,7 @@ export const sumAllOp: OpDef<1> = {
   vjp: ([a], _out, g) => [sumAllRule(a, g as Mat<1, 1>)],
   lower: {
     kind: "loops",
+    stacking: { kind: "summed" },
     emit(ctx) {
       const [a] = ctx.inputs;
       const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), s = ctx.local("s");

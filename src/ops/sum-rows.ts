@@ -20,6 +20,7 @@ export const sumRowsOp: OpDef<1> = {
   vjp: ([a], _out, g) => [sumRowsRule(a, g as Mat<1, Dim>)],
   lower: {
     kind: "loops",
+    stacking: { kind: "summed" },
     emit(ctx) {
       const [a] = ctx.inputs;
       const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols);
