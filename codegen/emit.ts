@@ -23,6 +23,8 @@ const ids = {
   final: (name: string) => `final_${name}`,
 };
 
+const scratchName = "scratch";
+
 /** `i * cols + j` with the zero and unit cases folded (a compound row index is parenthesized). */
 function flatIndex(i: string, j: string, cols: number): string {
   const rowIndex = /^[A-Za-z0-9_]+$/.test(i) ? i : `(${i})`;
@@ -50,6 +52,7 @@ class StepEmitter {
    */
   constructor(
     private readonly plan: Plan,
+    private readonly scratch: { length: number },
     private readonly stacked = false,
   ) {}
 
@@ -222,6 +225,10 @@ class StepEmitter {
       assign: t.assign,
       zero: t.zero,
       local: (hint) => this.local(hint),
+      scratch: (length) => {
+        this.scratch.length = Math.max(this.scratch.length, length);
+        return scratchName;
+      },
       index: (hint, count) => this.index(hint, count),
     };
     return [comment, ...op.lower.emit(ctx)];
@@ -249,8 +256,9 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   const stateGradArgs: Argument[] = keys.state.map((k) => ({ name: ids.grad(k.key), type: "Float64Array", from: `grads.${k.key}.data` }));
 
   // Forward steps.
-  const fwd = new StepEmitter(plan);
-  const fwdStacked = new StepEmitter(plan, true);
+  const scratch = { length: 0 };
+  const fwd = new StepEmitter(plan, scratch);
+  const fwdStacked = new StepEmitter(plan, scratch, true);
   const fwdBefore = stackedBlock(plan.forward.before, fwdStacked, "before");
   const fwdBody = plan.forward.loop.flatMap((k) => fwd.kernel(k));
   if (!plan.lossStacked) fwdBody.push(`loss += ${fwd.read(ir.outputs.loss, "0", "0", fwdBody)};`);
@@ -267,8 +275,8 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   };
 
   // Backward steps, t from last to first.
-  const bwd = new StepEmitter(plan);
-  const stackedEmitter = new StepEmitter(plan, true);
+  const bwd = new StepEmitter(plan, scratch);
+  const stackedEmitter = new StepEmitter(plan, scratch, true);
   const bwdBefore = stackedBlock(plan.backward.before, stackedEmitter, "before");
   const bwdBody = plan.backward.loop.flatMap((k) => bwd.kernel(k));
   const bwdAfter = stackedBlock(plan.backward.after, stackedEmitter, "after");
@@ -306,6 +314,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       const perStep = b.length > node.shape.rows * node.shape.cols;
       return { kind: "const", name: b.name, doc: `%${node.id} ${node.op}, ${dimLabel(node.shape)}${perStep ? `, one slot per step (the backward pass reads it)` : ""}`, initializer: `new Float64Array(${b.length})`, exported: false };
     }),
+    ...(scratch.length > 0 ? [{ kind: "const" as const, name: scratchName, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time.", initializer: `new Float64Array(${scratch.length})`, exported: false }] : []),
     ...plan.constants.map((c): Declaration => ({ kind: "const", name: c.name, initializer: `Float64Array.of(${c.values.map(numberLiteral).join(", ")})`, exported: false })),
     ...ir.state.map((d): Declaration => ({
       kind: "const",

@@ -66,6 +66,8 @@ const mulScalar19 = new Float64Array(1625);
 const matmul22 = new Float64Array(2500);
 /** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
 const tanhGrad26 = new Float64Array(2500);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch = new Float64Array(6500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -159,129 +161,147 @@ function forwardSteps(
   }
   // After the time loop, over all steps' rows at once: the recurrence does not read these.
   // %13 = matmul(%12, %3): n×v over all steps (25×65), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q11 = 0; q11 < 96; q11 += 8) {
+    for (let j7 = 0; j7 < 65; j7++) {
+      scratch[q11 * 65 + j7 * 8] = param_V[q11 * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 1] = param_V[(q11 + 1) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 2] = param_V[(q11 + 2) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 3] = param_V[(q11 + 3) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 4] = param_V[(q11 + 4) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 5] = param_V[(q11 + 5) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 6] = param_V[(q11 + 6) * 65 + j7]!;
+      scratch[q11 * 65 + j7 * 8 + 7] = param_V[(q11 + 7) * 65 + j7]!;
+    }
+  }
+  for (let q11 = 96; q11 < 100; q11++) {
+    for (let j7 = 0; j7 < 65; j7++) {
+      scratch[q11 * 65 + j7] = param_V[q11 * 65 + j7]!;
+    }
+  }
   matmul13.fill(0);
   for (let i6 = 0; i6 < 24; i6 += 4) {
     for (let p8 = 0; p8 < 96; p8 += 8) {
-      const x11 = state_h[100 + i6 * 100 + p8]!;
-      const x12 = state_h[100 + i6 * 100 + p8 + 1]!;
-      const x13 = state_h[100 + i6 * 100 + p8 + 2]!;
-      const x14 = state_h[100 + i6 * 100 + p8 + 3]!;
-      const x15 = state_h[100 + i6 * 100 + p8 + 4]!;
-      const x16 = state_h[100 + i6 * 100 + p8 + 5]!;
-      const x17 = state_h[100 + i6 * 100 + p8 + 6]!;
-      const x18 = state_h[100 + i6 * 100 + p8 + 7]!;
-      const x19 = state_h[100 + (i6 + 1) * 100 + p8]!;
-      const x20 = state_h[100 + (i6 + 1) * 100 + p8 + 1]!;
-      const x21 = state_h[100 + (i6 + 1) * 100 + p8 + 2]!;
-      const x22 = state_h[100 + (i6 + 1) * 100 + p8 + 3]!;
-      const x23 = state_h[100 + (i6 + 1) * 100 + p8 + 4]!;
-      const x24 = state_h[100 + (i6 + 1) * 100 + p8 + 5]!;
-      const x25 = state_h[100 + (i6 + 1) * 100 + p8 + 6]!;
-      const x26 = state_h[100 + (i6 + 1) * 100 + p8 + 7]!;
-      const x27 = state_h[100 + (i6 + 2) * 100 + p8]!;
-      const x28 = state_h[100 + (i6 + 2) * 100 + p8 + 1]!;
-      const x29 = state_h[100 + (i6 + 2) * 100 + p8 + 2]!;
-      const x30 = state_h[100 + (i6 + 2) * 100 + p8 + 3]!;
-      const x31 = state_h[100 + (i6 + 2) * 100 + p8 + 4]!;
-      const x32 = state_h[100 + (i6 + 2) * 100 + p8 + 5]!;
-      const x33 = state_h[100 + (i6 + 2) * 100 + p8 + 6]!;
-      const x34 = state_h[100 + (i6 + 2) * 100 + p8 + 7]!;
-      const x35 = state_h[100 + (i6 + 3) * 100 + p8]!;
-      const x36 = state_h[100 + (i6 + 3) * 100 + p8 + 1]!;
-      const x37 = state_h[100 + (i6 + 3) * 100 + p8 + 2]!;
-      const x38 = state_h[100 + (i6 + 3) * 100 + p8 + 3]!;
-      const x39 = state_h[100 + (i6 + 3) * 100 + p8 + 4]!;
-      const x40 = state_h[100 + (i6 + 3) * 100 + p8 + 5]!;
-      const x41 = state_h[100 + (i6 + 3) * 100 + p8 + 6]!;
-      const x42 = state_h[100 + (i6 + 3) * 100 + p8 + 7]!;
+      const x12 = state_h[100 + i6 * 100 + p8]!;
+      const x13 = state_h[100 + i6 * 100 + p8 + 1]!;
+      const x14 = state_h[100 + i6 * 100 + p8 + 2]!;
+      const x15 = state_h[100 + i6 * 100 + p8 + 3]!;
+      const x16 = state_h[100 + i6 * 100 + p8 + 4]!;
+      const x17 = state_h[100 + i6 * 100 + p8 + 5]!;
+      const x18 = state_h[100 + i6 * 100 + p8 + 6]!;
+      const x19 = state_h[100 + i6 * 100 + p8 + 7]!;
+      const x20 = state_h[100 + (i6 + 1) * 100 + p8]!;
+      const x21 = state_h[100 + (i6 + 1) * 100 + p8 + 1]!;
+      const x22 = state_h[100 + (i6 + 1) * 100 + p8 + 2]!;
+      const x23 = state_h[100 + (i6 + 1) * 100 + p8 + 3]!;
+      const x24 = state_h[100 + (i6 + 1) * 100 + p8 + 4]!;
+      const x25 = state_h[100 + (i6 + 1) * 100 + p8 + 5]!;
+      const x26 = state_h[100 + (i6 + 1) * 100 + p8 + 6]!;
+      const x27 = state_h[100 + (i6 + 1) * 100 + p8 + 7]!;
+      const x28 = state_h[100 + (i6 + 2) * 100 + p8]!;
+      const x29 = state_h[100 + (i6 + 2) * 100 + p8 + 1]!;
+      const x30 = state_h[100 + (i6 + 2) * 100 + p8 + 2]!;
+      const x31 = state_h[100 + (i6 + 2) * 100 + p8 + 3]!;
+      const x32 = state_h[100 + (i6 + 2) * 100 + p8 + 4]!;
+      const x33 = state_h[100 + (i6 + 2) * 100 + p8 + 5]!;
+      const x34 = state_h[100 + (i6 + 2) * 100 + p8 + 6]!;
+      const x35 = state_h[100 + (i6 + 2) * 100 + p8 + 7]!;
+      const x36 = state_h[100 + (i6 + 3) * 100 + p8]!;
+      const x37 = state_h[100 + (i6 + 3) * 100 + p8 + 1]!;
+      const x38 = state_h[100 + (i6 + 3) * 100 + p8 + 2]!;
+      const x39 = state_h[100 + (i6 + 3) * 100 + p8 + 3]!;
+      const x40 = state_h[100 + (i6 + 3) * 100 + p8 + 4]!;
+      const x41 = state_h[100 + (i6 + 3) * 100 + p8 + 5]!;
+      const x42 = state_h[100 + (i6 + 3) * 100 + p8 + 6]!;
+      const x43 = state_h[100 + (i6 + 3) * 100 + p8 + 7]!;
       for (let j7 = 0; j7 < 65; j7++) {
-        const b43 = param_V[p8 * 65 + j7]!;
-        const b44 = param_V[(p8 + 1) * 65 + j7]!;
-        const b45 = param_V[(p8 + 2) * 65 + j7]!;
-        const b46 = param_V[(p8 + 3) * 65 + j7]!;
-        const b47 = param_V[(p8 + 4) * 65 + j7]!;
-        const b48 = param_V[(p8 + 5) * 65 + j7]!;
-        const b49 = param_V[(p8 + 6) * 65 + j7]!;
-        const b50 = param_V[(p8 + 7) * 65 + j7]!;
+        const b44 = scratch[p8 * 65 + j7 * 8]!;
+        const b45 = scratch[p8 * 65 + j7 * 8 + 1]!;
+        const b46 = scratch[p8 * 65 + j7 * 8 + 2]!;
+        const b47 = scratch[p8 * 65 + j7 * 8 + 3]!;
+        const b48 = scratch[p8 * 65 + j7 * 8 + 4]!;
+        const b49 = scratch[p8 * 65 + j7 * 8 + 5]!;
+        const b50 = scratch[p8 * 65 + j7 * 8 + 6]!;
+        const b51 = scratch[p8 * 65 + j7 * 8 + 7]!;
         matmul13[i6 * 65 + j7]! +=
-          x11 * b43 + x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50;
+          x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51;
         matmul13[(i6 + 1) * 65 + j7]! +=
-          x19 * b43 + x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50;
+          x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51;
         matmul13[(i6 + 2) * 65 + j7]! +=
-          x27 * b43 + x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50;
+          x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51;
         matmul13[(i6 + 3) * 65 + j7]! +=
-          x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50;
+          x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51;
       }
     }
     for (let p8 = 96; p8 < 100; p8++) {
-      const x51 = state_h[100 + i6 * 100 + p8]!;
-      const x52 = state_h[100 + (i6 + 1) * 100 + p8]!;
-      const x53 = state_h[100 + (i6 + 2) * 100 + p8]!;
-      const x54 = state_h[100 + (i6 + 3) * 100 + p8]!;
+      const x52 = state_h[100 + i6 * 100 + p8]!;
+      const x53 = state_h[100 + (i6 + 1) * 100 + p8]!;
+      const x54 = state_h[100 + (i6 + 2) * 100 + p8]!;
+      const x55 = state_h[100 + (i6 + 3) * 100 + p8]!;
       for (let j7 = 0; j7 < 65; j7++) {
-        const b55 = param_V[p8 * 65 + j7]!;
-        matmul13[i6 * 65 + j7]! += x51 * b55;
-        matmul13[(i6 + 1) * 65 + j7]! += x52 * b55;
-        matmul13[(i6 + 2) * 65 + j7]! += x53 * b55;
-        matmul13[(i6 + 3) * 65 + j7]! += x54 * b55;
+        const b56 = scratch[p8 * 65 + j7]!;
+        matmul13[i6 * 65 + j7]! += x52 * b56;
+        matmul13[(i6 + 1) * 65 + j7]! += x53 * b56;
+        matmul13[(i6 + 2) * 65 + j7]! += x54 * b56;
+        matmul13[(i6 + 3) * 65 + j7]! += x55 * b56;
       }
     }
   }
   {
     for (let p8 = 0; p8 < 96; p8 += 8) {
-      const x56 = state_h[100 + 2400 + p8]!;
-      const x57 = state_h[100 + 2400 + p8 + 1]!;
-      const x58 = state_h[100 + 2400 + p8 + 2]!;
-      const x59 = state_h[100 + 2400 + p8 + 3]!;
-      const x60 = state_h[100 + 2400 + p8 + 4]!;
-      const x61 = state_h[100 + 2400 + p8 + 5]!;
-      const x62 = state_h[100 + 2400 + p8 + 6]!;
-      const x63 = state_h[100 + 2400 + p8 + 7]!;
+      const x57 = state_h[100 + 2400 + p8]!;
+      const x58 = state_h[100 + 2400 + p8 + 1]!;
+      const x59 = state_h[100 + 2400 + p8 + 2]!;
+      const x60 = state_h[100 + 2400 + p8 + 3]!;
+      const x61 = state_h[100 + 2400 + p8 + 4]!;
+      const x62 = state_h[100 + 2400 + p8 + 5]!;
+      const x63 = state_h[100 + 2400 + p8 + 6]!;
+      const x64 = state_h[100 + 2400 + p8 + 7]!;
       for (let j7 = 0; j7 < 65; j7++) {
-        const b64 = param_V[p8 * 65 + j7]!;
-        const b65 = param_V[(p8 + 1) * 65 + j7]!;
-        const b66 = param_V[(p8 + 2) * 65 + j7]!;
-        const b67 = param_V[(p8 + 3) * 65 + j7]!;
-        const b68 = param_V[(p8 + 4) * 65 + j7]!;
-        const b69 = param_V[(p8 + 5) * 65 + j7]!;
-        const b70 = param_V[(p8 + 6) * 65 + j7]!;
-        const b71 = param_V[(p8 + 7) * 65 + j7]!;
+        const b65 = scratch[p8 * 65 + j7 * 8]!;
+        const b66 = scratch[p8 * 65 + j7 * 8 + 1]!;
+        const b67 = scratch[p8 * 65 + j7 * 8 + 2]!;
+        const b68 = scratch[p8 * 65 + j7 * 8 + 3]!;
+        const b69 = scratch[p8 * 65 + j7 * 8 + 4]!;
+        const b70 = scratch[p8 * 65 + j7 * 8 + 5]!;
+        const b71 = scratch[p8 * 65 + j7 * 8 + 6]!;
+        const b72 = scratch[p8 * 65 + j7 * 8 + 7]!;
         matmul13[1560 + j7]! +=
-          x56 * b64 + x57 * b65 + x58 * b66 + x59 * b67 + x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71;
+          x57 * b65 + x58 * b66 + x59 * b67 + x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72;
       }
     }
     for (let p8 = 96; p8 < 100; p8++) {
-      const x72 = state_h[100 + 2400 + p8]!;
+      const x73 = state_h[100 + 2400 + p8]!;
       for (let j7 = 0; j7 < 65; j7++) {
-        const b73 = param_V[p8 * 65 + j7]!;
-        matmul13[1560 + j7]! += x72 * b73;
+        const b74 = scratch[p8 * 65 + j7]!;
+        matmul13[1560 + j7]! += x73 * b74;
       }
     }
   }
   // %14 = add(%13, %4): n×v over all steps (25×65), dsl/rnn.ts:19:26
-  for (let i74 = 0; i74 < 25; i74++) {
-    for (let j75 = 0; j75 < 65; j75++) {
-      add14[i74 * 65 + j75]! = matmul13[i74 * 65 + j75]! + param_c[j75]!;
+  for (let i75 = 0; i75 < 25; i75++) {
+    for (let j76 = 0; j76 < 65; j76++) {
+      add14[i75 * 65 + j76]! = matmul13[i75 * 65 + j76]! + param_c[j76]!;
     }
   }
   // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-  let total81 = 0;
-  for (let i76 = 0; i76 < 25; i76++) {
-    let max78 = -Infinity;
-    for (let j77 = 0; j77 < 65; j77++) {
-      max78 = Math.max(max78, add14[i76 * 65 + j77]!);
+  let total82 = 0;
+  for (let i77 = 0; i77 < 25; i77++) {
+    let max79 = -Infinity;
+    for (let j78 = 0; j78 < 65; j78++) {
+      max79 = Math.max(max79, add14[i77 * 65 + j78]!);
     }
-    let sum80 = 0;
-    for (let j77 = 0; j77 < 65; j77++) {
-      sum80 += Math.exp(add14[i76 * 65 + j77]! - max78);
+    let sum81 = 0;
+    for (let j78 = 0; j78 < 65; j78++) {
+      sum81 += Math.exp(add14[i77 * 65 + j78]! - max79);
     }
-    const lse79 = Math.log(sum80);
-    for (let j77 = 0; j77 < 65; j77++) {
-      const target82 = batch_ys[i76 * 65 + j77]!;
-      if (target82 !== 0) total81 += target82 * (add14[i76 * 65 + j77]! - max78 - lse79);
+    const lse80 = Math.log(sum81);
+    for (let j78 = 0; j78 < 65; j78++) {
+      const target83 = batch_ys[i77 * 65 + j78]!;
+      if (target83 !== 0) total82 += target83 * (add14[i77 * 65 + j78]! - max79 - lse80);
     }
   }
-  softmaxCrossEntropy15[0]! = -total81;
+  softmaxCrossEntropy15[0]! = -total82;
   loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
@@ -333,89 +353,121 @@ function backwardSteps(
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q14 = 0; q14 < 64; q14 += 8) {
+    for (let j10 = 0; j10 < 100; j10++) {
+      scratch[q14 * 100 + j10 * 8] = param_V[j10 * 65 + q14]!;
+      scratch[q14 * 100 + j10 * 8 + 1] = param_V[j10 * 65 + q14 + 1]!;
+      scratch[q14 * 100 + j10 * 8 + 2] = param_V[j10 * 65 + q14 + 2]!;
+      scratch[q14 * 100 + j10 * 8 + 3] = param_V[j10 * 65 + q14 + 3]!;
+      scratch[q14 * 100 + j10 * 8 + 4] = param_V[j10 * 65 + q14 + 4]!;
+      scratch[q14 * 100 + j10 * 8 + 5] = param_V[j10 * 65 + q14 + 5]!;
+      scratch[q14 * 100 + j10 * 8 + 6] = param_V[j10 * 65 + q14 + 6]!;
+      scratch[q14 * 100 + j10 * 8 + 7] = param_V[j10 * 65 + q14 + 7]!;
+    }
+  }
+  for (let q14 = 64; q14 < 65; q14++) {
+    for (let j10 = 0; j10 < 100; j10++) {
+      scratch[q14 * 100 + j10] = param_V[j10 * 65 + q14]!;
+    }
+  }
+  matmul22.fill(0);
   for (let i9 = 0; i9 < 24; i9 += 4) {
-    for (let j10 = 0; j10 < 100; j10 += 4) {
-      let s14 = 0,
-        s15 = 0,
-        s16 = 0,
-        s17 = 0,
-        s18 = 0,
-        s19 = 0,
-        s20 = 0,
-        s21 = 0,
-        s22 = 0,
-        s23 = 0,
-        s24 = 0,
-        s25 = 0,
-        s26 = 0,
-        s27 = 0,
-        s28 = 0,
-        s29 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a30 = mulScalar19[i9 * 65 + p11]!;
-        const a31 = mulScalar19[(i9 + 1) * 65 + p11]!;
-        const a32 = mulScalar19[(i9 + 2) * 65 + p11]!;
-        const a33 = mulScalar19[(i9 + 3) * 65 + p11]!;
-        const b34 = param_V[j10 * 65 + p11]!;
-        const b35 = param_V[(j10 + 1) * 65 + p11]!;
-        const b36 = param_V[(j10 + 2) * 65 + p11]!;
-        const b37 = param_V[(j10 + 3) * 65 + p11]!;
-        s14 += a30 * b34;
-        s15 += a30 * b35;
-        s16 += a30 * b36;
-        s17 += a30 * b37;
-        s18 += a31 * b34;
-        s19 += a31 * b35;
-        s20 += a31 * b36;
-        s21 += a31 * b37;
-        s22 += a32 * b34;
-        s23 += a32 * b35;
-        s24 += a32 * b36;
-        s25 += a32 * b37;
-        s26 += a33 * b34;
-        s27 += a33 * b35;
-        s28 += a33 * b36;
-        s29 += a33 * b37;
+    for (let p11 = 0; p11 < 64; p11 += 8) {
+      const x15 = mulScalar19[i9 * 65 + p11]!;
+      const x16 = mulScalar19[i9 * 65 + p11 + 1]!;
+      const x17 = mulScalar19[i9 * 65 + p11 + 2]!;
+      const x18 = mulScalar19[i9 * 65 + p11 + 3]!;
+      const x19 = mulScalar19[i9 * 65 + p11 + 4]!;
+      const x20 = mulScalar19[i9 * 65 + p11 + 5]!;
+      const x21 = mulScalar19[i9 * 65 + p11 + 6]!;
+      const x22 = mulScalar19[i9 * 65 + p11 + 7]!;
+      const x23 = mulScalar19[(i9 + 1) * 65 + p11]!;
+      const x24 = mulScalar19[(i9 + 1) * 65 + p11 + 1]!;
+      const x25 = mulScalar19[(i9 + 1) * 65 + p11 + 2]!;
+      const x26 = mulScalar19[(i9 + 1) * 65 + p11 + 3]!;
+      const x27 = mulScalar19[(i9 + 1) * 65 + p11 + 4]!;
+      const x28 = mulScalar19[(i9 + 1) * 65 + p11 + 5]!;
+      const x29 = mulScalar19[(i9 + 1) * 65 + p11 + 6]!;
+      const x30 = mulScalar19[(i9 + 1) * 65 + p11 + 7]!;
+      const x31 = mulScalar19[(i9 + 2) * 65 + p11]!;
+      const x32 = mulScalar19[(i9 + 2) * 65 + p11 + 1]!;
+      const x33 = mulScalar19[(i9 + 2) * 65 + p11 + 2]!;
+      const x34 = mulScalar19[(i9 + 2) * 65 + p11 + 3]!;
+      const x35 = mulScalar19[(i9 + 2) * 65 + p11 + 4]!;
+      const x36 = mulScalar19[(i9 + 2) * 65 + p11 + 5]!;
+      const x37 = mulScalar19[(i9 + 2) * 65 + p11 + 6]!;
+      const x38 = mulScalar19[(i9 + 2) * 65 + p11 + 7]!;
+      const x39 = mulScalar19[(i9 + 3) * 65 + p11]!;
+      const x40 = mulScalar19[(i9 + 3) * 65 + p11 + 1]!;
+      const x41 = mulScalar19[(i9 + 3) * 65 + p11 + 2]!;
+      const x42 = mulScalar19[(i9 + 3) * 65 + p11 + 3]!;
+      const x43 = mulScalar19[(i9 + 3) * 65 + p11 + 4]!;
+      const x44 = mulScalar19[(i9 + 3) * 65 + p11 + 5]!;
+      const x45 = mulScalar19[(i9 + 3) * 65 + p11 + 6]!;
+      const x46 = mulScalar19[(i9 + 3) * 65 + p11 + 7]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b47 = scratch[p11 * 100 + j10 * 8]!;
+        const b48 = scratch[p11 * 100 + j10 * 8 + 1]!;
+        const b49 = scratch[p11 * 100 + j10 * 8 + 2]!;
+        const b50 = scratch[p11 * 100 + j10 * 8 + 3]!;
+        const b51 = scratch[p11 * 100 + j10 * 8 + 4]!;
+        const b52 = scratch[p11 * 100 + j10 * 8 + 5]!;
+        const b53 = scratch[p11 * 100 + j10 * 8 + 6]!;
+        const b54 = scratch[p11 * 100 + j10 * 8 + 7]!;
+        matmul22[i9 * 100 + j10]! +=
+          x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54;
+        matmul22[(i9 + 1) * 100 + j10]! +=
+          x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54;
+        matmul22[(i9 + 2) * 100 + j10]! +=
+          x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54;
+        matmul22[(i9 + 3) * 100 + j10]! +=
+          x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54;
       }
-      matmul22[i9 * 100 + j10]! = s14;
-      matmul22[i9 * 100 + j10 + 1]! = s15;
-      matmul22[i9 * 100 + j10 + 2]! = s16;
-      matmul22[i9 * 100 + j10 + 3]! = s17;
-      matmul22[(i9 + 1) * 100 + j10]! = s18;
-      matmul22[(i9 + 1) * 100 + j10 + 1]! = s19;
-      matmul22[(i9 + 1) * 100 + j10 + 2]! = s20;
-      matmul22[(i9 + 1) * 100 + j10 + 3]! = s21;
-      matmul22[(i9 + 2) * 100 + j10]! = s22;
-      matmul22[(i9 + 2) * 100 + j10 + 1]! = s23;
-      matmul22[(i9 + 2) * 100 + j10 + 2]! = s24;
-      matmul22[(i9 + 2) * 100 + j10 + 3]! = s25;
-      matmul22[(i9 + 3) * 100 + j10]! = s26;
-      matmul22[(i9 + 3) * 100 + j10 + 1]! = s27;
-      matmul22[(i9 + 3) * 100 + j10 + 2]! = s28;
-      matmul22[(i9 + 3) * 100 + j10 + 3]! = s29;
+    }
+    {
+      const x55 = mulScalar19[i9 * 65 + 64]!;
+      const x56 = mulScalar19[(i9 + 1) * 65 + 64]!;
+      const x57 = mulScalar19[(i9 + 2) * 65 + 64]!;
+      const x58 = mulScalar19[(i9 + 3) * 65 + 64]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b59 = scratch[64 * 100 + j10]!;
+        matmul22[i9 * 100 + j10]! += x55 * b59;
+        matmul22[(i9 + 1) * 100 + j10]! += x56 * b59;
+        matmul22[(i9 + 2) * 100 + j10]! += x57 * b59;
+        matmul22[(i9 + 3) * 100 + j10]! += x58 * b59;
+      }
     }
   }
   {
-    for (let j10 = 0; j10 < 100; j10 += 4) {
-      let s38 = 0,
-        s39 = 0,
-        s40 = 0,
-        s41 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a42 = mulScalar19[1560 + p11]!;
-        const b43 = param_V[j10 * 65 + p11]!;
-        const b44 = param_V[(j10 + 1) * 65 + p11]!;
-        const b45 = param_V[(j10 + 2) * 65 + p11]!;
-        const b46 = param_V[(j10 + 3) * 65 + p11]!;
-        s38 += a42 * b43;
-        s39 += a42 * b44;
-        s40 += a42 * b45;
-        s41 += a42 * b46;
+    for (let p11 = 0; p11 < 64; p11 += 8) {
+      const x60 = mulScalar19[1560 + p11]!;
+      const x61 = mulScalar19[1560 + p11 + 1]!;
+      const x62 = mulScalar19[1560 + p11 + 2]!;
+      const x63 = mulScalar19[1560 + p11 + 3]!;
+      const x64 = mulScalar19[1560 + p11 + 4]!;
+      const x65 = mulScalar19[1560 + p11 + 5]!;
+      const x66 = mulScalar19[1560 + p11 + 6]!;
+      const x67 = mulScalar19[1560 + p11 + 7]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b68 = scratch[p11 * 100 + j10 * 8]!;
+        const b69 = scratch[p11 * 100 + j10 * 8 + 1]!;
+        const b70 = scratch[p11 * 100 + j10 * 8 + 2]!;
+        const b71 = scratch[p11 * 100 + j10 * 8 + 3]!;
+        const b72 = scratch[p11 * 100 + j10 * 8 + 4]!;
+        const b73 = scratch[p11 * 100 + j10 * 8 + 5]!;
+        const b74 = scratch[p11 * 100 + j10 * 8 + 6]!;
+        const b75 = scratch[p11 * 100 + j10 * 8 + 7]!;
+        matmul22[2400 + j10]! +=
+          x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75;
       }
-      matmul22[2400 + j10]! = s38;
-      matmul22[2400 + j10 + 1]! = s39;
-      matmul22[2400 + j10 + 2]! = s40;
-      matmul22[2400 + j10 + 3]! = s41;
+    }
+    {
+      const x76 = mulScalar19[1560 + 64]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b77 = scratch[64 * 100 + j10]!;
+        matmul22[2400 + j10]! += x76 * b77;
+      }
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -481,162 +533,194 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p51 = 0; p51 < 25; p51++) {
-    const c50 = batch_xs[p51]!;
-    for (let j48 = 0; j48 < 100; j48++) {
-      grad_U[c50 * 100 + j48]! += tanhGrad26[p51 * 100 + j48]!;
+  for (let p82 = 0; p82 < 25; p82++) {
+    const c81 = batch_xs[p82]!;
+    for (let j79 = 0; j79 < 100; j79++) {
+      grad_U[c81 * 100 + j79]! += tanhGrad26[p82 * 100 + j79]!;
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
-  for (let p54 = 0; p54 < 24; p54 += 8) {
-    for (let i52 = 0; i52 < 100; i52 += 4) {
-      const x57 = state_h[p54 * 100 + i52]!;
-      const x58 = state_h[(p54 + 1) * 100 + i52]!;
-      const x59 = state_h[(p54 + 2) * 100 + i52]!;
-      const x60 = state_h[(p54 + 3) * 100 + i52]!;
-      const x61 = state_h[(p54 + 4) * 100 + i52]!;
-      const x62 = state_h[(p54 + 5) * 100 + i52]!;
-      const x63 = state_h[(p54 + 6) * 100 + i52]!;
-      const x64 = state_h[(p54 + 7) * 100 + i52]!;
-      const x65 = state_h[p54 * 100 + i52 + 1]!;
-      const x66 = state_h[(p54 + 1) * 100 + i52 + 1]!;
-      const x67 = state_h[(p54 + 2) * 100 + i52 + 1]!;
-      const x68 = state_h[(p54 + 3) * 100 + i52 + 1]!;
-      const x69 = state_h[(p54 + 4) * 100 + i52 + 1]!;
-      const x70 = state_h[(p54 + 5) * 100 + i52 + 1]!;
-      const x71 = state_h[(p54 + 6) * 100 + i52 + 1]!;
-      const x72 = state_h[(p54 + 7) * 100 + i52 + 1]!;
-      const x73 = state_h[p54 * 100 + i52 + 2]!;
-      const x74 = state_h[(p54 + 1) * 100 + i52 + 2]!;
-      const x75 = state_h[(p54 + 2) * 100 + i52 + 2]!;
-      const x76 = state_h[(p54 + 3) * 100 + i52 + 2]!;
-      const x77 = state_h[(p54 + 4) * 100 + i52 + 2]!;
-      const x78 = state_h[(p54 + 5) * 100 + i52 + 2]!;
-      const x79 = state_h[(p54 + 6) * 100 + i52 + 2]!;
-      const x80 = state_h[(p54 + 7) * 100 + i52 + 2]!;
-      const x81 = state_h[p54 * 100 + i52 + 3]!;
-      const x82 = state_h[(p54 + 1) * 100 + i52 + 3]!;
-      const x83 = state_h[(p54 + 2) * 100 + i52 + 3]!;
-      const x84 = state_h[(p54 + 3) * 100 + i52 + 3]!;
-      const x85 = state_h[(p54 + 4) * 100 + i52 + 3]!;
-      const x86 = state_h[(p54 + 5) * 100 + i52 + 3]!;
-      const x87 = state_h[(p54 + 6) * 100 + i52 + 3]!;
-      const x88 = state_h[(p54 + 7) * 100 + i52 + 3]!;
-      for (let j53 = 0; j53 < 100; j53++) {
-        const b89 = tanhGrad26[p54 * 100 + j53]!;
-        const b90 = tanhGrad26[(p54 + 1) * 100 + j53]!;
-        const b91 = tanhGrad26[(p54 + 2) * 100 + j53]!;
-        const b92 = tanhGrad26[(p54 + 3) * 100 + j53]!;
-        const b93 = tanhGrad26[(p54 + 4) * 100 + j53]!;
-        const b94 = tanhGrad26[(p54 + 5) * 100 + j53]!;
-        const b95 = tanhGrad26[(p54 + 6) * 100 + j53]!;
-        const b96 = tanhGrad26[(p54 + 7) * 100 + j53]!;
-        grad_W[i52 * 100 + j53]! +=
-          x57 * b89 + x58 * b90 + x59 * b91 + x60 * b92 + x61 * b93 + x62 * b94 + x63 * b95 + x64 * b96;
-        grad_W[(i52 + 1) * 100 + j53]! +=
-          x65 * b89 + x66 * b90 + x67 * b91 + x68 * b92 + x69 * b93 + x70 * b94 + x71 * b95 + x72 * b96;
-        grad_W[(i52 + 2) * 100 + j53]! +=
-          x73 * b89 + x74 * b90 + x75 * b91 + x76 * b92 + x77 * b93 + x78 * b94 + x79 * b95 + x80 * b96;
-        grad_W[(i52 + 3) * 100 + j53]! +=
-          x81 * b89 + x82 * b90 + x83 * b91 + x84 * b92 + x85 * b93 + x86 * b94 + x87 * b95 + x88 * b96;
-      }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q88 = 0; q88 < 24; q88 += 8) {
+    for (let j84 = 0; j84 < 100; j84++) {
+      scratch[q88 * 100 + j84 * 8] = tanhGrad26[q88 * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 1] = tanhGrad26[(q88 + 1) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 2] = tanhGrad26[(q88 + 2) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 3] = tanhGrad26[(q88 + 3) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 4] = tanhGrad26[(q88 + 4) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 5] = tanhGrad26[(q88 + 5) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 6] = tanhGrad26[(q88 + 6) * 100 + j84]!;
+      scratch[q88 * 100 + j84 * 8 + 7] = tanhGrad26[(q88 + 7) * 100 + j84]!;
     }
   }
-  {
-    for (let i52 = 0; i52 < 100; i52 += 4) {
-      const x97 = state_h[2400 + i52]!;
-      const x98 = state_h[2400 + i52 + 1]!;
-      const x99 = state_h[2400 + i52 + 2]!;
-      const x100 = state_h[2400 + i52 + 3]!;
-      for (let j53 = 0; j53 < 100; j53++) {
-        const b101 = tanhGrad26[2400 + j53]!;
-        grad_W[i52 * 100 + j53]! += x97 * b101;
-        grad_W[(i52 + 1) * 100 + j53]! += x98 * b101;
-        grad_W[(i52 + 2) * 100 + j53]! += x99 * b101;
-        grad_W[(i52 + 3) * 100 + j53]! += x100 * b101;
+  for (let q88 = 24; q88 < 25; q88++) {
+    for (let j84 = 0; j84 < 100; j84++) {
+      scratch[q88 * 100 + j84] = tanhGrad26[q88 * 100 + j84]!;
+    }
+  }
+  for (let i83 = 0; i83 < 100; i83 += 4) {
+    for (let p85 = 0; p85 < 24; p85 += 8) {
+      const x89 = state_h[p85 * 100 + i83]!;
+      const x90 = state_h[(p85 + 1) * 100 + i83]!;
+      const x91 = state_h[(p85 + 2) * 100 + i83]!;
+      const x92 = state_h[(p85 + 3) * 100 + i83]!;
+      const x93 = state_h[(p85 + 4) * 100 + i83]!;
+      const x94 = state_h[(p85 + 5) * 100 + i83]!;
+      const x95 = state_h[(p85 + 6) * 100 + i83]!;
+      const x96 = state_h[(p85 + 7) * 100 + i83]!;
+      const x97 = state_h[p85 * 100 + i83 + 1]!;
+      const x98 = state_h[(p85 + 1) * 100 + i83 + 1]!;
+      const x99 = state_h[(p85 + 2) * 100 + i83 + 1]!;
+      const x100 = state_h[(p85 + 3) * 100 + i83 + 1]!;
+      const x101 = state_h[(p85 + 4) * 100 + i83 + 1]!;
+      const x102 = state_h[(p85 + 5) * 100 + i83 + 1]!;
+      const x103 = state_h[(p85 + 6) * 100 + i83 + 1]!;
+      const x104 = state_h[(p85 + 7) * 100 + i83 + 1]!;
+      const x105 = state_h[p85 * 100 + i83 + 2]!;
+      const x106 = state_h[(p85 + 1) * 100 + i83 + 2]!;
+      const x107 = state_h[(p85 + 2) * 100 + i83 + 2]!;
+      const x108 = state_h[(p85 + 3) * 100 + i83 + 2]!;
+      const x109 = state_h[(p85 + 4) * 100 + i83 + 2]!;
+      const x110 = state_h[(p85 + 5) * 100 + i83 + 2]!;
+      const x111 = state_h[(p85 + 6) * 100 + i83 + 2]!;
+      const x112 = state_h[(p85 + 7) * 100 + i83 + 2]!;
+      const x113 = state_h[p85 * 100 + i83 + 3]!;
+      const x114 = state_h[(p85 + 1) * 100 + i83 + 3]!;
+      const x115 = state_h[(p85 + 2) * 100 + i83 + 3]!;
+      const x116 = state_h[(p85 + 3) * 100 + i83 + 3]!;
+      const x117 = state_h[(p85 + 4) * 100 + i83 + 3]!;
+      const x118 = state_h[(p85 + 5) * 100 + i83 + 3]!;
+      const x119 = state_h[(p85 + 6) * 100 + i83 + 3]!;
+      const x120 = state_h[(p85 + 7) * 100 + i83 + 3]!;
+      for (let j84 = 0; j84 < 100; j84++) {
+        const b121 = scratch[p85 * 100 + j84 * 8]!;
+        const b122 = scratch[p85 * 100 + j84 * 8 + 1]!;
+        const b123 = scratch[p85 * 100 + j84 * 8 + 2]!;
+        const b124 = scratch[p85 * 100 + j84 * 8 + 3]!;
+        const b125 = scratch[p85 * 100 + j84 * 8 + 4]!;
+        const b126 = scratch[p85 * 100 + j84 * 8 + 5]!;
+        const b127 = scratch[p85 * 100 + j84 * 8 + 6]!;
+        const b128 = scratch[p85 * 100 + j84 * 8 + 7]!;
+        grad_W[i83 * 100 + j84]! +=
+          x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128;
+        grad_W[(i83 + 1) * 100 + j84]! +=
+          x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128;
+        grad_W[(i83 + 2) * 100 + j84]! +=
+          x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128;
+        grad_W[(i83 + 3) * 100 + j84]! +=
+          x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128;
+      }
+    }
+    {
+      const x129 = state_h[2400 + i83]!;
+      const x130 = state_h[2400 + i83 + 1]!;
+      const x131 = state_h[2400 + i83 + 2]!;
+      const x132 = state_h[2400 + i83 + 3]!;
+      for (let j84 = 0; j84 < 100; j84++) {
+        const b133 = scratch[24 * 100 + j84]!;
+        grad_W[i83 * 100 + j84]! += x129 * b133;
+        grad_W[(i83 + 1) * 100 + j84]! += x130 * b133;
+        grad_W[(i83 + 2) * 100 + j84]! += x131 * b133;
+        grad_W[(i83 + 3) * 100 + j84]! += x132 * b133;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i102 = 0; i102 < 25; i102++) {
-    for (let j103 = 0; j103 < 100; j103++) {
-      grad_b[j103]! += tanhGrad26[i102 * 100 + j103]!;
+  for (let i134 = 0; i134 < 25; i134++) {
+    for (let j135 = 0; j135 < 100; j135++) {
+      grad_b[j135]! += tanhGrad26[i134 * 100 + j135]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
-  for (let p106 = 0; p106 < 24; p106 += 8) {
-    for (let i104 = 0; i104 < 100; i104 += 4) {
-      const x109 = state_h[100 + p106 * 100 + i104]!;
-      const x110 = state_h[100 + (p106 + 1) * 100 + i104]!;
-      const x111 = state_h[100 + (p106 + 2) * 100 + i104]!;
-      const x112 = state_h[100 + (p106 + 3) * 100 + i104]!;
-      const x113 = state_h[100 + (p106 + 4) * 100 + i104]!;
-      const x114 = state_h[100 + (p106 + 5) * 100 + i104]!;
-      const x115 = state_h[100 + (p106 + 6) * 100 + i104]!;
-      const x116 = state_h[100 + (p106 + 7) * 100 + i104]!;
-      const x117 = state_h[100 + p106 * 100 + i104 + 1]!;
-      const x118 = state_h[100 + (p106 + 1) * 100 + i104 + 1]!;
-      const x119 = state_h[100 + (p106 + 2) * 100 + i104 + 1]!;
-      const x120 = state_h[100 + (p106 + 3) * 100 + i104 + 1]!;
-      const x121 = state_h[100 + (p106 + 4) * 100 + i104 + 1]!;
-      const x122 = state_h[100 + (p106 + 5) * 100 + i104 + 1]!;
-      const x123 = state_h[100 + (p106 + 6) * 100 + i104 + 1]!;
-      const x124 = state_h[100 + (p106 + 7) * 100 + i104 + 1]!;
-      const x125 = state_h[100 + p106 * 100 + i104 + 2]!;
-      const x126 = state_h[100 + (p106 + 1) * 100 + i104 + 2]!;
-      const x127 = state_h[100 + (p106 + 2) * 100 + i104 + 2]!;
-      const x128 = state_h[100 + (p106 + 3) * 100 + i104 + 2]!;
-      const x129 = state_h[100 + (p106 + 4) * 100 + i104 + 2]!;
-      const x130 = state_h[100 + (p106 + 5) * 100 + i104 + 2]!;
-      const x131 = state_h[100 + (p106 + 6) * 100 + i104 + 2]!;
-      const x132 = state_h[100 + (p106 + 7) * 100 + i104 + 2]!;
-      const x133 = state_h[100 + p106 * 100 + i104 + 3]!;
-      const x134 = state_h[100 + (p106 + 1) * 100 + i104 + 3]!;
-      const x135 = state_h[100 + (p106 + 2) * 100 + i104 + 3]!;
-      const x136 = state_h[100 + (p106 + 3) * 100 + i104 + 3]!;
-      const x137 = state_h[100 + (p106 + 4) * 100 + i104 + 3]!;
-      const x138 = state_h[100 + (p106 + 5) * 100 + i104 + 3]!;
-      const x139 = state_h[100 + (p106 + 6) * 100 + i104 + 3]!;
-      const x140 = state_h[100 + (p106 + 7) * 100 + i104 + 3]!;
-      for (let j105 = 0; j105 < 65; j105++) {
-        const b141 = mulScalar19[p106 * 65 + j105]!;
-        const b142 = mulScalar19[(p106 + 1) * 65 + j105]!;
-        const b143 = mulScalar19[(p106 + 2) * 65 + j105]!;
-        const b144 = mulScalar19[(p106 + 3) * 65 + j105]!;
-        const b145 = mulScalar19[(p106 + 4) * 65 + j105]!;
-        const b146 = mulScalar19[(p106 + 5) * 65 + j105]!;
-        const b147 = mulScalar19[(p106 + 6) * 65 + j105]!;
-        const b148 = mulScalar19[(p106 + 7) * 65 + j105]!;
-        grad_V[i104 * 65 + j105]! +=
-          x109 * b141 + x110 * b142 + x111 * b143 + x112 * b144 + x113 * b145 + x114 * b146 + x115 * b147 + x116 * b148;
-        grad_V[(i104 + 1) * 65 + j105]! +=
-          x117 * b141 + x118 * b142 + x119 * b143 + x120 * b144 + x121 * b145 + x122 * b146 + x123 * b147 + x124 * b148;
-        grad_V[(i104 + 2) * 65 + j105]! +=
-          x125 * b141 + x126 * b142 + x127 * b143 + x128 * b144 + x129 * b145 + x130 * b146 + x131 * b147 + x132 * b148;
-        grad_V[(i104 + 3) * 65 + j105]! +=
-          x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145 + x138 * b146 + x139 * b147 + x140 * b148;
-      }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q141 = 0; q141 < 24; q141 += 8) {
+    for (let j137 = 0; j137 < 65; j137++) {
+      scratch[q141 * 65 + j137 * 8] = mulScalar19[q141 * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 1] = mulScalar19[(q141 + 1) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 2] = mulScalar19[(q141 + 2) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 3] = mulScalar19[(q141 + 3) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 4] = mulScalar19[(q141 + 4) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 5] = mulScalar19[(q141 + 5) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 6] = mulScalar19[(q141 + 6) * 65 + j137]!;
+      scratch[q141 * 65 + j137 * 8 + 7] = mulScalar19[(q141 + 7) * 65 + j137]!;
     }
   }
-  {
-    for (let i104 = 0; i104 < 100; i104 += 4) {
-      const x149 = state_h[100 + 2400 + i104]!;
-      const x150 = state_h[100 + 2400 + i104 + 1]!;
-      const x151 = state_h[100 + 2400 + i104 + 2]!;
-      const x152 = state_h[100 + 2400 + i104 + 3]!;
-      for (let j105 = 0; j105 < 65; j105++) {
-        const b153 = mulScalar19[1560 + j105]!;
-        grad_V[i104 * 65 + j105]! += x149 * b153;
-        grad_V[(i104 + 1) * 65 + j105]! += x150 * b153;
-        grad_V[(i104 + 2) * 65 + j105]! += x151 * b153;
-        grad_V[(i104 + 3) * 65 + j105]! += x152 * b153;
+  for (let q141 = 24; q141 < 25; q141++) {
+    for (let j137 = 0; j137 < 65; j137++) {
+      scratch[q141 * 65 + j137] = mulScalar19[q141 * 65 + j137]!;
+    }
+  }
+  for (let i136 = 0; i136 < 100; i136 += 4) {
+    for (let p138 = 0; p138 < 24; p138 += 8) {
+      const x142 = state_h[100 + p138 * 100 + i136]!;
+      const x143 = state_h[100 + (p138 + 1) * 100 + i136]!;
+      const x144 = state_h[100 + (p138 + 2) * 100 + i136]!;
+      const x145 = state_h[100 + (p138 + 3) * 100 + i136]!;
+      const x146 = state_h[100 + (p138 + 4) * 100 + i136]!;
+      const x147 = state_h[100 + (p138 + 5) * 100 + i136]!;
+      const x148 = state_h[100 + (p138 + 6) * 100 + i136]!;
+      const x149 = state_h[100 + (p138 + 7) * 100 + i136]!;
+      const x150 = state_h[100 + p138 * 100 + i136 + 1]!;
+      const x151 = state_h[100 + (p138 + 1) * 100 + i136 + 1]!;
+      const x152 = state_h[100 + (p138 + 2) * 100 + i136 + 1]!;
+      const x153 = state_h[100 + (p138 + 3) * 100 + i136 + 1]!;
+      const x154 = state_h[100 + (p138 + 4) * 100 + i136 + 1]!;
+      const x155 = state_h[100 + (p138 + 5) * 100 + i136 + 1]!;
+      const x156 = state_h[100 + (p138 + 6) * 100 + i136 + 1]!;
+      const x157 = state_h[100 + (p138 + 7) * 100 + i136 + 1]!;
+      const x158 = state_h[100 + p138 * 100 + i136 + 2]!;
+      const x159 = state_h[100 + (p138 + 1) * 100 + i136 + 2]!;
+      const x160 = state_h[100 + (p138 + 2) * 100 + i136 + 2]!;
+      const x161 = state_h[100 + (p138 + 3) * 100 + i136 + 2]!;
+      const x162 = state_h[100 + (p138 + 4) * 100 + i136 + 2]!;
+      const x163 = state_h[100 + (p138 + 5) * 100 + i136 + 2]!;
+      const x164 = state_h[100 + (p138 + 6) * 100 + i136 + 2]!;
+      const x165 = state_h[100 + (p138 + 7) * 100 + i136 + 2]!;
+      const x166 = state_h[100 + p138 * 100 + i136 + 3]!;
+      const x167 = state_h[100 + (p138 + 1) * 100 + i136 + 3]!;
+      const x168 = state_h[100 + (p138 + 2) * 100 + i136 + 3]!;
+      const x169 = state_h[100 + (p138 + 3) * 100 + i136 + 3]!;
+      const x170 = state_h[100 + (p138 + 4) * 100 + i136 + 3]!;
+      const x171 = state_h[100 + (p138 + 5) * 100 + i136 + 3]!;
+      const x172 = state_h[100 + (p138 + 6) * 100 + i136 + 3]!;
+      const x173 = state_h[100 + (p138 + 7) * 100 + i136 + 3]!;
+      for (let j137 = 0; j137 < 65; j137++) {
+        const b174 = scratch[p138 * 65 + j137 * 8]!;
+        const b175 = scratch[p138 * 65 + j137 * 8 + 1]!;
+        const b176 = scratch[p138 * 65 + j137 * 8 + 2]!;
+        const b177 = scratch[p138 * 65 + j137 * 8 + 3]!;
+        const b178 = scratch[p138 * 65 + j137 * 8 + 4]!;
+        const b179 = scratch[p138 * 65 + j137 * 8 + 5]!;
+        const b180 = scratch[p138 * 65 + j137 * 8 + 6]!;
+        const b181 = scratch[p138 * 65 + j137 * 8 + 7]!;
+        grad_V[i136 * 65 + j137]! +=
+          x142 * b174 + x143 * b175 + x144 * b176 + x145 * b177 + x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181;
+        grad_V[(i136 + 1) * 65 + j137]! +=
+          x150 * b174 + x151 * b175 + x152 * b176 + x153 * b177 + x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181;
+        grad_V[(i136 + 2) * 65 + j137]! +=
+          x158 * b174 + x159 * b175 + x160 * b176 + x161 * b177 + x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181;
+        grad_V[(i136 + 3) * 65 + j137]! +=
+          x166 * b174 + x167 * b175 + x168 * b176 + x169 * b177 + x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181;
+      }
+    }
+    {
+      const x182 = state_h[100 + 2400 + i136]!;
+      const x183 = state_h[100 + 2400 + i136 + 1]!;
+      const x184 = state_h[100 + 2400 + i136 + 2]!;
+      const x185 = state_h[100 + 2400 + i136 + 3]!;
+      for (let j137 = 0; j137 < 65; j137++) {
+        const b186 = scratch[24 * 65 + j137]!;
+        grad_V[i136 * 65 + j137]! += x182 * b186;
+        grad_V[(i136 + 1) * 65 + j137]! += x183 * b186;
+        grad_V[(i136 + 2) * 65 + j137]! += x184 * b186;
+        grad_V[(i136 + 3) * 65 + j137]! += x185 * b186;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i154 = 0; i154 < 25; i154++) {
-    for (let j155 = 0; j155 < 65; j155++) {
-      grad_c[j155]! += mulScalar19[i154 * 65 + j155]!;
+  for (let i187 = 0; i187 < 25; i187++) {
+    for (let j188 = 0; j188 < 65; j188++) {
+      grad_c[j188]! += mulScalar19[i187 * 65 + j188]!;
     }
   }
   grad_h0.set(adjointIn_h);

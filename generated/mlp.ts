@@ -57,6 +57,8 @@ const mulScalar14 = new Float64Array(24);
 const matmul17 = new Float64Array(128);
 /** %20 tanhGrad, n×h */
 const tanhGrad20 = new Float64Array(128);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch = new Float64Array(24);
 
 /** Throws unless `m` is a rows×cols matrix: the generated loops read exactly that many numbers. */
 function expectShape(
@@ -309,145 +311,158 @@ function backwardSteps(
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:30
-    for (let p42 = 0; p42 < 8; p42 += 8) {
-      for (let i40 = 0; i40 < 16; i40 += 4) {
-        const x45 = tanh8[p42 * 16 + i40]!;
-        const x46 = tanh8[(p42 + 1) * 16 + i40]!;
-        const x47 = tanh8[(p42 + 2) * 16 + i40]!;
-        const x48 = tanh8[(p42 + 3) * 16 + i40]!;
-        const x49 = tanh8[(p42 + 4) * 16 + i40]!;
-        const x50 = tanh8[(p42 + 5) * 16 + i40]!;
-        const x51 = tanh8[(p42 + 6) * 16 + i40]!;
-        const x52 = tanh8[(p42 + 7) * 16 + i40]!;
-        const x53 = tanh8[p42 * 16 + i40 + 1]!;
-        const x54 = tanh8[(p42 + 1) * 16 + i40 + 1]!;
-        const x55 = tanh8[(p42 + 2) * 16 + i40 + 1]!;
-        const x56 = tanh8[(p42 + 3) * 16 + i40 + 1]!;
-        const x57 = tanh8[(p42 + 4) * 16 + i40 + 1]!;
-        const x58 = tanh8[(p42 + 5) * 16 + i40 + 1]!;
-        const x59 = tanh8[(p42 + 6) * 16 + i40 + 1]!;
-        const x60 = tanh8[(p42 + 7) * 16 + i40 + 1]!;
-        const x61 = tanh8[p42 * 16 + i40 + 2]!;
-        const x62 = tanh8[(p42 + 1) * 16 + i40 + 2]!;
-        const x63 = tanh8[(p42 + 2) * 16 + i40 + 2]!;
-        const x64 = tanh8[(p42 + 3) * 16 + i40 + 2]!;
-        const x65 = tanh8[(p42 + 4) * 16 + i40 + 2]!;
-        const x66 = tanh8[(p42 + 5) * 16 + i40 + 2]!;
-        const x67 = tanh8[(p42 + 6) * 16 + i40 + 2]!;
-        const x68 = tanh8[(p42 + 7) * 16 + i40 + 2]!;
-        const x69 = tanh8[p42 * 16 + i40 + 3]!;
-        const x70 = tanh8[(p42 + 1) * 16 + i40 + 3]!;
-        const x71 = tanh8[(p42 + 2) * 16 + i40 + 3]!;
-        const x72 = tanh8[(p42 + 3) * 16 + i40 + 3]!;
-        const x73 = tanh8[(p42 + 4) * 16 + i40 + 3]!;
-        const x74 = tanh8[(p42 + 5) * 16 + i40 + 3]!;
-        const x75 = tanh8[(p42 + 6) * 16 + i40 + 3]!;
-        const x76 = tanh8[(p42 + 7) * 16 + i40 + 3]!;
+    // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+    for (let q45 = 0; q45 < 8; q45 += 8) {
+      for (let j41 = 0; j41 < 3; j41++) {
+        scratch[q45 * 3 + j41 * 8] = mulScalar14[q45 * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 1] = mulScalar14[(q45 + 1) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 2] = mulScalar14[(q45 + 2) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 3] = mulScalar14[(q45 + 3) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 4] = mulScalar14[(q45 + 4) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 5] = mulScalar14[(q45 + 5) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 6] = mulScalar14[(q45 + 6) * 3 + j41]!;
+        scratch[q45 * 3 + j41 * 8 + 7] = mulScalar14[(q45 + 7) * 3 + j41]!;
+      }
+    }
+    for (let i40 = 0; i40 < 16; i40 += 4) {
+      for (let p42 = 0; p42 < 8; p42 += 8) {
+        const x46 = tanh8[p42 * 16 + i40]!;
+        const x47 = tanh8[(p42 + 1) * 16 + i40]!;
+        const x48 = tanh8[(p42 + 2) * 16 + i40]!;
+        const x49 = tanh8[(p42 + 3) * 16 + i40]!;
+        const x50 = tanh8[(p42 + 4) * 16 + i40]!;
+        const x51 = tanh8[(p42 + 5) * 16 + i40]!;
+        const x52 = tanh8[(p42 + 6) * 16 + i40]!;
+        const x53 = tanh8[(p42 + 7) * 16 + i40]!;
+        const x54 = tanh8[p42 * 16 + i40 + 1]!;
+        const x55 = tanh8[(p42 + 1) * 16 + i40 + 1]!;
+        const x56 = tanh8[(p42 + 2) * 16 + i40 + 1]!;
+        const x57 = tanh8[(p42 + 3) * 16 + i40 + 1]!;
+        const x58 = tanh8[(p42 + 4) * 16 + i40 + 1]!;
+        const x59 = tanh8[(p42 + 5) * 16 + i40 + 1]!;
+        const x60 = tanh8[(p42 + 6) * 16 + i40 + 1]!;
+        const x61 = tanh8[(p42 + 7) * 16 + i40 + 1]!;
+        const x62 = tanh8[p42 * 16 + i40 + 2]!;
+        const x63 = tanh8[(p42 + 1) * 16 + i40 + 2]!;
+        const x64 = tanh8[(p42 + 2) * 16 + i40 + 2]!;
+        const x65 = tanh8[(p42 + 3) * 16 + i40 + 2]!;
+        const x66 = tanh8[(p42 + 4) * 16 + i40 + 2]!;
+        const x67 = tanh8[(p42 + 5) * 16 + i40 + 2]!;
+        const x68 = tanh8[(p42 + 6) * 16 + i40 + 2]!;
+        const x69 = tanh8[(p42 + 7) * 16 + i40 + 2]!;
+        const x70 = tanh8[p42 * 16 + i40 + 3]!;
+        const x71 = tanh8[(p42 + 1) * 16 + i40 + 3]!;
+        const x72 = tanh8[(p42 + 2) * 16 + i40 + 3]!;
+        const x73 = tanh8[(p42 + 3) * 16 + i40 + 3]!;
+        const x74 = tanh8[(p42 + 4) * 16 + i40 + 3]!;
+        const x75 = tanh8[(p42 + 5) * 16 + i40 + 3]!;
+        const x76 = tanh8[(p42 + 6) * 16 + i40 + 3]!;
+        const x77 = tanh8[(p42 + 7) * 16 + i40 + 3]!;
         for (let j41 = 0; j41 < 3; j41++) {
-          const b77 = mulScalar14[p42 * 3 + j41]!;
-          const b78 = mulScalar14[(p42 + 1) * 3 + j41]!;
-          const b79 = mulScalar14[(p42 + 2) * 3 + j41]!;
-          const b80 = mulScalar14[(p42 + 3) * 3 + j41]!;
-          const b81 = mulScalar14[(p42 + 4) * 3 + j41]!;
-          const b82 = mulScalar14[(p42 + 5) * 3 + j41]!;
-          const b83 = mulScalar14[(p42 + 6) * 3 + j41]!;
-          const b84 = mulScalar14[(p42 + 7) * 3 + j41]!;
+          const b78 = scratch[p42 * 3 + j41 * 8]!;
+          const b79 = scratch[p42 * 3 + j41 * 8 + 1]!;
+          const b80 = scratch[p42 * 3 + j41 * 8 + 2]!;
+          const b81 = scratch[p42 * 3 + j41 * 8 + 3]!;
+          const b82 = scratch[p42 * 3 + j41 * 8 + 4]!;
+          const b83 = scratch[p42 * 3 + j41 * 8 + 5]!;
+          const b84 = scratch[p42 * 3 + j41 * 8 + 6]!;
+          const b85 = scratch[p42 * 3 + j41 * 8 + 7]!;
           grad_W2[i40 * 3 + j41]! +=
-            x45 * b77 + x46 * b78 + x47 * b79 + x48 * b80 + x49 * b81 + x50 * b82 + x51 * b83 + x52 * b84;
+            x46 * b78 + x47 * b79 + x48 * b80 + x49 * b81 + x50 * b82 + x51 * b83 + x52 * b84 + x53 * b85;
           grad_W2[(i40 + 1) * 3 + j41]! +=
-            x53 * b77 + x54 * b78 + x55 * b79 + x56 * b80 + x57 * b81 + x58 * b82 + x59 * b83 + x60 * b84;
+            x54 * b78 + x55 * b79 + x56 * b80 + x57 * b81 + x58 * b82 + x59 * b83 + x60 * b84 + x61 * b85;
           grad_W2[(i40 + 2) * 3 + j41]! +=
-            x61 * b77 + x62 * b78 + x63 * b79 + x64 * b80 + x65 * b81 + x66 * b82 + x67 * b83 + x68 * b84;
+            x62 * b78 + x63 * b79 + x64 * b80 + x65 * b81 + x66 * b82 + x67 * b83 + x68 * b84 + x69 * b85;
           grad_W2[(i40 + 3) * 3 + j41]! +=
-            x69 * b77 + x70 * b78 + x71 * b79 + x72 * b80 + x73 * b81 + x74 * b82 + x75 * b83 + x76 * b84;
+            x70 * b78 + x71 * b79 + x72 * b80 + x73 * b81 + x74 * b82 + x75 * b83 + x76 * b84 + x77 * b85;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:31
-    for (let i85 = 0; i85 < 8; i85++) {
-      for (let j86 = 0; j86 < 16; j86++) {
-        tanhGrad20[i85 * 16 + j86]! = matmul17[i85 * 16 + j86]! * (1 - tanh8[i85 * 16 + j86]! * tanh8[i85 * 16 + j86]!);
+    for (let i86 = 0; i86 < 8; i86++) {
+      for (let j87 = 0; j87 < 16; j87++) {
+        tanhGrad20[i86 * 16 + j87]! = matmul17[i86 * 16 + j87]! * (1 - tanh8[i86 * 16 + j87]! * tanh8[i86 * 16 + j87]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:47
-    for (let i87 = 0; i87 < 8; i87++) {
-      for (let j88 = 0; j88 < 16; j88++) {
-        grad_b1[j88]! += tanhGrad20[i87 * 16 + j88]!;
+    for (let i88 = 0; i88 < 8; i88++) {
+      for (let j89 = 0; j89 < 16; j89++) {
+        grad_b1[j89]! += tanhGrad20[i88 * 16 + j89]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:51
-    for (let p91 = 0; p91 < 8; p91 += 8) {
-      for (let i89 = 0; i89 < 4; i89 += 4) {
-        const x94 = batch_x[p91 * 4 + i89]!;
-        const x95 = batch_x[(p91 + 1) * 4 + i89]!;
-        const x96 = batch_x[(p91 + 2) * 4 + i89]!;
-        const x97 = batch_x[(p91 + 3) * 4 + i89]!;
-        const x98 = batch_x[(p91 + 4) * 4 + i89]!;
-        const x99 = batch_x[(p91 + 5) * 4 + i89]!;
-        const x100 = batch_x[(p91 + 6) * 4 + i89]!;
-        const x101 = batch_x[(p91 + 7) * 4 + i89]!;
-        const x102 = batch_x[p91 * 4 + i89 + 1]!;
-        const x103 = batch_x[(p91 + 1) * 4 + i89 + 1]!;
-        const x104 = batch_x[(p91 + 2) * 4 + i89 + 1]!;
-        const x105 = batch_x[(p91 + 3) * 4 + i89 + 1]!;
-        const x106 = batch_x[(p91 + 4) * 4 + i89 + 1]!;
-        const x107 = batch_x[(p91 + 5) * 4 + i89 + 1]!;
-        const x108 = batch_x[(p91 + 6) * 4 + i89 + 1]!;
-        const x109 = batch_x[(p91 + 7) * 4 + i89 + 1]!;
-        const x110 = batch_x[p91 * 4 + i89 + 2]!;
-        const x111 = batch_x[(p91 + 1) * 4 + i89 + 2]!;
-        const x112 = batch_x[(p91 + 2) * 4 + i89 + 2]!;
-        const x113 = batch_x[(p91 + 3) * 4 + i89 + 2]!;
-        const x114 = batch_x[(p91 + 4) * 4 + i89 + 2]!;
-        const x115 = batch_x[(p91 + 5) * 4 + i89 + 2]!;
-        const x116 = batch_x[(p91 + 6) * 4 + i89 + 2]!;
-        const x117 = batch_x[(p91 + 7) * 4 + i89 + 2]!;
-        const x118 = batch_x[p91 * 4 + i89 + 3]!;
-        const x119 = batch_x[(p91 + 1) * 4 + i89 + 3]!;
-        const x120 = batch_x[(p91 + 2) * 4 + i89 + 3]!;
-        const x121 = batch_x[(p91 + 3) * 4 + i89 + 3]!;
-        const x122 = batch_x[(p91 + 4) * 4 + i89 + 3]!;
-        const x123 = batch_x[(p91 + 5) * 4 + i89 + 3]!;
-        const x124 = batch_x[(p91 + 6) * 4 + i89 + 3]!;
-        const x125 = batch_x[(p91 + 7) * 4 + i89 + 3]!;
-        for (let j90 = 0; j90 < 16; j90++) {
-          const b126 = tanhGrad20[p91 * 16 + j90]!;
-          const b127 = tanhGrad20[(p91 + 1) * 16 + j90]!;
-          const b128 = tanhGrad20[(p91 + 2) * 16 + j90]!;
-          const b129 = tanhGrad20[(p91 + 3) * 16 + j90]!;
-          const b130 = tanhGrad20[(p91 + 4) * 16 + j90]!;
-          const b131 = tanhGrad20[(p91 + 5) * 16 + j90]!;
-          const b132 = tanhGrad20[(p91 + 6) * 16 + j90]!;
-          const b133 = tanhGrad20[(p91 + 7) * 16 + j90]!;
-          grad_W1[i89 * 16 + j90]! +=
-            x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132 + x101 * b133;
-          grad_W1[(i89 + 1) * 16 + j90]! +=
-            x102 * b126 +
+    for (let p92 = 0; p92 < 8; p92 += 8) {
+      for (let i90 = 0; i90 < 4; i90 += 4) {
+        const x95 = batch_x[p92 * 4 + i90]!;
+        const x96 = batch_x[(p92 + 1) * 4 + i90]!;
+        const x97 = batch_x[(p92 + 2) * 4 + i90]!;
+        const x98 = batch_x[(p92 + 3) * 4 + i90]!;
+        const x99 = batch_x[(p92 + 4) * 4 + i90]!;
+        const x100 = batch_x[(p92 + 5) * 4 + i90]!;
+        const x101 = batch_x[(p92 + 6) * 4 + i90]!;
+        const x102 = batch_x[(p92 + 7) * 4 + i90]!;
+        const x103 = batch_x[p92 * 4 + i90 + 1]!;
+        const x104 = batch_x[(p92 + 1) * 4 + i90 + 1]!;
+        const x105 = batch_x[(p92 + 2) * 4 + i90 + 1]!;
+        const x106 = batch_x[(p92 + 3) * 4 + i90 + 1]!;
+        const x107 = batch_x[(p92 + 4) * 4 + i90 + 1]!;
+        const x108 = batch_x[(p92 + 5) * 4 + i90 + 1]!;
+        const x109 = batch_x[(p92 + 6) * 4 + i90 + 1]!;
+        const x110 = batch_x[(p92 + 7) * 4 + i90 + 1]!;
+        const x111 = batch_x[p92 * 4 + i90 + 2]!;
+        const x112 = batch_x[(p92 + 1) * 4 + i90 + 2]!;
+        const x113 = batch_x[(p92 + 2) * 4 + i90 + 2]!;
+        const x114 = batch_x[(p92 + 3) * 4 + i90 + 2]!;
+        const x115 = batch_x[(p92 + 4) * 4 + i90 + 2]!;
+        const x116 = batch_x[(p92 + 5) * 4 + i90 + 2]!;
+        const x117 = batch_x[(p92 + 6) * 4 + i90 + 2]!;
+        const x118 = batch_x[(p92 + 7) * 4 + i90 + 2]!;
+        const x119 = batch_x[p92 * 4 + i90 + 3]!;
+        const x120 = batch_x[(p92 + 1) * 4 + i90 + 3]!;
+        const x121 = batch_x[(p92 + 2) * 4 + i90 + 3]!;
+        const x122 = batch_x[(p92 + 3) * 4 + i90 + 3]!;
+        const x123 = batch_x[(p92 + 4) * 4 + i90 + 3]!;
+        const x124 = batch_x[(p92 + 5) * 4 + i90 + 3]!;
+        const x125 = batch_x[(p92 + 6) * 4 + i90 + 3]!;
+        const x126 = batch_x[(p92 + 7) * 4 + i90 + 3]!;
+        for (let j91 = 0; j91 < 16; j91++) {
+          const b127 = tanhGrad20[p92 * 16 + j91]!;
+          const b128 = tanhGrad20[(p92 + 1) * 16 + j91]!;
+          const b129 = tanhGrad20[(p92 + 2) * 16 + j91]!;
+          const b130 = tanhGrad20[(p92 + 3) * 16 + j91]!;
+          const b131 = tanhGrad20[(p92 + 4) * 16 + j91]!;
+          const b132 = tanhGrad20[(p92 + 5) * 16 + j91]!;
+          const b133 = tanhGrad20[(p92 + 6) * 16 + j91]!;
+          const b134 = tanhGrad20[(p92 + 7) * 16 + j91]!;
+          grad_W1[i90 * 16 + j91]! +=
+            x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132 + x101 * b133 + x102 * b134;
+          grad_W1[(i90 + 1) * 16 + j91]! +=
             x103 * b127 +
             x104 * b128 +
             x105 * b129 +
             x106 * b130 +
             x107 * b131 +
             x108 * b132 +
-            x109 * b133;
-          grad_W1[(i89 + 2) * 16 + j90]! +=
-            x110 * b126 +
+            x109 * b133 +
+            x110 * b134;
+          grad_W1[(i90 + 2) * 16 + j91]! +=
             x111 * b127 +
             x112 * b128 +
             x113 * b129 +
             x114 * b130 +
             x115 * b131 +
             x116 * b132 +
-            x117 * b133;
-          grad_W1[(i89 + 3) * 16 + j90]! +=
-            x118 * b126 +
+            x117 * b133 +
+            x118 * b134;
+          grad_W1[(i90 + 3) * 16 + j91]! +=
             x119 * b127 +
             x120 * b128 +
             x121 * b129 +
             x122 * b130 +
             x123 * b131 +
             x124 * b132 +
-            x125 * b133;
+            x125 * b133 +
+            x126 * b134;
         }
       }
     }

@@ -66,6 +66,8 @@ const mulScalar19 = new Float64Array(1625);
 const matmul22 = new Float64Array(2500);
 /** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
 const tanhGrad26 = new Float64Array(2500);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch = new Float64Array(6500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -101,102 +103,120 @@ function forwardSteps(
   let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
   // %8 = matmul(%5, %0): n×h over all steps (25×100), dsl/rnn.ts:18:43
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q6 = 0; q6 < 64; q6 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q6 * 100 + j2 * 8] = param_U[q6 * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 1] = param_U[(q6 + 1) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 2] = param_U[(q6 + 2) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 3] = param_U[(q6 + 3) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 4] = param_U[(q6 + 4) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 5] = param_U[(q6 + 5) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 6] = param_U[(q6 + 6) * 100 + j2]!;
+      scratch[q6 * 100 + j2 * 8 + 7] = param_U[(q6 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q6 = 64; q6 < 65; q6++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q6 * 100 + j2] = param_U[q6 * 100 + j2]!;
+    }
+  }
   matmul8.fill(0);
   for (let i1 = 0; i1 < 24; i1 += 4) {
     for (let p3 = 0; p3 < 64; p3 += 8) {
-      const x6 = batch_xs[i1 * 65 + p3]!;
-      const x7 = batch_xs[i1 * 65 + p3 + 1]!;
-      const x8 = batch_xs[i1 * 65 + p3 + 2]!;
-      const x9 = batch_xs[i1 * 65 + p3 + 3]!;
-      const x10 = batch_xs[i1 * 65 + p3 + 4]!;
-      const x11 = batch_xs[i1 * 65 + p3 + 5]!;
-      const x12 = batch_xs[i1 * 65 + p3 + 6]!;
-      const x13 = batch_xs[i1 * 65 + p3 + 7]!;
-      const x14 = batch_xs[(i1 + 1) * 65 + p3]!;
-      const x15 = batch_xs[(i1 + 1) * 65 + p3 + 1]!;
-      const x16 = batch_xs[(i1 + 1) * 65 + p3 + 2]!;
-      const x17 = batch_xs[(i1 + 1) * 65 + p3 + 3]!;
-      const x18 = batch_xs[(i1 + 1) * 65 + p3 + 4]!;
-      const x19 = batch_xs[(i1 + 1) * 65 + p3 + 5]!;
-      const x20 = batch_xs[(i1 + 1) * 65 + p3 + 6]!;
-      const x21 = batch_xs[(i1 + 1) * 65 + p3 + 7]!;
-      const x22 = batch_xs[(i1 + 2) * 65 + p3]!;
-      const x23 = batch_xs[(i1 + 2) * 65 + p3 + 1]!;
-      const x24 = batch_xs[(i1 + 2) * 65 + p3 + 2]!;
-      const x25 = batch_xs[(i1 + 2) * 65 + p3 + 3]!;
-      const x26 = batch_xs[(i1 + 2) * 65 + p3 + 4]!;
-      const x27 = batch_xs[(i1 + 2) * 65 + p3 + 5]!;
-      const x28 = batch_xs[(i1 + 2) * 65 + p3 + 6]!;
-      const x29 = batch_xs[(i1 + 2) * 65 + p3 + 7]!;
-      const x30 = batch_xs[(i1 + 3) * 65 + p3]!;
-      const x31 = batch_xs[(i1 + 3) * 65 + p3 + 1]!;
-      const x32 = batch_xs[(i1 + 3) * 65 + p3 + 2]!;
-      const x33 = batch_xs[(i1 + 3) * 65 + p3 + 3]!;
-      const x34 = batch_xs[(i1 + 3) * 65 + p3 + 4]!;
-      const x35 = batch_xs[(i1 + 3) * 65 + p3 + 5]!;
-      const x36 = batch_xs[(i1 + 3) * 65 + p3 + 6]!;
-      const x37 = batch_xs[(i1 + 3) * 65 + p3 + 7]!;
+      const x7 = batch_xs[i1 * 65 + p3]!;
+      const x8 = batch_xs[i1 * 65 + p3 + 1]!;
+      const x9 = batch_xs[i1 * 65 + p3 + 2]!;
+      const x10 = batch_xs[i1 * 65 + p3 + 3]!;
+      const x11 = batch_xs[i1 * 65 + p3 + 4]!;
+      const x12 = batch_xs[i1 * 65 + p3 + 5]!;
+      const x13 = batch_xs[i1 * 65 + p3 + 6]!;
+      const x14 = batch_xs[i1 * 65 + p3 + 7]!;
+      const x15 = batch_xs[(i1 + 1) * 65 + p3]!;
+      const x16 = batch_xs[(i1 + 1) * 65 + p3 + 1]!;
+      const x17 = batch_xs[(i1 + 1) * 65 + p3 + 2]!;
+      const x18 = batch_xs[(i1 + 1) * 65 + p3 + 3]!;
+      const x19 = batch_xs[(i1 + 1) * 65 + p3 + 4]!;
+      const x20 = batch_xs[(i1 + 1) * 65 + p3 + 5]!;
+      const x21 = batch_xs[(i1 + 1) * 65 + p3 + 6]!;
+      const x22 = batch_xs[(i1 + 1) * 65 + p3 + 7]!;
+      const x23 = batch_xs[(i1 + 2) * 65 + p3]!;
+      const x24 = batch_xs[(i1 + 2) * 65 + p3 + 1]!;
+      const x25 = batch_xs[(i1 + 2) * 65 + p3 + 2]!;
+      const x26 = batch_xs[(i1 + 2) * 65 + p3 + 3]!;
+      const x27 = batch_xs[(i1 + 2) * 65 + p3 + 4]!;
+      const x28 = batch_xs[(i1 + 2) * 65 + p3 + 5]!;
+      const x29 = batch_xs[(i1 + 2) * 65 + p3 + 6]!;
+      const x30 = batch_xs[(i1 + 2) * 65 + p3 + 7]!;
+      const x31 = batch_xs[(i1 + 3) * 65 + p3]!;
+      const x32 = batch_xs[(i1 + 3) * 65 + p3 + 1]!;
+      const x33 = batch_xs[(i1 + 3) * 65 + p3 + 2]!;
+      const x34 = batch_xs[(i1 + 3) * 65 + p3 + 3]!;
+      const x35 = batch_xs[(i1 + 3) * 65 + p3 + 4]!;
+      const x36 = batch_xs[(i1 + 3) * 65 + p3 + 5]!;
+      const x37 = batch_xs[(i1 + 3) * 65 + p3 + 6]!;
+      const x38 = batch_xs[(i1 + 3) * 65 + p3 + 7]!;
       for (let j2 = 0; j2 < 100; j2++) {
-        const b38 = param_U[p3 * 100 + j2]!;
-        const b39 = param_U[(p3 + 1) * 100 + j2]!;
-        const b40 = param_U[(p3 + 2) * 100 + j2]!;
-        const b41 = param_U[(p3 + 3) * 100 + j2]!;
-        const b42 = param_U[(p3 + 4) * 100 + j2]!;
-        const b43 = param_U[(p3 + 5) * 100 + j2]!;
-        const b44 = param_U[(p3 + 6) * 100 + j2]!;
-        const b45 = param_U[(p3 + 7) * 100 + j2]!;
+        const b39 = scratch[p3 * 100 + j2 * 8]!;
+        const b40 = scratch[p3 * 100 + j2 * 8 + 1]!;
+        const b41 = scratch[p3 * 100 + j2 * 8 + 2]!;
+        const b42 = scratch[p3 * 100 + j2 * 8 + 3]!;
+        const b43 = scratch[p3 * 100 + j2 * 8 + 4]!;
+        const b44 = scratch[p3 * 100 + j2 * 8 + 5]!;
+        const b45 = scratch[p3 * 100 + j2 * 8 + 6]!;
+        const b46 = scratch[p3 * 100 + j2 * 8 + 7]!;
         matmul8[i1 * 100 + j2]! +=
-          x6 * b38 + x7 * b39 + x8 * b40 + x9 * b41 + x10 * b42 + x11 * b43 + x12 * b44 + x13 * b45;
+          x7 * b39 + x8 * b40 + x9 * b41 + x10 * b42 + x11 * b43 + x12 * b44 + x13 * b45 + x14 * b46;
         matmul8[(i1 + 1) * 100 + j2]! +=
-          x14 * b38 + x15 * b39 + x16 * b40 + x17 * b41 + x18 * b42 + x19 * b43 + x20 * b44 + x21 * b45;
+          x15 * b39 + x16 * b40 + x17 * b41 + x18 * b42 + x19 * b43 + x20 * b44 + x21 * b45 + x22 * b46;
         matmul8[(i1 + 2) * 100 + j2]! +=
-          x22 * b38 + x23 * b39 + x24 * b40 + x25 * b41 + x26 * b42 + x27 * b43 + x28 * b44 + x29 * b45;
+          x23 * b39 + x24 * b40 + x25 * b41 + x26 * b42 + x27 * b43 + x28 * b44 + x29 * b45 + x30 * b46;
         matmul8[(i1 + 3) * 100 + j2]! +=
-          x30 * b38 + x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45;
+          x31 * b39 + x32 * b40 + x33 * b41 + x34 * b42 + x35 * b43 + x36 * b44 + x37 * b45 + x38 * b46;
       }
     }
     {
-      const x46 = batch_xs[i1 * 65 + 64]!;
-      const x47 = batch_xs[(i1 + 1) * 65 + 64]!;
-      const x48 = batch_xs[(i1 + 2) * 65 + 64]!;
-      const x49 = batch_xs[(i1 + 3) * 65 + 64]!;
+      const x47 = batch_xs[i1 * 65 + 64]!;
+      const x48 = batch_xs[(i1 + 1) * 65 + 64]!;
+      const x49 = batch_xs[(i1 + 2) * 65 + 64]!;
+      const x50 = batch_xs[(i1 + 3) * 65 + 64]!;
       for (let j2 = 0; j2 < 100; j2++) {
-        const b50 = param_U[6400 + j2]!;
-        matmul8[i1 * 100 + j2]! += x46 * b50;
-        matmul8[(i1 + 1) * 100 + j2]! += x47 * b50;
-        matmul8[(i1 + 2) * 100 + j2]! += x48 * b50;
-        matmul8[(i1 + 3) * 100 + j2]! += x49 * b50;
+        const b51 = scratch[64 * 100 + j2]!;
+        matmul8[i1 * 100 + j2]! += x47 * b51;
+        matmul8[(i1 + 1) * 100 + j2]! += x48 * b51;
+        matmul8[(i1 + 2) * 100 + j2]! += x49 * b51;
+        matmul8[(i1 + 3) * 100 + j2]! += x50 * b51;
       }
     }
   }
   {
     for (let p3 = 0; p3 < 64; p3 += 8) {
-      const x51 = batch_xs[1560 + p3]!;
-      const x52 = batch_xs[1560 + p3 + 1]!;
-      const x53 = batch_xs[1560 + p3 + 2]!;
-      const x54 = batch_xs[1560 + p3 + 3]!;
-      const x55 = batch_xs[1560 + p3 + 4]!;
-      const x56 = batch_xs[1560 + p3 + 5]!;
-      const x57 = batch_xs[1560 + p3 + 6]!;
-      const x58 = batch_xs[1560 + p3 + 7]!;
+      const x52 = batch_xs[1560 + p3]!;
+      const x53 = batch_xs[1560 + p3 + 1]!;
+      const x54 = batch_xs[1560 + p3 + 2]!;
+      const x55 = batch_xs[1560 + p3 + 3]!;
+      const x56 = batch_xs[1560 + p3 + 4]!;
+      const x57 = batch_xs[1560 + p3 + 5]!;
+      const x58 = batch_xs[1560 + p3 + 6]!;
+      const x59 = batch_xs[1560 + p3 + 7]!;
       for (let j2 = 0; j2 < 100; j2++) {
-        const b59 = param_U[p3 * 100 + j2]!;
-        const b60 = param_U[(p3 + 1) * 100 + j2]!;
-        const b61 = param_U[(p3 + 2) * 100 + j2]!;
-        const b62 = param_U[(p3 + 3) * 100 + j2]!;
-        const b63 = param_U[(p3 + 4) * 100 + j2]!;
-        const b64 = param_U[(p3 + 5) * 100 + j2]!;
-        const b65 = param_U[(p3 + 6) * 100 + j2]!;
-        const b66 = param_U[(p3 + 7) * 100 + j2]!;
+        const b60 = scratch[p3 * 100 + j2 * 8]!;
+        const b61 = scratch[p3 * 100 + j2 * 8 + 1]!;
+        const b62 = scratch[p3 * 100 + j2 * 8 + 2]!;
+        const b63 = scratch[p3 * 100 + j2 * 8 + 3]!;
+        const b64 = scratch[p3 * 100 + j2 * 8 + 4]!;
+        const b65 = scratch[p3 * 100 + j2 * 8 + 5]!;
+        const b66 = scratch[p3 * 100 + j2 * 8 + 6]!;
+        const b67 = scratch[p3 * 100 + j2 * 8 + 7]!;
         matmul8[2400 + j2]! +=
-          x51 * b59 + x52 * b60 + x53 * b61 + x54 * b62 + x55 * b63 + x56 * b64 + x57 * b65 + x58 * b66;
+          x52 * b60 + x53 * b61 + x54 * b62 + x55 * b63 + x56 * b64 + x57 * b65 + x58 * b66 + x59 * b67;
       }
     }
     {
-      const x67 = batch_xs[1560 + 64]!;
+      const x68 = batch_xs[1560 + 64]!;
       for (let j2 = 0; j2 < 100; j2++) {
-        const b68 = param_U[6400 + j2]!;
-        matmul8[2400 + j2]! += x67 * b68;
+        const b69 = scratch[64 * 100 + j2]!;
+        matmul8[2400 + j2]! += x68 * b69;
       }
     }
   }
@@ -242,129 +262,147 @@ function forwardSteps(
   }
   // After the time loop, over all steps' rows at once: the recurrence does not read these.
   // %13 = matmul(%12, %3): n×v over all steps (25×65), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q75 = 0; q75 < 96; q75 += 8) {
+    for (let j71 = 0; j71 < 65; j71++) {
+      scratch[q75 * 65 + j71 * 8] = param_V[q75 * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 1] = param_V[(q75 + 1) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 2] = param_V[(q75 + 2) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 3] = param_V[(q75 + 3) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 4] = param_V[(q75 + 4) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 5] = param_V[(q75 + 5) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 6] = param_V[(q75 + 6) * 65 + j71]!;
+      scratch[q75 * 65 + j71 * 8 + 7] = param_V[(q75 + 7) * 65 + j71]!;
+    }
+  }
+  for (let q75 = 96; q75 < 100; q75++) {
+    for (let j71 = 0; j71 < 65; j71++) {
+      scratch[q75 * 65 + j71] = param_V[q75 * 65 + j71]!;
+    }
+  }
   matmul13.fill(0);
-  for (let i69 = 0; i69 < 24; i69 += 4) {
-    for (let p71 = 0; p71 < 96; p71 += 8) {
-      const x74 = state_h[100 + i69 * 100 + p71]!;
-      const x75 = state_h[100 + i69 * 100 + p71 + 1]!;
-      const x76 = state_h[100 + i69 * 100 + p71 + 2]!;
-      const x77 = state_h[100 + i69 * 100 + p71 + 3]!;
-      const x78 = state_h[100 + i69 * 100 + p71 + 4]!;
-      const x79 = state_h[100 + i69 * 100 + p71 + 5]!;
-      const x80 = state_h[100 + i69 * 100 + p71 + 6]!;
-      const x81 = state_h[100 + i69 * 100 + p71 + 7]!;
-      const x82 = state_h[100 + (i69 + 1) * 100 + p71]!;
-      const x83 = state_h[100 + (i69 + 1) * 100 + p71 + 1]!;
-      const x84 = state_h[100 + (i69 + 1) * 100 + p71 + 2]!;
-      const x85 = state_h[100 + (i69 + 1) * 100 + p71 + 3]!;
-      const x86 = state_h[100 + (i69 + 1) * 100 + p71 + 4]!;
-      const x87 = state_h[100 + (i69 + 1) * 100 + p71 + 5]!;
-      const x88 = state_h[100 + (i69 + 1) * 100 + p71 + 6]!;
-      const x89 = state_h[100 + (i69 + 1) * 100 + p71 + 7]!;
-      const x90 = state_h[100 + (i69 + 2) * 100 + p71]!;
-      const x91 = state_h[100 + (i69 + 2) * 100 + p71 + 1]!;
-      const x92 = state_h[100 + (i69 + 2) * 100 + p71 + 2]!;
-      const x93 = state_h[100 + (i69 + 2) * 100 + p71 + 3]!;
-      const x94 = state_h[100 + (i69 + 2) * 100 + p71 + 4]!;
-      const x95 = state_h[100 + (i69 + 2) * 100 + p71 + 5]!;
-      const x96 = state_h[100 + (i69 + 2) * 100 + p71 + 6]!;
-      const x97 = state_h[100 + (i69 + 2) * 100 + p71 + 7]!;
-      const x98 = state_h[100 + (i69 + 3) * 100 + p71]!;
-      const x99 = state_h[100 + (i69 + 3) * 100 + p71 + 1]!;
-      const x100 = state_h[100 + (i69 + 3) * 100 + p71 + 2]!;
-      const x101 = state_h[100 + (i69 + 3) * 100 + p71 + 3]!;
-      const x102 = state_h[100 + (i69 + 3) * 100 + p71 + 4]!;
-      const x103 = state_h[100 + (i69 + 3) * 100 + p71 + 5]!;
-      const x104 = state_h[100 + (i69 + 3) * 100 + p71 + 6]!;
-      const x105 = state_h[100 + (i69 + 3) * 100 + p71 + 7]!;
-      for (let j70 = 0; j70 < 65; j70++) {
-        const b106 = param_V[p71 * 65 + j70]!;
-        const b107 = param_V[(p71 + 1) * 65 + j70]!;
-        const b108 = param_V[(p71 + 2) * 65 + j70]!;
-        const b109 = param_V[(p71 + 3) * 65 + j70]!;
-        const b110 = param_V[(p71 + 4) * 65 + j70]!;
-        const b111 = param_V[(p71 + 5) * 65 + j70]!;
-        const b112 = param_V[(p71 + 6) * 65 + j70]!;
-        const b113 = param_V[(p71 + 7) * 65 + j70]!;
-        matmul13[i69 * 65 + j70]! +=
-          x74 * b106 + x75 * b107 + x76 * b108 + x77 * b109 + x78 * b110 + x79 * b111 + x80 * b112 + x81 * b113;
-        matmul13[(i69 + 1) * 65 + j70]! +=
-          x82 * b106 + x83 * b107 + x84 * b108 + x85 * b109 + x86 * b110 + x87 * b111 + x88 * b112 + x89 * b113;
-        matmul13[(i69 + 2) * 65 + j70]! +=
-          x90 * b106 + x91 * b107 + x92 * b108 + x93 * b109 + x94 * b110 + x95 * b111 + x96 * b112 + x97 * b113;
-        matmul13[(i69 + 3) * 65 + j70]! +=
-          x98 * b106 + x99 * b107 + x100 * b108 + x101 * b109 + x102 * b110 + x103 * b111 + x104 * b112 + x105 * b113;
+  for (let i70 = 0; i70 < 24; i70 += 4) {
+    for (let p72 = 0; p72 < 96; p72 += 8) {
+      const x76 = state_h[100 + i70 * 100 + p72]!;
+      const x77 = state_h[100 + i70 * 100 + p72 + 1]!;
+      const x78 = state_h[100 + i70 * 100 + p72 + 2]!;
+      const x79 = state_h[100 + i70 * 100 + p72 + 3]!;
+      const x80 = state_h[100 + i70 * 100 + p72 + 4]!;
+      const x81 = state_h[100 + i70 * 100 + p72 + 5]!;
+      const x82 = state_h[100 + i70 * 100 + p72 + 6]!;
+      const x83 = state_h[100 + i70 * 100 + p72 + 7]!;
+      const x84 = state_h[100 + (i70 + 1) * 100 + p72]!;
+      const x85 = state_h[100 + (i70 + 1) * 100 + p72 + 1]!;
+      const x86 = state_h[100 + (i70 + 1) * 100 + p72 + 2]!;
+      const x87 = state_h[100 + (i70 + 1) * 100 + p72 + 3]!;
+      const x88 = state_h[100 + (i70 + 1) * 100 + p72 + 4]!;
+      const x89 = state_h[100 + (i70 + 1) * 100 + p72 + 5]!;
+      const x90 = state_h[100 + (i70 + 1) * 100 + p72 + 6]!;
+      const x91 = state_h[100 + (i70 + 1) * 100 + p72 + 7]!;
+      const x92 = state_h[100 + (i70 + 2) * 100 + p72]!;
+      const x93 = state_h[100 + (i70 + 2) * 100 + p72 + 1]!;
+      const x94 = state_h[100 + (i70 + 2) * 100 + p72 + 2]!;
+      const x95 = state_h[100 + (i70 + 2) * 100 + p72 + 3]!;
+      const x96 = state_h[100 + (i70 + 2) * 100 + p72 + 4]!;
+      const x97 = state_h[100 + (i70 + 2) * 100 + p72 + 5]!;
+      const x98 = state_h[100 + (i70 + 2) * 100 + p72 + 6]!;
+      const x99 = state_h[100 + (i70 + 2) * 100 + p72 + 7]!;
+      const x100 = state_h[100 + (i70 + 3) * 100 + p72]!;
+      const x101 = state_h[100 + (i70 + 3) * 100 + p72 + 1]!;
+      const x102 = state_h[100 + (i70 + 3) * 100 + p72 + 2]!;
+      const x103 = state_h[100 + (i70 + 3) * 100 + p72 + 3]!;
+      const x104 = state_h[100 + (i70 + 3) * 100 + p72 + 4]!;
+      const x105 = state_h[100 + (i70 + 3) * 100 + p72 + 5]!;
+      const x106 = state_h[100 + (i70 + 3) * 100 + p72 + 6]!;
+      const x107 = state_h[100 + (i70 + 3) * 100 + p72 + 7]!;
+      for (let j71 = 0; j71 < 65; j71++) {
+        const b108 = scratch[p72 * 65 + j71 * 8]!;
+        const b109 = scratch[p72 * 65 + j71 * 8 + 1]!;
+        const b110 = scratch[p72 * 65 + j71 * 8 + 2]!;
+        const b111 = scratch[p72 * 65 + j71 * 8 + 3]!;
+        const b112 = scratch[p72 * 65 + j71 * 8 + 4]!;
+        const b113 = scratch[p72 * 65 + j71 * 8 + 5]!;
+        const b114 = scratch[p72 * 65 + j71 * 8 + 6]!;
+        const b115 = scratch[p72 * 65 + j71 * 8 + 7]!;
+        matmul13[i70 * 65 + j71]! +=
+          x76 * b108 + x77 * b109 + x78 * b110 + x79 * b111 + x80 * b112 + x81 * b113 + x82 * b114 + x83 * b115;
+        matmul13[(i70 + 1) * 65 + j71]! +=
+          x84 * b108 + x85 * b109 + x86 * b110 + x87 * b111 + x88 * b112 + x89 * b113 + x90 * b114 + x91 * b115;
+        matmul13[(i70 + 2) * 65 + j71]! +=
+          x92 * b108 + x93 * b109 + x94 * b110 + x95 * b111 + x96 * b112 + x97 * b113 + x98 * b114 + x99 * b115;
+        matmul13[(i70 + 3) * 65 + j71]! +=
+          x100 * b108 + x101 * b109 + x102 * b110 + x103 * b111 + x104 * b112 + x105 * b113 + x106 * b114 + x107 * b115;
       }
     }
-    for (let p71 = 96; p71 < 100; p71++) {
-      const x114 = state_h[100 + i69 * 100 + p71]!;
-      const x115 = state_h[100 + (i69 + 1) * 100 + p71]!;
-      const x116 = state_h[100 + (i69 + 2) * 100 + p71]!;
-      const x117 = state_h[100 + (i69 + 3) * 100 + p71]!;
-      for (let j70 = 0; j70 < 65; j70++) {
-        const b118 = param_V[p71 * 65 + j70]!;
-        matmul13[i69 * 65 + j70]! += x114 * b118;
-        matmul13[(i69 + 1) * 65 + j70]! += x115 * b118;
-        matmul13[(i69 + 2) * 65 + j70]! += x116 * b118;
-        matmul13[(i69 + 3) * 65 + j70]! += x117 * b118;
+    for (let p72 = 96; p72 < 100; p72++) {
+      const x116 = state_h[100 + i70 * 100 + p72]!;
+      const x117 = state_h[100 + (i70 + 1) * 100 + p72]!;
+      const x118 = state_h[100 + (i70 + 2) * 100 + p72]!;
+      const x119 = state_h[100 + (i70 + 3) * 100 + p72]!;
+      for (let j71 = 0; j71 < 65; j71++) {
+        const b120 = scratch[p72 * 65 + j71]!;
+        matmul13[i70 * 65 + j71]! += x116 * b120;
+        matmul13[(i70 + 1) * 65 + j71]! += x117 * b120;
+        matmul13[(i70 + 2) * 65 + j71]! += x118 * b120;
+        matmul13[(i70 + 3) * 65 + j71]! += x119 * b120;
       }
     }
   }
   {
-    for (let p71 = 0; p71 < 96; p71 += 8) {
-      const x119 = state_h[100 + 2400 + p71]!;
-      const x120 = state_h[100 + 2400 + p71 + 1]!;
-      const x121 = state_h[100 + 2400 + p71 + 2]!;
-      const x122 = state_h[100 + 2400 + p71 + 3]!;
-      const x123 = state_h[100 + 2400 + p71 + 4]!;
-      const x124 = state_h[100 + 2400 + p71 + 5]!;
-      const x125 = state_h[100 + 2400 + p71 + 6]!;
-      const x126 = state_h[100 + 2400 + p71 + 7]!;
-      for (let j70 = 0; j70 < 65; j70++) {
-        const b127 = param_V[p71 * 65 + j70]!;
-        const b128 = param_V[(p71 + 1) * 65 + j70]!;
-        const b129 = param_V[(p71 + 2) * 65 + j70]!;
-        const b130 = param_V[(p71 + 3) * 65 + j70]!;
-        const b131 = param_V[(p71 + 4) * 65 + j70]!;
-        const b132 = param_V[(p71 + 5) * 65 + j70]!;
-        const b133 = param_V[(p71 + 6) * 65 + j70]!;
-        const b134 = param_V[(p71 + 7) * 65 + j70]!;
-        matmul13[1560 + j70]! +=
-          x119 * b127 + x120 * b128 + x121 * b129 + x122 * b130 + x123 * b131 + x124 * b132 + x125 * b133 + x126 * b134;
+    for (let p72 = 0; p72 < 96; p72 += 8) {
+      const x121 = state_h[100 + 2400 + p72]!;
+      const x122 = state_h[100 + 2400 + p72 + 1]!;
+      const x123 = state_h[100 + 2400 + p72 + 2]!;
+      const x124 = state_h[100 + 2400 + p72 + 3]!;
+      const x125 = state_h[100 + 2400 + p72 + 4]!;
+      const x126 = state_h[100 + 2400 + p72 + 5]!;
+      const x127 = state_h[100 + 2400 + p72 + 6]!;
+      const x128 = state_h[100 + 2400 + p72 + 7]!;
+      for (let j71 = 0; j71 < 65; j71++) {
+        const b129 = scratch[p72 * 65 + j71 * 8]!;
+        const b130 = scratch[p72 * 65 + j71 * 8 + 1]!;
+        const b131 = scratch[p72 * 65 + j71 * 8 + 2]!;
+        const b132 = scratch[p72 * 65 + j71 * 8 + 3]!;
+        const b133 = scratch[p72 * 65 + j71 * 8 + 4]!;
+        const b134 = scratch[p72 * 65 + j71 * 8 + 5]!;
+        const b135 = scratch[p72 * 65 + j71 * 8 + 6]!;
+        const b136 = scratch[p72 * 65 + j71 * 8 + 7]!;
+        matmul13[1560 + j71]! +=
+          x121 * b129 + x122 * b130 + x123 * b131 + x124 * b132 + x125 * b133 + x126 * b134 + x127 * b135 + x128 * b136;
       }
     }
-    for (let p71 = 96; p71 < 100; p71++) {
-      const x135 = state_h[100 + 2400 + p71]!;
-      for (let j70 = 0; j70 < 65; j70++) {
-        const b136 = param_V[p71 * 65 + j70]!;
-        matmul13[1560 + j70]! += x135 * b136;
+    for (let p72 = 96; p72 < 100; p72++) {
+      const x137 = state_h[100 + 2400 + p72]!;
+      for (let j71 = 0; j71 < 65; j71++) {
+        const b138 = scratch[p72 * 65 + j71]!;
+        matmul13[1560 + j71]! += x137 * b138;
       }
     }
   }
   // %14 = add(%13, %4): n×v over all steps (25×65), dsl/rnn.ts:19:26
-  for (let i137 = 0; i137 < 25; i137++) {
-    for (let j138 = 0; j138 < 65; j138++) {
-      add14[i137 * 65 + j138]! = matmul13[i137 * 65 + j138]! + param_c[j138]!;
+  for (let i139 = 0; i139 < 25; i139++) {
+    for (let j140 = 0; j140 < 65; j140++) {
+      add14[i139 * 65 + j140]! = matmul13[i139 * 65 + j140]! + param_c[j140]!;
     }
   }
   // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-  let total144 = 0;
-  for (let i139 = 0; i139 < 25; i139++) {
-    let max141 = -Infinity;
-    for (let j140 = 0; j140 < 65; j140++) {
-      max141 = Math.max(max141, add14[i139 * 65 + j140]!);
+  let total146 = 0;
+  for (let i141 = 0; i141 < 25; i141++) {
+    let max143 = -Infinity;
+    for (let j142 = 0; j142 < 65; j142++) {
+      max143 = Math.max(max143, add14[i141 * 65 + j142]!);
     }
-    let sum143 = 0;
-    for (let j140 = 0; j140 < 65; j140++) {
-      sum143 += Math.exp(add14[i139 * 65 + j140]! - max141);
+    let sum145 = 0;
+    for (let j142 = 0; j142 < 65; j142++) {
+      sum145 += Math.exp(add14[i141 * 65 + j142]! - max143);
     }
-    const lse142 = Math.log(sum143);
-    for (let j140 = 0; j140 < 65; j140++) {
-      const target145 = batch_ys[i139 * 65 + j140]!;
-      if (target145 !== 0) total144 += target145 * (add14[i139 * 65 + j140]! - max141 - lse142);
+    const lse144 = Math.log(sum145);
+    for (let j142 = 0; j142 < 65; j142++) {
+      const target147 = batch_ys[i141 * 65 + j142]!;
+      if (target147 !== 0) total146 += target147 * (add14[i141 * 65 + j142]! - max143 - lse144);
     }
   }
-  softmaxCrossEntropy15[0]! = -total144;
+  softmaxCrossEntropy15[0]! = -total146;
   loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
@@ -416,89 +454,121 @@ function backwardSteps(
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q14 = 0; q14 < 64; q14 += 8) {
+    for (let j10 = 0; j10 < 100; j10++) {
+      scratch[q14 * 100 + j10 * 8] = param_V[j10 * 65 + q14]!;
+      scratch[q14 * 100 + j10 * 8 + 1] = param_V[j10 * 65 + q14 + 1]!;
+      scratch[q14 * 100 + j10 * 8 + 2] = param_V[j10 * 65 + q14 + 2]!;
+      scratch[q14 * 100 + j10 * 8 + 3] = param_V[j10 * 65 + q14 + 3]!;
+      scratch[q14 * 100 + j10 * 8 + 4] = param_V[j10 * 65 + q14 + 4]!;
+      scratch[q14 * 100 + j10 * 8 + 5] = param_V[j10 * 65 + q14 + 5]!;
+      scratch[q14 * 100 + j10 * 8 + 6] = param_V[j10 * 65 + q14 + 6]!;
+      scratch[q14 * 100 + j10 * 8 + 7] = param_V[j10 * 65 + q14 + 7]!;
+    }
+  }
+  for (let q14 = 64; q14 < 65; q14++) {
+    for (let j10 = 0; j10 < 100; j10++) {
+      scratch[q14 * 100 + j10] = param_V[j10 * 65 + q14]!;
+    }
+  }
+  matmul22.fill(0);
   for (let i9 = 0; i9 < 24; i9 += 4) {
-    for (let j10 = 0; j10 < 100; j10 += 4) {
-      let s14 = 0,
-        s15 = 0,
-        s16 = 0,
-        s17 = 0,
-        s18 = 0,
-        s19 = 0,
-        s20 = 0,
-        s21 = 0,
-        s22 = 0,
-        s23 = 0,
-        s24 = 0,
-        s25 = 0,
-        s26 = 0,
-        s27 = 0,
-        s28 = 0,
-        s29 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a30 = mulScalar19[i9 * 65 + p11]!;
-        const a31 = mulScalar19[(i9 + 1) * 65 + p11]!;
-        const a32 = mulScalar19[(i9 + 2) * 65 + p11]!;
-        const a33 = mulScalar19[(i9 + 3) * 65 + p11]!;
-        const b34 = param_V[j10 * 65 + p11]!;
-        const b35 = param_V[(j10 + 1) * 65 + p11]!;
-        const b36 = param_V[(j10 + 2) * 65 + p11]!;
-        const b37 = param_V[(j10 + 3) * 65 + p11]!;
-        s14 += a30 * b34;
-        s15 += a30 * b35;
-        s16 += a30 * b36;
-        s17 += a30 * b37;
-        s18 += a31 * b34;
-        s19 += a31 * b35;
-        s20 += a31 * b36;
-        s21 += a31 * b37;
-        s22 += a32 * b34;
-        s23 += a32 * b35;
-        s24 += a32 * b36;
-        s25 += a32 * b37;
-        s26 += a33 * b34;
-        s27 += a33 * b35;
-        s28 += a33 * b36;
-        s29 += a33 * b37;
+    for (let p11 = 0; p11 < 64; p11 += 8) {
+      const x15 = mulScalar19[i9 * 65 + p11]!;
+      const x16 = mulScalar19[i9 * 65 + p11 + 1]!;
+      const x17 = mulScalar19[i9 * 65 + p11 + 2]!;
+      const x18 = mulScalar19[i9 * 65 + p11 + 3]!;
+      const x19 = mulScalar19[i9 * 65 + p11 + 4]!;
+      const x20 = mulScalar19[i9 * 65 + p11 + 5]!;
+      const x21 = mulScalar19[i9 * 65 + p11 + 6]!;
+      const x22 = mulScalar19[i9 * 65 + p11 + 7]!;
+      const x23 = mulScalar19[(i9 + 1) * 65 + p11]!;
+      const x24 = mulScalar19[(i9 + 1) * 65 + p11 + 1]!;
+      const x25 = mulScalar19[(i9 + 1) * 65 + p11 + 2]!;
+      const x26 = mulScalar19[(i9 + 1) * 65 + p11 + 3]!;
+      const x27 = mulScalar19[(i9 + 1) * 65 + p11 + 4]!;
+      const x28 = mulScalar19[(i9 + 1) * 65 + p11 + 5]!;
+      const x29 = mulScalar19[(i9 + 1) * 65 + p11 + 6]!;
+      const x30 = mulScalar19[(i9 + 1) * 65 + p11 + 7]!;
+      const x31 = mulScalar19[(i9 + 2) * 65 + p11]!;
+      const x32 = mulScalar19[(i9 + 2) * 65 + p11 + 1]!;
+      const x33 = mulScalar19[(i9 + 2) * 65 + p11 + 2]!;
+      const x34 = mulScalar19[(i9 + 2) * 65 + p11 + 3]!;
+      const x35 = mulScalar19[(i9 + 2) * 65 + p11 + 4]!;
+      const x36 = mulScalar19[(i9 + 2) * 65 + p11 + 5]!;
+      const x37 = mulScalar19[(i9 + 2) * 65 + p11 + 6]!;
+      const x38 = mulScalar19[(i9 + 2) * 65 + p11 + 7]!;
+      const x39 = mulScalar19[(i9 + 3) * 65 + p11]!;
+      const x40 = mulScalar19[(i9 + 3) * 65 + p11 + 1]!;
+      const x41 = mulScalar19[(i9 + 3) * 65 + p11 + 2]!;
+      const x42 = mulScalar19[(i9 + 3) * 65 + p11 + 3]!;
+      const x43 = mulScalar19[(i9 + 3) * 65 + p11 + 4]!;
+      const x44 = mulScalar19[(i9 + 3) * 65 + p11 + 5]!;
+      const x45 = mulScalar19[(i9 + 3) * 65 + p11 + 6]!;
+      const x46 = mulScalar19[(i9 + 3) * 65 + p11 + 7]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b47 = scratch[p11 * 100 + j10 * 8]!;
+        const b48 = scratch[p11 * 100 + j10 * 8 + 1]!;
+        const b49 = scratch[p11 * 100 + j10 * 8 + 2]!;
+        const b50 = scratch[p11 * 100 + j10 * 8 + 3]!;
+        const b51 = scratch[p11 * 100 + j10 * 8 + 4]!;
+        const b52 = scratch[p11 * 100 + j10 * 8 + 5]!;
+        const b53 = scratch[p11 * 100 + j10 * 8 + 6]!;
+        const b54 = scratch[p11 * 100 + j10 * 8 + 7]!;
+        matmul22[i9 * 100 + j10]! +=
+          x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54;
+        matmul22[(i9 + 1) * 100 + j10]! +=
+          x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54;
+        matmul22[(i9 + 2) * 100 + j10]! +=
+          x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54;
+        matmul22[(i9 + 3) * 100 + j10]! +=
+          x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54;
       }
-      matmul22[i9 * 100 + j10]! = s14;
-      matmul22[i9 * 100 + j10 + 1]! = s15;
-      matmul22[i9 * 100 + j10 + 2]! = s16;
-      matmul22[i9 * 100 + j10 + 3]! = s17;
-      matmul22[(i9 + 1) * 100 + j10]! = s18;
-      matmul22[(i9 + 1) * 100 + j10 + 1]! = s19;
-      matmul22[(i9 + 1) * 100 + j10 + 2]! = s20;
-      matmul22[(i9 + 1) * 100 + j10 + 3]! = s21;
-      matmul22[(i9 + 2) * 100 + j10]! = s22;
-      matmul22[(i9 + 2) * 100 + j10 + 1]! = s23;
-      matmul22[(i9 + 2) * 100 + j10 + 2]! = s24;
-      matmul22[(i9 + 2) * 100 + j10 + 3]! = s25;
-      matmul22[(i9 + 3) * 100 + j10]! = s26;
-      matmul22[(i9 + 3) * 100 + j10 + 1]! = s27;
-      matmul22[(i9 + 3) * 100 + j10 + 2]! = s28;
-      matmul22[(i9 + 3) * 100 + j10 + 3]! = s29;
+    }
+    {
+      const x55 = mulScalar19[i9 * 65 + 64]!;
+      const x56 = mulScalar19[(i9 + 1) * 65 + 64]!;
+      const x57 = mulScalar19[(i9 + 2) * 65 + 64]!;
+      const x58 = mulScalar19[(i9 + 3) * 65 + 64]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b59 = scratch[64 * 100 + j10]!;
+        matmul22[i9 * 100 + j10]! += x55 * b59;
+        matmul22[(i9 + 1) * 100 + j10]! += x56 * b59;
+        matmul22[(i9 + 2) * 100 + j10]! += x57 * b59;
+        matmul22[(i9 + 3) * 100 + j10]! += x58 * b59;
+      }
     }
   }
   {
-    for (let j10 = 0; j10 < 100; j10 += 4) {
-      let s38 = 0,
-        s39 = 0,
-        s40 = 0,
-        s41 = 0;
-      for (let p11 = 0; p11 < 65; p11++) {
-        const a42 = mulScalar19[1560 + p11]!;
-        const b43 = param_V[j10 * 65 + p11]!;
-        const b44 = param_V[(j10 + 1) * 65 + p11]!;
-        const b45 = param_V[(j10 + 2) * 65 + p11]!;
-        const b46 = param_V[(j10 + 3) * 65 + p11]!;
-        s38 += a42 * b43;
-        s39 += a42 * b44;
-        s40 += a42 * b45;
-        s41 += a42 * b46;
+    for (let p11 = 0; p11 < 64; p11 += 8) {
+      const x60 = mulScalar19[1560 + p11]!;
+      const x61 = mulScalar19[1560 + p11 + 1]!;
+      const x62 = mulScalar19[1560 + p11 + 2]!;
+      const x63 = mulScalar19[1560 + p11 + 3]!;
+      const x64 = mulScalar19[1560 + p11 + 4]!;
+      const x65 = mulScalar19[1560 + p11 + 5]!;
+      const x66 = mulScalar19[1560 + p11 + 6]!;
+      const x67 = mulScalar19[1560 + p11 + 7]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b68 = scratch[p11 * 100 + j10 * 8]!;
+        const b69 = scratch[p11 * 100 + j10 * 8 + 1]!;
+        const b70 = scratch[p11 * 100 + j10 * 8 + 2]!;
+        const b71 = scratch[p11 * 100 + j10 * 8 + 3]!;
+        const b72 = scratch[p11 * 100 + j10 * 8 + 4]!;
+        const b73 = scratch[p11 * 100 + j10 * 8 + 5]!;
+        const b74 = scratch[p11 * 100 + j10 * 8 + 6]!;
+        const b75 = scratch[p11 * 100 + j10 * 8 + 7]!;
+        matmul22[2400 + j10]! +=
+          x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75;
       }
-      matmul22[2400 + j10]! = s38;
-      matmul22[2400 + j10 + 1]! = s39;
-      matmul22[2400 + j10 + 2]! = s40;
-      matmul22[2400 + j10 + 3]! = s41;
+    }
+    {
+      const x76 = mulScalar19[1560 + 64]!;
+      for (let j10 = 0; j10 < 100; j10++) {
+        const b77 = scratch[64 * 100 + j10]!;
+        matmul22[2400 + j10]! += x76 * b77;
+      }
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -564,254 +634,304 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p49 = 0; p49 < 24; p49 += 8) {
-    for (let i47 = 0; i47 < 64; i47 += 4) {
-      const x52 = batch_xs[p49 * 65 + i47]!;
-      const x53 = batch_xs[(p49 + 1) * 65 + i47]!;
-      const x54 = batch_xs[(p49 + 2) * 65 + i47]!;
-      const x55 = batch_xs[(p49 + 3) * 65 + i47]!;
-      const x56 = batch_xs[(p49 + 4) * 65 + i47]!;
-      const x57 = batch_xs[(p49 + 5) * 65 + i47]!;
-      const x58 = batch_xs[(p49 + 6) * 65 + i47]!;
-      const x59 = batch_xs[(p49 + 7) * 65 + i47]!;
-      const x60 = batch_xs[p49 * 65 + i47 + 1]!;
-      const x61 = batch_xs[(p49 + 1) * 65 + i47 + 1]!;
-      const x62 = batch_xs[(p49 + 2) * 65 + i47 + 1]!;
-      const x63 = batch_xs[(p49 + 3) * 65 + i47 + 1]!;
-      const x64 = batch_xs[(p49 + 4) * 65 + i47 + 1]!;
-      const x65 = batch_xs[(p49 + 5) * 65 + i47 + 1]!;
-      const x66 = batch_xs[(p49 + 6) * 65 + i47 + 1]!;
-      const x67 = batch_xs[(p49 + 7) * 65 + i47 + 1]!;
-      const x68 = batch_xs[p49 * 65 + i47 + 2]!;
-      const x69 = batch_xs[(p49 + 1) * 65 + i47 + 2]!;
-      const x70 = batch_xs[(p49 + 2) * 65 + i47 + 2]!;
-      const x71 = batch_xs[(p49 + 3) * 65 + i47 + 2]!;
-      const x72 = batch_xs[(p49 + 4) * 65 + i47 + 2]!;
-      const x73 = batch_xs[(p49 + 5) * 65 + i47 + 2]!;
-      const x74 = batch_xs[(p49 + 6) * 65 + i47 + 2]!;
-      const x75 = batch_xs[(p49 + 7) * 65 + i47 + 2]!;
-      const x76 = batch_xs[p49 * 65 + i47 + 3]!;
-      const x77 = batch_xs[(p49 + 1) * 65 + i47 + 3]!;
-      const x78 = batch_xs[(p49 + 2) * 65 + i47 + 3]!;
-      const x79 = batch_xs[(p49 + 3) * 65 + i47 + 3]!;
-      const x80 = batch_xs[(p49 + 4) * 65 + i47 + 3]!;
-      const x81 = batch_xs[(p49 + 5) * 65 + i47 + 3]!;
-      const x82 = batch_xs[(p49 + 6) * 65 + i47 + 3]!;
-      const x83 = batch_xs[(p49 + 7) * 65 + i47 + 3]!;
-      for (let j48 = 0; j48 < 100; j48++) {
-        const b84 = tanhGrad26[p49 * 100 + j48]!;
-        const b85 = tanhGrad26[(p49 + 1) * 100 + j48]!;
-        const b86 = tanhGrad26[(p49 + 2) * 100 + j48]!;
-        const b87 = tanhGrad26[(p49 + 3) * 100 + j48]!;
-        const b88 = tanhGrad26[(p49 + 4) * 100 + j48]!;
-        const b89 = tanhGrad26[(p49 + 5) * 100 + j48]!;
-        const b90 = tanhGrad26[(p49 + 6) * 100 + j48]!;
-        const b91 = tanhGrad26[(p49 + 7) * 100 + j48]!;
-        grad_U[i47 * 100 + j48]! +=
-          x52 * b84 + x53 * b85 + x54 * b86 + x55 * b87 + x56 * b88 + x57 * b89 + x58 * b90 + x59 * b91;
-        grad_U[(i47 + 1) * 100 + j48]! +=
-          x60 * b84 + x61 * b85 + x62 * b86 + x63 * b87 + x64 * b88 + x65 * b89 + x66 * b90 + x67 * b91;
-        grad_U[(i47 + 2) * 100 + j48]! +=
-          x68 * b84 + x69 * b85 + x70 * b86 + x71 * b87 + x72 * b88 + x73 * b89 + x74 * b90 + x75 * b91;
-        grad_U[(i47 + 3) * 100 + j48]! +=
-          x76 * b84 + x77 * b85 + x78 * b86 + x79 * b87 + x80 * b88 + x81 * b89 + x82 * b90 + x83 * b91;
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q83 = 0; q83 < 24; q83 += 8) {
+    for (let j79 = 0; j79 < 100; j79++) {
+      scratch[q83 * 100 + j79 * 8] = tanhGrad26[q83 * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 1] = tanhGrad26[(q83 + 1) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 2] = tanhGrad26[(q83 + 2) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 3] = tanhGrad26[(q83 + 3) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 4] = tanhGrad26[(q83 + 4) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 5] = tanhGrad26[(q83 + 5) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 6] = tanhGrad26[(q83 + 6) * 100 + j79]!;
+      scratch[q83 * 100 + j79 * 8 + 7] = tanhGrad26[(q83 + 7) * 100 + j79]!;
+    }
+  }
+  for (let q83 = 24; q83 < 25; q83++) {
+    for (let j79 = 0; j79 < 100; j79++) {
+      scratch[q83 * 100 + j79] = tanhGrad26[q83 * 100 + j79]!;
+    }
+  }
+  for (let i78 = 0; i78 < 64; i78 += 4) {
+    for (let p80 = 0; p80 < 24; p80 += 8) {
+      const x84 = batch_xs[p80 * 65 + i78]!;
+      const x85 = batch_xs[(p80 + 1) * 65 + i78]!;
+      const x86 = batch_xs[(p80 + 2) * 65 + i78]!;
+      const x87 = batch_xs[(p80 + 3) * 65 + i78]!;
+      const x88 = batch_xs[(p80 + 4) * 65 + i78]!;
+      const x89 = batch_xs[(p80 + 5) * 65 + i78]!;
+      const x90 = batch_xs[(p80 + 6) * 65 + i78]!;
+      const x91 = batch_xs[(p80 + 7) * 65 + i78]!;
+      const x92 = batch_xs[p80 * 65 + i78 + 1]!;
+      const x93 = batch_xs[(p80 + 1) * 65 + i78 + 1]!;
+      const x94 = batch_xs[(p80 + 2) * 65 + i78 + 1]!;
+      const x95 = batch_xs[(p80 + 3) * 65 + i78 + 1]!;
+      const x96 = batch_xs[(p80 + 4) * 65 + i78 + 1]!;
+      const x97 = batch_xs[(p80 + 5) * 65 + i78 + 1]!;
+      const x98 = batch_xs[(p80 + 6) * 65 + i78 + 1]!;
+      const x99 = batch_xs[(p80 + 7) * 65 + i78 + 1]!;
+      const x100 = batch_xs[p80 * 65 + i78 + 2]!;
+      const x101 = batch_xs[(p80 + 1) * 65 + i78 + 2]!;
+      const x102 = batch_xs[(p80 + 2) * 65 + i78 + 2]!;
+      const x103 = batch_xs[(p80 + 3) * 65 + i78 + 2]!;
+      const x104 = batch_xs[(p80 + 4) * 65 + i78 + 2]!;
+      const x105 = batch_xs[(p80 + 5) * 65 + i78 + 2]!;
+      const x106 = batch_xs[(p80 + 6) * 65 + i78 + 2]!;
+      const x107 = batch_xs[(p80 + 7) * 65 + i78 + 2]!;
+      const x108 = batch_xs[p80 * 65 + i78 + 3]!;
+      const x109 = batch_xs[(p80 + 1) * 65 + i78 + 3]!;
+      const x110 = batch_xs[(p80 + 2) * 65 + i78 + 3]!;
+      const x111 = batch_xs[(p80 + 3) * 65 + i78 + 3]!;
+      const x112 = batch_xs[(p80 + 4) * 65 + i78 + 3]!;
+      const x113 = batch_xs[(p80 + 5) * 65 + i78 + 3]!;
+      const x114 = batch_xs[(p80 + 6) * 65 + i78 + 3]!;
+      const x115 = batch_xs[(p80 + 7) * 65 + i78 + 3]!;
+      for (let j79 = 0; j79 < 100; j79++) {
+        const b116 = scratch[p80 * 100 + j79 * 8]!;
+        const b117 = scratch[p80 * 100 + j79 * 8 + 1]!;
+        const b118 = scratch[p80 * 100 + j79 * 8 + 2]!;
+        const b119 = scratch[p80 * 100 + j79 * 8 + 3]!;
+        const b120 = scratch[p80 * 100 + j79 * 8 + 4]!;
+        const b121 = scratch[p80 * 100 + j79 * 8 + 5]!;
+        const b122 = scratch[p80 * 100 + j79 * 8 + 6]!;
+        const b123 = scratch[p80 * 100 + j79 * 8 + 7]!;
+        grad_U[i78 * 100 + j79]! +=
+          x84 * b116 + x85 * b117 + x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123;
+        grad_U[(i78 + 1) * 100 + j79]! +=
+          x92 * b116 + x93 * b117 + x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123;
+        grad_U[(i78 + 2) * 100 + j79]! +=
+          x100 * b116 + x101 * b117 + x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123;
+        grad_U[(i78 + 3) * 100 + j79]! +=
+          x108 * b116 + x109 * b117 + x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123;
       }
     }
     {
-      const x92 = batch_xs[p49 * 65 + 64]!;
-      const x93 = batch_xs[(p49 + 1) * 65 + 64]!;
-      const x94 = batch_xs[(p49 + 2) * 65 + 64]!;
-      const x95 = batch_xs[(p49 + 3) * 65 + 64]!;
-      const x96 = batch_xs[(p49 + 4) * 65 + 64]!;
-      const x97 = batch_xs[(p49 + 5) * 65 + 64]!;
-      const x98 = batch_xs[(p49 + 6) * 65 + 64]!;
-      const x99 = batch_xs[(p49 + 7) * 65 + 64]!;
-      for (let j48 = 0; j48 < 100; j48++) {
-        const b100 = tanhGrad26[p49 * 100 + j48]!;
-        const b101 = tanhGrad26[(p49 + 1) * 100 + j48]!;
-        const b102 = tanhGrad26[(p49 + 2) * 100 + j48]!;
-        const b103 = tanhGrad26[(p49 + 3) * 100 + j48]!;
-        const b104 = tanhGrad26[(p49 + 4) * 100 + j48]!;
-        const b105 = tanhGrad26[(p49 + 5) * 100 + j48]!;
-        const b106 = tanhGrad26[(p49 + 6) * 100 + j48]!;
-        const b107 = tanhGrad26[(p49 + 7) * 100 + j48]!;
-        grad_U[6400 + j48]! +=
-          x92 * b100 + x93 * b101 + x94 * b102 + x95 * b103 + x96 * b104 + x97 * b105 + x98 * b106 + x99 * b107;
+      const x124 = batch_xs[1560 + i78]!;
+      const x125 = batch_xs[1560 + i78 + 1]!;
+      const x126 = batch_xs[1560 + i78 + 2]!;
+      const x127 = batch_xs[1560 + i78 + 3]!;
+      for (let j79 = 0; j79 < 100; j79++) {
+        const b128 = scratch[24 * 100 + j79]!;
+        grad_U[i78 * 100 + j79]! += x124 * b128;
+        grad_U[(i78 + 1) * 100 + j79]! += x125 * b128;
+        grad_U[(i78 + 2) * 100 + j79]! += x126 * b128;
+        grad_U[(i78 + 3) * 100 + j79]! += x127 * b128;
       }
     }
   }
   {
-    for (let i47 = 0; i47 < 64; i47 += 4) {
-      const x108 = batch_xs[1560 + i47]!;
-      const x109 = batch_xs[1560 + i47 + 1]!;
-      const x110 = batch_xs[1560 + i47 + 2]!;
-      const x111 = batch_xs[1560 + i47 + 3]!;
-      for (let j48 = 0; j48 < 100; j48++) {
-        const b112 = tanhGrad26[2400 + j48]!;
-        grad_U[i47 * 100 + j48]! += x108 * b112;
-        grad_U[(i47 + 1) * 100 + j48]! += x109 * b112;
-        grad_U[(i47 + 2) * 100 + j48]! += x110 * b112;
-        grad_U[(i47 + 3) * 100 + j48]! += x111 * b112;
+    for (let p80 = 0; p80 < 24; p80 += 8) {
+      const x129 = batch_xs[p80 * 65 + 64]!;
+      const x130 = batch_xs[(p80 + 1) * 65 + 64]!;
+      const x131 = batch_xs[(p80 + 2) * 65 + 64]!;
+      const x132 = batch_xs[(p80 + 3) * 65 + 64]!;
+      const x133 = batch_xs[(p80 + 4) * 65 + 64]!;
+      const x134 = batch_xs[(p80 + 5) * 65 + 64]!;
+      const x135 = batch_xs[(p80 + 6) * 65 + 64]!;
+      const x136 = batch_xs[(p80 + 7) * 65 + 64]!;
+      for (let j79 = 0; j79 < 100; j79++) {
+        const b137 = scratch[p80 * 100 + j79 * 8]!;
+        const b138 = scratch[p80 * 100 + j79 * 8 + 1]!;
+        const b139 = scratch[p80 * 100 + j79 * 8 + 2]!;
+        const b140 = scratch[p80 * 100 + j79 * 8 + 3]!;
+        const b141 = scratch[p80 * 100 + j79 * 8 + 4]!;
+        const b142 = scratch[p80 * 100 + j79 * 8 + 5]!;
+        const b143 = scratch[p80 * 100 + j79 * 8 + 6]!;
+        const b144 = scratch[p80 * 100 + j79 * 8 + 7]!;
+        grad_U[6400 + j79]! +=
+          x129 * b137 + x130 * b138 + x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144;
       }
     }
     {
-      const x113 = batch_xs[1560 + 64]!;
-      for (let j48 = 0; j48 < 100; j48++) {
-        const b114 = tanhGrad26[2400 + j48]!;
-        grad_U[6400 + j48]! += x113 * b114;
+      const x145 = batch_xs[1560 + 64]!;
+      for (let j79 = 0; j79 < 100; j79++) {
+        const b146 = scratch[24 * 100 + j79]!;
+        grad_U[6400 + j79]! += x145 * b146;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
-  for (let p117 = 0; p117 < 24; p117 += 8) {
-    for (let i115 = 0; i115 < 100; i115 += 4) {
-      const x120 = state_h[p117 * 100 + i115]!;
-      const x121 = state_h[(p117 + 1) * 100 + i115]!;
-      const x122 = state_h[(p117 + 2) * 100 + i115]!;
-      const x123 = state_h[(p117 + 3) * 100 + i115]!;
-      const x124 = state_h[(p117 + 4) * 100 + i115]!;
-      const x125 = state_h[(p117 + 5) * 100 + i115]!;
-      const x126 = state_h[(p117 + 6) * 100 + i115]!;
-      const x127 = state_h[(p117 + 7) * 100 + i115]!;
-      const x128 = state_h[p117 * 100 + i115 + 1]!;
-      const x129 = state_h[(p117 + 1) * 100 + i115 + 1]!;
-      const x130 = state_h[(p117 + 2) * 100 + i115 + 1]!;
-      const x131 = state_h[(p117 + 3) * 100 + i115 + 1]!;
-      const x132 = state_h[(p117 + 4) * 100 + i115 + 1]!;
-      const x133 = state_h[(p117 + 5) * 100 + i115 + 1]!;
-      const x134 = state_h[(p117 + 6) * 100 + i115 + 1]!;
-      const x135 = state_h[(p117 + 7) * 100 + i115 + 1]!;
-      const x136 = state_h[p117 * 100 + i115 + 2]!;
-      const x137 = state_h[(p117 + 1) * 100 + i115 + 2]!;
-      const x138 = state_h[(p117 + 2) * 100 + i115 + 2]!;
-      const x139 = state_h[(p117 + 3) * 100 + i115 + 2]!;
-      const x140 = state_h[(p117 + 4) * 100 + i115 + 2]!;
-      const x141 = state_h[(p117 + 5) * 100 + i115 + 2]!;
-      const x142 = state_h[(p117 + 6) * 100 + i115 + 2]!;
-      const x143 = state_h[(p117 + 7) * 100 + i115 + 2]!;
-      const x144 = state_h[p117 * 100 + i115 + 3]!;
-      const x145 = state_h[(p117 + 1) * 100 + i115 + 3]!;
-      const x146 = state_h[(p117 + 2) * 100 + i115 + 3]!;
-      const x147 = state_h[(p117 + 3) * 100 + i115 + 3]!;
-      const x148 = state_h[(p117 + 4) * 100 + i115 + 3]!;
-      const x149 = state_h[(p117 + 5) * 100 + i115 + 3]!;
-      const x150 = state_h[(p117 + 6) * 100 + i115 + 3]!;
-      const x151 = state_h[(p117 + 7) * 100 + i115 + 3]!;
-      for (let j116 = 0; j116 < 100; j116++) {
-        const b152 = tanhGrad26[p117 * 100 + j116]!;
-        const b153 = tanhGrad26[(p117 + 1) * 100 + j116]!;
-        const b154 = tanhGrad26[(p117 + 2) * 100 + j116]!;
-        const b155 = tanhGrad26[(p117 + 3) * 100 + j116]!;
-        const b156 = tanhGrad26[(p117 + 4) * 100 + j116]!;
-        const b157 = tanhGrad26[(p117 + 5) * 100 + j116]!;
-        const b158 = tanhGrad26[(p117 + 6) * 100 + j116]!;
-        const b159 = tanhGrad26[(p117 + 7) * 100 + j116]!;
-        grad_W[i115 * 100 + j116]! +=
-          x120 * b152 + x121 * b153 + x122 * b154 + x123 * b155 + x124 * b156 + x125 * b157 + x126 * b158 + x127 * b159;
-        grad_W[(i115 + 1) * 100 + j116]! +=
-          x128 * b152 + x129 * b153 + x130 * b154 + x131 * b155 + x132 * b156 + x133 * b157 + x134 * b158 + x135 * b159;
-        grad_W[(i115 + 2) * 100 + j116]! +=
-          x136 * b152 + x137 * b153 + x138 * b154 + x139 * b155 + x140 * b156 + x141 * b157 + x142 * b158 + x143 * b159;
-        grad_W[(i115 + 3) * 100 + j116]! +=
-          x144 * b152 + x145 * b153 + x146 * b154 + x147 * b155 + x148 * b156 + x149 * b157 + x150 * b158 + x151 * b159;
-      }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q152 = 0; q152 < 24; q152 += 8) {
+    for (let j148 = 0; j148 < 100; j148++) {
+      scratch[q152 * 100 + j148 * 8] = tanhGrad26[q152 * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 1] = tanhGrad26[(q152 + 1) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 2] = tanhGrad26[(q152 + 2) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 3] = tanhGrad26[(q152 + 3) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 4] = tanhGrad26[(q152 + 4) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 5] = tanhGrad26[(q152 + 5) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 6] = tanhGrad26[(q152 + 6) * 100 + j148]!;
+      scratch[q152 * 100 + j148 * 8 + 7] = tanhGrad26[(q152 + 7) * 100 + j148]!;
     }
   }
-  {
-    for (let i115 = 0; i115 < 100; i115 += 4) {
-      const x160 = state_h[2400 + i115]!;
-      const x161 = state_h[2400 + i115 + 1]!;
-      const x162 = state_h[2400 + i115 + 2]!;
-      const x163 = state_h[2400 + i115 + 3]!;
-      for (let j116 = 0; j116 < 100; j116++) {
-        const b164 = tanhGrad26[2400 + j116]!;
-        grad_W[i115 * 100 + j116]! += x160 * b164;
-        grad_W[(i115 + 1) * 100 + j116]! += x161 * b164;
-        grad_W[(i115 + 2) * 100 + j116]! += x162 * b164;
-        grad_W[(i115 + 3) * 100 + j116]! += x163 * b164;
+  for (let q152 = 24; q152 < 25; q152++) {
+    for (let j148 = 0; j148 < 100; j148++) {
+      scratch[q152 * 100 + j148] = tanhGrad26[q152 * 100 + j148]!;
+    }
+  }
+  for (let i147 = 0; i147 < 100; i147 += 4) {
+    for (let p149 = 0; p149 < 24; p149 += 8) {
+      const x153 = state_h[p149 * 100 + i147]!;
+      const x154 = state_h[(p149 + 1) * 100 + i147]!;
+      const x155 = state_h[(p149 + 2) * 100 + i147]!;
+      const x156 = state_h[(p149 + 3) * 100 + i147]!;
+      const x157 = state_h[(p149 + 4) * 100 + i147]!;
+      const x158 = state_h[(p149 + 5) * 100 + i147]!;
+      const x159 = state_h[(p149 + 6) * 100 + i147]!;
+      const x160 = state_h[(p149 + 7) * 100 + i147]!;
+      const x161 = state_h[p149 * 100 + i147 + 1]!;
+      const x162 = state_h[(p149 + 1) * 100 + i147 + 1]!;
+      const x163 = state_h[(p149 + 2) * 100 + i147 + 1]!;
+      const x164 = state_h[(p149 + 3) * 100 + i147 + 1]!;
+      const x165 = state_h[(p149 + 4) * 100 + i147 + 1]!;
+      const x166 = state_h[(p149 + 5) * 100 + i147 + 1]!;
+      const x167 = state_h[(p149 + 6) * 100 + i147 + 1]!;
+      const x168 = state_h[(p149 + 7) * 100 + i147 + 1]!;
+      const x169 = state_h[p149 * 100 + i147 + 2]!;
+      const x170 = state_h[(p149 + 1) * 100 + i147 + 2]!;
+      const x171 = state_h[(p149 + 2) * 100 + i147 + 2]!;
+      const x172 = state_h[(p149 + 3) * 100 + i147 + 2]!;
+      const x173 = state_h[(p149 + 4) * 100 + i147 + 2]!;
+      const x174 = state_h[(p149 + 5) * 100 + i147 + 2]!;
+      const x175 = state_h[(p149 + 6) * 100 + i147 + 2]!;
+      const x176 = state_h[(p149 + 7) * 100 + i147 + 2]!;
+      const x177 = state_h[p149 * 100 + i147 + 3]!;
+      const x178 = state_h[(p149 + 1) * 100 + i147 + 3]!;
+      const x179 = state_h[(p149 + 2) * 100 + i147 + 3]!;
+      const x180 = state_h[(p149 + 3) * 100 + i147 + 3]!;
+      const x181 = state_h[(p149 + 4) * 100 + i147 + 3]!;
+      const x182 = state_h[(p149 + 5) * 100 + i147 + 3]!;
+      const x183 = state_h[(p149 + 6) * 100 + i147 + 3]!;
+      const x184 = state_h[(p149 + 7) * 100 + i147 + 3]!;
+      for (let j148 = 0; j148 < 100; j148++) {
+        const b185 = scratch[p149 * 100 + j148 * 8]!;
+        const b186 = scratch[p149 * 100 + j148 * 8 + 1]!;
+        const b187 = scratch[p149 * 100 + j148 * 8 + 2]!;
+        const b188 = scratch[p149 * 100 + j148 * 8 + 3]!;
+        const b189 = scratch[p149 * 100 + j148 * 8 + 4]!;
+        const b190 = scratch[p149 * 100 + j148 * 8 + 5]!;
+        const b191 = scratch[p149 * 100 + j148 * 8 + 6]!;
+        const b192 = scratch[p149 * 100 + j148 * 8 + 7]!;
+        grad_W[i147 * 100 + j148]! +=
+          x153 * b185 + x154 * b186 + x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192;
+        grad_W[(i147 + 1) * 100 + j148]! +=
+          x161 * b185 + x162 * b186 + x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192;
+        grad_W[(i147 + 2) * 100 + j148]! +=
+          x169 * b185 + x170 * b186 + x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192;
+        grad_W[(i147 + 3) * 100 + j148]! +=
+          x177 * b185 + x178 * b186 + x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192;
+      }
+    }
+    {
+      const x193 = state_h[2400 + i147]!;
+      const x194 = state_h[2400 + i147 + 1]!;
+      const x195 = state_h[2400 + i147 + 2]!;
+      const x196 = state_h[2400 + i147 + 3]!;
+      for (let j148 = 0; j148 < 100; j148++) {
+        const b197 = scratch[24 * 100 + j148]!;
+        grad_W[i147 * 100 + j148]! += x193 * b197;
+        grad_W[(i147 + 1) * 100 + j148]! += x194 * b197;
+        grad_W[(i147 + 2) * 100 + j148]! += x195 * b197;
+        grad_W[(i147 + 3) * 100 + j148]! += x196 * b197;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i165 = 0; i165 < 25; i165++) {
-    for (let j166 = 0; j166 < 100; j166++) {
-      grad_b[j166]! += tanhGrad26[i165 * 100 + j166]!;
+  for (let i198 = 0; i198 < 25; i198++) {
+    for (let j199 = 0; j199 < 100; j199++) {
+      grad_b[j199]! += tanhGrad26[i198 * 100 + j199]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
-  for (let p169 = 0; p169 < 24; p169 += 8) {
-    for (let i167 = 0; i167 < 100; i167 += 4) {
-      const x172 = state_h[100 + p169 * 100 + i167]!;
-      const x173 = state_h[100 + (p169 + 1) * 100 + i167]!;
-      const x174 = state_h[100 + (p169 + 2) * 100 + i167]!;
-      const x175 = state_h[100 + (p169 + 3) * 100 + i167]!;
-      const x176 = state_h[100 + (p169 + 4) * 100 + i167]!;
-      const x177 = state_h[100 + (p169 + 5) * 100 + i167]!;
-      const x178 = state_h[100 + (p169 + 6) * 100 + i167]!;
-      const x179 = state_h[100 + (p169 + 7) * 100 + i167]!;
-      const x180 = state_h[100 + p169 * 100 + i167 + 1]!;
-      const x181 = state_h[100 + (p169 + 1) * 100 + i167 + 1]!;
-      const x182 = state_h[100 + (p169 + 2) * 100 + i167 + 1]!;
-      const x183 = state_h[100 + (p169 + 3) * 100 + i167 + 1]!;
-      const x184 = state_h[100 + (p169 + 4) * 100 + i167 + 1]!;
-      const x185 = state_h[100 + (p169 + 5) * 100 + i167 + 1]!;
-      const x186 = state_h[100 + (p169 + 6) * 100 + i167 + 1]!;
-      const x187 = state_h[100 + (p169 + 7) * 100 + i167 + 1]!;
-      const x188 = state_h[100 + p169 * 100 + i167 + 2]!;
-      const x189 = state_h[100 + (p169 + 1) * 100 + i167 + 2]!;
-      const x190 = state_h[100 + (p169 + 2) * 100 + i167 + 2]!;
-      const x191 = state_h[100 + (p169 + 3) * 100 + i167 + 2]!;
-      const x192 = state_h[100 + (p169 + 4) * 100 + i167 + 2]!;
-      const x193 = state_h[100 + (p169 + 5) * 100 + i167 + 2]!;
-      const x194 = state_h[100 + (p169 + 6) * 100 + i167 + 2]!;
-      const x195 = state_h[100 + (p169 + 7) * 100 + i167 + 2]!;
-      const x196 = state_h[100 + p169 * 100 + i167 + 3]!;
-      const x197 = state_h[100 + (p169 + 1) * 100 + i167 + 3]!;
-      const x198 = state_h[100 + (p169 + 2) * 100 + i167 + 3]!;
-      const x199 = state_h[100 + (p169 + 3) * 100 + i167 + 3]!;
-      const x200 = state_h[100 + (p169 + 4) * 100 + i167 + 3]!;
-      const x201 = state_h[100 + (p169 + 5) * 100 + i167 + 3]!;
-      const x202 = state_h[100 + (p169 + 6) * 100 + i167 + 3]!;
-      const x203 = state_h[100 + (p169 + 7) * 100 + i167 + 3]!;
-      for (let j168 = 0; j168 < 65; j168++) {
-        const b204 = mulScalar19[p169 * 65 + j168]!;
-        const b205 = mulScalar19[(p169 + 1) * 65 + j168]!;
-        const b206 = mulScalar19[(p169 + 2) * 65 + j168]!;
-        const b207 = mulScalar19[(p169 + 3) * 65 + j168]!;
-        const b208 = mulScalar19[(p169 + 4) * 65 + j168]!;
-        const b209 = mulScalar19[(p169 + 5) * 65 + j168]!;
-        const b210 = mulScalar19[(p169 + 6) * 65 + j168]!;
-        const b211 = mulScalar19[(p169 + 7) * 65 + j168]!;
-        grad_V[i167 * 65 + j168]! +=
-          x172 * b204 + x173 * b205 + x174 * b206 + x175 * b207 + x176 * b208 + x177 * b209 + x178 * b210 + x179 * b211;
-        grad_V[(i167 + 1) * 65 + j168]! +=
-          x180 * b204 + x181 * b205 + x182 * b206 + x183 * b207 + x184 * b208 + x185 * b209 + x186 * b210 + x187 * b211;
-        grad_V[(i167 + 2) * 65 + j168]! +=
-          x188 * b204 + x189 * b205 + x190 * b206 + x191 * b207 + x192 * b208 + x193 * b209 + x194 * b210 + x195 * b211;
-        grad_V[(i167 + 3) * 65 + j168]! +=
-          x196 * b204 + x197 * b205 + x198 * b206 + x199 * b207 + x200 * b208 + x201 * b209 + x202 * b210 + x203 * b211;
-      }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q205 = 0; q205 < 24; q205 += 8) {
+    for (let j201 = 0; j201 < 65; j201++) {
+      scratch[q205 * 65 + j201 * 8] = mulScalar19[q205 * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 1] = mulScalar19[(q205 + 1) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 2] = mulScalar19[(q205 + 2) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 3] = mulScalar19[(q205 + 3) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 4] = mulScalar19[(q205 + 4) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 5] = mulScalar19[(q205 + 5) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 6] = mulScalar19[(q205 + 6) * 65 + j201]!;
+      scratch[q205 * 65 + j201 * 8 + 7] = mulScalar19[(q205 + 7) * 65 + j201]!;
     }
   }
-  {
-    for (let i167 = 0; i167 < 100; i167 += 4) {
-      const x212 = state_h[100 + 2400 + i167]!;
-      const x213 = state_h[100 + 2400 + i167 + 1]!;
-      const x214 = state_h[100 + 2400 + i167 + 2]!;
-      const x215 = state_h[100 + 2400 + i167 + 3]!;
-      for (let j168 = 0; j168 < 65; j168++) {
-        const b216 = mulScalar19[1560 + j168]!;
-        grad_V[i167 * 65 + j168]! += x212 * b216;
-        grad_V[(i167 + 1) * 65 + j168]! += x213 * b216;
-        grad_V[(i167 + 2) * 65 + j168]! += x214 * b216;
-        grad_V[(i167 + 3) * 65 + j168]! += x215 * b216;
+  for (let q205 = 24; q205 < 25; q205++) {
+    for (let j201 = 0; j201 < 65; j201++) {
+      scratch[q205 * 65 + j201] = mulScalar19[q205 * 65 + j201]!;
+    }
+  }
+  for (let i200 = 0; i200 < 100; i200 += 4) {
+    for (let p202 = 0; p202 < 24; p202 += 8) {
+      const x206 = state_h[100 + p202 * 100 + i200]!;
+      const x207 = state_h[100 + (p202 + 1) * 100 + i200]!;
+      const x208 = state_h[100 + (p202 + 2) * 100 + i200]!;
+      const x209 = state_h[100 + (p202 + 3) * 100 + i200]!;
+      const x210 = state_h[100 + (p202 + 4) * 100 + i200]!;
+      const x211 = state_h[100 + (p202 + 5) * 100 + i200]!;
+      const x212 = state_h[100 + (p202 + 6) * 100 + i200]!;
+      const x213 = state_h[100 + (p202 + 7) * 100 + i200]!;
+      const x214 = state_h[100 + p202 * 100 + i200 + 1]!;
+      const x215 = state_h[100 + (p202 + 1) * 100 + i200 + 1]!;
+      const x216 = state_h[100 + (p202 + 2) * 100 + i200 + 1]!;
+      const x217 = state_h[100 + (p202 + 3) * 100 + i200 + 1]!;
+      const x218 = state_h[100 + (p202 + 4) * 100 + i200 + 1]!;
+      const x219 = state_h[100 + (p202 + 5) * 100 + i200 + 1]!;
+      const x220 = state_h[100 + (p202 + 6) * 100 + i200 + 1]!;
+      const x221 = state_h[100 + (p202 + 7) * 100 + i200 + 1]!;
+      const x222 = state_h[100 + p202 * 100 + i200 + 2]!;
+      const x223 = state_h[100 + (p202 + 1) * 100 + i200 + 2]!;
+      const x224 = state_h[100 + (p202 + 2) * 100 + i200 + 2]!;
+      const x225 = state_h[100 + (p202 + 3) * 100 + i200 + 2]!;
+      const x226 = state_h[100 + (p202 + 4) * 100 + i200 + 2]!;
+      const x227 = state_h[100 + (p202 + 5) * 100 + i200 + 2]!;
+      const x228 = state_h[100 + (p202 + 6) * 100 + i200 + 2]!;
+      const x229 = state_h[100 + (p202 + 7) * 100 + i200 + 2]!;
+      const x230 = state_h[100 + p202 * 100 + i200 + 3]!;
+      const x231 = state_h[100 + (p202 + 1) * 100 + i200 + 3]!;
+      const x232 = state_h[100 + (p202 + 2) * 100 + i200 + 3]!;
+      const x233 = state_h[100 + (p202 + 3) * 100 + i200 + 3]!;
+      const x234 = state_h[100 + (p202 + 4) * 100 + i200 + 3]!;
+      const x235 = state_h[100 + (p202 + 5) * 100 + i200 + 3]!;
+      const x236 = state_h[100 + (p202 + 6) * 100 + i200 + 3]!;
+      const x237 = state_h[100 + (p202 + 7) * 100 + i200 + 3]!;
+      for (let j201 = 0; j201 < 65; j201++) {
+        const b238 = scratch[p202 * 65 + j201 * 8]!;
+        const b239 = scratch[p202 * 65 + j201 * 8 + 1]!;
+        const b240 = scratch[p202 * 65 + j201 * 8 + 2]!;
+        const b241 = scratch[p202 * 65 + j201 * 8 + 3]!;
+        const b242 = scratch[p202 * 65 + j201 * 8 + 4]!;
+        const b243 = scratch[p202 * 65 + j201 * 8 + 5]!;
+        const b244 = scratch[p202 * 65 + j201 * 8 + 6]!;
+        const b245 = scratch[p202 * 65 + j201 * 8 + 7]!;
+        grad_V[i200 * 65 + j201]! +=
+          x206 * b238 + x207 * b239 + x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245;
+        grad_V[(i200 + 1) * 65 + j201]! +=
+          x214 * b238 + x215 * b239 + x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245;
+        grad_V[(i200 + 2) * 65 + j201]! +=
+          x222 * b238 + x223 * b239 + x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245;
+        grad_V[(i200 + 3) * 65 + j201]! +=
+          x230 * b238 + x231 * b239 + x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245;
+      }
+    }
+    {
+      const x246 = state_h[100 + 2400 + i200]!;
+      const x247 = state_h[100 + 2400 + i200 + 1]!;
+      const x248 = state_h[100 + 2400 + i200 + 2]!;
+      const x249 = state_h[100 + 2400 + i200 + 3]!;
+      for (let j201 = 0; j201 < 65; j201++) {
+        const b250 = scratch[24 * 65 + j201]!;
+        grad_V[i200 * 65 + j201]! += x246 * b250;
+        grad_V[(i200 + 1) * 65 + j201]! += x247 * b250;
+        grad_V[(i200 + 2) * 65 + j201]! += x248 * b250;
+        grad_V[(i200 + 3) * 65 + j201]! += x249 * b250;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i217 = 0; i217 < 25; i217++) {
-    for (let j218 = 0; j218 < 65; j218++) {
-      grad_c[j218]! += mulScalar19[i217 * 65 + j218]!;
+  for (let i251 = 0; i251 < 25; i251++) {
+    for (let j252 = 0; j252 < 65; j252++) {
+      grad_c[j252]! += mulScalar19[i251 * 65 + j252]!;
     }
   }
   grad_h0.set(adjointIn_h);

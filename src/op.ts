@@ -89,6 +89,11 @@ export interface LoopContext {
   zero(): readonly string[];
   /** A fresh local name. */
   local(hint: string): string;
+  /**
+   * The name of a module-level Float64Array of at least `length` entries that the loop nest may
+   * use while it runs (one buffer shared by every kernel, which run one after another).
+   */
+  scratch(length: number): string;
   /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string;
 }

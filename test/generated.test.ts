@@ -49,8 +49,13 @@ describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$siz
   });
 });
 
-// Sizes around the generator's tiles (4 rows × 8 deep): remainders of every size, and none.
+// Sizes around the generator's tiles (4 rows × 8 deep): remainders of every size, and none; and
+// products of 16 rows or more, whose b is repacked in groups of eight rows first (per step with
+// n ≥ 16, over all steps' rows with T·n ≥ 16): whole groups and leftover rows, and none.
 describe.each([
+  { n: 16, d: 3, h: 9, v: 5, T: 2 },
+  { n: 17, d: 17, h: 8, v: 2, T: 1 },
+  { n: 1, d: 9, h: 17, v: 7, T: 20 },
   { n: 1, d: 1, h: 1, v: 2, T: 2 },
   { n: 2, d: 3, h: 3, v: 5, T: 2 },
   { n: 3, d: 5, h: 5, v: 4, T: 3 },

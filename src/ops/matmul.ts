@@ -89,6 +89,7 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
   const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
   const oneHot = oneHotProduct(ctx, n, k, m, i, j);
   if (oneHot) return oneHot;
+  if (n >= packRows) return packedProduct(ctx, n, k, m, i, j, p);
   if (ctx.transposed(1) && !ctx.transposed(0)) {
     // Dot products: a tile of rows × four columns of the output accumulates in locals while p runs
     // along a's rows and bᵀ's rows, both contiguous.
@@ -112,22 +113,58 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
   }
   // Sums of rank-one updates: for a tile of rows × four steps of p, each row of the output is
   // loaded and stored once while four rows of b are added, each b value used by every row.
-  const tile = (rows: readonly string[], ps: readonly string[]) => {
-    const xs = rows.map(() => ps.map(() => ctx.local("x")));
-    const bs = ps.map(() => ctx.local("b"));
-    return [
-      ...rows.flatMap((r, ri) => ps.map((q, u) => `const ${xs[ri]![u]} = ${ctx.read(0, r, q)};`)),
-      ...loop(j, m, [
-        ...ps.map((q, u) => `const ${bs[u]} = ${ctx.read(1, q, j)};`),
-        ...rows.map((r, ri) => `${ctx.at(r, j)} += ${ps.map((_q, u) => `${xs[ri]![u]} * ${bs[u]}`).join(" + ")};`),
-      ]),
-    ];
-  };
+  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (q) => ctx.read(1, q, j));
   // aᵀ·b reads aᵀ's column p from a's contiguous row p, so the shared dim is the outer loop.
   if (ctx.transposed(0) && !ctx.transposed(1)) {
     return [...ctx.zero(), ...unrolled(p, k, depthPerTile, (ps) => unrolled(i, n, rowsPerTile, (rows) => tile(rows, ps)))];
   }
   return [...ctx.zero(), ...unrolled(i, n, rowsPerTile, (rows) => unrolled(p, k, depthPerTile, (ps) => tile(rows, ps)))];
+}
+
+/**
+ * One register tile of a sum of rank-one updates: the rows × ps values of a in locals, then for
+ * every column j the ps values of b (`bAt(q)` for the row q of b) added into each of the rows.
+ */
+function rankUpdateTile(ctx: LoopContext, rows: readonly string[], ps: readonly string[], j: string, m: number, bAt: (q: string, u: number) => string): string[] {
+  const xs = rows.map(() => ps.map(() => ctx.local("x")));
+  const bs = ps.map(() => ctx.local("b"));
+  return [
+    ...rows.flatMap((r, ri) => ps.map((q, u) => `const ${xs[ri]![u]} = ${ctx.read(0, r, q)};`)),
+    ...loop(j, m, [
+      ...ps.map((q, u) => `const ${bs[u]} = ${bAt(q, u)};`),
+      ...rows.map((r, ri) => `${ctx.at(r, j)} += ${ps.map((_q, u) => `${xs[ri]![u]} * ${bs[u]}`).join(" + ")};`),
+    ]),
+  ];
+}
+
+/**
+ * A product with enough rows that b is worth repacking first: b's rows are copied, eight at a
+ * time, into a panel where the eight values that a tile's inner loop reads for one column j sit
+ * side by side. The tiles then read one contiguous stream instead of eight rows a row-length apart,
+ * which matters most when that length is a multiple of 4 KiB (h = 512: the eight rows and the
+ * output's rows all fall into one set of the L1 cache and evict each other). Whatever b's layout
+ * (a transpose view included), the product then runs as the rank-update tiles below, so the
+ * copy (k·m values, against n·k·m multiply-adds) also spares A·Bᵀ its dot-product form.
+ * Measured at bench/rnn-peers.ts's C3: 665 → 475 ms per lossAndGrad.
+ */
+const packRows = 16;
+
+function packedProduct(ctx: LoopContext, n: number, k: number, m: number, i: string, j: string, p: string): string[] {
+  const panel = ctx.scratch(k * m);
+  const end = k - (k % depthPerTile);
+  const q = ctx.local("q");
+  // Row p + d of a group of eight starting at p sits at p·m + j·8 + d; the rows past the last
+  // whole group stay as they are (p·m + j).
+  const at = (p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${jj}${width === 1 ? "" : ` * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
+  const pack = [
+    `// b, repacked: eight rows interleaved per group (see matmul's packedProduct)`,
+    ...(end > 0
+      ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(j, m, Array.from({ length: depthPerTile }, (_, d) => `${at(q, depthPerTile, j, d)} = ${ctx.read(1, d === 0 ? q : `${q} + ${d}`, j)};`)), "}"]
+      : []),
+    ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(j, m, [`${at(q, 1, j, 0)} = ${ctx.read(1, q, j)};`]), "}"] : []),
+  ];
+  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (_q, u) => `${at(ps[0]!, ps.length, j, u)}!`);
+  return [...pack, ...ctx.zero(), ...unrolled(i, n, rowsPerTile, (rows) => unrolled(p, k, depthPerTile, (ps) => tile(rows, ps)))];
 }
 
 /**
