@@ -100,7 +100,8 @@ const msSince = (start: bigint): number => Number(process.hrtime.bigint() - star
 
 /**
  * The timing loop of every JavaScript peer (bench/rnn.c and bench/rnn_numpy.py repeat it): warm-up
- * for a fifth of the budget, at least one call (the JIT compiles the hot code meanwhile), then calls
+ * for a fifth of the budget, at least three calls (the JIT compiles the hot code meanwhile, and at
+C3's size, where a call takes half a second, one call left V8 optimizing mid-run), then calls
  * timed one by one until the budget is spent and at least minCalls were timed. Returns the median.
  */
 export function timeCalls(call: () => void, budgetSeconds: number, minCalls: number): { ms: number; calls: number; warmup: number } {
@@ -110,7 +111,7 @@ export function timeCalls(call: () => void, budgetSeconds: number, minCalls: num
   do {
     call();
     warmup++;
-  } while (msSince(warmStart) < budgetMs / 5);
+  } while (warmup < 3 || msSince(warmStart) < budgetMs / 5);
   const times: number[] = [];
   const start = process.hrtime.bigint();
   while (times.length < minCalls || msSince(start) < budgetMs) {

@@ -30,7 +30,7 @@
 // specialize() in a child process (the same function, the same cache directory) and imports the
 // modules it wrote, as specialize() itself does; and tfjs runs in child processes, one backend each.
 //
-// Timing: per config and peer, warm-up for a fifth of the budget (at least one call; the JIT
+// Timing: per config and peer, warm-up for a fifth of the budget (at least three calls; the JIT
 // needs it), then calls timed one by one until the budget is spent and at least a minimum were
 // timed; the median is reported. Budget 1 s (0.25 s with --quick), minimum 5 calls (3 with
 // --quick, and 3 for C3, whose calls take seconds). Subprocess peers time themselves the same way.

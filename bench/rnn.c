@@ -19,7 +19,7 @@
 //           U (d·h), W (h·h), b (h), V (h·v), c (v), xs (T·n·d), ys (T·n·v), h0 (n·h), row-major.
 //   OUTPUT: float64 loss, then dU, dW, db, dV, dc, dh0 (same shapes as the parameters and h0).
 //   stdout: one JSON line {"ms": median ms per call, "calls": timed calls, "warmup": warm-up calls}.
-// Warm-up runs for a fifth of the budget (at least one call), then calls are timed one by one until
+// Warm-up runs for a fifth of the budget (at least three calls), then calls are timed one by one until
 // the budget is spent and at least MIN_CALLS were timed.
 #include <math.h>
 #include <stdint.h>
@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
   hs = alloc((T + 1) * nh), go = alloc((size_t)T * n * v), ga = alloc(T * nh), carry = alloc(nh);
   Vt = alloc((size_t)v * h), Wt = alloc((size_t)h * h);
 
-  // Warm-up: a fifth of the budget, at least one call (the last one's result is written out; every
+  // Warm-up: a fifth of the budget, at least three calls (the last one's result is written out; every
   // call computes the same).
   double loss = 0;
   int warmup = 0;
@@ -182,7 +182,7 @@ int main(int argc, char **argv) {
   do {
     loss = loss_and_grad();
     warmup++;
-  } while (now_seconds() - warmStart < budget / 5);
+  } while (warmup < 3 || now_seconds() - warmStart < budget / 5);
 
   size_t capacity = 1024, calls = 0;
   double *times = malloc(capacity * sizeof(double));

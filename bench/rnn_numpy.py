@@ -9,7 +9,7 @@ Usage: python3 rnn_numpy.py INPUT OUTPUT BUDGET_SECONDS MIN_CALLS
 with the file formats of bench/rnn-io.ts: INPUT is int32 n, d, h, v, T plus three int32 zeros, then
 float64 U, W, b, V, c, xs, ys, h0; OUTPUT is float64 loss, dU, dW, db, dV, dc, dh0. Prints one
 JSON line {"ms": median ms per call, "calls": timed calls, "warmup": warm-up calls, ...}. Timing as
-in bench/rnn-io.ts: warm-up for a fifth of the budget (at least one call), then calls timed one by
+in bench/rnn-io.ts: warm-up for a fifth of the budget (at least three calls), then calls timed one by
 one until the budget is spent and at least MIN_CALLS were timed; the median is reported.
 """
 
@@ -71,13 +71,13 @@ def main():
     U, W, b, V, c, xs, ys, h0 = arrays
     args = (U, W, b, V, c, xs, ys, h0, n, T)
 
-    # Warm-up: a fifth of the budget, at least one call.
+    # Warm-up: a fifth of the budget, at least three calls.
     warmup = 0
     start = time.perf_counter()
     while True:
         loss, grads = loss_and_grad(*args)
         warmup += 1
-        if time.perf_counter() - start >= budget / 5:
+        if warmup >= 3 and time.perf_counter() - start >= budget / 5:
             break
     times = []
     start = time.perf_counter()
