@@ -25,6 +25,12 @@ const ids = {
 
 const scratchName = "scratch";
 
+/** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
+interface Copies {
+  scratch: number;
+  readonly lengths: Map<string, number>;
+}
+
 /** `i * cols + j` with the zero and unit cases folded (a compound row index is parenthesized). */
 function flatIndex(i: string, j: string, cols: number): string {
   const rowIndex = /^[A-Za-z0-9_]+$/.test(i) ? i : `(${i})`;
@@ -52,9 +58,19 @@ class StepEmitter {
    */
   constructor(
     private readonly plan: Plan,
-    private readonly scratch: { length: number },
+    private readonly copies: Copies,
     private readonly stacked = false,
   ) {}
+
+  /** Copies of parameters that this function makes once per call, before its time loop, by array. */
+  readonly prelude = new Map<string, readonly string[]>();
+
+  /** A parameter or a constant, or a transpose of one: the same at every step. */
+  private sameEveryStep(id: number): boolean {
+    const s = this.plan.storage.get(id)!;
+    if (s.kind === "view") return this.sameEveryStep(this.nodes[id]!.inputs[0]!);
+    return s.kind === "param" || s.kind === "const";
+  }
 
   private get nodes(): readonly Node[] {
     return this.plan.ir.nodes;
@@ -225,9 +241,18 @@ class StepEmitter {
       assign: t.assign,
       zero: t.zero,
       local: (hint) => this.local(hint),
-      scratch: (length) => {
-        this.scratch.length = Math.max(this.scratch.length, length);
-        return scratchName;
+      copyOf: (k, length, fill) => {
+        const input = node.inputs[k]!;
+        // A copy of a parameter is made once per call, before the time loop, into an array of its own.
+        if (!this.stacked && this.plan.steps > 1 && this.sameEveryStep(input)) {
+          // One copy per input and op: an op lays out every copy it asks for the same way.
+          const array = `${node.op}Copy${input}`;
+          if (!this.copies.lengths.has(array)) this.copies.lengths.set(array, length);
+          if (!this.prelude.has(array)) this.prelude.set(array, [...fill(array)]);
+          return { array, lines: [] };
+        }
+        this.copies.scratch = Math.max(this.copies.scratch, length);
+        return { array: scratchName, lines: fill(scratchName) };
       },
       index: (hint, count) => this.index(hint, count),
     };
@@ -256,9 +281,9 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   const stateGradArgs: Argument[] = keys.state.map((k) => ({ name: ids.grad(k.key), type: "Float64Array", from: `grads.${k.key}.data` }));
 
   // Forward steps.
-  const scratch = { length: 0 };
-  const fwd = new StepEmitter(plan, scratch);
-  const fwdStacked = new StepEmitter(plan, scratch, true);
+  const copies: Copies = { scratch: 0, lengths: new Map() };
+  const fwd = new StepEmitter(plan, copies);
+  const fwdStacked = new StepEmitter(plan, copies, true);
   const fwdBefore = stackedBlock(plan.forward.before, fwdStacked, "before");
   const fwdBody = plan.forward.loop.flatMap((k) => fwd.kernel(k));
   if (!plan.lossStacked) fwdBody.push(`loss += ${fwd.read(ir.outputs.loss, "0", "0", fwdBody)};`);
@@ -270,13 +295,13 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
     doc: `Runs the forward pass of ${steps === 1 ? "the model" : `all ${steps} steps`} and returns Σ_t loss_t (unscaled).`,
     parameters: [...paramArgs, ...batchArgs],
     returnType: "number",
-    body: ["let loss = 0;", ...fwdBefore, ...timeLoop(steps, "forward", fwd.offsets, fwdBody), ...fwdAfter, "return loss;"],
+    body: ["let loss = 0;", ...fwdBefore, ...[...fwd.prelude.values()].flat(), ...timeLoop(steps, "forward", fwd.offsets, fwdBody), ...fwdAfter, "return loss;"],
     exported: false,
   };
 
   // Backward steps, t from last to first.
-  const bwd = new StepEmitter(plan, scratch);
-  const stackedEmitter = new StepEmitter(plan, scratch, true);
+  const bwd = new StepEmitter(plan, copies);
+  const stackedEmitter = new StepEmitter(plan, copies, true);
   const bwdBefore = stackedBlock(plan.backward.before, stackedEmitter, "before");
   const bwdBody = plan.backward.loop.flatMap((k) => bwd.kernel(k));
   const bwdAfter = stackedBlock(plan.backward.after, stackedEmitter, "after");
@@ -294,6 +319,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
     body: [
       ...ir.state.flatMap((d) => [`let ${ids.adjointIn(d.name)} = adjointA_${d.name};`, `let ${ids.adjointOut(d.name)} = adjointB_${d.name};`, `${ids.adjointIn(d.name)}.fill(0);`]),
       ...bwdBefore,
+      ...[...bwd.prelude.values()].flat(),
       ...timeLoop(steps, "backward", bwd.offsets, [...bwdBody, ...swaps]),
       ...bwdAfter,
       ...(plan.afterBackward.length ? ["// Gradients summed over the steps, each as one product over all steps' rows:", ...plan.afterBackward.flatMap((k) => stackedEmitter.kernel(k))] : []),
@@ -314,7 +340,8 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       const perStep = b.length > node.shape.rows * node.shape.cols;
       return { kind: "const", name: b.name, doc: `%${node.id} ${node.op}, ${dimLabel(node.shape)}${perStep ? `, one slot per step (the backward pass reads it)` : ""}`, initializer: `new Float64Array(${b.length})`, exported: false };
     }),
-    ...(scratch.length > 0 ? [{ kind: "const" as const, name: scratchName, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time.", initializer: `new Float64Array(${scratch.length})`, exported: false }] : []),
+    ...(copies.scratch > 0 ? [{ kind: "const" as const, name: scratchName, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time.", initializer: `new Float64Array(${copies.scratch})`, exported: false }] : []),
+    ...[...copies.lengths].map(([name, length]): Declaration => ({ kind: "const", name, doc: `%${name.replace(/^.*Copy/, "")} repacked for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.`, initializer: `new Float64Array(${length})`, exported: false })),
     ...plan.constants.map((c): Declaration => ({ kind: "const", name: c.name, initializer: `Float64Array.of(${c.values.map(numberLiteral).join(", ")})`, exported: false })),
     ...ir.state.map((d): Declaration => ({
       kind: "const",

@@ -90,10 +90,13 @@ export interface LoopContext {
   /** A fresh local name. */
   local(hint: string): string;
   /**
-   * The name of a module-level Float64Array of at least `length` entries that the loop nest may
-   * use while it runs (one buffer shared by every kernel, which run one after another).
+   * A copy of input k in a layout of the op's choosing: `fill(array)` gives the lines that write
+   * it into `array` (a module-level Float64Array of `length` entries). When input k is the same at
+   * every step (a parameter), codegen runs those lines once per call, before the time loop, and
+   * `lines` is empty; otherwise `lines` are the fill, to run first, into scratch space shared by
+   * every kernel (they run one after another).
    */
-  scratch(length: number): string;
+  copyOf(k: number, length: number, fill: (array: string) => readonly string[]): { readonly array: string; readonly lines: readonly string[] };
   /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string;
 }

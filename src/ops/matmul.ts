@@ -150,20 +150,20 @@ function rankUpdateTile(ctx: LoopContext, rows: readonly string[], ps: readonly 
 const packRows = 16;
 
 function packedProduct(ctx: LoopContext, n: number, k: number, m: number, i: string, j: string, p: string): string[] {
-  const panel = ctx.scratch(k * m);
   const end = k - (k % depthPerTile);
   const q = ctx.local("q");
   // Row p + d of a group of eight starting at p sits at p·m + j·8 + d; the rows past the last
   // whole group stay as they are (p·m + j).
-  const at = (p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${jj}${width === 1 ? "" : ` * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
-  const pack = [
+  const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${jj}${width === 1 ? "" : ` * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
+  const packInto = (array: string) => [
     `// b, repacked: eight rows interleaved per group (see matmul's packedProduct)`,
     ...(end > 0
-      ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(j, m, Array.from({ length: depthPerTile }, (_, d) => `${at(q, depthPerTile, j, d)} = ${ctx.read(1, d === 0 ? q : `${q} + ${d}`, j)};`)), "}"]
+      ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(j, m, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, j, d)} = ${ctx.read(1, d === 0 ? q : `${q} + ${d}`, j)};`)), "}"]
       : []),
-    ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(j, m, [`${at(q, 1, j, 0)} = ${ctx.read(1, q, j)};`]), "}"] : []),
+    ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(j, m, [`${at(array, q, 1, j, 0)} = ${ctx.read(1, q, j)};`]), "}"] : []),
   ];
-  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (_q, u) => `${at(ps[0]!, ps.length, j, u)}!`);
+  const { array: panel, lines: pack } = ctx.copyOf(1, k * m, packInto);
+  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (_q, u) => `${at(panel, ps[0]!, ps.length, j, u)}!`);
   return [...pack, ...ctx.zero(), ...unrolled(i, n, rowsPerTile, (rows) => unrolled(p, k, depthPerTile, (ps) => tile(rows, ps)))];
 }
 
