@@ -1,8 +1,10 @@
 // Planning: where each node of a model's IR lives in generated code. Leaves read the caller's
 // arrays; transposes are views (never materialized); a map with a single map consumer is fused
-// into that consumer's loop; forward values that the backward pass reads get one slot per step;
-// everything else gets one scratch buffer, allocated once, reused by every step and every call.
-// Gradient contributions accumulate straight into the caller's gradient arrays.
+// into that consumer's loop; nodes that need not run step by step run once over all steps' rows,
+// before or after the time loop (hoist.ts); forward values that the backward pass reads, values
+// that cross between the loop and those stacked kernels, and the stacked values themselves get one
+// slot per step; everything else gets one scratch buffer, allocated once, reused by every step and
+// every call. Gradient contributions accumulate straight into the caller's gradient arrays.
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral } from "../src/op.js";
 import { opNamed } from "../src/ops/table.js";
