@@ -88,7 +88,7 @@ export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly 
   // In topological order, so a node's inputs are placed before it is.
   for (const n of ops) {
     if (!stackable(n)) place.set(n.id, "loop");
-    // Before the loop, every same-phase input must itself come before it.
+    // stackedRead has seen to it that a node placed before the loop reads only what comes before it.
     else if (!carried[n.id]) place.set(n.id, "before");
     else place.set(n.id, nextStates.has(n.id) && n.phase === "forward" ? "loop" : "after");
   }
@@ -103,7 +103,7 @@ export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly 
   for (let changed = true; changed; ) {
     changed = false;
     for (const n of [...ops].reverse()) {
-      if (place.get(n.id) === "after" && (loopReads(n.id) || stepOutputs.has(n.id) || readEachStep.has(n.id))) {
+      if (place.get(n.id) === "after" && (loopReads(n.id) || readEachStep.has(n.id))) {
         place.set(n.id, "loop");
         changed = true;
       }
