@@ -16,32 +16,46 @@ interface ProfileNode {
   positionTicks?: { line: number; ticks: number }[];
 }
 
-/** Share of samples per generated kernel, from every .cpuprofile in `dir`. */
-function report(dir: string): void {
-  const byKernel = new Map<string, number>();
-  let total = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
-    const nodes = (JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[] }).nodes;
-    const generated = nodes.filter((n) => n.callFrame.url.includes("/.cache/shapegrad/") || n.callFrame.url.includes("shapegrad-profile"));
-    const url = generated[0]?.callFrame.url;
-    if (!url) continue;
-    const lines = readFileSync(fileURLToPath(url), "utf8").split("\n");
-    const owner: string[] = [];
-    let current = "(outside kernels)";
-    lines.forEach((line, i) => {
+/** The kernel that each line of a generated module belongs to (its `// %id = op(...)` comment, or its function). */
+function kernelsByLine(url: string): string[] {
+  const owner: string[] = [];
+  let current = "(outside kernels)";
+  readFileSync(fileURLToPath(url), "utf8")
+    .split("\n")
+    .forEach((line, i) => {
       const t = line.trim();
       if (t.startsWith("// %") || /^(export )?function /.test(t)) current = t.slice(0, 80);
       owner[i + 1] = current;
     });
-    for (const n of generated) {
+  return owner;
+}
+
+/** Share of samples per generated kernel, from every .cpuprofile in `dir` (each module's lines read from its own file). */
+function report(dir: string): void {
+  const byKernel = new Map<string, number>();
+  const owners = new Map<string, string[]>();
+  let total = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
+    const nodes = (JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[] }).nodes;
+    for (const n of nodes) {
+      const url = n.callFrame.url;
+      if (!url.includes("/.cache/shapegrad/") && !url.includes("shapegrad-profile")) continue;
+      if (!owners.has(url)) owners.set(url, kernelsByLine(url));
+      const owner = owners.get(url)!;
       for (const { line, ticks } of n.positionTicks ?? []) {
-        const k = owner[line] ?? "?";
+        const k = `${url}\0${owner[line] ?? "?"}`;
         byKernel.set(k, (byKernel.get(k) ?? 0) + ticks);
         total += ticks;
       }
     }
   }
-  for (const [k, ticks] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((100 * ticks) / total).toFixed(1).padStart(5)}%  ${k}`);
+  // With more than one generated module in the profiles (bench/char-rnn-step.ts runs two), each
+  // kernel is named with its module's file.
+  const name = (key: string) => {
+    const [url, kernel] = key.split("\0") as [string, string];
+    return owners.size > 1 ? `${url.split("/").pop()}: ${kernel}` : kernel;
+  };
+  for (const [k, ticks] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((100 * ticks) / total).toFixed(1).padStart(5)}%  ${name(k)}`);
 }
 
 const [first, second] = process.argv.slice(2);
