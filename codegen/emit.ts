@@ -23,12 +23,16 @@ const ids = {
   final: (name: string) => `final_${name}`,
 };
 
-const scratchName = "scratch";
+/** Scratch arrays are shared by every loop nest (they run one at a time); a nest that needs several takes slots 0, 1, 2. */
+const scratchName = (slot: number) => (slot === 0 ? "scratch" : `scratch${slot}`);
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
 interface Copies {
-  scratch: number;
+  /** The length of each scratch slot. */
+  readonly scratch: number[];
   readonly lengths: Map<string, number>;
+  /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
+  readonly kernels?: Map<string, string>;
 }
 
 /** `i * cols + j` with the zero and unit cases folded (a compound row index is parenthesized). */
@@ -225,6 +229,13 @@ class StepEmitter {
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
     if (op.lower.kind === "transpose") return [];
+    let slots = 0;
+    const scratch = (length: number) => {
+      const slot = slots++;
+      this.copies.scratch[slot] = Math.max(this.copies.scratch[slot] ?? 0, length);
+      return scratchName(slot);
+    };
+    const kernels = this.copies.kernels;
     const ctx: LoopContext = {
       inputs: node.inputs.map((i) => this.shapeOf(i)),
       output: shape,
@@ -251,10 +262,19 @@ class StepEmitter {
           if (!this.prelude.has(array)) this.prelude.set(array, [...fill(array)]);
           return { array, lines: [] };
         }
-        this.copies.scratch = Math.max(this.copies.scratch, length);
-        return { array: scratchName, lines: fill(scratchName) };
+        const array = scratch(length);
+        return { array, lines: fill(array) };
       },
       index: (hint, count) => this.index(hint, count),
+      ...(kernels && {
+        simd: {
+          kernel: (name, text) => {
+            if (!kernels.has(name)) kernels.set(name, text(name));
+            return `kernels.${name}`;
+          },
+          scratch,
+        },
+      }),
     };
     return [comment, ...op.lower.emit(ctx)];
   }
@@ -267,7 +287,15 @@ interface Argument {
   readonly from: string;
 }
 
-export function emitModule(plan: Plan, meta: { readonly source: string; readonly generator: string }): ModuleParts {
+export interface EmitOptions {
+  /**
+   * Run products as WebAssembly SIMD kernels, assembled from WebAssembly text by this function.
+   * Without it every loop is JavaScript.
+   */
+  readonly assemble?: (text: string) => Uint8Array;
+}
+
+export function emitModule(plan: Plan, meta: { readonly source: string; readonly generator: string }, options: EmitOptions = {}): ModuleParts {
   const ir = plan.ir;
   const seq = ir.sequence;
   const keys = batchKeys(ir);
@@ -281,7 +309,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   const stateGradArgs: Argument[] = keys.state.map((k) => ({ name: ids.grad(k.key), type: "Float64Array", from: `grads.${k.key}.data` }));
 
   // Forward steps.
-  const copies: Copies = { scratch: 0, lengths: new Map() };
+  const copies: Copies = { scratch: [], lengths: new Map(), ...(options.assemble && { kernels: new Map<string, string>() }) };
   const fwd = new StepEmitter(plan, copies);
   const fwdStacked = new StepEmitter(plan, copies, true);
   const fwdBefore = stackedBlock(plan.forward.before, fwdStacked, "before");
@@ -340,8 +368,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       const perStep = b.length > node.shape.rows * node.shape.cols;
       return { kind: "const", name: b.name, doc: `%${node.id} ${node.op}, ${dimLabel(node.shape)}${perStep ? `, one slot per step (the backward pass reads it)` : ""}`, initializer: `new Float64Array(${b.length})`, exported: false };
     }),
-    ...(copies.scratch > 0 ? [{ kind: "const" as const, name: scratchName, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time.", initializer: `new Float64Array(${copies.scratch})`, exported: false }] : []),
-    ...[...copies.lengths].map(([name, length]): Declaration => ({ kind: "const", name, doc: `%${name.replace(/^.*Copy/, "")} repacked for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.`, initializer: `new Float64Array(${length})`, exported: false })),
+    ...copyDeclarations(copies, options.assemble),
     ...plan.constants.map((c): Declaration => ({ kind: "const", name: c.name, initializer: `Float64Array.of(${c.values.map(numberLiteral).join(", ")})`, exported: false })),
     ...ir.state.map((d): Declaration => ({
       kind: "const",
@@ -505,3 +532,61 @@ function timeLoop(steps: number, phase: "forward" | "backward", offsets: Readonl
   return [head, ...declared, ...body, "}"];
 }
 
+
+/**
+ * The arrays that loop nests copy operands into. With SIMD kernels they are views of one
+ * WebAssembly memory, laid out here and made at its final size: growing it would detach its
+ * buffer, and a detached ArrayBuffer slows every typed-array access of the process.
+ */
+function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Array) | undefined): Declaration[] {
+  const arrays = [
+    ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that copy an operand (see matmul's lowering), shared: they run one at a time." })),
+    ...[...copies.lengths].map(([name, length]) => ({ name, length, doc: `%${name.replace(/^.*Copy/, "")} copied for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.` })),
+  ];
+  if (!copies.kernels || !assemble) return arrays.map((a) => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(${a.length})`, exported: false }));
+  // Each array starts on a 64-byte cache line.
+  let bytes = 0;
+  const placed = arrays.map((a) => {
+    const offset = bytes;
+    bytes += Math.ceil((a.length * 8) / 64) * 64;
+    return { ...a, offset };
+  });
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const text = [`(module`, `(memory (export "memory") ${pages} ${pages})`, ...copies.kernels.values(), `)`].join("\n");
+  const binary = Buffer.from(assemble(text)).toString("base64");
+  const names = [...copies.kernels.keys()];
+  return [
+    {
+      kind: "interface",
+      name: "Kernels",
+      doc: "The module's WebAssembly exports: its memory, and one kernel per product size (`product_MxKxN(a, b, o)`: o = a·b for M×K and K×N row-major at byte addresses of the memory, sizes padded to whole register tiles).",
+      properties: [{ name: "memory", type: "{ readonly buffer: ArrayBuffer }" }, ...names.map((name) => ({ name, type: "(a: number, b: number, o: number) => void" }))],
+      exported: false,
+    },
+    {
+      kind: "function",
+      name: "loadKernels",
+      doc: "Compiles the kernels. Reached through globalThis so that the module type-checks without the DOM's or Node's type declarations.",
+      parameters: [{ name: "base64", type: "string" }],
+      returnType: "Promise<Kernels>",
+      body: [
+        "const host = globalThis as unknown as { atob(data: string): string; WebAssembly: { instantiate(bytes: Uint8Array): Promise<{ instance: { exports: unknown } }> } };",
+        "const text = host.atob(base64);",
+        "const bytes = new Uint8Array(text.length);",
+        "for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);",
+        "const { instance } = await host.WebAssembly.instantiate(bytes);",
+        "return instance.exports as Kernels;",
+      ],
+      exported: false,
+      async: true,
+    },
+    {
+      kind: "const",
+      name: "kernels",
+      doc: `The products' f64x2 SIMD kernels (${names.join(", ")}), assembled by the generator from the WebAssembly text that matmul's lowering writes (src/ops/matmul-simd.ts), in ${pages} page${pages === 1 ? "" : "s"} of memory that never grows.`,
+      initializer: `await loadKernels("${binary}")`,
+      exported: false,
+    },
+    ...placed.map((a): Declaration => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(kernels.memory.buffer, ${a.offset}, ${a.length})`, exported: false })),
+  ];
+}

@@ -18,6 +18,7 @@ export type Declaration =
       readonly returnType: string;
       readonly body: readonly string[];
       readonly exported: boolean;
+      readonly async?: boolean;
     };
 
 export interface ModuleParts {

@@ -1,16 +1,18 @@
 // Generates one module for specialize(), in a process of its own: ts-morph detaches an
 // ArrayBuffer when it loads, which makes V8 drop an optimization of every typed-array access for
 // the rest of the process (measured: the generated RNN step 0.82 → 1.22 ms), and the process that
-// trains must keep it. Reads the IR as JSON on stdin, writes the JavaScript module to argv[2].
+// trains must keep it. Reads the IR as JSON on stdin, writes the JavaScript module to argv[2],
+// with the kernels that argv[3] names ("js" or "simd").
 import { readFileSync } from "node:fs";
 import { planWithinBudget } from "./budget.js";
 import { emitModule } from "./emit.js";
+import { emitOptions } from "./generate.js";
 import { irFromJson } from "./ir-json.js";
 import { writeFileAtomic } from "./write-atomic.js";
 import { toJavaScript, writeModule } from "./write-module.js";
 
-const out = process.argv[2];
-if (!out) throw new Error("usage: specialize-child <out.mjs> < ir.json");
+const [out, kernels] = process.argv.slice(2);
+if (!out || (kernels !== "js" && kernels !== "simd")) throw new Error("usage: specialize-child <out.mjs> js|simd < ir.json");
 const ir = irFromJson(readFileSync(0, "utf8"));
-const source = await writeModule(emitModule(planWithinBudget(ir), { source: ir.source ?? ir.name, generator: "shapegrad specialize" }));
+const source = await writeModule(emitModule(planWithinBudget(ir), { source: ir.source ?? ir.name, generator: "shapegrad specialize" }, await emitOptions(kernels)));
 writeFileAtomic(out, toJavaScript(source));

@@ -9,12 +9,15 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../src/model.js";
 import { traceModel } from "../src/trace-model.js";
 import { planWithinBudget } from "./budget.js";
+import type { Kernels } from "./generate.js";
 import type { LoadedModule } from "./import-module.js";
 import { irToJson } from "./ir-json.js";
 
 export interface SpecializeOptions {
   /** Where generated modules are kept (default: $SHAPEGRAD_CACHE_DIR, else .cache/shapegrad under the working directory). */
   readonly cacheDir?: string;
+  /** "simd" (the default): products as WebAssembly SIMD kernels; "js": every loop in JavaScript. */
+  readonly kernels?: Kernels;
 }
 
 export interface Specialized<M = LoadedModule> {
@@ -55,12 +58,13 @@ export function cacheDirectory(options: SpecializeOptions = {}): string {
  */
 export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Readonly<Record<string, number>> = {}, options: SpecializeOptions = {}): Promise<Specialized<M>> {
   const ir = traceModel(model, sizes);
-  const key = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).digest("hex").slice(0, 20);
+  const kernels = options.kernels ?? "simd";
+  const key = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).update("\0").update(kernels).digest("hex").slice(0, 20);
   const path = join(cacheDirectory(options), `${ir.name}-${key}.mjs`);
   let generated = false;
   if (!existsSync(path)) {
     planWithinBudget(ir); // refuse oversized buffers here, with the model's own message
-    generateInChild(irToJson(ir), path);
+    generateInChild(irToJson(ir), path, kernels);
     generated = true;
   }
   const module = (await import(pathToFileURL(path).href)) as M;
@@ -72,11 +76,11 @@ export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Reado
  * every typed-array access of a process that loads it (see specialize-child.ts), and this process
  * is about to run the generated code.
  */
-function generateInChild(irJson: string, out: string): void {
+function generateInChild(irJson: string, out: string, kernels: Kernels): void {
   const child = new URL(`./specialize-child.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
   const loader = child.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
   try {
-    execFileSync(process.execPath, [...loader, fileURLToPath(child), out], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
+    execFileSync(process.execPath, [...loader, fileURLToPath(child), out, kernels], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim().split("\n").slice(0, 5).join("\n");
     throw new Error(`specialize: generating ${out} failed: ${stderr || (e as Error).message}`);

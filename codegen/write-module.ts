@@ -29,6 +29,7 @@ function structure(d: Declaration): StatementStructures {
         kind: StructureKind.Function,
         name: d.name,
         isExported: d.exported,
+        isAsync: d.async ?? false,
         docs,
         parameters: d.parameters.map((p) => ({ name: p.name, type: p.type })),
         returnType: d.returnType,

@@ -99,6 +99,22 @@ export interface LoopContext {
   copyOf(k: number, length: number, fill: (array: string) => readonly string[]): { readonly array: string; readonly lines: readonly string[] };
   /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string;
+  /**
+   * Present when codegen runs products as WebAssembly SIMD kernels (its `kernels: "simd"` option).
+   * Then every array that copyOf or scratch gives is a view of the kernels' memory.
+   */
+  readonly simd?: SimdContext;
+}
+
+/** What a loop nest may use to call a WebAssembly kernel. */
+export interface SimdContext {
+  /**
+   * The kernel named `name`, added to the module's WebAssembly once (`text(name)` is its `func` in
+   * WebAssembly text, exported under that name, taking byte addresses), as a callable expression.
+   */
+  kernel(name: string, text: (name: string) => string): string;
+  /** An array of `length` entries in the kernels' memory, apart from every other this loop nest asks for. */
+  scratch(length: number): string;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */

@@ -23,12 +23,16 @@ const rnnConfigs: { sizes: RnnSizes; options: FixtureOptions }[] = [
   { sizes: { n: 1, d: 7, h: 3, v: 2, T: 2 }, options: { seed: 14, targets: "distribution", inputs: "oneHot" } },
 ];
 
-describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v T=$sizes.T ($options.targets, $options.inputs)", ({ sizes, options }) => {
+// Every check runs on both kinds of generated code: JavaScript loops, and products as WebAssembly SIMD kernels.
+const kernelKinds = ["js", "simd"] as const;
+const withKernels = <T extends object>(configs: readonly T[]) => configs.flatMap((c) => kernelKinds.map((kernels) => ({ ...c, kernels })));
+
+describe.each(withKernels(rnnConfigs))("generated RNN ($kernels) n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v T=$sizes.T ($options.targets, $options.inputs)", ({ sizes, options, kernels }) => {
   const { params, batch } = rnnFixture(sizes, options);
   const oracle = valueAndGrad(rnn, sizes)(params, batch);
 
   it("matches the interpreter: loss, final state and every gradient (1e-12)", async () => {
-    const { module } = await generateAndImport(rnn, sizes);
+    const { module } = await generateAndImport(rnn, sizes, undefined, kernels);
     const grads = gradsLike({ ...params, h0: batch.h0 });
     const result = module.lossAndGrad(params, batch, grads);
     expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
@@ -38,7 +42,7 @@ describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$siz
   });
 
   it("matches central finite differences of its own forward (1e-6)", async () => {
-    const { module } = await generateAndImport(rnn, sizes);
+    const { module } = await generateAndImport(rnn, sizes, undefined, kernels);
     const grads = gradsLike({ ...params, h0: batch.h0 });
     module.lossAndGrad(params, batch, grads);
     const inputs: Record<string, AnyMat> = { ...params, h0: batch.h0 };
@@ -51,8 +55,10 @@ describe.each(rnnConfigs)("generated RNN n=$sizes.n d=$sizes.d h=$sizes.h v=$siz
 
 // Sizes around the generator's tiles (4 rows × 8 deep): remainders of every size, and none; and
 // products of 16 rows or more, whose b is repacked in groups of eight rows first (per step with
-// n ≥ 16, over all steps' rows with T·n ≥ 16): whole groups and leftover rows, and none.
-describe.each([
+// n ≥ 16, over all steps' rows with T·n ≥ 16): whole groups and leftover rows, and none. The SIMD
+// kernels' tiles (1 or 2 rows × 8 or 10 columns) pad rows and columns: odd n, h and v pad, h = 10,
+// 20 and 8 do not, and a row length of 512 doubles gets a tile more.
+describe.each(withKernels([
   { n: 16, d: 3, h: 9, v: 5, T: 2 },
   { n: 17, d: 17, h: 8, v: 2, T: 1 },
   { n: 1, d: 9, h: 17, v: 7, T: 20 },
@@ -62,11 +68,13 @@ describe.each([
   { n: 1, d: 17, h: 17, v: 6, T: 2 },
   { n: 5, d: 8, h: 17, v: 9, T: 2 },
   { n: 7, d: 12, h: 9, v: 11, T: 3 },
-])("generated RNN at remainder sizes n=$n d=$d h=$h v=$v T=$T", (sizes) => {
+  { n: 1, d: 4, h: 10, v: 20, T: 3 },
+  { n: 2, d: 5, h: 3, v: 512, T: 1 },
+].map((sizes) => ({ sizes }))))("generated RNN ($kernels) at remainder sizes n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v T=$sizes.T", ({ sizes, kernels }) => {
   it("matches the interpreter (1e-12) and finite differences (1e-6)", async () => {
     const { params, batch } = rnnFixture(sizes, { seed: sizes.h * 7 + sizes.d, targets: "distribution", inputs: "dense" });
     const oracle = valueAndGrad(rnn, sizes)(params, batch);
-    const { module } = await generateAndImport(rnn, sizes);
+    const { module } = await generateAndImport(rnn, sizes, undefined, kernels);
     const grads = gradsLike({ ...params, h0: batch.h0 });
     const result = module.lossAndGrad(params, batch, grads);
     expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
@@ -79,16 +87,16 @@ describe.each([
   });
 });
 
-describe.each([
+describe.each(withKernels([
   { sizes: { n: 1, d: 3, h: 4, v: 2 }, targets: "oneHot" as const, seed: 15 },
   { sizes: { n: 6, d: 4, h: 5, v: 3 }, targets: "distribution" as const, seed: 16 },
   { sizes: { n: 5, d: 2, h: 7, v: 4 }, targets: "oneHot" as const, seed: 17 },
-])("generated MLP n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v ($targets)", ({ sizes, targets, seed }) => {
+]))("generated MLP ($kernels) n=$sizes.n d=$sizes.d h=$sizes.h v=$sizes.v ($targets)", ({ sizes, targets, seed, kernels }) => {
   const { params, batch } = mlpFixture(sizes, { seed, targets });
   const oracle = valueAndGrad(mlp, sizes)(params, batch);
 
   it("matches the interpreter (1e-12) and finite differences (1e-6)", async () => {
-    const { module } = await generateAndImport(mlp, sizes);
+    const { module } = await generateAndImport(mlp, sizes, undefined, kernels);
     const grads = gradsLike(params);
     const result = module.lossAndGrad(params, batch, grads);
     expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);

@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import { loop } from "./loop-code.js";
+import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
 
 /** b's type when the inner dims agree, else the message the editor shows at b. */
@@ -89,6 +90,7 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
   const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
   const oneHot = oneHotProduct(ctx, n, k, m, i, j);
   if (oneHot) return oneHot;
+  if (ctx.simd) return simdProductLoops(ctx, ctx.simd, n, k, m);
   if (n >= packRows) return packedProduct(ctx, n, k, m, i, j, p);
   if (ctx.transposed(1) && !ctx.transposed(0)) {
     // Dot products: a tile of rows × four columns of the output accumulates in locals while p runs

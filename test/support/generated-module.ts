@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateSource } from "../../codegen/generate.js";
+import { generateSource, type Kernels } from "../../codegen/generate.js";
 import type { AnyModel } from "../../src/index.js";
 
 export interface GeneratedModule {
@@ -18,8 +18,8 @@ export interface GeneratedModule {
 const dir = mkdtempSync(join(tmpdir(), "shapegrad-generated-"));
 let count = 0;
 
-export async function generateAndImport(model: AnyModel, sizes: object, source = "dsl/model.ts"): Promise<GeneratedModule> {
-  const text = await generateSource(model, { sizes: sizes as Readonly<Record<string, number>>, source, generator: "shapegrad test" });
+export async function generateAndImport(model: AnyModel, sizes: object, source = "dsl/model.ts", kernels: Kernels = "js"): Promise<GeneratedModule> {
+  const text = await generateSource(model, { sizes: sizes as Readonly<Record<string, number>>, source, generator: "shapegrad test", kernels });
   const file = join(dir, `module${++count}.ts`);
   writeFileSync(file, text);
   return { source: text, module: (await import(file)) as GeneratedModule["module"] };

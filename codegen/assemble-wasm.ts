@@ -1,0 +1,17 @@
+// WebAssembly text to binary, with wabt (the reference toolkit's assembler, compiled to
+// WebAssembly): loaded only when a module asks for SIMD kernels, and only by the generator, so
+// neither a library user nor a generated module ever loads it.
+/** A synchronous assembler with SIMD enabled; the binary is validated before it is returned. */
+export async function wasmAssembler(): Promise<(text: string) => Uint8Array> {
+  const { default: loadWabt } = await import("wabt");
+  const wabt = await loadWabt();
+  return (text) => {
+    const module = wabt.parseWat("kernels.wat", text, { simd: true });
+    try {
+      module.validate();
+      return module.toBinary({}).buffer;
+    } finally {
+      module.destroy();
+    }
+  };
+}

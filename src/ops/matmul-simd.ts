@@ -1,0 +1,104 @@
+// matmul's lowering when codegen's simd option is on: the product runs as a WebAssembly kernel on
+// f64x2 vectors, two columns per instruction, which scalar JavaScript cannot do (a matrix-vector
+// product in JavaScript tops out near 2 GMAC/s here; this kernel reaches about 9, see
+// bench/wasm-simd-probe). The operands are copied into the kernel's memory in the layout it wants
+// (a parameter once per call), so the kernel is one shape whatever the operands' layouts: a tile of
+// R rows × 2C columns of the output kept in vector registers while the shared dim runs.
+import type { LoopContext, SimdContext } from "../op.js";
+import { loop } from "./loop-code.js";
+
+/** The tile of a product: R output rows by C vectors of two columns, and the padded sizes it runs on. */
+export interface ProductTile {
+  readonly rows: number;
+  readonly vectors: number;
+  /** Rows of a and of the output, rounded up to whole tiles. */
+  readonly paddedRows: number;
+  /** Columns of b and of the output, rounded up to whole tiles (and off a multiple of 4 KiB). */
+  readonly paddedCols: number;
+}
+
+/**
+ * Eight to ten accumulators and the vectors of b fill the sixteen vector registers of x86-64
+ * without spilling. A single row (a matrix-vector product) spends them on columns. Among tile
+ * widths that fit, the one that pads the columns least (100 columns: five vectors, no padding).
+ */
+export function productTile(n: number, m: number): ProductTile {
+  const rows = n === 1 ? 1 : 2;
+  const widths = n === 1 ? [5, 4, 6] : [4];
+  const padTo = (count: number, multiple: number) => Math.ceil(count / multiple) * multiple;
+  let vectors = widths[0]!;
+  for (const c of widths) if (padTo(m, 2 * c) < padTo(m, 2 * vectors)) vectors = c;
+  let paddedCols = padTo(m, 2 * vectors);
+  // Rows a multiple of 4 KiB apart fall into one set of the L1 cache and evict each other.
+  if (paddedCols > 2 * vectors && (paddedCols * 8) % 4096 === 0) paddedCols += 2 * vectors;
+  return { rows, vectors, paddedRows: padTo(n, rows), paddedCols };
+}
+
+/**
+ * The kernel `o = a · b` for a (paddedRows × k) and b (k × paddedCols), row-major at the byte
+ * addresses given, every size a constant. Each tile's accumulators start at zero and are stored
+ * once; the loop over the shared dim reads one scalar of a per tile row (splat to both lanes) and
+ * C vectors of b.
+ */
+export function productKernel(name: string, k: number, tile: ProductTile): string {
+  const { rows: R, vectors: C, paddedRows: M, paddedCols: N } = tile;
+  const rs = Array.from({ length: R }, (_, r) => r);
+  const cs = Array.from({ length: C }, (_, c) => c);
+  const acc = (r: number, c: number) => `$c${r}_${c}`;
+  return [
+    `(func $${name} (export "${name}") (param $a i32) (param $b i32) (param $o i32)`,
+    `  (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $pb i32) (local $po i32) (local $x v128)`,
+    `  ${cs.map((c) => `(local $b${c} v128)`).join(" ")}`,
+    `  ${rs.flatMap((r) => cs.map((c) => `(local ${acc(r, c)} v128)`)).join(" ")}`,
+    `  (loop $rows`,
+    `    (local.set $j (i32.const 0))`,
+    `    (loop $cols`,
+    ...rs.flatMap((r) => cs.map((c) => `      (local.set ${acc(r, c)} (v128.const f64x2 0 0))`)),
+    `      (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (i32.const ${k * 8}))))`,
+    `      (local.set $end (i32.add (local.get $pa) (i32.const ${k * 8})))`,
+    `      (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))`,
+    `      (loop $depth`,
+    ...cs.map((c) => `        (local.set $b${c} (v128.load offset=${16 * c} (local.get $pb)))`),
+    ...rs.flatMap((r) => [
+      `        (local.set $x (f64x2.splat (f64.load offset=${r * k * 8} (local.get $pa))))`,
+      ...cs.map((c) => `        (local.set ${acc(r, c)} (f64x2.add (local.get ${acc(r, c)}) (f64x2.mul (local.get $x) (local.get $b${c}))))`),
+    ]),
+    `        (local.set $pa (i32.add (local.get $pa) (i32.const 8)))`,
+    `        (local.set $pb (i32.add (local.get $pb) (i32.const ${N * 8})))`,
+    `        (br_if $depth (i32.lt_u (local.get $pa) (local.get $end))))`,
+    `      (local.set $po (i32.add (local.get $o) (i32.shl (i32.add (i32.mul (local.get $i) (i32.const ${N})) (local.get $j)) (i32.const 3))))`,
+    ...rs.flatMap((r) => cs.map((c) => `      (v128.store offset=${r * N * 8 + 16 * c} (local.get $po) (local.get ${acc(r, c)}))`)),
+    `      (local.set $j (i32.add (local.get $j) (i32.const ${2 * C})))`,
+    `      (br_if $cols (i32.lt_u (local.get $j) (i32.const ${N}))))`,
+    `    (local.set $i (i32.add (local.get $i) (i32.const ${R})))`,
+    `    (br_if $rows (i32.lt_u (local.get $i) (i32.const ${M}))))`,
+    `)`,
+  ].join("\n");
+}
+
+/**
+ * The product as generated code: a copied in row-major, b copied into rows padded to whole tiles
+ * (once per call when b is a parameter), the kernel, and the output read back with the target's
+ * own assignment (a gradient summed over steps adds). The padding of b stays zero; padded rows
+ * and columns of the output are never read.
+ */
+export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number, k: number, m: number): string[] {
+  const tile = productTile(n, m);
+  const N = tile.paddedCols;
+  const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
+  const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])));
+  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])));
+  const out = simd.scratch(tile.paddedRows * N);
+  const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
+  return [
+    ...a.lines,
+    ...b.lines,
+    `${kernel}(${a.array}.byteOffset, ${b.array}.byteOffset, ${out}.byteOffset);`,
+    ...loop(i, n, loop(j, m, [`${ctx.at(i, j)} ${ctx.assign} ${out}[${flat(i, N, j)}]!;`])),
+  ];
+}
+
+function flat(i: string, cols: number, j: string): string {
+  const row = i === "0" ? "" : `${i} * ${cols}`;
+  return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
+}
