@@ -7,7 +7,9 @@
 //
 // with gradients for U, W, b, V, c and h0, at three sizes (C1 is the trainer's default, C2 a
 // batch, C3 a large model). The peers:
-//   - shapegrad generated: specialize(dsl/rnn.ts), dense one-hot X (the reference of every check);
+//   - shapegrad generated: specialize(dsl/rnn.ts), dense one-hot X, products as WebAssembly SIMD
+//     kernels (specialize's default; the reference of every check and ratio);
+//   - shapegrad generated, JS: the same with every loop in JavaScript (kernels: "js");
 //   - shapegrad generated, one-hot input: specialize(dsl/char-rnn.ts), X given as class indices;
 //   - shapegrad eager: the typed library step by step (eagerLossAndGrad, bench/eager-rnn-training.ts);
 //   - hand-written JS: bench/hand-rnn.ts, the bar generated code must clear;
@@ -264,11 +266,17 @@ const tsChild = (file: string, args: readonly string[]): [string, string[]] => [
  * The generated modules' files, written by specialize() in a child process (see the top of this
  * file): for each config, the dense model's and the one-hot model's.
  */
-function specializeInChild(cacheDir: string): Record<string, { rnn: string; charRnn: string }> {
+function specializeInChild(cacheDir: string): Record<string, GeneratedFiles> {
   const [command, args] = tsChild(thisFile, ["--specialize-into", cacheDir]);
   const run = spawnSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (run.error || run.status !== 0) throw new Error(`specialize() in a child process failed: ${String(run.error ?? `exit ${run.status}`)}`);
-  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as Record<string, { rnn: string; charRnn: string }>;
+  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as Record<string, GeneratedFiles>;
+}
+
+interface GeneratedFiles {
+  readonly rnn: string;
+  readonly rnnJs: string;
+  readonly charRnn: string;
 }
 
 /** The child's side: specialize both models at every config into cacheDir and print the files. */
@@ -276,11 +284,12 @@ async function specializeAll(cacheDir: string): Promise<void> {
   const { specialize } = await import("../codegen/specialize.js");
   const rnn = (await import("../dsl/rnn.js")).default;
   const charRnn = (await import("../dsl/char-rnn.js")).default;
-  const paths: Record<string, { rnn: string; charRnn: string }> = {};
+  const paths: Record<string, GeneratedFiles> = {};
   for (const config of configs) {
     const dense = await specialize(rnn, sizesOf(config), { cacheDir });
+    const denseJs = await specialize(rnn, sizesOf(config), { cacheDir, kernels: "js" });
     const oneHot = await specialize(charRnn, sizesOf(config), { cacheDir });
-    paths[config.name] = { rnn: dense.path, charRnn: oneHot.path };
+    paths[config.name] = { rnn: dense.path, rnnJs: denseJs.path, charRnn: oneHot.path };
   }
   console.log(JSON.stringify(paths));
 }
@@ -337,7 +346,9 @@ async function main(): Promise<void> {
       const generatedRun = generatedCall(dense, config, inputs, false);
       const first = generatedRun();
       const reference: Result = { loss: first.loss, grads: first.grads.map((g) => Float64Array.from(g)) };
-      rows.push(measure("shapegrad generated", "specialize(dsl/rnn.ts), dense X", generatedRun, reference, config));
+      rows.push(measure("shapegrad generated", "specialize(dsl/rnn.ts), dense X, SIMD products (WebAssembly f64x2)", generatedRun, reference, config));
+      const denseJs = (await import(pathToFileURL(files.rnnJs).href)) as LoadedModule;
+      rows.push(measure("shapegrad generated, JS", "specialize(dsl/rnn.ts, { kernels: \"js\" }), every loop in JavaScript", generatedCall(denseJs, config, inputs, false), reference, config));
       const oneHot = (await import(pathToFileURL(files.charRnn).href)) as LoadedModule;
       rows.push(measure("shapegrad one-hot input", "specialize(dsl/char-rnn.ts), X as class indices", generatedCall(oneHot, config, inputs, true), reference, config));
       rows.push(measure("hand-written JS", "bench/hand-rnn.ts", handCall(config, inputs), reference, config));

@@ -2,7 +2,7 @@
 // `--check` proves generated/ is current; `--watch` regenerates on change.
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import { basename, extname, join, relative, resolve, sep } from "node:path";
-import { generateSource } from "../codegen/generate.js";
+import { generateSource, type Kernels } from "../codegen/generate.js";
 import { loadModel, UsageError } from "../codegen/load-model.js";
 import { toJavaScript } from "../codegen/write-module.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
@@ -12,6 +12,7 @@ export interface GenerateCommandOptions {
   readonly out?: string;
   readonly check?: boolean;
   readonly watch?: boolean;
+  readonly kernels: Kernels;
 }
 
 interface Job {
@@ -38,7 +39,7 @@ function jobs(files: readonly string[], options: GenerateCommandOptions): Job[] 
 
 async function render(job: Job, options: GenerateCommandOptions, generator: string): Promise<string> {
   const model = await loadModel(job.file);
-  const source = await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(job.file), generator });
+  const source = await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(job.file), generator, kernels: options.kernels });
   return extname(job.out) === ".js" || extname(job.out) === ".mjs" ? toJavaScript(source) : source;
 }
 

@@ -1,7 +1,7 @@
 // `shapegrad gradcheck model.ts`: the generated gradients against central finite differences of
 // the generated forward, and against the interpreter, on seeded random arguments; one line per
 // gradient with the error measure max|a−b| / max|b|.
-import { generateSource } from "../codegen/generate.js";
+import { generateSource, type Kernels } from "../codegen/generate.js";
 import { importGenerated } from "../codegen/import-module.js";
 import { loadModel } from "../codegen/load-model.js";
 import { interpret } from "../src/interpret.js";
@@ -17,13 +17,14 @@ export interface GradcheckOptions {
   /** Entries checked per gradient, at most (sampled when there are more). */
   readonly samples: number;
   readonly eps: number;
+  readonly kernels: Kernels;
 }
 
 
 export async function gradcheckCommand(file: string, options: GradcheckOptions, log: (line: string) => void): Promise<number> {
   const model = await loadModel(file);
   const ir = traceModel(model, options.dim ?? {});
-  const generated = await importGenerated(await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(file), generator: "shapegrad gradcheck" }));
+  const generated = await importGenerated(await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(file), generator: "shapegrad gradcheck", kernels: options.kernels }));
   const args = randomArguments(ir, options.seed);
   const result = generated.lossAndGrad(args.params, args.batch, args.grads);
   const oracle = interpret(ir, args.params, args.batch, true);

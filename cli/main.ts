@@ -36,6 +36,8 @@ async function traceFile(file: string, dims: Readonly<Record<string, number>> = 
   return traceModel(await loadModel(file), dims);
 }
 
+const kernelsOption = (fallback: "js" | "simd") =>
+  new Option("--kernels <kind>", "products as WebAssembly SIMD kernels (simd), or every loop in JavaScript (js)").choices(["js", "simd"]).default(fallback);
 const dimOption = () => new Option("--dim <name=size>", "a size to generate for, overriding the model's default (repeatable)").argParser(collectDim);
 
 const program = new Command()
@@ -61,7 +63,8 @@ program
   .option("--out <file>", "where to write (one model; .ts, or .js for JavaScript)")
   .option("--check", "write nothing; exit 1 naming each file in generated/ that is stale")
   .option("--watch", "regenerate when a model or the library changes")
-  .action(async (models: string[], options: { dim?: Record<string, number>; out?: string; check?: boolean; watch?: boolean }) => {
+  .addOption(kernelsOption("js"))
+  .action(async (models: string[], options: { dim?: Record<string, number>; out?: string; check?: boolean; watch?: boolean; kernels: "js" | "simd" }) => {
     const { generateCommand } = await import("./generate-command.js");
     process.exitCode = await generateCommand(models, options, generator, log);
   });
@@ -74,7 +77,8 @@ program
   .option("--seed <n>", "seed of the random arguments", positiveInteger, 1)
   .option("--samples <n>", "entries checked per gradient, at most", positiveInteger, 200)
   .option("--eps <x>", "finite-difference step", positiveNumber, 1e-5)
-  .action(async (model: string, options: { dim?: Record<string, number>; seed: number; samples: number; eps: number }) => {
+  .addOption(kernelsOption("js"))
+  .action(async (model: string, options: { dim?: Record<string, number>; seed: number; samples: number; eps: number; kernels: "js" | "simd" }) => {
     const { gradcheckCommand } = await import("./gradcheck-command.js");
     process.exitCode = await gradcheckCommand(model, options, (line) => process.stdout.write(`${line}\n`));
   });
@@ -132,6 +136,7 @@ program
   .option("--temperature <x>", "sampling temperature", positiveNumber, 1)
   .option("--checkpoint-every <n>", "write a checkpoint every n steps", positiveInteger, 1000)
   .option("--json", "print a one-line JSON summary on stdout when done", false)
+  .addOption(kernelsOption("simd"))
   .action(async (options, command: Command) => {
     if (options.resume && options.fresh) throw new UsageLine("--resume and --fresh contradict each other");
     const explicit = Object.keys(options).filter((k) => command.getOptionValueSource(k) === "cli");

@@ -540,8 +540,8 @@ function timeLoop(steps: number, phase: "forward" | "backward", offsets: Readonl
  */
 function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Array) | undefined): Declaration[] {
   const arrays = [
-    ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that copy an operand (see matmul's lowering), shared: they run one at a time." })),
-    ...[...copies.lengths].map(([name, length]) => ({ name, length, doc: `%${name.replace(/^.*Copy/, "")} copied for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.` })),
+    ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time." })),
+    ...[...copies.lengths].map(([name, length]) => ({ name, length, doc: `%${name.replace(/^.*Copy/, "")} repacked for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.` })),
   ];
   if (!copies.kernels || !assemble) return arrays.map((a) => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(${a.length})`, exported: false }));
   // Each array starts on a 64-byte cache line.

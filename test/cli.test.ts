@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "./support/type-diagnostics.js";
+import { diagnosticsTs6, diagnosticsTsc7, repoRoot } from "./support/type-diagnostics.js";
 
 const bin = join(repoRoot, "bin/shapegrad.js");
 const work = mkdtempSync(join(tmpdir(), "shapegrad-cli-"));
@@ -73,6 +73,21 @@ describe("shapegrad generate", () => {
     expect(text).toContain("Model rnn at n=1 d=65 h=64 v=65 T=10");
     expect(run(dir, "generate", "dsl/rnn.ts", "--dim", "h=8", "--out", "js/rnn.js").status).toBe(0);
     expect(readFileSync(join(dir, "js/rnn.js"), "utf8")).toContain("export function lossAndGrad(params, batch, grads)");
+  });
+  it("--kernels simd: a module with WebAssembly kernels that type-checks alone (strict, no DOM or Node types) under both compilers, and runs", async () => {
+    const dir = project("simd");
+    expect(run(dir, "generate", "dsl/rnn.ts", "--dim", "h=12", "--dim", "T=3", "--kernels", "simd", "--out", "simd/rnn.ts").status).toBe(0);
+    const text = readFileSync(join(dir, "simd/rnn.ts"), "utf8");
+    expect(text).toMatch(/kernels\.product_1x12x12\(/);
+    const compilerOptions = { strict: true, noEmit: true, target: "es2022", lib: ["es2022"], module: "nodenext", types: [], noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true };
+    writeFileSync(join(dir, "simd/tsconfig.json"), JSON.stringify({ compilerOptions, include: ["rnn.ts"] }));
+    expect(diagnosticsTs6(join(dir, "simd/tsconfig.json"))).toEqual([]);
+    expect(await diagnosticsTsc7(join(dir, "simd/tsconfig.json"))).toEqual([]);
+    expect(run(dir, "generate", "dsl/rnn.ts", "--dim", "h=12", "--dim", "T=3", "--kernels", "simd", "--out", "simd/rnn.js").status).toBe(0);
+    const module = (await import(join(dir, "simd/rnn.js"))) as { lossAndGrad: unknown; sizes: { h: number } };
+    expect(typeof module.lossAndGrad).toBe("function");
+    expect(module.sizes.h).toBe(12);
+    expect(run(dir, "generate", "dsl/rnn.ts", "--kernels", "avx", "--out", "x.ts").stderr).toMatch(/--kernels <kind>' argument 'avx' is invalid\. Allowed choices are js, simd/);
   });
   it("accepts h=1024 with T=1000", () => {
     const dir = project("large");
@@ -149,9 +164,9 @@ describe("shapegrad generate --watch", () => {
 });
 
 describe("shapegrad gradcheck", () => {
-  it("checks every gradient of the generated RNN against finite differences", () => {
-    const dir = project("gradcheck");
-    const r = run(dir, "gradcheck", "dsl/rnn.ts", "--dim", "h=12", "--dim", "T=4", "--dim", "n=2");
+  it.each(["js", "simd"])("checks every gradient of the generated RNN (--kernels %s) against finite differences", (kernels) => {
+    const dir = project(`gradcheck-${kernels}`);
+    const r = run(dir, "gradcheck", "dsl/rnn.ts", "--dim", "h=12", "--dim", "T=4", "--dim", "n=2", "--kernels", kernels);
     expect(r.status, r.all).toBe(0);
     for (const name of ["U", "W", "b", "V", "c", "h0"]) {
       // gradient, entries, checked, error vs finite differences, error vs the interpreter

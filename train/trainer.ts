@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Kernels } from "../codegen/generate.js";
 import { specialize } from "../codegen/specialize.js";
 import { optimizerDefaults, optimizerState, type OptimizerName } from "../codegen/optimizers.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
@@ -41,6 +42,8 @@ export interface TrainOptions {
   readonly temperature: number;
   readonly checkpointEvery: number;
   readonly cacheDir?: string;
+  /** The generated code's kernels (default "simd": products as WebAssembly SIMD kernels). */
+  readonly kernels?: Kernels;
   /** Options the user gave explicitly: on --resume, each must agree with the checkpoint's. */
   readonly explicit?: readonly string[];
 }
@@ -150,7 +153,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
     if (resumed.step > options.steps) throw new TrainingInputError(`${checkpointPath} is at step ${resumed.step}, past --steps ${options.steps}`);
   }
 
-  const { module, generated } = await specialize<TrainingModule>(model, sizes, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
+  const { module, generated } = await specialize<TrainingModule>(model, sizes, { ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }), ...(options.kernels && { kernels: options.kernels }) });
   const sampler = samplingIR(model, sizes);
   const mat = (shape: ModelIR["params"][number]["shape"], data?: Float64Array) => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data ?? new Float64Array(shape.rows * shape.cols));
   const stateDecl = ir.state[0]!;
