@@ -1,10 +1,11 @@
-// `npx tsx bench/codegen-scale.ts [--quick]`: how code generation scales. For the flagship RNN at
+// `npx tsx bench/codegen-scale.ts [--quick] [--kernels simd]`: how code generation scales. For the flagship RNN at
 // several sequence lengths (and one wide hidden layer): generation time, generated source size,
 // and lossAndGrad time per call and per step. The time loop wraps one fixed step body, so the
 // source should not grow with T and the per-step time should stay flat if V8 keeps the generated
 // functions optimized over long loops. Then, against model size: synthetic MLPs of L tanh layers,
 // ops in the IR vs generation time and source size. Prints two tables and writes the figures to
-// bench/results/codegen-scale.json.
+// bench/results/codegen-scale.json (codegen-scale-simd.json with --kernels simd: products as
+// WebAssembly kernels, whose generation also assembles them).
 import { resolve } from "node:path";
 import { generateSource } from "../codegen/generate.js";
 import { importGenerated } from "../codegen/import-module.js";
@@ -14,10 +15,11 @@ import rnn from "../dsl/rnn.js";
 import { add, defineModel, interpret, matmul, softmaxCrossEntropy, tanh, traceModel, type AnyModel } from "../src/index.js";
 
 const quick = process.argv.includes("--quick");
+const kernels = process.argv[process.argv.indexOf("--kernels") + 1] === "simd" ? "simd" : "js";
 /** Nanoseconds of lossAndGrad calls to time per config (after warm-up), and the fewest calls timed. */
 const budgetNs = quick ? 100_000_000n : 500_000_000n;
 const minCalls = quick ? 3 : 5;
-const options = (source: string) => ({ source, generator: "shapegrad bench" });
+const options = (source: string) => ({ source, generator: "shapegrad bench", kernels } as const);
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -136,7 +138,7 @@ const interpreter = timeCalls(() => (interpreterLoss = interpret(irRef, argsRef.
 const mlpRows: MlpRow[] = [];
 for (const layers of [1, 4, 16, 64]) mlpRows.push(await measureMlp(layers));
 
-console.log(`RNN (n=1 d=65 v=65), generated lossAndGrad${quick ? " (--quick)" : ""}; generation = median of 3 generateSource runs`);
+console.log(`RNN (n=1 d=65 v=65), generated lossAndGrad, kernels: ${kernels}${quick ? " (--quick)" : ""}; generation = median of 3 generateSource runs`);
 console.log("   T     h   gen ms   src bytes  src lines   call ms    calls   µs/step");
 for (const r of rnnRows) {
   console.log([cell(r.T, 4), cell(r.h, 5), cell(r.generateMs.toFixed(1), 8), cell(r.sourceBytes, 11), cell(r.sourceLines, 10), cell(r.callMs.toFixed(3), 9), cell(r.calls, 8), cell(r.stepUs.toFixed(2), 9)].join(""));
@@ -153,11 +155,12 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   quick,
+  kernels,
   rnn: rnnRows,
   perStepRatioT1000vsT25: stepRatio,
   interpreter: { T: 25, h: 100, callMs: interpreter.ms, calls: interpreter.calls, stepUs: interpreterStepUs, loss: interpreterLoss },
   mlp: mlpRows,
 };
-const out = resolve(import.meta.dirname, "results/codegen-scale.json");
+const out = resolve(import.meta.dirname, kernels === "simd" ? "results/codegen-scale-simd.json" : "results/codegen-scale.json");
 writeFileAtomic(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${out}`);
