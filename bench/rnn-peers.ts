@@ -403,7 +403,7 @@ async function main(): Promise<void> {
       cores: cpus().length,
       loadAverage1min: { start: loadAtStart, end: loadAtEnd },
       flopFormula,
-      ratio: "ms_peer / ms_generated (shapegrad generated, dense X)",
+      ratio: "ms_peer / ms_generated (shapegrad generated: dense X, SIMD kernels)",
       agreement: { metric: "max|a−b|/max|b| over the loss and each gradient, against shapegrad generated", float64: tolerance64, float32: tolerance32 },
       configs: results,
     };
