@@ -123,6 +123,8 @@ describe("the generated module's contract", () => {
     const b = await generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "shapegrad test" });
     expect(a).toBe(b);
     expect(a).toContain("Model rnn at n=2 d=3 h=4 v=3 T=3 (Tn = 6)");
+    const simd = () => generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "shapegrad test", kernels: "simd" });
+    expect(await simd()).toBe(await simd());
   });
   it("refuses sizes whose buffers would exceed 2 GiB, before emitting anything", async () => {
     await expect(generateSource(rnn, { sizes: { n: 64, h: 8192, T: 1000 }, source: "dsl/rnn.ts", generator: "t" })).rejects.toThrow(

@@ -40,7 +40,7 @@ import {
 } from "../src/index.js";
 import { makeMat } from "../src/mat.js";
 import { rng } from "../src/random.js";
-import { interpreterFloor, magnitudeLimit, measure, prepare, relErrFloor } from "./property/checks.js";
+import { generate, interpreterFloor, magnitudeLimit, measure, prepare, relErrFloor } from "./property/checks.js";
 import { illShapedArbitrary, programArbitrary, type Recipe } from "./property/generate.js";
 import { argumentsFor, garbageLike, modelOf, runStep } from "./property/model.js";
 import { checkProgram, describeProgram, leafShape, modelSource, nodesOf, shapeText, type Expr, type Failure, type Program, type SizedShape } from "./property/program.js";
@@ -78,6 +78,8 @@ const coverage = {
   oneHotProducts: 0,
   fused: 0,
   constants: 0,
+  /** Programs whose products ran as WebAssembly SIMD kernels. */
+  simd: 0,
   ms: 0,
 };
 
@@ -111,7 +113,10 @@ async function checkGenerated(program: Program, seed: number): Promise<{ outcome
   const ir = prepared.ir;
   // Values past 1e4 (exp of exp, division by a small positive) leave finite differences no digits to compare.
   if (!(prepared.magnitude <= magnitudeLimit)) return { outcome: "skipped", ir };
-  const m = await measure(program, prepared);
+  // Half the programs (by seed) run their products as WebAssembly SIMD kernels.
+  const kernels = seed % 2 === 0 ? "simd" : "js";
+  if (kernels === "simd") coverage.simd++;
+  const m = await measure(program, prepared, await generate(program, kernels));
   const { generated, interpreted } = m.loss;
   check(relErrFloor([generated], [interpreted], 1) <= 1e-12, `loss: generated ${generated}, interpreter ${interpreted}`, program);
   check(m.forwardAgrees, "forward and lossAndGrad give different losses", program);
@@ -138,7 +143,7 @@ describe("random well-shaped programs: generated code = interpreter = finite dif
       coverage.ms = performance.now() - started;
       console.info(
         `property 1: ${coverage.models} random models checked in ${(coverage.ms / 1000).toFixed(1)} s (${coverage.skipped} skipped for magnitude); ` +
-          `${coverage.rowBroadcast} row broadcasts, ${coverage.oneHot} with one-hot inputs (${coverage.oneHotProducts} with one-hot products), ${coverage.deferred} with gradients over stacked steps, ${coverage.fused} with fused maps, steps ${[...coverage.steps].sort().join(",")}`,
+          `${coverage.simd} with SIMD kernels, ${coverage.rowBroadcast} row broadcasts, ${coverage.oneHot} with one-hot inputs (${coverage.oneHotProducts} with one-hot products), ${coverage.deferred} with gradients over stacked steps, ${coverage.fused} with fused maps, steps ${[...coverage.steps].sort().join(",")}`,
       );
     },
     timeout,
@@ -159,6 +164,7 @@ describe("random well-shaped programs: generated code = interpreter = finite dif
     expect(coverage.fused).toBeGreaterThan(0);
     expect(coverage.constants).toBeGreaterThan(0);
     expect(coverage.models).toBeGreaterThanOrEqual(25);
+    expect(coverage.simd).toBeGreaterThan(5);
   });
 });
 

@@ -1,6 +1,6 @@
 // What the properties check, as functions returning measurements: generated code against the
 // interpreter and against finite differences of its own forward; the eager library against the IR.
-import { generateSource } from "../../codegen/generate.js";
+import { generateSource, type Kernels } from "../../codegen/generate.js";
 import { importGenerated, type LoadedModule } from "../../codegen/import-module.js";
 import { interpret, traceModel, type AnyMat, type ModelIR } from "../../src/index.js";
 import { batchKeys } from "../../src/interpret.js";
@@ -83,8 +83,8 @@ export const fdFloor = (loss: number) => 1e-4 * Math.max(1, Math.abs(loss));
 /** At most this many entries of each gradient are checked against finite differences. */
 export const fdEntries = 24;
 
-export async function generate(program: Program): Promise<LoadedModule> {
-  const source = await generateSource(modelOf(program), { source: "test/property.test.ts", generator: "shapegrad property test" });
+export async function generate(program: Program, kernels: Kernels = "js"): Promise<LoadedModule> {
+  const source = await generateSource(modelOf(program), { source: "test/property.test.ts", generator: "shapegrad property test", kernels });
   return importGenerated(source);
 }
 
