@@ -61,4 +61,19 @@ export const bad = matmul(zeros(n, d), zeros(n, h));
     const r = spawnSync(join(app, "node_modules/.bin/shapegrad"), ["--version"], { encoding: "utf8" });
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it("generates a model with SIMD kernels from the installed package (wabt comes with it), and the module runs", () => {
+    const model = join(app, "node_modules/shapegrad/dsl/rnn.ts");
+    const r = spawnSync(join(app, "node_modules/.bin/shapegrad"), ["generate", model, "--kernels", "simd", "--dim", "h=8", "--dim", "T=2", "--out", "gen/rnn.js"], { cwd: app, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const script = `import { sizes, forward } from "./gen/rnn.js";
+const m = (r, c) => ({ rows: r, cols: c, data: new Float64Array(r * c).fill(0.1) });
+const { n, d, h, v, T } = sizes;
+const { loss } = forward({ U: m(d, h), W: m(h, h), b: m(1, h), V: m(h, v), c: m(1, v) }, { xs: m(T * n, d), ys: m(T * n, v), h0: m(n, h) });
+console.log(loss.toFixed(6));`;
+    const ran = spawnSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+    expect(ran.stderr).toBe("");
+    // Every output of the step is the same, so the softmax is uniform: loss = -Σ 0.1·log(1/v) per row, over the mean.
+    expect(Number(ran.stdout.trim())).toBeCloseTo(0.1 * 65 * Math.log(65), 5);
+  });
 });
