@@ -8,6 +8,7 @@ import { loop } from "../src/ops/loop-code.js";
 import { opNamed } from "../src/ops/table.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
+import { bufferBudgetBytes, bufferBytes, GenerateError } from "./budget.js";
 import type { Declaration, ModuleParts } from "./module-parts.js";
 import { optimizerDeclarations } from "./optimizers.js";
 import type { Kernel, Plan, Storage } from "./plan.js";
@@ -368,7 +369,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
       const perStep = b.length > node.shape.rows * node.shape.cols;
       return { kind: "const", name: b.name, doc: `%${node.id} ${node.op}, ${dimLabel(node.shape)}${perStep ? `, one slot per step (the backward pass reads it)` : ""}`, initializer: `new Float64Array(${b.length})`, exported: false };
     }),
-    ...copyDeclarations(copies, options.assemble),
+    ...copyDeclarations(copies, options.assemble, plan),
     ...plan.constants.map((c): Declaration => ({ kind: "const", name: c.name, initializer: `Float64Array.of(${c.values.map(numberLiteral).join(", ")})`, exported: false })),
     ...ir.state.map((d): Declaration => ({
       kind: "const",
@@ -538,7 +539,7 @@ function timeLoop(steps: number, phase: "forward" | "backward", offsets: Readonl
  * WebAssembly memory, laid out here and made at its final size: growing it would detach its
  * buffer, and a detached ArrayBuffer slows every typed-array access of the process.
  */
-function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Array) | undefined): Declaration[] {
+function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Array) | undefined, plan: Plan): Declaration[] {
   const arrays = [
     ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time." })),
     ...[...copies.lengths].map(([name, length]) => ({ name, length, doc: `%${name.replace(/^.*Copy/, "")} repacked for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.` })),
@@ -551,6 +552,15 @@ function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Arra
     bytes += Math.ceil((a.length * 8) / 64) * 64;
     return { ...a, offset };
   });
+  // The kernels' memory comes on top of the module's other buffers, within the same budget.
+  const total = bytes + bufferBytes(plan).total;
+  if (total > bufferBudgetBytes) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    const ir = plan.ir;
+    throw new GenerateError(
+      `${ir.source ?? ir.name}: at ${Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ")} the SIMD kernels' memory (${gib(bytes)}, the products' operands copied) and the other buffers (${gib(total - bytes)}) would take ${gib(total)}, over the ${gib(bufferBudgetBytes)} limit; --kernels js needs no copies`,
+    );
+  }
   const pages = Math.max(1, Math.ceil(bytes / 65536));
   const text = [`(module`, `(memory (export "memory") ${pages} ${pages})`, ...copies.kernels.values(), `)`].join("\n");
   const binary = Buffer.from(assemble(text)).toString("base64");

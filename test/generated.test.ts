@@ -131,6 +131,12 @@ describe("the generated module's contract", () => {
       /dsl\/rnn\.ts: at n=64 d=65 h=8192 v=65 T=1000 the generated buffers would take [\d.]+ GiB, over the 2\.00 GiB limit \(largest: state h/,
     );
   });
+  it("refuses SIMD kernels whose memory, with the other buffers, would exceed 2 GiB, naming both and the way out", async () => {
+    const sizes = { n: 64, h: 2048, T: 300 };
+    await expect(generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "t", kernels: "simd" })).rejects.toThrow(
+      /dsl\/rnn\.ts: at n=64 d=65 h=2048 v=65 T=300 the SIMD kernels' memory \(0\.94 GiB, the products' operands copied\) and the other buffers \(1\.21 GiB\) would take 2\.16 GiB, over the 2\.00 GiB limit; --kernels js needs no copies/,
+    );
+  });
   it("generates h=1024 and T=1000, with code whose size does not grow with T", async () => {
     const at = (T: number) => generateSource(rnn, { sizes: { h: 1024, T }, source: "dsl/rnn.ts", generator: "t" });
     const [t25, t1000, t2000] = await Promise.all([at(25), at(1000), at(2000)]);
