@@ -31,7 +31,7 @@ const scratchName = (slot: number) => (slot === 0 ? "scratch" : `scratch${slot}`
 interface Copies {
   /** The length of each scratch slot. */
   readonly scratch: number[];
-  readonly lengths: Map<string, number>;
+  readonly lengths: Map<string, { readonly length: number; readonly op: string; readonly input: number }>;
   /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
   readonly kernels?: Map<string, string>;
 }
@@ -253,13 +253,13 @@ class StepEmitter {
       assign: t.assign,
       zero: t.zero,
       local: (hint) => this.local(hint),
-      copyOf: (k, length, fill) => {
+      copyOf: (k, length, fill, layout = "") => {
         const input = node.inputs[k]!;
         // A copy of a parameter is made once per call, before the time loop, into an array of its own.
         if (!this.stacked && this.plan.steps > 1 && this.sameEveryStep(input)) {
-          // One copy per input and op: an op lays out every copy it asks for the same way.
-          const array = `${node.op}Copy${input}`;
-          if (!this.copies.lengths.has(array)) this.copies.lengths.set(array, length);
+          // One copy per input, op and layout, shared by every kernel that asks for the same.
+          const array = `${node.op}Copy${input}${layout}`;
+          if (!this.copies.lengths.has(array)) this.copies.lengths.set(array, { length, op: node.op, input });
           if (!this.prelude.has(array)) this.prelude.set(array, [...fill(array)]);
           return { array, lines: [] };
         }
@@ -542,7 +542,7 @@ function timeLoop(steps: number, phase: "forward" | "backward", offsets: Readonl
 function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Array) | undefined, plan: Plan): Declaration[] {
   const arrays = [
     ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time." })),
-    ...[...copies.lengths].map(([name, length]) => ({ name, length, doc: `%${name.replace(/^.*Copy/, "")} repacked for the ${name.replace(/Copy.*$/, "")} kernels that read it at every step, refilled once per call.` })),
+    ...[...copies.lengths].map(([name, { length, op, input }]) => ({ name, length, doc: `%${input} repacked for the ${op} kernels that read it at every step, refilled once per call.` })),
   ];
   if (!copies.kernels || !assemble) return arrays.map((a) => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(${a.length})`, exported: false }));
   // Each array starts on a 64-byte cache line.

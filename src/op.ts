@@ -94,9 +94,11 @@ export interface LoopContext {
    * it into `array` (a module-level Float64Array of `length` entries). When input k is the same at
    * every step (a parameter), codegen runs those lines once per call, before the time loop, and
    * `lines` is empty; otherwise `lines` are the fill, to run first, into scratch space shared by
-   * every kernel (they run one after another).
+   * every kernel (they run one after another). Kernels that ask for a copy of the same input share
+   * it, so an op that lays out one input in more than one way names each layout (`layout`, a
+   * suffix of the array's name).
    */
-  copyOf(k: number, length: number, fill: (array: string) => readonly string[]): { readonly array: string; readonly lines: readonly string[] };
+  copyOf(k: number, length: number, fill: (array: string) => readonly string[], layout?: string): { readonly array: string; readonly lines: readonly string[] };
   /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string;
   /**

@@ -412,9 +412,9 @@ function program(fields: Partial<Program>): Program {
   return { name: "random", dims: { n: 1, a: 1, b: 1, c: 1 }, params: {}, inputs: {}, targets: {}, state: {}, sequence: false, meanOver: [], oneHot: [], loss: P("p1"), next: {}, ...fields };
 }
 
-async function expectGeneratedCorrect(p: Program, seed = 1): Promise<void> {
+async function expectGeneratedCorrect(p: Program, seed = 1, kernels: "js" | "simd" = "js"): Promise<void> {
   const prepared = prepare(p, seed);
-  const m = await measure(p, prepared);
+  const m = await measure(p, prepared, await generate(p, kernels));
   expect(relErrFloor([m.loss.generated], [m.loss.interpreted], 1), "loss vs interpreter").toBeLessThanOrEqual(1e-12);
   for (const [key, e] of Object.entries(m.interpreter)) expect(e, `${key} vs interpreter`).toBeLessThanOrEqual(1e-12);
   for (const [key, e] of Object.entries(m.fd)) expect(e, `${key} vs finite differences`).toBeLessThanOrEqual(1e-6);
@@ -526,6 +526,26 @@ describe("regressions (shrunk counter-examples)", () => {
         next: { h1: { op: "tanh", a: { op: "mul", a: S("h1"), b: P("p2") } } },
       }),
     );
+  });
+
+  // One parameter, the b of two products in the time loop whose a has 3 rows and 1 row: SIMD
+  // kernels pad b's columns to their tile, 2 rows × 8 columns (10 → 16) and 1 row × 10 columns
+  // (10 → 10), so the two need two copies of W, made once per call. Both were given one array,
+  // laid out for the first product, and the second read it with the other row length.
+  it("one parameter copied for two SIMD products with different tiles gets a copy per layout", async () => {
+    const p = program({
+      dims: { n: 3, a: 10, b: 1, c: 1, T: 2 },
+      sequence: true,
+      params: { p1: ["a", "a"] },
+      inputs: { x1: ["n", "a"] },
+      state: { h1: ["n", "a"], h2: [1, "a"] },
+      loss: { op: "add", a: { op: "sumAll", a: { op: "mul", a: S("h1"), b: S("h1") } }, b: { op: "sumAll", a: { op: "mul", a: S("h2"), b: S("h2") } } },
+      next: {
+        h1: { op: "tanh", a: { op: "add", a: { op: "matmul", a: S("h1"), b: P("p1") }, b: { op: "input", name: "x1" } } },
+        h2: { op: "tanh", a: { op: "matmul", a: S("h2"), b: P("p1") } },
+      },
+    });
+    await expectGeneratedCorrect(p, 1, "simd");
   });
 
   // Known bug in cli/random-arguments.ts (found while building these properties, whose

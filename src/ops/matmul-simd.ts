@@ -87,7 +87,8 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   const N = tile.paddedCols;
   const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
   const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])));
-  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])));
+  // Rows of b padded to N: a parameter read by products with other tiles gets a copy per width.
+  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])), `w${N}`);
   const out = simd.scratch(tile.paddedRows * N);
   const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
   return [
