@@ -1,6 +1,7 @@
 'use strict';
-// `node bench/wasm-simd-probe/bench.cjs [quick]` (after `npm ci --prefix bench`, for wabt): a probe
-// for the next step of issue 7, a WebAssembly SIMD backend for the generated products. It times
+// `node bench/wasm-simd-probe/bench.cjs [quick]` (after `npm ci --prefix bench`, for wabt): the
+// probe that chose the tiles of the generator's WebAssembly SIMD products (src/ops/matmul-simd.ts:
+// 1×5 vectors for a matrix-vector product, 2×4 otherwise, no unrolling of the shared dim). It times
 // float64 kernels at the RNN's sizes, written as register-tiled scalar JavaScript (scalar.cjs, as
 // the generator writes them today) and as f64x2 WebAssembly (gen.cjs: WAT from templates,
 // assembled with wabt), every result checked against the scalar one (< 1e-14), all operands in one
