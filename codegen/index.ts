@@ -1,6 +1,6 @@
 // `shapegrad/codegen`: the generator as a library. Kept apart from the main entry so that a user
 // of the typed library never loads ts-morph or prettier.
-export { generateSource, bufferBytes, bufferBudgetBytes, GenerateError, type GenerateOptions } from "./generate.js";
+export { generateSource, bufferBytes, bufferBudgetBytes, GenerateError, type GenerateOptions, type Kernels } from "./generate.js";
 export { specialize, cacheDirectory, type Specialized, type SpecializeOptions } from "./specialize.js";
 export { importGenerated, type LoadedModule } from "./import-module.js";
 export { loadModel, UsageError } from "./load-model.js";
