@@ -544,7 +544,7 @@ function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Arra
     ...copies.scratch.map((length, slot) => ({ name: scratchName(slot), length, doc: "Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time." })),
     ...[...copies.lengths].map(([name, { length, op, input }]) => ({ name, length, doc: `%${input} repacked for the ${op} kernels that read it at every step, refilled once per call.` })),
   ];
-  if (!copies.kernels || !assemble) return arrays.map((a) => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(${a.length})`, exported: false }));
+  if (!copies.kernels || copies.kernels.size === 0 || !assemble) return arrays.map((a) => ({ kind: "const", name: a.name, doc: a.doc, initializer: `new Float64Array(${a.length})`, exported: false }));
   // Each array starts on a 64-byte cache line.
   let bytes = 0;
   const placed = arrays.map((a) => {

@@ -4,15 +4,23 @@
 // trains must keep it. Reads the IR as JSON on stdin, writes the JavaScript module to argv[2],
 // with the kernels that argv[3] names ("js" or "simd").
 import { readFileSync } from "node:fs";
-import { planWithinBudget } from "./budget.js";
+import { GenerateError, planWithinBudget } from "./budget.js";
 import { emitModule } from "./emit.js";
 import { emitOptions } from "./generate.js";
 import { irFromJson } from "./ir-json.js";
+import { refusalPrefix } from "./specialize.js";
 import { writeFileAtomic } from "./write-atomic.js";
 import { toJavaScript, writeModule } from "./write-module.js";
 
 const [out, kernels] = process.argv.slice(2);
 if (!out || (kernels !== "js" && kernels !== "simd")) throw new Error("usage: specialize-child <out.mjs> js|simd < ir.json");
 const ir = irFromJson(readFileSync(0, "utf8"));
-const source = await writeModule(emitModule(planWithinBudget(ir), { source: ir.source ?? ir.name, generator: "shapegrad specialize" }, await emitOptions(kernels)));
-writeFileAtomic(out, toJavaScript(source));
+try {
+  const source = await writeModule(emitModule(planWithinBudget(ir), { source: ir.source ?? ir.name, generator: "shapegrad specialize" }, await emitOptions(kernels)));
+  writeFileAtomic(out, toJavaScript(source));
+} catch (e) {
+  // A refusal (sizes over the budget) is the user's to read: the parent throws it again as it is.
+  if (!(e instanceof GenerateError)) throw e;
+  process.stderr.write(`${refusalPrefix}${e.message}\n`);
+  process.exitCode = 2;
+}

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../src/model.js";
 import { traceModel } from "../src/trace-model.js";
-import { planWithinBudget } from "./budget.js";
+import { GenerateError, planWithinBudget } from "./budget.js";
 import type { Kernels } from "./generate.js";
 import type { LoadedModule } from "./import-module.js";
 import { irToJson } from "./ir-json.js";
@@ -71,6 +71,9 @@ export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Reado
   return { module, path, generated, key };
 }
 
+/** How specialize-child marks a GenerateError on its stderr. */
+export const refusalPrefix = "shapegrad refusal: ";
+
 /**
  * Runs codegen/specialize-child in a fresh Node process: ts-morph, which the writer needs, slows
  * every typed-array access of a process that loads it (see specialize-child.ts), and this process
@@ -82,7 +85,10 @@ function generateInChild(irJson: string, out: string, kernels: Kernels): void {
   try {
     execFileSync(process.execPath, [...loader, fileURLToPath(child), out, kernels], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
   } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim().split("\n").slice(0, 5).join("\n");
-    throw new Error(`specialize: generating ${out} failed: ${stderr || (e as Error).message}`);
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim();
+    const refusal = stderr.split("\n").find((line) => line.startsWith(refusalPrefix));
+    if (refusal) throw new GenerateError(refusal.slice(refusalPrefix.length));
+    const head = stderr.split("\n").slice(0, 5).join("\n");
+    throw new Error(`specialize: generating ${out} failed: ${head || (e as Error).message}`);
   }
 }

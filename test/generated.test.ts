@@ -4,7 +4,11 @@
 import { describe, expect, it } from "vitest";
 import mlp from "../dsl/mlp.js";
 import rnn from "../dsl/rnn.js";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateSource } from "../codegen/generate.js";
+import { specialize } from "../codegen/specialize.js";
 import { valueAndGrad, zeros, type AnyMat } from "../src/index.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { centralDiff, relErr } from "./support/numeric.js";
@@ -131,11 +135,15 @@ describe("the generated module's contract", () => {
       /dsl\/rnn\.ts: at n=64 d=65 h=8192 v=65 T=1000 the generated buffers would take [\d.]+ GiB, over the 2\.00 GiB limit \(largest: state h/,
     );
   });
-  it("refuses SIMD kernels whose memory, with the other buffers, would exceed 2 GiB, naming both and the way out", async () => {
+  it("refuses SIMD kernels whose memory, with the other buffers, would exceed 2 GiB, naming both and the way out (specialize too)", async () => {
     const sizes = { n: 64, h: 2048, T: 300 };
-    await expect(generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "t", kernels: "simd" })).rejects.toThrow(
-      /dsl\/rnn\.ts: at n=64 d=65 h=2048 v=65 T=300 the SIMD kernels' memory \(0\.94 GiB, the products' operands copied\) and the other buffers \(1\.21 GiB\) would take 2\.16 GiB, over the 2\.00 GiB limit; --kernels js needs no copies/,
-    );
+    const message = /at n=64 d=65 h=2048 v=65 T=300 the SIMD kernels' memory \(0\.94 GiB, the products' operands copied\) and the other buffers \(1\.21 GiB\) would take 2\.16 GiB, over the 2\.00 GiB limit; --kernels js needs no copies/;
+    await expect(generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "t", kernels: "simd" })).rejects.toThrow(message);
+    // specialize() generates in a child process: the refusal comes back as the same GenerateError, which the CLI prints as it is.
+    const cacheDir = mkdtempSync(join(tmpdir(), "shapegrad-refusal-"));
+    await expect(specialize(rnn, sizes, { cacheDir })).rejects.toThrow(expect.objectContaining({ name: "GenerateError", message: expect.stringMatching(message) }));
+    expect(readdirSync(cacheDir)).toEqual([]);
+    rmSync(cacheDir, { recursive: true });
   });
   it("generates h=1024 and T=1000, with code whose size does not grow with T", async () => {
     const at = (T: number) => generateSource(rnn, { sizes: { h: 1024, T }, source: "dsl/rnn.ts", generator: "t" });

@@ -547,6 +547,23 @@ describe("regressions (shrunk counter-examples)", () => {
     });
     await expectGeneratedCorrect(p, 1, "simd");
   });
+  // The same with W as a of one product (W·h2) and b of another (h1·W): the two layouts shared one
+  // array too (found by review).
+  it("one parameter as a of one SIMD product and b of another gets a copy per layout", async () => {
+    const p = program({
+      dims: { n: 1, a: 3, b: 1, c: 1, T: 2 },
+      sequence: true,
+      params: { p1: ["a", "a"] },
+      inputs: { x1: ["n", "a"] },
+      state: { h1: ["n", "a"], h2: ["a", 1] },
+      loss: { op: "add", a: { op: "sumAll", a: { op: "mul", a: S("h1"), b: S("h1") } }, b: { op: "sumAll", a: { op: "mul", a: S("h2"), b: S("h2") } } },
+      next: {
+        h1: { op: "tanh", a: { op: "add", a: { op: "matmul", a: S("h1"), b: P("p1") }, b: { op: "input", name: "x1" } } },
+        h2: { op: "tanh", a: { op: "matmul", a: P("p1"), b: S("h2") } },
+      },
+    });
+    await expectGeneratedCorrect(p, 1, "simd");
+  });
 
   // Known bug in cli/random-arguments.ts (found while building these properties, whose
   // argumentsFor works around it): randomArguments fills a one-hot input's batch entries (class

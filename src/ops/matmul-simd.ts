@@ -79,16 +79,18 @@ export function productKernel(name: string, k: number, tile: ProductTile): strin
 /**
  * The product as generated code: a copied in row-major, b copied into rows padded to whole tiles
  * (once per call when b is a parameter), the kernel, and the output read back with the target's
- * own assignment (a gradient summed over steps adds). The padding of b stays zero; padded rows
- * and columns of the output are never read.
+ * own assignment (a gradient summed over steps adds). Padded rows of a and columns of b hold
+ * whatever was there (zeros, or another kernel's scratch): they only reach padded rows and
+ * columns of the output, which are never read.
  */
 export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number, k: number, m: number): string[] {
   const tile = productTile(n, m);
   const N = tile.paddedCols;
   const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
-  const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])));
-  // Rows of b padded to N: a parameter read by products with other tiles gets a copy per width.
-  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])), `w${N}`);
+  // A parameter can be a of one product and b of another, or b of products with other tiles: each
+  // layout is a copy of its own.
+  const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])), "_a");
+  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])), `_b${N}`);
   const out = simd.scratch(tile.paddedRows * N);
   const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
   return [
