@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSource } from "../codegen/generate.js";
 import { specialize } from "../codegen/specialize.js";
+import { productTile } from "../src/ops/matmul-simd.js";
 import { valueAndGrad, zeros, type AnyMat } from "../src/index.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { centralDiff, relErr } from "./support/numeric.js";
@@ -88,6 +89,26 @@ describe.each(withKernels([
       const numeric = centralDiff(() => module.forward(params, batch).loss, inputs[key]!.data);
       expect(relErr(grads[key]!.data, numeric), key).toBeLessThan(1e-6);
     }
+  });
+});
+
+// Products whose b passes 512 KB run their SIMD tiles panel by panel of b's columns (the outer
+// loop), smaller ones row by row: both orders, with padded rows and columns, against the
+// interpreter (finite differences at these sizes would take minutes; the sizes above cover them).
+describe.each([
+  { n: 3, d: 5, h: 300, v: 7, T: 2 },
+  { n: 2, d: 700, h: 190, v: 3, T: 1 },
+])("generated RNN (simd) with b of more than 512 KB n=$n d=$d h=$h v=$v T=$T", (sizes) => {
+  it("matches the interpreter (1e-12)", async () => {
+    const { params, batch } = rnnFixture(sizes, { seed: 21, targets: "distribution", inputs: "dense" });
+    const oracle = valueAndGrad(rnn, sizes)(params, batch);
+    // H·W at h = 300 (b 730 KB) and X·U at d = 700 (1.1 MB) run by panels; H·W at h = 190 by rows.
+    expect([productTile(3, 300, 300).order, productTile(2, 700, 190).order, productTile(2, 190, 190).order]).toEqual(["panels", "panels", "rows"]);
+    const { module } = await generateAndImport(rnn, sizes, undefined, "simd");
+    const grads = gradsLike({ ...params, h0: batch.h0 });
+    const result = module.lossAndGrad(params, batch, grads);
+    expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
+    for (const key of ["U", "W", "b", "V", "c", "h0"] as const) expect(relErr(grads[key]!.data, oracle.grads[key].data), key).toBeLessThan(1e-12);
   });
 });
 
