@@ -334,139 +334,141 @@ function backwardSteps(
     }
     let sum5 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
-      sum5 += Math.exp(add14[i1 * 65 + j2]! - max3);
+      const e8 = Math.exp(add14[i1 * 65 + j2]! - max3);
+      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e8;
+      sum5 += e8;
     }
-    const lse4 = Math.log(sum5);
     let rowTotal6 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
       rowTotal6 += batch_ys[i1 * 65 + j2]!;
     }
+    const scale7 = rowTotal6 / sum5;
     for (let j2 = 0; j2 < 65; j2++) {
       softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
-        Math.exp(add14[i1 * 65 + j2]! - max3 - lse4) * rowTotal6 - batch_ys[i1 * 65 + j2]!;
+        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * scale7 - batch_ys[i1 * 65 + j2]!;
     }
   }
   // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i7 = 0; i7 < 25; i7++) {
-    for (let j8 = 0; j8 < 65; j8++) {
-      mulScalar19[i7 * 65 + j8]! = softmaxCrossEntropyGrad18[i7 * 65 + j8]! * 0.04;
+  for (let i9 = 0; i9 < 25; i9++) {
+    for (let j10 = 0; j10 < 65; j10++) {
+      mulScalar19[i9 * 65 + j10]! = softmaxCrossEntropyGrad18[i9 * 65 + j10]! * 0.04;
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q14 = 0; q14 < 64; q14 += 8) {
-    for (let j10 = 0; j10 < 100; j10++) {
-      scratch[q14 * 100 + j10 * 8] = param_V[j10 * 65 + q14]!;
-      scratch[q14 * 100 + j10 * 8 + 1] = param_V[j10 * 65 + q14 + 1]!;
-      scratch[q14 * 100 + j10 * 8 + 2] = param_V[j10 * 65 + q14 + 2]!;
-      scratch[q14 * 100 + j10 * 8 + 3] = param_V[j10 * 65 + q14 + 3]!;
-      scratch[q14 * 100 + j10 * 8 + 4] = param_V[j10 * 65 + q14 + 4]!;
-      scratch[q14 * 100 + j10 * 8 + 5] = param_V[j10 * 65 + q14 + 5]!;
-      scratch[q14 * 100 + j10 * 8 + 6] = param_V[j10 * 65 + q14 + 6]!;
-      scratch[q14 * 100 + j10 * 8 + 7] = param_V[j10 * 65 + q14 + 7]!;
+  for (let q16 = 0; q16 < 64; q16 += 8) {
+    for (let j12 = 0; j12 < 100; j12++) {
+      scratch[q16 * 100 + j12 * 8] = param_V[j12 * 65 + q16]!;
+      scratch[q16 * 100 + j12 * 8 + 1] = param_V[j12 * 65 + q16 + 1]!;
+      scratch[q16 * 100 + j12 * 8 + 2] = param_V[j12 * 65 + q16 + 2]!;
+      scratch[q16 * 100 + j12 * 8 + 3] = param_V[j12 * 65 + q16 + 3]!;
+      scratch[q16 * 100 + j12 * 8 + 4] = param_V[j12 * 65 + q16 + 4]!;
+      scratch[q16 * 100 + j12 * 8 + 5] = param_V[j12 * 65 + q16 + 5]!;
+      scratch[q16 * 100 + j12 * 8 + 6] = param_V[j12 * 65 + q16 + 6]!;
+      scratch[q16 * 100 + j12 * 8 + 7] = param_V[j12 * 65 + q16 + 7]!;
     }
   }
-  for (let q14 = 64; q14 < 65; q14++) {
-    for (let j10 = 0; j10 < 100; j10++) {
-      scratch[q14 * 100 + j10] = param_V[j10 * 65 + q14]!;
+  for (let q16 = 64; q16 < 65; q16++) {
+    for (let j12 = 0; j12 < 100; j12++) {
+      scratch[q16 * 100 + j12] = param_V[j12 * 65 + q16]!;
     }
   }
   matmul22.fill(0);
-  for (let i9 = 0; i9 < 24; i9 += 4) {
-    for (let p11 = 0; p11 < 64; p11 += 8) {
-      const x15 = mulScalar19[i9 * 65 + p11]!;
-      const x16 = mulScalar19[i9 * 65 + p11 + 1]!;
-      const x17 = mulScalar19[i9 * 65 + p11 + 2]!;
-      const x18 = mulScalar19[i9 * 65 + p11 + 3]!;
-      const x19 = mulScalar19[i9 * 65 + p11 + 4]!;
-      const x20 = mulScalar19[i9 * 65 + p11 + 5]!;
-      const x21 = mulScalar19[i9 * 65 + p11 + 6]!;
-      const x22 = mulScalar19[i9 * 65 + p11 + 7]!;
-      const x23 = mulScalar19[(i9 + 1) * 65 + p11]!;
-      const x24 = mulScalar19[(i9 + 1) * 65 + p11 + 1]!;
-      const x25 = mulScalar19[(i9 + 1) * 65 + p11 + 2]!;
-      const x26 = mulScalar19[(i9 + 1) * 65 + p11 + 3]!;
-      const x27 = mulScalar19[(i9 + 1) * 65 + p11 + 4]!;
-      const x28 = mulScalar19[(i9 + 1) * 65 + p11 + 5]!;
-      const x29 = mulScalar19[(i9 + 1) * 65 + p11 + 6]!;
-      const x30 = mulScalar19[(i9 + 1) * 65 + p11 + 7]!;
-      const x31 = mulScalar19[(i9 + 2) * 65 + p11]!;
-      const x32 = mulScalar19[(i9 + 2) * 65 + p11 + 1]!;
-      const x33 = mulScalar19[(i9 + 2) * 65 + p11 + 2]!;
-      const x34 = mulScalar19[(i9 + 2) * 65 + p11 + 3]!;
-      const x35 = mulScalar19[(i9 + 2) * 65 + p11 + 4]!;
-      const x36 = mulScalar19[(i9 + 2) * 65 + p11 + 5]!;
-      const x37 = mulScalar19[(i9 + 2) * 65 + p11 + 6]!;
-      const x38 = mulScalar19[(i9 + 2) * 65 + p11 + 7]!;
-      const x39 = mulScalar19[(i9 + 3) * 65 + p11]!;
-      const x40 = mulScalar19[(i9 + 3) * 65 + p11 + 1]!;
-      const x41 = mulScalar19[(i9 + 3) * 65 + p11 + 2]!;
-      const x42 = mulScalar19[(i9 + 3) * 65 + p11 + 3]!;
-      const x43 = mulScalar19[(i9 + 3) * 65 + p11 + 4]!;
-      const x44 = mulScalar19[(i9 + 3) * 65 + p11 + 5]!;
-      const x45 = mulScalar19[(i9 + 3) * 65 + p11 + 6]!;
-      const x46 = mulScalar19[(i9 + 3) * 65 + p11 + 7]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b47 = scratch[p11 * 100 + j10 * 8]!;
-        const b48 = scratch[p11 * 100 + j10 * 8 + 1]!;
-        const b49 = scratch[p11 * 100 + j10 * 8 + 2]!;
-        const b50 = scratch[p11 * 100 + j10 * 8 + 3]!;
-        const b51 = scratch[p11 * 100 + j10 * 8 + 4]!;
-        const b52 = scratch[p11 * 100 + j10 * 8 + 5]!;
-        const b53 = scratch[p11 * 100 + j10 * 8 + 6]!;
-        const b54 = scratch[p11 * 100 + j10 * 8 + 7]!;
-        matmul22[i9 * 100 + j10]! +=
-          x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54;
-        matmul22[(i9 + 1) * 100 + j10]! +=
-          x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54;
-        matmul22[(i9 + 2) * 100 + j10]! +=
-          x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54;
-        matmul22[(i9 + 3) * 100 + j10]! +=
-          x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54;
+  for (let i11 = 0; i11 < 24; i11 += 4) {
+    for (let p13 = 0; p13 < 64; p13 += 8) {
+      const x17 = mulScalar19[i11 * 65 + p13]!;
+      const x18 = mulScalar19[i11 * 65 + p13 + 1]!;
+      const x19 = mulScalar19[i11 * 65 + p13 + 2]!;
+      const x20 = mulScalar19[i11 * 65 + p13 + 3]!;
+      const x21 = mulScalar19[i11 * 65 + p13 + 4]!;
+      const x22 = mulScalar19[i11 * 65 + p13 + 5]!;
+      const x23 = mulScalar19[i11 * 65 + p13 + 6]!;
+      const x24 = mulScalar19[i11 * 65 + p13 + 7]!;
+      const x25 = mulScalar19[(i11 + 1) * 65 + p13]!;
+      const x26 = mulScalar19[(i11 + 1) * 65 + p13 + 1]!;
+      const x27 = mulScalar19[(i11 + 1) * 65 + p13 + 2]!;
+      const x28 = mulScalar19[(i11 + 1) * 65 + p13 + 3]!;
+      const x29 = mulScalar19[(i11 + 1) * 65 + p13 + 4]!;
+      const x30 = mulScalar19[(i11 + 1) * 65 + p13 + 5]!;
+      const x31 = mulScalar19[(i11 + 1) * 65 + p13 + 6]!;
+      const x32 = mulScalar19[(i11 + 1) * 65 + p13 + 7]!;
+      const x33 = mulScalar19[(i11 + 2) * 65 + p13]!;
+      const x34 = mulScalar19[(i11 + 2) * 65 + p13 + 1]!;
+      const x35 = mulScalar19[(i11 + 2) * 65 + p13 + 2]!;
+      const x36 = mulScalar19[(i11 + 2) * 65 + p13 + 3]!;
+      const x37 = mulScalar19[(i11 + 2) * 65 + p13 + 4]!;
+      const x38 = mulScalar19[(i11 + 2) * 65 + p13 + 5]!;
+      const x39 = mulScalar19[(i11 + 2) * 65 + p13 + 6]!;
+      const x40 = mulScalar19[(i11 + 2) * 65 + p13 + 7]!;
+      const x41 = mulScalar19[(i11 + 3) * 65 + p13]!;
+      const x42 = mulScalar19[(i11 + 3) * 65 + p13 + 1]!;
+      const x43 = mulScalar19[(i11 + 3) * 65 + p13 + 2]!;
+      const x44 = mulScalar19[(i11 + 3) * 65 + p13 + 3]!;
+      const x45 = mulScalar19[(i11 + 3) * 65 + p13 + 4]!;
+      const x46 = mulScalar19[(i11 + 3) * 65 + p13 + 5]!;
+      const x47 = mulScalar19[(i11 + 3) * 65 + p13 + 6]!;
+      const x48 = mulScalar19[(i11 + 3) * 65 + p13 + 7]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b49 = scratch[p13 * 100 + j12 * 8]!;
+        const b50 = scratch[p13 * 100 + j12 * 8 + 1]!;
+        const b51 = scratch[p13 * 100 + j12 * 8 + 2]!;
+        const b52 = scratch[p13 * 100 + j12 * 8 + 3]!;
+        const b53 = scratch[p13 * 100 + j12 * 8 + 4]!;
+        const b54 = scratch[p13 * 100 + j12 * 8 + 5]!;
+        const b55 = scratch[p13 * 100 + j12 * 8 + 6]!;
+        const b56 = scratch[p13 * 100 + j12 * 8 + 7]!;
+        matmul22[i11 * 100 + j12]! +=
+          x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56;
+        matmul22[(i11 + 1) * 100 + j12]! +=
+          x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56;
+        matmul22[(i11 + 2) * 100 + j12]! +=
+          x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56;
+        matmul22[(i11 + 3) * 100 + j12]! +=
+          x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56;
       }
     }
     {
-      const x55 = mulScalar19[i9 * 65 + 64]!;
-      const x56 = mulScalar19[(i9 + 1) * 65 + 64]!;
-      const x57 = mulScalar19[(i9 + 2) * 65 + 64]!;
-      const x58 = mulScalar19[(i9 + 3) * 65 + 64]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b59 = scratch[64 * 100 + j10]!;
-        matmul22[i9 * 100 + j10]! += x55 * b59;
-        matmul22[(i9 + 1) * 100 + j10]! += x56 * b59;
-        matmul22[(i9 + 2) * 100 + j10]! += x57 * b59;
-        matmul22[(i9 + 3) * 100 + j10]! += x58 * b59;
+      const x57 = mulScalar19[i11 * 65 + 64]!;
+      const x58 = mulScalar19[(i11 + 1) * 65 + 64]!;
+      const x59 = mulScalar19[(i11 + 2) * 65 + 64]!;
+      const x60 = mulScalar19[(i11 + 3) * 65 + 64]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b61 = scratch[64 * 100 + j12]!;
+        matmul22[i11 * 100 + j12]! += x57 * b61;
+        matmul22[(i11 + 1) * 100 + j12]! += x58 * b61;
+        matmul22[(i11 + 2) * 100 + j12]! += x59 * b61;
+        matmul22[(i11 + 3) * 100 + j12]! += x60 * b61;
       }
     }
   }
   {
-    for (let p11 = 0; p11 < 64; p11 += 8) {
-      const x60 = mulScalar19[1560 + p11]!;
-      const x61 = mulScalar19[1560 + p11 + 1]!;
-      const x62 = mulScalar19[1560 + p11 + 2]!;
-      const x63 = mulScalar19[1560 + p11 + 3]!;
-      const x64 = mulScalar19[1560 + p11 + 4]!;
-      const x65 = mulScalar19[1560 + p11 + 5]!;
-      const x66 = mulScalar19[1560 + p11 + 6]!;
-      const x67 = mulScalar19[1560 + p11 + 7]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b68 = scratch[p11 * 100 + j10 * 8]!;
-        const b69 = scratch[p11 * 100 + j10 * 8 + 1]!;
-        const b70 = scratch[p11 * 100 + j10 * 8 + 2]!;
-        const b71 = scratch[p11 * 100 + j10 * 8 + 3]!;
-        const b72 = scratch[p11 * 100 + j10 * 8 + 4]!;
-        const b73 = scratch[p11 * 100 + j10 * 8 + 5]!;
-        const b74 = scratch[p11 * 100 + j10 * 8 + 6]!;
-        const b75 = scratch[p11 * 100 + j10 * 8 + 7]!;
-        matmul22[2400 + j10]! +=
-          x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75;
+    for (let p13 = 0; p13 < 64; p13 += 8) {
+      const x62 = mulScalar19[1560 + p13]!;
+      const x63 = mulScalar19[1560 + p13 + 1]!;
+      const x64 = mulScalar19[1560 + p13 + 2]!;
+      const x65 = mulScalar19[1560 + p13 + 3]!;
+      const x66 = mulScalar19[1560 + p13 + 4]!;
+      const x67 = mulScalar19[1560 + p13 + 5]!;
+      const x68 = mulScalar19[1560 + p13 + 6]!;
+      const x69 = mulScalar19[1560 + p13 + 7]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b70 = scratch[p13 * 100 + j12 * 8]!;
+        const b71 = scratch[p13 * 100 + j12 * 8 + 1]!;
+        const b72 = scratch[p13 * 100 + j12 * 8 + 2]!;
+        const b73 = scratch[p13 * 100 + j12 * 8 + 3]!;
+        const b74 = scratch[p13 * 100 + j12 * 8 + 4]!;
+        const b75 = scratch[p13 * 100 + j12 * 8 + 5]!;
+        const b76 = scratch[p13 * 100 + j12 * 8 + 6]!;
+        const b77 = scratch[p13 * 100 + j12 * 8 + 7]!;
+        matmul22[2400 + j12]! +=
+          x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77;
       }
     }
     {
-      const x76 = mulScalar19[1560 + 64]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b77 = scratch[64 * 100 + j10]!;
-        matmul22[2400 + j10]! += x76 * b77;
+      const x78 = mulScalar19[1560 + 64]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b79 = scratch[64 * 100 + j12]!;
+        matmul22[2400 + j12]! += x78 * b79;
       }
     }
   }
@@ -533,194 +535,194 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p82 = 0; p82 < 25; p82++) {
-    const c81 = batch_xs[p82]!;
-    for (let j79 = 0; j79 < 100; j79++) {
-      grad_U[c81 * 100 + j79]! += tanhGrad26[p82 * 100 + j79]!;
+  for (let p84 = 0; p84 < 25; p84++) {
+    const c83 = batch_xs[p84]!;
+    for (let j81 = 0; j81 < 100; j81++) {
+      grad_U[c83 * 100 + j81]! += tanhGrad26[p84 * 100 + j81]!;
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q88 = 0; q88 < 24; q88 += 8) {
-    for (let j84 = 0; j84 < 100; j84++) {
-      scratch[q88 * 100 + j84 * 8] = tanhGrad26[q88 * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 1] = tanhGrad26[(q88 + 1) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 2] = tanhGrad26[(q88 + 2) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 3] = tanhGrad26[(q88 + 3) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 4] = tanhGrad26[(q88 + 4) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 5] = tanhGrad26[(q88 + 5) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 6] = tanhGrad26[(q88 + 6) * 100 + j84]!;
-      scratch[q88 * 100 + j84 * 8 + 7] = tanhGrad26[(q88 + 7) * 100 + j84]!;
+  for (let q90 = 0; q90 < 24; q90 += 8) {
+    for (let j86 = 0; j86 < 100; j86++) {
+      scratch[q90 * 100 + j86 * 8] = tanhGrad26[q90 * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 1] = tanhGrad26[(q90 + 1) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 2] = tanhGrad26[(q90 + 2) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 3] = tanhGrad26[(q90 + 3) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 4] = tanhGrad26[(q90 + 4) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 5] = tanhGrad26[(q90 + 5) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 6] = tanhGrad26[(q90 + 6) * 100 + j86]!;
+      scratch[q90 * 100 + j86 * 8 + 7] = tanhGrad26[(q90 + 7) * 100 + j86]!;
     }
   }
-  for (let q88 = 24; q88 < 25; q88++) {
-    for (let j84 = 0; j84 < 100; j84++) {
-      scratch[q88 * 100 + j84] = tanhGrad26[q88 * 100 + j84]!;
+  for (let q90 = 24; q90 < 25; q90++) {
+    for (let j86 = 0; j86 < 100; j86++) {
+      scratch[q90 * 100 + j86] = tanhGrad26[q90 * 100 + j86]!;
     }
   }
-  for (let i83 = 0; i83 < 100; i83 += 4) {
-    for (let p85 = 0; p85 < 24; p85 += 8) {
-      const x89 = state_h[p85 * 100 + i83]!;
-      const x90 = state_h[(p85 + 1) * 100 + i83]!;
-      const x91 = state_h[(p85 + 2) * 100 + i83]!;
-      const x92 = state_h[(p85 + 3) * 100 + i83]!;
-      const x93 = state_h[(p85 + 4) * 100 + i83]!;
-      const x94 = state_h[(p85 + 5) * 100 + i83]!;
-      const x95 = state_h[(p85 + 6) * 100 + i83]!;
-      const x96 = state_h[(p85 + 7) * 100 + i83]!;
-      const x97 = state_h[p85 * 100 + i83 + 1]!;
-      const x98 = state_h[(p85 + 1) * 100 + i83 + 1]!;
-      const x99 = state_h[(p85 + 2) * 100 + i83 + 1]!;
-      const x100 = state_h[(p85 + 3) * 100 + i83 + 1]!;
-      const x101 = state_h[(p85 + 4) * 100 + i83 + 1]!;
-      const x102 = state_h[(p85 + 5) * 100 + i83 + 1]!;
-      const x103 = state_h[(p85 + 6) * 100 + i83 + 1]!;
-      const x104 = state_h[(p85 + 7) * 100 + i83 + 1]!;
-      const x105 = state_h[p85 * 100 + i83 + 2]!;
-      const x106 = state_h[(p85 + 1) * 100 + i83 + 2]!;
-      const x107 = state_h[(p85 + 2) * 100 + i83 + 2]!;
-      const x108 = state_h[(p85 + 3) * 100 + i83 + 2]!;
-      const x109 = state_h[(p85 + 4) * 100 + i83 + 2]!;
-      const x110 = state_h[(p85 + 5) * 100 + i83 + 2]!;
-      const x111 = state_h[(p85 + 6) * 100 + i83 + 2]!;
-      const x112 = state_h[(p85 + 7) * 100 + i83 + 2]!;
-      const x113 = state_h[p85 * 100 + i83 + 3]!;
-      const x114 = state_h[(p85 + 1) * 100 + i83 + 3]!;
-      const x115 = state_h[(p85 + 2) * 100 + i83 + 3]!;
-      const x116 = state_h[(p85 + 3) * 100 + i83 + 3]!;
-      const x117 = state_h[(p85 + 4) * 100 + i83 + 3]!;
-      const x118 = state_h[(p85 + 5) * 100 + i83 + 3]!;
-      const x119 = state_h[(p85 + 6) * 100 + i83 + 3]!;
-      const x120 = state_h[(p85 + 7) * 100 + i83 + 3]!;
-      for (let j84 = 0; j84 < 100; j84++) {
-        const b121 = scratch[p85 * 100 + j84 * 8]!;
-        const b122 = scratch[p85 * 100 + j84 * 8 + 1]!;
-        const b123 = scratch[p85 * 100 + j84 * 8 + 2]!;
-        const b124 = scratch[p85 * 100 + j84 * 8 + 3]!;
-        const b125 = scratch[p85 * 100 + j84 * 8 + 4]!;
-        const b126 = scratch[p85 * 100 + j84 * 8 + 5]!;
-        const b127 = scratch[p85 * 100 + j84 * 8 + 6]!;
-        const b128 = scratch[p85 * 100 + j84 * 8 + 7]!;
-        grad_W[i83 * 100 + j84]! +=
-          x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128;
-        grad_W[(i83 + 1) * 100 + j84]! +=
-          x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128;
-        grad_W[(i83 + 2) * 100 + j84]! +=
-          x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128;
-        grad_W[(i83 + 3) * 100 + j84]! +=
-          x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128;
+  for (let i85 = 0; i85 < 100; i85 += 4) {
+    for (let p87 = 0; p87 < 24; p87 += 8) {
+      const x91 = state_h[p87 * 100 + i85]!;
+      const x92 = state_h[(p87 + 1) * 100 + i85]!;
+      const x93 = state_h[(p87 + 2) * 100 + i85]!;
+      const x94 = state_h[(p87 + 3) * 100 + i85]!;
+      const x95 = state_h[(p87 + 4) * 100 + i85]!;
+      const x96 = state_h[(p87 + 5) * 100 + i85]!;
+      const x97 = state_h[(p87 + 6) * 100 + i85]!;
+      const x98 = state_h[(p87 + 7) * 100 + i85]!;
+      const x99 = state_h[p87 * 100 + i85 + 1]!;
+      const x100 = state_h[(p87 + 1) * 100 + i85 + 1]!;
+      const x101 = state_h[(p87 + 2) * 100 + i85 + 1]!;
+      const x102 = state_h[(p87 + 3) * 100 + i85 + 1]!;
+      const x103 = state_h[(p87 + 4) * 100 + i85 + 1]!;
+      const x104 = state_h[(p87 + 5) * 100 + i85 + 1]!;
+      const x105 = state_h[(p87 + 6) * 100 + i85 + 1]!;
+      const x106 = state_h[(p87 + 7) * 100 + i85 + 1]!;
+      const x107 = state_h[p87 * 100 + i85 + 2]!;
+      const x108 = state_h[(p87 + 1) * 100 + i85 + 2]!;
+      const x109 = state_h[(p87 + 2) * 100 + i85 + 2]!;
+      const x110 = state_h[(p87 + 3) * 100 + i85 + 2]!;
+      const x111 = state_h[(p87 + 4) * 100 + i85 + 2]!;
+      const x112 = state_h[(p87 + 5) * 100 + i85 + 2]!;
+      const x113 = state_h[(p87 + 6) * 100 + i85 + 2]!;
+      const x114 = state_h[(p87 + 7) * 100 + i85 + 2]!;
+      const x115 = state_h[p87 * 100 + i85 + 3]!;
+      const x116 = state_h[(p87 + 1) * 100 + i85 + 3]!;
+      const x117 = state_h[(p87 + 2) * 100 + i85 + 3]!;
+      const x118 = state_h[(p87 + 3) * 100 + i85 + 3]!;
+      const x119 = state_h[(p87 + 4) * 100 + i85 + 3]!;
+      const x120 = state_h[(p87 + 5) * 100 + i85 + 3]!;
+      const x121 = state_h[(p87 + 6) * 100 + i85 + 3]!;
+      const x122 = state_h[(p87 + 7) * 100 + i85 + 3]!;
+      for (let j86 = 0; j86 < 100; j86++) {
+        const b123 = scratch[p87 * 100 + j86 * 8]!;
+        const b124 = scratch[p87 * 100 + j86 * 8 + 1]!;
+        const b125 = scratch[p87 * 100 + j86 * 8 + 2]!;
+        const b126 = scratch[p87 * 100 + j86 * 8 + 3]!;
+        const b127 = scratch[p87 * 100 + j86 * 8 + 4]!;
+        const b128 = scratch[p87 * 100 + j86 * 8 + 5]!;
+        const b129 = scratch[p87 * 100 + j86 * 8 + 6]!;
+        const b130 = scratch[p87 * 100 + j86 * 8 + 7]!;
+        grad_W[i85 * 100 + j86]! +=
+          x91 * b123 + x92 * b124 + x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130;
+        grad_W[(i85 + 1) * 100 + j86]! +=
+          x99 * b123 + x100 * b124 + x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128 + x105 * b129 + x106 * b130;
+        grad_W[(i85 + 2) * 100 + j86]! +=
+          x107 * b123 + x108 * b124 + x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128 + x113 * b129 + x114 * b130;
+        grad_W[(i85 + 3) * 100 + j86]! +=
+          x115 * b123 + x116 * b124 + x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128 + x121 * b129 + x122 * b130;
       }
     }
     {
-      const x129 = state_h[2400 + i83]!;
-      const x130 = state_h[2400 + i83 + 1]!;
-      const x131 = state_h[2400 + i83 + 2]!;
-      const x132 = state_h[2400 + i83 + 3]!;
-      for (let j84 = 0; j84 < 100; j84++) {
-        const b133 = scratch[24 * 100 + j84]!;
-        grad_W[i83 * 100 + j84]! += x129 * b133;
-        grad_W[(i83 + 1) * 100 + j84]! += x130 * b133;
-        grad_W[(i83 + 2) * 100 + j84]! += x131 * b133;
-        grad_W[(i83 + 3) * 100 + j84]! += x132 * b133;
+      const x131 = state_h[2400 + i85]!;
+      const x132 = state_h[2400 + i85 + 1]!;
+      const x133 = state_h[2400 + i85 + 2]!;
+      const x134 = state_h[2400 + i85 + 3]!;
+      for (let j86 = 0; j86 < 100; j86++) {
+        const b135 = scratch[24 * 100 + j86]!;
+        grad_W[i85 * 100 + j86]! += x131 * b135;
+        grad_W[(i85 + 1) * 100 + j86]! += x132 * b135;
+        grad_W[(i85 + 2) * 100 + j86]! += x133 * b135;
+        grad_W[(i85 + 3) * 100 + j86]! += x134 * b135;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i134 = 0; i134 < 25; i134++) {
-    for (let j135 = 0; j135 < 100; j135++) {
-      grad_b[j135]! += tanhGrad26[i134 * 100 + j135]!;
+  for (let i136 = 0; i136 < 25; i136++) {
+    for (let j137 = 0; j137 < 100; j137++) {
+      grad_b[j137]! += tanhGrad26[i136 * 100 + j137]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q141 = 0; q141 < 24; q141 += 8) {
-    for (let j137 = 0; j137 < 65; j137++) {
-      scratch[q141 * 65 + j137 * 8] = mulScalar19[q141 * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 1] = mulScalar19[(q141 + 1) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 2] = mulScalar19[(q141 + 2) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 3] = mulScalar19[(q141 + 3) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 4] = mulScalar19[(q141 + 4) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 5] = mulScalar19[(q141 + 5) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 6] = mulScalar19[(q141 + 6) * 65 + j137]!;
-      scratch[q141 * 65 + j137 * 8 + 7] = mulScalar19[(q141 + 7) * 65 + j137]!;
+  for (let q143 = 0; q143 < 24; q143 += 8) {
+    for (let j139 = 0; j139 < 65; j139++) {
+      scratch[q143 * 65 + j139 * 8] = mulScalar19[q143 * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 1] = mulScalar19[(q143 + 1) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 2] = mulScalar19[(q143 + 2) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 3] = mulScalar19[(q143 + 3) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 4] = mulScalar19[(q143 + 4) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 5] = mulScalar19[(q143 + 5) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 6] = mulScalar19[(q143 + 6) * 65 + j139]!;
+      scratch[q143 * 65 + j139 * 8 + 7] = mulScalar19[(q143 + 7) * 65 + j139]!;
     }
   }
-  for (let q141 = 24; q141 < 25; q141++) {
-    for (let j137 = 0; j137 < 65; j137++) {
-      scratch[q141 * 65 + j137] = mulScalar19[q141 * 65 + j137]!;
+  for (let q143 = 24; q143 < 25; q143++) {
+    for (let j139 = 0; j139 < 65; j139++) {
+      scratch[q143 * 65 + j139] = mulScalar19[q143 * 65 + j139]!;
     }
   }
-  for (let i136 = 0; i136 < 100; i136 += 4) {
-    for (let p138 = 0; p138 < 24; p138 += 8) {
-      const x142 = state_h[100 + p138 * 100 + i136]!;
-      const x143 = state_h[100 + (p138 + 1) * 100 + i136]!;
-      const x144 = state_h[100 + (p138 + 2) * 100 + i136]!;
-      const x145 = state_h[100 + (p138 + 3) * 100 + i136]!;
-      const x146 = state_h[100 + (p138 + 4) * 100 + i136]!;
-      const x147 = state_h[100 + (p138 + 5) * 100 + i136]!;
-      const x148 = state_h[100 + (p138 + 6) * 100 + i136]!;
-      const x149 = state_h[100 + (p138 + 7) * 100 + i136]!;
-      const x150 = state_h[100 + p138 * 100 + i136 + 1]!;
-      const x151 = state_h[100 + (p138 + 1) * 100 + i136 + 1]!;
-      const x152 = state_h[100 + (p138 + 2) * 100 + i136 + 1]!;
-      const x153 = state_h[100 + (p138 + 3) * 100 + i136 + 1]!;
-      const x154 = state_h[100 + (p138 + 4) * 100 + i136 + 1]!;
-      const x155 = state_h[100 + (p138 + 5) * 100 + i136 + 1]!;
-      const x156 = state_h[100 + (p138 + 6) * 100 + i136 + 1]!;
-      const x157 = state_h[100 + (p138 + 7) * 100 + i136 + 1]!;
-      const x158 = state_h[100 + p138 * 100 + i136 + 2]!;
-      const x159 = state_h[100 + (p138 + 1) * 100 + i136 + 2]!;
-      const x160 = state_h[100 + (p138 + 2) * 100 + i136 + 2]!;
-      const x161 = state_h[100 + (p138 + 3) * 100 + i136 + 2]!;
-      const x162 = state_h[100 + (p138 + 4) * 100 + i136 + 2]!;
-      const x163 = state_h[100 + (p138 + 5) * 100 + i136 + 2]!;
-      const x164 = state_h[100 + (p138 + 6) * 100 + i136 + 2]!;
-      const x165 = state_h[100 + (p138 + 7) * 100 + i136 + 2]!;
-      const x166 = state_h[100 + p138 * 100 + i136 + 3]!;
-      const x167 = state_h[100 + (p138 + 1) * 100 + i136 + 3]!;
-      const x168 = state_h[100 + (p138 + 2) * 100 + i136 + 3]!;
-      const x169 = state_h[100 + (p138 + 3) * 100 + i136 + 3]!;
-      const x170 = state_h[100 + (p138 + 4) * 100 + i136 + 3]!;
-      const x171 = state_h[100 + (p138 + 5) * 100 + i136 + 3]!;
-      const x172 = state_h[100 + (p138 + 6) * 100 + i136 + 3]!;
-      const x173 = state_h[100 + (p138 + 7) * 100 + i136 + 3]!;
-      for (let j137 = 0; j137 < 65; j137++) {
-        const b174 = scratch[p138 * 65 + j137 * 8]!;
-        const b175 = scratch[p138 * 65 + j137 * 8 + 1]!;
-        const b176 = scratch[p138 * 65 + j137 * 8 + 2]!;
-        const b177 = scratch[p138 * 65 + j137 * 8 + 3]!;
-        const b178 = scratch[p138 * 65 + j137 * 8 + 4]!;
-        const b179 = scratch[p138 * 65 + j137 * 8 + 5]!;
-        const b180 = scratch[p138 * 65 + j137 * 8 + 6]!;
-        const b181 = scratch[p138 * 65 + j137 * 8 + 7]!;
-        grad_V[i136 * 65 + j137]! +=
-          x142 * b174 + x143 * b175 + x144 * b176 + x145 * b177 + x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181;
-        grad_V[(i136 + 1) * 65 + j137]! +=
-          x150 * b174 + x151 * b175 + x152 * b176 + x153 * b177 + x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181;
-        grad_V[(i136 + 2) * 65 + j137]! +=
-          x158 * b174 + x159 * b175 + x160 * b176 + x161 * b177 + x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181;
-        grad_V[(i136 + 3) * 65 + j137]! +=
-          x166 * b174 + x167 * b175 + x168 * b176 + x169 * b177 + x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181;
+  for (let i138 = 0; i138 < 100; i138 += 4) {
+    for (let p140 = 0; p140 < 24; p140 += 8) {
+      const x144 = state_h[100 + p140 * 100 + i138]!;
+      const x145 = state_h[100 + (p140 + 1) * 100 + i138]!;
+      const x146 = state_h[100 + (p140 + 2) * 100 + i138]!;
+      const x147 = state_h[100 + (p140 + 3) * 100 + i138]!;
+      const x148 = state_h[100 + (p140 + 4) * 100 + i138]!;
+      const x149 = state_h[100 + (p140 + 5) * 100 + i138]!;
+      const x150 = state_h[100 + (p140 + 6) * 100 + i138]!;
+      const x151 = state_h[100 + (p140 + 7) * 100 + i138]!;
+      const x152 = state_h[100 + p140 * 100 + i138 + 1]!;
+      const x153 = state_h[100 + (p140 + 1) * 100 + i138 + 1]!;
+      const x154 = state_h[100 + (p140 + 2) * 100 + i138 + 1]!;
+      const x155 = state_h[100 + (p140 + 3) * 100 + i138 + 1]!;
+      const x156 = state_h[100 + (p140 + 4) * 100 + i138 + 1]!;
+      const x157 = state_h[100 + (p140 + 5) * 100 + i138 + 1]!;
+      const x158 = state_h[100 + (p140 + 6) * 100 + i138 + 1]!;
+      const x159 = state_h[100 + (p140 + 7) * 100 + i138 + 1]!;
+      const x160 = state_h[100 + p140 * 100 + i138 + 2]!;
+      const x161 = state_h[100 + (p140 + 1) * 100 + i138 + 2]!;
+      const x162 = state_h[100 + (p140 + 2) * 100 + i138 + 2]!;
+      const x163 = state_h[100 + (p140 + 3) * 100 + i138 + 2]!;
+      const x164 = state_h[100 + (p140 + 4) * 100 + i138 + 2]!;
+      const x165 = state_h[100 + (p140 + 5) * 100 + i138 + 2]!;
+      const x166 = state_h[100 + (p140 + 6) * 100 + i138 + 2]!;
+      const x167 = state_h[100 + (p140 + 7) * 100 + i138 + 2]!;
+      const x168 = state_h[100 + p140 * 100 + i138 + 3]!;
+      const x169 = state_h[100 + (p140 + 1) * 100 + i138 + 3]!;
+      const x170 = state_h[100 + (p140 + 2) * 100 + i138 + 3]!;
+      const x171 = state_h[100 + (p140 + 3) * 100 + i138 + 3]!;
+      const x172 = state_h[100 + (p140 + 4) * 100 + i138 + 3]!;
+      const x173 = state_h[100 + (p140 + 5) * 100 + i138 + 3]!;
+      const x174 = state_h[100 + (p140 + 6) * 100 + i138 + 3]!;
+      const x175 = state_h[100 + (p140 + 7) * 100 + i138 + 3]!;
+      for (let j139 = 0; j139 < 65; j139++) {
+        const b176 = scratch[p140 * 65 + j139 * 8]!;
+        const b177 = scratch[p140 * 65 + j139 * 8 + 1]!;
+        const b178 = scratch[p140 * 65 + j139 * 8 + 2]!;
+        const b179 = scratch[p140 * 65 + j139 * 8 + 3]!;
+        const b180 = scratch[p140 * 65 + j139 * 8 + 4]!;
+        const b181 = scratch[p140 * 65 + j139 * 8 + 5]!;
+        const b182 = scratch[p140 * 65 + j139 * 8 + 6]!;
+        const b183 = scratch[p140 * 65 + j139 * 8 + 7]!;
+        grad_V[i138 * 65 + j139]! +=
+          x144 * b176 + x145 * b177 + x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181 + x150 * b182 + x151 * b183;
+        grad_V[(i138 + 1) * 65 + j139]! +=
+          x152 * b176 + x153 * b177 + x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181 + x158 * b182 + x159 * b183;
+        grad_V[(i138 + 2) * 65 + j139]! +=
+          x160 * b176 + x161 * b177 + x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181 + x166 * b182 + x167 * b183;
+        grad_V[(i138 + 3) * 65 + j139]! +=
+          x168 * b176 + x169 * b177 + x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181 + x174 * b182 + x175 * b183;
       }
     }
     {
-      const x182 = state_h[100 + 2400 + i136]!;
-      const x183 = state_h[100 + 2400 + i136 + 1]!;
-      const x184 = state_h[100 + 2400 + i136 + 2]!;
-      const x185 = state_h[100 + 2400 + i136 + 3]!;
-      for (let j137 = 0; j137 < 65; j137++) {
-        const b186 = scratch[24 * 65 + j137]!;
-        grad_V[i136 * 65 + j137]! += x182 * b186;
-        grad_V[(i136 + 1) * 65 + j137]! += x183 * b186;
-        grad_V[(i136 + 2) * 65 + j137]! += x184 * b186;
-        grad_V[(i136 + 3) * 65 + j137]! += x185 * b186;
+      const x184 = state_h[100 + 2400 + i138]!;
+      const x185 = state_h[100 + 2400 + i138 + 1]!;
+      const x186 = state_h[100 + 2400 + i138 + 2]!;
+      const x187 = state_h[100 + 2400 + i138 + 3]!;
+      for (let j139 = 0; j139 < 65; j139++) {
+        const b188 = scratch[24 * 65 + j139]!;
+        grad_V[i138 * 65 + j139]! += x184 * b188;
+        grad_V[(i138 + 1) * 65 + j139]! += x185 * b188;
+        grad_V[(i138 + 2) * 65 + j139]! += x186 * b188;
+        grad_V[(i138 + 3) * 65 + j139]! += x187 * b188;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i187 = 0; i187 < 25; i187++) {
-    for (let j188 = 0; j188 < 65; j188++) {
-      grad_c[j188]! += mulScalar19[i187 * 65 + j188]!;
+  for (let i189 = 0; i189 < 25; i189++) {
+    for (let j190 = 0; j190 < 65; j190++) {
+      grad_c[j190]! += mulScalar19[i189 * 65 + j190]!;
     }
   }
   grad_h0.set(adjointIn_h);

@@ -435,139 +435,141 @@ function backwardSteps(
     }
     let sum5 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
-      sum5 += Math.exp(add14[i1 * 65 + j2]! - max3);
+      const e8 = Math.exp(add14[i1 * 65 + j2]! - max3);
+      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e8;
+      sum5 += e8;
     }
-    const lse4 = Math.log(sum5);
     let rowTotal6 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
       rowTotal6 += batch_ys[i1 * 65 + j2]!;
     }
+    const scale7 = rowTotal6 / sum5;
     for (let j2 = 0; j2 < 65; j2++) {
       softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
-        Math.exp(add14[i1 * 65 + j2]! - max3 - lse4) * rowTotal6 - batch_ys[i1 * 65 + j2]!;
+        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * scale7 - batch_ys[i1 * 65 + j2]!;
     }
   }
   // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i7 = 0; i7 < 25; i7++) {
-    for (let j8 = 0; j8 < 65; j8++) {
-      mulScalar19[i7 * 65 + j8]! = softmaxCrossEntropyGrad18[i7 * 65 + j8]! * 0.04;
+  for (let i9 = 0; i9 < 25; i9++) {
+    for (let j10 = 0; j10 < 65; j10++) {
+      mulScalar19[i9 * 65 + j10]! = softmaxCrossEntropyGrad18[i9 * 65 + j10]! * 0.04;
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q14 = 0; q14 < 64; q14 += 8) {
-    for (let j10 = 0; j10 < 100; j10++) {
-      scratch[q14 * 100 + j10 * 8] = param_V[j10 * 65 + q14]!;
-      scratch[q14 * 100 + j10 * 8 + 1] = param_V[j10 * 65 + q14 + 1]!;
-      scratch[q14 * 100 + j10 * 8 + 2] = param_V[j10 * 65 + q14 + 2]!;
-      scratch[q14 * 100 + j10 * 8 + 3] = param_V[j10 * 65 + q14 + 3]!;
-      scratch[q14 * 100 + j10 * 8 + 4] = param_V[j10 * 65 + q14 + 4]!;
-      scratch[q14 * 100 + j10 * 8 + 5] = param_V[j10 * 65 + q14 + 5]!;
-      scratch[q14 * 100 + j10 * 8 + 6] = param_V[j10 * 65 + q14 + 6]!;
-      scratch[q14 * 100 + j10 * 8 + 7] = param_V[j10 * 65 + q14 + 7]!;
+  for (let q16 = 0; q16 < 64; q16 += 8) {
+    for (let j12 = 0; j12 < 100; j12++) {
+      scratch[q16 * 100 + j12 * 8] = param_V[j12 * 65 + q16]!;
+      scratch[q16 * 100 + j12 * 8 + 1] = param_V[j12 * 65 + q16 + 1]!;
+      scratch[q16 * 100 + j12 * 8 + 2] = param_V[j12 * 65 + q16 + 2]!;
+      scratch[q16 * 100 + j12 * 8 + 3] = param_V[j12 * 65 + q16 + 3]!;
+      scratch[q16 * 100 + j12 * 8 + 4] = param_V[j12 * 65 + q16 + 4]!;
+      scratch[q16 * 100 + j12 * 8 + 5] = param_V[j12 * 65 + q16 + 5]!;
+      scratch[q16 * 100 + j12 * 8 + 6] = param_V[j12 * 65 + q16 + 6]!;
+      scratch[q16 * 100 + j12 * 8 + 7] = param_V[j12 * 65 + q16 + 7]!;
     }
   }
-  for (let q14 = 64; q14 < 65; q14++) {
-    for (let j10 = 0; j10 < 100; j10++) {
-      scratch[q14 * 100 + j10] = param_V[j10 * 65 + q14]!;
+  for (let q16 = 64; q16 < 65; q16++) {
+    for (let j12 = 0; j12 < 100; j12++) {
+      scratch[q16 * 100 + j12] = param_V[j12 * 65 + q16]!;
     }
   }
   matmul22.fill(0);
-  for (let i9 = 0; i9 < 24; i9 += 4) {
-    for (let p11 = 0; p11 < 64; p11 += 8) {
-      const x15 = mulScalar19[i9 * 65 + p11]!;
-      const x16 = mulScalar19[i9 * 65 + p11 + 1]!;
-      const x17 = mulScalar19[i9 * 65 + p11 + 2]!;
-      const x18 = mulScalar19[i9 * 65 + p11 + 3]!;
-      const x19 = mulScalar19[i9 * 65 + p11 + 4]!;
-      const x20 = mulScalar19[i9 * 65 + p11 + 5]!;
-      const x21 = mulScalar19[i9 * 65 + p11 + 6]!;
-      const x22 = mulScalar19[i9 * 65 + p11 + 7]!;
-      const x23 = mulScalar19[(i9 + 1) * 65 + p11]!;
-      const x24 = mulScalar19[(i9 + 1) * 65 + p11 + 1]!;
-      const x25 = mulScalar19[(i9 + 1) * 65 + p11 + 2]!;
-      const x26 = mulScalar19[(i9 + 1) * 65 + p11 + 3]!;
-      const x27 = mulScalar19[(i9 + 1) * 65 + p11 + 4]!;
-      const x28 = mulScalar19[(i9 + 1) * 65 + p11 + 5]!;
-      const x29 = mulScalar19[(i9 + 1) * 65 + p11 + 6]!;
-      const x30 = mulScalar19[(i9 + 1) * 65 + p11 + 7]!;
-      const x31 = mulScalar19[(i9 + 2) * 65 + p11]!;
-      const x32 = mulScalar19[(i9 + 2) * 65 + p11 + 1]!;
-      const x33 = mulScalar19[(i9 + 2) * 65 + p11 + 2]!;
-      const x34 = mulScalar19[(i9 + 2) * 65 + p11 + 3]!;
-      const x35 = mulScalar19[(i9 + 2) * 65 + p11 + 4]!;
-      const x36 = mulScalar19[(i9 + 2) * 65 + p11 + 5]!;
-      const x37 = mulScalar19[(i9 + 2) * 65 + p11 + 6]!;
-      const x38 = mulScalar19[(i9 + 2) * 65 + p11 + 7]!;
-      const x39 = mulScalar19[(i9 + 3) * 65 + p11]!;
-      const x40 = mulScalar19[(i9 + 3) * 65 + p11 + 1]!;
-      const x41 = mulScalar19[(i9 + 3) * 65 + p11 + 2]!;
-      const x42 = mulScalar19[(i9 + 3) * 65 + p11 + 3]!;
-      const x43 = mulScalar19[(i9 + 3) * 65 + p11 + 4]!;
-      const x44 = mulScalar19[(i9 + 3) * 65 + p11 + 5]!;
-      const x45 = mulScalar19[(i9 + 3) * 65 + p11 + 6]!;
-      const x46 = mulScalar19[(i9 + 3) * 65 + p11 + 7]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b47 = scratch[p11 * 100 + j10 * 8]!;
-        const b48 = scratch[p11 * 100 + j10 * 8 + 1]!;
-        const b49 = scratch[p11 * 100 + j10 * 8 + 2]!;
-        const b50 = scratch[p11 * 100 + j10 * 8 + 3]!;
-        const b51 = scratch[p11 * 100 + j10 * 8 + 4]!;
-        const b52 = scratch[p11 * 100 + j10 * 8 + 5]!;
-        const b53 = scratch[p11 * 100 + j10 * 8 + 6]!;
-        const b54 = scratch[p11 * 100 + j10 * 8 + 7]!;
-        matmul22[i9 * 100 + j10]! +=
-          x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54;
-        matmul22[(i9 + 1) * 100 + j10]! +=
-          x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54;
-        matmul22[(i9 + 2) * 100 + j10]! +=
-          x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54;
-        matmul22[(i9 + 3) * 100 + j10]! +=
-          x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54;
+  for (let i11 = 0; i11 < 24; i11 += 4) {
+    for (let p13 = 0; p13 < 64; p13 += 8) {
+      const x17 = mulScalar19[i11 * 65 + p13]!;
+      const x18 = mulScalar19[i11 * 65 + p13 + 1]!;
+      const x19 = mulScalar19[i11 * 65 + p13 + 2]!;
+      const x20 = mulScalar19[i11 * 65 + p13 + 3]!;
+      const x21 = mulScalar19[i11 * 65 + p13 + 4]!;
+      const x22 = mulScalar19[i11 * 65 + p13 + 5]!;
+      const x23 = mulScalar19[i11 * 65 + p13 + 6]!;
+      const x24 = mulScalar19[i11 * 65 + p13 + 7]!;
+      const x25 = mulScalar19[(i11 + 1) * 65 + p13]!;
+      const x26 = mulScalar19[(i11 + 1) * 65 + p13 + 1]!;
+      const x27 = mulScalar19[(i11 + 1) * 65 + p13 + 2]!;
+      const x28 = mulScalar19[(i11 + 1) * 65 + p13 + 3]!;
+      const x29 = mulScalar19[(i11 + 1) * 65 + p13 + 4]!;
+      const x30 = mulScalar19[(i11 + 1) * 65 + p13 + 5]!;
+      const x31 = mulScalar19[(i11 + 1) * 65 + p13 + 6]!;
+      const x32 = mulScalar19[(i11 + 1) * 65 + p13 + 7]!;
+      const x33 = mulScalar19[(i11 + 2) * 65 + p13]!;
+      const x34 = mulScalar19[(i11 + 2) * 65 + p13 + 1]!;
+      const x35 = mulScalar19[(i11 + 2) * 65 + p13 + 2]!;
+      const x36 = mulScalar19[(i11 + 2) * 65 + p13 + 3]!;
+      const x37 = mulScalar19[(i11 + 2) * 65 + p13 + 4]!;
+      const x38 = mulScalar19[(i11 + 2) * 65 + p13 + 5]!;
+      const x39 = mulScalar19[(i11 + 2) * 65 + p13 + 6]!;
+      const x40 = mulScalar19[(i11 + 2) * 65 + p13 + 7]!;
+      const x41 = mulScalar19[(i11 + 3) * 65 + p13]!;
+      const x42 = mulScalar19[(i11 + 3) * 65 + p13 + 1]!;
+      const x43 = mulScalar19[(i11 + 3) * 65 + p13 + 2]!;
+      const x44 = mulScalar19[(i11 + 3) * 65 + p13 + 3]!;
+      const x45 = mulScalar19[(i11 + 3) * 65 + p13 + 4]!;
+      const x46 = mulScalar19[(i11 + 3) * 65 + p13 + 5]!;
+      const x47 = mulScalar19[(i11 + 3) * 65 + p13 + 6]!;
+      const x48 = mulScalar19[(i11 + 3) * 65 + p13 + 7]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b49 = scratch[p13 * 100 + j12 * 8]!;
+        const b50 = scratch[p13 * 100 + j12 * 8 + 1]!;
+        const b51 = scratch[p13 * 100 + j12 * 8 + 2]!;
+        const b52 = scratch[p13 * 100 + j12 * 8 + 3]!;
+        const b53 = scratch[p13 * 100 + j12 * 8 + 4]!;
+        const b54 = scratch[p13 * 100 + j12 * 8 + 5]!;
+        const b55 = scratch[p13 * 100 + j12 * 8 + 6]!;
+        const b56 = scratch[p13 * 100 + j12 * 8 + 7]!;
+        matmul22[i11 * 100 + j12]! +=
+          x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56;
+        matmul22[(i11 + 1) * 100 + j12]! +=
+          x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56;
+        matmul22[(i11 + 2) * 100 + j12]! +=
+          x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56;
+        matmul22[(i11 + 3) * 100 + j12]! +=
+          x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56;
       }
     }
     {
-      const x55 = mulScalar19[i9 * 65 + 64]!;
-      const x56 = mulScalar19[(i9 + 1) * 65 + 64]!;
-      const x57 = mulScalar19[(i9 + 2) * 65 + 64]!;
-      const x58 = mulScalar19[(i9 + 3) * 65 + 64]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b59 = scratch[64 * 100 + j10]!;
-        matmul22[i9 * 100 + j10]! += x55 * b59;
-        matmul22[(i9 + 1) * 100 + j10]! += x56 * b59;
-        matmul22[(i9 + 2) * 100 + j10]! += x57 * b59;
-        matmul22[(i9 + 3) * 100 + j10]! += x58 * b59;
+      const x57 = mulScalar19[i11 * 65 + 64]!;
+      const x58 = mulScalar19[(i11 + 1) * 65 + 64]!;
+      const x59 = mulScalar19[(i11 + 2) * 65 + 64]!;
+      const x60 = mulScalar19[(i11 + 3) * 65 + 64]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b61 = scratch[64 * 100 + j12]!;
+        matmul22[i11 * 100 + j12]! += x57 * b61;
+        matmul22[(i11 + 1) * 100 + j12]! += x58 * b61;
+        matmul22[(i11 + 2) * 100 + j12]! += x59 * b61;
+        matmul22[(i11 + 3) * 100 + j12]! += x60 * b61;
       }
     }
   }
   {
-    for (let p11 = 0; p11 < 64; p11 += 8) {
-      const x60 = mulScalar19[1560 + p11]!;
-      const x61 = mulScalar19[1560 + p11 + 1]!;
-      const x62 = mulScalar19[1560 + p11 + 2]!;
-      const x63 = mulScalar19[1560 + p11 + 3]!;
-      const x64 = mulScalar19[1560 + p11 + 4]!;
-      const x65 = mulScalar19[1560 + p11 + 5]!;
-      const x66 = mulScalar19[1560 + p11 + 6]!;
-      const x67 = mulScalar19[1560 + p11 + 7]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b68 = scratch[p11 * 100 + j10 * 8]!;
-        const b69 = scratch[p11 * 100 + j10 * 8 + 1]!;
-        const b70 = scratch[p11 * 100 + j10 * 8 + 2]!;
-        const b71 = scratch[p11 * 100 + j10 * 8 + 3]!;
-        const b72 = scratch[p11 * 100 + j10 * 8 + 4]!;
-        const b73 = scratch[p11 * 100 + j10 * 8 + 5]!;
-        const b74 = scratch[p11 * 100 + j10 * 8 + 6]!;
-        const b75 = scratch[p11 * 100 + j10 * 8 + 7]!;
-        matmul22[2400 + j10]! +=
-          x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75;
+    for (let p13 = 0; p13 < 64; p13 += 8) {
+      const x62 = mulScalar19[1560 + p13]!;
+      const x63 = mulScalar19[1560 + p13 + 1]!;
+      const x64 = mulScalar19[1560 + p13 + 2]!;
+      const x65 = mulScalar19[1560 + p13 + 3]!;
+      const x66 = mulScalar19[1560 + p13 + 4]!;
+      const x67 = mulScalar19[1560 + p13 + 5]!;
+      const x68 = mulScalar19[1560 + p13 + 6]!;
+      const x69 = mulScalar19[1560 + p13 + 7]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b70 = scratch[p13 * 100 + j12 * 8]!;
+        const b71 = scratch[p13 * 100 + j12 * 8 + 1]!;
+        const b72 = scratch[p13 * 100 + j12 * 8 + 2]!;
+        const b73 = scratch[p13 * 100 + j12 * 8 + 3]!;
+        const b74 = scratch[p13 * 100 + j12 * 8 + 4]!;
+        const b75 = scratch[p13 * 100 + j12 * 8 + 5]!;
+        const b76 = scratch[p13 * 100 + j12 * 8 + 6]!;
+        const b77 = scratch[p13 * 100 + j12 * 8 + 7]!;
+        matmul22[2400 + j12]! +=
+          x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77;
       }
     }
     {
-      const x76 = mulScalar19[1560 + 64]!;
-      for (let j10 = 0; j10 < 100; j10++) {
-        const b77 = scratch[64 * 100 + j10]!;
-        matmul22[2400 + j10]! += x76 * b77;
+      const x78 = mulScalar19[1560 + 64]!;
+      for (let j12 = 0; j12 < 100; j12++) {
+        const b79 = scratch[64 * 100 + j12]!;
+        matmul22[2400 + j12]! += x78 * b79;
       }
     }
   }
@@ -635,303 +637,303 @@ function backwardSteps(
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q83 = 0; q83 < 24; q83 += 8) {
-    for (let j79 = 0; j79 < 100; j79++) {
-      scratch[q83 * 100 + j79 * 8] = tanhGrad26[q83 * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 1] = tanhGrad26[(q83 + 1) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 2] = tanhGrad26[(q83 + 2) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 3] = tanhGrad26[(q83 + 3) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 4] = tanhGrad26[(q83 + 4) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 5] = tanhGrad26[(q83 + 5) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 6] = tanhGrad26[(q83 + 6) * 100 + j79]!;
-      scratch[q83 * 100 + j79 * 8 + 7] = tanhGrad26[(q83 + 7) * 100 + j79]!;
+  for (let q85 = 0; q85 < 24; q85 += 8) {
+    for (let j81 = 0; j81 < 100; j81++) {
+      scratch[q85 * 100 + j81 * 8] = tanhGrad26[q85 * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 1] = tanhGrad26[(q85 + 1) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 2] = tanhGrad26[(q85 + 2) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 3] = tanhGrad26[(q85 + 3) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 4] = tanhGrad26[(q85 + 4) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 5] = tanhGrad26[(q85 + 5) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 6] = tanhGrad26[(q85 + 6) * 100 + j81]!;
+      scratch[q85 * 100 + j81 * 8 + 7] = tanhGrad26[(q85 + 7) * 100 + j81]!;
     }
   }
-  for (let q83 = 24; q83 < 25; q83++) {
-    for (let j79 = 0; j79 < 100; j79++) {
-      scratch[q83 * 100 + j79] = tanhGrad26[q83 * 100 + j79]!;
+  for (let q85 = 24; q85 < 25; q85++) {
+    for (let j81 = 0; j81 < 100; j81++) {
+      scratch[q85 * 100 + j81] = tanhGrad26[q85 * 100 + j81]!;
     }
   }
-  for (let i78 = 0; i78 < 64; i78 += 4) {
-    for (let p80 = 0; p80 < 24; p80 += 8) {
-      const x84 = batch_xs[p80 * 65 + i78]!;
-      const x85 = batch_xs[(p80 + 1) * 65 + i78]!;
-      const x86 = batch_xs[(p80 + 2) * 65 + i78]!;
-      const x87 = batch_xs[(p80 + 3) * 65 + i78]!;
-      const x88 = batch_xs[(p80 + 4) * 65 + i78]!;
-      const x89 = batch_xs[(p80 + 5) * 65 + i78]!;
-      const x90 = batch_xs[(p80 + 6) * 65 + i78]!;
-      const x91 = batch_xs[(p80 + 7) * 65 + i78]!;
-      const x92 = batch_xs[p80 * 65 + i78 + 1]!;
-      const x93 = batch_xs[(p80 + 1) * 65 + i78 + 1]!;
-      const x94 = batch_xs[(p80 + 2) * 65 + i78 + 1]!;
-      const x95 = batch_xs[(p80 + 3) * 65 + i78 + 1]!;
-      const x96 = batch_xs[(p80 + 4) * 65 + i78 + 1]!;
-      const x97 = batch_xs[(p80 + 5) * 65 + i78 + 1]!;
-      const x98 = batch_xs[(p80 + 6) * 65 + i78 + 1]!;
-      const x99 = batch_xs[(p80 + 7) * 65 + i78 + 1]!;
-      const x100 = batch_xs[p80 * 65 + i78 + 2]!;
-      const x101 = batch_xs[(p80 + 1) * 65 + i78 + 2]!;
-      const x102 = batch_xs[(p80 + 2) * 65 + i78 + 2]!;
-      const x103 = batch_xs[(p80 + 3) * 65 + i78 + 2]!;
-      const x104 = batch_xs[(p80 + 4) * 65 + i78 + 2]!;
-      const x105 = batch_xs[(p80 + 5) * 65 + i78 + 2]!;
-      const x106 = batch_xs[(p80 + 6) * 65 + i78 + 2]!;
-      const x107 = batch_xs[(p80 + 7) * 65 + i78 + 2]!;
-      const x108 = batch_xs[p80 * 65 + i78 + 3]!;
-      const x109 = batch_xs[(p80 + 1) * 65 + i78 + 3]!;
-      const x110 = batch_xs[(p80 + 2) * 65 + i78 + 3]!;
-      const x111 = batch_xs[(p80 + 3) * 65 + i78 + 3]!;
-      const x112 = batch_xs[(p80 + 4) * 65 + i78 + 3]!;
-      const x113 = batch_xs[(p80 + 5) * 65 + i78 + 3]!;
-      const x114 = batch_xs[(p80 + 6) * 65 + i78 + 3]!;
-      const x115 = batch_xs[(p80 + 7) * 65 + i78 + 3]!;
-      for (let j79 = 0; j79 < 100; j79++) {
-        const b116 = scratch[p80 * 100 + j79 * 8]!;
-        const b117 = scratch[p80 * 100 + j79 * 8 + 1]!;
-        const b118 = scratch[p80 * 100 + j79 * 8 + 2]!;
-        const b119 = scratch[p80 * 100 + j79 * 8 + 3]!;
-        const b120 = scratch[p80 * 100 + j79 * 8 + 4]!;
-        const b121 = scratch[p80 * 100 + j79 * 8 + 5]!;
-        const b122 = scratch[p80 * 100 + j79 * 8 + 6]!;
-        const b123 = scratch[p80 * 100 + j79 * 8 + 7]!;
-        grad_U[i78 * 100 + j79]! +=
-          x84 * b116 + x85 * b117 + x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123;
-        grad_U[(i78 + 1) * 100 + j79]! +=
-          x92 * b116 + x93 * b117 + x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123;
-        grad_U[(i78 + 2) * 100 + j79]! +=
-          x100 * b116 + x101 * b117 + x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123;
-        grad_U[(i78 + 3) * 100 + j79]! +=
-          x108 * b116 + x109 * b117 + x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123;
+  for (let i80 = 0; i80 < 64; i80 += 4) {
+    for (let p82 = 0; p82 < 24; p82 += 8) {
+      const x86 = batch_xs[p82 * 65 + i80]!;
+      const x87 = batch_xs[(p82 + 1) * 65 + i80]!;
+      const x88 = batch_xs[(p82 + 2) * 65 + i80]!;
+      const x89 = batch_xs[(p82 + 3) * 65 + i80]!;
+      const x90 = batch_xs[(p82 + 4) * 65 + i80]!;
+      const x91 = batch_xs[(p82 + 5) * 65 + i80]!;
+      const x92 = batch_xs[(p82 + 6) * 65 + i80]!;
+      const x93 = batch_xs[(p82 + 7) * 65 + i80]!;
+      const x94 = batch_xs[p82 * 65 + i80 + 1]!;
+      const x95 = batch_xs[(p82 + 1) * 65 + i80 + 1]!;
+      const x96 = batch_xs[(p82 + 2) * 65 + i80 + 1]!;
+      const x97 = batch_xs[(p82 + 3) * 65 + i80 + 1]!;
+      const x98 = batch_xs[(p82 + 4) * 65 + i80 + 1]!;
+      const x99 = batch_xs[(p82 + 5) * 65 + i80 + 1]!;
+      const x100 = batch_xs[(p82 + 6) * 65 + i80 + 1]!;
+      const x101 = batch_xs[(p82 + 7) * 65 + i80 + 1]!;
+      const x102 = batch_xs[p82 * 65 + i80 + 2]!;
+      const x103 = batch_xs[(p82 + 1) * 65 + i80 + 2]!;
+      const x104 = batch_xs[(p82 + 2) * 65 + i80 + 2]!;
+      const x105 = batch_xs[(p82 + 3) * 65 + i80 + 2]!;
+      const x106 = batch_xs[(p82 + 4) * 65 + i80 + 2]!;
+      const x107 = batch_xs[(p82 + 5) * 65 + i80 + 2]!;
+      const x108 = batch_xs[(p82 + 6) * 65 + i80 + 2]!;
+      const x109 = batch_xs[(p82 + 7) * 65 + i80 + 2]!;
+      const x110 = batch_xs[p82 * 65 + i80 + 3]!;
+      const x111 = batch_xs[(p82 + 1) * 65 + i80 + 3]!;
+      const x112 = batch_xs[(p82 + 2) * 65 + i80 + 3]!;
+      const x113 = batch_xs[(p82 + 3) * 65 + i80 + 3]!;
+      const x114 = batch_xs[(p82 + 4) * 65 + i80 + 3]!;
+      const x115 = batch_xs[(p82 + 5) * 65 + i80 + 3]!;
+      const x116 = batch_xs[(p82 + 6) * 65 + i80 + 3]!;
+      const x117 = batch_xs[(p82 + 7) * 65 + i80 + 3]!;
+      for (let j81 = 0; j81 < 100; j81++) {
+        const b118 = scratch[p82 * 100 + j81 * 8]!;
+        const b119 = scratch[p82 * 100 + j81 * 8 + 1]!;
+        const b120 = scratch[p82 * 100 + j81 * 8 + 2]!;
+        const b121 = scratch[p82 * 100 + j81 * 8 + 3]!;
+        const b122 = scratch[p82 * 100 + j81 * 8 + 4]!;
+        const b123 = scratch[p82 * 100 + j81 * 8 + 5]!;
+        const b124 = scratch[p82 * 100 + j81 * 8 + 6]!;
+        const b125 = scratch[p82 * 100 + j81 * 8 + 7]!;
+        grad_U[i80 * 100 + j81]! +=
+          x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125;
+        grad_U[(i80 + 1) * 100 + j81]! +=
+          x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125;
+        grad_U[(i80 + 2) * 100 + j81]! +=
+          x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125;
+        grad_U[(i80 + 3) * 100 + j81]! +=
+          x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125;
       }
     }
     {
-      const x124 = batch_xs[1560 + i78]!;
-      const x125 = batch_xs[1560 + i78 + 1]!;
-      const x126 = batch_xs[1560 + i78 + 2]!;
-      const x127 = batch_xs[1560 + i78 + 3]!;
-      for (let j79 = 0; j79 < 100; j79++) {
-        const b128 = scratch[24 * 100 + j79]!;
-        grad_U[i78 * 100 + j79]! += x124 * b128;
-        grad_U[(i78 + 1) * 100 + j79]! += x125 * b128;
-        grad_U[(i78 + 2) * 100 + j79]! += x126 * b128;
-        grad_U[(i78 + 3) * 100 + j79]! += x127 * b128;
+      const x126 = batch_xs[1560 + i80]!;
+      const x127 = batch_xs[1560 + i80 + 1]!;
+      const x128 = batch_xs[1560 + i80 + 2]!;
+      const x129 = batch_xs[1560 + i80 + 3]!;
+      for (let j81 = 0; j81 < 100; j81++) {
+        const b130 = scratch[24 * 100 + j81]!;
+        grad_U[i80 * 100 + j81]! += x126 * b130;
+        grad_U[(i80 + 1) * 100 + j81]! += x127 * b130;
+        grad_U[(i80 + 2) * 100 + j81]! += x128 * b130;
+        grad_U[(i80 + 3) * 100 + j81]! += x129 * b130;
       }
     }
   }
   {
-    for (let p80 = 0; p80 < 24; p80 += 8) {
-      const x129 = batch_xs[p80 * 65 + 64]!;
-      const x130 = batch_xs[(p80 + 1) * 65 + 64]!;
-      const x131 = batch_xs[(p80 + 2) * 65 + 64]!;
-      const x132 = batch_xs[(p80 + 3) * 65 + 64]!;
-      const x133 = batch_xs[(p80 + 4) * 65 + 64]!;
-      const x134 = batch_xs[(p80 + 5) * 65 + 64]!;
-      const x135 = batch_xs[(p80 + 6) * 65 + 64]!;
-      const x136 = batch_xs[(p80 + 7) * 65 + 64]!;
-      for (let j79 = 0; j79 < 100; j79++) {
-        const b137 = scratch[p80 * 100 + j79 * 8]!;
-        const b138 = scratch[p80 * 100 + j79 * 8 + 1]!;
-        const b139 = scratch[p80 * 100 + j79 * 8 + 2]!;
-        const b140 = scratch[p80 * 100 + j79 * 8 + 3]!;
-        const b141 = scratch[p80 * 100 + j79 * 8 + 4]!;
-        const b142 = scratch[p80 * 100 + j79 * 8 + 5]!;
-        const b143 = scratch[p80 * 100 + j79 * 8 + 6]!;
-        const b144 = scratch[p80 * 100 + j79 * 8 + 7]!;
-        grad_U[6400 + j79]! +=
-          x129 * b137 + x130 * b138 + x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144;
+    for (let p82 = 0; p82 < 24; p82 += 8) {
+      const x131 = batch_xs[p82 * 65 + 64]!;
+      const x132 = batch_xs[(p82 + 1) * 65 + 64]!;
+      const x133 = batch_xs[(p82 + 2) * 65 + 64]!;
+      const x134 = batch_xs[(p82 + 3) * 65 + 64]!;
+      const x135 = batch_xs[(p82 + 4) * 65 + 64]!;
+      const x136 = batch_xs[(p82 + 5) * 65 + 64]!;
+      const x137 = batch_xs[(p82 + 6) * 65 + 64]!;
+      const x138 = batch_xs[(p82 + 7) * 65 + 64]!;
+      for (let j81 = 0; j81 < 100; j81++) {
+        const b139 = scratch[p82 * 100 + j81 * 8]!;
+        const b140 = scratch[p82 * 100 + j81 * 8 + 1]!;
+        const b141 = scratch[p82 * 100 + j81 * 8 + 2]!;
+        const b142 = scratch[p82 * 100 + j81 * 8 + 3]!;
+        const b143 = scratch[p82 * 100 + j81 * 8 + 4]!;
+        const b144 = scratch[p82 * 100 + j81 * 8 + 5]!;
+        const b145 = scratch[p82 * 100 + j81 * 8 + 6]!;
+        const b146 = scratch[p82 * 100 + j81 * 8 + 7]!;
+        grad_U[6400 + j81]! +=
+          x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145 + x138 * b146;
       }
     }
     {
-      const x145 = batch_xs[1560 + 64]!;
-      for (let j79 = 0; j79 < 100; j79++) {
-        const b146 = scratch[24 * 100 + j79]!;
-        grad_U[6400 + j79]! += x145 * b146;
+      const x147 = batch_xs[1560 + 64]!;
+      for (let j81 = 0; j81 < 100; j81++) {
+        const b148 = scratch[24 * 100 + j81]!;
+        grad_U[6400 + j81]! += x147 * b148;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q152 = 0; q152 < 24; q152 += 8) {
-    for (let j148 = 0; j148 < 100; j148++) {
-      scratch[q152 * 100 + j148 * 8] = tanhGrad26[q152 * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 1] = tanhGrad26[(q152 + 1) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 2] = tanhGrad26[(q152 + 2) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 3] = tanhGrad26[(q152 + 3) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 4] = tanhGrad26[(q152 + 4) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 5] = tanhGrad26[(q152 + 5) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 6] = tanhGrad26[(q152 + 6) * 100 + j148]!;
-      scratch[q152 * 100 + j148 * 8 + 7] = tanhGrad26[(q152 + 7) * 100 + j148]!;
+  for (let q154 = 0; q154 < 24; q154 += 8) {
+    for (let j150 = 0; j150 < 100; j150++) {
+      scratch[q154 * 100 + j150 * 8] = tanhGrad26[q154 * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 1] = tanhGrad26[(q154 + 1) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 2] = tanhGrad26[(q154 + 2) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 3] = tanhGrad26[(q154 + 3) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 4] = tanhGrad26[(q154 + 4) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 5] = tanhGrad26[(q154 + 5) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 6] = tanhGrad26[(q154 + 6) * 100 + j150]!;
+      scratch[q154 * 100 + j150 * 8 + 7] = tanhGrad26[(q154 + 7) * 100 + j150]!;
     }
   }
-  for (let q152 = 24; q152 < 25; q152++) {
-    for (let j148 = 0; j148 < 100; j148++) {
-      scratch[q152 * 100 + j148] = tanhGrad26[q152 * 100 + j148]!;
+  for (let q154 = 24; q154 < 25; q154++) {
+    for (let j150 = 0; j150 < 100; j150++) {
+      scratch[q154 * 100 + j150] = tanhGrad26[q154 * 100 + j150]!;
     }
   }
-  for (let i147 = 0; i147 < 100; i147 += 4) {
-    for (let p149 = 0; p149 < 24; p149 += 8) {
-      const x153 = state_h[p149 * 100 + i147]!;
-      const x154 = state_h[(p149 + 1) * 100 + i147]!;
-      const x155 = state_h[(p149 + 2) * 100 + i147]!;
-      const x156 = state_h[(p149 + 3) * 100 + i147]!;
-      const x157 = state_h[(p149 + 4) * 100 + i147]!;
-      const x158 = state_h[(p149 + 5) * 100 + i147]!;
-      const x159 = state_h[(p149 + 6) * 100 + i147]!;
-      const x160 = state_h[(p149 + 7) * 100 + i147]!;
-      const x161 = state_h[p149 * 100 + i147 + 1]!;
-      const x162 = state_h[(p149 + 1) * 100 + i147 + 1]!;
-      const x163 = state_h[(p149 + 2) * 100 + i147 + 1]!;
-      const x164 = state_h[(p149 + 3) * 100 + i147 + 1]!;
-      const x165 = state_h[(p149 + 4) * 100 + i147 + 1]!;
-      const x166 = state_h[(p149 + 5) * 100 + i147 + 1]!;
-      const x167 = state_h[(p149 + 6) * 100 + i147 + 1]!;
-      const x168 = state_h[(p149 + 7) * 100 + i147 + 1]!;
-      const x169 = state_h[p149 * 100 + i147 + 2]!;
-      const x170 = state_h[(p149 + 1) * 100 + i147 + 2]!;
-      const x171 = state_h[(p149 + 2) * 100 + i147 + 2]!;
-      const x172 = state_h[(p149 + 3) * 100 + i147 + 2]!;
-      const x173 = state_h[(p149 + 4) * 100 + i147 + 2]!;
-      const x174 = state_h[(p149 + 5) * 100 + i147 + 2]!;
-      const x175 = state_h[(p149 + 6) * 100 + i147 + 2]!;
-      const x176 = state_h[(p149 + 7) * 100 + i147 + 2]!;
-      const x177 = state_h[p149 * 100 + i147 + 3]!;
-      const x178 = state_h[(p149 + 1) * 100 + i147 + 3]!;
-      const x179 = state_h[(p149 + 2) * 100 + i147 + 3]!;
-      const x180 = state_h[(p149 + 3) * 100 + i147 + 3]!;
-      const x181 = state_h[(p149 + 4) * 100 + i147 + 3]!;
-      const x182 = state_h[(p149 + 5) * 100 + i147 + 3]!;
-      const x183 = state_h[(p149 + 6) * 100 + i147 + 3]!;
-      const x184 = state_h[(p149 + 7) * 100 + i147 + 3]!;
-      for (let j148 = 0; j148 < 100; j148++) {
-        const b185 = scratch[p149 * 100 + j148 * 8]!;
-        const b186 = scratch[p149 * 100 + j148 * 8 + 1]!;
-        const b187 = scratch[p149 * 100 + j148 * 8 + 2]!;
-        const b188 = scratch[p149 * 100 + j148 * 8 + 3]!;
-        const b189 = scratch[p149 * 100 + j148 * 8 + 4]!;
-        const b190 = scratch[p149 * 100 + j148 * 8 + 5]!;
-        const b191 = scratch[p149 * 100 + j148 * 8 + 6]!;
-        const b192 = scratch[p149 * 100 + j148 * 8 + 7]!;
-        grad_W[i147 * 100 + j148]! +=
-          x153 * b185 + x154 * b186 + x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192;
-        grad_W[(i147 + 1) * 100 + j148]! +=
-          x161 * b185 + x162 * b186 + x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192;
-        grad_W[(i147 + 2) * 100 + j148]! +=
-          x169 * b185 + x170 * b186 + x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192;
-        grad_W[(i147 + 3) * 100 + j148]! +=
-          x177 * b185 + x178 * b186 + x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192;
+  for (let i149 = 0; i149 < 100; i149 += 4) {
+    for (let p151 = 0; p151 < 24; p151 += 8) {
+      const x155 = state_h[p151 * 100 + i149]!;
+      const x156 = state_h[(p151 + 1) * 100 + i149]!;
+      const x157 = state_h[(p151 + 2) * 100 + i149]!;
+      const x158 = state_h[(p151 + 3) * 100 + i149]!;
+      const x159 = state_h[(p151 + 4) * 100 + i149]!;
+      const x160 = state_h[(p151 + 5) * 100 + i149]!;
+      const x161 = state_h[(p151 + 6) * 100 + i149]!;
+      const x162 = state_h[(p151 + 7) * 100 + i149]!;
+      const x163 = state_h[p151 * 100 + i149 + 1]!;
+      const x164 = state_h[(p151 + 1) * 100 + i149 + 1]!;
+      const x165 = state_h[(p151 + 2) * 100 + i149 + 1]!;
+      const x166 = state_h[(p151 + 3) * 100 + i149 + 1]!;
+      const x167 = state_h[(p151 + 4) * 100 + i149 + 1]!;
+      const x168 = state_h[(p151 + 5) * 100 + i149 + 1]!;
+      const x169 = state_h[(p151 + 6) * 100 + i149 + 1]!;
+      const x170 = state_h[(p151 + 7) * 100 + i149 + 1]!;
+      const x171 = state_h[p151 * 100 + i149 + 2]!;
+      const x172 = state_h[(p151 + 1) * 100 + i149 + 2]!;
+      const x173 = state_h[(p151 + 2) * 100 + i149 + 2]!;
+      const x174 = state_h[(p151 + 3) * 100 + i149 + 2]!;
+      const x175 = state_h[(p151 + 4) * 100 + i149 + 2]!;
+      const x176 = state_h[(p151 + 5) * 100 + i149 + 2]!;
+      const x177 = state_h[(p151 + 6) * 100 + i149 + 2]!;
+      const x178 = state_h[(p151 + 7) * 100 + i149 + 2]!;
+      const x179 = state_h[p151 * 100 + i149 + 3]!;
+      const x180 = state_h[(p151 + 1) * 100 + i149 + 3]!;
+      const x181 = state_h[(p151 + 2) * 100 + i149 + 3]!;
+      const x182 = state_h[(p151 + 3) * 100 + i149 + 3]!;
+      const x183 = state_h[(p151 + 4) * 100 + i149 + 3]!;
+      const x184 = state_h[(p151 + 5) * 100 + i149 + 3]!;
+      const x185 = state_h[(p151 + 6) * 100 + i149 + 3]!;
+      const x186 = state_h[(p151 + 7) * 100 + i149 + 3]!;
+      for (let j150 = 0; j150 < 100; j150++) {
+        const b187 = scratch[p151 * 100 + j150 * 8]!;
+        const b188 = scratch[p151 * 100 + j150 * 8 + 1]!;
+        const b189 = scratch[p151 * 100 + j150 * 8 + 2]!;
+        const b190 = scratch[p151 * 100 + j150 * 8 + 3]!;
+        const b191 = scratch[p151 * 100 + j150 * 8 + 4]!;
+        const b192 = scratch[p151 * 100 + j150 * 8 + 5]!;
+        const b193 = scratch[p151 * 100 + j150 * 8 + 6]!;
+        const b194 = scratch[p151 * 100 + j150 * 8 + 7]!;
+        grad_W[i149 * 100 + j150]! +=
+          x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192 + x161 * b193 + x162 * b194;
+        grad_W[(i149 + 1) * 100 + j150]! +=
+          x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192 + x169 * b193 + x170 * b194;
+        grad_W[(i149 + 2) * 100 + j150]! +=
+          x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192 + x177 * b193 + x178 * b194;
+        grad_W[(i149 + 3) * 100 + j150]! +=
+          x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192 + x185 * b193 + x186 * b194;
       }
     }
     {
-      const x193 = state_h[2400 + i147]!;
-      const x194 = state_h[2400 + i147 + 1]!;
-      const x195 = state_h[2400 + i147 + 2]!;
-      const x196 = state_h[2400 + i147 + 3]!;
-      for (let j148 = 0; j148 < 100; j148++) {
-        const b197 = scratch[24 * 100 + j148]!;
-        grad_W[i147 * 100 + j148]! += x193 * b197;
-        grad_W[(i147 + 1) * 100 + j148]! += x194 * b197;
-        grad_W[(i147 + 2) * 100 + j148]! += x195 * b197;
-        grad_W[(i147 + 3) * 100 + j148]! += x196 * b197;
+      const x195 = state_h[2400 + i149]!;
+      const x196 = state_h[2400 + i149 + 1]!;
+      const x197 = state_h[2400 + i149 + 2]!;
+      const x198 = state_h[2400 + i149 + 3]!;
+      for (let j150 = 0; j150 < 100; j150++) {
+        const b199 = scratch[24 * 100 + j150]!;
+        grad_W[i149 * 100 + j150]! += x195 * b199;
+        grad_W[(i149 + 1) * 100 + j150]! += x196 * b199;
+        grad_W[(i149 + 2) * 100 + j150]! += x197 * b199;
+        grad_W[(i149 + 3) * 100 + j150]! += x198 * b199;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i198 = 0; i198 < 25; i198++) {
-    for (let j199 = 0; j199 < 100; j199++) {
-      grad_b[j199]! += tanhGrad26[i198 * 100 + j199]!;
+  for (let i200 = 0; i200 < 25; i200++) {
+    for (let j201 = 0; j201 < 100; j201++) {
+      grad_b[j201]! += tanhGrad26[i200 * 100 + j201]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q205 = 0; q205 < 24; q205 += 8) {
-    for (let j201 = 0; j201 < 65; j201++) {
-      scratch[q205 * 65 + j201 * 8] = mulScalar19[q205 * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 1] = mulScalar19[(q205 + 1) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 2] = mulScalar19[(q205 + 2) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 3] = mulScalar19[(q205 + 3) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 4] = mulScalar19[(q205 + 4) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 5] = mulScalar19[(q205 + 5) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 6] = mulScalar19[(q205 + 6) * 65 + j201]!;
-      scratch[q205 * 65 + j201 * 8 + 7] = mulScalar19[(q205 + 7) * 65 + j201]!;
+  for (let q207 = 0; q207 < 24; q207 += 8) {
+    for (let j203 = 0; j203 < 65; j203++) {
+      scratch[q207 * 65 + j203 * 8] = mulScalar19[q207 * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 1] = mulScalar19[(q207 + 1) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 2] = mulScalar19[(q207 + 2) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 3] = mulScalar19[(q207 + 3) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 4] = mulScalar19[(q207 + 4) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 5] = mulScalar19[(q207 + 5) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 6] = mulScalar19[(q207 + 6) * 65 + j203]!;
+      scratch[q207 * 65 + j203 * 8 + 7] = mulScalar19[(q207 + 7) * 65 + j203]!;
     }
   }
-  for (let q205 = 24; q205 < 25; q205++) {
-    for (let j201 = 0; j201 < 65; j201++) {
-      scratch[q205 * 65 + j201] = mulScalar19[q205 * 65 + j201]!;
+  for (let q207 = 24; q207 < 25; q207++) {
+    for (let j203 = 0; j203 < 65; j203++) {
+      scratch[q207 * 65 + j203] = mulScalar19[q207 * 65 + j203]!;
     }
   }
-  for (let i200 = 0; i200 < 100; i200 += 4) {
-    for (let p202 = 0; p202 < 24; p202 += 8) {
-      const x206 = state_h[100 + p202 * 100 + i200]!;
-      const x207 = state_h[100 + (p202 + 1) * 100 + i200]!;
-      const x208 = state_h[100 + (p202 + 2) * 100 + i200]!;
-      const x209 = state_h[100 + (p202 + 3) * 100 + i200]!;
-      const x210 = state_h[100 + (p202 + 4) * 100 + i200]!;
-      const x211 = state_h[100 + (p202 + 5) * 100 + i200]!;
-      const x212 = state_h[100 + (p202 + 6) * 100 + i200]!;
-      const x213 = state_h[100 + (p202 + 7) * 100 + i200]!;
-      const x214 = state_h[100 + p202 * 100 + i200 + 1]!;
-      const x215 = state_h[100 + (p202 + 1) * 100 + i200 + 1]!;
-      const x216 = state_h[100 + (p202 + 2) * 100 + i200 + 1]!;
-      const x217 = state_h[100 + (p202 + 3) * 100 + i200 + 1]!;
-      const x218 = state_h[100 + (p202 + 4) * 100 + i200 + 1]!;
-      const x219 = state_h[100 + (p202 + 5) * 100 + i200 + 1]!;
-      const x220 = state_h[100 + (p202 + 6) * 100 + i200 + 1]!;
-      const x221 = state_h[100 + (p202 + 7) * 100 + i200 + 1]!;
-      const x222 = state_h[100 + p202 * 100 + i200 + 2]!;
-      const x223 = state_h[100 + (p202 + 1) * 100 + i200 + 2]!;
-      const x224 = state_h[100 + (p202 + 2) * 100 + i200 + 2]!;
-      const x225 = state_h[100 + (p202 + 3) * 100 + i200 + 2]!;
-      const x226 = state_h[100 + (p202 + 4) * 100 + i200 + 2]!;
-      const x227 = state_h[100 + (p202 + 5) * 100 + i200 + 2]!;
-      const x228 = state_h[100 + (p202 + 6) * 100 + i200 + 2]!;
-      const x229 = state_h[100 + (p202 + 7) * 100 + i200 + 2]!;
-      const x230 = state_h[100 + p202 * 100 + i200 + 3]!;
-      const x231 = state_h[100 + (p202 + 1) * 100 + i200 + 3]!;
-      const x232 = state_h[100 + (p202 + 2) * 100 + i200 + 3]!;
-      const x233 = state_h[100 + (p202 + 3) * 100 + i200 + 3]!;
-      const x234 = state_h[100 + (p202 + 4) * 100 + i200 + 3]!;
-      const x235 = state_h[100 + (p202 + 5) * 100 + i200 + 3]!;
-      const x236 = state_h[100 + (p202 + 6) * 100 + i200 + 3]!;
-      const x237 = state_h[100 + (p202 + 7) * 100 + i200 + 3]!;
-      for (let j201 = 0; j201 < 65; j201++) {
-        const b238 = scratch[p202 * 65 + j201 * 8]!;
-        const b239 = scratch[p202 * 65 + j201 * 8 + 1]!;
-        const b240 = scratch[p202 * 65 + j201 * 8 + 2]!;
-        const b241 = scratch[p202 * 65 + j201 * 8 + 3]!;
-        const b242 = scratch[p202 * 65 + j201 * 8 + 4]!;
-        const b243 = scratch[p202 * 65 + j201 * 8 + 5]!;
-        const b244 = scratch[p202 * 65 + j201 * 8 + 6]!;
-        const b245 = scratch[p202 * 65 + j201 * 8 + 7]!;
-        grad_V[i200 * 65 + j201]! +=
-          x206 * b238 + x207 * b239 + x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245;
-        grad_V[(i200 + 1) * 65 + j201]! +=
-          x214 * b238 + x215 * b239 + x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245;
-        grad_V[(i200 + 2) * 65 + j201]! +=
-          x222 * b238 + x223 * b239 + x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245;
-        grad_V[(i200 + 3) * 65 + j201]! +=
-          x230 * b238 + x231 * b239 + x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245;
+  for (let i202 = 0; i202 < 100; i202 += 4) {
+    for (let p204 = 0; p204 < 24; p204 += 8) {
+      const x208 = state_h[100 + p204 * 100 + i202]!;
+      const x209 = state_h[100 + (p204 + 1) * 100 + i202]!;
+      const x210 = state_h[100 + (p204 + 2) * 100 + i202]!;
+      const x211 = state_h[100 + (p204 + 3) * 100 + i202]!;
+      const x212 = state_h[100 + (p204 + 4) * 100 + i202]!;
+      const x213 = state_h[100 + (p204 + 5) * 100 + i202]!;
+      const x214 = state_h[100 + (p204 + 6) * 100 + i202]!;
+      const x215 = state_h[100 + (p204 + 7) * 100 + i202]!;
+      const x216 = state_h[100 + p204 * 100 + i202 + 1]!;
+      const x217 = state_h[100 + (p204 + 1) * 100 + i202 + 1]!;
+      const x218 = state_h[100 + (p204 + 2) * 100 + i202 + 1]!;
+      const x219 = state_h[100 + (p204 + 3) * 100 + i202 + 1]!;
+      const x220 = state_h[100 + (p204 + 4) * 100 + i202 + 1]!;
+      const x221 = state_h[100 + (p204 + 5) * 100 + i202 + 1]!;
+      const x222 = state_h[100 + (p204 + 6) * 100 + i202 + 1]!;
+      const x223 = state_h[100 + (p204 + 7) * 100 + i202 + 1]!;
+      const x224 = state_h[100 + p204 * 100 + i202 + 2]!;
+      const x225 = state_h[100 + (p204 + 1) * 100 + i202 + 2]!;
+      const x226 = state_h[100 + (p204 + 2) * 100 + i202 + 2]!;
+      const x227 = state_h[100 + (p204 + 3) * 100 + i202 + 2]!;
+      const x228 = state_h[100 + (p204 + 4) * 100 + i202 + 2]!;
+      const x229 = state_h[100 + (p204 + 5) * 100 + i202 + 2]!;
+      const x230 = state_h[100 + (p204 + 6) * 100 + i202 + 2]!;
+      const x231 = state_h[100 + (p204 + 7) * 100 + i202 + 2]!;
+      const x232 = state_h[100 + p204 * 100 + i202 + 3]!;
+      const x233 = state_h[100 + (p204 + 1) * 100 + i202 + 3]!;
+      const x234 = state_h[100 + (p204 + 2) * 100 + i202 + 3]!;
+      const x235 = state_h[100 + (p204 + 3) * 100 + i202 + 3]!;
+      const x236 = state_h[100 + (p204 + 4) * 100 + i202 + 3]!;
+      const x237 = state_h[100 + (p204 + 5) * 100 + i202 + 3]!;
+      const x238 = state_h[100 + (p204 + 6) * 100 + i202 + 3]!;
+      const x239 = state_h[100 + (p204 + 7) * 100 + i202 + 3]!;
+      for (let j203 = 0; j203 < 65; j203++) {
+        const b240 = scratch[p204 * 65 + j203 * 8]!;
+        const b241 = scratch[p204 * 65 + j203 * 8 + 1]!;
+        const b242 = scratch[p204 * 65 + j203 * 8 + 2]!;
+        const b243 = scratch[p204 * 65 + j203 * 8 + 3]!;
+        const b244 = scratch[p204 * 65 + j203 * 8 + 4]!;
+        const b245 = scratch[p204 * 65 + j203 * 8 + 5]!;
+        const b246 = scratch[p204 * 65 + j203 * 8 + 6]!;
+        const b247 = scratch[p204 * 65 + j203 * 8 + 7]!;
+        grad_V[i202 * 65 + j203]! +=
+          x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245 + x214 * b246 + x215 * b247;
+        grad_V[(i202 + 1) * 65 + j203]! +=
+          x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245 + x222 * b246 + x223 * b247;
+        grad_V[(i202 + 2) * 65 + j203]! +=
+          x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245 + x230 * b246 + x231 * b247;
+        grad_V[(i202 + 3) * 65 + j203]! +=
+          x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245 + x238 * b246 + x239 * b247;
       }
     }
     {
-      const x246 = state_h[100 + 2400 + i200]!;
-      const x247 = state_h[100 + 2400 + i200 + 1]!;
-      const x248 = state_h[100 + 2400 + i200 + 2]!;
-      const x249 = state_h[100 + 2400 + i200 + 3]!;
-      for (let j201 = 0; j201 < 65; j201++) {
-        const b250 = scratch[24 * 65 + j201]!;
-        grad_V[i200 * 65 + j201]! += x246 * b250;
-        grad_V[(i200 + 1) * 65 + j201]! += x247 * b250;
-        grad_V[(i200 + 2) * 65 + j201]! += x248 * b250;
-        grad_V[(i200 + 3) * 65 + j201]! += x249 * b250;
+      const x248 = state_h[100 + 2400 + i202]!;
+      const x249 = state_h[100 + 2400 + i202 + 1]!;
+      const x250 = state_h[100 + 2400 + i202 + 2]!;
+      const x251 = state_h[100 + 2400 + i202 + 3]!;
+      for (let j203 = 0; j203 < 65; j203++) {
+        const b252 = scratch[24 * 65 + j203]!;
+        grad_V[i202 * 65 + j203]! += x248 * b252;
+        grad_V[(i202 + 1) * 65 + j203]! += x249 * b252;
+        grad_V[(i202 + 2) * 65 + j203]! += x250 * b252;
+        grad_V[(i202 + 3) * 65 + j203]! += x251 * b252;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i251 = 0; i251 < 25; i251++) {
-    for (let j252 = 0; j252 < 65; j252++) {
-      grad_c[j252]! += mulScalar19[i251 * 65 + j252]!;
+  for (let i253 = 0; i253 < 25; i253++) {
+    for (let j254 = 0; j254 < 65; j254++) {
+      grad_c[j254]! += mulScalar19[i253 * 65 + j254]!;
     }
   }
   grad_h0.set(adjointIn_h);
