@@ -24,5 +24,7 @@ export type Declaration =
 export interface ModuleParts {
   /** Comment lines at the top of the file (without the `//`). */
   readonly header: readonly string[];
+  /** Comment lines at the end of the file (without the `//`). */
+  readonly footer?: readonly string[];
   readonly declarations: readonly Declaration[];
 }

@@ -44,6 +44,7 @@ export async function writeModule(parts: ModuleParts): Promise<string> {
   const file = project.createSourceFile("module.ts", "", { overwrite: true });
   file.addStatements(parts.header.map((line) => `// ${line}`).join("\n"));
   file.addStatements(parts.declarations.map(structure));
+  if (parts.footer) file.addStatements(parts.footer.map((line) => `// ${line}`.trimEnd()).join("\n"));
   return format(file.getFullText(), { parser: "typescript", printWidth: 120 });
 }
 

@@ -79,6 +79,8 @@ describe("shapegrad generate", () => {
     expect(run(dir, "generate", "dsl/rnn.ts", "--dim", "h=12", "--dim", "T=3", "--kernels", "simd", "--out", "simd/rnn.ts").status).toBe(0);
     const text = readFileSync(join(dir, "simd/rnn.ts"), "utf8");
     expect(text).toMatch(/kernels\.product_1x12x12\(/);
+    // The kernels' WebAssembly text, from which the embedded bytes were assembled, ends the module.
+    expect(text).toMatch(/\/\/ \(func \$product_1x12x12 \(export "product_1x12x12"\)/);
     const compilerOptions = { strict: true, noEmit: true, target: "es2022", lib: ["es2022"], module: "nodenext", types: [], noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true };
     writeFileSync(join(dir, "simd/tsconfig.json"), JSON.stringify({ compilerOptions, include: ["rnn.ts"] }));
     expect(diagnosticsTs6(join(dir, "simd/tsconfig.json"))).toEqual([]);

@@ -71,6 +71,8 @@ export function productKernel(name: string, k: number, tile: ProductTile): strin
   const rows = { v: "$i", step: R, end: M }, cols = { v: "$j", step: 2 * C, end: N };
   const [outer, inner] = tile.order === "panels" ? [cols, rows] : [rows, cols];
   return [
+    `;; o (${M}×${N}) = a (${M}×${k}) · b (${k}×${N}), row-major at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
+    `;; in ${R * C} vector accumulators, ${tile.order === "panels" ? "panels of b's columns outermost" : "rows outermost"}; one scalar of a (both lanes) and ${C} vectors of b per step of the shared dim.`,
     `(func $${name} (export "${name}") (param $a i32) (param $b i32) (param $o i32)`,
     `  (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $pb i32) (local $po i32) (local $x v128)`,
     `  ${cs.map((c) => `(local $b${c} v128)`).join(" ")}`,
