@@ -535,7 +535,6 @@ function timeLoop(steps: number, phase: "forward" | "backward", offsets: Readonl
   return [head, ...declared, ...body, "}"];
 }
 
-
 /**
  * The arrays that loop nests copy operands into. With SIMD kernels they are views of one
  * WebAssembly memory, laid out here and made at its final size: growing it would detach its
