@@ -5,7 +5,7 @@
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral, type LoopContext } from "../src/op.js";
 import { loop } from "../src/ops/loop-code.js";
-import { opNamed } from "../src/ops/table.js";
+import { opNamed, opTable } from "../src/ops/table.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
 import { bufferBudgetBytes, bufferBytes, GenerateError } from "./budget.js";
@@ -82,6 +82,8 @@ class StepEmitter {
   }
 
   local(hint: string): string {
+    // Buffers are named after their op and node (`scale5`): a local named after an op could shadow one.
+    if (opTable.has(hint)) throw new Error(`codegen: the local name hint "${hint}" is an op's name, so its locals could shadow a buffer`);
     return `${hint}${++this.counter}`;
   }
 

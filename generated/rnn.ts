@@ -433,143 +433,143 @@ function backwardSteps(
     for (let j2 = 0; j2 < 65; j2++) {
       max3 = Math.max(max3, add14[i1 * 65 + j2]!);
     }
-    let sum5 = 0;
+    let sum4 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
-      const e8 = Math.exp(add14[i1 * 65 + j2]! - max3);
-      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e8;
-      sum5 += e8;
+      const e7 = Math.exp(add14[i1 * 65 + j2]! - max3);
+      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e7;
+      sum4 += e7;
     }
-    let rowTotal6 = 0;
+    let rowTotal5 = 0;
     for (let j2 = 0; j2 < 65; j2++) {
-      rowTotal6 += batch_ys[i1 * 65 + j2]!;
+      rowTotal5 += batch_ys[i1 * 65 + j2]!;
     }
-    const scale7 = rowTotal6 / sum5;
+    const rowScale6 = rowTotal5 / sum4;
     for (let j2 = 0; j2 < 65; j2++) {
       softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
-        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * scale7 - batch_ys[i1 * 65 + j2]!;
+        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * rowScale6 - batch_ys[i1 * 65 + j2]!;
     }
   }
   // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i9 = 0; i9 < 25; i9++) {
-    for (let j10 = 0; j10 < 65; j10++) {
-      mulScalar19[i9 * 65 + j10]! = softmaxCrossEntropyGrad18[i9 * 65 + j10]! * 0.04;
+  for (let i8 = 0; i8 < 25; i8++) {
+    for (let j9 = 0; j9 < 65; j9++) {
+      mulScalar19[i8 * 65 + j9]! = softmaxCrossEntropyGrad18[i8 * 65 + j9]! * 0.04;
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q16 = 0; q16 < 64; q16 += 8) {
-    for (let j12 = 0; j12 < 100; j12++) {
-      scratch[q16 * 100 + j12 * 8] = param_V[j12 * 65 + q16]!;
-      scratch[q16 * 100 + j12 * 8 + 1] = param_V[j12 * 65 + q16 + 1]!;
-      scratch[q16 * 100 + j12 * 8 + 2] = param_V[j12 * 65 + q16 + 2]!;
-      scratch[q16 * 100 + j12 * 8 + 3] = param_V[j12 * 65 + q16 + 3]!;
-      scratch[q16 * 100 + j12 * 8 + 4] = param_V[j12 * 65 + q16 + 4]!;
-      scratch[q16 * 100 + j12 * 8 + 5] = param_V[j12 * 65 + q16 + 5]!;
-      scratch[q16 * 100 + j12 * 8 + 6] = param_V[j12 * 65 + q16 + 6]!;
-      scratch[q16 * 100 + j12 * 8 + 7] = param_V[j12 * 65 + q16 + 7]!;
+  for (let q15 = 0; q15 < 64; q15 += 8) {
+    for (let j11 = 0; j11 < 100; j11++) {
+      scratch[q15 * 100 + j11 * 8] = param_V[j11 * 65 + q15]!;
+      scratch[q15 * 100 + j11 * 8 + 1] = param_V[j11 * 65 + q15 + 1]!;
+      scratch[q15 * 100 + j11 * 8 + 2] = param_V[j11 * 65 + q15 + 2]!;
+      scratch[q15 * 100 + j11 * 8 + 3] = param_V[j11 * 65 + q15 + 3]!;
+      scratch[q15 * 100 + j11 * 8 + 4] = param_V[j11 * 65 + q15 + 4]!;
+      scratch[q15 * 100 + j11 * 8 + 5] = param_V[j11 * 65 + q15 + 5]!;
+      scratch[q15 * 100 + j11 * 8 + 6] = param_V[j11 * 65 + q15 + 6]!;
+      scratch[q15 * 100 + j11 * 8 + 7] = param_V[j11 * 65 + q15 + 7]!;
     }
   }
-  for (let q16 = 64; q16 < 65; q16++) {
-    for (let j12 = 0; j12 < 100; j12++) {
-      scratch[q16 * 100 + j12] = param_V[j12 * 65 + q16]!;
+  for (let q15 = 64; q15 < 65; q15++) {
+    for (let j11 = 0; j11 < 100; j11++) {
+      scratch[q15 * 100 + j11] = param_V[j11 * 65 + q15]!;
     }
   }
   matmul22.fill(0);
-  for (let i11 = 0; i11 < 24; i11 += 4) {
-    for (let p13 = 0; p13 < 64; p13 += 8) {
-      const x17 = mulScalar19[i11 * 65 + p13]!;
-      const x18 = mulScalar19[i11 * 65 + p13 + 1]!;
-      const x19 = mulScalar19[i11 * 65 + p13 + 2]!;
-      const x20 = mulScalar19[i11 * 65 + p13 + 3]!;
-      const x21 = mulScalar19[i11 * 65 + p13 + 4]!;
-      const x22 = mulScalar19[i11 * 65 + p13 + 5]!;
-      const x23 = mulScalar19[i11 * 65 + p13 + 6]!;
-      const x24 = mulScalar19[i11 * 65 + p13 + 7]!;
-      const x25 = mulScalar19[(i11 + 1) * 65 + p13]!;
-      const x26 = mulScalar19[(i11 + 1) * 65 + p13 + 1]!;
-      const x27 = mulScalar19[(i11 + 1) * 65 + p13 + 2]!;
-      const x28 = mulScalar19[(i11 + 1) * 65 + p13 + 3]!;
-      const x29 = mulScalar19[(i11 + 1) * 65 + p13 + 4]!;
-      const x30 = mulScalar19[(i11 + 1) * 65 + p13 + 5]!;
-      const x31 = mulScalar19[(i11 + 1) * 65 + p13 + 6]!;
-      const x32 = mulScalar19[(i11 + 1) * 65 + p13 + 7]!;
-      const x33 = mulScalar19[(i11 + 2) * 65 + p13]!;
-      const x34 = mulScalar19[(i11 + 2) * 65 + p13 + 1]!;
-      const x35 = mulScalar19[(i11 + 2) * 65 + p13 + 2]!;
-      const x36 = mulScalar19[(i11 + 2) * 65 + p13 + 3]!;
-      const x37 = mulScalar19[(i11 + 2) * 65 + p13 + 4]!;
-      const x38 = mulScalar19[(i11 + 2) * 65 + p13 + 5]!;
-      const x39 = mulScalar19[(i11 + 2) * 65 + p13 + 6]!;
-      const x40 = mulScalar19[(i11 + 2) * 65 + p13 + 7]!;
-      const x41 = mulScalar19[(i11 + 3) * 65 + p13]!;
-      const x42 = mulScalar19[(i11 + 3) * 65 + p13 + 1]!;
-      const x43 = mulScalar19[(i11 + 3) * 65 + p13 + 2]!;
-      const x44 = mulScalar19[(i11 + 3) * 65 + p13 + 3]!;
-      const x45 = mulScalar19[(i11 + 3) * 65 + p13 + 4]!;
-      const x46 = mulScalar19[(i11 + 3) * 65 + p13 + 5]!;
-      const x47 = mulScalar19[(i11 + 3) * 65 + p13 + 6]!;
-      const x48 = mulScalar19[(i11 + 3) * 65 + p13 + 7]!;
-      for (let j12 = 0; j12 < 100; j12++) {
-        const b49 = scratch[p13 * 100 + j12 * 8]!;
-        const b50 = scratch[p13 * 100 + j12 * 8 + 1]!;
-        const b51 = scratch[p13 * 100 + j12 * 8 + 2]!;
-        const b52 = scratch[p13 * 100 + j12 * 8 + 3]!;
-        const b53 = scratch[p13 * 100 + j12 * 8 + 4]!;
-        const b54 = scratch[p13 * 100 + j12 * 8 + 5]!;
-        const b55 = scratch[p13 * 100 + j12 * 8 + 6]!;
-        const b56 = scratch[p13 * 100 + j12 * 8 + 7]!;
-        matmul22[i11 * 100 + j12]! +=
-          x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56;
-        matmul22[(i11 + 1) * 100 + j12]! +=
-          x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56;
-        matmul22[(i11 + 2) * 100 + j12]! +=
-          x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56;
-        matmul22[(i11 + 3) * 100 + j12]! +=
-          x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56;
+  for (let i10 = 0; i10 < 24; i10 += 4) {
+    for (let p12 = 0; p12 < 64; p12 += 8) {
+      const x16 = mulScalar19[i10 * 65 + p12]!;
+      const x17 = mulScalar19[i10 * 65 + p12 + 1]!;
+      const x18 = mulScalar19[i10 * 65 + p12 + 2]!;
+      const x19 = mulScalar19[i10 * 65 + p12 + 3]!;
+      const x20 = mulScalar19[i10 * 65 + p12 + 4]!;
+      const x21 = mulScalar19[i10 * 65 + p12 + 5]!;
+      const x22 = mulScalar19[i10 * 65 + p12 + 6]!;
+      const x23 = mulScalar19[i10 * 65 + p12 + 7]!;
+      const x24 = mulScalar19[(i10 + 1) * 65 + p12]!;
+      const x25 = mulScalar19[(i10 + 1) * 65 + p12 + 1]!;
+      const x26 = mulScalar19[(i10 + 1) * 65 + p12 + 2]!;
+      const x27 = mulScalar19[(i10 + 1) * 65 + p12 + 3]!;
+      const x28 = mulScalar19[(i10 + 1) * 65 + p12 + 4]!;
+      const x29 = mulScalar19[(i10 + 1) * 65 + p12 + 5]!;
+      const x30 = mulScalar19[(i10 + 1) * 65 + p12 + 6]!;
+      const x31 = mulScalar19[(i10 + 1) * 65 + p12 + 7]!;
+      const x32 = mulScalar19[(i10 + 2) * 65 + p12]!;
+      const x33 = mulScalar19[(i10 + 2) * 65 + p12 + 1]!;
+      const x34 = mulScalar19[(i10 + 2) * 65 + p12 + 2]!;
+      const x35 = mulScalar19[(i10 + 2) * 65 + p12 + 3]!;
+      const x36 = mulScalar19[(i10 + 2) * 65 + p12 + 4]!;
+      const x37 = mulScalar19[(i10 + 2) * 65 + p12 + 5]!;
+      const x38 = mulScalar19[(i10 + 2) * 65 + p12 + 6]!;
+      const x39 = mulScalar19[(i10 + 2) * 65 + p12 + 7]!;
+      const x40 = mulScalar19[(i10 + 3) * 65 + p12]!;
+      const x41 = mulScalar19[(i10 + 3) * 65 + p12 + 1]!;
+      const x42 = mulScalar19[(i10 + 3) * 65 + p12 + 2]!;
+      const x43 = mulScalar19[(i10 + 3) * 65 + p12 + 3]!;
+      const x44 = mulScalar19[(i10 + 3) * 65 + p12 + 4]!;
+      const x45 = mulScalar19[(i10 + 3) * 65 + p12 + 5]!;
+      const x46 = mulScalar19[(i10 + 3) * 65 + p12 + 6]!;
+      const x47 = mulScalar19[(i10 + 3) * 65 + p12 + 7]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        const b48 = scratch[p12 * 100 + j11 * 8]!;
+        const b49 = scratch[p12 * 100 + j11 * 8 + 1]!;
+        const b50 = scratch[p12 * 100 + j11 * 8 + 2]!;
+        const b51 = scratch[p12 * 100 + j11 * 8 + 3]!;
+        const b52 = scratch[p12 * 100 + j11 * 8 + 4]!;
+        const b53 = scratch[p12 * 100 + j11 * 8 + 5]!;
+        const b54 = scratch[p12 * 100 + j11 * 8 + 6]!;
+        const b55 = scratch[p12 * 100 + j11 * 8 + 7]!;
+        matmul22[i10 * 100 + j11]! +=
+          x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55;
+        matmul22[(i10 + 1) * 100 + j11]! +=
+          x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55;
+        matmul22[(i10 + 2) * 100 + j11]! +=
+          x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55;
+        matmul22[(i10 + 3) * 100 + j11]! +=
+          x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55;
       }
     }
     {
-      const x57 = mulScalar19[i11 * 65 + 64]!;
-      const x58 = mulScalar19[(i11 + 1) * 65 + 64]!;
-      const x59 = mulScalar19[(i11 + 2) * 65 + 64]!;
-      const x60 = mulScalar19[(i11 + 3) * 65 + 64]!;
-      for (let j12 = 0; j12 < 100; j12++) {
-        const b61 = scratch[64 * 100 + j12]!;
-        matmul22[i11 * 100 + j12]! += x57 * b61;
-        matmul22[(i11 + 1) * 100 + j12]! += x58 * b61;
-        matmul22[(i11 + 2) * 100 + j12]! += x59 * b61;
-        matmul22[(i11 + 3) * 100 + j12]! += x60 * b61;
+      const x56 = mulScalar19[i10 * 65 + 64]!;
+      const x57 = mulScalar19[(i10 + 1) * 65 + 64]!;
+      const x58 = mulScalar19[(i10 + 2) * 65 + 64]!;
+      const x59 = mulScalar19[(i10 + 3) * 65 + 64]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        const b60 = scratch[64 * 100 + j11]!;
+        matmul22[i10 * 100 + j11]! += x56 * b60;
+        matmul22[(i10 + 1) * 100 + j11]! += x57 * b60;
+        matmul22[(i10 + 2) * 100 + j11]! += x58 * b60;
+        matmul22[(i10 + 3) * 100 + j11]! += x59 * b60;
       }
     }
   }
   {
-    for (let p13 = 0; p13 < 64; p13 += 8) {
-      const x62 = mulScalar19[1560 + p13]!;
-      const x63 = mulScalar19[1560 + p13 + 1]!;
-      const x64 = mulScalar19[1560 + p13 + 2]!;
-      const x65 = mulScalar19[1560 + p13 + 3]!;
-      const x66 = mulScalar19[1560 + p13 + 4]!;
-      const x67 = mulScalar19[1560 + p13 + 5]!;
-      const x68 = mulScalar19[1560 + p13 + 6]!;
-      const x69 = mulScalar19[1560 + p13 + 7]!;
-      for (let j12 = 0; j12 < 100; j12++) {
-        const b70 = scratch[p13 * 100 + j12 * 8]!;
-        const b71 = scratch[p13 * 100 + j12 * 8 + 1]!;
-        const b72 = scratch[p13 * 100 + j12 * 8 + 2]!;
-        const b73 = scratch[p13 * 100 + j12 * 8 + 3]!;
-        const b74 = scratch[p13 * 100 + j12 * 8 + 4]!;
-        const b75 = scratch[p13 * 100 + j12 * 8 + 5]!;
-        const b76 = scratch[p13 * 100 + j12 * 8 + 6]!;
-        const b77 = scratch[p13 * 100 + j12 * 8 + 7]!;
-        matmul22[2400 + j12]! +=
-          x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77;
+    for (let p12 = 0; p12 < 64; p12 += 8) {
+      const x61 = mulScalar19[1560 + p12]!;
+      const x62 = mulScalar19[1560 + p12 + 1]!;
+      const x63 = mulScalar19[1560 + p12 + 2]!;
+      const x64 = mulScalar19[1560 + p12 + 3]!;
+      const x65 = mulScalar19[1560 + p12 + 4]!;
+      const x66 = mulScalar19[1560 + p12 + 5]!;
+      const x67 = mulScalar19[1560 + p12 + 6]!;
+      const x68 = mulScalar19[1560 + p12 + 7]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        const b69 = scratch[p12 * 100 + j11 * 8]!;
+        const b70 = scratch[p12 * 100 + j11 * 8 + 1]!;
+        const b71 = scratch[p12 * 100 + j11 * 8 + 2]!;
+        const b72 = scratch[p12 * 100 + j11 * 8 + 3]!;
+        const b73 = scratch[p12 * 100 + j11 * 8 + 4]!;
+        const b74 = scratch[p12 * 100 + j11 * 8 + 5]!;
+        const b75 = scratch[p12 * 100 + j11 * 8 + 6]!;
+        const b76 = scratch[p12 * 100 + j11 * 8 + 7]!;
+        matmul22[2400 + j11]! +=
+          x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76;
       }
     }
     {
-      const x78 = mulScalar19[1560 + 64]!;
-      for (let j12 = 0; j12 < 100; j12++) {
-        const b79 = scratch[64 * 100 + j12]!;
-        matmul22[2400 + j12]! += x78 * b79;
+      const x77 = mulScalar19[1560 + 64]!;
+      for (let j11 = 0; j11 < 100; j11++) {
+        const b78 = scratch[64 * 100 + j11]!;
+        matmul22[2400 + j11]! += x77 * b78;
       }
     }
   }
@@ -637,303 +637,303 @@ function backwardSteps(
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q85 = 0; q85 < 24; q85 += 8) {
-    for (let j81 = 0; j81 < 100; j81++) {
-      scratch[q85 * 100 + j81 * 8] = tanhGrad26[q85 * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 1] = tanhGrad26[(q85 + 1) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 2] = tanhGrad26[(q85 + 2) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 3] = tanhGrad26[(q85 + 3) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 4] = tanhGrad26[(q85 + 4) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 5] = tanhGrad26[(q85 + 5) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 6] = tanhGrad26[(q85 + 6) * 100 + j81]!;
-      scratch[q85 * 100 + j81 * 8 + 7] = tanhGrad26[(q85 + 7) * 100 + j81]!;
+  for (let q84 = 0; q84 < 24; q84 += 8) {
+    for (let j80 = 0; j80 < 100; j80++) {
+      scratch[q84 * 100 + j80 * 8] = tanhGrad26[q84 * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 1] = tanhGrad26[(q84 + 1) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 2] = tanhGrad26[(q84 + 2) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 3] = tanhGrad26[(q84 + 3) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 4] = tanhGrad26[(q84 + 4) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 5] = tanhGrad26[(q84 + 5) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 6] = tanhGrad26[(q84 + 6) * 100 + j80]!;
+      scratch[q84 * 100 + j80 * 8 + 7] = tanhGrad26[(q84 + 7) * 100 + j80]!;
     }
   }
-  for (let q85 = 24; q85 < 25; q85++) {
-    for (let j81 = 0; j81 < 100; j81++) {
-      scratch[q85 * 100 + j81] = tanhGrad26[q85 * 100 + j81]!;
+  for (let q84 = 24; q84 < 25; q84++) {
+    for (let j80 = 0; j80 < 100; j80++) {
+      scratch[q84 * 100 + j80] = tanhGrad26[q84 * 100 + j80]!;
     }
   }
-  for (let i80 = 0; i80 < 64; i80 += 4) {
-    for (let p82 = 0; p82 < 24; p82 += 8) {
-      const x86 = batch_xs[p82 * 65 + i80]!;
-      const x87 = batch_xs[(p82 + 1) * 65 + i80]!;
-      const x88 = batch_xs[(p82 + 2) * 65 + i80]!;
-      const x89 = batch_xs[(p82 + 3) * 65 + i80]!;
-      const x90 = batch_xs[(p82 + 4) * 65 + i80]!;
-      const x91 = batch_xs[(p82 + 5) * 65 + i80]!;
-      const x92 = batch_xs[(p82 + 6) * 65 + i80]!;
-      const x93 = batch_xs[(p82 + 7) * 65 + i80]!;
-      const x94 = batch_xs[p82 * 65 + i80 + 1]!;
-      const x95 = batch_xs[(p82 + 1) * 65 + i80 + 1]!;
-      const x96 = batch_xs[(p82 + 2) * 65 + i80 + 1]!;
-      const x97 = batch_xs[(p82 + 3) * 65 + i80 + 1]!;
-      const x98 = batch_xs[(p82 + 4) * 65 + i80 + 1]!;
-      const x99 = batch_xs[(p82 + 5) * 65 + i80 + 1]!;
-      const x100 = batch_xs[(p82 + 6) * 65 + i80 + 1]!;
-      const x101 = batch_xs[(p82 + 7) * 65 + i80 + 1]!;
-      const x102 = batch_xs[p82 * 65 + i80 + 2]!;
-      const x103 = batch_xs[(p82 + 1) * 65 + i80 + 2]!;
-      const x104 = batch_xs[(p82 + 2) * 65 + i80 + 2]!;
-      const x105 = batch_xs[(p82 + 3) * 65 + i80 + 2]!;
-      const x106 = batch_xs[(p82 + 4) * 65 + i80 + 2]!;
-      const x107 = batch_xs[(p82 + 5) * 65 + i80 + 2]!;
-      const x108 = batch_xs[(p82 + 6) * 65 + i80 + 2]!;
-      const x109 = batch_xs[(p82 + 7) * 65 + i80 + 2]!;
-      const x110 = batch_xs[p82 * 65 + i80 + 3]!;
-      const x111 = batch_xs[(p82 + 1) * 65 + i80 + 3]!;
-      const x112 = batch_xs[(p82 + 2) * 65 + i80 + 3]!;
-      const x113 = batch_xs[(p82 + 3) * 65 + i80 + 3]!;
-      const x114 = batch_xs[(p82 + 4) * 65 + i80 + 3]!;
-      const x115 = batch_xs[(p82 + 5) * 65 + i80 + 3]!;
-      const x116 = batch_xs[(p82 + 6) * 65 + i80 + 3]!;
-      const x117 = batch_xs[(p82 + 7) * 65 + i80 + 3]!;
-      for (let j81 = 0; j81 < 100; j81++) {
-        const b118 = scratch[p82 * 100 + j81 * 8]!;
-        const b119 = scratch[p82 * 100 + j81 * 8 + 1]!;
-        const b120 = scratch[p82 * 100 + j81 * 8 + 2]!;
-        const b121 = scratch[p82 * 100 + j81 * 8 + 3]!;
-        const b122 = scratch[p82 * 100 + j81 * 8 + 4]!;
-        const b123 = scratch[p82 * 100 + j81 * 8 + 5]!;
-        const b124 = scratch[p82 * 100 + j81 * 8 + 6]!;
-        const b125 = scratch[p82 * 100 + j81 * 8 + 7]!;
-        grad_U[i80 * 100 + j81]! +=
-          x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125;
-        grad_U[(i80 + 1) * 100 + j81]! +=
-          x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125;
-        grad_U[(i80 + 2) * 100 + j81]! +=
-          x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125;
-        grad_U[(i80 + 3) * 100 + j81]! +=
-          x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125;
+  for (let i79 = 0; i79 < 64; i79 += 4) {
+    for (let p81 = 0; p81 < 24; p81 += 8) {
+      const x85 = batch_xs[p81 * 65 + i79]!;
+      const x86 = batch_xs[(p81 + 1) * 65 + i79]!;
+      const x87 = batch_xs[(p81 + 2) * 65 + i79]!;
+      const x88 = batch_xs[(p81 + 3) * 65 + i79]!;
+      const x89 = batch_xs[(p81 + 4) * 65 + i79]!;
+      const x90 = batch_xs[(p81 + 5) * 65 + i79]!;
+      const x91 = batch_xs[(p81 + 6) * 65 + i79]!;
+      const x92 = batch_xs[(p81 + 7) * 65 + i79]!;
+      const x93 = batch_xs[p81 * 65 + i79 + 1]!;
+      const x94 = batch_xs[(p81 + 1) * 65 + i79 + 1]!;
+      const x95 = batch_xs[(p81 + 2) * 65 + i79 + 1]!;
+      const x96 = batch_xs[(p81 + 3) * 65 + i79 + 1]!;
+      const x97 = batch_xs[(p81 + 4) * 65 + i79 + 1]!;
+      const x98 = batch_xs[(p81 + 5) * 65 + i79 + 1]!;
+      const x99 = batch_xs[(p81 + 6) * 65 + i79 + 1]!;
+      const x100 = batch_xs[(p81 + 7) * 65 + i79 + 1]!;
+      const x101 = batch_xs[p81 * 65 + i79 + 2]!;
+      const x102 = batch_xs[(p81 + 1) * 65 + i79 + 2]!;
+      const x103 = batch_xs[(p81 + 2) * 65 + i79 + 2]!;
+      const x104 = batch_xs[(p81 + 3) * 65 + i79 + 2]!;
+      const x105 = batch_xs[(p81 + 4) * 65 + i79 + 2]!;
+      const x106 = batch_xs[(p81 + 5) * 65 + i79 + 2]!;
+      const x107 = batch_xs[(p81 + 6) * 65 + i79 + 2]!;
+      const x108 = batch_xs[(p81 + 7) * 65 + i79 + 2]!;
+      const x109 = batch_xs[p81 * 65 + i79 + 3]!;
+      const x110 = batch_xs[(p81 + 1) * 65 + i79 + 3]!;
+      const x111 = batch_xs[(p81 + 2) * 65 + i79 + 3]!;
+      const x112 = batch_xs[(p81 + 3) * 65 + i79 + 3]!;
+      const x113 = batch_xs[(p81 + 4) * 65 + i79 + 3]!;
+      const x114 = batch_xs[(p81 + 5) * 65 + i79 + 3]!;
+      const x115 = batch_xs[(p81 + 6) * 65 + i79 + 3]!;
+      const x116 = batch_xs[(p81 + 7) * 65 + i79 + 3]!;
+      for (let j80 = 0; j80 < 100; j80++) {
+        const b117 = scratch[p81 * 100 + j80 * 8]!;
+        const b118 = scratch[p81 * 100 + j80 * 8 + 1]!;
+        const b119 = scratch[p81 * 100 + j80 * 8 + 2]!;
+        const b120 = scratch[p81 * 100 + j80 * 8 + 3]!;
+        const b121 = scratch[p81 * 100 + j80 * 8 + 4]!;
+        const b122 = scratch[p81 * 100 + j80 * 8 + 5]!;
+        const b123 = scratch[p81 * 100 + j80 * 8 + 6]!;
+        const b124 = scratch[p81 * 100 + j80 * 8 + 7]!;
+        grad_U[i79 * 100 + j80]! +=
+          x85 * b117 + x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124;
+        grad_U[(i79 + 1) * 100 + j80]! +=
+          x93 * b117 + x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124;
+        grad_U[(i79 + 2) * 100 + j80]! +=
+          x101 * b117 + x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124;
+        grad_U[(i79 + 3) * 100 + j80]! +=
+          x109 * b117 + x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124;
       }
     }
     {
-      const x126 = batch_xs[1560 + i80]!;
-      const x127 = batch_xs[1560 + i80 + 1]!;
-      const x128 = batch_xs[1560 + i80 + 2]!;
-      const x129 = batch_xs[1560 + i80 + 3]!;
-      for (let j81 = 0; j81 < 100; j81++) {
-        const b130 = scratch[24 * 100 + j81]!;
-        grad_U[i80 * 100 + j81]! += x126 * b130;
-        grad_U[(i80 + 1) * 100 + j81]! += x127 * b130;
-        grad_U[(i80 + 2) * 100 + j81]! += x128 * b130;
-        grad_U[(i80 + 3) * 100 + j81]! += x129 * b130;
+      const x125 = batch_xs[1560 + i79]!;
+      const x126 = batch_xs[1560 + i79 + 1]!;
+      const x127 = batch_xs[1560 + i79 + 2]!;
+      const x128 = batch_xs[1560 + i79 + 3]!;
+      for (let j80 = 0; j80 < 100; j80++) {
+        const b129 = scratch[24 * 100 + j80]!;
+        grad_U[i79 * 100 + j80]! += x125 * b129;
+        grad_U[(i79 + 1) * 100 + j80]! += x126 * b129;
+        grad_U[(i79 + 2) * 100 + j80]! += x127 * b129;
+        grad_U[(i79 + 3) * 100 + j80]! += x128 * b129;
       }
     }
   }
   {
-    for (let p82 = 0; p82 < 24; p82 += 8) {
-      const x131 = batch_xs[p82 * 65 + 64]!;
-      const x132 = batch_xs[(p82 + 1) * 65 + 64]!;
-      const x133 = batch_xs[(p82 + 2) * 65 + 64]!;
-      const x134 = batch_xs[(p82 + 3) * 65 + 64]!;
-      const x135 = batch_xs[(p82 + 4) * 65 + 64]!;
-      const x136 = batch_xs[(p82 + 5) * 65 + 64]!;
-      const x137 = batch_xs[(p82 + 6) * 65 + 64]!;
-      const x138 = batch_xs[(p82 + 7) * 65 + 64]!;
-      for (let j81 = 0; j81 < 100; j81++) {
-        const b139 = scratch[p82 * 100 + j81 * 8]!;
-        const b140 = scratch[p82 * 100 + j81 * 8 + 1]!;
-        const b141 = scratch[p82 * 100 + j81 * 8 + 2]!;
-        const b142 = scratch[p82 * 100 + j81 * 8 + 3]!;
-        const b143 = scratch[p82 * 100 + j81 * 8 + 4]!;
-        const b144 = scratch[p82 * 100 + j81 * 8 + 5]!;
-        const b145 = scratch[p82 * 100 + j81 * 8 + 6]!;
-        const b146 = scratch[p82 * 100 + j81 * 8 + 7]!;
-        grad_U[6400 + j81]! +=
-          x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145 + x138 * b146;
+    for (let p81 = 0; p81 < 24; p81 += 8) {
+      const x130 = batch_xs[p81 * 65 + 64]!;
+      const x131 = batch_xs[(p81 + 1) * 65 + 64]!;
+      const x132 = batch_xs[(p81 + 2) * 65 + 64]!;
+      const x133 = batch_xs[(p81 + 3) * 65 + 64]!;
+      const x134 = batch_xs[(p81 + 4) * 65 + 64]!;
+      const x135 = batch_xs[(p81 + 5) * 65 + 64]!;
+      const x136 = batch_xs[(p81 + 6) * 65 + 64]!;
+      const x137 = batch_xs[(p81 + 7) * 65 + 64]!;
+      for (let j80 = 0; j80 < 100; j80++) {
+        const b138 = scratch[p81 * 100 + j80 * 8]!;
+        const b139 = scratch[p81 * 100 + j80 * 8 + 1]!;
+        const b140 = scratch[p81 * 100 + j80 * 8 + 2]!;
+        const b141 = scratch[p81 * 100 + j80 * 8 + 3]!;
+        const b142 = scratch[p81 * 100 + j80 * 8 + 4]!;
+        const b143 = scratch[p81 * 100 + j80 * 8 + 5]!;
+        const b144 = scratch[p81 * 100 + j80 * 8 + 6]!;
+        const b145 = scratch[p81 * 100 + j80 * 8 + 7]!;
+        grad_U[6400 + j80]! +=
+          x130 * b138 + x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145;
       }
     }
     {
-      const x147 = batch_xs[1560 + 64]!;
-      for (let j81 = 0; j81 < 100; j81++) {
-        const b148 = scratch[24 * 100 + j81]!;
-        grad_U[6400 + j81]! += x147 * b148;
+      const x146 = batch_xs[1560 + 64]!;
+      for (let j80 = 0; j80 < 100; j80++) {
+        const b147 = scratch[24 * 100 + j80]!;
+        grad_U[6400 + j80]! += x146 * b147;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q154 = 0; q154 < 24; q154 += 8) {
-    for (let j150 = 0; j150 < 100; j150++) {
-      scratch[q154 * 100 + j150 * 8] = tanhGrad26[q154 * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 1] = tanhGrad26[(q154 + 1) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 2] = tanhGrad26[(q154 + 2) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 3] = tanhGrad26[(q154 + 3) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 4] = tanhGrad26[(q154 + 4) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 5] = tanhGrad26[(q154 + 5) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 6] = tanhGrad26[(q154 + 6) * 100 + j150]!;
-      scratch[q154 * 100 + j150 * 8 + 7] = tanhGrad26[(q154 + 7) * 100 + j150]!;
+  for (let q153 = 0; q153 < 24; q153 += 8) {
+    for (let j149 = 0; j149 < 100; j149++) {
+      scratch[q153 * 100 + j149 * 8] = tanhGrad26[q153 * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 1] = tanhGrad26[(q153 + 1) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 2] = tanhGrad26[(q153 + 2) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 3] = tanhGrad26[(q153 + 3) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 4] = tanhGrad26[(q153 + 4) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 5] = tanhGrad26[(q153 + 5) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 6] = tanhGrad26[(q153 + 6) * 100 + j149]!;
+      scratch[q153 * 100 + j149 * 8 + 7] = tanhGrad26[(q153 + 7) * 100 + j149]!;
     }
   }
-  for (let q154 = 24; q154 < 25; q154++) {
-    for (let j150 = 0; j150 < 100; j150++) {
-      scratch[q154 * 100 + j150] = tanhGrad26[q154 * 100 + j150]!;
+  for (let q153 = 24; q153 < 25; q153++) {
+    for (let j149 = 0; j149 < 100; j149++) {
+      scratch[q153 * 100 + j149] = tanhGrad26[q153 * 100 + j149]!;
     }
   }
-  for (let i149 = 0; i149 < 100; i149 += 4) {
-    for (let p151 = 0; p151 < 24; p151 += 8) {
-      const x155 = state_h[p151 * 100 + i149]!;
-      const x156 = state_h[(p151 + 1) * 100 + i149]!;
-      const x157 = state_h[(p151 + 2) * 100 + i149]!;
-      const x158 = state_h[(p151 + 3) * 100 + i149]!;
-      const x159 = state_h[(p151 + 4) * 100 + i149]!;
-      const x160 = state_h[(p151 + 5) * 100 + i149]!;
-      const x161 = state_h[(p151 + 6) * 100 + i149]!;
-      const x162 = state_h[(p151 + 7) * 100 + i149]!;
-      const x163 = state_h[p151 * 100 + i149 + 1]!;
-      const x164 = state_h[(p151 + 1) * 100 + i149 + 1]!;
-      const x165 = state_h[(p151 + 2) * 100 + i149 + 1]!;
-      const x166 = state_h[(p151 + 3) * 100 + i149 + 1]!;
-      const x167 = state_h[(p151 + 4) * 100 + i149 + 1]!;
-      const x168 = state_h[(p151 + 5) * 100 + i149 + 1]!;
-      const x169 = state_h[(p151 + 6) * 100 + i149 + 1]!;
-      const x170 = state_h[(p151 + 7) * 100 + i149 + 1]!;
-      const x171 = state_h[p151 * 100 + i149 + 2]!;
-      const x172 = state_h[(p151 + 1) * 100 + i149 + 2]!;
-      const x173 = state_h[(p151 + 2) * 100 + i149 + 2]!;
-      const x174 = state_h[(p151 + 3) * 100 + i149 + 2]!;
-      const x175 = state_h[(p151 + 4) * 100 + i149 + 2]!;
-      const x176 = state_h[(p151 + 5) * 100 + i149 + 2]!;
-      const x177 = state_h[(p151 + 6) * 100 + i149 + 2]!;
-      const x178 = state_h[(p151 + 7) * 100 + i149 + 2]!;
-      const x179 = state_h[p151 * 100 + i149 + 3]!;
-      const x180 = state_h[(p151 + 1) * 100 + i149 + 3]!;
-      const x181 = state_h[(p151 + 2) * 100 + i149 + 3]!;
-      const x182 = state_h[(p151 + 3) * 100 + i149 + 3]!;
-      const x183 = state_h[(p151 + 4) * 100 + i149 + 3]!;
-      const x184 = state_h[(p151 + 5) * 100 + i149 + 3]!;
-      const x185 = state_h[(p151 + 6) * 100 + i149 + 3]!;
-      const x186 = state_h[(p151 + 7) * 100 + i149 + 3]!;
-      for (let j150 = 0; j150 < 100; j150++) {
-        const b187 = scratch[p151 * 100 + j150 * 8]!;
-        const b188 = scratch[p151 * 100 + j150 * 8 + 1]!;
-        const b189 = scratch[p151 * 100 + j150 * 8 + 2]!;
-        const b190 = scratch[p151 * 100 + j150 * 8 + 3]!;
-        const b191 = scratch[p151 * 100 + j150 * 8 + 4]!;
-        const b192 = scratch[p151 * 100 + j150 * 8 + 5]!;
-        const b193 = scratch[p151 * 100 + j150 * 8 + 6]!;
-        const b194 = scratch[p151 * 100 + j150 * 8 + 7]!;
-        grad_W[i149 * 100 + j150]! +=
-          x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192 + x161 * b193 + x162 * b194;
-        grad_W[(i149 + 1) * 100 + j150]! +=
-          x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192 + x169 * b193 + x170 * b194;
-        grad_W[(i149 + 2) * 100 + j150]! +=
-          x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192 + x177 * b193 + x178 * b194;
-        grad_W[(i149 + 3) * 100 + j150]! +=
-          x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192 + x185 * b193 + x186 * b194;
+  for (let i148 = 0; i148 < 100; i148 += 4) {
+    for (let p150 = 0; p150 < 24; p150 += 8) {
+      const x154 = state_h[p150 * 100 + i148]!;
+      const x155 = state_h[(p150 + 1) * 100 + i148]!;
+      const x156 = state_h[(p150 + 2) * 100 + i148]!;
+      const x157 = state_h[(p150 + 3) * 100 + i148]!;
+      const x158 = state_h[(p150 + 4) * 100 + i148]!;
+      const x159 = state_h[(p150 + 5) * 100 + i148]!;
+      const x160 = state_h[(p150 + 6) * 100 + i148]!;
+      const x161 = state_h[(p150 + 7) * 100 + i148]!;
+      const x162 = state_h[p150 * 100 + i148 + 1]!;
+      const x163 = state_h[(p150 + 1) * 100 + i148 + 1]!;
+      const x164 = state_h[(p150 + 2) * 100 + i148 + 1]!;
+      const x165 = state_h[(p150 + 3) * 100 + i148 + 1]!;
+      const x166 = state_h[(p150 + 4) * 100 + i148 + 1]!;
+      const x167 = state_h[(p150 + 5) * 100 + i148 + 1]!;
+      const x168 = state_h[(p150 + 6) * 100 + i148 + 1]!;
+      const x169 = state_h[(p150 + 7) * 100 + i148 + 1]!;
+      const x170 = state_h[p150 * 100 + i148 + 2]!;
+      const x171 = state_h[(p150 + 1) * 100 + i148 + 2]!;
+      const x172 = state_h[(p150 + 2) * 100 + i148 + 2]!;
+      const x173 = state_h[(p150 + 3) * 100 + i148 + 2]!;
+      const x174 = state_h[(p150 + 4) * 100 + i148 + 2]!;
+      const x175 = state_h[(p150 + 5) * 100 + i148 + 2]!;
+      const x176 = state_h[(p150 + 6) * 100 + i148 + 2]!;
+      const x177 = state_h[(p150 + 7) * 100 + i148 + 2]!;
+      const x178 = state_h[p150 * 100 + i148 + 3]!;
+      const x179 = state_h[(p150 + 1) * 100 + i148 + 3]!;
+      const x180 = state_h[(p150 + 2) * 100 + i148 + 3]!;
+      const x181 = state_h[(p150 + 3) * 100 + i148 + 3]!;
+      const x182 = state_h[(p150 + 4) * 100 + i148 + 3]!;
+      const x183 = state_h[(p150 + 5) * 100 + i148 + 3]!;
+      const x184 = state_h[(p150 + 6) * 100 + i148 + 3]!;
+      const x185 = state_h[(p150 + 7) * 100 + i148 + 3]!;
+      for (let j149 = 0; j149 < 100; j149++) {
+        const b186 = scratch[p150 * 100 + j149 * 8]!;
+        const b187 = scratch[p150 * 100 + j149 * 8 + 1]!;
+        const b188 = scratch[p150 * 100 + j149 * 8 + 2]!;
+        const b189 = scratch[p150 * 100 + j149 * 8 + 3]!;
+        const b190 = scratch[p150 * 100 + j149 * 8 + 4]!;
+        const b191 = scratch[p150 * 100 + j149 * 8 + 5]!;
+        const b192 = scratch[p150 * 100 + j149 * 8 + 6]!;
+        const b193 = scratch[p150 * 100 + j149 * 8 + 7]!;
+        grad_W[i148 * 100 + j149]! +=
+          x154 * b186 + x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192 + x161 * b193;
+        grad_W[(i148 + 1) * 100 + j149]! +=
+          x162 * b186 + x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192 + x169 * b193;
+        grad_W[(i148 + 2) * 100 + j149]! +=
+          x170 * b186 + x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192 + x177 * b193;
+        grad_W[(i148 + 3) * 100 + j149]! +=
+          x178 * b186 + x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192 + x185 * b193;
       }
     }
     {
-      const x195 = state_h[2400 + i149]!;
-      const x196 = state_h[2400 + i149 + 1]!;
-      const x197 = state_h[2400 + i149 + 2]!;
-      const x198 = state_h[2400 + i149 + 3]!;
-      for (let j150 = 0; j150 < 100; j150++) {
-        const b199 = scratch[24 * 100 + j150]!;
-        grad_W[i149 * 100 + j150]! += x195 * b199;
-        grad_W[(i149 + 1) * 100 + j150]! += x196 * b199;
-        grad_W[(i149 + 2) * 100 + j150]! += x197 * b199;
-        grad_W[(i149 + 3) * 100 + j150]! += x198 * b199;
+      const x194 = state_h[2400 + i148]!;
+      const x195 = state_h[2400 + i148 + 1]!;
+      const x196 = state_h[2400 + i148 + 2]!;
+      const x197 = state_h[2400 + i148 + 3]!;
+      for (let j149 = 0; j149 < 100; j149++) {
+        const b198 = scratch[24 * 100 + j149]!;
+        grad_W[i148 * 100 + j149]! += x194 * b198;
+        grad_W[(i148 + 1) * 100 + j149]! += x195 * b198;
+        grad_W[(i148 + 2) * 100 + j149]! += x196 * b198;
+        grad_W[(i148 + 3) * 100 + j149]! += x197 * b198;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i200 = 0; i200 < 25; i200++) {
-    for (let j201 = 0; j201 < 100; j201++) {
-      grad_b[j201]! += tanhGrad26[i200 * 100 + j201]!;
+  for (let i199 = 0; i199 < 25; i199++) {
+    for (let j200 = 0; j200 < 100; j200++) {
+      grad_b[j200]! += tanhGrad26[i199 * 100 + j200]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q207 = 0; q207 < 24; q207 += 8) {
-    for (let j203 = 0; j203 < 65; j203++) {
-      scratch[q207 * 65 + j203 * 8] = mulScalar19[q207 * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 1] = mulScalar19[(q207 + 1) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 2] = mulScalar19[(q207 + 2) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 3] = mulScalar19[(q207 + 3) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 4] = mulScalar19[(q207 + 4) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 5] = mulScalar19[(q207 + 5) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 6] = mulScalar19[(q207 + 6) * 65 + j203]!;
-      scratch[q207 * 65 + j203 * 8 + 7] = mulScalar19[(q207 + 7) * 65 + j203]!;
+  for (let q206 = 0; q206 < 24; q206 += 8) {
+    for (let j202 = 0; j202 < 65; j202++) {
+      scratch[q206 * 65 + j202 * 8] = mulScalar19[q206 * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 1] = mulScalar19[(q206 + 1) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 2] = mulScalar19[(q206 + 2) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 3] = mulScalar19[(q206 + 3) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 4] = mulScalar19[(q206 + 4) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 5] = mulScalar19[(q206 + 5) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 6] = mulScalar19[(q206 + 6) * 65 + j202]!;
+      scratch[q206 * 65 + j202 * 8 + 7] = mulScalar19[(q206 + 7) * 65 + j202]!;
     }
   }
-  for (let q207 = 24; q207 < 25; q207++) {
-    for (let j203 = 0; j203 < 65; j203++) {
-      scratch[q207 * 65 + j203] = mulScalar19[q207 * 65 + j203]!;
+  for (let q206 = 24; q206 < 25; q206++) {
+    for (let j202 = 0; j202 < 65; j202++) {
+      scratch[q206 * 65 + j202] = mulScalar19[q206 * 65 + j202]!;
     }
   }
-  for (let i202 = 0; i202 < 100; i202 += 4) {
-    for (let p204 = 0; p204 < 24; p204 += 8) {
-      const x208 = state_h[100 + p204 * 100 + i202]!;
-      const x209 = state_h[100 + (p204 + 1) * 100 + i202]!;
-      const x210 = state_h[100 + (p204 + 2) * 100 + i202]!;
-      const x211 = state_h[100 + (p204 + 3) * 100 + i202]!;
-      const x212 = state_h[100 + (p204 + 4) * 100 + i202]!;
-      const x213 = state_h[100 + (p204 + 5) * 100 + i202]!;
-      const x214 = state_h[100 + (p204 + 6) * 100 + i202]!;
-      const x215 = state_h[100 + (p204 + 7) * 100 + i202]!;
-      const x216 = state_h[100 + p204 * 100 + i202 + 1]!;
-      const x217 = state_h[100 + (p204 + 1) * 100 + i202 + 1]!;
-      const x218 = state_h[100 + (p204 + 2) * 100 + i202 + 1]!;
-      const x219 = state_h[100 + (p204 + 3) * 100 + i202 + 1]!;
-      const x220 = state_h[100 + (p204 + 4) * 100 + i202 + 1]!;
-      const x221 = state_h[100 + (p204 + 5) * 100 + i202 + 1]!;
-      const x222 = state_h[100 + (p204 + 6) * 100 + i202 + 1]!;
-      const x223 = state_h[100 + (p204 + 7) * 100 + i202 + 1]!;
-      const x224 = state_h[100 + p204 * 100 + i202 + 2]!;
-      const x225 = state_h[100 + (p204 + 1) * 100 + i202 + 2]!;
-      const x226 = state_h[100 + (p204 + 2) * 100 + i202 + 2]!;
-      const x227 = state_h[100 + (p204 + 3) * 100 + i202 + 2]!;
-      const x228 = state_h[100 + (p204 + 4) * 100 + i202 + 2]!;
-      const x229 = state_h[100 + (p204 + 5) * 100 + i202 + 2]!;
-      const x230 = state_h[100 + (p204 + 6) * 100 + i202 + 2]!;
-      const x231 = state_h[100 + (p204 + 7) * 100 + i202 + 2]!;
-      const x232 = state_h[100 + p204 * 100 + i202 + 3]!;
-      const x233 = state_h[100 + (p204 + 1) * 100 + i202 + 3]!;
-      const x234 = state_h[100 + (p204 + 2) * 100 + i202 + 3]!;
-      const x235 = state_h[100 + (p204 + 3) * 100 + i202 + 3]!;
-      const x236 = state_h[100 + (p204 + 4) * 100 + i202 + 3]!;
-      const x237 = state_h[100 + (p204 + 5) * 100 + i202 + 3]!;
-      const x238 = state_h[100 + (p204 + 6) * 100 + i202 + 3]!;
-      const x239 = state_h[100 + (p204 + 7) * 100 + i202 + 3]!;
-      for (let j203 = 0; j203 < 65; j203++) {
-        const b240 = scratch[p204 * 65 + j203 * 8]!;
-        const b241 = scratch[p204 * 65 + j203 * 8 + 1]!;
-        const b242 = scratch[p204 * 65 + j203 * 8 + 2]!;
-        const b243 = scratch[p204 * 65 + j203 * 8 + 3]!;
-        const b244 = scratch[p204 * 65 + j203 * 8 + 4]!;
-        const b245 = scratch[p204 * 65 + j203 * 8 + 5]!;
-        const b246 = scratch[p204 * 65 + j203 * 8 + 6]!;
-        const b247 = scratch[p204 * 65 + j203 * 8 + 7]!;
-        grad_V[i202 * 65 + j203]! +=
-          x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245 + x214 * b246 + x215 * b247;
-        grad_V[(i202 + 1) * 65 + j203]! +=
-          x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245 + x222 * b246 + x223 * b247;
-        grad_V[(i202 + 2) * 65 + j203]! +=
-          x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245 + x230 * b246 + x231 * b247;
-        grad_V[(i202 + 3) * 65 + j203]! +=
-          x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245 + x238 * b246 + x239 * b247;
+  for (let i201 = 0; i201 < 100; i201 += 4) {
+    for (let p203 = 0; p203 < 24; p203 += 8) {
+      const x207 = state_h[100 + p203 * 100 + i201]!;
+      const x208 = state_h[100 + (p203 + 1) * 100 + i201]!;
+      const x209 = state_h[100 + (p203 + 2) * 100 + i201]!;
+      const x210 = state_h[100 + (p203 + 3) * 100 + i201]!;
+      const x211 = state_h[100 + (p203 + 4) * 100 + i201]!;
+      const x212 = state_h[100 + (p203 + 5) * 100 + i201]!;
+      const x213 = state_h[100 + (p203 + 6) * 100 + i201]!;
+      const x214 = state_h[100 + (p203 + 7) * 100 + i201]!;
+      const x215 = state_h[100 + p203 * 100 + i201 + 1]!;
+      const x216 = state_h[100 + (p203 + 1) * 100 + i201 + 1]!;
+      const x217 = state_h[100 + (p203 + 2) * 100 + i201 + 1]!;
+      const x218 = state_h[100 + (p203 + 3) * 100 + i201 + 1]!;
+      const x219 = state_h[100 + (p203 + 4) * 100 + i201 + 1]!;
+      const x220 = state_h[100 + (p203 + 5) * 100 + i201 + 1]!;
+      const x221 = state_h[100 + (p203 + 6) * 100 + i201 + 1]!;
+      const x222 = state_h[100 + (p203 + 7) * 100 + i201 + 1]!;
+      const x223 = state_h[100 + p203 * 100 + i201 + 2]!;
+      const x224 = state_h[100 + (p203 + 1) * 100 + i201 + 2]!;
+      const x225 = state_h[100 + (p203 + 2) * 100 + i201 + 2]!;
+      const x226 = state_h[100 + (p203 + 3) * 100 + i201 + 2]!;
+      const x227 = state_h[100 + (p203 + 4) * 100 + i201 + 2]!;
+      const x228 = state_h[100 + (p203 + 5) * 100 + i201 + 2]!;
+      const x229 = state_h[100 + (p203 + 6) * 100 + i201 + 2]!;
+      const x230 = state_h[100 + (p203 + 7) * 100 + i201 + 2]!;
+      const x231 = state_h[100 + p203 * 100 + i201 + 3]!;
+      const x232 = state_h[100 + (p203 + 1) * 100 + i201 + 3]!;
+      const x233 = state_h[100 + (p203 + 2) * 100 + i201 + 3]!;
+      const x234 = state_h[100 + (p203 + 3) * 100 + i201 + 3]!;
+      const x235 = state_h[100 + (p203 + 4) * 100 + i201 + 3]!;
+      const x236 = state_h[100 + (p203 + 5) * 100 + i201 + 3]!;
+      const x237 = state_h[100 + (p203 + 6) * 100 + i201 + 3]!;
+      const x238 = state_h[100 + (p203 + 7) * 100 + i201 + 3]!;
+      for (let j202 = 0; j202 < 65; j202++) {
+        const b239 = scratch[p203 * 65 + j202 * 8]!;
+        const b240 = scratch[p203 * 65 + j202 * 8 + 1]!;
+        const b241 = scratch[p203 * 65 + j202 * 8 + 2]!;
+        const b242 = scratch[p203 * 65 + j202 * 8 + 3]!;
+        const b243 = scratch[p203 * 65 + j202 * 8 + 4]!;
+        const b244 = scratch[p203 * 65 + j202 * 8 + 5]!;
+        const b245 = scratch[p203 * 65 + j202 * 8 + 6]!;
+        const b246 = scratch[p203 * 65 + j202 * 8 + 7]!;
+        grad_V[i201 * 65 + j202]! +=
+          x207 * b239 + x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245 + x214 * b246;
+        grad_V[(i201 + 1) * 65 + j202]! +=
+          x215 * b239 + x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245 + x222 * b246;
+        grad_V[(i201 + 2) * 65 + j202]! +=
+          x223 * b239 + x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245 + x230 * b246;
+        grad_V[(i201 + 3) * 65 + j202]! +=
+          x231 * b239 + x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245 + x238 * b246;
       }
     }
     {
-      const x248 = state_h[100 + 2400 + i202]!;
-      const x249 = state_h[100 + 2400 + i202 + 1]!;
-      const x250 = state_h[100 + 2400 + i202 + 2]!;
-      const x251 = state_h[100 + 2400 + i202 + 3]!;
-      for (let j203 = 0; j203 < 65; j203++) {
-        const b252 = scratch[24 * 65 + j203]!;
-        grad_V[i202 * 65 + j203]! += x248 * b252;
-        grad_V[(i202 + 1) * 65 + j203]! += x249 * b252;
-        grad_V[(i202 + 2) * 65 + j203]! += x250 * b252;
-        grad_V[(i202 + 3) * 65 + j203]! += x251 * b252;
+      const x247 = state_h[100 + 2400 + i201]!;
+      const x248 = state_h[100 + 2400 + i201 + 1]!;
+      const x249 = state_h[100 + 2400 + i201 + 2]!;
+      const x250 = state_h[100 + 2400 + i201 + 3]!;
+      for (let j202 = 0; j202 < 65; j202++) {
+        const b251 = scratch[24 * 65 + j202]!;
+        grad_V[i201 * 65 + j202]! += x247 * b251;
+        grad_V[(i201 + 1) * 65 + j202]! += x248 * b251;
+        grad_V[(i201 + 2) * 65 + j202]! += x249 * b251;
+        grad_V[(i201 + 3) * 65 + j202]! += x250 * b251;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i253 = 0; i253 < 25; i253++) {
-    for (let j254 = 0; j254 < 65; j254++) {
-      grad_c[j254]! += mulScalar19[i253 * 65 + j254]!;
+  for (let i252 = 0; i252 < 25; i252++) {
+    for (let j253 = 0; j253 < 65; j253++) {
+      grad_c[j253]! += mulScalar19[i252 * 65 + j253]!;
     }
   }
   grad_h0.set(adjointIn_h);
