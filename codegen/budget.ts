@@ -22,14 +22,32 @@ export function bufferBytes(plan: Plan): { total: number; largest: { name: strin
   return { total: entries.reduce((s, e) => s + e.bytes, 0), largest: entries.slice(0, 3) };
 }
 
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/** A refusal that names the model's file and sizes, then what would not fit. */
+function overBudget(ir: ModelIR, what: string): GenerateError {
+  return new GenerateError(`${ir.source ?? ir.name}: at ${Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ")} ${what}`);
+}
+
 export function planWithinBudget(ir: ModelIR): Plan {
   const plan = planModel(ir);
   const { total, largest } = bufferBytes(plan);
   if (total > bufferBudgetBytes) {
-    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
-    throw new GenerateError(
-      `${ir.source ?? ir.name}: at ${Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ")} the generated buffers would take ${gib(total)}, over the ${gib(bufferBudgetBytes)} limit (largest: ${largest.map((e) => `${e.name} ${gib(e.bytes)}`).join(", ")})`,
-    );
+    throw overBudget(ir, `the generated buffers would take ${gib(total)}, over the ${gib(bufferBudgetBytes)} limit (largest: ${largest.map((e) => `${e.name} ${gib(e.bytes)}`).join(", ")})`);
   }
   return plan;
+}
+
+/**
+ * The SIMD kernels' memory (known only once the products are emitted) comes on top of the
+ * module's other buffers, within the same budget.
+ */
+export function checkKernelMemory(plan: Plan, kernelBytes: number): void {
+  const others = bufferBytes(plan).total;
+  if (kernelBytes + others > bufferBudgetBytes) {
+    throw overBudget(
+      plan.ir,
+      `the SIMD kernels' memory (${gib(kernelBytes)}, the products' operands copied) and the other buffers (${gib(others)}) would take ${gib(kernelBytes + others)}, over the ${gib(bufferBudgetBytes)} limit; --kernels js needs no copies`,
+    );
+  }
 }

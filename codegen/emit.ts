@@ -8,7 +8,7 @@ import { loop } from "../src/ops/loop-code.js";
 import { opNamed, opTable } from "../src/ops/table.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
-import { bufferBudgetBytes, bufferBytes, GenerateError } from "./budget.js";
+import { checkKernelMemory } from "./budget.js";
 import type { Declaration, ModuleParts } from "./module-parts.js";
 import { optimizerDeclarations } from "./optimizers.js";
 import type { Kernel, Plan, Storage } from "./plan.js";
@@ -557,15 +557,7 @@ function copyDeclarations(copies: Copies, assemble: ((text: string) => Uint8Arra
     bytes += Math.ceil((a.length * 8) / 64) * 64;
     return { ...a, offset };
   });
-  // The kernels' memory comes on top of the module's other buffers, within the same budget.
-  const total = bytes + bufferBytes(plan).total;
-  if (total > bufferBudgetBytes) {
-    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
-    const ir = plan.ir;
-    throw new GenerateError(
-      `${ir.source ?? ir.name}: at ${Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ")} the SIMD kernels' memory (${gib(bytes)}, the products' operands copied) and the other buffers (${gib(total - bytes)}) would take ${gib(total)}, over the ${gib(bufferBudgetBytes)} limit; --kernels js needs no copies`,
-    );
-  }
+  checkKernelMemory(plan, bytes);
   const pages = Math.max(1, Math.ceil(bytes / 65536));
   const text = [`(module`, `(memory (export "memory") ${pages} ${pages})`, ...copies.kernels.values(), `)`].join("\n");
   const binary = Buffer.from(assemble(text)).toString("base64");
