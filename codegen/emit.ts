@@ -5,7 +5,8 @@
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral, type LoopContext } from "../src/op.js";
 import { loop } from "../src/ops/loop-code.js";
-import { opNamed, opTable } from "../src/ops/table.js";
+import { opTable } from "../src/ops/table.js";
+import { mapCode, mathOf, nestLines, shapeOnlyInputs } from "./lowering.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
 import { checkKernelMemory } from "./budget.js";
@@ -169,14 +170,13 @@ class StepEmitter {
 
   /** A map node's entry (i, j): its inputs read at the same place, a 1×C input as a row, a 1×1 as a scalar. */
   private mapEntry(node: Node, i: string, j: string, pre: string[]): string {
-    const lower = opNamed(node.op).lower;
-    if (lower.kind !== "map") throw new Error(`${node.op} is not a map`);
+    const shapeOnly = shapeOnlyInputs(node);
     const args = node.inputs.map((input, k) => {
-      if (lower.shapeOnly?.includes(k)) return "";
+      if (shapeOnly.includes(k)) return "";
       const s = this.shapeOf(input);
       return this.read(input, s.rows === 1 ? "0" : i, s.cols === 1 ? "0" : j, pre);
     });
-    return lower.expr(args, node.attrs);
+    return mapCode(node, args);
   }
 
   private target(id: number): { at: (i: string, j: string) => string; assign: "=" | "+="; zero: () => string[] } {
@@ -221,17 +221,17 @@ class StepEmitter {
       return [`// ${what} ${k.accumulate ? "+=" : "="} %${k.from}`, ...loop(i, from.shape.rows, loop(j, from.shape.cols, [...pre, `${t.at(i, j)} ${k.accumulate ? "+=" : "="} ${value};`]))];
     }
     const node = this.nodes[k.node]!;
-    const op = opNamed(node.op);
+    const math = mathOf(node);
     const t = this.target(node.id);
     const shape = this.shapeOf(node.id);
     const stackedNote = shape.rows !== node.shape.rows ? ` over all steps (${shape.rows}×${shape.cols})` : "";
     const comment = `// %${node.id} = ${node.op}(${node.inputs.map((i) => `%${i}`).join(", ")}): ${dimLabel(node.shape)}${stackedNote}${node.loc ? `, ${node.loc}` : ""}`;
-    if (op.lower.kind === "map") {
+    if (math.kind === "map") {
       const i = this.index("i", shape.rows), j = this.index("j", shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
-    if (op.lower.kind === "transpose") return [];
+    if (math.kind === "view") return [];
     let slots = 0;
     const scratch = (length: number) => {
       const slot = slots++;
@@ -279,7 +279,7 @@ class StepEmitter {
         },
       }),
     };
-    return [comment, ...op.lower.emit(ctx)];
+    return [comment, ...nestLines(node, ctx)];
   }
 }
 

@@ -6,7 +6,7 @@
 // backward loop. With n = 1 that turns matrix-vector products, where each loaded weight serves one
 // multiply-add, into products whose register tiles reuse each weight for four rows.
 import type { ModelIR, Node } from "../src/ir/graph.js";
-import { opNamed } from "../src/ops/table.js";
+import { isViewNode, mathOf, shapeOnlyInputs, stackingOf } from "./lowering.js";
 
 /** Where a node's kernel runs: before the time loop over stacked rows, in it, or after it. */
 export type Placement = "before" | "loop" | "after";
@@ -18,7 +18,7 @@ export type Placement = "before" | "loop" | "after";
 export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly number[]>, excluded: ReadonlySet<number>): Map<number, Placement> {
   const nodes = ir.nodes;
   const place = new Map<number, Placement>();
-  const isView = (n: Node) => n.op !== "leaf" && opNamed(n.op).lower.kind === "transpose";
+  const isView = isViewNode;
   const steps = ir.sequence?.count ?? 1;
   const ops = nodes.filter((n) => n.op !== "leaf" && !isView(n) && !excluded.has(n.id));
   if (steps <= 1) {
@@ -63,25 +63,27 @@ export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly 
 
   const stackable = (n: Node): boolean => {
     if (stepOutputs.has(n.id) || !perStep[n.id]) return false;
-    const lower = opNamed(n.op).lower;
+    const math = mathOf(n);
+    const stacking = stackingOf(nodes, n);
     const rows = n.shape.rows;
     // The loss is accumulated over steps: over stacked rows only a sum of per-row terms gives Σ_t.
-    const summed = lower.kind === "loops" && lower.stacking?.kind === "summed";
+    const summed = stacking?.kind === "summed";
     if (n.id === outputs.loss && !summed) return false;
-    if (lower.kind === "map") {
+    if (math.kind === "map") {
+      const shapeOnly = shapeOnlyInputs(n);
       return n.inputs.every((input, k) => {
-        if (lower.shapeOnly?.includes(k)) return true;
+        if (shapeOnly.includes(k)) return true;
         if (perStep[input]) return stackedRead(input, n, rows);
         return invariantLeaf(input) && nodes[input]!.shape.rows === 1;
       });
     }
-    if (lower.kind !== "loops" || !lower.stacking) return false;
-    if (lower.stacking.kind === "summed") {
+    if (!stacking) return false;
+    if (stacking.kind === "summed") {
       // Summed over stacked rows it is Σ_t: right for the loss, which is only ever summed.
       if (n.id !== outputs.loss || (consumers.get(n.id) ?? []).length > 0) return false;
       return n.inputs.every((input) => perStep[input] && stackedRead(input, n, nodes[input]!.shape.rows));
     }
-    const aligned = lower.stacking.inputs;
+    const aligned = stacking.inputs;
     return n.inputs.every((input, k) => (aligned.includes(k) ? perStep[input] && stackedRead(input, n, rows) : invariantLeaf(input)));
   };
 

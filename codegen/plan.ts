@@ -7,7 +7,7 @@
 // every call. Gradient contributions accumulate straight into the caller's gradient arrays.
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral } from "../src/op.js";
-import { opNamed } from "../src/ops/table.js";
+import { isViewNode, mathOf, shapeOnlyInputs, stackingOf } from "./lowering.js";
 import { placeNodes, type Placement } from "./hoist.js";
 
 export type Storage =
@@ -61,14 +61,13 @@ export function planModel(ir: ModelIR): Plan {
   for (const n of nodes) for (const i of n.inputs) consumers.get(i)!.push(n.id);
   const outputs = new Set<number>([ir.outputs.loss, ...Object.values(ir.outputs.state), ...Object.values(ir.outputs.paramGrads), ...Object.values(ir.outputs.stateGrads)]);
   const isOp = (n: Node) => n.op !== "leaf";
-  const lowering = (n: Node) => opNamed(n.op).lower;
 
   // Forward values read by the backward pass, directly or through transpose views, need a slot per step.
   const readByBackward = new Set<number>();
   const markSaved = (id: number): void => {
     const n = nodes[id]!;
     if (n.phase !== "forward") return;
-    if (isOp(n) && lowering(n).kind === "transpose") markSaved(n.inputs[0]!);
+    if (isViewNode(n)) markSaved(n.inputs[0]!);
     else readByBackward.add(id);
   };
   for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) markSaved(i);
@@ -84,7 +83,7 @@ export function planModel(ir: ModelIR): Plan {
   // instead of T rank-n updates of the whole gradient array; A_t and B_t then keep a slot per step.
   const deferred = new Set<number>();
   const keepPerStep = new Set<number>();
-  const isView = (id: number) => isOp(nodes[id]!) && lowering(nodes[id]!).kind === "transpose";
+  const isView = (id: number) => isViewNode(nodes[id]!);
   const stackable = (id: number): boolean => {
     const n = nodes[id]!;
     if (n.leaf) return ["input", "target", "state"].includes(n.leaf.kind);
@@ -94,9 +93,8 @@ export function planModel(ir: ModelIR): Plan {
     for (const id of Object.values(ir.outputs.paramGrads)) {
       const n = nodes[id]!;
       if (!isOp(n) || consumers.get(id)!.length > 0 || !soleOutput(id)) continue;
-      const first = n.inputs[0]!, second = n.inputs[1];
-      const sources =
-        n.op === "matmul" && isView(first) && second !== undefined && !isView(second) ? [nodes[first]!.inputs[0]!, second] : n.op === "sumRows" ? [first] : undefined;
+      // Summed over stacked rows (a sum of rows, or a product whose first operand is a transpose).
+      const sources = stackingOf(nodes, n)?.kind === "summed" ? n.inputs.map((i) => (isView(i) ? nodes[i]!.inputs[0]! : i)) : undefined;
       if (!sources || !sources.every(stackable)) continue;
       deferred.add(id);
       for (const s of sources) if (isOp(nodes[s]!)) keepPerStep.add(s);
@@ -140,15 +138,15 @@ export function planModel(ir: ModelIR): Plan {
       }
       continue;
     }
-    const lower = lowering(n);
-    if (lower.kind === "transpose") {
+    const math = mathOf(n);
+    if (math.kind === "view") {
       storage.set(n.id, { kind: "view" });
       continue;
     }
     const users = consumers.get(n.id)!;
     const user = users.length === 1 ? nodes[users[0]!]! : undefined;
     const fusable =
-      lower.kind === "map" &&
+      math.kind === "map" &&
       !outputs.has(n.id) &&
       !readByBackward.has(n.id) &&
       !keepPerStep.has(n.id) &&
@@ -156,11 +154,11 @@ export function planModel(ir: ModelIR): Plan {
       user.phase === n.phase &&
       placeOf(user.id) === placeOf(n.id) &&
       isOp(user) &&
-      lowering(user).kind === "map" &&
+      mathOf(user).kind === "map" &&
       user.shape.rows === n.shape.rows &&
       user.shape.cols === n.shape.cols &&
       user.inputs.filter((i) => i === n.id).length === 1 &&
-      !(opNamed(user.op).lower as { shapeOnly?: readonly number[] }).shapeOnly?.includes(user.inputs.indexOf(n.id));
+      !shapeOnlyInputs(user).includes(user.inputs.indexOf(n.id));
     if (fusable) storage.set(n.id, { kind: "fused" });
     else if (stateOut.has(n.id) && n.phase === "forward" && soleOutput(n.id)) storage.set(n.id, { kind: "state", name: stateOut.get(n.id)!, slot: "out" });
     else if (gradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });

@@ -285,23 +285,23 @@ function forwardSteps(
     }
   }
   // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-  let total82 = 0;
-  for (let i77 = 0; i77 < 25; i77++) {
+  let total77 = 0;
+  for (let i78 = 0; i78 < 25; i78++) {
     let max79 = -Infinity;
-    for (let j78 = 0; j78 < 65; j78++) {
-      max79 = Math.max(max79, add14[i77 * 65 + j78]!);
+    for (let j80 = 0; j80 < 65; j80++) {
+      max79 = Math.max(max79, add14[i78 * 65 + j80]!);
     }
     let sum81 = 0;
-    for (let j78 = 0; j78 < 65; j78++) {
-      sum81 += Math.exp(add14[i77 * 65 + j78]! - max79);
+    for (let j82 = 0; j82 < 65; j82++) {
+      sum81 += Math.exp(add14[i78 * 65 + j82]! - max79);
     }
-    const lse80 = Math.log(sum81);
-    for (let j78 = 0; j78 < 65; j78++) {
-      const target83 = batch_ys[i77 * 65 + j78]!;
-      if (target83 !== 0) total82 += target83 * (add14[i77 * 65 + j78]! - max79 - lse80);
+    const lse83 = Math.log(sum81);
+    for (let j84 = 0; j84 < 65; j84++) {
+      const target85 = batch_ys[i78 * 65 + j84]!;
+      total77 += target85 !== 0 ? target85 * (add14[i78 * 65 + j84]! - max79 - lse83) : 0;
     }
   }
-  softmaxCrossEntropy15[0]! = -total82;
+  softmaxCrossEntropy15[0]! = -total77;
   loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
@@ -328,147 +328,147 @@ function backwardSteps(
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
   // %18 = softmaxCrossEntropyGrad(%14, %6): n×v over all steps (25×65), dsl/rnn.ts:20:20
   for (let i1 = 0; i1 < 25; i1++) {
-    let max3 = -Infinity;
-    for (let j2 = 0; j2 < 65; j2++) {
-      max3 = Math.max(max3, add14[i1 * 65 + j2]!);
+    let max2 = -Infinity;
+    for (let j3 = 0; j3 < 65; j3++) {
+      max2 = Math.max(max2, add14[i1 * 65 + j3]!);
     }
     let sum4 = 0;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const e7 = Math.exp(add14[i1 * 65 + j2]! - max3);
-      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e7;
-      sum4 += e7;
+    for (let j5 = 0; j5 < 65; j5++) {
+      const e6 = Math.exp(add14[i1 * 65 + j5]! - max2);
+      softmaxCrossEntropyGrad18[i1 * 65 + j5]! = e6;
+      sum4 += e6;
     }
-    let rowTotal5 = 0;
-    for (let j2 = 0; j2 < 65; j2++) {
-      rowTotal5 += batch_ys[i1 * 65 + j2]!;
+    let rowTotal7 = 0;
+    for (let j8 = 0; j8 < 65; j8++) {
+      rowTotal7 += batch_ys[i1 * 65 + j8]!;
     }
-    const rowScale6 = rowTotal5 / sum4;
-    for (let j2 = 0; j2 < 65; j2++) {
-      softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
-        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * rowScale6 - batch_ys[i1 * 65 + j2]!;
+    const rowScale9 = rowTotal7 / sum4;
+    for (let j10 = 0; j10 < 65; j10++) {
+      softmaxCrossEntropyGrad18[i1 * 65 + j10]! =
+        softmaxCrossEntropyGrad18[i1 * 65 + j10]! * rowScale9 - batch_ys[i1 * 65 + j10]!;
     }
   }
   // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i8 = 0; i8 < 25; i8++) {
-    for (let j9 = 0; j9 < 65; j9++) {
-      mulScalar19[i8 * 65 + j9]! = softmaxCrossEntropyGrad18[i8 * 65 + j9]! * 0.04;
+  for (let i11 = 0; i11 < 25; i11++) {
+    for (let j12 = 0; j12 < 65; j12++) {
+      mulScalar19[i11 * 65 + j12]! = softmaxCrossEntropyGrad18[i11 * 65 + j12]! * 0.04;
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q15 = 0; q15 < 64; q15 += 8) {
-    for (let j11 = 0; j11 < 100; j11++) {
-      scratch[q15 * 100 + j11 * 8] = param_V[j11 * 65 + q15]!;
-      scratch[q15 * 100 + j11 * 8 + 1] = param_V[j11 * 65 + q15 + 1]!;
-      scratch[q15 * 100 + j11 * 8 + 2] = param_V[j11 * 65 + q15 + 2]!;
-      scratch[q15 * 100 + j11 * 8 + 3] = param_V[j11 * 65 + q15 + 3]!;
-      scratch[q15 * 100 + j11 * 8 + 4] = param_V[j11 * 65 + q15 + 4]!;
-      scratch[q15 * 100 + j11 * 8 + 5] = param_V[j11 * 65 + q15 + 5]!;
-      scratch[q15 * 100 + j11 * 8 + 6] = param_V[j11 * 65 + q15 + 6]!;
-      scratch[q15 * 100 + j11 * 8 + 7] = param_V[j11 * 65 + q15 + 7]!;
+  for (let q18 = 0; q18 < 64; q18 += 8) {
+    for (let j14 = 0; j14 < 100; j14++) {
+      scratch[q18 * 100 + j14 * 8] = param_V[j14 * 65 + q18]!;
+      scratch[q18 * 100 + j14 * 8 + 1] = param_V[j14 * 65 + q18 + 1]!;
+      scratch[q18 * 100 + j14 * 8 + 2] = param_V[j14 * 65 + q18 + 2]!;
+      scratch[q18 * 100 + j14 * 8 + 3] = param_V[j14 * 65 + q18 + 3]!;
+      scratch[q18 * 100 + j14 * 8 + 4] = param_V[j14 * 65 + q18 + 4]!;
+      scratch[q18 * 100 + j14 * 8 + 5] = param_V[j14 * 65 + q18 + 5]!;
+      scratch[q18 * 100 + j14 * 8 + 6] = param_V[j14 * 65 + q18 + 6]!;
+      scratch[q18 * 100 + j14 * 8 + 7] = param_V[j14 * 65 + q18 + 7]!;
     }
   }
-  for (let q15 = 64; q15 < 65; q15++) {
-    for (let j11 = 0; j11 < 100; j11++) {
-      scratch[q15 * 100 + j11] = param_V[j11 * 65 + q15]!;
+  for (let q18 = 64; q18 < 65; q18++) {
+    for (let j14 = 0; j14 < 100; j14++) {
+      scratch[q18 * 100 + j14] = param_V[j14 * 65 + q18]!;
     }
   }
   matmul22.fill(0);
-  for (let i10 = 0; i10 < 24; i10 += 4) {
-    for (let p12 = 0; p12 < 64; p12 += 8) {
-      const x16 = mulScalar19[i10 * 65 + p12]!;
-      const x17 = mulScalar19[i10 * 65 + p12 + 1]!;
-      const x18 = mulScalar19[i10 * 65 + p12 + 2]!;
-      const x19 = mulScalar19[i10 * 65 + p12 + 3]!;
-      const x20 = mulScalar19[i10 * 65 + p12 + 4]!;
-      const x21 = mulScalar19[i10 * 65 + p12 + 5]!;
-      const x22 = mulScalar19[i10 * 65 + p12 + 6]!;
-      const x23 = mulScalar19[i10 * 65 + p12 + 7]!;
-      const x24 = mulScalar19[(i10 + 1) * 65 + p12]!;
-      const x25 = mulScalar19[(i10 + 1) * 65 + p12 + 1]!;
-      const x26 = mulScalar19[(i10 + 1) * 65 + p12 + 2]!;
-      const x27 = mulScalar19[(i10 + 1) * 65 + p12 + 3]!;
-      const x28 = mulScalar19[(i10 + 1) * 65 + p12 + 4]!;
-      const x29 = mulScalar19[(i10 + 1) * 65 + p12 + 5]!;
-      const x30 = mulScalar19[(i10 + 1) * 65 + p12 + 6]!;
-      const x31 = mulScalar19[(i10 + 1) * 65 + p12 + 7]!;
-      const x32 = mulScalar19[(i10 + 2) * 65 + p12]!;
-      const x33 = mulScalar19[(i10 + 2) * 65 + p12 + 1]!;
-      const x34 = mulScalar19[(i10 + 2) * 65 + p12 + 2]!;
-      const x35 = mulScalar19[(i10 + 2) * 65 + p12 + 3]!;
-      const x36 = mulScalar19[(i10 + 2) * 65 + p12 + 4]!;
-      const x37 = mulScalar19[(i10 + 2) * 65 + p12 + 5]!;
-      const x38 = mulScalar19[(i10 + 2) * 65 + p12 + 6]!;
-      const x39 = mulScalar19[(i10 + 2) * 65 + p12 + 7]!;
-      const x40 = mulScalar19[(i10 + 3) * 65 + p12]!;
-      const x41 = mulScalar19[(i10 + 3) * 65 + p12 + 1]!;
-      const x42 = mulScalar19[(i10 + 3) * 65 + p12 + 2]!;
-      const x43 = mulScalar19[(i10 + 3) * 65 + p12 + 3]!;
-      const x44 = mulScalar19[(i10 + 3) * 65 + p12 + 4]!;
-      const x45 = mulScalar19[(i10 + 3) * 65 + p12 + 5]!;
-      const x46 = mulScalar19[(i10 + 3) * 65 + p12 + 6]!;
-      const x47 = mulScalar19[(i10 + 3) * 65 + p12 + 7]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b48 = scratch[p12 * 100 + j11 * 8]!;
-        const b49 = scratch[p12 * 100 + j11 * 8 + 1]!;
-        const b50 = scratch[p12 * 100 + j11 * 8 + 2]!;
-        const b51 = scratch[p12 * 100 + j11 * 8 + 3]!;
-        const b52 = scratch[p12 * 100 + j11 * 8 + 4]!;
-        const b53 = scratch[p12 * 100 + j11 * 8 + 5]!;
-        const b54 = scratch[p12 * 100 + j11 * 8 + 6]!;
-        const b55 = scratch[p12 * 100 + j11 * 8 + 7]!;
-        matmul22[i10 * 100 + j11]! +=
-          x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55;
-        matmul22[(i10 + 1) * 100 + j11]! +=
-          x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55;
-        matmul22[(i10 + 2) * 100 + j11]! +=
-          x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55;
-        matmul22[(i10 + 3) * 100 + j11]! +=
-          x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55;
+  for (let i13 = 0; i13 < 24; i13 += 4) {
+    for (let p15 = 0; p15 < 64; p15 += 8) {
+      const x19 = mulScalar19[i13 * 65 + p15]!;
+      const x20 = mulScalar19[i13 * 65 + p15 + 1]!;
+      const x21 = mulScalar19[i13 * 65 + p15 + 2]!;
+      const x22 = mulScalar19[i13 * 65 + p15 + 3]!;
+      const x23 = mulScalar19[i13 * 65 + p15 + 4]!;
+      const x24 = mulScalar19[i13 * 65 + p15 + 5]!;
+      const x25 = mulScalar19[i13 * 65 + p15 + 6]!;
+      const x26 = mulScalar19[i13 * 65 + p15 + 7]!;
+      const x27 = mulScalar19[(i13 + 1) * 65 + p15]!;
+      const x28 = mulScalar19[(i13 + 1) * 65 + p15 + 1]!;
+      const x29 = mulScalar19[(i13 + 1) * 65 + p15 + 2]!;
+      const x30 = mulScalar19[(i13 + 1) * 65 + p15 + 3]!;
+      const x31 = mulScalar19[(i13 + 1) * 65 + p15 + 4]!;
+      const x32 = mulScalar19[(i13 + 1) * 65 + p15 + 5]!;
+      const x33 = mulScalar19[(i13 + 1) * 65 + p15 + 6]!;
+      const x34 = mulScalar19[(i13 + 1) * 65 + p15 + 7]!;
+      const x35 = mulScalar19[(i13 + 2) * 65 + p15]!;
+      const x36 = mulScalar19[(i13 + 2) * 65 + p15 + 1]!;
+      const x37 = mulScalar19[(i13 + 2) * 65 + p15 + 2]!;
+      const x38 = mulScalar19[(i13 + 2) * 65 + p15 + 3]!;
+      const x39 = mulScalar19[(i13 + 2) * 65 + p15 + 4]!;
+      const x40 = mulScalar19[(i13 + 2) * 65 + p15 + 5]!;
+      const x41 = mulScalar19[(i13 + 2) * 65 + p15 + 6]!;
+      const x42 = mulScalar19[(i13 + 2) * 65 + p15 + 7]!;
+      const x43 = mulScalar19[(i13 + 3) * 65 + p15]!;
+      const x44 = mulScalar19[(i13 + 3) * 65 + p15 + 1]!;
+      const x45 = mulScalar19[(i13 + 3) * 65 + p15 + 2]!;
+      const x46 = mulScalar19[(i13 + 3) * 65 + p15 + 3]!;
+      const x47 = mulScalar19[(i13 + 3) * 65 + p15 + 4]!;
+      const x48 = mulScalar19[(i13 + 3) * 65 + p15 + 5]!;
+      const x49 = mulScalar19[(i13 + 3) * 65 + p15 + 6]!;
+      const x50 = mulScalar19[(i13 + 3) * 65 + p15 + 7]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b51 = scratch[p15 * 100 + j14 * 8]!;
+        const b52 = scratch[p15 * 100 + j14 * 8 + 1]!;
+        const b53 = scratch[p15 * 100 + j14 * 8 + 2]!;
+        const b54 = scratch[p15 * 100 + j14 * 8 + 3]!;
+        const b55 = scratch[p15 * 100 + j14 * 8 + 4]!;
+        const b56 = scratch[p15 * 100 + j14 * 8 + 5]!;
+        const b57 = scratch[p15 * 100 + j14 * 8 + 6]!;
+        const b58 = scratch[p15 * 100 + j14 * 8 + 7]!;
+        matmul22[i13 * 100 + j14]! +=
+          x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56 + x25 * b57 + x26 * b58;
+        matmul22[(i13 + 1) * 100 + j14]! +=
+          x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56 + x33 * b57 + x34 * b58;
+        matmul22[(i13 + 2) * 100 + j14]! +=
+          x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56 + x41 * b57 + x42 * b58;
+        matmul22[(i13 + 3) * 100 + j14]! +=
+          x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58;
       }
     }
     {
-      const x56 = mulScalar19[i10 * 65 + 64]!;
-      const x57 = mulScalar19[(i10 + 1) * 65 + 64]!;
-      const x58 = mulScalar19[(i10 + 2) * 65 + 64]!;
-      const x59 = mulScalar19[(i10 + 3) * 65 + 64]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b60 = scratch[64 * 100 + j11]!;
-        matmul22[i10 * 100 + j11]! += x56 * b60;
-        matmul22[(i10 + 1) * 100 + j11]! += x57 * b60;
-        matmul22[(i10 + 2) * 100 + j11]! += x58 * b60;
-        matmul22[(i10 + 3) * 100 + j11]! += x59 * b60;
+      const x59 = mulScalar19[i13 * 65 + 64]!;
+      const x60 = mulScalar19[(i13 + 1) * 65 + 64]!;
+      const x61 = mulScalar19[(i13 + 2) * 65 + 64]!;
+      const x62 = mulScalar19[(i13 + 3) * 65 + 64]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b63 = scratch[64 * 100 + j14]!;
+        matmul22[i13 * 100 + j14]! += x59 * b63;
+        matmul22[(i13 + 1) * 100 + j14]! += x60 * b63;
+        matmul22[(i13 + 2) * 100 + j14]! += x61 * b63;
+        matmul22[(i13 + 3) * 100 + j14]! += x62 * b63;
       }
     }
   }
   {
-    for (let p12 = 0; p12 < 64; p12 += 8) {
-      const x61 = mulScalar19[1560 + p12]!;
-      const x62 = mulScalar19[1560 + p12 + 1]!;
-      const x63 = mulScalar19[1560 + p12 + 2]!;
-      const x64 = mulScalar19[1560 + p12 + 3]!;
-      const x65 = mulScalar19[1560 + p12 + 4]!;
-      const x66 = mulScalar19[1560 + p12 + 5]!;
-      const x67 = mulScalar19[1560 + p12 + 6]!;
-      const x68 = mulScalar19[1560 + p12 + 7]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b69 = scratch[p12 * 100 + j11 * 8]!;
-        const b70 = scratch[p12 * 100 + j11 * 8 + 1]!;
-        const b71 = scratch[p12 * 100 + j11 * 8 + 2]!;
-        const b72 = scratch[p12 * 100 + j11 * 8 + 3]!;
-        const b73 = scratch[p12 * 100 + j11 * 8 + 4]!;
-        const b74 = scratch[p12 * 100 + j11 * 8 + 5]!;
-        const b75 = scratch[p12 * 100 + j11 * 8 + 6]!;
-        const b76 = scratch[p12 * 100 + j11 * 8 + 7]!;
-        matmul22[2400 + j11]! +=
-          x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76;
+    for (let p15 = 0; p15 < 64; p15 += 8) {
+      const x64 = mulScalar19[1560 + p15]!;
+      const x65 = mulScalar19[1560 + p15 + 1]!;
+      const x66 = mulScalar19[1560 + p15 + 2]!;
+      const x67 = mulScalar19[1560 + p15 + 3]!;
+      const x68 = mulScalar19[1560 + p15 + 4]!;
+      const x69 = mulScalar19[1560 + p15 + 5]!;
+      const x70 = mulScalar19[1560 + p15 + 6]!;
+      const x71 = mulScalar19[1560 + p15 + 7]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b72 = scratch[p15 * 100 + j14 * 8]!;
+        const b73 = scratch[p15 * 100 + j14 * 8 + 1]!;
+        const b74 = scratch[p15 * 100 + j14 * 8 + 2]!;
+        const b75 = scratch[p15 * 100 + j14 * 8 + 3]!;
+        const b76 = scratch[p15 * 100 + j14 * 8 + 4]!;
+        const b77 = scratch[p15 * 100 + j14 * 8 + 5]!;
+        const b78 = scratch[p15 * 100 + j14 * 8 + 6]!;
+        const b79 = scratch[p15 * 100 + j14 * 8 + 7]!;
+        matmul22[2400 + j14]! +=
+          x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77 + x70 * b78 + x71 * b79;
       }
     }
     {
-      const x77 = mulScalar19[1560 + 64]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b78 = scratch[64 * 100 + j11]!;
-        matmul22[2400 + j11]! += x77 * b78;
+      const x80 = mulScalar19[1560 + 64]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b81 = scratch[64 * 100 + j14]!;
+        matmul22[2400 + j14]! += x80 * b81;
       }
     }
   }
@@ -535,194 +535,194 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p83 = 0; p83 < 25; p83++) {
-    const c82 = batch_xs[p83]!;
-    for (let j80 = 0; j80 < 100; j80++) {
-      grad_U[c82 * 100 + j80]! += tanhGrad26[p83 * 100 + j80]!;
+  for (let p86 = 0; p86 < 25; p86++) {
+    const c85 = batch_xs[p86]!;
+    for (let j83 = 0; j83 < 100; j83++) {
+      grad_U[c85 * 100 + j83]! += tanhGrad26[p86 * 100 + j83]!;
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q89 = 0; q89 < 24; q89 += 8) {
-    for (let j85 = 0; j85 < 100; j85++) {
-      scratch[q89 * 100 + j85 * 8] = tanhGrad26[q89 * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 1] = tanhGrad26[(q89 + 1) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 2] = tanhGrad26[(q89 + 2) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 3] = tanhGrad26[(q89 + 3) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 4] = tanhGrad26[(q89 + 4) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 5] = tanhGrad26[(q89 + 5) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 6] = tanhGrad26[(q89 + 6) * 100 + j85]!;
-      scratch[q89 * 100 + j85 * 8 + 7] = tanhGrad26[(q89 + 7) * 100 + j85]!;
+  for (let q92 = 0; q92 < 24; q92 += 8) {
+    for (let j88 = 0; j88 < 100; j88++) {
+      scratch[q92 * 100 + j88 * 8] = tanhGrad26[q92 * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 1] = tanhGrad26[(q92 + 1) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 2] = tanhGrad26[(q92 + 2) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 3] = tanhGrad26[(q92 + 3) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 4] = tanhGrad26[(q92 + 4) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 5] = tanhGrad26[(q92 + 5) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 6] = tanhGrad26[(q92 + 6) * 100 + j88]!;
+      scratch[q92 * 100 + j88 * 8 + 7] = tanhGrad26[(q92 + 7) * 100 + j88]!;
     }
   }
-  for (let q89 = 24; q89 < 25; q89++) {
-    for (let j85 = 0; j85 < 100; j85++) {
-      scratch[q89 * 100 + j85] = tanhGrad26[q89 * 100 + j85]!;
+  for (let q92 = 24; q92 < 25; q92++) {
+    for (let j88 = 0; j88 < 100; j88++) {
+      scratch[q92 * 100 + j88] = tanhGrad26[q92 * 100 + j88]!;
     }
   }
-  for (let i84 = 0; i84 < 100; i84 += 4) {
-    for (let p86 = 0; p86 < 24; p86 += 8) {
-      const x90 = state_h[p86 * 100 + i84]!;
-      const x91 = state_h[(p86 + 1) * 100 + i84]!;
-      const x92 = state_h[(p86 + 2) * 100 + i84]!;
-      const x93 = state_h[(p86 + 3) * 100 + i84]!;
-      const x94 = state_h[(p86 + 4) * 100 + i84]!;
-      const x95 = state_h[(p86 + 5) * 100 + i84]!;
-      const x96 = state_h[(p86 + 6) * 100 + i84]!;
-      const x97 = state_h[(p86 + 7) * 100 + i84]!;
-      const x98 = state_h[p86 * 100 + i84 + 1]!;
-      const x99 = state_h[(p86 + 1) * 100 + i84 + 1]!;
-      const x100 = state_h[(p86 + 2) * 100 + i84 + 1]!;
-      const x101 = state_h[(p86 + 3) * 100 + i84 + 1]!;
-      const x102 = state_h[(p86 + 4) * 100 + i84 + 1]!;
-      const x103 = state_h[(p86 + 5) * 100 + i84 + 1]!;
-      const x104 = state_h[(p86 + 6) * 100 + i84 + 1]!;
-      const x105 = state_h[(p86 + 7) * 100 + i84 + 1]!;
-      const x106 = state_h[p86 * 100 + i84 + 2]!;
-      const x107 = state_h[(p86 + 1) * 100 + i84 + 2]!;
-      const x108 = state_h[(p86 + 2) * 100 + i84 + 2]!;
-      const x109 = state_h[(p86 + 3) * 100 + i84 + 2]!;
-      const x110 = state_h[(p86 + 4) * 100 + i84 + 2]!;
-      const x111 = state_h[(p86 + 5) * 100 + i84 + 2]!;
-      const x112 = state_h[(p86 + 6) * 100 + i84 + 2]!;
-      const x113 = state_h[(p86 + 7) * 100 + i84 + 2]!;
-      const x114 = state_h[p86 * 100 + i84 + 3]!;
-      const x115 = state_h[(p86 + 1) * 100 + i84 + 3]!;
-      const x116 = state_h[(p86 + 2) * 100 + i84 + 3]!;
-      const x117 = state_h[(p86 + 3) * 100 + i84 + 3]!;
-      const x118 = state_h[(p86 + 4) * 100 + i84 + 3]!;
-      const x119 = state_h[(p86 + 5) * 100 + i84 + 3]!;
-      const x120 = state_h[(p86 + 6) * 100 + i84 + 3]!;
-      const x121 = state_h[(p86 + 7) * 100 + i84 + 3]!;
-      for (let j85 = 0; j85 < 100; j85++) {
-        const b122 = scratch[p86 * 100 + j85 * 8]!;
-        const b123 = scratch[p86 * 100 + j85 * 8 + 1]!;
-        const b124 = scratch[p86 * 100 + j85 * 8 + 2]!;
-        const b125 = scratch[p86 * 100 + j85 * 8 + 3]!;
-        const b126 = scratch[p86 * 100 + j85 * 8 + 4]!;
-        const b127 = scratch[p86 * 100 + j85 * 8 + 5]!;
-        const b128 = scratch[p86 * 100 + j85 * 8 + 6]!;
-        const b129 = scratch[p86 * 100 + j85 * 8 + 7]!;
-        grad_W[i84 * 100 + j85]! +=
-          x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129;
-        grad_W[(i84 + 1) * 100 + j85]! +=
-          x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128 + x105 * b129;
-        grad_W[(i84 + 2) * 100 + j85]! +=
-          x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128 + x113 * b129;
-        grad_W[(i84 + 3) * 100 + j85]! +=
-          x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128 + x121 * b129;
+  for (let i87 = 0; i87 < 100; i87 += 4) {
+    for (let p89 = 0; p89 < 24; p89 += 8) {
+      const x93 = state_h[p89 * 100 + i87]!;
+      const x94 = state_h[(p89 + 1) * 100 + i87]!;
+      const x95 = state_h[(p89 + 2) * 100 + i87]!;
+      const x96 = state_h[(p89 + 3) * 100 + i87]!;
+      const x97 = state_h[(p89 + 4) * 100 + i87]!;
+      const x98 = state_h[(p89 + 5) * 100 + i87]!;
+      const x99 = state_h[(p89 + 6) * 100 + i87]!;
+      const x100 = state_h[(p89 + 7) * 100 + i87]!;
+      const x101 = state_h[p89 * 100 + i87 + 1]!;
+      const x102 = state_h[(p89 + 1) * 100 + i87 + 1]!;
+      const x103 = state_h[(p89 + 2) * 100 + i87 + 1]!;
+      const x104 = state_h[(p89 + 3) * 100 + i87 + 1]!;
+      const x105 = state_h[(p89 + 4) * 100 + i87 + 1]!;
+      const x106 = state_h[(p89 + 5) * 100 + i87 + 1]!;
+      const x107 = state_h[(p89 + 6) * 100 + i87 + 1]!;
+      const x108 = state_h[(p89 + 7) * 100 + i87 + 1]!;
+      const x109 = state_h[p89 * 100 + i87 + 2]!;
+      const x110 = state_h[(p89 + 1) * 100 + i87 + 2]!;
+      const x111 = state_h[(p89 + 2) * 100 + i87 + 2]!;
+      const x112 = state_h[(p89 + 3) * 100 + i87 + 2]!;
+      const x113 = state_h[(p89 + 4) * 100 + i87 + 2]!;
+      const x114 = state_h[(p89 + 5) * 100 + i87 + 2]!;
+      const x115 = state_h[(p89 + 6) * 100 + i87 + 2]!;
+      const x116 = state_h[(p89 + 7) * 100 + i87 + 2]!;
+      const x117 = state_h[p89 * 100 + i87 + 3]!;
+      const x118 = state_h[(p89 + 1) * 100 + i87 + 3]!;
+      const x119 = state_h[(p89 + 2) * 100 + i87 + 3]!;
+      const x120 = state_h[(p89 + 3) * 100 + i87 + 3]!;
+      const x121 = state_h[(p89 + 4) * 100 + i87 + 3]!;
+      const x122 = state_h[(p89 + 5) * 100 + i87 + 3]!;
+      const x123 = state_h[(p89 + 6) * 100 + i87 + 3]!;
+      const x124 = state_h[(p89 + 7) * 100 + i87 + 3]!;
+      for (let j88 = 0; j88 < 100; j88++) {
+        const b125 = scratch[p89 * 100 + j88 * 8]!;
+        const b126 = scratch[p89 * 100 + j88 * 8 + 1]!;
+        const b127 = scratch[p89 * 100 + j88 * 8 + 2]!;
+        const b128 = scratch[p89 * 100 + j88 * 8 + 3]!;
+        const b129 = scratch[p89 * 100 + j88 * 8 + 4]!;
+        const b130 = scratch[p89 * 100 + j88 * 8 + 5]!;
+        const b131 = scratch[p89 * 100 + j88 * 8 + 6]!;
+        const b132 = scratch[p89 * 100 + j88 * 8 + 7]!;
+        grad_W[i87 * 100 + j88]! +=
+          x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132;
+        grad_W[(i87 + 1) * 100 + j88]! +=
+          x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128 + x105 * b129 + x106 * b130 + x107 * b131 + x108 * b132;
+        grad_W[(i87 + 2) * 100 + j88]! +=
+          x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128 + x113 * b129 + x114 * b130 + x115 * b131 + x116 * b132;
+        grad_W[(i87 + 3) * 100 + j88]! +=
+          x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128 + x121 * b129 + x122 * b130 + x123 * b131 + x124 * b132;
       }
     }
     {
-      const x130 = state_h[2400 + i84]!;
-      const x131 = state_h[2400 + i84 + 1]!;
-      const x132 = state_h[2400 + i84 + 2]!;
-      const x133 = state_h[2400 + i84 + 3]!;
-      for (let j85 = 0; j85 < 100; j85++) {
-        const b134 = scratch[24 * 100 + j85]!;
-        grad_W[i84 * 100 + j85]! += x130 * b134;
-        grad_W[(i84 + 1) * 100 + j85]! += x131 * b134;
-        grad_W[(i84 + 2) * 100 + j85]! += x132 * b134;
-        grad_W[(i84 + 3) * 100 + j85]! += x133 * b134;
+      const x133 = state_h[2400 + i87]!;
+      const x134 = state_h[2400 + i87 + 1]!;
+      const x135 = state_h[2400 + i87 + 2]!;
+      const x136 = state_h[2400 + i87 + 3]!;
+      for (let j88 = 0; j88 < 100; j88++) {
+        const b137 = scratch[24 * 100 + j88]!;
+        grad_W[i87 * 100 + j88]! += x133 * b137;
+        grad_W[(i87 + 1) * 100 + j88]! += x134 * b137;
+        grad_W[(i87 + 2) * 100 + j88]! += x135 * b137;
+        grad_W[(i87 + 3) * 100 + j88]! += x136 * b137;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i135 = 0; i135 < 25; i135++) {
-    for (let j136 = 0; j136 < 100; j136++) {
-      grad_b[j136]! += tanhGrad26[i135 * 100 + j136]!;
+  for (let i138 = 0; i138 < 25; i138++) {
+    for (let j139 = 0; j139 < 100; j139++) {
+      grad_b[j139]! += tanhGrad26[i138 * 100 + j139]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q142 = 0; q142 < 24; q142 += 8) {
-    for (let j138 = 0; j138 < 65; j138++) {
-      scratch[q142 * 65 + j138 * 8] = mulScalar19[q142 * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 1] = mulScalar19[(q142 + 1) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 2] = mulScalar19[(q142 + 2) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 3] = mulScalar19[(q142 + 3) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 4] = mulScalar19[(q142 + 4) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 5] = mulScalar19[(q142 + 5) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 6] = mulScalar19[(q142 + 6) * 65 + j138]!;
-      scratch[q142 * 65 + j138 * 8 + 7] = mulScalar19[(q142 + 7) * 65 + j138]!;
+  for (let q145 = 0; q145 < 24; q145 += 8) {
+    for (let j141 = 0; j141 < 65; j141++) {
+      scratch[q145 * 65 + j141 * 8] = mulScalar19[q145 * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 1] = mulScalar19[(q145 + 1) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 2] = mulScalar19[(q145 + 2) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 3] = mulScalar19[(q145 + 3) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 4] = mulScalar19[(q145 + 4) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 5] = mulScalar19[(q145 + 5) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 6] = mulScalar19[(q145 + 6) * 65 + j141]!;
+      scratch[q145 * 65 + j141 * 8 + 7] = mulScalar19[(q145 + 7) * 65 + j141]!;
     }
   }
-  for (let q142 = 24; q142 < 25; q142++) {
-    for (let j138 = 0; j138 < 65; j138++) {
-      scratch[q142 * 65 + j138] = mulScalar19[q142 * 65 + j138]!;
+  for (let q145 = 24; q145 < 25; q145++) {
+    for (let j141 = 0; j141 < 65; j141++) {
+      scratch[q145 * 65 + j141] = mulScalar19[q145 * 65 + j141]!;
     }
   }
-  for (let i137 = 0; i137 < 100; i137 += 4) {
-    for (let p139 = 0; p139 < 24; p139 += 8) {
-      const x143 = state_h[100 + p139 * 100 + i137]!;
-      const x144 = state_h[100 + (p139 + 1) * 100 + i137]!;
-      const x145 = state_h[100 + (p139 + 2) * 100 + i137]!;
-      const x146 = state_h[100 + (p139 + 3) * 100 + i137]!;
-      const x147 = state_h[100 + (p139 + 4) * 100 + i137]!;
-      const x148 = state_h[100 + (p139 + 5) * 100 + i137]!;
-      const x149 = state_h[100 + (p139 + 6) * 100 + i137]!;
-      const x150 = state_h[100 + (p139 + 7) * 100 + i137]!;
-      const x151 = state_h[100 + p139 * 100 + i137 + 1]!;
-      const x152 = state_h[100 + (p139 + 1) * 100 + i137 + 1]!;
-      const x153 = state_h[100 + (p139 + 2) * 100 + i137 + 1]!;
-      const x154 = state_h[100 + (p139 + 3) * 100 + i137 + 1]!;
-      const x155 = state_h[100 + (p139 + 4) * 100 + i137 + 1]!;
-      const x156 = state_h[100 + (p139 + 5) * 100 + i137 + 1]!;
-      const x157 = state_h[100 + (p139 + 6) * 100 + i137 + 1]!;
-      const x158 = state_h[100 + (p139 + 7) * 100 + i137 + 1]!;
-      const x159 = state_h[100 + p139 * 100 + i137 + 2]!;
-      const x160 = state_h[100 + (p139 + 1) * 100 + i137 + 2]!;
-      const x161 = state_h[100 + (p139 + 2) * 100 + i137 + 2]!;
-      const x162 = state_h[100 + (p139 + 3) * 100 + i137 + 2]!;
-      const x163 = state_h[100 + (p139 + 4) * 100 + i137 + 2]!;
-      const x164 = state_h[100 + (p139 + 5) * 100 + i137 + 2]!;
-      const x165 = state_h[100 + (p139 + 6) * 100 + i137 + 2]!;
-      const x166 = state_h[100 + (p139 + 7) * 100 + i137 + 2]!;
-      const x167 = state_h[100 + p139 * 100 + i137 + 3]!;
-      const x168 = state_h[100 + (p139 + 1) * 100 + i137 + 3]!;
-      const x169 = state_h[100 + (p139 + 2) * 100 + i137 + 3]!;
-      const x170 = state_h[100 + (p139 + 3) * 100 + i137 + 3]!;
-      const x171 = state_h[100 + (p139 + 4) * 100 + i137 + 3]!;
-      const x172 = state_h[100 + (p139 + 5) * 100 + i137 + 3]!;
-      const x173 = state_h[100 + (p139 + 6) * 100 + i137 + 3]!;
-      const x174 = state_h[100 + (p139 + 7) * 100 + i137 + 3]!;
-      for (let j138 = 0; j138 < 65; j138++) {
-        const b175 = scratch[p139 * 65 + j138 * 8]!;
-        const b176 = scratch[p139 * 65 + j138 * 8 + 1]!;
-        const b177 = scratch[p139 * 65 + j138 * 8 + 2]!;
-        const b178 = scratch[p139 * 65 + j138 * 8 + 3]!;
-        const b179 = scratch[p139 * 65 + j138 * 8 + 4]!;
-        const b180 = scratch[p139 * 65 + j138 * 8 + 5]!;
-        const b181 = scratch[p139 * 65 + j138 * 8 + 6]!;
-        const b182 = scratch[p139 * 65 + j138 * 8 + 7]!;
-        grad_V[i137 * 65 + j138]! +=
-          x143 * b175 + x144 * b176 + x145 * b177 + x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181 + x150 * b182;
-        grad_V[(i137 + 1) * 65 + j138]! +=
-          x151 * b175 + x152 * b176 + x153 * b177 + x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181 + x158 * b182;
-        grad_V[(i137 + 2) * 65 + j138]! +=
-          x159 * b175 + x160 * b176 + x161 * b177 + x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181 + x166 * b182;
-        grad_V[(i137 + 3) * 65 + j138]! +=
-          x167 * b175 + x168 * b176 + x169 * b177 + x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181 + x174 * b182;
+  for (let i140 = 0; i140 < 100; i140 += 4) {
+    for (let p142 = 0; p142 < 24; p142 += 8) {
+      const x146 = state_h[100 + p142 * 100 + i140]!;
+      const x147 = state_h[100 + (p142 + 1) * 100 + i140]!;
+      const x148 = state_h[100 + (p142 + 2) * 100 + i140]!;
+      const x149 = state_h[100 + (p142 + 3) * 100 + i140]!;
+      const x150 = state_h[100 + (p142 + 4) * 100 + i140]!;
+      const x151 = state_h[100 + (p142 + 5) * 100 + i140]!;
+      const x152 = state_h[100 + (p142 + 6) * 100 + i140]!;
+      const x153 = state_h[100 + (p142 + 7) * 100 + i140]!;
+      const x154 = state_h[100 + p142 * 100 + i140 + 1]!;
+      const x155 = state_h[100 + (p142 + 1) * 100 + i140 + 1]!;
+      const x156 = state_h[100 + (p142 + 2) * 100 + i140 + 1]!;
+      const x157 = state_h[100 + (p142 + 3) * 100 + i140 + 1]!;
+      const x158 = state_h[100 + (p142 + 4) * 100 + i140 + 1]!;
+      const x159 = state_h[100 + (p142 + 5) * 100 + i140 + 1]!;
+      const x160 = state_h[100 + (p142 + 6) * 100 + i140 + 1]!;
+      const x161 = state_h[100 + (p142 + 7) * 100 + i140 + 1]!;
+      const x162 = state_h[100 + p142 * 100 + i140 + 2]!;
+      const x163 = state_h[100 + (p142 + 1) * 100 + i140 + 2]!;
+      const x164 = state_h[100 + (p142 + 2) * 100 + i140 + 2]!;
+      const x165 = state_h[100 + (p142 + 3) * 100 + i140 + 2]!;
+      const x166 = state_h[100 + (p142 + 4) * 100 + i140 + 2]!;
+      const x167 = state_h[100 + (p142 + 5) * 100 + i140 + 2]!;
+      const x168 = state_h[100 + (p142 + 6) * 100 + i140 + 2]!;
+      const x169 = state_h[100 + (p142 + 7) * 100 + i140 + 2]!;
+      const x170 = state_h[100 + p142 * 100 + i140 + 3]!;
+      const x171 = state_h[100 + (p142 + 1) * 100 + i140 + 3]!;
+      const x172 = state_h[100 + (p142 + 2) * 100 + i140 + 3]!;
+      const x173 = state_h[100 + (p142 + 3) * 100 + i140 + 3]!;
+      const x174 = state_h[100 + (p142 + 4) * 100 + i140 + 3]!;
+      const x175 = state_h[100 + (p142 + 5) * 100 + i140 + 3]!;
+      const x176 = state_h[100 + (p142 + 6) * 100 + i140 + 3]!;
+      const x177 = state_h[100 + (p142 + 7) * 100 + i140 + 3]!;
+      for (let j141 = 0; j141 < 65; j141++) {
+        const b178 = scratch[p142 * 65 + j141 * 8]!;
+        const b179 = scratch[p142 * 65 + j141 * 8 + 1]!;
+        const b180 = scratch[p142 * 65 + j141 * 8 + 2]!;
+        const b181 = scratch[p142 * 65 + j141 * 8 + 3]!;
+        const b182 = scratch[p142 * 65 + j141 * 8 + 4]!;
+        const b183 = scratch[p142 * 65 + j141 * 8 + 5]!;
+        const b184 = scratch[p142 * 65 + j141 * 8 + 6]!;
+        const b185 = scratch[p142 * 65 + j141 * 8 + 7]!;
+        grad_V[i140 * 65 + j141]! +=
+          x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181 + x150 * b182 + x151 * b183 + x152 * b184 + x153 * b185;
+        grad_V[(i140 + 1) * 65 + j141]! +=
+          x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181 + x158 * b182 + x159 * b183 + x160 * b184 + x161 * b185;
+        grad_V[(i140 + 2) * 65 + j141]! +=
+          x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181 + x166 * b182 + x167 * b183 + x168 * b184 + x169 * b185;
+        grad_V[(i140 + 3) * 65 + j141]! +=
+          x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181 + x174 * b182 + x175 * b183 + x176 * b184 + x177 * b185;
       }
     }
     {
-      const x183 = state_h[100 + 2400 + i137]!;
-      const x184 = state_h[100 + 2400 + i137 + 1]!;
-      const x185 = state_h[100 + 2400 + i137 + 2]!;
-      const x186 = state_h[100 + 2400 + i137 + 3]!;
-      for (let j138 = 0; j138 < 65; j138++) {
-        const b187 = scratch[24 * 65 + j138]!;
-        grad_V[i137 * 65 + j138]! += x183 * b187;
-        grad_V[(i137 + 1) * 65 + j138]! += x184 * b187;
-        grad_V[(i137 + 2) * 65 + j138]! += x185 * b187;
-        grad_V[(i137 + 3) * 65 + j138]! += x186 * b187;
+      const x186 = state_h[100 + 2400 + i140]!;
+      const x187 = state_h[100 + 2400 + i140 + 1]!;
+      const x188 = state_h[100 + 2400 + i140 + 2]!;
+      const x189 = state_h[100 + 2400 + i140 + 3]!;
+      for (let j141 = 0; j141 < 65; j141++) {
+        const b190 = scratch[24 * 65 + j141]!;
+        grad_V[i140 * 65 + j141]! += x186 * b190;
+        grad_V[(i140 + 1) * 65 + j141]! += x187 * b190;
+        grad_V[(i140 + 2) * 65 + j141]! += x188 * b190;
+        grad_V[(i140 + 3) * 65 + j141]! += x189 * b190;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i188 = 0; i188 < 25; i188++) {
-    for (let j189 = 0; j189 < 65; j189++) {
-      grad_c[j189]! += mulScalar19[i188 * 65 + j189]!;
+  for (let i191 = 0; i191 < 25; i191++) {
+    for (let j192 = 0; j192 < 65; j192++) {
+      grad_c[j192]! += mulScalar19[i191 * 65 + j192]!;
     }
   }
   grad_h0.set(adjointIn_h);

@@ -178,23 +178,23 @@ function forwardSteps(
       }
     }
     // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:15:20
-    let total66 = 0;
-    for (let i61 = 0; i61 < 8; i61++) {
+    let total61 = 0;
+    for (let i62 = 0; i62 < 8; i62++) {
       let max63 = -Infinity;
-      for (let j62 = 0; j62 < 3; j62++) {
-        max63 = Math.max(max63, add10[i61 * 3 + j62]!);
+      for (let j64 = 0; j64 < 3; j64++) {
+        max63 = Math.max(max63, add10[i62 * 3 + j64]!);
       }
       let sum65 = 0;
-      for (let j62 = 0; j62 < 3; j62++) {
-        sum65 += Math.exp(add10[i61 * 3 + j62]! - max63);
+      for (let j66 = 0; j66 < 3; j66++) {
+        sum65 += Math.exp(add10[i62 * 3 + j66]! - max63);
       }
-      const lse64 = Math.log(sum65);
-      for (let j62 = 0; j62 < 3; j62++) {
-        const target67 = batch_y[i61 * 3 + j62]!;
-        if (target67 !== 0) total66 += target67 * (add10[i61 * 3 + j62]! - max63 - lse64);
+      const lse67 = Math.log(sum65);
+      for (let j68 = 0; j68 < 3; j68++) {
+        const target69 = batch_y[i62 * 3 + j68]!;
+        total61 += target69 !== 0 ? target69 * (add10[i62 * 3 + j68]! - max63 - lse67) : 0;
       }
     }
-    softmaxCrossEntropy11[0]! = -total66;
+    softmaxCrossEntropy11[0]! = -total61;
     loss += softmaxCrossEntropy11[0]!;
   }
   return loss;
@@ -217,45 +217,42 @@ function backwardSteps(
     const t = 0;
     // %13 = softmaxCrossEntropyGrad(%10, %5): n×v, dsl/mlp.ts:15:20
     for (let i1 = 0; i1 < 8; i1++) {
-      let max3 = -Infinity;
-      for (let j2 = 0; j2 < 3; j2++) {
-        max3 = Math.max(max3, add10[i1 * 3 + j2]!);
+      let max2 = -Infinity;
+      for (let j3 = 0; j3 < 3; j3++) {
+        max2 = Math.max(max2, add10[i1 * 3 + j3]!);
       }
       let sum4 = 0;
-      for (let j2 = 0; j2 < 3; j2++) {
-        const e7 = Math.exp(add10[i1 * 3 + j2]! - max3);
-        softmaxCrossEntropyGrad13[i1 * 3 + j2]! = e7;
-        sum4 += e7;
+      for (let j5 = 0; j5 < 3; j5++) {
+        const e6 = Math.exp(add10[i1 * 3 + j5]! - max2);
+        softmaxCrossEntropyGrad13[i1 * 3 + j5]! = e6;
+        sum4 += e6;
       }
-      let rowTotal5 = 0;
-      for (let j2 = 0; j2 < 3; j2++) {
-        rowTotal5 += batch_y[i1 * 3 + j2]!;
+      let rowTotal7 = 0;
+      for (let j8 = 0; j8 < 3; j8++) {
+        rowTotal7 += batch_y[i1 * 3 + j8]!;
       }
-      const rowScale6 = rowTotal5 / sum4;
-      for (let j2 = 0; j2 < 3; j2++) {
-        softmaxCrossEntropyGrad13[i1 * 3 + j2]! =
-          softmaxCrossEntropyGrad13[i1 * 3 + j2]! * rowScale6 - batch_y[i1 * 3 + j2]!;
+      const rowScale9 = rowTotal7 / sum4;
+      for (let j10 = 0; j10 < 3; j10++) {
+        softmaxCrossEntropyGrad13[i1 * 3 + j10]! =
+          softmaxCrossEntropyGrad13[i1 * 3 + j10]! * rowScale9 - batch_y[i1 * 3 + j10]!;
       }
     }
     // %14 = mulScalar(%13, %12): n×v, dsl/mlp.ts:15:20
-    for (let i8 = 0; i8 < 8; i8++) {
-      for (let j9 = 0; j9 < 3; j9++) {
-        mulScalar14[i8 * 3 + j9]! = softmaxCrossEntropyGrad13[i8 * 3 + j9]! * 0.125;
+    for (let i11 = 0; i11 < 8; i11++) {
+      for (let j12 = 0; j12 < 3; j12++) {
+        mulScalar14[i11 * 3 + j12]! = softmaxCrossEntropyGrad13[i11 * 3 + j12]! * 0.125;
       }
     }
     // %15 = sumRows(%14): 1×v, dsl/mlp.ts:14:26
-    for (let i10 = 0; i10 < 8; i10++) {
-      for (let j11 = 0; j11 < 3; j11++) {
-        grad_b2[j11]! += mulScalar14[i10 * 3 + j11]!;
+    for (let i13 = 0; i13 < 8; i13++) {
+      for (let j14 = 0; j14 < 3; j14++) {
+        grad_b2[j14]! += mulScalar14[i13 * 3 + j14]!;
       }
     }
     // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:30
-    for (let i12 = 0; i12 < 8; i12 += 4) {
-      for (let j13 = 0; j13 < 16; j13 += 4) {
-        let s17 = 0,
-          s18 = 0,
-          s19 = 0,
-          s20 = 0,
+    for (let i15 = 0; i15 < 8; i15 += 4) {
+      for (let j16 = 0; j16 < 16; j16 += 4) {
+        let s20 = 0,
           s21 = 0,
           s22 = 0,
           s23 = 0,
@@ -267,204 +264,214 @@ function backwardSteps(
           s29 = 0,
           s30 = 0,
           s31 = 0,
-          s32 = 0;
-        for (let p14 = 0; p14 < 3; p14++) {
-          const a33 = mulScalar14[i12 * 3 + p14]!;
-          const a34 = mulScalar14[(i12 + 1) * 3 + p14]!;
-          const a35 = mulScalar14[(i12 + 2) * 3 + p14]!;
-          const a36 = mulScalar14[(i12 + 3) * 3 + p14]!;
-          const b37 = param_W2[j13 * 3 + p14]!;
-          const b38 = param_W2[(j13 + 1) * 3 + p14]!;
-          const b39 = param_W2[(j13 + 2) * 3 + p14]!;
-          const b40 = param_W2[(j13 + 3) * 3 + p14]!;
-          s17 += a33 * b37;
-          s18 += a33 * b38;
-          s19 += a33 * b39;
-          s20 += a33 * b40;
-          s21 += a34 * b37;
-          s22 += a34 * b38;
-          s23 += a34 * b39;
-          s24 += a34 * b40;
-          s25 += a35 * b37;
-          s26 += a35 * b38;
-          s27 += a35 * b39;
-          s28 += a35 * b40;
-          s29 += a36 * b37;
-          s30 += a36 * b38;
-          s31 += a36 * b39;
-          s32 += a36 * b40;
+          s32 = 0,
+          s33 = 0,
+          s34 = 0,
+          s35 = 0;
+        for (let p17 = 0; p17 < 3; p17++) {
+          const a36 = mulScalar14[i15 * 3 + p17]!;
+          const a37 = mulScalar14[(i15 + 1) * 3 + p17]!;
+          const a38 = mulScalar14[(i15 + 2) * 3 + p17]!;
+          const a39 = mulScalar14[(i15 + 3) * 3 + p17]!;
+          const b40 = param_W2[j16 * 3 + p17]!;
+          const b41 = param_W2[(j16 + 1) * 3 + p17]!;
+          const b42 = param_W2[(j16 + 2) * 3 + p17]!;
+          const b43 = param_W2[(j16 + 3) * 3 + p17]!;
+          s20 += a36 * b40;
+          s21 += a36 * b41;
+          s22 += a36 * b42;
+          s23 += a36 * b43;
+          s24 += a37 * b40;
+          s25 += a37 * b41;
+          s26 += a37 * b42;
+          s27 += a37 * b43;
+          s28 += a38 * b40;
+          s29 += a38 * b41;
+          s30 += a38 * b42;
+          s31 += a38 * b43;
+          s32 += a39 * b40;
+          s33 += a39 * b41;
+          s34 += a39 * b42;
+          s35 += a39 * b43;
         }
-        matmul17[i12 * 16 + j13]! = s17;
-        matmul17[i12 * 16 + j13 + 1]! = s18;
-        matmul17[i12 * 16 + j13 + 2]! = s19;
-        matmul17[i12 * 16 + j13 + 3]! = s20;
-        matmul17[(i12 + 1) * 16 + j13]! = s21;
-        matmul17[(i12 + 1) * 16 + j13 + 1]! = s22;
-        matmul17[(i12 + 1) * 16 + j13 + 2]! = s23;
-        matmul17[(i12 + 1) * 16 + j13 + 3]! = s24;
-        matmul17[(i12 + 2) * 16 + j13]! = s25;
-        matmul17[(i12 + 2) * 16 + j13 + 1]! = s26;
-        matmul17[(i12 + 2) * 16 + j13 + 2]! = s27;
-        matmul17[(i12 + 2) * 16 + j13 + 3]! = s28;
-        matmul17[(i12 + 3) * 16 + j13]! = s29;
-        matmul17[(i12 + 3) * 16 + j13 + 1]! = s30;
-        matmul17[(i12 + 3) * 16 + j13 + 2]! = s31;
-        matmul17[(i12 + 3) * 16 + j13 + 3]! = s32;
+        matmul17[i15 * 16 + j16]! = s20;
+        matmul17[i15 * 16 + j16 + 1]! = s21;
+        matmul17[i15 * 16 + j16 + 2]! = s22;
+        matmul17[i15 * 16 + j16 + 3]! = s23;
+        matmul17[(i15 + 1) * 16 + j16]! = s24;
+        matmul17[(i15 + 1) * 16 + j16 + 1]! = s25;
+        matmul17[(i15 + 1) * 16 + j16 + 2]! = s26;
+        matmul17[(i15 + 1) * 16 + j16 + 3]! = s27;
+        matmul17[(i15 + 2) * 16 + j16]! = s28;
+        matmul17[(i15 + 2) * 16 + j16 + 1]! = s29;
+        matmul17[(i15 + 2) * 16 + j16 + 2]! = s30;
+        matmul17[(i15 + 2) * 16 + j16 + 3]! = s31;
+        matmul17[(i15 + 3) * 16 + j16]! = s32;
+        matmul17[(i15 + 3) * 16 + j16 + 1]! = s33;
+        matmul17[(i15 + 3) * 16 + j16 + 2]! = s34;
+        matmul17[(i15 + 3) * 16 + j16 + 3]! = s35;
       }
     }
     // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:30
     // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-    for (let q46 = 0; q46 < 8; q46 += 8) {
-      for (let j42 = 0; j42 < 3; j42++) {
-        scratch[q46 * 3 + j42 * 8] = mulScalar14[q46 * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 1] = mulScalar14[(q46 + 1) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 2] = mulScalar14[(q46 + 2) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 3] = mulScalar14[(q46 + 3) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 4] = mulScalar14[(q46 + 4) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 5] = mulScalar14[(q46 + 5) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 6] = mulScalar14[(q46 + 6) * 3 + j42]!;
-        scratch[q46 * 3 + j42 * 8 + 7] = mulScalar14[(q46 + 7) * 3 + j42]!;
+    for (let q49 = 0; q49 < 8; q49 += 8) {
+      for (let j45 = 0; j45 < 3; j45++) {
+        scratch[q49 * 3 + j45 * 8] = mulScalar14[q49 * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 1] = mulScalar14[(q49 + 1) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 2] = mulScalar14[(q49 + 2) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 3] = mulScalar14[(q49 + 3) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 4] = mulScalar14[(q49 + 4) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 5] = mulScalar14[(q49 + 5) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 6] = mulScalar14[(q49 + 6) * 3 + j45]!;
+        scratch[q49 * 3 + j45 * 8 + 7] = mulScalar14[(q49 + 7) * 3 + j45]!;
       }
     }
-    for (let i41 = 0; i41 < 16; i41 += 4) {
-      for (let p43 = 0; p43 < 8; p43 += 8) {
-        const x47 = tanh8[p43 * 16 + i41]!;
-        const x48 = tanh8[(p43 + 1) * 16 + i41]!;
-        const x49 = tanh8[(p43 + 2) * 16 + i41]!;
-        const x50 = tanh8[(p43 + 3) * 16 + i41]!;
-        const x51 = tanh8[(p43 + 4) * 16 + i41]!;
-        const x52 = tanh8[(p43 + 5) * 16 + i41]!;
-        const x53 = tanh8[(p43 + 6) * 16 + i41]!;
-        const x54 = tanh8[(p43 + 7) * 16 + i41]!;
-        const x55 = tanh8[p43 * 16 + i41 + 1]!;
-        const x56 = tanh8[(p43 + 1) * 16 + i41 + 1]!;
-        const x57 = tanh8[(p43 + 2) * 16 + i41 + 1]!;
-        const x58 = tanh8[(p43 + 3) * 16 + i41 + 1]!;
-        const x59 = tanh8[(p43 + 4) * 16 + i41 + 1]!;
-        const x60 = tanh8[(p43 + 5) * 16 + i41 + 1]!;
-        const x61 = tanh8[(p43 + 6) * 16 + i41 + 1]!;
-        const x62 = tanh8[(p43 + 7) * 16 + i41 + 1]!;
-        const x63 = tanh8[p43 * 16 + i41 + 2]!;
-        const x64 = tanh8[(p43 + 1) * 16 + i41 + 2]!;
-        const x65 = tanh8[(p43 + 2) * 16 + i41 + 2]!;
-        const x66 = tanh8[(p43 + 3) * 16 + i41 + 2]!;
-        const x67 = tanh8[(p43 + 4) * 16 + i41 + 2]!;
-        const x68 = tanh8[(p43 + 5) * 16 + i41 + 2]!;
-        const x69 = tanh8[(p43 + 6) * 16 + i41 + 2]!;
-        const x70 = tanh8[(p43 + 7) * 16 + i41 + 2]!;
-        const x71 = tanh8[p43 * 16 + i41 + 3]!;
-        const x72 = tanh8[(p43 + 1) * 16 + i41 + 3]!;
-        const x73 = tanh8[(p43 + 2) * 16 + i41 + 3]!;
-        const x74 = tanh8[(p43 + 3) * 16 + i41 + 3]!;
-        const x75 = tanh8[(p43 + 4) * 16 + i41 + 3]!;
-        const x76 = tanh8[(p43 + 5) * 16 + i41 + 3]!;
-        const x77 = tanh8[(p43 + 6) * 16 + i41 + 3]!;
-        const x78 = tanh8[(p43 + 7) * 16 + i41 + 3]!;
-        for (let j42 = 0; j42 < 3; j42++) {
-          const b79 = scratch[p43 * 3 + j42 * 8]!;
-          const b80 = scratch[p43 * 3 + j42 * 8 + 1]!;
-          const b81 = scratch[p43 * 3 + j42 * 8 + 2]!;
-          const b82 = scratch[p43 * 3 + j42 * 8 + 3]!;
-          const b83 = scratch[p43 * 3 + j42 * 8 + 4]!;
-          const b84 = scratch[p43 * 3 + j42 * 8 + 5]!;
-          const b85 = scratch[p43 * 3 + j42 * 8 + 6]!;
-          const b86 = scratch[p43 * 3 + j42 * 8 + 7]!;
-          grad_W2[i41 * 3 + j42]! +=
-            x47 * b79 + x48 * b80 + x49 * b81 + x50 * b82 + x51 * b83 + x52 * b84 + x53 * b85 + x54 * b86;
-          grad_W2[(i41 + 1) * 3 + j42]! +=
-            x55 * b79 + x56 * b80 + x57 * b81 + x58 * b82 + x59 * b83 + x60 * b84 + x61 * b85 + x62 * b86;
-          grad_W2[(i41 + 2) * 3 + j42]! +=
-            x63 * b79 + x64 * b80 + x65 * b81 + x66 * b82 + x67 * b83 + x68 * b84 + x69 * b85 + x70 * b86;
-          grad_W2[(i41 + 3) * 3 + j42]! +=
-            x71 * b79 + x72 * b80 + x73 * b81 + x74 * b82 + x75 * b83 + x76 * b84 + x77 * b85 + x78 * b86;
+    for (let i44 = 0; i44 < 16; i44 += 4) {
+      for (let p46 = 0; p46 < 8; p46 += 8) {
+        const x50 = tanh8[p46 * 16 + i44]!;
+        const x51 = tanh8[(p46 + 1) * 16 + i44]!;
+        const x52 = tanh8[(p46 + 2) * 16 + i44]!;
+        const x53 = tanh8[(p46 + 3) * 16 + i44]!;
+        const x54 = tanh8[(p46 + 4) * 16 + i44]!;
+        const x55 = tanh8[(p46 + 5) * 16 + i44]!;
+        const x56 = tanh8[(p46 + 6) * 16 + i44]!;
+        const x57 = tanh8[(p46 + 7) * 16 + i44]!;
+        const x58 = tanh8[p46 * 16 + i44 + 1]!;
+        const x59 = tanh8[(p46 + 1) * 16 + i44 + 1]!;
+        const x60 = tanh8[(p46 + 2) * 16 + i44 + 1]!;
+        const x61 = tanh8[(p46 + 3) * 16 + i44 + 1]!;
+        const x62 = tanh8[(p46 + 4) * 16 + i44 + 1]!;
+        const x63 = tanh8[(p46 + 5) * 16 + i44 + 1]!;
+        const x64 = tanh8[(p46 + 6) * 16 + i44 + 1]!;
+        const x65 = tanh8[(p46 + 7) * 16 + i44 + 1]!;
+        const x66 = tanh8[p46 * 16 + i44 + 2]!;
+        const x67 = tanh8[(p46 + 1) * 16 + i44 + 2]!;
+        const x68 = tanh8[(p46 + 2) * 16 + i44 + 2]!;
+        const x69 = tanh8[(p46 + 3) * 16 + i44 + 2]!;
+        const x70 = tanh8[(p46 + 4) * 16 + i44 + 2]!;
+        const x71 = tanh8[(p46 + 5) * 16 + i44 + 2]!;
+        const x72 = tanh8[(p46 + 6) * 16 + i44 + 2]!;
+        const x73 = tanh8[(p46 + 7) * 16 + i44 + 2]!;
+        const x74 = tanh8[p46 * 16 + i44 + 3]!;
+        const x75 = tanh8[(p46 + 1) * 16 + i44 + 3]!;
+        const x76 = tanh8[(p46 + 2) * 16 + i44 + 3]!;
+        const x77 = tanh8[(p46 + 3) * 16 + i44 + 3]!;
+        const x78 = tanh8[(p46 + 4) * 16 + i44 + 3]!;
+        const x79 = tanh8[(p46 + 5) * 16 + i44 + 3]!;
+        const x80 = tanh8[(p46 + 6) * 16 + i44 + 3]!;
+        const x81 = tanh8[(p46 + 7) * 16 + i44 + 3]!;
+        for (let j45 = 0; j45 < 3; j45++) {
+          const b82 = scratch[p46 * 3 + j45 * 8]!;
+          const b83 = scratch[p46 * 3 + j45 * 8 + 1]!;
+          const b84 = scratch[p46 * 3 + j45 * 8 + 2]!;
+          const b85 = scratch[p46 * 3 + j45 * 8 + 3]!;
+          const b86 = scratch[p46 * 3 + j45 * 8 + 4]!;
+          const b87 = scratch[p46 * 3 + j45 * 8 + 5]!;
+          const b88 = scratch[p46 * 3 + j45 * 8 + 6]!;
+          const b89 = scratch[p46 * 3 + j45 * 8 + 7]!;
+          grad_W2[i44 * 3 + j45]! +=
+            x50 * b82 + x51 * b83 + x52 * b84 + x53 * b85 + x54 * b86 + x55 * b87 + x56 * b88 + x57 * b89;
+          grad_W2[(i44 + 1) * 3 + j45]! +=
+            x58 * b82 + x59 * b83 + x60 * b84 + x61 * b85 + x62 * b86 + x63 * b87 + x64 * b88 + x65 * b89;
+          grad_W2[(i44 + 2) * 3 + j45]! +=
+            x66 * b82 + x67 * b83 + x68 * b84 + x69 * b85 + x70 * b86 + x71 * b87 + x72 * b88 + x73 * b89;
+          grad_W2[(i44 + 3) * 3 + j45]! +=
+            x74 * b82 + x75 * b83 + x76 * b84 + x77 * b85 + x78 * b86 + x79 * b87 + x80 * b88 + x81 * b89;
         }
       }
     }
     // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:31
-    for (let i87 = 0; i87 < 8; i87++) {
-      for (let j88 = 0; j88 < 16; j88++) {
-        tanhGrad20[i87 * 16 + j88]! = matmul17[i87 * 16 + j88]! * (1 - tanh8[i87 * 16 + j88]! * tanh8[i87 * 16 + j88]!);
+    for (let i90 = 0; i90 < 8; i90++) {
+      for (let j91 = 0; j91 < 16; j91++) {
+        tanhGrad20[i90 * 16 + j91]! = matmul17[i90 * 16 + j91]! * (1 - tanh8[i90 * 16 + j91]! * tanh8[i90 * 16 + j91]!);
       }
     }
     // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:47
-    for (let i89 = 0; i89 < 8; i89++) {
-      for (let j90 = 0; j90 < 16; j90++) {
-        grad_b1[j90]! += tanhGrad20[i89 * 16 + j90]!;
+    for (let i92 = 0; i92 < 8; i92++) {
+      for (let j93 = 0; j93 < 16; j93++) {
+        grad_b1[j93]! += tanhGrad20[i92 * 16 + j93]!;
       }
     }
     // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:51
-    for (let p93 = 0; p93 < 8; p93 += 8) {
-      for (let i91 = 0; i91 < 4; i91 += 4) {
-        const x96 = batch_x[p93 * 4 + i91]!;
-        const x97 = batch_x[(p93 + 1) * 4 + i91]!;
-        const x98 = batch_x[(p93 + 2) * 4 + i91]!;
-        const x99 = batch_x[(p93 + 3) * 4 + i91]!;
-        const x100 = batch_x[(p93 + 4) * 4 + i91]!;
-        const x101 = batch_x[(p93 + 5) * 4 + i91]!;
-        const x102 = batch_x[(p93 + 6) * 4 + i91]!;
-        const x103 = batch_x[(p93 + 7) * 4 + i91]!;
-        const x104 = batch_x[p93 * 4 + i91 + 1]!;
-        const x105 = batch_x[(p93 + 1) * 4 + i91 + 1]!;
-        const x106 = batch_x[(p93 + 2) * 4 + i91 + 1]!;
-        const x107 = batch_x[(p93 + 3) * 4 + i91 + 1]!;
-        const x108 = batch_x[(p93 + 4) * 4 + i91 + 1]!;
-        const x109 = batch_x[(p93 + 5) * 4 + i91 + 1]!;
-        const x110 = batch_x[(p93 + 6) * 4 + i91 + 1]!;
-        const x111 = batch_x[(p93 + 7) * 4 + i91 + 1]!;
-        const x112 = batch_x[p93 * 4 + i91 + 2]!;
-        const x113 = batch_x[(p93 + 1) * 4 + i91 + 2]!;
-        const x114 = batch_x[(p93 + 2) * 4 + i91 + 2]!;
-        const x115 = batch_x[(p93 + 3) * 4 + i91 + 2]!;
-        const x116 = batch_x[(p93 + 4) * 4 + i91 + 2]!;
-        const x117 = batch_x[(p93 + 5) * 4 + i91 + 2]!;
-        const x118 = batch_x[(p93 + 6) * 4 + i91 + 2]!;
-        const x119 = batch_x[(p93 + 7) * 4 + i91 + 2]!;
-        const x120 = batch_x[p93 * 4 + i91 + 3]!;
-        const x121 = batch_x[(p93 + 1) * 4 + i91 + 3]!;
-        const x122 = batch_x[(p93 + 2) * 4 + i91 + 3]!;
-        const x123 = batch_x[(p93 + 3) * 4 + i91 + 3]!;
-        const x124 = batch_x[(p93 + 4) * 4 + i91 + 3]!;
-        const x125 = batch_x[(p93 + 5) * 4 + i91 + 3]!;
-        const x126 = batch_x[(p93 + 6) * 4 + i91 + 3]!;
-        const x127 = batch_x[(p93 + 7) * 4 + i91 + 3]!;
-        for (let j92 = 0; j92 < 16; j92++) {
-          const b128 = tanhGrad20[p93 * 16 + j92]!;
-          const b129 = tanhGrad20[(p93 + 1) * 16 + j92]!;
-          const b130 = tanhGrad20[(p93 + 2) * 16 + j92]!;
-          const b131 = tanhGrad20[(p93 + 3) * 16 + j92]!;
-          const b132 = tanhGrad20[(p93 + 4) * 16 + j92]!;
-          const b133 = tanhGrad20[(p93 + 5) * 16 + j92]!;
-          const b134 = tanhGrad20[(p93 + 6) * 16 + j92]!;
-          const b135 = tanhGrad20[(p93 + 7) * 16 + j92]!;
-          grad_W1[i91 * 16 + j92]! +=
-            x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132 + x101 * b133 + x102 * b134 + x103 * b135;
-          grad_W1[(i91 + 1) * 16 + j92]! +=
-            x104 * b128 +
-            x105 * b129 +
-            x106 * b130 +
+    for (let p96 = 0; p96 < 8; p96 += 8) {
+      for (let i94 = 0; i94 < 4; i94 += 4) {
+        const x99 = batch_x[p96 * 4 + i94]!;
+        const x100 = batch_x[(p96 + 1) * 4 + i94]!;
+        const x101 = batch_x[(p96 + 2) * 4 + i94]!;
+        const x102 = batch_x[(p96 + 3) * 4 + i94]!;
+        const x103 = batch_x[(p96 + 4) * 4 + i94]!;
+        const x104 = batch_x[(p96 + 5) * 4 + i94]!;
+        const x105 = batch_x[(p96 + 6) * 4 + i94]!;
+        const x106 = batch_x[(p96 + 7) * 4 + i94]!;
+        const x107 = batch_x[p96 * 4 + i94 + 1]!;
+        const x108 = batch_x[(p96 + 1) * 4 + i94 + 1]!;
+        const x109 = batch_x[(p96 + 2) * 4 + i94 + 1]!;
+        const x110 = batch_x[(p96 + 3) * 4 + i94 + 1]!;
+        const x111 = batch_x[(p96 + 4) * 4 + i94 + 1]!;
+        const x112 = batch_x[(p96 + 5) * 4 + i94 + 1]!;
+        const x113 = batch_x[(p96 + 6) * 4 + i94 + 1]!;
+        const x114 = batch_x[(p96 + 7) * 4 + i94 + 1]!;
+        const x115 = batch_x[p96 * 4 + i94 + 2]!;
+        const x116 = batch_x[(p96 + 1) * 4 + i94 + 2]!;
+        const x117 = batch_x[(p96 + 2) * 4 + i94 + 2]!;
+        const x118 = batch_x[(p96 + 3) * 4 + i94 + 2]!;
+        const x119 = batch_x[(p96 + 4) * 4 + i94 + 2]!;
+        const x120 = batch_x[(p96 + 5) * 4 + i94 + 2]!;
+        const x121 = batch_x[(p96 + 6) * 4 + i94 + 2]!;
+        const x122 = batch_x[(p96 + 7) * 4 + i94 + 2]!;
+        const x123 = batch_x[p96 * 4 + i94 + 3]!;
+        const x124 = batch_x[(p96 + 1) * 4 + i94 + 3]!;
+        const x125 = batch_x[(p96 + 2) * 4 + i94 + 3]!;
+        const x126 = batch_x[(p96 + 3) * 4 + i94 + 3]!;
+        const x127 = batch_x[(p96 + 4) * 4 + i94 + 3]!;
+        const x128 = batch_x[(p96 + 5) * 4 + i94 + 3]!;
+        const x129 = batch_x[(p96 + 6) * 4 + i94 + 3]!;
+        const x130 = batch_x[(p96 + 7) * 4 + i94 + 3]!;
+        for (let j95 = 0; j95 < 16; j95++) {
+          const b131 = tanhGrad20[p96 * 16 + j95]!;
+          const b132 = tanhGrad20[(p96 + 1) * 16 + j95]!;
+          const b133 = tanhGrad20[(p96 + 2) * 16 + j95]!;
+          const b134 = tanhGrad20[(p96 + 3) * 16 + j95]!;
+          const b135 = tanhGrad20[(p96 + 4) * 16 + j95]!;
+          const b136 = tanhGrad20[(p96 + 5) * 16 + j95]!;
+          const b137 = tanhGrad20[(p96 + 6) * 16 + j95]!;
+          const b138 = tanhGrad20[(p96 + 7) * 16 + j95]!;
+          grad_W1[i94 * 16 + j95]! +=
+            x99 * b131 +
+            x100 * b132 +
+            x101 * b133 +
+            x102 * b134 +
+            x103 * b135 +
+            x104 * b136 +
+            x105 * b137 +
+            x106 * b138;
+          grad_W1[(i94 + 1) * 16 + j95]! +=
             x107 * b131 +
             x108 * b132 +
             x109 * b133 +
             x110 * b134 +
-            x111 * b135;
-          grad_W1[(i91 + 2) * 16 + j92]! +=
-            x112 * b128 +
-            x113 * b129 +
-            x114 * b130 +
+            x111 * b135 +
+            x112 * b136 +
+            x113 * b137 +
+            x114 * b138;
+          grad_W1[(i94 + 2) * 16 + j95]! +=
             x115 * b131 +
             x116 * b132 +
             x117 * b133 +
             x118 * b134 +
-            x119 * b135;
-          grad_W1[(i91 + 3) * 16 + j92]! +=
-            x120 * b128 +
-            x121 * b129 +
-            x122 * b130 +
+            x119 * b135 +
+            x120 * b136 +
+            x121 * b137 +
+            x122 * b138;
+          grad_W1[(i94 + 3) * 16 + j95]! +=
             x123 * b131 +
             x124 * b132 +
             x125 * b133 +
             x126 * b134 +
-            x127 * b135;
+            x127 * b135 +
+            x128 * b136 +
+            x129 * b137 +
+            x130 * b138;
         }
       }
     }

@@ -386,23 +386,23 @@ function forwardSteps(
     }
   }
   // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-  let total146 = 0;
-  for (let i141 = 0; i141 < 25; i141++) {
+  let total141 = 0;
+  for (let i142 = 0; i142 < 25; i142++) {
     let max143 = -Infinity;
-    for (let j142 = 0; j142 < 65; j142++) {
-      max143 = Math.max(max143, add14[i141 * 65 + j142]!);
+    for (let j144 = 0; j144 < 65; j144++) {
+      max143 = Math.max(max143, add14[i142 * 65 + j144]!);
     }
     let sum145 = 0;
-    for (let j142 = 0; j142 < 65; j142++) {
-      sum145 += Math.exp(add14[i141 * 65 + j142]! - max143);
+    for (let j146 = 0; j146 < 65; j146++) {
+      sum145 += Math.exp(add14[i142 * 65 + j146]! - max143);
     }
-    const lse144 = Math.log(sum145);
-    for (let j142 = 0; j142 < 65; j142++) {
-      const target147 = batch_ys[i141 * 65 + j142]!;
-      if (target147 !== 0) total146 += target147 * (add14[i141 * 65 + j142]! - max143 - lse144);
+    const lse147 = Math.log(sum145);
+    for (let j148 = 0; j148 < 65; j148++) {
+      const target149 = batch_ys[i142 * 65 + j148]!;
+      total141 += target149 !== 0 ? target149 * (add14[i142 * 65 + j148]! - max143 - lse147) : 0;
     }
   }
-  softmaxCrossEntropy15[0]! = -total146;
+  softmaxCrossEntropy15[0]! = -total141;
   loss += softmaxCrossEntropy15[0]!;
   return loss;
 }
@@ -429,147 +429,147 @@ function backwardSteps(
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
   // %18 = softmaxCrossEntropyGrad(%14, %6): n×v over all steps (25×65), dsl/rnn.ts:20:20
   for (let i1 = 0; i1 < 25; i1++) {
-    let max3 = -Infinity;
-    for (let j2 = 0; j2 < 65; j2++) {
-      max3 = Math.max(max3, add14[i1 * 65 + j2]!);
+    let max2 = -Infinity;
+    for (let j3 = 0; j3 < 65; j3++) {
+      max2 = Math.max(max2, add14[i1 * 65 + j3]!);
     }
     let sum4 = 0;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const e7 = Math.exp(add14[i1 * 65 + j2]! - max3);
-      softmaxCrossEntropyGrad18[i1 * 65 + j2]! = e7;
-      sum4 += e7;
+    for (let j5 = 0; j5 < 65; j5++) {
+      const e6 = Math.exp(add14[i1 * 65 + j5]! - max2);
+      softmaxCrossEntropyGrad18[i1 * 65 + j5]! = e6;
+      sum4 += e6;
     }
-    let rowTotal5 = 0;
-    for (let j2 = 0; j2 < 65; j2++) {
-      rowTotal5 += batch_ys[i1 * 65 + j2]!;
+    let rowTotal7 = 0;
+    for (let j8 = 0; j8 < 65; j8++) {
+      rowTotal7 += batch_ys[i1 * 65 + j8]!;
     }
-    const rowScale6 = rowTotal5 / sum4;
-    for (let j2 = 0; j2 < 65; j2++) {
-      softmaxCrossEntropyGrad18[i1 * 65 + j2]! =
-        softmaxCrossEntropyGrad18[i1 * 65 + j2]! * rowScale6 - batch_ys[i1 * 65 + j2]!;
+    const rowScale9 = rowTotal7 / sum4;
+    for (let j10 = 0; j10 < 65; j10++) {
+      softmaxCrossEntropyGrad18[i1 * 65 + j10]! =
+        softmaxCrossEntropyGrad18[i1 * 65 + j10]! * rowScale9 - batch_ys[i1 * 65 + j10]!;
     }
   }
   // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i8 = 0; i8 < 25; i8++) {
-    for (let j9 = 0; j9 < 65; j9++) {
-      mulScalar19[i8 * 65 + j9]! = softmaxCrossEntropyGrad18[i8 * 65 + j9]! * 0.04;
+  for (let i11 = 0; i11 < 25; i11++) {
+    for (let j12 = 0; j12 < 65; j12++) {
+      mulScalar19[i11 * 65 + j12]! = softmaxCrossEntropyGrad18[i11 * 65 + j12]! * 0.04;
     }
   }
   // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q15 = 0; q15 < 64; q15 += 8) {
-    for (let j11 = 0; j11 < 100; j11++) {
-      scratch[q15 * 100 + j11 * 8] = param_V[j11 * 65 + q15]!;
-      scratch[q15 * 100 + j11 * 8 + 1] = param_V[j11 * 65 + q15 + 1]!;
-      scratch[q15 * 100 + j11 * 8 + 2] = param_V[j11 * 65 + q15 + 2]!;
-      scratch[q15 * 100 + j11 * 8 + 3] = param_V[j11 * 65 + q15 + 3]!;
-      scratch[q15 * 100 + j11 * 8 + 4] = param_V[j11 * 65 + q15 + 4]!;
-      scratch[q15 * 100 + j11 * 8 + 5] = param_V[j11 * 65 + q15 + 5]!;
-      scratch[q15 * 100 + j11 * 8 + 6] = param_V[j11 * 65 + q15 + 6]!;
-      scratch[q15 * 100 + j11 * 8 + 7] = param_V[j11 * 65 + q15 + 7]!;
+  for (let q18 = 0; q18 < 64; q18 += 8) {
+    for (let j14 = 0; j14 < 100; j14++) {
+      scratch[q18 * 100 + j14 * 8] = param_V[j14 * 65 + q18]!;
+      scratch[q18 * 100 + j14 * 8 + 1] = param_V[j14 * 65 + q18 + 1]!;
+      scratch[q18 * 100 + j14 * 8 + 2] = param_V[j14 * 65 + q18 + 2]!;
+      scratch[q18 * 100 + j14 * 8 + 3] = param_V[j14 * 65 + q18 + 3]!;
+      scratch[q18 * 100 + j14 * 8 + 4] = param_V[j14 * 65 + q18 + 4]!;
+      scratch[q18 * 100 + j14 * 8 + 5] = param_V[j14 * 65 + q18 + 5]!;
+      scratch[q18 * 100 + j14 * 8 + 6] = param_V[j14 * 65 + q18 + 6]!;
+      scratch[q18 * 100 + j14 * 8 + 7] = param_V[j14 * 65 + q18 + 7]!;
     }
   }
-  for (let q15 = 64; q15 < 65; q15++) {
-    for (let j11 = 0; j11 < 100; j11++) {
-      scratch[q15 * 100 + j11] = param_V[j11 * 65 + q15]!;
+  for (let q18 = 64; q18 < 65; q18++) {
+    for (let j14 = 0; j14 < 100; j14++) {
+      scratch[q18 * 100 + j14] = param_V[j14 * 65 + q18]!;
     }
   }
   matmul22.fill(0);
-  for (let i10 = 0; i10 < 24; i10 += 4) {
-    for (let p12 = 0; p12 < 64; p12 += 8) {
-      const x16 = mulScalar19[i10 * 65 + p12]!;
-      const x17 = mulScalar19[i10 * 65 + p12 + 1]!;
-      const x18 = mulScalar19[i10 * 65 + p12 + 2]!;
-      const x19 = mulScalar19[i10 * 65 + p12 + 3]!;
-      const x20 = mulScalar19[i10 * 65 + p12 + 4]!;
-      const x21 = mulScalar19[i10 * 65 + p12 + 5]!;
-      const x22 = mulScalar19[i10 * 65 + p12 + 6]!;
-      const x23 = mulScalar19[i10 * 65 + p12 + 7]!;
-      const x24 = mulScalar19[(i10 + 1) * 65 + p12]!;
-      const x25 = mulScalar19[(i10 + 1) * 65 + p12 + 1]!;
-      const x26 = mulScalar19[(i10 + 1) * 65 + p12 + 2]!;
-      const x27 = mulScalar19[(i10 + 1) * 65 + p12 + 3]!;
-      const x28 = mulScalar19[(i10 + 1) * 65 + p12 + 4]!;
-      const x29 = mulScalar19[(i10 + 1) * 65 + p12 + 5]!;
-      const x30 = mulScalar19[(i10 + 1) * 65 + p12 + 6]!;
-      const x31 = mulScalar19[(i10 + 1) * 65 + p12 + 7]!;
-      const x32 = mulScalar19[(i10 + 2) * 65 + p12]!;
-      const x33 = mulScalar19[(i10 + 2) * 65 + p12 + 1]!;
-      const x34 = mulScalar19[(i10 + 2) * 65 + p12 + 2]!;
-      const x35 = mulScalar19[(i10 + 2) * 65 + p12 + 3]!;
-      const x36 = mulScalar19[(i10 + 2) * 65 + p12 + 4]!;
-      const x37 = mulScalar19[(i10 + 2) * 65 + p12 + 5]!;
-      const x38 = mulScalar19[(i10 + 2) * 65 + p12 + 6]!;
-      const x39 = mulScalar19[(i10 + 2) * 65 + p12 + 7]!;
-      const x40 = mulScalar19[(i10 + 3) * 65 + p12]!;
-      const x41 = mulScalar19[(i10 + 3) * 65 + p12 + 1]!;
-      const x42 = mulScalar19[(i10 + 3) * 65 + p12 + 2]!;
-      const x43 = mulScalar19[(i10 + 3) * 65 + p12 + 3]!;
-      const x44 = mulScalar19[(i10 + 3) * 65 + p12 + 4]!;
-      const x45 = mulScalar19[(i10 + 3) * 65 + p12 + 5]!;
-      const x46 = mulScalar19[(i10 + 3) * 65 + p12 + 6]!;
-      const x47 = mulScalar19[(i10 + 3) * 65 + p12 + 7]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b48 = scratch[p12 * 100 + j11 * 8]!;
-        const b49 = scratch[p12 * 100 + j11 * 8 + 1]!;
-        const b50 = scratch[p12 * 100 + j11 * 8 + 2]!;
-        const b51 = scratch[p12 * 100 + j11 * 8 + 3]!;
-        const b52 = scratch[p12 * 100 + j11 * 8 + 4]!;
-        const b53 = scratch[p12 * 100 + j11 * 8 + 5]!;
-        const b54 = scratch[p12 * 100 + j11 * 8 + 6]!;
-        const b55 = scratch[p12 * 100 + j11 * 8 + 7]!;
-        matmul22[i10 * 100 + j11]! +=
-          x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55;
-        matmul22[(i10 + 1) * 100 + j11]! +=
-          x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55;
-        matmul22[(i10 + 2) * 100 + j11]! +=
-          x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55;
-        matmul22[(i10 + 3) * 100 + j11]! +=
-          x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55;
+  for (let i13 = 0; i13 < 24; i13 += 4) {
+    for (let p15 = 0; p15 < 64; p15 += 8) {
+      const x19 = mulScalar19[i13 * 65 + p15]!;
+      const x20 = mulScalar19[i13 * 65 + p15 + 1]!;
+      const x21 = mulScalar19[i13 * 65 + p15 + 2]!;
+      const x22 = mulScalar19[i13 * 65 + p15 + 3]!;
+      const x23 = mulScalar19[i13 * 65 + p15 + 4]!;
+      const x24 = mulScalar19[i13 * 65 + p15 + 5]!;
+      const x25 = mulScalar19[i13 * 65 + p15 + 6]!;
+      const x26 = mulScalar19[i13 * 65 + p15 + 7]!;
+      const x27 = mulScalar19[(i13 + 1) * 65 + p15]!;
+      const x28 = mulScalar19[(i13 + 1) * 65 + p15 + 1]!;
+      const x29 = mulScalar19[(i13 + 1) * 65 + p15 + 2]!;
+      const x30 = mulScalar19[(i13 + 1) * 65 + p15 + 3]!;
+      const x31 = mulScalar19[(i13 + 1) * 65 + p15 + 4]!;
+      const x32 = mulScalar19[(i13 + 1) * 65 + p15 + 5]!;
+      const x33 = mulScalar19[(i13 + 1) * 65 + p15 + 6]!;
+      const x34 = mulScalar19[(i13 + 1) * 65 + p15 + 7]!;
+      const x35 = mulScalar19[(i13 + 2) * 65 + p15]!;
+      const x36 = mulScalar19[(i13 + 2) * 65 + p15 + 1]!;
+      const x37 = mulScalar19[(i13 + 2) * 65 + p15 + 2]!;
+      const x38 = mulScalar19[(i13 + 2) * 65 + p15 + 3]!;
+      const x39 = mulScalar19[(i13 + 2) * 65 + p15 + 4]!;
+      const x40 = mulScalar19[(i13 + 2) * 65 + p15 + 5]!;
+      const x41 = mulScalar19[(i13 + 2) * 65 + p15 + 6]!;
+      const x42 = mulScalar19[(i13 + 2) * 65 + p15 + 7]!;
+      const x43 = mulScalar19[(i13 + 3) * 65 + p15]!;
+      const x44 = mulScalar19[(i13 + 3) * 65 + p15 + 1]!;
+      const x45 = mulScalar19[(i13 + 3) * 65 + p15 + 2]!;
+      const x46 = mulScalar19[(i13 + 3) * 65 + p15 + 3]!;
+      const x47 = mulScalar19[(i13 + 3) * 65 + p15 + 4]!;
+      const x48 = mulScalar19[(i13 + 3) * 65 + p15 + 5]!;
+      const x49 = mulScalar19[(i13 + 3) * 65 + p15 + 6]!;
+      const x50 = mulScalar19[(i13 + 3) * 65 + p15 + 7]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b51 = scratch[p15 * 100 + j14 * 8]!;
+        const b52 = scratch[p15 * 100 + j14 * 8 + 1]!;
+        const b53 = scratch[p15 * 100 + j14 * 8 + 2]!;
+        const b54 = scratch[p15 * 100 + j14 * 8 + 3]!;
+        const b55 = scratch[p15 * 100 + j14 * 8 + 4]!;
+        const b56 = scratch[p15 * 100 + j14 * 8 + 5]!;
+        const b57 = scratch[p15 * 100 + j14 * 8 + 6]!;
+        const b58 = scratch[p15 * 100 + j14 * 8 + 7]!;
+        matmul22[i13 * 100 + j14]! +=
+          x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56 + x25 * b57 + x26 * b58;
+        matmul22[(i13 + 1) * 100 + j14]! +=
+          x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56 + x33 * b57 + x34 * b58;
+        matmul22[(i13 + 2) * 100 + j14]! +=
+          x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56 + x41 * b57 + x42 * b58;
+        matmul22[(i13 + 3) * 100 + j14]! +=
+          x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58;
       }
     }
     {
-      const x56 = mulScalar19[i10 * 65 + 64]!;
-      const x57 = mulScalar19[(i10 + 1) * 65 + 64]!;
-      const x58 = mulScalar19[(i10 + 2) * 65 + 64]!;
-      const x59 = mulScalar19[(i10 + 3) * 65 + 64]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b60 = scratch[64 * 100 + j11]!;
-        matmul22[i10 * 100 + j11]! += x56 * b60;
-        matmul22[(i10 + 1) * 100 + j11]! += x57 * b60;
-        matmul22[(i10 + 2) * 100 + j11]! += x58 * b60;
-        matmul22[(i10 + 3) * 100 + j11]! += x59 * b60;
+      const x59 = mulScalar19[i13 * 65 + 64]!;
+      const x60 = mulScalar19[(i13 + 1) * 65 + 64]!;
+      const x61 = mulScalar19[(i13 + 2) * 65 + 64]!;
+      const x62 = mulScalar19[(i13 + 3) * 65 + 64]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b63 = scratch[64 * 100 + j14]!;
+        matmul22[i13 * 100 + j14]! += x59 * b63;
+        matmul22[(i13 + 1) * 100 + j14]! += x60 * b63;
+        matmul22[(i13 + 2) * 100 + j14]! += x61 * b63;
+        matmul22[(i13 + 3) * 100 + j14]! += x62 * b63;
       }
     }
   }
   {
-    for (let p12 = 0; p12 < 64; p12 += 8) {
-      const x61 = mulScalar19[1560 + p12]!;
-      const x62 = mulScalar19[1560 + p12 + 1]!;
-      const x63 = mulScalar19[1560 + p12 + 2]!;
-      const x64 = mulScalar19[1560 + p12 + 3]!;
-      const x65 = mulScalar19[1560 + p12 + 4]!;
-      const x66 = mulScalar19[1560 + p12 + 5]!;
-      const x67 = mulScalar19[1560 + p12 + 6]!;
-      const x68 = mulScalar19[1560 + p12 + 7]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b69 = scratch[p12 * 100 + j11 * 8]!;
-        const b70 = scratch[p12 * 100 + j11 * 8 + 1]!;
-        const b71 = scratch[p12 * 100 + j11 * 8 + 2]!;
-        const b72 = scratch[p12 * 100 + j11 * 8 + 3]!;
-        const b73 = scratch[p12 * 100 + j11 * 8 + 4]!;
-        const b74 = scratch[p12 * 100 + j11 * 8 + 5]!;
-        const b75 = scratch[p12 * 100 + j11 * 8 + 6]!;
-        const b76 = scratch[p12 * 100 + j11 * 8 + 7]!;
-        matmul22[2400 + j11]! +=
-          x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76;
+    for (let p15 = 0; p15 < 64; p15 += 8) {
+      const x64 = mulScalar19[1560 + p15]!;
+      const x65 = mulScalar19[1560 + p15 + 1]!;
+      const x66 = mulScalar19[1560 + p15 + 2]!;
+      const x67 = mulScalar19[1560 + p15 + 3]!;
+      const x68 = mulScalar19[1560 + p15 + 4]!;
+      const x69 = mulScalar19[1560 + p15 + 5]!;
+      const x70 = mulScalar19[1560 + p15 + 6]!;
+      const x71 = mulScalar19[1560 + p15 + 7]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b72 = scratch[p15 * 100 + j14 * 8]!;
+        const b73 = scratch[p15 * 100 + j14 * 8 + 1]!;
+        const b74 = scratch[p15 * 100 + j14 * 8 + 2]!;
+        const b75 = scratch[p15 * 100 + j14 * 8 + 3]!;
+        const b76 = scratch[p15 * 100 + j14 * 8 + 4]!;
+        const b77 = scratch[p15 * 100 + j14 * 8 + 5]!;
+        const b78 = scratch[p15 * 100 + j14 * 8 + 6]!;
+        const b79 = scratch[p15 * 100 + j14 * 8 + 7]!;
+        matmul22[2400 + j14]! +=
+          x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77 + x70 * b78 + x71 * b79;
       }
     }
     {
-      const x77 = mulScalar19[1560 + 64]!;
-      for (let j11 = 0; j11 < 100; j11++) {
-        const b78 = scratch[64 * 100 + j11]!;
-        matmul22[2400 + j11]! += x77 * b78;
+      const x80 = mulScalar19[1560 + 64]!;
+      for (let j14 = 0; j14 < 100; j14++) {
+        const b81 = scratch[64 * 100 + j14]!;
+        matmul22[2400 + j14]! += x80 * b81;
       }
     }
   }
@@ -637,303 +637,303 @@ function backwardSteps(
   // Gradients summed over the steps, each as one product over all steps' rows:
   // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q84 = 0; q84 < 24; q84 += 8) {
-    for (let j80 = 0; j80 < 100; j80++) {
-      scratch[q84 * 100 + j80 * 8] = tanhGrad26[q84 * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 1] = tanhGrad26[(q84 + 1) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 2] = tanhGrad26[(q84 + 2) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 3] = tanhGrad26[(q84 + 3) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 4] = tanhGrad26[(q84 + 4) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 5] = tanhGrad26[(q84 + 5) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 6] = tanhGrad26[(q84 + 6) * 100 + j80]!;
-      scratch[q84 * 100 + j80 * 8 + 7] = tanhGrad26[(q84 + 7) * 100 + j80]!;
+  for (let q87 = 0; q87 < 24; q87 += 8) {
+    for (let j83 = 0; j83 < 100; j83++) {
+      scratch[q87 * 100 + j83 * 8] = tanhGrad26[q87 * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 1] = tanhGrad26[(q87 + 1) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 2] = tanhGrad26[(q87 + 2) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 3] = tanhGrad26[(q87 + 3) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 4] = tanhGrad26[(q87 + 4) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 5] = tanhGrad26[(q87 + 5) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 6] = tanhGrad26[(q87 + 6) * 100 + j83]!;
+      scratch[q87 * 100 + j83 * 8 + 7] = tanhGrad26[(q87 + 7) * 100 + j83]!;
     }
   }
-  for (let q84 = 24; q84 < 25; q84++) {
-    for (let j80 = 0; j80 < 100; j80++) {
-      scratch[q84 * 100 + j80] = tanhGrad26[q84 * 100 + j80]!;
+  for (let q87 = 24; q87 < 25; q87++) {
+    for (let j83 = 0; j83 < 100; j83++) {
+      scratch[q87 * 100 + j83] = tanhGrad26[q87 * 100 + j83]!;
     }
   }
-  for (let i79 = 0; i79 < 64; i79 += 4) {
-    for (let p81 = 0; p81 < 24; p81 += 8) {
-      const x85 = batch_xs[p81 * 65 + i79]!;
-      const x86 = batch_xs[(p81 + 1) * 65 + i79]!;
-      const x87 = batch_xs[(p81 + 2) * 65 + i79]!;
-      const x88 = batch_xs[(p81 + 3) * 65 + i79]!;
-      const x89 = batch_xs[(p81 + 4) * 65 + i79]!;
-      const x90 = batch_xs[(p81 + 5) * 65 + i79]!;
-      const x91 = batch_xs[(p81 + 6) * 65 + i79]!;
-      const x92 = batch_xs[(p81 + 7) * 65 + i79]!;
-      const x93 = batch_xs[p81 * 65 + i79 + 1]!;
-      const x94 = batch_xs[(p81 + 1) * 65 + i79 + 1]!;
-      const x95 = batch_xs[(p81 + 2) * 65 + i79 + 1]!;
-      const x96 = batch_xs[(p81 + 3) * 65 + i79 + 1]!;
-      const x97 = batch_xs[(p81 + 4) * 65 + i79 + 1]!;
-      const x98 = batch_xs[(p81 + 5) * 65 + i79 + 1]!;
-      const x99 = batch_xs[(p81 + 6) * 65 + i79 + 1]!;
-      const x100 = batch_xs[(p81 + 7) * 65 + i79 + 1]!;
-      const x101 = batch_xs[p81 * 65 + i79 + 2]!;
-      const x102 = batch_xs[(p81 + 1) * 65 + i79 + 2]!;
-      const x103 = batch_xs[(p81 + 2) * 65 + i79 + 2]!;
-      const x104 = batch_xs[(p81 + 3) * 65 + i79 + 2]!;
-      const x105 = batch_xs[(p81 + 4) * 65 + i79 + 2]!;
-      const x106 = batch_xs[(p81 + 5) * 65 + i79 + 2]!;
-      const x107 = batch_xs[(p81 + 6) * 65 + i79 + 2]!;
-      const x108 = batch_xs[(p81 + 7) * 65 + i79 + 2]!;
-      const x109 = batch_xs[p81 * 65 + i79 + 3]!;
-      const x110 = batch_xs[(p81 + 1) * 65 + i79 + 3]!;
-      const x111 = batch_xs[(p81 + 2) * 65 + i79 + 3]!;
-      const x112 = batch_xs[(p81 + 3) * 65 + i79 + 3]!;
-      const x113 = batch_xs[(p81 + 4) * 65 + i79 + 3]!;
-      const x114 = batch_xs[(p81 + 5) * 65 + i79 + 3]!;
-      const x115 = batch_xs[(p81 + 6) * 65 + i79 + 3]!;
-      const x116 = batch_xs[(p81 + 7) * 65 + i79 + 3]!;
-      for (let j80 = 0; j80 < 100; j80++) {
-        const b117 = scratch[p81 * 100 + j80 * 8]!;
-        const b118 = scratch[p81 * 100 + j80 * 8 + 1]!;
-        const b119 = scratch[p81 * 100 + j80 * 8 + 2]!;
-        const b120 = scratch[p81 * 100 + j80 * 8 + 3]!;
-        const b121 = scratch[p81 * 100 + j80 * 8 + 4]!;
-        const b122 = scratch[p81 * 100 + j80 * 8 + 5]!;
-        const b123 = scratch[p81 * 100 + j80 * 8 + 6]!;
-        const b124 = scratch[p81 * 100 + j80 * 8 + 7]!;
-        grad_U[i79 * 100 + j80]! +=
-          x85 * b117 + x86 * b118 + x87 * b119 + x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124;
-        grad_U[(i79 + 1) * 100 + j80]! +=
-          x93 * b117 + x94 * b118 + x95 * b119 + x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124;
-        grad_U[(i79 + 2) * 100 + j80]! +=
-          x101 * b117 + x102 * b118 + x103 * b119 + x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124;
-        grad_U[(i79 + 3) * 100 + j80]! +=
-          x109 * b117 + x110 * b118 + x111 * b119 + x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124;
+  for (let i82 = 0; i82 < 64; i82 += 4) {
+    for (let p84 = 0; p84 < 24; p84 += 8) {
+      const x88 = batch_xs[p84 * 65 + i82]!;
+      const x89 = batch_xs[(p84 + 1) * 65 + i82]!;
+      const x90 = batch_xs[(p84 + 2) * 65 + i82]!;
+      const x91 = batch_xs[(p84 + 3) * 65 + i82]!;
+      const x92 = batch_xs[(p84 + 4) * 65 + i82]!;
+      const x93 = batch_xs[(p84 + 5) * 65 + i82]!;
+      const x94 = batch_xs[(p84 + 6) * 65 + i82]!;
+      const x95 = batch_xs[(p84 + 7) * 65 + i82]!;
+      const x96 = batch_xs[p84 * 65 + i82 + 1]!;
+      const x97 = batch_xs[(p84 + 1) * 65 + i82 + 1]!;
+      const x98 = batch_xs[(p84 + 2) * 65 + i82 + 1]!;
+      const x99 = batch_xs[(p84 + 3) * 65 + i82 + 1]!;
+      const x100 = batch_xs[(p84 + 4) * 65 + i82 + 1]!;
+      const x101 = batch_xs[(p84 + 5) * 65 + i82 + 1]!;
+      const x102 = batch_xs[(p84 + 6) * 65 + i82 + 1]!;
+      const x103 = batch_xs[(p84 + 7) * 65 + i82 + 1]!;
+      const x104 = batch_xs[p84 * 65 + i82 + 2]!;
+      const x105 = batch_xs[(p84 + 1) * 65 + i82 + 2]!;
+      const x106 = batch_xs[(p84 + 2) * 65 + i82 + 2]!;
+      const x107 = batch_xs[(p84 + 3) * 65 + i82 + 2]!;
+      const x108 = batch_xs[(p84 + 4) * 65 + i82 + 2]!;
+      const x109 = batch_xs[(p84 + 5) * 65 + i82 + 2]!;
+      const x110 = batch_xs[(p84 + 6) * 65 + i82 + 2]!;
+      const x111 = batch_xs[(p84 + 7) * 65 + i82 + 2]!;
+      const x112 = batch_xs[p84 * 65 + i82 + 3]!;
+      const x113 = batch_xs[(p84 + 1) * 65 + i82 + 3]!;
+      const x114 = batch_xs[(p84 + 2) * 65 + i82 + 3]!;
+      const x115 = batch_xs[(p84 + 3) * 65 + i82 + 3]!;
+      const x116 = batch_xs[(p84 + 4) * 65 + i82 + 3]!;
+      const x117 = batch_xs[(p84 + 5) * 65 + i82 + 3]!;
+      const x118 = batch_xs[(p84 + 6) * 65 + i82 + 3]!;
+      const x119 = batch_xs[(p84 + 7) * 65 + i82 + 3]!;
+      for (let j83 = 0; j83 < 100; j83++) {
+        const b120 = scratch[p84 * 100 + j83 * 8]!;
+        const b121 = scratch[p84 * 100 + j83 * 8 + 1]!;
+        const b122 = scratch[p84 * 100 + j83 * 8 + 2]!;
+        const b123 = scratch[p84 * 100 + j83 * 8 + 3]!;
+        const b124 = scratch[p84 * 100 + j83 * 8 + 4]!;
+        const b125 = scratch[p84 * 100 + j83 * 8 + 5]!;
+        const b126 = scratch[p84 * 100 + j83 * 8 + 6]!;
+        const b127 = scratch[p84 * 100 + j83 * 8 + 7]!;
+        grad_U[i82 * 100 + j83]! +=
+          x88 * b120 + x89 * b121 + x90 * b122 + x91 * b123 + x92 * b124 + x93 * b125 + x94 * b126 + x95 * b127;
+        grad_U[(i82 + 1) * 100 + j83]! +=
+          x96 * b120 + x97 * b121 + x98 * b122 + x99 * b123 + x100 * b124 + x101 * b125 + x102 * b126 + x103 * b127;
+        grad_U[(i82 + 2) * 100 + j83]! +=
+          x104 * b120 + x105 * b121 + x106 * b122 + x107 * b123 + x108 * b124 + x109 * b125 + x110 * b126 + x111 * b127;
+        grad_U[(i82 + 3) * 100 + j83]! +=
+          x112 * b120 + x113 * b121 + x114 * b122 + x115 * b123 + x116 * b124 + x117 * b125 + x118 * b126 + x119 * b127;
       }
     }
     {
-      const x125 = batch_xs[1560 + i79]!;
-      const x126 = batch_xs[1560 + i79 + 1]!;
-      const x127 = batch_xs[1560 + i79 + 2]!;
-      const x128 = batch_xs[1560 + i79 + 3]!;
-      for (let j80 = 0; j80 < 100; j80++) {
-        const b129 = scratch[24 * 100 + j80]!;
-        grad_U[i79 * 100 + j80]! += x125 * b129;
-        grad_U[(i79 + 1) * 100 + j80]! += x126 * b129;
-        grad_U[(i79 + 2) * 100 + j80]! += x127 * b129;
-        grad_U[(i79 + 3) * 100 + j80]! += x128 * b129;
+      const x128 = batch_xs[1560 + i82]!;
+      const x129 = batch_xs[1560 + i82 + 1]!;
+      const x130 = batch_xs[1560 + i82 + 2]!;
+      const x131 = batch_xs[1560 + i82 + 3]!;
+      for (let j83 = 0; j83 < 100; j83++) {
+        const b132 = scratch[24 * 100 + j83]!;
+        grad_U[i82 * 100 + j83]! += x128 * b132;
+        grad_U[(i82 + 1) * 100 + j83]! += x129 * b132;
+        grad_U[(i82 + 2) * 100 + j83]! += x130 * b132;
+        grad_U[(i82 + 3) * 100 + j83]! += x131 * b132;
       }
     }
   }
   {
-    for (let p81 = 0; p81 < 24; p81 += 8) {
-      const x130 = batch_xs[p81 * 65 + 64]!;
-      const x131 = batch_xs[(p81 + 1) * 65 + 64]!;
-      const x132 = batch_xs[(p81 + 2) * 65 + 64]!;
-      const x133 = batch_xs[(p81 + 3) * 65 + 64]!;
-      const x134 = batch_xs[(p81 + 4) * 65 + 64]!;
-      const x135 = batch_xs[(p81 + 5) * 65 + 64]!;
-      const x136 = batch_xs[(p81 + 6) * 65 + 64]!;
-      const x137 = batch_xs[(p81 + 7) * 65 + 64]!;
-      for (let j80 = 0; j80 < 100; j80++) {
-        const b138 = scratch[p81 * 100 + j80 * 8]!;
-        const b139 = scratch[p81 * 100 + j80 * 8 + 1]!;
-        const b140 = scratch[p81 * 100 + j80 * 8 + 2]!;
-        const b141 = scratch[p81 * 100 + j80 * 8 + 3]!;
-        const b142 = scratch[p81 * 100 + j80 * 8 + 4]!;
-        const b143 = scratch[p81 * 100 + j80 * 8 + 5]!;
-        const b144 = scratch[p81 * 100 + j80 * 8 + 6]!;
-        const b145 = scratch[p81 * 100 + j80 * 8 + 7]!;
-        grad_U[6400 + j80]! +=
-          x130 * b138 + x131 * b139 + x132 * b140 + x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145;
+    for (let p84 = 0; p84 < 24; p84 += 8) {
+      const x133 = batch_xs[p84 * 65 + 64]!;
+      const x134 = batch_xs[(p84 + 1) * 65 + 64]!;
+      const x135 = batch_xs[(p84 + 2) * 65 + 64]!;
+      const x136 = batch_xs[(p84 + 3) * 65 + 64]!;
+      const x137 = batch_xs[(p84 + 4) * 65 + 64]!;
+      const x138 = batch_xs[(p84 + 5) * 65 + 64]!;
+      const x139 = batch_xs[(p84 + 6) * 65 + 64]!;
+      const x140 = batch_xs[(p84 + 7) * 65 + 64]!;
+      for (let j83 = 0; j83 < 100; j83++) {
+        const b141 = scratch[p84 * 100 + j83 * 8]!;
+        const b142 = scratch[p84 * 100 + j83 * 8 + 1]!;
+        const b143 = scratch[p84 * 100 + j83 * 8 + 2]!;
+        const b144 = scratch[p84 * 100 + j83 * 8 + 3]!;
+        const b145 = scratch[p84 * 100 + j83 * 8 + 4]!;
+        const b146 = scratch[p84 * 100 + j83 * 8 + 5]!;
+        const b147 = scratch[p84 * 100 + j83 * 8 + 6]!;
+        const b148 = scratch[p84 * 100 + j83 * 8 + 7]!;
+        grad_U[6400 + j83]! +=
+          x133 * b141 + x134 * b142 + x135 * b143 + x136 * b144 + x137 * b145 + x138 * b146 + x139 * b147 + x140 * b148;
       }
     }
     {
-      const x146 = batch_xs[1560 + 64]!;
-      for (let j80 = 0; j80 < 100; j80++) {
-        const b147 = scratch[24 * 100 + j80]!;
-        grad_U[6400 + j80]! += x146 * b147;
+      const x149 = batch_xs[1560 + 64]!;
+      for (let j83 = 0; j83 < 100; j83++) {
+        const b150 = scratch[24 * 100 + j83]!;
+        grad_U[6400 + j83]! += x149 * b150;
       }
     }
   }
   // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q153 = 0; q153 < 24; q153 += 8) {
-    for (let j149 = 0; j149 < 100; j149++) {
-      scratch[q153 * 100 + j149 * 8] = tanhGrad26[q153 * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 1] = tanhGrad26[(q153 + 1) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 2] = tanhGrad26[(q153 + 2) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 3] = tanhGrad26[(q153 + 3) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 4] = tanhGrad26[(q153 + 4) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 5] = tanhGrad26[(q153 + 5) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 6] = tanhGrad26[(q153 + 6) * 100 + j149]!;
-      scratch[q153 * 100 + j149 * 8 + 7] = tanhGrad26[(q153 + 7) * 100 + j149]!;
+  for (let q156 = 0; q156 < 24; q156 += 8) {
+    for (let j152 = 0; j152 < 100; j152++) {
+      scratch[q156 * 100 + j152 * 8] = tanhGrad26[q156 * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 1] = tanhGrad26[(q156 + 1) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 2] = tanhGrad26[(q156 + 2) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 3] = tanhGrad26[(q156 + 3) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 4] = tanhGrad26[(q156 + 4) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 5] = tanhGrad26[(q156 + 5) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 6] = tanhGrad26[(q156 + 6) * 100 + j152]!;
+      scratch[q156 * 100 + j152 * 8 + 7] = tanhGrad26[(q156 + 7) * 100 + j152]!;
     }
   }
-  for (let q153 = 24; q153 < 25; q153++) {
-    for (let j149 = 0; j149 < 100; j149++) {
-      scratch[q153 * 100 + j149] = tanhGrad26[q153 * 100 + j149]!;
+  for (let q156 = 24; q156 < 25; q156++) {
+    for (let j152 = 0; j152 < 100; j152++) {
+      scratch[q156 * 100 + j152] = tanhGrad26[q156 * 100 + j152]!;
     }
   }
-  for (let i148 = 0; i148 < 100; i148 += 4) {
-    for (let p150 = 0; p150 < 24; p150 += 8) {
-      const x154 = state_h[p150 * 100 + i148]!;
-      const x155 = state_h[(p150 + 1) * 100 + i148]!;
-      const x156 = state_h[(p150 + 2) * 100 + i148]!;
-      const x157 = state_h[(p150 + 3) * 100 + i148]!;
-      const x158 = state_h[(p150 + 4) * 100 + i148]!;
-      const x159 = state_h[(p150 + 5) * 100 + i148]!;
-      const x160 = state_h[(p150 + 6) * 100 + i148]!;
-      const x161 = state_h[(p150 + 7) * 100 + i148]!;
-      const x162 = state_h[p150 * 100 + i148 + 1]!;
-      const x163 = state_h[(p150 + 1) * 100 + i148 + 1]!;
-      const x164 = state_h[(p150 + 2) * 100 + i148 + 1]!;
-      const x165 = state_h[(p150 + 3) * 100 + i148 + 1]!;
-      const x166 = state_h[(p150 + 4) * 100 + i148 + 1]!;
-      const x167 = state_h[(p150 + 5) * 100 + i148 + 1]!;
-      const x168 = state_h[(p150 + 6) * 100 + i148 + 1]!;
-      const x169 = state_h[(p150 + 7) * 100 + i148 + 1]!;
-      const x170 = state_h[p150 * 100 + i148 + 2]!;
-      const x171 = state_h[(p150 + 1) * 100 + i148 + 2]!;
-      const x172 = state_h[(p150 + 2) * 100 + i148 + 2]!;
-      const x173 = state_h[(p150 + 3) * 100 + i148 + 2]!;
-      const x174 = state_h[(p150 + 4) * 100 + i148 + 2]!;
-      const x175 = state_h[(p150 + 5) * 100 + i148 + 2]!;
-      const x176 = state_h[(p150 + 6) * 100 + i148 + 2]!;
-      const x177 = state_h[(p150 + 7) * 100 + i148 + 2]!;
-      const x178 = state_h[p150 * 100 + i148 + 3]!;
-      const x179 = state_h[(p150 + 1) * 100 + i148 + 3]!;
-      const x180 = state_h[(p150 + 2) * 100 + i148 + 3]!;
-      const x181 = state_h[(p150 + 3) * 100 + i148 + 3]!;
-      const x182 = state_h[(p150 + 4) * 100 + i148 + 3]!;
-      const x183 = state_h[(p150 + 5) * 100 + i148 + 3]!;
-      const x184 = state_h[(p150 + 6) * 100 + i148 + 3]!;
-      const x185 = state_h[(p150 + 7) * 100 + i148 + 3]!;
-      for (let j149 = 0; j149 < 100; j149++) {
-        const b186 = scratch[p150 * 100 + j149 * 8]!;
-        const b187 = scratch[p150 * 100 + j149 * 8 + 1]!;
-        const b188 = scratch[p150 * 100 + j149 * 8 + 2]!;
-        const b189 = scratch[p150 * 100 + j149 * 8 + 3]!;
-        const b190 = scratch[p150 * 100 + j149 * 8 + 4]!;
-        const b191 = scratch[p150 * 100 + j149 * 8 + 5]!;
-        const b192 = scratch[p150 * 100 + j149 * 8 + 6]!;
-        const b193 = scratch[p150 * 100 + j149 * 8 + 7]!;
-        grad_W[i148 * 100 + j149]! +=
-          x154 * b186 + x155 * b187 + x156 * b188 + x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192 + x161 * b193;
-        grad_W[(i148 + 1) * 100 + j149]! +=
-          x162 * b186 + x163 * b187 + x164 * b188 + x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192 + x169 * b193;
-        grad_W[(i148 + 2) * 100 + j149]! +=
-          x170 * b186 + x171 * b187 + x172 * b188 + x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192 + x177 * b193;
-        grad_W[(i148 + 3) * 100 + j149]! +=
-          x178 * b186 + x179 * b187 + x180 * b188 + x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192 + x185 * b193;
+  for (let i151 = 0; i151 < 100; i151 += 4) {
+    for (let p153 = 0; p153 < 24; p153 += 8) {
+      const x157 = state_h[p153 * 100 + i151]!;
+      const x158 = state_h[(p153 + 1) * 100 + i151]!;
+      const x159 = state_h[(p153 + 2) * 100 + i151]!;
+      const x160 = state_h[(p153 + 3) * 100 + i151]!;
+      const x161 = state_h[(p153 + 4) * 100 + i151]!;
+      const x162 = state_h[(p153 + 5) * 100 + i151]!;
+      const x163 = state_h[(p153 + 6) * 100 + i151]!;
+      const x164 = state_h[(p153 + 7) * 100 + i151]!;
+      const x165 = state_h[p153 * 100 + i151 + 1]!;
+      const x166 = state_h[(p153 + 1) * 100 + i151 + 1]!;
+      const x167 = state_h[(p153 + 2) * 100 + i151 + 1]!;
+      const x168 = state_h[(p153 + 3) * 100 + i151 + 1]!;
+      const x169 = state_h[(p153 + 4) * 100 + i151 + 1]!;
+      const x170 = state_h[(p153 + 5) * 100 + i151 + 1]!;
+      const x171 = state_h[(p153 + 6) * 100 + i151 + 1]!;
+      const x172 = state_h[(p153 + 7) * 100 + i151 + 1]!;
+      const x173 = state_h[p153 * 100 + i151 + 2]!;
+      const x174 = state_h[(p153 + 1) * 100 + i151 + 2]!;
+      const x175 = state_h[(p153 + 2) * 100 + i151 + 2]!;
+      const x176 = state_h[(p153 + 3) * 100 + i151 + 2]!;
+      const x177 = state_h[(p153 + 4) * 100 + i151 + 2]!;
+      const x178 = state_h[(p153 + 5) * 100 + i151 + 2]!;
+      const x179 = state_h[(p153 + 6) * 100 + i151 + 2]!;
+      const x180 = state_h[(p153 + 7) * 100 + i151 + 2]!;
+      const x181 = state_h[p153 * 100 + i151 + 3]!;
+      const x182 = state_h[(p153 + 1) * 100 + i151 + 3]!;
+      const x183 = state_h[(p153 + 2) * 100 + i151 + 3]!;
+      const x184 = state_h[(p153 + 3) * 100 + i151 + 3]!;
+      const x185 = state_h[(p153 + 4) * 100 + i151 + 3]!;
+      const x186 = state_h[(p153 + 5) * 100 + i151 + 3]!;
+      const x187 = state_h[(p153 + 6) * 100 + i151 + 3]!;
+      const x188 = state_h[(p153 + 7) * 100 + i151 + 3]!;
+      for (let j152 = 0; j152 < 100; j152++) {
+        const b189 = scratch[p153 * 100 + j152 * 8]!;
+        const b190 = scratch[p153 * 100 + j152 * 8 + 1]!;
+        const b191 = scratch[p153 * 100 + j152 * 8 + 2]!;
+        const b192 = scratch[p153 * 100 + j152 * 8 + 3]!;
+        const b193 = scratch[p153 * 100 + j152 * 8 + 4]!;
+        const b194 = scratch[p153 * 100 + j152 * 8 + 5]!;
+        const b195 = scratch[p153 * 100 + j152 * 8 + 6]!;
+        const b196 = scratch[p153 * 100 + j152 * 8 + 7]!;
+        grad_W[i151 * 100 + j152]! +=
+          x157 * b189 + x158 * b190 + x159 * b191 + x160 * b192 + x161 * b193 + x162 * b194 + x163 * b195 + x164 * b196;
+        grad_W[(i151 + 1) * 100 + j152]! +=
+          x165 * b189 + x166 * b190 + x167 * b191 + x168 * b192 + x169 * b193 + x170 * b194 + x171 * b195 + x172 * b196;
+        grad_W[(i151 + 2) * 100 + j152]! +=
+          x173 * b189 + x174 * b190 + x175 * b191 + x176 * b192 + x177 * b193 + x178 * b194 + x179 * b195 + x180 * b196;
+        grad_W[(i151 + 3) * 100 + j152]! +=
+          x181 * b189 + x182 * b190 + x183 * b191 + x184 * b192 + x185 * b193 + x186 * b194 + x187 * b195 + x188 * b196;
       }
     }
     {
-      const x194 = state_h[2400 + i148]!;
-      const x195 = state_h[2400 + i148 + 1]!;
-      const x196 = state_h[2400 + i148 + 2]!;
-      const x197 = state_h[2400 + i148 + 3]!;
-      for (let j149 = 0; j149 < 100; j149++) {
-        const b198 = scratch[24 * 100 + j149]!;
-        grad_W[i148 * 100 + j149]! += x194 * b198;
-        grad_W[(i148 + 1) * 100 + j149]! += x195 * b198;
-        grad_W[(i148 + 2) * 100 + j149]! += x196 * b198;
-        grad_W[(i148 + 3) * 100 + j149]! += x197 * b198;
+      const x197 = state_h[2400 + i151]!;
+      const x198 = state_h[2400 + i151 + 1]!;
+      const x199 = state_h[2400 + i151 + 2]!;
+      const x200 = state_h[2400 + i151 + 3]!;
+      for (let j152 = 0; j152 < 100; j152++) {
+        const b201 = scratch[24 * 100 + j152]!;
+        grad_W[i151 * 100 + j152]! += x197 * b201;
+        grad_W[(i151 + 1) * 100 + j152]! += x198 * b201;
+        grad_W[(i151 + 2) * 100 + j152]! += x199 * b201;
+        grad_W[(i151 + 3) * 100 + j152]! += x200 * b201;
       }
     }
   }
   // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i199 = 0; i199 < 25; i199++) {
-    for (let j200 = 0; j200 < 100; j200++) {
-      grad_b[j200]! += tanhGrad26[i199 * 100 + j200]!;
+  for (let i202 = 0; i202 < 25; i202++) {
+    for (let j203 = 0; j203 < 100; j203++) {
+      grad_b[j203]! += tanhGrad26[i202 * 100 + j203]!;
     }
   }
   // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q206 = 0; q206 < 24; q206 += 8) {
-    for (let j202 = 0; j202 < 65; j202++) {
-      scratch[q206 * 65 + j202 * 8] = mulScalar19[q206 * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 1] = mulScalar19[(q206 + 1) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 2] = mulScalar19[(q206 + 2) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 3] = mulScalar19[(q206 + 3) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 4] = mulScalar19[(q206 + 4) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 5] = mulScalar19[(q206 + 5) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 6] = mulScalar19[(q206 + 6) * 65 + j202]!;
-      scratch[q206 * 65 + j202 * 8 + 7] = mulScalar19[(q206 + 7) * 65 + j202]!;
+  for (let q209 = 0; q209 < 24; q209 += 8) {
+    for (let j205 = 0; j205 < 65; j205++) {
+      scratch[q209 * 65 + j205 * 8] = mulScalar19[q209 * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 1] = mulScalar19[(q209 + 1) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 2] = mulScalar19[(q209 + 2) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 3] = mulScalar19[(q209 + 3) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 4] = mulScalar19[(q209 + 4) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 5] = mulScalar19[(q209 + 5) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 6] = mulScalar19[(q209 + 6) * 65 + j205]!;
+      scratch[q209 * 65 + j205 * 8 + 7] = mulScalar19[(q209 + 7) * 65 + j205]!;
     }
   }
-  for (let q206 = 24; q206 < 25; q206++) {
-    for (let j202 = 0; j202 < 65; j202++) {
-      scratch[q206 * 65 + j202] = mulScalar19[q206 * 65 + j202]!;
+  for (let q209 = 24; q209 < 25; q209++) {
+    for (let j205 = 0; j205 < 65; j205++) {
+      scratch[q209 * 65 + j205] = mulScalar19[q209 * 65 + j205]!;
     }
   }
-  for (let i201 = 0; i201 < 100; i201 += 4) {
-    for (let p203 = 0; p203 < 24; p203 += 8) {
-      const x207 = state_h[100 + p203 * 100 + i201]!;
-      const x208 = state_h[100 + (p203 + 1) * 100 + i201]!;
-      const x209 = state_h[100 + (p203 + 2) * 100 + i201]!;
-      const x210 = state_h[100 + (p203 + 3) * 100 + i201]!;
-      const x211 = state_h[100 + (p203 + 4) * 100 + i201]!;
-      const x212 = state_h[100 + (p203 + 5) * 100 + i201]!;
-      const x213 = state_h[100 + (p203 + 6) * 100 + i201]!;
-      const x214 = state_h[100 + (p203 + 7) * 100 + i201]!;
-      const x215 = state_h[100 + p203 * 100 + i201 + 1]!;
-      const x216 = state_h[100 + (p203 + 1) * 100 + i201 + 1]!;
-      const x217 = state_h[100 + (p203 + 2) * 100 + i201 + 1]!;
-      const x218 = state_h[100 + (p203 + 3) * 100 + i201 + 1]!;
-      const x219 = state_h[100 + (p203 + 4) * 100 + i201 + 1]!;
-      const x220 = state_h[100 + (p203 + 5) * 100 + i201 + 1]!;
-      const x221 = state_h[100 + (p203 + 6) * 100 + i201 + 1]!;
-      const x222 = state_h[100 + (p203 + 7) * 100 + i201 + 1]!;
-      const x223 = state_h[100 + p203 * 100 + i201 + 2]!;
-      const x224 = state_h[100 + (p203 + 1) * 100 + i201 + 2]!;
-      const x225 = state_h[100 + (p203 + 2) * 100 + i201 + 2]!;
-      const x226 = state_h[100 + (p203 + 3) * 100 + i201 + 2]!;
-      const x227 = state_h[100 + (p203 + 4) * 100 + i201 + 2]!;
-      const x228 = state_h[100 + (p203 + 5) * 100 + i201 + 2]!;
-      const x229 = state_h[100 + (p203 + 6) * 100 + i201 + 2]!;
-      const x230 = state_h[100 + (p203 + 7) * 100 + i201 + 2]!;
-      const x231 = state_h[100 + p203 * 100 + i201 + 3]!;
-      const x232 = state_h[100 + (p203 + 1) * 100 + i201 + 3]!;
-      const x233 = state_h[100 + (p203 + 2) * 100 + i201 + 3]!;
-      const x234 = state_h[100 + (p203 + 3) * 100 + i201 + 3]!;
-      const x235 = state_h[100 + (p203 + 4) * 100 + i201 + 3]!;
-      const x236 = state_h[100 + (p203 + 5) * 100 + i201 + 3]!;
-      const x237 = state_h[100 + (p203 + 6) * 100 + i201 + 3]!;
-      const x238 = state_h[100 + (p203 + 7) * 100 + i201 + 3]!;
-      for (let j202 = 0; j202 < 65; j202++) {
-        const b239 = scratch[p203 * 65 + j202 * 8]!;
-        const b240 = scratch[p203 * 65 + j202 * 8 + 1]!;
-        const b241 = scratch[p203 * 65 + j202 * 8 + 2]!;
-        const b242 = scratch[p203 * 65 + j202 * 8 + 3]!;
-        const b243 = scratch[p203 * 65 + j202 * 8 + 4]!;
-        const b244 = scratch[p203 * 65 + j202 * 8 + 5]!;
-        const b245 = scratch[p203 * 65 + j202 * 8 + 6]!;
-        const b246 = scratch[p203 * 65 + j202 * 8 + 7]!;
-        grad_V[i201 * 65 + j202]! +=
-          x207 * b239 + x208 * b240 + x209 * b241 + x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245 + x214 * b246;
-        grad_V[(i201 + 1) * 65 + j202]! +=
-          x215 * b239 + x216 * b240 + x217 * b241 + x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245 + x222 * b246;
-        grad_V[(i201 + 2) * 65 + j202]! +=
-          x223 * b239 + x224 * b240 + x225 * b241 + x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245 + x230 * b246;
-        grad_V[(i201 + 3) * 65 + j202]! +=
-          x231 * b239 + x232 * b240 + x233 * b241 + x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245 + x238 * b246;
+  for (let i204 = 0; i204 < 100; i204 += 4) {
+    for (let p206 = 0; p206 < 24; p206 += 8) {
+      const x210 = state_h[100 + p206 * 100 + i204]!;
+      const x211 = state_h[100 + (p206 + 1) * 100 + i204]!;
+      const x212 = state_h[100 + (p206 + 2) * 100 + i204]!;
+      const x213 = state_h[100 + (p206 + 3) * 100 + i204]!;
+      const x214 = state_h[100 + (p206 + 4) * 100 + i204]!;
+      const x215 = state_h[100 + (p206 + 5) * 100 + i204]!;
+      const x216 = state_h[100 + (p206 + 6) * 100 + i204]!;
+      const x217 = state_h[100 + (p206 + 7) * 100 + i204]!;
+      const x218 = state_h[100 + p206 * 100 + i204 + 1]!;
+      const x219 = state_h[100 + (p206 + 1) * 100 + i204 + 1]!;
+      const x220 = state_h[100 + (p206 + 2) * 100 + i204 + 1]!;
+      const x221 = state_h[100 + (p206 + 3) * 100 + i204 + 1]!;
+      const x222 = state_h[100 + (p206 + 4) * 100 + i204 + 1]!;
+      const x223 = state_h[100 + (p206 + 5) * 100 + i204 + 1]!;
+      const x224 = state_h[100 + (p206 + 6) * 100 + i204 + 1]!;
+      const x225 = state_h[100 + (p206 + 7) * 100 + i204 + 1]!;
+      const x226 = state_h[100 + p206 * 100 + i204 + 2]!;
+      const x227 = state_h[100 + (p206 + 1) * 100 + i204 + 2]!;
+      const x228 = state_h[100 + (p206 + 2) * 100 + i204 + 2]!;
+      const x229 = state_h[100 + (p206 + 3) * 100 + i204 + 2]!;
+      const x230 = state_h[100 + (p206 + 4) * 100 + i204 + 2]!;
+      const x231 = state_h[100 + (p206 + 5) * 100 + i204 + 2]!;
+      const x232 = state_h[100 + (p206 + 6) * 100 + i204 + 2]!;
+      const x233 = state_h[100 + (p206 + 7) * 100 + i204 + 2]!;
+      const x234 = state_h[100 + p206 * 100 + i204 + 3]!;
+      const x235 = state_h[100 + (p206 + 1) * 100 + i204 + 3]!;
+      const x236 = state_h[100 + (p206 + 2) * 100 + i204 + 3]!;
+      const x237 = state_h[100 + (p206 + 3) * 100 + i204 + 3]!;
+      const x238 = state_h[100 + (p206 + 4) * 100 + i204 + 3]!;
+      const x239 = state_h[100 + (p206 + 5) * 100 + i204 + 3]!;
+      const x240 = state_h[100 + (p206 + 6) * 100 + i204 + 3]!;
+      const x241 = state_h[100 + (p206 + 7) * 100 + i204 + 3]!;
+      for (let j205 = 0; j205 < 65; j205++) {
+        const b242 = scratch[p206 * 65 + j205 * 8]!;
+        const b243 = scratch[p206 * 65 + j205 * 8 + 1]!;
+        const b244 = scratch[p206 * 65 + j205 * 8 + 2]!;
+        const b245 = scratch[p206 * 65 + j205 * 8 + 3]!;
+        const b246 = scratch[p206 * 65 + j205 * 8 + 4]!;
+        const b247 = scratch[p206 * 65 + j205 * 8 + 5]!;
+        const b248 = scratch[p206 * 65 + j205 * 8 + 6]!;
+        const b249 = scratch[p206 * 65 + j205 * 8 + 7]!;
+        grad_V[i204 * 65 + j205]! +=
+          x210 * b242 + x211 * b243 + x212 * b244 + x213 * b245 + x214 * b246 + x215 * b247 + x216 * b248 + x217 * b249;
+        grad_V[(i204 + 1) * 65 + j205]! +=
+          x218 * b242 + x219 * b243 + x220 * b244 + x221 * b245 + x222 * b246 + x223 * b247 + x224 * b248 + x225 * b249;
+        grad_V[(i204 + 2) * 65 + j205]! +=
+          x226 * b242 + x227 * b243 + x228 * b244 + x229 * b245 + x230 * b246 + x231 * b247 + x232 * b248 + x233 * b249;
+        grad_V[(i204 + 3) * 65 + j205]! +=
+          x234 * b242 + x235 * b243 + x236 * b244 + x237 * b245 + x238 * b246 + x239 * b247 + x240 * b248 + x241 * b249;
       }
     }
     {
-      const x247 = state_h[100 + 2400 + i201]!;
-      const x248 = state_h[100 + 2400 + i201 + 1]!;
-      const x249 = state_h[100 + 2400 + i201 + 2]!;
-      const x250 = state_h[100 + 2400 + i201 + 3]!;
-      for (let j202 = 0; j202 < 65; j202++) {
-        const b251 = scratch[24 * 65 + j202]!;
-        grad_V[i201 * 65 + j202]! += x247 * b251;
-        grad_V[(i201 + 1) * 65 + j202]! += x248 * b251;
-        grad_V[(i201 + 2) * 65 + j202]! += x249 * b251;
-        grad_V[(i201 + 3) * 65 + j202]! += x250 * b251;
+      const x250 = state_h[100 + 2400 + i204]!;
+      const x251 = state_h[100 + 2400 + i204 + 1]!;
+      const x252 = state_h[100 + 2400 + i204 + 2]!;
+      const x253 = state_h[100 + 2400 + i204 + 3]!;
+      for (let j205 = 0; j205 < 65; j205++) {
+        const b254 = scratch[24 * 65 + j205]!;
+        grad_V[i204 * 65 + j205]! += x250 * b254;
+        grad_V[(i204 + 1) * 65 + j205]! += x251 * b254;
+        grad_V[(i204 + 2) * 65 + j205]! += x252 * b254;
+        grad_V[(i204 + 3) * 65 + j205]! += x253 * b254;
       }
     }
   }
   // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i252 = 0; i252 < 25; i252++) {
-    for (let j253 = 0; j253 < 65; j253++) {
-      grad_c[j253]! += mulScalar19[i252 * 65 + j253]!;
+  for (let i255 = 0; i255 < 25; i255++) {
+    for (let j256 = 0; j256 < 65; j256++) {
+      grad_c[j256]! += mulScalar19[i255 * 65 + j256]!;
     }
   }
   grad_h0.set(adjointIn_h);

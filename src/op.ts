@@ -4,6 +4,9 @@
 import type { Dim } from "./dims.js";
 import { makeMat, type AnyMat, type Mat } from "./mat.js";
 import { ShapeError, type Shape } from "./shape-error.js";
+import { runMap, runNest } from "./kernel/direct.js";
+import type { MapEntry } from "./kernel/map.js";
+import type { NestBody } from "./kernel/nest.js";
 
 /** Scalar settings of an op (for example scale's factor): plain data, so IR records stay printable. */
 export type Attrs = Readonly<Record<string, number>>;
@@ -16,10 +19,19 @@ export interface OpDef<N extends Arity = Arity> {
   readonly name: string;
   /** How many matrix inputs the op takes. */
   readonly arity: N;
+  /**
+   * An op that gradient rules are written with (`tanhGrad`): exported from `shapegrad/ops`, not
+   * from the main entry, and refused in a model's forward step.
+   */
+  readonly backwardOnly?: boolean;
+  /** The names of the numeric attributes the op requires (scale's factor `s`). */
+  readonly attrs?: readonly string[];
   /** The run-time shape rule: the result's shape, or a ShapeError naming both shapes. */
   shape(inputs: Inputs<Shape, N>, attrs: Attrs): Shape;
-  /** The eager kernel: fills `out` (zeroed, of the rule's shape) from the inputs. */
-  eager(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+  /** The op's math, written once: the eager kernel runs it, codegen prints it. */
+  readonly math: OpMath;
+  /** Faster forms of the same math, when the op has them. */
+  readonly schedule?: Schedule<N>;
   /**
    * The vector-Jacobian rule: from the inputs, the output and the output's adjoint `g`, the
    * adjoint of each input (undefined for an input that only lends its shape). Written with the
@@ -27,10 +39,29 @@ export interface OpDef<N extends Arity = Arity> {
    * only in backward passes have none.
    */
   readonly vjp?: (inputs: Inputs<AnyMat, N>, out: AnyMat, g: AnyMat, attrs: Attrs) => readonly (AnyMat | undefined)[];
-  /** The index-level description that codegen lowers to loops. */
-  readonly lower: Lowering;
-  /** How `shapegrad explain` states the op's rule (absent for backward-only ops). */
+  /** How `shapegrad explain` states the op's rule and prints it. */
   readonly explain?: OpExplanation;
+}
+
+/**
+ * An op's math. A map computes each output entry from the inputs' entries at the same place
+ * (codegen reads a 1×C input as a broadcast row and a 1×1 input as a scalar, and may fuse maps
+ * into one loop); a nest is loops over the whole matrices; a view is a nest that codegen never
+ * materializes: its readers index through it (the transpose).
+ */
+export type OpMath =
+  | { readonly kind: "map"; readonly entry: MapEntry; readonly shapeOnly?: readonly number[] }
+  | { readonly kind: "nest"; readonly body: NestBody; readonly stacking?: (views: readonly boolean[]) => Stacking | undefined }
+  | { readonly kind: "view"; readonly body: NestBody };
+
+/**
+ * Faster forms of an op's math: `eager`, a kernel that computes exactly what the math computes,
+ * in the same order (tests hold it to the math bit for bit); `emit`, generated loops in another
+ * order (register tiles, SIMD), or undefined to print the math as written.
+ */
+export interface Schedule<N extends Arity> {
+  eager?(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+  emit?(ctx: LoopContext): readonly string[] | undefined;
 }
 
 /** Mathematics in two notations: Unicode text (terminals) and LaTeX (markdown and .tex). */
@@ -45,17 +76,6 @@ export interface OpExplanation {
   /** d(op) when only input k varies: `args` are the inputs as printed, `d` is dk. */
   differential(k: number, args: readonly Notation[], d: Notation): Notation;
 }
-
-/**
- * How codegen turns an op into loops. A map computes each output entry from the inputs' entries at
- * the same place (codegen indexes a 1×C input as a broadcast row and a 1×1 input as a scalar, and
- * may fuse maps into one loop); a transpose is never materialized (its readers index through it);
- * anything else writes its own loop nest against the accessors of a LoopContext.
- */
-export type Lowering =
-  | { readonly kind: "map"; readonly expr: (args: readonly string[], attrs: Attrs) => string; readonly shapeOnly?: readonly number[] }
-  | { readonly kind: "transpose" }
-  | { readonly kind: "loops"; readonly emit: (ctx: LoopContext) => readonly string[]; readonly stacking?: Stacking };
 
 /**
  * How a loop-nest op's output rows relate to its input rows, which lets codegen run a recurrent
@@ -221,6 +241,13 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   const recorder = currentRecorder();
   if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
-  op.eager(out, mats, attrs);
+  runEager(op, out, mats, attrs);
   return out;
+}
+
+/** Fills `out` (zeroed, of the op's shape) with the op's result: its eager schedule, or its math run on numbers. */
+export function runEager<N extends Arity>(op: OpDef<N>, out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void {
+  if (op.schedule?.eager) op.schedule.eager(out, inputs, attrs);
+  else if (op.math.kind === "map") runMap(op.math.entry, out, inputs, attrs, op.math.shapeOnly);
+  else runNest(op.math.body, out, inputs, attrs);
 }

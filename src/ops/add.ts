@@ -13,7 +13,7 @@ export function addRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
 }
 
 export const addOp: OpDef<2> = {
-  ...binaryOp("add", "broadcast", (x, y) => x + y, ([x, y]) => `${x} + ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g))),
+  ...binaryOp("add", "broadcast", (m, x, y) => m.add(x, y), ([a, b], _out, g) => (isRowBroadcast(a, b) ? addRowRule(g) : addRule(g))),
   explain: {
     rule: {
       text: "sum: d(A + B) = dA + dB; a bias b broadcast onto every row is 1b, and G : 1 db = 1ᵀG : db: its adjoint sums G over the rows",

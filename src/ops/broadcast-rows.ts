@@ -16,11 +16,9 @@ export const broadcastRowsOp: OpDef<2> = {
     }
     return { rowDim: like.rowDim, colDim: like.colDim, rows: like.rows, cols: like.cols };
   },
-  eager(out, [row]) {
-    for (let i = 0; i < out.rows; i++) out.data.set(row.data, i * out.cols);
-  },
+  backwardOnly: true,
   // `like` lends only its shape.
-  lower: { kind: "map", expr: ([row]) => row!, shapeOnly: [1] },
+  math: { kind: "map", entry: (_m, row) => row, shapeOnly: [1] },
 };
 
 /** Copies a 1×C row onto every row of a matrix shaped like `like` (R×C). */

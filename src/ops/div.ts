@@ -11,7 +11,7 @@ export function divRule<R extends Dim, C extends Dim>(a: Mat<R, C>, b: Mat<R, C>
   return [gOverB, scale(mul(gOverB, div(a, b)), -1)];
 }
 
-export const divOp = binaryOp("div", "same", (x, y) => x / y, ([x, y]) => `${x} / ${y}`, ([a, b], _out, g) => divRule(a, b, g));
+export const divOp = binaryOp("div", "same", (m, x, y) => m.div(x, y), ([a, b], _out, g) => divRule(a, b, g));
 
 /** Elementwise quotient (IEEE: x/0 is ±Infinity or NaN). The shapes must be equal. */
 export function div<R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim>(a: Mat<R, C>, b: SameShapeArg<"div", R, C, R2, C2>): Mat<R, C> {

@@ -1,9 +1,10 @@
 // What the elementwise ops share: their shape rules (equal shapes, or a 1×C row broadcast onto every
-// row), the matching type-level messages, and one kernel shape each for unary and binary maps.
+// row), the matching type-level messages, and the op records of unary and binary maps.
 import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { mismatch, sameDim, sameShape, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
+import type { MapEntry } from "../kernel/map.js";
 
 /** b's type for an op that needs equal shapes, else the message the editor shows at b. */
 export type SameShapeArg<Op extends string, R extends Dim, C extends Dim, R2 extends Dim, C2 extends Dim> =
@@ -37,41 +38,24 @@ export function broadcastRule(op: string) {
   };
 }
 
-/** Code for one entry: from the inputs' entries (as code) to the output's. */
-export type EntryCode = (args: readonly string[]) => string;
-
-/**
- * An op that maps each entry through `f`. `code` is the same function as TypeScript source, for
- * generated loops; it is written out separately so that the eager kernel stays an independent check.
- */
-export function unaryOp(name: string, f: (x: number) => number, code: EntryCode, vjp?: OpDef<1>["vjp"]): OpDef<1> {
+/** An op that maps each entry through `entry` (its math, written once: see kernel/map.ts). */
+export function unaryOp(name: string, entry: MapEntry, vjp?: OpDef<1>["vjp"]): OpDef<1> {
   return {
     name,
     arity: 1,
     ...(vjp && { vjp }),
     shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
-    eager(out, [a]) {
-      const x = a.data, o = out.data;
-      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!);
-    },
-    lower: { kind: "map", expr: code },
+    math: { kind: "map", entry },
   };
 }
 
-/** An op that combines entries pairwise through `f`, b's single row repeating when it broadcasts. */
-export function binaryOp(name: string, rule: "same" | "broadcast", f: (x: number, y: number) => number, code: EntryCode, vjp?: OpDef<2>["vjp"]): OpDef<2> {
+/** An op that combines entries pairwise through `entry`, b's single row repeating when it broadcasts. */
+export function binaryOp(name: string, rule: "same" | "broadcast", entry: MapEntry, vjp?: OpDef<2>["vjp"]): OpDef<2> {
   return {
     name,
     arity: 2,
     ...(vjp && { vjp }),
     shape: rule === "same" ? sameShapeRule(name) : broadcastRule(name),
-    eager(out, [a, b]) {
-      const x = a.data, y = b.data, o = out.data, cols = a.cols;
-      const step = isRowBroadcast(a, b) ? 0 : cols;
-      for (let i = 0; i < a.rows; i++) {
-        for (let j = 0; j < cols; j++) o[i * cols + j] = f(x[i * cols + j]!, y[i * step + j]!);
-      }
-    },
-    lower: { kind: "map", expr: code },
+    math: { kind: "map", entry },
   };
 }

@@ -9,7 +9,7 @@ export function expRule<R extends Dim, C extends Dim>(e: Mat<R, C>, g: Mat<R, C>
   return mul(g, e);
 }
 
-export const expOp = unaryOp("exp", Math.exp, ([x]) => `Math.exp(${x})`, (_inputs, out, g) => [expRule(out, g)]);
+export const expOp = unaryOp("exp", (m, x) => m.exp(x), (_inputs, out, g) => [expRule(out, g)]);
 
 /** Exponential, entry by entry. */
 export function exp<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {

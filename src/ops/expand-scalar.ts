@@ -10,10 +10,8 @@ export const expandScalarOp: OpDef<2> = {
     if (s.rows !== 1 || s.cols !== 1 || s.rowDim !== 1 || s.colDim !== 1) mismatch("expandScalar", `the scalar is ${shapeText(s)}; it must be 1×1`, [s, like]);
     return { rowDim: like.rowDim, colDim: like.colDim, rows: like.rows, cols: like.cols };
   },
-  eager(out, [s]) {
-    out.data.fill(s.data[0]!);
-  },
-  lower: { kind: "map", expr: ([s]) => s!, shapeOnly: [1] },
+  backwardOnly: true,
+  math: { kind: "map", entry: (_m, s) => s, shapeOnly: [1] },
 };
 
 /** A matrix shaped like `like` whose every entry is the 1×1 `s`. */

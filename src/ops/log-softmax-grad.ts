@@ -8,25 +8,16 @@ export const logSoftmaxGradOp: OpDef<2> = {
   name: "logSoftmaxGrad",
   arity: 2,
   shape: sameShapeRule("logSoftmaxGrad"),
-  eager(out, [y, g]) {
-    const cols = y.cols;
-    for (let i = 0; i < y.rows; i++) {
-      let total = 0;
-      for (let j = 0; j < cols; j++) total += g.data[i * cols + j]!;
-      for (let j = 0; j < cols; j++) out.data[i * cols + j] = g.data[i * cols + j]! - Math.exp(y.data[i * cols + j]!) * total;
-    }
-  },
-  lower: {
-    kind: "loops",
-    stacking: { kind: "aligned", inputs: [0, 1] },
-    emit(ctx) {
-      const [y] = ctx.inputs;
-      const i = ctx.index("i", y!.rows), j = ctx.index("j", y!.cols), total = ctx.local("total");
-      return loop(i, y!.rows, [
-        `let ${total} = 0;`,
-        ...loop(j, y!.cols, [`${total} += ${ctx.read(1, i, j)};`]),
-        ...loop(j, y!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(1, i, j)} - Math.exp(${ctx.read(0, i, j)}) * ${total};`]),
-      ]);
+  backwardOnly: true,
+  math: {
+    kind: "nest",
+    stacking: () => ({ kind: "aligned", inputs: [0, 1] }),
+    body(n) {
+      const [y] = n.inputs;
+      n.loop(y!.rows, "i", (i) => {
+        const total = n.sum(y!.cols, "total", (j) => n.read(1, i, j));
+        n.loop(y!.cols, "j", (j) => n.write(i, j, n.sub(n.read(1, i, j), n.mul(n.exp(n.read(0, i, j)), total))));
+      });
     },
   },
 };

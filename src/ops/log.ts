@@ -9,7 +9,7 @@ export function logRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, C>
   return div(g, a);
 }
 
-export const logOp = unaryOp("log", Math.log, ([x]) => `Math.log(${x})`, ([a], _out, g) => [logRule(a, g)]);
+export const logOp = unaryOp("log", (m, x) => m.log(x), ([a], _out, g) => [logRule(a, g)]);
 
 /** Natural logarithm (log of a negative entry is NaN, of 0 is -Infinity, as in IEEE arithmetic), entry by entry. */
 export function log<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {

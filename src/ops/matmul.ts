@@ -24,22 +24,35 @@ export const matmulOp: OpDef<2> = {
     }
     return { rowDim: a.rowDim, colDim: b.colDim, rows: a.rows, cols: b.cols };
   },
-  // i-k-j order: the innermost loop walks b and out row-wise, contiguous in memory.
-  eager(out, [a, b]) {
-    const n = a.rows, k = a.cols, m = b.cols;
-    const A = a.data, B = b.data, O = out.data;
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < k; p++) {
-        const aip = A[i * k + p]!;
-        for (let j = 0; j < m; j++) O[i * m + j]! += aip * B[p * m + j]!;
-      }
-    }
-  },
   vjp: ([a, b], _out, g) => matmulRule(a, b, g),
-  // The loop order follows the memory layout of the operands (a transposed operand is a strided
-  // view), so that the innermost loop walks contiguous memory wherever it can; the loop over the
-  // shared dim, or over output columns, is unrolled by four (see matmulLoops).
-  lower: { kind: "loops", emit: (ctx) => matmulLoops(ctx), stacking: { kind: "aligned", inputs: [0] } },
+  // out_ij = Σ_p a_ip·b_pj, summed in p order (i-p-j loops: the innermost walks b and out row-wise).
+  math: {
+    kind: "nest",
+    // Over stacked rows aᵀ·b is Σ_t A_tᵀ·B_t; a·b is aligned with a's rows.
+    stacking: (views) => (views[0] && !views[1] ? { kind: "summed" } : views[0] ? undefined : { kind: "aligned", inputs: [0] }),
+    body(n) {
+      const [a, b] = n.inputs;
+      n.zero();
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "p", (p) => n.loop(b!.cols, "j", (j) => n.write(i, j, n.mul(n.read(0, i, p), n.read(1, p, j)), "add"))));
+    },
+  },
+  schedule: {
+    // The same loops without the per-entry calls: the eager library's speed.
+    eager(out, [a, b]) {
+      const n = a.rows, k = a.cols, m = b.cols;
+      const A = a.data, B = b.data, O = out.data;
+      for (let i = 0; i < n; i++) {
+        for (let p = 0; p < k; p++) {
+          const aip = A[i * k + p]!;
+          for (let j = 0; j < m; j++) O[i * m + j]! += aip * B[p * m + j]!;
+        }
+      }
+    },
+    // The loop order follows the memory layout of the operands (a transposed operand is a strided
+    // view), so that the innermost loop walks contiguous memory wherever it can; register tiles,
+    // repacking and SIMD kernels (see matmulLoops). These sum in another order than the math.
+    emit: (ctx) => matmulLoops(ctx),
+  },
   explain: {
     rule: {
       text: "product rule: d(A B) = dA B + A dB; moved by the cyclic and transpose identities of A:B = Tr(AᵀB): G : (A dB) = AᵀG : dB, G : (dA B) = G Bᵀ : dA",

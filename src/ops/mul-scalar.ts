@@ -17,12 +17,8 @@ export const mulScalarOp: OpDef<2> = {
     if (s.rows !== 1 || s.cols !== 1 || s.rowDim !== 1 || s.colDim !== 1) mismatch("mulScalar", `a is ${shapeText(a)} but s is ${shapeText(s)}; s must be 1×1`, [a, s]);
     return { rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols };
   },
-  eager(out, [a, s]) {
-    const k = s.data[0]!;
-    for (let i = 0; i < out.data.length; i++) out.data[i] = k * a.data[i]!;
-  },
   vjp: ([a, s], _out, g) => mulScalarRule(a, s as Mat<1, 1>, g),
-  lower: { kind: "map", expr: ([x, s]) => `${x} * ${s}` },
+  math: { kind: "map", entry: (m, x, s) => m.mul(x, s) },
 };
 
 /** Every entry of `a` times the 1×1 matrix `s` (a scale whose factor is itself computed). */

@@ -9,7 +9,7 @@ export function mulRule<R extends Dim, C extends Dim>(a: Mat<R, C>, b: Mat<R, C>
 }
 
 export const mulOp: OpDef<2> = {
-  ...binaryOp("mul", "same", (x, y) => x * y, ([x, y]) => `${x} * ${y}`, ([a, b], _out, g) => mulRule(a, b, g)),
+  ...binaryOp("mul", "same", (m, x, y) => m.mul(x, y), ([a, b], _out, g) => mulRule(a, b, g)),
   explain: {
     rule: { text: "Hadamard product: d(A ⊙ B) = dA ⊙ B + A ⊙ dB, and G : (C ⊙ dA) = (G ⊙ C) : dA", latex: String.raw`d(A \odot B) = dA \odot B + A \odot dB,\quad G : (C \odot dA) = (G \odot C) : dA` },
     differential: (k, [a, b], d) => (k === 0 ? { text: `${d.text} ⊙ ${b!.text}`, latex: `${d.latex} \\odot ${b!.latex}` } : { text: `${a!.text} ⊙ ${d.text}`, latex: `${a!.latex} \\odot ${d.latex}` }),

@@ -1,6 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply, numberLiteral, type OpDef } from "../op.js";
+import { apply, type OpDef } from "../op.js";
 
 /** d(s·A) = s·dA: adjoint s·G. */
 export function scaleRule<R extends Dim, C extends Dim>(g: Mat<R, C>, s: number): Mat<R, C> {
@@ -11,13 +11,9 @@ export const scaleOp: OpDef<1> = {
   name: "scale",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
-  eager(out, [a], { s = NaN }) {
-    const x = a.data, o = out.data;
-    for (let i = 0; i < o.length; i++) o[i] = s * x[i]!;
-  },
+  attrs: ["s"],
   vjp: (_inputs, _out, g, { s = NaN }) => [scaleRule(g, s)],
-  // The factor is printed as a literal that reads back as the same double.
-  lower: { kind: "map", expr: ([x], { s = NaN }) => `${numberLiteral(s)} * ${x}` },
+  math: { kind: "map", entry: (m, x, _y, { s = NaN }) => m.mul(m.num(s), x) },
 };
 
 /** Every entry times the scalar `s`. */

@@ -1,11 +1,10 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
+import { rowLogSumExp } from "./row-reductions.js";
 import { apply, type OpDef } from "../op.js";
-import { loop, rowLogSumExp } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 import { logSoftmax } from "./log-softmax.js";
 import { mulScalar } from "./mul-scalar.js";
-import { forEachRowLogSumExp } from "./row-reductions.js";
 import { scale } from "./scale.js";
 import { softmaxCrossEntropyGrad } from "./softmax-cross-entropy-grad.js";
 
@@ -24,20 +23,6 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     sameShapeRule("softmaxCrossEntropy")(inputs);
     return { rowDim: 1, colDim: 1, rows: 1, cols: 1 };
   },
-  // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits
-  // stay finite. A zero target contributes nothing, even where its log-probability underflows to −∞
-  // (0·−∞ would be NaN); a NaN target still propagates.
-  eager(out, [o, y]) {
-    const cols = o.cols;
-    let total = 0;
-    forEachRowLogSumExp(o, (i, max, lse) => {
-      for (let j = 0; j < cols; j++) {
-        const target = y.data[i * cols + j]!;
-        if (target !== 0) total += target * (o.data[i * cols + j]! - max - lse);
-      }
-    });
-    out.data[0] = -total;
-  },
   vjp: ([o, y], _out, g) => softmaxCrossEntropyRule(o, y, g as Mat<1, 1>),
   explain: {
     rule: {
@@ -46,16 +31,23 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
     },
     differential: (k, _args, d) => (k === 0 ? { text: `(Ŷ − Y) : ${d.text}`, latex: `(\\hat Y - Y) : ${d.latex}` } : { text: `−log Ŷ : ${d.text}`, latex: `-\\log \\hat Y : ${d.latex}` }),
   },
-  lower: {
-    kind: "loops",
-    stacking: { kind: "summed" },
-    emit(ctx) {
-      const [o] = ctx.inputs;
-      const i = ctx.index("i", o!.rows), j = ctx.index("j", o!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
-      const total = ctx.local("total"), target = ctx.local("target");
-      const x = (jj: string) => ctx.read(0, i, jj);
-      const terms = loop(j, o!.cols, [`const ${target} = ${ctx.read(1, i, j)};`, `if (${target} !== 0) ${total} += ${target} * (${x(j)} - ${max} - ${lse});`]);
-      return [`let ${total} = 0;`, ...loop(i, o!.rows, [...rowLogSumExp(x, o!.cols, { j, max, lse, sum }), ...terms]), `${ctx.at("0", "0")} ${ctx.assign} -${total};`];
+  // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits
+  // stay finite. A zero target contributes nothing, even where its log-probability underflows to −∞
+  // (0·−∞ would be NaN); a NaN target still propagates.
+  math: {
+    kind: "nest",
+    stacking: () => ({ kind: "summed" }),
+    body(n) {
+      const [o] = n.inputs;
+      const total = n.cell("total", n.num(0));
+      n.loop(o!.rows, "i", (i) => {
+        const { max, lse } = rowLogSumExp(n, 0, i, o!.cols);
+        n.loop(o!.cols, "j", (j) => {
+          const target = n.bind("target", n.read(1, i, j));
+          n.set(total, n.add(total.value, n.choose("!==", target, n.num(0), n.mul(target, n.sub(n.sub(n.read(0, i, j), max), lse)), n.num(0))));
+        });
+      });
+      n.write(0, 0, n.neg(total.value));
     },
   },
 };

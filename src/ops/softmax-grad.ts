@@ -8,25 +8,16 @@ export const softmaxGradOp: OpDef<2> = {
   name: "softmaxGrad",
   arity: 2,
   shape: sameShapeRule("softmaxGrad"),
-  eager(out, [y, g]) {
-    const cols = y.cols;
-    for (let i = 0; i < y.rows; i++) {
-      let dot = 0;
-      for (let j = 0; j < cols; j++) dot += g.data[i * cols + j]! * y.data[i * cols + j]!;
-      for (let j = 0; j < cols; j++) out.data[i * cols + j] = y.data[i * cols + j]! * (g.data[i * cols + j]! - dot);
-    }
-  },
-  lower: {
-    kind: "loops",
-    stacking: { kind: "aligned", inputs: [0, 1] },
-    emit(ctx) {
-      const [y] = ctx.inputs;
-      const i = ctx.index("i", y!.rows), j = ctx.index("j", y!.cols), dot = ctx.local("dot");
-      return loop(i, y!.rows, [
-        `let ${dot} = 0;`,
-        ...loop(j, y!.cols, [`${dot} += ${ctx.read(1, i, j)} * ${ctx.read(0, i, j)};`]),
-        ...loop(j, y!.cols, [`${ctx.at(i, j)} ${ctx.assign} ${ctx.read(0, i, j)} * (${ctx.read(1, i, j)} - ${dot});`]),
-      ]);
+  backwardOnly: true,
+  math: {
+    kind: "nest",
+    stacking: () => ({ kind: "aligned", inputs: [0, 1] }),
+    body(n) {
+      const [y] = n.inputs;
+      n.loop(y!.rows, "i", (i) => {
+        const dot = n.sum(y!.cols, "dot", (j) => n.mul(n.read(1, i, j), n.read(0, i, j)));
+        n.loop(y!.cols, "j", (j) => n.write(i, j, n.mul(n.read(0, i, j), n.sub(n.read(1, i, j), dot))));
+      });
     },
   },
 };

@@ -1,8 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
+import { rowLogSumExp } from "./row-reductions.js";
 import { apply, type OpDef } from "../op.js";
-import { loop, rowLogSumExp } from "./loop-code.js";
-import { forEachRowLogSumExp } from "./row-reductions.js";
 import { softmaxGrad } from "./softmax-grad.js";
 
 /** dŶ = Ŷ ⊙ (dO − rowsum(Ŷ ⊙ dO)) row by row, a symmetric Jacobian: adjoint Ŷ ⊙ (G − rowsum(G ⊙ Ŷ)). */
@@ -14,21 +13,16 @@ export const softmaxOp: OpDef<1> = {
   name: "softmax",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
-  eager(out, [a]) {
-    const cols = a.cols;
-    forEachRowLogSumExp(a, (i, max, lse) => {
-      for (let j = 0; j < cols; j++) out.data[i * cols + j] = Math.exp(a.data[i * cols + j]! - max - lse);
-    });
-  },
   vjp: (_inputs, out, g) => [softmaxRule(out, g)],
-  lower: {
-    kind: "loops",
-    stacking: { kind: "aligned", inputs: [0] },
-    emit(ctx) {
-      const [a] = ctx.inputs;
-      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), max = ctx.local("max"), lse = ctx.local("lse"), sum = ctx.local("sum");
-      const x = (jj: string) => ctx.read(0, i, jj);
-      return loop(i, a!.rows, [...rowLogSumExp(x, a!.cols, { j, max, lse, sum }), ...loop(j, a!.cols, [`${ctx.at(i, j)} ${ctx.assign} Math.exp(${x(j)} - ${max} - ${lse});`])]);
+  math: {
+    kind: "nest",
+    stacking: () => ({ kind: "aligned", inputs: [0] }),
+    body(n) {
+      const [a] = n.inputs;
+      n.loop(a!.rows, "i", (i) => {
+        const { max, lse } = rowLogSumExp(n, 0, i, a!.cols);
+        n.loop(a!.cols, "j", (j) => n.write(i, j, n.exp(n.sub(n.sub(n.read(0, i, j), max), lse))));
+      });
     },
   },
 };

@@ -14,7 +14,7 @@ export function subRowRule<R extends Dim, C extends Dim>(g: Mat<R, C>): [Mat<R, 
 }
 
 export const subOp: OpDef<2> = {
-  ...binaryOp("sub", "broadcast", (x, y) => x - y, ([x, y]) => `${x} - ${y}`, ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g))),
+  ...binaryOp("sub", "broadcast", (m, x, y) => m.sub(x, y), ([a, b], _out, g) => (isRowBroadcast(a, b) ? subRowRule(g) : subRule(g))),
   explain: {
     rule: { text: "difference: d(A − B) = dA − dB (a broadcast row's adjoint sums −G over the rows)", latex: String.raw`\text{difference: } d(A - B) = dA - dB` },
     differential: (k, _args, d) => (k === 0 ? d : { text: `−${d.text}`, latex: `-${d.latex}` }),

@@ -13,19 +13,15 @@ export const sumAllOp: OpDef<1> = {
   name: "sumAll",
   arity: 1,
   shape: () => ({ rowDim: 1, colDim: 1, rows: 1, cols: 1 }),
-  eager(out, [a]) {
-    let s = 0;
-    for (const x of a.data) s += x;
-    out.data[0] = s;
-  },
   vjp: ([a], _out, g) => [sumAllRule(a, g as Mat<1, 1>)],
-  lower: {
-    kind: "loops",
-    stacking: { kind: "summed" },
-    emit(ctx) {
-      const [a] = ctx.inputs;
-      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols), s = ctx.local("s");
-      return [`let ${s} = 0;`, ...loop(i, a!.rows, loop(j, a!.cols, [`${s} += ${ctx.read(0, i, j)};`])), `${ctx.at("0", "0")} ${ctx.assign} ${s};`];
+  math: {
+    kind: "nest",
+    stacking: (views) => (views[0] ? undefined : { kind: "summed" }),
+    body(n) {
+      const [a] = n.inputs;
+      const total = n.cell("total", n.num(0));
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.set(total, n.add(total.value, n.read(0, i, j)))));
+      n.write(0, 0, total.value);
     },
   },
 };

@@ -13,18 +13,14 @@ export const sumRowsOp: OpDef<1> = {
   name: "sumRows",
   arity: 1,
   shape: ([a]) => ({ rowDim: 1, colDim: a.colDim, rows: 1, cols: a.cols }),
-  eager(out, [a]) {
-    const { rows, cols, data } = a;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j]! += data[i * cols + j]!;
-  },
   vjp: ([a], _out, g) => [sumRowsRule(a, g as Mat<1, Dim>)],
-  lower: {
-    kind: "loops",
-    stacking: { kind: "summed" },
-    emit(ctx) {
-      const [a] = ctx.inputs;
-      const i = ctx.index("i", a!.rows), j = ctx.index("j", a!.cols);
-      return [...ctx.zero(), ...loop(i, a!.rows, loop(j, a!.cols, [`${ctx.at("0", j)} += ${ctx.read(0, i, j)};`]))];
+  math: {
+    kind: "nest",
+    stacking: (views) => (views[0] ? undefined : { kind: "summed" }),
+    body(n) {
+      const [a] = n.inputs;
+      n.zero();
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(0, j, n.read(0, i, j), "add")));
     },
   },
 };

@@ -7,11 +7,9 @@ import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 export const tanhGradOp: OpDef<2> = {
   name: "tanhGrad",
   arity: 2,
+  backwardOnly: true,
   shape: sameShapeRule("tanhGrad"),
-  eager(out, [h, g]) {
-    for (let i = 0; i < out.data.length; i++) out.data[i] = g.data[i]! * (1 - h.data[i]! * h.data[i]!);
-  },
-  lower: { kind: "map", expr: ([h, g]) => `${g} * (1 - ${h} * ${h})` },
+  math: { kind: "map", entry: (m, h, g) => m.mul(g, m.sub(m.num(1), m.mul(h, h))) },
 };
 
 /** tanh's backward: `G ⊙ (1 − H ⊙ H)` where H = tanh(A) is the forward output. */

@@ -11,13 +11,15 @@ export const transposeOp: OpDef<1> = {
   name: "transpose",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.colDim, colDim: a.rowDim, rows: a.cols, cols: a.rows }),
-  // Eagerly the result is materialized row-major like every Mat; generated code folds it into indexing.
-  eager(out, [a]) {
-    const { rows, cols, data } = a;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[j * rows + i] = data[i * cols + j]!;
-  },
   vjp: (_inputs, _out, g) => [transposeRule(g)],
-  lower: { kind: "transpose" },
+  // Eagerly the result is materialized row-major like every Mat; generated code folds it into indexing.
+  math: {
+    kind: "view",
+    body(n) {
+      const [a] = n.inputs;
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(j, i, n.read(0, i, j))));
+    },
+  },
 };
 
 /** `R×C → C×R`. */
