@@ -161,7 +161,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // Expected failures (bad input, a model the validator refuses) are reported as their message alone.
-  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError", "TrainingInputError", "CheckpointError", "TrainingStopped"];
+  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError", "TrainingInputError", "CheckpointError", "TrainingStopped", "OpDefinitionError"];
   if (e instanceof Error && known.includes(e.name)) {
     process.stderr.write(`shapegrad: ${e.message}\n`);
     process.exitCode = 1;

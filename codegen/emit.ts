@@ -5,7 +5,7 @@
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral, type LoopContext } from "../src/op.js";
 import { loop } from "../src/ops/loop-code.js";
-import { opTable } from "../src/ops/table.js";
+import { findOp } from "../src/ops/table.js";
 import { mapCode, mathOf, nestLines, shapeOnlyInputs } from "./lowering.js";
 import { batchKeys } from "../src/interpret.js";
 import type { Shape } from "../src/shape-error.js";
@@ -84,7 +84,7 @@ class StepEmitter {
 
   local(hint: string): string {
     // Buffers are named after their op and node (`scale5`): a local named after an op could shadow one.
-    if (opTable.has(hint)) throw new Error(`codegen: the local name hint "${hint}" is an op's name, so its locals could shadow a buffer`);
+    if (findOp(hint)) throw new Error(`codegen: the local name hint "${hint}" is an op's name, so its locals could shadow a buffer`);
     return `${hint}${++this.counter}`;
   }
 

@@ -236,6 +236,8 @@ export function named<R extends Dim, C extends Dim>(name: string, m: Mat<R, C>):
 export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[], attrs: Attrs = {}): AnyMat {
   if (inputs.length !== op.arity) throw new TypeError(`${op.name}: expected ${op.arity} matrices, got ${inputs.length}`);
   inputs.forEach((m, i) => checkInput(op, m, i));
+  const problem = attrsProblem(op, attrs);
+  if (problem) throw new TypeError(`${op.name}: ${problem}`);
   const mats = inputs as unknown as Inputs<AnyMat, N>;
   const s = op.shape(mats, attrs);
   const recorder = currentRecorder();
@@ -250,4 +252,16 @@ export function runEager<N extends Arity>(op: OpDef<N>, out: AnyMat, inputs: Inp
   if (op.schedule?.eager) op.schedule.eager(out, inputs, attrs);
   else if (op.math.kind === "map") runMap(op.math.entry, out, inputs, attrs, op.math.shapeOnly);
   else runNest(op.math.body, out, inputs, attrs);
+}
+
+/** What is wrong with an op's attributes (each declared one a number, no other), or undefined. */
+export function attrsProblem(op: OpDef<Arity>, attrs: Attrs): string | undefined {
+  const declared = op.attrs ?? [];
+  for (const name of declared) {
+    const v: unknown = attrs[name];
+    if (typeof v !== "number" || Number.isNaN(v)) return `attribute ${name} must be a number, got ${v === undefined ? "none" : String(v)}`;
+  }
+  const extra = Object.keys(attrs).filter((k) => !declared.includes(k));
+  if (extra.length > 0) return `unknown attribute${extra.length > 1 ? "s" : ""} ${extra.join(", ")}${declared.length ? ` (it takes ${declared.join(", ")})` : " (it takes none)"}`;
+  return undefined;
 }

@@ -10,11 +10,9 @@ import type { AnyModel } from "./model.js";
 import { nameProblem } from "./names.js";
 import { shapeText, type Shape } from "./shape-error.js";
 import { Tracer } from "./trace.js";
+import { ModelError } from "./model-error.js";
 
-/** A mistake in a model's declaration, named with the model's file. */
-export class ModelError extends Error {
-  override readonly name = "ModelError";
-}
+export { ModelError };
 
 /** The largest size a dim may have: far beyond any real model, small enough to refuse absurd input early. */
 export const maxDimSize = 1 << 24;

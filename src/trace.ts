@@ -5,6 +5,7 @@ import type { AnyMat } from "./mat.js";
 import { withRecorder, type Arity, type Attrs, type OpDef, type Recorder } from "./op.js";
 import { callerLocation, type Shape } from "./shape-error.js";
 import type { LeafKind, Node } from "./ir/graph.js";
+import { ModelError } from "./model-error.js";
 
 // Registered (Symbol.for), like the recorder, so that every instance of the library recognizes a traced value.
 const traced = Symbol.for("shapegrad.traced");
@@ -51,6 +52,9 @@ export class Tracer implements Recorder {
     // A plain matrix used inside the model becomes a constant leaf, holding a copy of its numbers.
     const ids = inputs.map((m) => (this.owns(m) ? m[traced].id : this.idOf(this.leaf("const", "", m, Array.from(m.data)))));
     const loc = this.locationOverride ?? callerLocation();
+    if (op.backwardOnly && this.phase === "forward") {
+      throw new ModelError(`${loc ? `${loc}: ` : ""}model ${this.modelName}: ${op.name} is a helper of gradient rules (shapegrad/ops), not an op of a model's step; use the op whose rule it serves`);
+    }
     return this.add({ op: op.name, inputs: ids, attrs: { ...attrs }, shape: plainShape(shape), ...(loc && { loc }) });
   }
 

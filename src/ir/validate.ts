@@ -2,7 +2,8 @@
 // past the types (a cast, `any`, an IR built or edited by hand) is refused with the file and line
 // of the op, the op, and both shapes, before anything runs it or turns it into code.
 import { nameProblem } from "../names.js";
-import { opTable } from "../ops/table.js";
+import { attrsProblem } from "../op.js";
+import { findOp } from "../ops/table.js";
 import { ShapeError, shapeText, type Shape } from "../shape-error.js";
 import type { ModelIR, Node } from "./graph.js";
 
@@ -67,8 +68,16 @@ export function validateModel(ir: ModelIR): void {
       }
       return;
     }
-    const op = opTable.get(node.op);
+    if (node.phase !== "forward" && node.phase !== "backward") fail(`%${index} has phase ${JSON.stringify(node.phase)}; it must be "forward" or "backward"`, node);
+    const op = findOp(node.op);
     if (!op) fail(`%${index}: unknown op "${node.op}"`, node);
+    if (node.phase === "forward") {
+      if (op!.backwardOnly) fail(`%${index}: ${node.op} is a helper of gradient rules; it cannot be a forward node`, node);
+      const late = node.inputs.find((i) => ir.nodes[i]?.phase === "backward");
+      if (late !== undefined) fail(`%${index}: the forward node ${node.op} reads %${late}, a backward node`, node);
+    }
+    const attrIssue = attrsProblem(op!, node.attrs ?? {});
+    if (attrIssue) fail(`%${index}: ${node.op}: ${attrIssue}`, node);
     if (node.inputs.length !== op!.arity) fail(`%${index}: ${node.op} takes ${op!.arity} inputs, got ${node.inputs.length}`, node);
     const inputShapes = node.inputs.map((i) => ir.nodes[i]!.shape);
     let expected: Shape;

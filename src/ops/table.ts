@@ -50,11 +50,39 @@ const ops: readonly OpDef<Arity>[] = [
   expandScalarOp,
 ] as readonly OpDef<Arity>[];
 
+/** The built-in ops, by name. */
 export const opTable: ReadonlyMap<string, OpDef<Arity>> = new Map(ops.map((op) => [op.name, op]));
+
+/** An op a user defined (see defineOp), and where. */
+export interface UserOp {
+  readonly op: OpDef<Arity>;
+  /** The file and line of its definition. */
+  readonly at: string;
+}
+
+// Users' ops live on globalThis under a registered symbol, like the recorder: a model file loaded
+// from source and the compiled library that generates it are two instances of this module.
+const userSlot = Symbol.for("shapegrad.userOps");
+const shared = globalThis as { [userSlot]?: Map<string, UserOp> };
+
+/** The ops users defined in this process, in the order defined. */
+export function userOps(): Map<string, UserOp> {
+  return (shared[userSlot] ??= new Map());
+}
+
+/** The op named `name` (built in or a user's), or undefined. */
+export function findOp(name: string): OpDef<Arity> | undefined {
+  return opTable.get(name) ?? userOps().get(name)?.op;
+}
+
+/** Every op: the built-in ones, then users' in the order defined. */
+export function allOps(): readonly OpDef<Arity>[] {
+  return [...opTable.values(), ...[...userOps().values()].map((u) => u.op)];
+}
 
 /** The op named `name`, or an error that lists the known ones. */
 export function opNamed(name: string): OpDef<Arity> {
-  const op = opTable.get(name);
-  if (!op) throw new Error(`unknown op "${name}"; known ops: ${[...opTable.keys()].join(", ")}`);
+  const op = findOp(name);
+  if (!op) throw new Error(`unknown op "${name}"; known ops: ${allOps().map((o) => o.name).join(", ")} (an op of your own is known once the file that defines it with defineOp is imported)`);
   return op;
 }
