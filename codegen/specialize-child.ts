@@ -4,6 +4,8 @@
 // trains must keep it. Reads the IR as JSON on stdin, writes the JavaScript module to argv[2],
 // with the kernels that argv[3] names ("js" or "simd").
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
 import { GenerateError, planWithinBudget } from "./budget.js";
 import { emitModule } from "./emit.js";
 import { emitOptions } from "./generate.js";
@@ -12,8 +14,10 @@ import { refusalPrefix } from "./specialize.js";
 import { writeFileAtomic } from "./write-atomic.js";
 import { toJavaScript, writeModule } from "./write-module.js";
 
-const [out, kernels] = process.argv.slice(2);
-if (!out || (kernels !== "js" && kernels !== "simd")) throw new Error("usage: specialize-child <out.mjs> js|simd < ir.json");
+const [out, kernels, ...opFiles] = process.argv.slice(2);
+if (!out || (kernels !== "js" && kernels !== "simd")) throw new Error("usage: specialize-child <out.mjs> js|simd [op files…] < ir.json");
+// The files that define the users' ops of this model: importing them registers the ops here.
+for (const file of opFiles) await tsImport(pathToFileURL(file).href, import.meta.url);
 const ir = irFromJson(readFileSync(0, "utf8"));
 try {
   const source = await writeModule(emitModule(planWithinBudget(ir), { source: ir.source ?? ir.name, generator: "shapegrad specialize" }, await emitOptions(kernels)));

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../src/model.js";
+import type { ModelIR } from "../src/ir/graph.js";
+import { userOps } from "../src/ops/table.js";
 import { traceModel } from "../src/trace-model.js";
 import { GenerateError, planWithinBudget } from "./budget.js";
 import type { Kernels } from "./generate.js";
@@ -36,7 +38,7 @@ let generatorHash: string | undefined;
 function generatorFingerprint(): string {
   if (generatorHash) return generatorHash;
   const here = fileURLToPath(new URL("./", import.meta.url));
-  const dirs = [here, resolve(here, "../src"), resolve(here, "../src/ops"), resolve(here, "../src/ir")];
+  const dirs = [here, resolve(here, "../src"), resolve(here, "../src/ops"), resolve(here, "../src/ir"), resolve(here, "../src/kernel")];
   const hash = createHash("sha256");
   for (const dir of dirs) {
     for (const file of readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith(".d.ts")).sort()) {
@@ -59,16 +61,32 @@ export function cacheDirectory(options: SpecializeOptions = {}): string {
 export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Readonly<Record<string, number>> = {}, options: SpecializeOptions = {}): Promise<Specialized<M>> {
   const ir = traceModel(model, sizes);
   const kernels = options.kernels ?? "simd";
-  const key = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).update("\0").update(kernels).digest("hex").slice(0, 20);
+  // Users' ops: the child imports the files that define them, and their text is part of the key.
+  const opFiles = userOpFiles(ir);
+  const keyHash = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).update("\0").update(kernels);
+  for (const file of opFiles) keyHash.update("\0").update(file).update("\0").update(readFileSync(file));
+  const key = keyHash.digest("hex").slice(0, 20);
   const path = join(cacheDirectory(options), `${ir.name}-${key}.mjs`);
   let generated = false;
   if (!existsSync(path)) {
     planWithinBudget(ir); // refuse oversized buffers here, with the model's own message
-    generateInChild(irToJson(ir), path, kernels);
+    generateInChild(irToJson(ir), path, kernels, opFiles);
     generated = true;
   }
   const module = (await import(pathToFileURL(path).href)) as M;
   return { module, path, generated, key };
+}
+
+/** The files that define the users' ops that `ir` uses, each once, sorted. */
+function userOpFiles(ir: ModelIR): string[] {
+  const files = new Set<string>();
+  for (const node of ir.nodes) {
+    const user = userOps().get(node.op);
+    if (!user) continue;
+    if (!user.file || !existsSync(user.file)) throw new GenerateError(`specialize: the op ${node.op} was defined at ${user.at || "an unknown place"}, not in a file this process can import; define it with defineOp in a module of its own`);
+    files.add(user.file);
+  }
+  return [...files].sort();
 }
 
 /** How specialize-child marks a GenerateError on its stderr. */
@@ -79,11 +97,11 @@ export const refusalPrefix = "shapegrad refusal: ";
  * every typed-array access of a process that loads it (see specialize-child.ts), and this process
  * is about to run the generated code.
  */
-function generateInChild(irJson: string, out: string, kernels: Kernels): void {
+function generateInChild(irJson: string, out: string, kernels: Kernels, opFiles: readonly string[]): void {
   const child = new URL(`./specialize-child.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
   const loader = child.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
   try {
-    execFileSync(process.execPath, [...loader, fileURLToPath(child), out, kernels], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
+    execFileSync(process.execPath, [...loader, fileURLToPath(child), out, kernels, ...opFiles], { input: irJson, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim();
     const refusal = stderr.split("\n").find((line) => line.startsWith(refusalPrefix));

@@ -34,6 +34,16 @@ export function defineOp<N extends Arity>(op: OpDef<N>): OpDef<N> {
   const previous = userOps().get(op.name);
   // The same definition loaded again (a module imported under two paths, a reload) replaces itself.
   if (previous && previous.at !== at) fail(`"${op.name}" is already defined at ${previous.at}`);
-  userOps().set(op.name, { op: op as OpDef<Arity>, at });
+  const file = definingFile(at);
+  userOps().set(op.name, { op: op as OpDef<Arity>, at, ...(file && { file }) });
   return op;
+}
+
+/** The absolute file of a `file:line:column` location (relative ones are under the working directory). */
+function definingFile(at: string): string | undefined {
+  const path = at.replace(/:\d+:\d+$/, "");
+  if (path === "") return undefined;
+  if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd();
+  return cwd ? `${cwd}/${path}` : undefined;
 }

@@ -19,7 +19,7 @@ export { sumAll } from "./ops/sum-all.js";
 export { softmaxCrossEntropy } from "./ops/softmax-cross-entropy.js";
 export { div } from "./ops/div.js";
 export { mulScalar } from "./ops/mul-scalar.js";
-export type { SameShapeArg, BroadcastArg } from "./ops/elementwise.js";
+export { sameShapeRule, broadcastRule, type SameShapeArg, type BroadcastArg } from "./ops/elementwise.js";
 export { defineModel, type Model, type AnyModel, type ModelSpec, type MatsOf, type BatchOf, type ParamsOf, type GradsOf, type FinalStateOf, type SizesOf, type StepResult } from "./model.js";
 export { valueAndGrad, interpret, batchKeys, type ValueAndGrad, type RunResult } from "./interpret.js";
 export { traceModel, resolveSizes, ModelError } from "./trace-model.js";

@@ -58,6 +58,8 @@ export interface UserOp {
   readonly op: OpDef<Arity>;
   /** The file and line of its definition. */
   readonly at: string;
+  /** The defining module's file, absolute: a process that generates code imports it to know the op. */
+  readonly file?: string;
 }
 
 // Users' ops live on globalThis under a registered symbol, like the recorder: a model file loaded
