@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readmeOpExample } from "./support/readme-example.js";
 import { repoRoot } from "./support/type-diagnostics.js";
 
 const work = mkdtempSync(join(tmpdir(), "shapegrad-pack-"));
@@ -57,6 +58,13 @@ export const bad = matmul(zeros(n, d), zeros(n, h));
     expect(r.output).toContain("matmul: a is n×d but b is n×h; inner dims d and n differ");
   });
 
+  it("gives the gradient rules' helpers from shapegrad/ops, not from the main entry", () => {
+    const ok = compile(`import { tanhGrad } from "shapegrad/ops";\nimport { dim, zeros } from "shapegrad";\nconsole.log(tanhGrad(zeros(dim("n", 2), 3), zeros(dim("n", 2), 3)).rows);\n`);
+    expect(ok.output).toBe("");
+    const bad = compile(`import { tanhGrad } from "shapegrad";\nexport { tanhGrad };\n`);
+    expect(bad.output).toMatch(/has no exported member( named)? 'tanhGrad'/);
+  });
+
   it("installs the shapegrad command", () => {
     const r = spawnSync(join(app, "node_modules/.bin/shapegrad"), ["--version"], { encoding: "utf8" });
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
@@ -75,5 +83,32 @@ console.log(loss.toFixed(6));`;
     expect(ran.stderr).toBe("");
     // Every output of the step is the same, so the softmax is uniform: loss = -Σ 0.1·log(1/v) per row, over the mean.
     expect(Number(ran.stdout.trim())).toBeCloseTo(0.1 * 65 * Math.log(65), 5);
+  });
+
+  it("runs the README's \"Adding an op\" example: it type-checks, and gradcheck, explain and generate take the op", () => {
+    const files = readmeOpExample();
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(app, name), text);
+    try {
+      const r = compile("export {};\n");
+      expect(r.output).toBe("");
+      expect(r.status).toBe(0);
+      const cli = (...args: string[]) => spawnSync(join(app, "node_modules/.bin/shapegrad"), args, { cwd: app, encoding: "utf8" });
+      const check = cli("gradcheck", "softsign-mlp.ts");
+      expect(check.status, check.stderr).toBe(0);
+      const explained = cli("explain", "softsign-mlp.ts", "--param", "W1");
+      expect(explained.stdout).toContain("d softsign(A) = dA ⊘ (1 + |A|)²");
+      const generated = cli("generate", "softsign-mlp.ts", "--kernels", "simd", "--out", "gen/softsign-mlp.js");
+      expect(generated.status, generated.stderr).toBe(0);
+      const script = `import { forward, sizes } from "./gen/softsign-mlp.js";
+const m = (r, c, x) => ({ rows: r, cols: c, data: new Float64Array(r * c).fill(x) });
+const { n, d, h, v } = sizes;
+console.log(forward({ W1: m(d, h, 0.5), b1: m(1, h, 0), W2: m(h, v, 0.1), b2: m(1, v, 0) }, { x: m(n, d, 1), y: m(n, v, 1 / v) }).loss.toFixed(9));`;
+      const ran = spawnSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+      expect(ran.stderr).toBe("");
+      // Every logit is equal, so each row's loss is log v whatever softsign gives.
+      expect(Number(ran.stdout.trim())).toBeCloseTo(Math.log(3), 8);
+    } finally {
+      for (const name of Object.keys(files)) rmSync(join(app, name));
+    }
   });
 });
