@@ -106,7 +106,7 @@ export function printNest(stmts: readonly Stmt[], ctx: LoopContext): string[] {
           return [`${name} = ${value(v)};`];
         }
         case "write": {
-          const mode = s.mode === "write" ? ctx.assign : s.mode === "add" ? "+=" : "=";
+          const mode = s.mode === "write" ? ctx.assign : s.mode === "accumulate" ? "+=" : "=";
           return [`${ctx.at(index(s.i), index(s.j))} ${mode} ${value(s.value)};`];
         }
         case "zero":

@@ -80,7 +80,7 @@ class DirectNest implements Nest<number, number> {
 
   write(i: number, j: number, value: number, mode: WriteMode = "write"): void {
     const o = this.output.data, p = i * this.output.cols + j;
-    if (mode === "add") o[p]! += value;
+    if (mode === "accumulate") o[p]! += value;
     else o[p] = value;
   }
 

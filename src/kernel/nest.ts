@@ -8,10 +8,10 @@ import type { Algebra } from "./algebra.js";
 
 /**
  * How a write combines with the output: "write" stores the entry's final value (codegen adds it
- * instead when the output accumulates a gradient); "add" adds to an output that `zero()` cleared
+ * instead when the output accumulates a gradient); "accumulate" adds to an output that `zero()` cleared
  * first; "set" stores a value the nest reads back later (only when `accumulates` is false).
  */
-export type WriteMode = "write" | "add" | "set";
+export type WriteMode = "write" | "accumulate" | "set";
 
 export interface Nest<V, I> extends Algebra<V> {
   readonly inputs: readonly Shape[];
@@ -26,7 +26,7 @@ export interface Nest<V, I> extends Algebra<V> {
   /** Entry (i, j) of the output, as written so far. */
   readOut(i: I | 0, j: I | 0): V;
   write(i: I | 0, j: I | 0, value: V, mode?: WriteMode): void;
-  /** Clears the output before "add" writes (nothing when it accumulates already). */
+  /** Clears the output before "accumulate" writes (nothing when it accumulates already). */
   zero(): void;
   /** ((0 + term(0)) + term(1)) + …, in index order; `name` names the sum in generated code. */
   sum(count: number, name: string, term: (j: I) => V): V;

@@ -33,7 +33,7 @@ export const matmulOp: OpDef<2> = {
     body(n) {
       const [a, b] = n.inputs;
       n.zero();
-      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "p", (p) => n.loop(b!.cols, "j", (j) => n.write(i, j, n.mul(n.read(0, i, p), n.read(1, p, j)), "add"))));
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "p", (p) => n.loop(b!.cols, "j", (j) => n.write(i, j, n.mul(n.read(0, i, p), n.read(1, p, j)), "accumulate"))));
     },
   },
   schedule: {

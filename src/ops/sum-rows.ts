@@ -20,7 +20,7 @@ export const sumRowsOp: OpDef<1> = {
     body(n) {
       const [a] = n.inputs;
       n.zero();
-      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(0, j, n.read(0, i, j), "add")));
+      n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(0, j, n.read(0, i, j), "accumulate")));
     },
   },
 };
