@@ -4,7 +4,7 @@
 // shapegrad; and the refusals: a built-in's name, a name defined twice, a backward-only op in a
 // model's step, an attribute missing.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ let model: AnyModel;
 const modelFile = join(work, "softsign-mlp.ts");
 
 beforeAll(async () => {
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "user-op", private: true, type: "module" }));
   for (const [name, text] of Object.entries(readmeOpExample(join(repoRoot, "src/index.js")))) writeFileSync(join(work, name), text);
   softsign = ((await import(join(work, "softsign.ts"))) as { softsign: typeof softsign }).softsign;
   model = ((await import(modelFile)) as { default: AnyModel }).default;
@@ -121,6 +122,29 @@ describe("refusals", () => {
       },
     });
     expect(() => traceModel(bad)).toThrow(/^test\/user-op\.test\.ts:\d+:\d+: model bad: tanhGrad is a helper of gradient rules \(shapegrad\/ops\), not an op of a model's step/);
+  });
+
+  it("from the command line, in one line and with nothing written", () => {
+    const file = join(work, "helper-in-step.ts");
+    writeFileSync(file, `import { defineModel, softmaxCrossEntropy } from "${join(repoRoot, "src/index.js")}";
+import { broadcastRows } from "${join(repoRoot, "src/ops/index.js")}";
+export default defineModel({
+  name: "helperInStep",
+  dims: { n: 2, v: 3 },
+  params: { c: [1, "v"] },
+  inputs: { x: ["n", "v"] },
+  targets: { y: ["n", "v"] },
+  step({ c }, { x, y }) {
+    return { loss: softmaxCrossEntropy(broadcastRows(c, x), y) };
+  },
+});
+`);
+    for (const command of ["generate", "gradcheck", "explain"]) {
+      const r = spawnSync(process.execPath, [join(repoRoot, "bin/shapegrad.js"), command, "helper-in-step.ts", ...(command === "generate" ? ["--out", "gen/never.ts"] : [])], { cwd: work, encoding: "utf8", timeout: 120_000 });
+      expect(r.status, command).toBe(1);
+      expect(r.stderr).toMatch(/^shapegrad: helper-in-step\.ts:10:\d+: model helperInStep: broadcastRows is a helper of gradient rules \(shapegrad\/ops\), not an op of a model's step; use the op whose rule it serves\n$/);
+      expect(existsSync(join(work, "gen/never.ts"))).toBe(false);
+    }
   });
 
   it("a scale without its factor, eagerly and in an IR edited by hand", () => {
