@@ -70,11 +70,32 @@ export interface Notation {
   readonly latex: string;
 }
 
+/**
+ * Mathematics printed in one notation, with how tightly it binds: a sum inside a product needs
+ * parentheses, an atom never does (the helpers in src/explain/notation.ts add them).
+ */
+export interface Printed {
+  readonly code: string;
+  readonly level: "sum" | "product" | "atom";
+  /** A named value's step subscript (`_t`, or "" for none), so a printer can name a value of the same step: Ŷ_t beside O_t. */
+  readonly subscript?: string;
+  /** Present when the value is 1/over (the loss's mean): a product with it prints as a quotient, G/(T·n). */
+  readonly over?: string;
+}
+
+/**
+ * How `shapegrad explain` writes an op. A forward op states its differential rule; every op,
+ * backward-only ones too, says how it prints. An op without a printer prints as `name(args)`.
+ */
 export interface OpExplanation {
   /** The differential rule, with the trace identity that moves G onto each input's differential. */
-  readonly rule: Notation;
+  readonly rule?: Notation;
   /** d(op) when only input k varies: `args` are the inputs as printed, `d` is dk. */
-  differential(k: number, args: readonly Notation[], d: Notation): Notation;
+  differential?(k: number, args: readonly Notation[], d: Notation, attrs: Attrs): Notation;
+  /** The op applied to its inputs as printed, in one notation. */
+  print?(args: readonly Printed[], attrs: Attrs, style: keyof Notation): Printed;
+  /** The inputs whose adjoint is the output's G unchanged (a sum's terms): a derivation follows G back through them. */
+  readonly passesAdjoint?: readonly number[];
 }
 
 /**

@@ -1,6 +1,8 @@
 // `shapegrad explain`: the derivations are golden files in three formats, and every printed
 // gradient is executable: evaluated with the eager library (with the printed recursion for the
-// adjoints), it must equal what the generated lossAndGrad returns (1e-12), for both models.
+// adjoints), it must equal what the generated lossAndGrad returns (1e-12), for both models. One
+// node's formula (what codegen writes above its loops) reads as the derivation does; an op that
+// gives no explanation prints as name(args). test/explain-coverage.test.ts covers the op table.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +12,10 @@ import mlp from "../dsl/mlp.js";
 import rnn from "../dsl/rnn.js";
 import { explain } from "../src/explain/build.js";
 import { evaluateExplanation } from "../src/explain/evaluate.js";
+import { nodeFormula } from "../src/explain/formula.js";
 import { renderExplanation } from "../src/explain/render.js";
-import { traceModel, type AnyMat } from "../src/index.js";
+import { apply, defineModel, defineOp, mul, scale, sumAll, traceModel, type AnyMat, type Mat } from "../src/index.js";
+import { interpret } from "../src/interpret.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { relErr } from "./support/numeric.js";
 import { mlpFixture, rnnFixture } from "./support/rnn-fixture.js";
@@ -71,6 +75,63 @@ describe("explain is executable", () => {
     const grads = gradsLike(params);
     module.lossAndGrad(params, batch, grads);
     for (const key of ["W1", "b1", "W2", "b2"]) expect(relErr(stated[key]!.data, grads[key]!.data), key).toBeLessThan(1e-12);
+  });
+});
+
+describe("nodeFormula: one node's value as explain writes it", () => {
+  const ir = traceModel(rnn);
+  const formula = (id: number | undefined) => nodeFormula(ir, id!);
+  const labelled = (label: string) => ir.nodes.find((n) => n.label === label)!.id;
+  const adjointOf = (id: number) => ir.nodes.find((n) => n.adjointOf === id)!.id;
+  it("names forward values by the model's names, with their steps", () => {
+    expect(formula(labelled("A"))).toBe("A_t = X_t U + H_{t−1} W + b");
+    expect(formula(ir.outputs.state["h"])).toBe("H_t = tanh(A_t)");
+    expect(formula(labelled("O"))).toBe("O_t = H_t V + c");
+    expect(formula(ir.outputs.loss)).toBe("loss_t = −Σ Y_t ⊙ log softmax(O_t)");
+  });
+  it("writes a backward node as the adjoint it is, as the derivation's equations do", () => {
+    expect(formula(adjointOf(labelled("A")))).toBe("G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t)");
+    expect(formula(adjointOf(labelled("O")))).toBe("G_{O_t} = (Ŷ_t − Y_t)/(T·n)");
+    expect(formula(ir.outputs.paramGrads["U"])).toBe("G_U = X_tᵀ G_{A_t}");
+    expect(formula(ir.outputs.stateGrads["h"])).toBe("G_{H_{t−1}} = G_{A_t} Wᵀ");
+  });
+  it("gives every node of both models a formula, and a model without steps no subscripts", () => {
+    for (const n of ir.nodes) expect(formula(n.id)).toMatch(/\S/);
+    const plain = traceModel(mlp);
+    expect(nodeFormula(plain, plain.nodes.find((n) => n.label === "Z")!.id)).toBe("Z = X W1 + b1");
+    expect(() => nodeFormula(plain, plain.nodes.length)).toThrow(/has no node/);
+  });
+});
+
+describe("an op explain has never heard of", () => {
+  // A user's op that gives no explanation: printed as name(args), evaluated by its own math.
+  const cubeOp = defineOp({
+    name: "cubeForExplain",
+    arity: 1,
+    shape: ([a]) => a,
+    math: { kind: "map", entry: (m, x) => m.mul(x, m.mul(x, x)) },
+    vjp: ([a], _out, g) => [mul(g, scale(mul(a, a as never), 3) as never)],
+  });
+  const cube = <R extends string | number, C extends string | number>(a: Mat<R, C>) => apply(cubeOp, [a]) as Mat<R, C>;
+  const model = defineModel({
+    name: "cubed",
+    dims: { n: 3, h: 2 },
+    params: { P: ["n", "h"], Q: ["n", "h"] },
+    inputs: {},
+    targets: {},
+    meanOver: ["n"],
+    step: ({ P, Q }) => ({ loss: sumAll(mul(cube(P), Q)) }),
+  });
+  it("prints as name(args), and its model's printed gradients still evaluate to the interpreter's", () => {
+    const ir = traceModel(model);
+    const x = explain(ir);
+    const text = renderExplanation(x, "text");
+    expect(text).toContain("∂L/∂Q = 1 (1/n) 1ᵀ ⊙ cubeForExplain(P)");
+    expect(renderExplanation(x, "latex")).toContain("\\operatorname{cubeForExplain}(P)");
+    const params = { P: { rowDim: "n", colDim: "h", rows: 3, cols: 2, data: Float64Array.of(0.5, -1, 2, 0.25, 1.5, -0.75) }, Q: { rowDim: "n", colDim: "h", rows: 3, cols: 2, data: Float64Array.of(1, 2, -1, 0.5, 3, -2) } };
+    const stated = evaluateExplanation(ir, x, params, {});
+    const { grads } = interpret(ir, params, {}, true);
+    for (const k of ["P", "Q"]) expect(relErr(stated[k]!.data, grads![k]!.data), k).toBeLessThan(1e-12);
   });
 });
 

@@ -6,17 +6,14 @@ import type { ModelIR } from "../ir/graph.js";
 import { makeMat, type AnyMat } from "../mat.js";
 import { apply } from "../op.js";
 import { add } from "../ops/add.js";
-import { expandScalar } from "../ops/expand-scalar.js";
-import { matmul } from "../ops/matmul.js";
-import { mul } from "../ops/mul.js";
-import { scale } from "../ops/scale.js";
-import { softmaxCrossEntropyGrad } from "../ops/softmax-cross-entropy-grad.js";
-import { sub } from "../ops/sub.js";
-import { sumRows } from "../ops/sum-rows.js";
 import { opNamed } from "../ops/table.js";
-import { transpose } from "../ops/transpose.js";
+import type { Shape } from "../shape-error.js";
 import type { Explanation } from "./build.js";
 import type { Expr } from "./expr.js";
+
+function filled(shape: Shape, values: ArrayLike<number>): AnyMat {
+  return makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, Float64Array.from(values));
+}
 
 /** The gradients the explanation states, evaluated on `params` and `batch` (keys as valueAndGrad's). */
 export function evaluateExplanation(ir: ModelIR, x: Explanation, params: Readonly<Record<string, unknown>>, batch: Readonly<Record<string, unknown>>): Record<string, AnyMat> {
@@ -24,7 +21,6 @@ export function evaluateExplanation(ir: ModelIR, x: Explanation, params: Readonl
   const steps = forward.length;
   const equations = new Map(x.adjoints.map((a) => [a.node, a]));
   const memo = new Map<string, AnyMat>();
-  const one = makeMat(1, 1, 1, 1, Float64Array.of(1));
 
   const at = (e: Expr, t: number): AnyMat => {
     switch (e.k) {
@@ -35,33 +31,15 @@ export function evaluateExplanation(ir: ModelIR, x: Explanation, params: Readonl
       }
       case "adjoint": {
         const step = t + e.shift;
-        if (step >= steps) return makeMat(e.shape.rowDim, e.shape.colDim, e.shape.rows, e.shape.cols, new Float64Array(e.shape.rows * e.shape.cols));
+        if (step >= steps) return filled(e.shape, new Float64Array(e.shape.rows * e.shape.cols));
         const key = `${e.node}@${step}`;
         if (!memo.has(key)) memo.set(key, at(equations.get(e.node)!.rhs, step));
         return memo.get(key)!;
       }
-      case "transpose":
-        return transpose(at(e.a, t));
-      case "matmul":
-        return matmul(at(e.a, t), at(e.b, t) as never);
-      case "hadamard":
-        return mul(at(e.a, t), at(e.b, t) as never);
-      case "add":
-        return add(at(e.a, t), at(e.b, t) as never);
-      case "sub":
-        return sub(at(e.a, t), at(e.b, t) as never);
-      case "oneMinusSquare": {
-        const a = at(e.a, t);
-        return sub(expandScalar(one, a), mul(a, a as never) as never);
-      }
-      case "sumRows":
-        return sumRows(at(e.a, t));
-      case "softmaxMinus":
-        return softmaxCrossEntropyGrad(at(e.o, t), at(e.y, t) as never);
-      case "mean":
-        return scale(at(e.a, t), e.factor);
-      case "scale":
-        return scale(at(e.a, t), e.s);
+      case "lossAdjoint":
+        return filled(e.shape, [e.factor]);
+      case "const":
+        return filled(e.shape, e.values ?? new Float64Array(e.shape.rows * e.shape.cols));
       case "op":
         return apply(opNamed(e.op), e.args.map((a) => at(a, t)), e.attrs);
     }

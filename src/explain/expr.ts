@@ -1,6 +1,8 @@
 // The expressions an explanation prints, as data: built from the backward IR (so they are the
-// mathematics the generated code computes), rendered in three notations, and evaluated with the
-// eager library by a test, so that a wrong explanation cannot pass unnoticed.
+// mathematics the generated code computes), printed in two notations (each op says how it prints:
+// OpExplanation.print), and evaluated with the eager library by a test, so that a wrong
+// explanation cannot pass unnoticed. Only leaves have kinds of their own; every op is one node kind.
+import type { Attrs } from "../op.js";
 import type { Shape } from "../shape-error.js";
 
 /** When a per-step value is taken: at step t, or one step earlier or later. */
@@ -15,27 +17,9 @@ export type Expr =
   | { readonly k: "value"; readonly name: string; readonly node: number; readonly perStep: boolean; readonly shift: Shift; readonly subscript: number; readonly shape: Shape }
   /** The adjoint G of a named forward value at step t + shift (zero past the last step). */
   | { readonly k: "adjoint"; readonly name: string; readonly node: number; readonly shift: Shift; readonly shape: Shape }
-  | { readonly k: "transpose"; readonly a: Expr; readonly shape: Shape }
-  | { readonly k: "matmul"; readonly a: Expr; readonly b: Expr; readonly shape: Shape }
-  | { readonly k: "hadamard"; readonly a: Expr; readonly b: Expr; readonly shape: Shape }
-  | { readonly k: "add"; readonly a: Expr; readonly b: Expr; readonly shape: Shape }
-  | { readonly k: "sub"; readonly a: Expr; readonly b: Expr; readonly shape: Shape }
-  /** 1 − A ⊙ A: tanh's derivative written with its output. */
-  | { readonly k: "oneMinusSquare"; readonly a: Expr; readonly shape: Shape }
-  /** The sum over rows, 1ᵀA: the adjoint of broadcasting a row. */
-  | { readonly k: "sumRows"; readonly a: Expr; readonly shape: Shape }
-  /** softmax(O) ⊙ rowsum(Y) − Y, printed Ŷ − Y (rows of Y summing to 1). */
-  | { readonly k: "softmaxMinus"; readonly o: Expr; readonly y: Expr; readonly shape: Shape }
-  /** A divided by the product of the named dims' sizes (the loss's mean). */
-  | { readonly k: "mean"; readonly a: Expr; readonly over: readonly string[]; readonly factor: number; readonly shape: Shape }
-  | { readonly k: "scale"; readonly a: Expr; readonly s: number; readonly shape: Shape }
-  /** Any other op, as a function of its arguments. */
-  | { readonly k: "op"; readonly op: string; readonly args: readonly Expr[]; readonly attrs: Readonly<Record<string, number>>; readonly shape: Shape };
-
-/** Σ_t over the steps of a sequence (once, for a model without one). */
-export interface Gradient {
-  readonly param: string;
-  readonly sumOverSteps: boolean;
-  readonly expr: Expr;
-}
-
+  /** The loss's adjoint: 1/Π sizes[over], the factor of the loss's mean. */
+  | { readonly k: "lossAdjoint"; readonly over: readonly string[]; readonly factor: number; readonly shape: Shape }
+  /** A constant: its entries, row by row, or none for zeros. */
+  | { readonly k: "const"; readonly node: number; readonly values: readonly number[] | undefined; readonly shape: Shape }
+  /** An op applied to its inputs. */
+  | { readonly k: "op"; readonly op: string; readonly args: readonly Expr[]; readonly attrs: Attrs; readonly shape: Shape };

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { plus } from "../explain/notation.js";
 import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
 import { sumRows } from "./sum-rows.js";
 
@@ -20,6 +21,8 @@ export const addOp: OpDef<2> = {
       latex: String.raw`\text{sum: } d(A + B) = dA + dB;\ \text{a bias broadcast onto the rows is } \mathbf{1}b:\ G : \mathbf{1}\,db = \mathbf{1}^\top G : db`,
     },
     differential: (_k, _args, d) => d,
+    print: ([a, b]) => plus(a!, b!),
+    passesAdjoint: [0, 1],
   },
 };
 

@@ -2,6 +2,7 @@ import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type OpDef } from "../op.js";
 import { shapeText } from "../shape-error.js";
+import { atom, juxtapose, ones } from "../explain/notation.js";
 
 /** `like`'s type when `row` is a 1×C row of the same C, else the message the editor shows. */
 export type BroadcastRowsLike<C extends Dim, R2 extends Dim, C2 extends Dim> =
@@ -19,6 +20,8 @@ export const broadcastRowsOp: OpDef<2> = {
   backwardOnly: true,
   // `like` lends only its shape.
   math: { kind: "map", entry: (_m, row) => row, shapeOnly: [1] },
+  // 1b: the column of ones times the row.
+  explain: { print: ([row], _attrs, s) => juxtapose(atom(ones(s)), row!, s) },
 };
 
 /** Copies a 1×C row onto every row of a matrix shaped like `like` (R×C). */

@@ -2,6 +2,7 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, mismatch, type OpDef } from "../op.js";
 import { shapeText } from "../shape-error.js";
+import { ones, onesT, pick, product, wrap } from "../explain/notation.js";
 
 export const expandScalarOp: OpDef<2> = {
   name: "expandScalar",
@@ -12,6 +13,8 @@ export const expandScalarOp: OpDef<2> = {
   },
   backwardOnly: true,
   math: { kind: "map", entry: (_m, s) => s, shapeOnly: [1] },
+  // 1 s 1ᵀ: the scalar between columns of ones, on every entry.
+  explain: { print: ([s], _attrs, style) => product(`${ones(style)}${pick(style, " ", "\\,")}${wrap(s!, "atom", style)}${pick(style, " ", "\\,")}${onesT(style)}`) },
 };
 
 /** A matrix shaped like `like` whose every entry is the 1×1 `s`. */

@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { loop } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+import { call, hadamard, minus, operator } from "../explain/notation.js";
 
 export const logSoftmaxGradOp: OpDef<2> = {
   name: "logSoftmaxGrad",
@@ -19,6 +20,9 @@ export const logSoftmaxGradOp: OpDef<2> = {
         n.loop(y!.cols, "j", (j) => n.write(i, j, n.sub(n.read(1, i, j), n.mul(n.exp(n.read(0, i, j)), total))));
       });
     },
+  },
+  explain: {
+    print: ([y, g], _attrs, s) => minus(g!, hadamard(call({ text: "exp", latex: "\\exp" }, [y!], s), call(operator("rowsum"), [g!], s), s), s),
   },
 };
 

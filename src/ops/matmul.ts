@@ -2,6 +2,7 @@ import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
+import { juxtapose } from "../explain/notation.js";
 import { loop } from "./loop-code.js";
 import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
@@ -59,6 +60,7 @@ export const matmulOp: OpDef<2> = {
       latex: String.raw`\text{product rule: } d(AB) = dA\,B + A\,dB;\ \text{with } A:B = \operatorname{Tr}(A^\top B):\ G : (A\,dB) = A^\top G : dB,\ G : (dA\,B) = G B^\top : dA`,
     },
     differential: (k, [a, b], d) => (k === 0 ? { text: `${d.text} ${b!.text}`, latex: `${d.latex}\\,${b!.latex}` } : { text: `${a!.text} ${d.text}`, latex: `${a!.latex}\\,${d.latex}` }),
+    print: ([a, b], _attrs, s) => juxtapose(a!, b!, s),
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { hadamard } from "../explain/notation.js";
 import { binaryOp, type SameShapeArg } from "./elementwise.js";
 
 /** d(a ⊙ b) = da ⊙ b + a ⊙ db: adjoints G ⊙ b and G ⊙ a. */
@@ -13,6 +14,7 @@ export const mulOp: OpDef<2> = {
   explain: {
     rule: { text: "Hadamard product: d(A ⊙ B) = dA ⊙ B + A ⊙ dB, and G : (C ⊙ dA) = (G ⊙ C) : dA", latex: String.raw`d(A \odot B) = dA \odot B + A \odot dB,\quad G : (C \odot dA) = (G \odot C) : dA` },
     differential: (k, [a, b], d) => (k === 0 ? { text: `${d.text} ⊙ ${b!.text}`, latex: `${d.latex} \\odot ${b!.latex}` } : { text: `${a!.text} ⊙ ${d.text}`, latex: `${a!.latex} \\odot ${d.latex}` }),
+    print: ([a, b], _attrs, s) => hadamard(a!, b!, s),
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { call, minus, operator, parens, sameStep } from "../explain/notation.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 
 export const softmaxCrossEntropyGradOp: OpDef<2> = {
@@ -37,6 +38,10 @@ export const softmaxCrossEntropyGradOp: OpDef<2> = {
         });
       });
     },
+  },
+  explain: {
+    // Ŷ ⊙ rowsum(Y) − Y is written Ŷ − Y, as target rows sum to 1 (the rule of softmaxCrossEntropy says so).
+    print: ([o, y], _attrs, s) => parens(minus(sameStep({ text: "Ŷ", latex: "\\hat Y" }, o!, s, () => call(operator("softmax"), [o!], s)), y!, s).code, s),
   },
 };
 

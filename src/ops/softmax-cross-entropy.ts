@@ -2,6 +2,7 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { rowLogSumExp } from "./row-reductions.js";
 import { apply, type OpDef } from "../op.js";
+import { call, hadamard, minusSign, pick, sum } from "../explain/notation.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 import { logSoftmax } from "./log-softmax.js";
 import { mulScalar } from "./mul-scalar.js";
@@ -30,6 +31,7 @@ export const softmaxCrossEntropyOp: OpDef<2> = {
       latex: String.raw`L = -\textstyle\sum Y \odot \log \hat Y,\ \hat Y = \operatorname{softmax}(O):\ dL = (\hat Y \odot \operatorname{rowsum}(Y) - Y) : dO = (\hat Y - Y) : dO`,
     },
     differential: (k, _args, d) => (k === 0 ? { text: `(Ŷ − Y) : ${d.text}`, latex: `(\\hat Y - Y) : ${d.latex}` } : { text: `−log Ŷ : ${d.text}`, latex: `-\\log \\hat Y : ${d.latex}` }),
+    print: ([o, y], _attrs, s) => sum(`${minusSign(s)}${pick(s, "Σ", "\\sum")} ${hadamard(y!, call({ text: "log softmax", latex: "\\log\\operatorname{softmax}" }, [o!], s), s).code}`),
   },
   // Σ_ij Y_ij·log softmax(O)_ij with log softmax = O − max − lse: never forms exp(O), so huge logits
   // stay finite. A zero target contributes nothing, even where its log-probability underflows to −∞

@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { loop } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
+import { call, hadamard, minus, operator, parens } from "../explain/notation.js";
 
 export const softmaxGradOp: OpDef<2> = {
   name: "softmaxGrad",
@@ -19,6 +20,9 @@ export const softmaxGradOp: OpDef<2> = {
         n.loop(y!.cols, "j", (j) => n.write(i, j, n.mul(n.read(0, i, j), n.sub(n.read(1, i, j), dot))));
       });
     },
+  },
+  explain: {
+    print: ([y, g], _attrs, s) => hadamard(y!, parens(minus(g!, call(operator("rowsum"), [hadamard(g!, y!, s)], s), s).code, s), s),
   },
 };
 

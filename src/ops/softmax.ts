@@ -2,6 +2,7 @@ import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { rowLogSumExp } from "./row-reductions.js";
 import { apply, type OpDef } from "../op.js";
+import { call, operator } from "../explain/notation.js";
 import { softmaxGrad } from "./softmax-grad.js";
 
 /** dŶ = Ŷ ⊙ (dO − rowsum(Ŷ ⊙ dO)) row by row, a symmetric Jacobian: adjoint Ŷ ⊙ (G − rowsum(G ⊙ Ŷ)). */
@@ -24,6 +25,17 @@ export const softmaxOp: OpDef<1> = {
         n.loop(a!.cols, "j", (j) => n.write(i, j, n.exp(n.sub(n.sub(n.read(0, i, j), max), lse))));
       });
     },
+  },
+  explain: {
+    rule: {
+      text: "softmax, row-wise: dŶ = Ŷ ⊙ (dO − rowsum(Ŷ ⊙ dO)) with Ŷ = softmax(O), so G : dŶ = Ŷ ⊙ (G − rowsum(G ⊙ Ŷ)) : dO",
+      latex: String.raw`d\hat Y = \hat Y \odot (dO - \operatorname{rowsum}(\hat Y \odot dO)),\ \hat Y = \operatorname{softmax}(O):\ G : d\hat Y = \hat Y \odot (G - \operatorname{rowsum}(G \odot \hat Y)) : dO`,
+    },
+    differential: (_k, [a], d) => ({
+      text: `softmax(${a!.text}) ⊙ (${d.text} − rowsum(softmax(${a!.text}) ⊙ ${d.text}))`,
+      latex: `\\operatorname{softmax}(${a!.latex}) \\odot (${d.latex} - \\operatorname{rowsum}(\\operatorname{softmax}(${a!.latex}) \\odot ${d.latex}))`,
+    }),
+    print: (args, _attrs, s) => call(operator("softmax"), args, s),
   },
 };
 

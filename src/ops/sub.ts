@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { minus } from "../explain/notation.js";
 import { binaryOp, isRowBroadcast, type BroadcastArg } from "./elementwise.js";
 import { scale } from "./scale.js";
 import { sumRows } from "./sum-rows.js";
@@ -18,6 +19,8 @@ export const subOp: OpDef<2> = {
   explain: {
     rule: { text: "difference: d(A − B) = dA − dB (a broadcast row's adjoint sums −G over the rows)", latex: String.raw`\text{difference: } d(A - B) = dA - dB` },
     differential: (k, _args, d) => (k === 0 ? d : { text: `−${d.text}`, latex: `-${d.latex}` }),
+    print: ([a, b], _attrs, s) => minus(a!, b!, s),
+    passesAdjoint: [0],
   },
 };
 

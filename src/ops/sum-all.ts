@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { loop } from "./loop-code.js";
 import { expandScalar } from "./expand-scalar.js";
+import { ones, onesT, pick, product, wrap } from "../explain/notation.js";
 
 /** The adjoint of a total spreads G's one entry over every entry of A. */
 export function sumAllRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1, 1>): Mat<R, C> {
@@ -23,6 +24,11 @@ export const sumAllOp: OpDef<1> = {
       n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.set(total, n.add(total.value, n.read(0, i, j)))));
       n.write(0, 0, total.value);
     },
+  },
+  explain: {
+    rule: { text: "total: d(1ᵀ A 1) = 1ᵀ dA 1, and for a 1×1 G, G : 1ᵀ dA 1 = 1 G 1ᵀ : dA: its adjoint puts G on every entry", latex: String.raw`d(\mathbf{1}^\top A\,\mathbf{1}) = \mathbf{1}^\top dA\,\mathbf{1},\quad G : \mathbf{1}^\top dA\,\mathbf{1} = \mathbf{1}\,G\,\mathbf{1}^\top : dA` },
+    differential: (_k, _args, d) => ({ text: `1ᵀ ${d.text} 1`, latex: `\\mathbf{1}^\\top ${d.latex}\\,\\mathbf{1}` }),
+    print: ([a], _attrs, s) => product(`${onesT(s)} ${wrap(a!, "atom", s)}${pick(s, " ", "\\,")}${ones(s)}`),
   },
 };
 

@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { loop } from "./loop-code.js";
 import { broadcastRows } from "./broadcast-rows.js";
+import { onesT, product, wrap } from "../explain/notation.js";
 
 /** The adjoint of a sum over rows copies G's one row back onto every row of A. */
 export function sumRowsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1, C>): Mat<R, C> {
@@ -22,6 +23,11 @@ export const sumRowsOp: OpDef<1> = {
       n.zero();
       n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(0, j, n.read(0, i, j), "accumulate")));
     },
+  },
+  explain: {
+    rule: { text: "row sum: d(1ᵀA) = 1ᵀ dA, and G : 1ᵀ dA = 1 G : dA: its adjoint copies G onto every row", latex: String.raw`d(\mathbf{1}^\top A) = \mathbf{1}^\top dA,\quad G : \mathbf{1}^\top dA = \mathbf{1}\,G : dA` },
+    differential: (_k, _args, d) => ({ text: `1ᵀ ${d.text}`, latex: `\\mathbf{1}^\\top ${d.latex}` }),
+    print: ([a], _attrs, s) => product(`${onesT(s)} ${wrap(a!, "atom", s)}`),
   },
 };
 

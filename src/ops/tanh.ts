@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { call } from "../explain/notation.js";
 import { unaryOp } from "./elementwise.js";
 import { tanhGrad } from "./tanh-grad.js";
 
@@ -14,6 +15,7 @@ export const tanhOp: OpDef<1> = {
   explain: {
     rule: { text: "d tanh(A) = (1 − H ⊙ H) ⊙ dA with H = tanh(A), so G : dH = G ⊙ (1 − H ⊙ H) : dA", latex: String.raw`d\tanh(A) = (1 - H \odot H) \odot dA,\ H = \tanh(A):\ G : dH = G \odot (1 - H \odot H) : dA` },
     differential: (_k, [a], d) => ({ text: `(1 − tanh²(${a!.text})) ⊙ ${d.text}`, latex: `(1 - \\tanh^2(${a!.latex})) \\odot ${d.latex}` }),
+    print: (args, _attrs, s) => call({ text: "tanh", latex: "\\tanh" }, args, s),
   },
 };
 

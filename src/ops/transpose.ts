@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { transposed } from "../explain/notation.js";
 
 /** d(Aᵀ) = (dA)ᵀ, and G:(dA)ᵀ = Gᵀ:dA: adjoint Gᵀ. */
 export function transposeRule<R extends Dim, C extends Dim>(g: Mat<C, R>): Mat<R, C> {
@@ -19,6 +20,11 @@ export const transposeOp: OpDef<1> = {
       const [a] = n.inputs;
       n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(j, i, n.read(0, i, j))));
     },
+  },
+  explain: {
+    rule: { text: "transpose: d(Aᵀ) = (dA)ᵀ, and G : (dA)ᵀ = Gᵀ : dA", latex: String.raw`d(A^\top) = (dA)^\top,\quad G : (dA)^\top = G^\top : dA` },
+    differential: (_k, _args, d) => ({ text: `(${d.text})ᵀ`, latex: `(${d.latex})^\\top` }),
+    print: ([a], _attrs, s) => transposed(a!, s),
   },
 };
 
