@@ -1,6 +1,6 @@
 // Seeded random arguments for any model, from its IR's declarations: weights and inputs drawn
 // normal, targets as rows that are distributions (valid for a softmax cross-entropy).
-import { batchKeys } from "../src/interpret.js";
+import { batchKeys } from "../src/batch-names.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
 import { rng } from "../src/random.js";

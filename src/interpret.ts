@@ -8,6 +8,9 @@ import { apply } from "./op.js";
 import { opNamed } from "./ops/table.js";
 import { shapeText, type Shape } from "./shape-error.js";
 import { traceModel } from "./trace-model.js";
+import { batchKeys, finalKey, initialKey } from "./batch-names.js";
+
+export { batchKeys } from "./batch-names.js";
 
 export interface RunResult {
   readonly loss: number;
@@ -19,22 +22,6 @@ export interface RunResult {
   readonly outputs: readonly AnyMat[];
   /** Every forward node's value at each step (by node id), when asked for. */
   readonly forward?: readonly (readonly (AnyMat | undefined)[])[];
-}
-
-/** The batch keys of a model: stacked `xs`/`ys` and initial `h0` for a recurrent one, else the names. */
-export function batchKeys(ir: ModelIR): { data: { key: string; name: string; shape: Shape; oneHot: boolean }[]; state: { key: string; name: string; shape: Shape }[] } {
-  const seq = ir.sequence;
-  const data = [...ir.inputs, ...ir.targets].map((d) => {
-    const oneHot = d.oneHot === true;
-    const colDim = oneHot ? 1 : d.shape.colDim, cols = oneHot ? 1 : d.shape.cols;
-    return {
-      key: seq ? `${d.name}s` : d.name,
-      name: d.name,
-      shape: seq ? { rowDim: seq.stacked, colDim, rows: seq.count * d.shape.rows, cols } : { ...d.shape, colDim, cols },
-      oneHot,
-    };
-  });
-  return { data, state: ir.state.map((d) => ({ key: `${d.name}0`, name: d.name, shape: d.shape })) };
 }
 
 /** Checks a caller's matrix against its declared shape and gives it the declared dim labels. */
@@ -117,7 +104,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
     if (withGrads) saved.push(values);
     else if (keepForward) saved.push(values);
   }
-  const final = Object.fromEntries(ir.state.map((d) => [`${d.name}T`, state[d.name]!]));
+  const final = Object.fromEntries(ir.state.map((d) => [finalKey(d.name), state[d.name]!]));
   const totalLoss = ir.lossScale.factor * loss;
   if (!withGrads) return { loss: totalLoss, final, outputs, ...(keepForward && { forward: saved }) };
 
@@ -141,7 +128,7 @@ export function interpret(ir: ModelIR, params: Readonly<Record<string, unknown>>
     }
     stateAdjoint = Object.fromEntries(ir.state.map((d) => [d.name, values[ir.outputs.stateGrads[d.name]!]!]));
   }
-  for (const d of ir.state) grads[`${d.name}0`] = stateAdjoint[d.name]!;
+  for (const d of ir.state) grads[initialKey(d.name)] = stateAdjoint[d.name]!;
   return { loss: totalLoss, grads, final, outputs };
 }
 

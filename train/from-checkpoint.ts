@@ -1,6 +1,7 @@
 // Using a saved character model: sample text from it, or run it forward on a text, from nothing
 // but its checkpoint (the checkpoint names the model and its sizes).
 import charRnn from "../dsl/char-rnn.js";
+import { dataKey, initialKey } from "../src/batch-names.js";
 import { interpret } from "../src/interpret.js";
 import { makeMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
@@ -49,7 +50,11 @@ export function forwardFromCheckpoint(dir: string, text: string, model: AnyModel
       ys[t * v + indices[p + t + 1]!] = 1;
     }
     const h = ir.state[0]!.shape;
-    const batch = { xs: makeMat("Tn", oneHot ? 1 : "d", T, oneHot ? 1 : v, xs), ys: makeMat("Tn", "v", T, v, ys), h0: makeMat(h.rowDim, h.colDim, h.rows, h.cols, new Float64Array(h.rows * h.cols)) };
+    const batch = {
+      [dataKey(ir.inputs[0]!.name, true)]: makeMat("Tn", oneHot ? 1 : "d", T, oneHot ? 1 : v, xs),
+      [dataKey(ir.targets[0]!.name, true)]: makeMat("Tn", "v", T, v, ys),
+      [initialKey(ir.state[0]!.name)]: makeMat(h.rowDim, h.colDim, h.rows, h.cols, new Float64Array(h.rows * h.cols)),
+    };
     const r = interpret(ir, params, batch, false);
     total += r.loss;
     count++;

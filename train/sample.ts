@@ -1,6 +1,7 @@
 // Sampling text from a trained character model: one character at a time, the model's own step
 // run forward by the interpreter (one row, one step), its output turned into probabilities with a
 // temperature, and the next character drawn from them with a seeded generator.
+import { dataKey, finalKey, initialKey } from "../src/batch-names.js";
 import { interpret } from "../src/interpret.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
@@ -56,7 +57,6 @@ export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64A
   if (!input || ir.state.length === 0) throw new TrainingInputError(`model ${ir.name} is not a recurrent character model`);
   const matOf = (shape: ModelIR["params"][number]["shape"], data: Float64Array): AnyMat => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data);
   const p = Object.fromEntries(ir.params.map((d) => [d.name, matOf(d.shape, params[d.name]!)]));
-  const suffix = ir.sequence ? "s" : "";
   let state = Object.fromEntries(ir.state.map((d) => [d.name, options.state?.[d.name]?.slice(0, d.shape.rows * d.shape.cols) ?? new Float64Array(d.shape.rows * d.shape.cols)]));
   const row = new Float64Array(input.oneHot ? 1 : input.shape.cols);
   const run = (index: number): Float64Array => {
@@ -64,11 +64,11 @@ export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64A
     row.fill(0);
     if (input.oneHot) row[0] = index;
     else row[index] = 1;
-    const batch: Record<string, AnyMat> = { [`${input.name}${suffix}`]: makeMat(1, input.oneHot ? 1 : input.shape.colDim, 1, row.length, row) };
-    for (const t of ir.targets) batch[`${t.name}${suffix}`] = makeMat(1, t.shape.colDim, 1, t.shape.cols, new Float64Array(t.shape.cols));
-    for (const s of ir.state) batch[`${s.name}0`] = matOf(s.shape, state[s.name]!);
+    const batch: Record<string, AnyMat> = { [dataKey(input.name, ir.sequence !== undefined)]: makeMat(1, input.oneHot ? 1 : input.shape.colDim, 1, row.length, row) };
+    for (const t of ir.targets) batch[dataKey(t.name, ir.sequence !== undefined)] = makeMat(1, t.shape.colDim, 1, t.shape.cols, new Float64Array(t.shape.cols));
+    for (const s of ir.state) batch[initialKey(s.name)] = matOf(s.shape, state[s.name]!);
     const r = interpret(ir, p, batch, false);
-    state = Object.fromEntries(ir.state.map((d) => [d.name, Float64Array.from(r.final[`${d.name}T`]!.data)]));
+    state = Object.fromEntries(ir.state.map((d) => [d.name, Float64Array.from(r.final[finalKey(d.name)]!.data)]));
     return r.outputs[0]!.data;
   };
   const primer = options.prime ? encode(options.prime, vocab, "--prime") : [options.random.uniform() * chars.length | 0];

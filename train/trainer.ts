@@ -11,6 +11,7 @@ import { specialize } from "../codegen/specialize.js";
 import { optimizerDefaults, optimizerState, type OptimizerName } from "../codegen/optimizers.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
 import charRnn from "../dsl/char-rnn.js";
+import { dataKey, finalKey, initialKey } from "../src/batch-names.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
@@ -72,7 +73,8 @@ export class TrainingStopped extends Error {
 }
 
 interface TrainingModule {
-  lossAndGrad(params: object, batch: object, grads: object): { readonly loss: number; readonly hT: AnyMat };
+  /** The result holds the final state under its key (`hT`, see finalKey). */
+  lossAndGrad(params: object, batch: object, grads: object): { readonly loss: number } & Readonly<Record<string, AnyMat | number>>;
   sgdStep(params: object, grads: object, lr: number, clip: number): void;
   adagradStep(params: object, grads: object, memory: object, lr: number, clip: number): void;
   adamStep(params: object, grads: object, m: object, v: object, t: number, lr: number, clip: number): void;
@@ -185,12 +187,12 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
   // A one-hot input takes one character index per row; a dense one, the one-hot rows themselves.
   const inputWidth = inputs.oneHot ? 1 : vocabSize;
   const batch = {
-    [`${inputs.name}s`]: makeMat(ir.sequence!.stacked, inputs.oneHot ? 1 : inputs.shape.colDim, settings.seq * settings.batch, inputWidth, new Float64Array(settings.seq * settings.batch * inputWidth)),
-    [`${targets.name}s`]: makeMat(ir.sequence!.stacked, targets.shape.colDim, settings.seq * settings.batch, vocabSize, new Float64Array(settings.seq * settings.batch * vocabSize)),
-    [`${stateDecl.name}0`]: state.h,
+    [dataKey(inputs.name, true)]: makeMat(ir.sequence!.stacked, inputs.oneHot ? 1 : inputs.shape.colDim, settings.seq * settings.batch, inputWidth, new Float64Array(settings.seq * settings.batch * inputWidth)),
+    [dataKey(targets.name, true)]: makeMat(ir.sequence!.stacked, targets.shape.colDim, settings.seq * settings.batch, vocabSize, new Float64Array(settings.seq * settings.batch * vocabSize)),
+    [initialKey(stateDecl.name)]: state.h,
   };
-  const xs = batch[`${inputs.name}s`]!.data, ys = batch[`${targets.name}s`]!.data;
-  const grads = Object.fromEntries([...ir.params.map((d) => [d.name, mat(d.shape)] as const), [`${stateDecl.name}0`, mat(stateDecl.shape)] as const]);
+  const xs = batch[dataKey(inputs.name, true)]!.data, ys = batch[dataKey(targets.name, true)]!.data;
+  const grads = Object.fromEntries([...ir.params.map((d) => [d.name, mat(d.shape)] as const), [initialKey(stateDecl.name), mat(stateDecl.shape)] as const]);
   const hSize = settings.hidden;
 
   const checkpoint = (): string => {
@@ -245,7 +247,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
         ys[(t * n + k) * vocabSize + corpus.indices[p + 1]!] = 1;
       }
     }
-    const { loss, hT } = module.lossAndGrad(state.params, batch, grads);
+    const result = module.lossAndGrad(state.params, batch, grads);
+    const loss = result.loss, hT = result[finalKey(stateDecl.name)] as AnyMat;
     const step = state.step + 1;
     if (!Number.isFinite(loss)) {
       throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
