@@ -2,8 +2,12 @@
 // test/property/): generated code against the interpreter and finite differences, refusals of
 // ill-shaped programs by tracing and by the eager ops, and a sample through files and the CLI.
 //
+// The ops come from the table (test/property/generate.ts draws every forward op of allOps(), learning
+// each op's shapes and domain from its definition), so an op added to the table is exercised here
+// with no list to update; the default run checks that every forward op was drawn.
+//
 // The default run is small and seeded (deterministic; 48 random models for the first property,
-// about 25 s for the file on 2 cores). A longer run:
+// about a minute for the file on 2 idle cores). A longer run:
 //   SHAPEGRAD_PROPERTY_RUNS=500 npx vitest run test/property.test.ts
 // draws a fresh seed each time (printed on failure; replay with SHAPEGRAD_PROPERTY_SEED=<seed>).
 // The counter-examples fast-check found (and shrank) are kept as regression tests at the end.
@@ -15,35 +19,14 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateSource } from "../codegen/generate.js";
 import { planModel } from "../codegen/plan.js";
-import {
-  add,
-  div,
-  exp,
-  interpret,
-  log,
-  logSoftmax,
-  matmul,
-  ModelError,
-  mul,
-  mulScalar,
-  ShapeError,
-  softmax,
-  softmaxCrossEntropy,
-  sub,
-  sumAll,
-  sumRows,
-  tanh,
-  traceModel,
-  transpose,
-  type AnyMat,
-  type ModelIR,
-} from "../src/index.js";
+import { interpret, ModelError, ShapeError, traceModel, type AnyMat, type ModelIR } from "../src/index.js";
 import { makeMat } from "../src/mat.js";
 import { rng } from "../src/random.js";
 import { generate, interpreterFloor, magnitudeLimit, measure, prepare, relErrFloor } from "./property/checks.js";
-import { illShapedArbitrary, programArbitrary, type Recipe } from "./property/generate.js";
+import { drawnOps, illShapedArbitrary, programArbitrary, type Recipe } from "./property/generate.js";
 import { argumentsFor, garbageLike, modelOf, runStep } from "./property/model.js";
-import { checkProgram, describeProgram, leafShape, modelSource, nodesOf, shapeText, type Expr, type Failure, type Program, type SizedShape } from "./property/program.js";
+import { checkProgram, describeProgram, isOpExpr, leafShape, modelSource, nodesOf, operandsOf, shapeText, type Expr, type Failure, type Program, type SizedShape } from "./property/program.js";
+import { forwardOps, instantiate, isContraction, isRowBroadcast, isSwap, probeAttrs, templates, typedFunction } from "./support/op-shapes.js";
 import { repoRoot } from "./support/type-diagnostics.js";
 
 const longRuns = process.env["SHAPEGRAD_PROPERTY_RUNS"] ? Number(process.env["SHAPEGRAD_PROPERTY_RUNS"]) : undefined;
@@ -62,6 +45,13 @@ function check(condition: boolean, what: string, program: Program): void {
 
 // ---------------------------------------------------------------------------------------------
 // 1. Well-shaped random programs: generated code vs the interpreter and finite differences.
+
+/** Ops of the table by role, from their shape templates: products (a shared dim), the dim swap, row broadcasts. */
+const roles = {
+  products: new Set(forwardOps().filter((op) => templates(op).some(isContraction)).map((op) => op.name)),
+  swaps: new Set(forwardOps().filter((op) => templates(op).some(isSwap)).map((op) => op.name)),
+  rowBroadcasts: new Set(forwardOps().filter((op) => templates(op).some(isRowBroadcast)).map((op) => op.name)),
+};
 
 /** What the default run exercised; asserted at the end, so a change to the builder cannot quietly narrow it. */
 const coverage = {
@@ -90,10 +80,10 @@ function note(program: Program, recipe: Recipe, ir: ModelIR): void {
   if (plan.constants.length > 0) coverage.constants++;
   const oneHotLeaf = (id: number): boolean => {
     const n = ir.nodes[id]!;
-    if (n.op === "transpose") return oneHotLeaf(n.inputs[0]!);
+    if (roles.swaps.has(n.op)) return oneHotLeaf(n.inputs[0]!);
     return n.leaf?.kind === "input" && ir.inputs.some((d) => d.name === n.leaf!.name && d.oneHot === true);
   };
-  if (ir.nodes.some((n) => n.op === "matmul" && n.inputs.some(oneHotLeaf))) coverage.oneHotProducts++;
+  if (ir.nodes.some((n) => roles.products.has(n.op) && n.inputs.some(oneHotLeaf))) coverage.oneHotProducts++;
   coverage.models++;
   coverage.kinds.add(recipe.kind);
   if (program.sequence) coverage.steps.add(program.dims["T"]!);
@@ -101,9 +91,12 @@ function note(program: Program, recipe: Recipe, ir: ModelIR): void {
   const { shapes } = checkProgram(program);
   for (const e of nodesOf(program)) {
     coverage.ops.add(e.op);
-    if ((e.op === "add" || e.op === "sub") && shapes.get(e.b)!.r === 1 && shapes.get(e.a)!.r !== 1) coverage.rowBroadcast++;
+    if (!isOpExpr(e)) continue;
     const s = shapes.get(e)!;
-    if ("a" in e && s.rows === 1 && s.cols === 1 && e.op !== "sumAll" && e.op !== "softmaxCrossEntropy") coverage.oneByOne++;
+    const operands = operandsOf(e).map((x) => shapes.get(x)!);
+    // A 1×C operand read on every row of a result with more rows (add's bias).
+    if (roles.rowBroadcasts.has(e.op) && s.r !== 1 && operands.some((o) => o.r === 1 && o.c === s.c)) coverage.rowBroadcast++;
+    if (s.rows === 1 && s.cols === 1 && operands.every((o) => o.rows === 1 && o.cols === 1)) coverage.oneByOne++;
   }
 }
 
@@ -127,6 +120,14 @@ async function checkGenerated(program: Program, seed: number): Promise<{ outcome
 }
 
 describe("random well-shaped programs: generated code = interpreter = finite differences", () => {
+  it("the builder draws every forward op of the table, each with shape templates and a typed function", () => {
+    expect(drawnOps().map((k) => k.op.name)).toEqual(forwardOps().map((op) => op.name));
+    for (const k of drawnOps()) {
+      expect(k.templates.length, `${k.op.name}: shape templates`).toBeGreaterThan(0);
+      expect(() => typedFunction(k.op), k.op.name).not.toThrow();
+    }
+  });
+
   it(
     "for plain models, sequences and recurrent models with 1–2 states",
     async () => {
@@ -152,8 +153,10 @@ describe("random well-shaped programs: generated code = interpreter = finite dif
   it.skipIf(longRuns !== undefined || seedOverride !== undefined)("exercised every op, the row broadcast, one-hot inputs, 1×1 nodes and every kind of model", (ctx) => {
     // Only meaningful after the default (seeded) run of the property above.
     if (coverage.models === 0) ctx.skip();
-    const ops = ["param", "input", "target", "state", "const", "matmul", "transpose", "add", "sub", "mul", "div", "scale", "mulScalar", "tanh", "exp", "log", "softmax", "logSoftmax", "sumRows", "sumAll", "softmaxCrossEntropy"];
-    expect(ops.filter((op) => !coverage.ops.has(op)), "ops never generated").toEqual([]);
+    // Every leaf kind, and every forward op of the table (the builder draws them from the table).
+    const ops = ["param", "input", "target", "state", "const", ...forwardOps().map((op) => op.name)];
+    expect(ops.filter((op) => !coverage.ops.has(op)), "leaf kinds and forward ops of the table never drawn in the default run").toEqual([]);
+    expect(roles.products.size * roles.swaps.size * roles.rowBroadcasts.size, "the table has a product, a dim swap and a row broadcast").toBeGreaterThan(0);
     expect([...coverage.kinds].sort()).toEqual(["plain", "recurrent", "sequence"]);
     expect(coverage.rowBroadcast).toBeGreaterThan(0);
     expect(coverage.oneHot).toBeGreaterThan(0);
@@ -179,10 +182,10 @@ function expectRefusal(error: unknown, failure: Failure, program: Program): void
   const message = (error as Error).message;
   switch (failure.kind) {
     case "op": {
-      const [a, b] = failure.operands;
+      const named = failure.operands.map(shapeText);
       check(error instanceof ShapeError && error.op === failure.op, `expected a ShapeError from ${failure.op}, got: ${message}`, program);
       check(message.startsWith(`${failure.op}: `), `the message does not start with the op: ${message}`, program);
-      check(message.includes(shapeText(a)) && message.includes(shapeText(b)), `the message does not name ${shapeText(a)} and ${shapeText(b)}: ${message}`, program);
+      check(named.every((t) => message.includes(t)), `the message does not name ${named.join(" and ")}: ${message}`, program);
       check(location.test(message), `the message has no file:line:column: ${message}`, program);
       break;
     }
@@ -296,7 +299,7 @@ describe("the eager ops on random ill-shaped programs: a mismatch throws with bo
             check(result === undefined, "the eager program returned a result", program);
             expectRefusal(error, failure, program);
             const shapes = (error as ShapeError).shapes;
-            check(shapes.length === 2 && sameShapeAs(shapes[0]!, f.operands[0]) && sameShapeAs(shapes[1]!, f.operands[1]), `ShapeError.shapes ${shapes.map((x) => `${x.rowDim}×${x.colDim} (${x.rows}×${x.cols})`).join(", ")}`, program);
+            check(shapes.length === f.operands.length && f.operands.every((o, k) => sameShapeAs(shapes[k]!, o)), `ShapeError.shapes ${shapes.map((x) => `${x.rowDim}×${x.colDim} (${x.rows}×${x.cols})`).join(", ")}`, program);
             check(readsBeforeRefusal === 0, `${f.op} read ${readsBeforeRefusal} entries of its operands before refusing them`, program);
           },
         ),
@@ -306,24 +309,27 @@ describe("the eager ops on random ill-shaped programs: a mismatch throws with bo
   }
 
   it("an operand that is not a well-formed matrix (data of the wrong length) is refused before any read", () => {
-    const unary = { transpose, tanh, exp, log, softmax, logSoftmax, sumRows, sumAll };
-    const binary = { matmul, add, sub, mul, div, mulScalar, softmaxCrossEntropy };
-    const names = [...Object.keys(unary), ...Object.keys(binary)];
+    // Every forward op of the table, through its typed function, on operands of a shape template it accepts.
+    const ops = forwardOps();
+    const size = fc.integer({ min: 1, max: 9 });
     fc.assert(
-      fc.property(fc.constantFrom(...names), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0), fc.nat({ max: 1 }), (name, r, c, delta, which) => {
-        const filled = (rows: number, cols: number, length = rows * cols) => ({ ...makeMat(rows, cols, rows, cols, new Float64Array(0)), data: new Float64Array(Math.max(0, length)).fill(0.5) });
-        // Operands that fit each other (mulScalar's scalar is 1×1, matmul's right side is c×r)...
-        const right = name === "mulScalar" ? [1, 1] : name === "matmul" ? [c, r] : [r, c];
-        const unaryOp = (unary as Record<string, ((a: never) => unknown) | undefined>)[name];
-        const k = unaryOp ? 0 : which;
+      fc.property(fc.nat(), fc.nat(), fc.tuple(size, size, size, size), fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0), fc.nat(), (o, t, sizes, delta, which) => {
+        const op = ops[o % ops.length]!;
+        const template = templates(op)[t % templates(op).length]!;
+        // Operands that fit each other (the template's symbols A, B, C, D at these sizes)...
+        const shapes = instantiate(template, (sym) => {
+          const n = sizes["ABCD".indexOf(sym)]!;
+          return { label: n, size: n };
+        })!;
+        const k = which % op.arity;
         // ...but operand k's data is `delta` numbers too long or too short.
-        const operands = [filled(r, c, k === 0 ? r * c + delta : r * c), filled(right[0]!, right[1]!, k === 1 ? right[0]! * right[1]! + delta : right[0]! * right[1]!)];
+        const operands = shapes.map((s, i) => ({ ...makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(0)), data: new Float64Array(Math.max(0, s.rows * s.cols + (i === k ? delta : 0))).fill(0.5) }));
         const reads = { count: 0 };
         const watchedOperands = operands.map((m) => watched(m, reads));
         let result: unknown;
         expect(() => {
-          result = unaryOp ? unaryOp(watchedOperands[0] as never) : (binary as Record<string, (a: never, b: never) => unknown>)[name]!(watchedOperands[0] as never, watchedOperands[1] as never);
-        }).toThrow(new RegExp(`^${name}: argument ${k + 1} is not a matrix`));
+          result = typedFunction(op)(watchedOperands, probeAttrs(op, 2));
+        }).toThrow(new RegExp(`^${op.name}: argument ${k + 1} is not a matrix`));
         expect(result).toBeUndefined();
         expect(reads.count).toBe(0);
       }),
@@ -396,8 +402,7 @@ describe("a sample of random programs through a model file and the CLI", () => {
     const r = cli(dir, "generate", "dsl/bad.ts", "--out", "out.ts");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${f.op}: `);
-    expect(r.stderr).toContain(shapeText(f.operands[0]));
-    expect(r.stderr).toContain(shapeText(f.operands[1]));
+    for (const o of f.operands) expect(r.stderr).toContain(shapeText(o));
     expect(r.stderr).toMatch(/\(at dsl\/bad\.ts:\d+:\d+\)/);
     expect(existsSync(join(dir, "out.ts"))).toBe(false);
   });
@@ -489,7 +494,7 @@ describe("regressions (shrunk counter-examples)", () => {
         sequence: true,
         params: { p1: ["n", "a"] },
         state: { h1: [1, 1] },
-        loss: { op: "add", a: { op: "const", r: 1, c: 1, value: 2 }, b: { op: "scale", a: S("h1"), s: 0.5 } },
+        loss: { op: "add", a: { op: "const", r: 1, c: 1, value: 2 }, b: { op: "scale", a: S("h1"), attrs: { s: 0.5 } } },
         next: { h1: { op: "tanh", a: { op: "sumAll", a: { op: "mul", a: P("p1"), b: { op: "const", r: "n", c: "a", value: 0.3 } } } } },
       }),
     );

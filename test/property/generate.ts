@@ -4,12 +4,34 @@
 // option (a leaf). fast-check then shrinks a failing program by shortening the choice sequence and
 // moving choices towards 0, which turns subtrees into leaves: a shrunk counter-example is small.
 //
-// Shapes are chosen top-down: each node is asked for a shape and picks an op that can give it,
-// choosing its operands' shapes (a matmul's inner dim, a reduced dim) from the labels. Values that
-// log and div's denominator see come from a "positive" builder (exp, softmax, x⊙x + c, and ops
-// that keep positivity), so every program stays in its ops' domains.
+// The ops come from the table (every forward op of allOps()), with no list here: what the builder
+// knows of an op it learns from the op's definition (test/support/op-shapes.ts). Shapes are chosen
+// top-down: each node is asked for a shape and picks an op and one of its shape templates (the
+// general input patterns its shape rule accepts, A×B with A×B or with a 1×B row for add, A×B · B×C
+// for matmul) whose output can be that shape, choosing the template's other dims from the labels.
+// Inputs that an op needs positive (log's, div's denominator: probed) come from a "positive"
+// builder, made of ops whose results are positive whatever their inputs (exp, softmax) or stay
+// positive on positive inputs (add, mul, matmul, sums, …), so every program stays in its ops'
+// domains. Products (templates with a shared dim) sometimes get a one-hot operand, which generated
+// code turns into gathers and scatter-adds.
 import fc from "fast-check";
-import { checkProgram, type BinaryOp, type Decl, type Expr, type Label, type Program, type Shape, type UnaryOp } from "./program.js";
+import type { Arity, Attrs, OpDef } from "../../src/op.js";
+import {
+  attrValues,
+  bounded,
+  forwardOps,
+  isContraction,
+  isReduction,
+  isSwap,
+  positiveAttrValues,
+  positiveInputs,
+  positivity,
+  symbolsOf,
+  templates,
+  type Positivity,
+  type Template,
+} from "../support/op-shapes.js";
+import { checkProgram, isConst, isOpExpr, operandsOf, sizeOf, type ConstExpr, type Decl, type Expr, type Label, type OpExpr, type Program, type Shape } from "./program.js";
 
 export type Kind = "plain" | "sequence" | "recurrent";
 
@@ -27,10 +49,32 @@ export interface Recipe {
   readonly choices: readonly number[];
 }
 
-const scales = [0.5, -1, 2, -0.25, 1, 1.5, -3, 0];
-const positiveScales = [0.5, 2, 1, 0.25, 3];
 const constants = [0.5, -1, 2, 0, 1];
 const positiveConstants = [1, 0.5, 2];
+
+/** What the builder knows of a forward op of the table, learned from its definition. */
+interface Known {
+  readonly op: OpDef<Arity>;
+  readonly templates: readonly Template[];
+  /** Per input: must it be positive? */
+  readonly positiveInputs: readonly boolean[];
+  readonly positivity: Positivity;
+}
+
+let knownOps: readonly Known[] | undefined;
+let swapOp: Known | undefined;
+let boundingOps: readonly Known[] = [];
+
+/** The forward ops of the table as the builder sees them (probed once per process). */
+export function drawnOps(): readonly Known[] {
+  if (!knownOps) {
+    knownOps = forwardOps().map((op) => ({ op, templates: templates(op), positiveInputs: positiveInputs(op), positivity: positivity(op) }));
+    // The op that swaps a matrix's dims (transpose), for transposed one-hot operands of products.
+    swapOp = knownOps.find((k) => k.templates.some(isSwap));
+    boundingOps = knownOps.filter((k) => bounded(k.op) && k.templates.some((t) => t.inputs[0]![0] === t.output[0] && t.inputs[0]![1] === t.output[1]));
+  }
+  return knownOps;
+}
 
 interface Built {
   readonly e: Expr;
@@ -38,9 +82,13 @@ interface Built {
   readonly positive: boolean;
 }
 
+/** How a template's operands are built: any values, positive ones, or leaves (the positive builder at depth 0). */
+type OperandMode = "any" | "positive" | "leaves";
+
 class Builder {
   private next = 0;
   readonly labels: readonly Label[];
+  readonly dims: Readonly<Record<string, number>>;
   readonly params: Record<string, Decl> = {};
   readonly inputs: Record<string, Decl> = {};
   readonly targets: Record<string, Decl> = {};
@@ -49,9 +97,12 @@ class Builder {
   private readonly built: Built[] = [];
   /** Every leaf is one object per name, as a model's step sees one value per name. */
   private readonly leaves = new Map<string, Expr>();
+  private readonly ops = drawnOps();
 
   constructor(private readonly recipe: Recipe) {
     this.labels = ["n", "a", "b", "c", 1, recipe.literal];
+    const [n, a, b, c] = recipe.sizes;
+    this.dims = { n, a, b, c };
   }
 
   pick(n: number): number {
@@ -101,6 +152,9 @@ class Builder {
         this.oneHot.push(name);
         return this.leafOf("input", name);
       });
+      // Targets: data without a gradient (rows of a distribution in the tests' arguments).
+      const target = same(this.targets)[0];
+      options.push(() => this.leafOf("target", target ?? this.declare(this.targets, "y", s)));
     }
     return options[this.pick(options.length)]!();
   }
@@ -115,19 +169,14 @@ class Builder {
     return this.leafOf("input", name);
   }
 
-  private target(s: Shape, depth: number): Expr {
-    const options: (() => Expr)[] = [];
-    if (this.dataAllowed(s)) {
-      const same = Object.keys(this.targets).filter((k) => this.targets[k]![0] === s.r && this.targets[k]![1] === s.c);
-      options.push(() => this.leafOf("target", same[0] ?? this.declare(this.targets, "y", s)));
-    }
-    // Targets computed in the model get a gradient too (the rule's −G·logsoftmax(O)).
-    options.push(() => ({ op: "softmax", a: this.any(s, depth - 1) }), () => this.any(s, depth - 1));
-    return options[this.pick(options.length)]!();
+  /** A one-hot operand of shape s: a one-hot input, or the transpose of one (Xᵀ, as in Xᵀ·G). */
+  private oneHotOperand(s: Shape): Expr {
+    if (swapOp && this.pick(2) === 1) return { op: swapOp.op.name, a: this.oneHotInput({ r: s.c, c: s.r }) };
+    return this.oneHotInput(s);
   }
 
   private remember(e: Expr, s: Shape, positive: boolean): Expr {
-    if (!("a" in e)) return e;
+    if (!isOpExpr(e)) return e;
     this.built.push({ e, s, positive });
     return e;
   }
@@ -136,112 +185,127 @@ class Builder {
     return this.built.filter((b) => b.s.r === s.r && b.s.c === s.c && (b.positive || !positive));
   }
 
-  private unary(op: UnaryOp, a: Expr): Expr {
-    return { op, a };
+  /** True when the template's output can be s: its literals match, and a symbol used twice is one label. */
+  private fits(t: Template, s: Shape): boolean {
+    const [r, c] = t.output;
+    if (typeof r === "number" && r !== s.r) return false;
+    if (typeof c === "number" && c !== s.c) return false;
+    return !(typeof r === "string" && r === c && s.r !== s.c);
   }
 
-  private binary(op: BinaryOp, a: Expr, b: Expr): Expr {
-    return { op, a, b };
+  /** Templates of the known ops whose output can be s, with `keep` deciding which ops take part. */
+  private choices(s: Shape, keep: (k: Known, t: Template) => boolean): { k: Known; t: Template }[] {
+    return this.ops.flatMap((k) => k.templates.filter((t) => this.fits(t, s) && keep(k, t)).map((t) => ({ k, t })));
+  }
+
+  /**
+   * The op of `k` through template `t`, giving shape s: the output's symbols are s's labels, the
+   * others picked from the labels. Operands by `mode` (an input the op needs positive is always
+   * built positive); with `oneHotSide`, that operand is a one-hot input. The shape rule confirms the
+   * result is s; if it does not (a rule that is not what its probes suggested), a leaf of s instead.
+   */
+  private apply(k: Known, t: Template, s: Shape, depth: number, mode: OperandMode, oneHotSide?: number): Expr {
+    const bound = new Map<string, Label>();
+    const [or, oc] = t.output;
+    if (typeof or === "string") bound.set(or, s.r);
+    if (typeof oc === "string" && !bound.has(oc)) bound.set(oc, s.c);
+    for (const sym of symbolsOf(t)) if (!bound.has(sym)) bound.set(sym, this.label());
+    const labelOf = (x: string | number): Label => (typeof x === "number" ? x : bound.get(x)!);
+    const shapes: Shape[] = t.inputs.map(([r, c]) => ({ r: labelOf(r), c: labelOf(c) }));
+    const result = this.shapeRule(k.op, shapes);
+    if (!result || result.r !== s.r || result.c !== s.c) return this.leaf(s);
+    const attrs: Attrs = Object.fromEntries((k.op.attrs ?? []).map((a) => {
+      const values = mode === "any" ? attrValues : positiveAttrValues;
+      return [a, values[this.pick(values.length)]!];
+    }));
+    const operands = shapes.map((x, i) => {
+      if (i === oneHotSide) return this.oneHotOperand(x);
+      if (k.positiveInputs[i]) return mode === "leaves" ? this.positiveConstant(x) : this.positive(x, depth);
+      if (mode === "leaves") return this.leaf(x);
+      return mode === "positive" && k.positivity === "keeps" ? this.positive(x, depth) : this.any(x, depth);
+    });
+    const e: OpExpr = { op: k.op.name, a: operands[0]!, ...(operands.length > 1 && { b: operands[1]! }), ...(Object.keys(attrs).length > 0 && { attrs }) };
+    return e;
+  }
+
+  /** The op's shape rule on operands of these labels (at this program's sizes), or undefined when it refuses. */
+  private shapeRule(op: OpDef<Arity>, shapes: readonly Shape[]): Shape | undefined {
+    const size = (l: Label) => sizeOf(this.dims, l);
+    try {
+      const out = op.shape(shapes.map((x) => ({ rowDim: x.r, colDim: x.c, rows: size(x.r), cols: size(x.c) })) as never, Object.fromEntries((op.attrs ?? []).map((a) => [a, 1])));
+      return { r: out.rowDim, c: out.colDim };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private positiveConstant(s: Shape): ConstExpr {
+    return { op: "const", r: s.r, c: s.c, value: positiveConstants[this.pick(positiveConstants.length)]! };
   }
 
   /** An expression of shape s. */
   any(s: Shape, depth: number): Expr {
     if (depth <= 0 || this.pick(6) === 0) return this.pick(8) === 7 ? { op: "const", r: s.r, c: s.c, value: constants[this.pick(constants.length)]! } : this.leaf(s);
     const d = depth - 1;
-    const row = { r: 1, c: s.c };
-    const options: [string, () => Expr][] = [
-      ["matmul", () => {
-        const k = this.label();
-        return this.binary("matmul", this.any({ r: s.r, c: k }, d), this.any({ r: k, c: s.c }, d));
-      }],
-      // Products with a one-hot operand, which generated code turns into gathers and scatter-adds:
-      // X·B, A·X and Xᵀ·B (the backward pass adds Xᵀ·G and G·Xᵀ).
-      ["matmul one-hot", () => {
-        const k = this.label();
-        const side = this.pick(3);
-        if (side === 0) return this.binary("matmul", this.oneHotInput({ r: s.r, c: k }), this.any({ r: k, c: s.c }, d));
-        if (side === 1) return this.binary("matmul", this.any({ r: s.r, c: k }, d), this.oneHotInput({ r: k, c: s.c }));
-        return this.binary("matmul", this.unary("transpose", this.oneHotInput({ r: k, c: s.r })), this.any({ r: k, c: s.c }, d));
-      }],
-      ["transpose", () => this.unary("transpose", this.any({ r: s.c, c: s.r }, d))],
-      ["add", () => this.binary("add", this.any(s, d), this.any(s, d))],
-      ["add row", () => this.binary("add", this.any(s, d), this.any(row, d))],
-      ["sub", () => this.binary("sub", this.any(s, d), this.any(s, d))],
-      ["sub row", () => this.binary("sub", this.any(s, d), this.any(row, d))],
-      ["mul", () => this.binary("mul", this.any(s, d), this.any(s, d))],
-      ["div", () => this.binary("div", this.any(s, d), this.positive(s, d))],
-      ["scale", () => ({ op: "scale", a: this.any(s, d), s: scales[this.pick(scales.length)]! })],
-      ["mulScalar", () => this.binary("mulScalar", this.any(s, d), this.any({ r: 1, c: 1 }, d))],
-      ["tanh", () => this.unary("tanh", this.any(s, d))],
-      ["exp", () => this.unary("exp", this.any(s, d))],
-      ["log", () => this.unary("log", this.positive(s, d))],
-      ["softmax", () => this.unary("softmax", this.any(s, d))],
-      ["logSoftmax", () => this.unary("logSoftmax", this.any(s, d))],
-    ];
-    const again = this.reusable(s, false);
-    if (again.length > 0) options.push(["reuse", () => again[this.pick(again.length)]!.e]);
-    if (s.r === 1) options.push(["sumRows", () => this.unary("sumRows", this.any({ r: this.label(), c: s.c }, d))]);
-    if (s.r === 1 && s.c === 1) {
-      options.push(["sumAll", () => this.unary("sumAll", this.any(this.shape(), d))]);
-      options.push(["softmaxCrossEntropy", () => {
-        const x = this.shape();
-        return this.binary("softmaxCrossEntropy", this.any(x, d), this.target(x, d));
-      }]);
+    const options: (() => Expr)[] = [];
+    for (const { k, t } of this.choices(s, () => true)) {
+      options.push(() => this.apply(k, t, s, d, "any"));
+      // Products with a one-hot operand: X·B, A·X, Xᵀ·B, A·Xᵀ (the backward pass adds Xᵀ·G and G·Xᵀ).
+      if (isContraction(t)) options.push(() => this.apply(k, t, s, d, "any", this.pick(t.inputs.length)));
     }
-    return this.remember(options[this.pick(options.length)]![1](), s, false);
+    const again = this.reusable(s, false);
+    if (again.length > 0) options.push(() => again[this.pick(again.length)]!.e);
+    return this.remember(options[this.pick(options.length)]!(), s, false);
   }
 
   /** An expression of shape s whose every entry is positive (log's and div's denominators). */
   positive(s: Shape, depth: number): Expr {
     const d = depth - 1;
-    const constant = (shape: Shape): Expr => ({ op: "const", r: shape.r, c: shape.c, value: positiveConstants[this.pick(positiveConstants.length)]! });
-    const squarePlus = (x: Expr): Expr => {
-      // x⊙x + c, with c a constant of s's shape or a 1×C row of them, or exp(0·y) = 1.
-      const k = this.pick(3);
-      const c = k === 0 ? constant(s) : k === 1 ? constant({ r: 1, c: s.c }) : this.unary("exp", { op: "scale", a: this.any(s, d), s: 0 });
-      return this.binary("add", this.binary("mul", x, x), c);
-    };
     if (depth <= 0) {
-      const options = [() => this.unary("exp", this.leaf(s)), () => this.unary("softmax", this.leaf(s)), () => squarePlus(this.leaf(s)), () => constant(s)];
+      // An op that makes positive values, of leaves; or a positive constant.
+      const options: (() => Expr)[] = this.choices(s, (k) => k.positivity === "makes").map(({ k, t }) => () => this.apply(k, t, s, d, "leaves"));
+      options.push(() => this.positiveConstant(s));
       return this.remember(options[this.pick(options.length)]!(), s, true);
     }
-    const options: [string, () => Expr][] = [
-      ["exp", () => this.unary("exp", this.any(s, d))],
-      ["softmax", () => this.unary("softmax", this.any(s, d))],
-      ["square plus", () => squarePlus(this.any(s, d))],
-      ["mul", () => this.binary("mul", this.positive(s, d), this.positive(s, d))],
-      ["div", () => this.binary("div", this.positive(s, d), this.positive(s, d))],
-      ["scale", () => ({ op: "scale", a: this.positive(s, d), s: positiveScales[this.pick(positiveScales.length)]! })],
-      ["add", () => this.binary("add", this.positive(s, d), this.positive(s, d))],
-      ["add row", () => this.binary("add", this.positive(s, d), this.positive({ r: 1, c: s.c }, d))],
-      ["matmul", () => {
-        const k = this.label();
-        return this.binary("matmul", this.positive({ r: s.r, c: k }, d), this.positive({ r: k, c: s.c }, d));
-      }],
-      ["transpose", () => this.unary("transpose", this.positive({ r: s.c, c: s.r }, d))],
-      ["mulScalar", () => this.binary("mulScalar", this.positive(s, d), this.positive({ r: 1, c: 1 }, d))],
-    ];
+    const options: (() => Expr)[] = this.choices(s, (k) => k.positivity !== undefined).map(({ k, t }) => () => this.apply(k, t, s, d, "positive"));
     const again = this.reusable(s, true);
-    if (again.length > 0) options.push(["reuse", () => again[this.pick(again.length)]!.e]);
-    if (s.r === 1) options.push(["sumRows", () => this.unary("sumRows", this.positive({ r: this.label(), c: s.c }, d))]);
-    if (s.r === 1 && s.c === 1) options.push(["sumAll", () => this.unary("sumAll", this.positive(this.shape(), d))]);
-    return this.remember(options[this.pick(options.length)]![1](), s, true);
+    if (again.length > 0) options.push(() => again[this.pick(again.length)]!.e);
+    if (options.length === 0) return this.positiveConstant(s);
+    return this.remember(options[this.pick(options.length)]!(), s, true);
   }
 
   /** True when `e` reads a declared leaf: an expression of constants only runs eagerly even inside a step. */
   private traced(e: Expr, seen = new Set<Expr>()): boolean {
     if (seen.has(e)) return false;
     seen.add(e);
-    if (e.op === "param" || e.op === "input" || e.op === "target" || e.op === "state") return true;
-    return ("a" in e && this.traced(e.a, seen)) || ("b" in e && this.traced(e.b, seen));
+    if (!isOpExpr(e)) return !isConst(e);
+    return operandsOf(e).some((x) => this.traced(x, seen));
   }
 
   /**
    * A root (the loss, a next state) must be traced: tracing refuses a loss or a state computed from
-   * constants alone. Such a root gets a leaf's zero multiple added, which keeps its value.
+   * constants alone. In such a root the first constant becomes a leaf of its shape (a positive
+   * constant, which may stand where a value must be positive, becomes an op that makes positive
+   * values of a leaf, or stays when there is none).
    */
-  private rooted(e: Expr, s: Shape): Expr {
-    return this.traced(e) ? e : this.binary("add", e, { op: "scale", a: this.leaf(s), s: 0 });
+  private rooted(e: Expr): Expr {
+    if (this.traced(e)) return e;
+    const replace = (x: Expr): Expr | undefined => {
+      if (isConst(x)) {
+        const s = { r: x.r, c: x.c };
+        if (x.value <= 0) return this.leaf(s);
+        const makes = this.choices(s, (k) => k.positivity === "makes");
+        return makes.length > 0 ? this.apply(makes[0]!.k, makes[0]!.t, s, 0, "leaves") : undefined;
+      }
+      if (!isOpExpr(x)) return undefined;
+      const operands = operandsOf(x);
+      for (let i = 0; i < operands.length; i++) {
+        const r = replace(operands[i]!);
+        if (r) return i === 0 ? { ...x, a: r } : { ...x, b: r };
+      }
+      return undefined;
+    };
+    return replace(e) ?? e;
   }
 
   program(): Program {
@@ -250,22 +314,22 @@ class Builder {
     const sequence = r.kind !== "plain";
     const dims: Record<string, number> = { n, a, b, c, ...(sequence && { T: r.T }) };
     if (r.kind === "recurrent") for (let i = 0; i < r.states; i++) this.declare(this.state, "h", this.shape());
-    // The loss: a scaled total of a node, a cross-entropy against targets, or any 1×1 expression.
-    const root = this.pick(3);
-    const x = root < 2 ? this.shape() : { r: 1, c: 1 };
-    const loss = this.rooted(
-      root === 0
-        ? this.unary("sumAll", { op: "scale", a: this.any(x, r.depth), s: scales[this.pick(scales.length - 1)]! })
-        : root === 1
-          ? this.binary("softmaxCrossEntropy", this.any(x, r.depth), this.target(x, r.depth))
-          : this.any(x, r.depth),
-      { r: 1, c: 1 },
-    );
-    // Each state's next value: tanh of an expression of its shape (bounded over the steps), or the expression itself.
+    // The loss: mostly a reduction to 1×1 (a total, a cross-entropy, a product of a row and a
+    // column) of nodes of any shape, else any 1×1 expression.
+    const one = { r: 1, c: 1 };
+    const reductions = this.choices(one, (_k, t) => isReduction(t));
+    const reduce = () => {
+      const x = reductions[this.pick(reductions.length)]!;
+      return this.remember(this.apply(x.k, x.t, one, r.depth, "any"), one, false);
+    };
+    const loss = this.rooted(this.pick(3) < 2 && reductions.length > 0 ? reduce() : this.any(one, r.depth));
+    // Each state's next value: an op that bounds its entries (tanh) of an expression of its shape, or the expression itself.
     const next: Record<string, Expr> = {};
     for (const [name, [sr, sc]] of Object.entries(this.state)) {
-      const e = this.any({ r: sr, c: sc }, r.depth);
-      next[name] = this.rooted(this.pick(3) === 2 ? e : this.unary("tanh", e), { r: sr, c: sc });
+      const s = { r: sr, c: sc };
+      const e = this.any(s, r.depth);
+      const bound = this.pick(3) === 2 || boundingOps.length === 0 ? undefined : boundingOps[this.pick(boundingOps.length)]!;
+      next[name] = this.rooted(bound ? { op: bound.op.name, a: e } : e);
     }
     const means = [[], ["n"], ["a", "b"], ...(sequence ? [["T", "n"], ["T"]] : [])];
     return {

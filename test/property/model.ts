@@ -2,36 +2,23 @@
 // both inside a model's step (where the ops trace) and eagerly on concrete matrices; the model
 // declaration around a program; and the arguments a program's IR runs on.
 import { randomArguments, type Arguments } from "../../cli/random-arguments.js";
-import {
-  add,
-  defineModel,
-  dim,
-  div,
-  exp,
-  log,
-  logSoftmax,
-  mat,
-  matmul,
-  mul,
-  mulScalar,
-  rng,
-  scale,
-  softmax,
-  softmaxCrossEntropy,
-  sub,
-  sumAll,
-  sumRows,
-  tanh,
-  transpose,
-  type AnyMat,
-  type AnyModel,
-  type ModelIR,
-} from "../../src/index.js";
+import { defineModel, dim, mat, rng, type AnyMat, type AnyModel, type ModelIR } from "../../src/index.js";
 import { batchKeys } from "../../src/interpret.js";
-import type { Expr, Label, Program } from "./program.js";
+import type { Attrs } from "../../src/op.js";
+import { opNamed } from "../../src/ops/table.js";
+import { typedFunction } from "../support/op-shapes.js";
+import { isConst, isLeaf, operandsOf, type Expr, type Label, type Program } from "./program.js";
 
-/** The typed ops, called through one untyped door: random programs are not written for tsc. */
-const ops: Record<string, (...args: never[]) => AnyMat> = { add, sub, mul, div, matmul, mulScalar, softmaxCrossEntropy, transpose, tanh, exp, log, softmax, logSoftmax, sumRows, sumAll };
+/**
+ * The typed function of the op named `name`, called through one untyped door (random programs are
+ * not written for tsc): found by the op's name among the library's exports, or a loud error.
+ */
+const typed = new Map<string, (inputs: readonly AnyMat[], attrs?: Attrs) => AnyMat>();
+function call(name: string, operands: readonly AnyMat[], attrs: Attrs | undefined): AnyMat {
+  let f = typed.get(name);
+  if (!f) typed.set(name, (f = typedFunction(opNamed(name))));
+  return f(operands, attrs);
+}
 
 export interface Env {
   readonly params: Readonly<Record<string, AnyMat>>;
@@ -58,33 +45,16 @@ export function runStep(p: Program, env: Env, hooks: Hooks = {}): { loss: AnyMat
     const known = values.get(e);
     if (known) return known;
     let v: AnyMat;
-    switch (e.op) {
-      case "param":
-        v = env.params[e.name]!;
-        break;
-      case "input":
-      case "target":
-        v = env.data[e.name]!;
-        break;
-      case "state":
-        v = env.state[e.name]!;
-        break;
-      case "const": {
-        const rows = typeof e.r === "number" ? e.r : env.sizes[e.r]!;
-        const cols = typeof e.c === "number" ? e.c : env.sizes[e.c]!;
-        v = (mat as (r: unknown, c: unknown, d: ArrayLike<number>) => AnyMat)(sizeArg(e.r, env.sizes), sizeArg(e.c, env.sizes), new Array(rows * cols).fill(e.value));
-        break;
-      }
-      case "scale": {
-        const [a] = hooks.beforeOp ? hooks.beforeOp(e, [value(e.a)]) : [value(e.a)];
-        v = scale(a!, e.s);
-        break;
-      }
-      default: {
-        const operands = "b" in e ? [value(e.a), value(e.b)] : [value(e.a)];
-        const args = hooks.beforeOp ? hooks.beforeOp(e, operands) : operands;
-        v = ops[e.op]!(...(args as never[]));
-      }
+    if (isLeaf(e)) {
+      v = e.op === "param" ? env.params[e.name]! : e.op === "state" ? env.state[e.name]! : env.data[e.name]!;
+    } else if (isConst(e)) {
+      const rows = typeof e.r === "number" ? e.r : env.sizes[e.r]!;
+      const cols = typeof e.c === "number" ? e.c : env.sizes[e.c]!;
+      v = (mat as (r: unknown, c: unknown, d: ArrayLike<number>) => AnyMat)(sizeArg(e.r, env.sizes), sizeArg(e.c, env.sizes), new Array(rows * cols).fill(e.value));
+    } else {
+      const operands = operandsOf(e).map(value);
+      const args = hooks.beforeOp ? hooks.beforeOp(e, operands) : operands;
+      v = call(e.op, args, e.attrs);
     }
     hooks.onValue?.(e, v);
     values.set(e, v);

@@ -1,7 +1,16 @@
-// Random matrix programs as data: a small AST over the typed ops, the model declaration around it,
-// an independent statement of every op's shape rule (the oracle the library is judged against),
-// and printers (a readable form for counter-examples, and TypeScript source for the CLI test).
-// Sharing is by object identity: a node reached twice is one value, computed once per step.
+// Random matrix programs as data: a small AST over the ops of the table (any op, by name, with its
+// attributes), the model declaration around it, the shape oracle, and printers (a readable form for
+// counter-examples, and TypeScript source for the CLI and type-level tests). Sharing is by object
+// identity: a node reached twice is one value, computed once per step.
+//
+// The shape oracle is each op's own run-time shape rule, from the table, so that an op added to the
+// table needs no restatement here. What judges the shape rules independently: the type-level
+// property test (test/property-types.test.ts: programs well-shaped by these rules must type-check
+// under tsc, ill-shaped ones must not), and the refusals written by hand in test/ops.test.ts.
+import type { Attrs } from "../../src/op.js";
+import { opNamed } from "../../src/ops/table.js";
+import { ShapeError, type Shape as LibShape } from "../../src/shape-error.js";
+import { typedFunction } from "../support/op-shapes.js";
 
 /** A dim label as the library sees it: a declared dim's name, or a number literal. */
 export type Label = string | number;
@@ -17,19 +26,40 @@ export interface SizedShape extends Shape {
 export type Decl = readonly [Label, Label];
 
 export type LeafOp = "param" | "input" | "target" | "state";
-export type UnaryOp = "transpose" | "tanh" | "exp" | "log" | "softmax" | "logSoftmax" | "sumRows" | "sumAll";
-export type BinaryOp = "matmul" | "add" | "sub" | "mul" | "div" | "mulScalar" | "softmaxCrossEntropy";
+export interface LeafExpr {
+  readonly op: LeafOp;
+  readonly name: string;
+}
+/** A plain matrix inside the model (a constant leaf of the IR), every entry `value`. */
+export interface ConstExpr {
+  readonly op: "const";
+  readonly r: Label;
+  readonly c: Label;
+  readonly value: number;
+}
+/** An op of the table, by name, applied to one or two operands, with its attributes (scale's `s`). */
+export interface OpExpr {
+  readonly op: string;
+  readonly a: Expr;
+  readonly b?: Expr;
+  readonly attrs?: Attrs;
+}
+export type Expr = LeafExpr | ConstExpr | OpExpr;
 
-export type Expr =
-  | { readonly op: LeafOp; readonly name: string }
-  /** A plain matrix inside the model (a constant leaf of the IR), every entry `value`. */
-  | { readonly op: "const"; readonly r: Label; readonly c: Label; readonly value: number }
-  | { readonly op: "scale"; readonly a: Expr; readonly s: number }
-  | { readonly op: UnaryOp; readonly a: Expr }
-  | { readonly op: BinaryOp; readonly a: Expr; readonly b: Expr };
-
-export const unaryOps: readonly UnaryOp[] = ["transpose", "tanh", "exp", "log", "softmax", "logSoftmax", "sumRows", "sumAll"];
-export const binaryOps: readonly BinaryOp[] = ["matmul", "add", "sub", "mul", "div", "mulScalar", "softmaxCrossEntropy"];
+export function isOpExpr(e: Expr): e is OpExpr {
+  return "a" in e;
+}
+export function isConst(e: Expr): e is ConstExpr {
+  return !isOpExpr(e) && e.op === "const";
+}
+export function isLeaf(e: Expr): e is LeafExpr {
+  return !isOpExpr(e) && e.op !== "const";
+}
+/** An op node's operands in order (none for a leaf or a constant). */
+export function operandsOf(e: Expr): Expr[] {
+  if (!isOpExpr(e)) return [];
+  return e.b === undefined ? [e.a] : [e.a, e.b];
+}
 
 export interface Program {
   readonly name: string;
@@ -54,7 +84,7 @@ export interface Program {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shapes, written independently of src/: the rules as the README and the types state them.
+// Shapes.
 
 export function sizeOf(dims: Readonly<Record<string, number>>, l: Label): number {
   if (typeof l === "number") return l;
@@ -81,39 +111,23 @@ const sameCols = (a: SizedShape, b: SizedShape) => a.c === b.c && a.cols === b.c
 const sameSized = (a: SizedShape, b: SizedShape) => sameRows(a, b) && sameCols(a, b);
 const isOne = (l: Label, size: number) => l === 1 && size === 1;
 
-export type RuleResult = { readonly ok: true; readonly shape: SizedShape } | { readonly ok: false; readonly operands: readonly [SizedShape, SizedShape] };
+export type RuleResult = { readonly ok: true; readonly shape: SizedShape } | { readonly ok: false; readonly operands: readonly SizedShape[] };
 
-/** The shape of `op` applied to operands of these shapes, or the pair it refuses. Dims agree when label and size do. */
-export function rule(op: UnaryOp | BinaryOp | "scale", a: SizedShape, b?: SizedShape): RuleResult {
-  const ok = (shape: SizedShape): RuleResult => ({ ok: true, shape });
-  const refuse = (): RuleResult => ({ ok: false, operands: [a, b!] });
-  switch (op) {
-    case "transpose":
-      return ok({ r: a.c, c: a.r, rows: a.cols, cols: a.rows });
-    case "sumRows":
-      return ok({ r: 1, c: a.c, rows: 1, cols: a.cols });
-    case "sumAll":
-      return ok({ r: 1, c: 1, rows: 1, cols: 1 });
-    case "matmul":
-      return a.c === b!.r && a.cols === b!.rows ? ok({ r: a.r, c: b!.c, rows: a.rows, cols: b!.cols }) : refuse();
-    case "add":
-    case "sub":
-      // b is a's shape, or a 1×C row (the literal 1) broadcast onto a's rows.
-      return sameCols(a, b!) && (sameRows(a, b!) || isOne(b!.r, b!.rows)) ? ok(a) : refuse();
-    case "mul":
-    case "div":
-      return sameSized(a, b!) ? ok(a) : refuse();
-    case "softmaxCrossEntropy":
-      return sameSized(a, b!) ? ok({ r: 1, c: 1, rows: 1, cols: 1 }) : refuse();
-    case "mulScalar":
-      return isOne(b!.r, b!.rows) && isOne(b!.c, b!.cols) ? ok(a) : refuse();
-    default:
-      return ok(a);
+const toLib = (s: SizedShape): LibShape => ({ rowDim: s.r, colDim: s.c, rows: s.rows, cols: s.cols });
+const fromLib = (s: LibShape): SizedShape => ({ r: s.rowDim, c: s.colDim, rows: s.rows, cols: s.cols });
+
+/** The shape of `op` (an op of the table) applied to operands of these shapes, by its shape rule, or the shapes it refuses. */
+export function rule(op: string, operands: readonly SizedShape[], attrs: Attrs = {}): RuleResult {
+  try {
+    return { ok: true, shape: fromLib(opNamed(op).shape(operands.map(toLib) as never, attrs)) };
+  } catch (e) {
+    if (e instanceof ShapeError) return { ok: false, operands: e.shapes.map(fromLib) };
+    throw e;
   }
 }
 
 export type Failure =
-  | { readonly kind: "op"; readonly node: Expr; readonly op: BinaryOp; readonly operands: readonly [SizedShape, SizedShape] }
+  | { readonly kind: "op"; readonly node: OpExpr; readonly op: string; readonly operands: readonly SizedShape[] }
   | { readonly kind: "state"; readonly name: string; readonly declared: SizedShape; readonly returned: SizedShape }
   | { readonly kind: "loss"; readonly shape: SizedShape }
   | { readonly kind: "rows" };
@@ -122,7 +136,7 @@ export function declShape(d: Decl): Shape {
   return { r: d[0], c: d[1] };
 }
 
-export function leafShape(p: Program, e: Expr & { op: LeafOp }): SizedShape {
+export function leafShape(p: Program, e: LeafExpr): SizedShape {
   const group = { param: p.params, input: p.inputs, target: p.targets, state: p.state }[e.op];
   const d = group[e.name];
   if (!d) throw new Error(`${e.op} ${e.name} is not declared`);
@@ -146,26 +160,13 @@ export function checkProgram(p: Program): { failure?: Failure; shapes: Map<Expr,
     const known = shapes.get(e);
     if (known) return known;
     let s: SizedShape;
-    switch (e.op) {
-      case "param":
-      case "input":
-      case "target":
-      case "state":
-        s = leafShape(p, e);
-        break;
-      case "const":
-        s = sized(p.dims, e);
-        break;
-      case "scale":
-        s = visit(e.a);
-        break;
-      default: {
-        const a = visit(e.a);
-        const b = "b" in e ? visit(e.b) : undefined;
-        const r = rule(e.op, a, b);
-        if (!r.ok) throw new Refused({ kind: "op", node: e, op: e.op as BinaryOp, operands: r.operands });
-        s = r.shape;
-      }
+    if (isLeaf(e)) s = leafShape(p, e);
+    else if (isConst(e)) s = sized(p.dims, e);
+    else {
+      const operands = operandsOf(e).map(visit);
+      const r = rule(e.op, operands, e.attrs);
+      if (!r.ok) throw new Refused({ kind: "op", node: e as OpExpr, op: e.op, operands: r.operands });
+      s = r.shape;
     }
     shapes.set(e, s);
     return s;
@@ -193,8 +194,7 @@ export function nodesOf(p: Program): Expr[] {
   const visit = (e: Expr) => {
     if (seen.has(e)) return;
     seen.add(e);
-    if ("a" in e) visit(e.a);
-    if ("b" in e) visit(e.b);
+    operandsOf(e).forEach(visit);
     out.push(e);
   };
   visit(p.loss);
@@ -205,19 +205,17 @@ export function nodesOf(p: Program): Expr[] {
 // ---------------------------------------------------------------------------------------------
 // Printing.
 
-const isLeaf = (e: Expr) => e.op === "param" || e.op === "input" || e.op === "target" || e.op === "state" || e.op === "const";
-
 /**
  * The step's body as statements and root expressions: a node used more than once becomes a
- * `const vK = ...;` line. `call(op, args)` spells an op application; `leaf(e)` a leaf.
+ * `const vK = ...;` line. `call(op, operands, attrs)` spells an op application (the attributes in
+ * the order the op declares them, as its typed function takes them); `leaf(e)` a leaf or a constant.
  */
-function statements(p: Program, spell: { call(op: string, args: string[]): string; leaf(e: Expr): string; number(x: number): string }) {
+function statements(p: Program, spell: { call(op: string, operands: string[], attrs: string[]): string; leaf(e: LeafExpr | ConstExpr): string; number(x: number): string }) {
   const uses = new Map<Expr, number>();
   const count = (e: Expr) => {
     uses.set(e, (uses.get(e) ?? 0) + 1);
     if (uses.get(e)! > 1) return;
-    if ("a" in e) count(e.a);
-    if ("b" in e) count(e.b);
+    operandsOf(e).forEach(count);
   };
   count(p.loss);
   Object.values(p.next).forEach(count);
@@ -227,10 +225,9 @@ function statements(p: Program, spell: { call(op: string, args: string[]): strin
     const named = names.get(e);
     if (named) return named;
     let t: string;
-    if (isLeaf(e)) t = spell.leaf(e);
-    else if (e.op === "scale") t = spell.call("scale", [text(e.a), spell.number(e.s)]);
-    else t = spell.call(e.op, "b" in e ? [text(e.a), text(e.b)] : [text((e as { a: Expr }).a)]);
-    if ((uses.get(e) ?? 0) > 1 && !isLeaf(e)) {
+    if (!isOpExpr(e)) t = spell.leaf(e);
+    else t = spell.call(e.op, operandsOf(e).map(text), (opNamed(e.op).attrs ?? []).map((a) => spell.number(e.attrs?.[a] ?? NaN)));
+    if ((uses.get(e) ?? 0) > 1 && isOpExpr(e)) {
       const name = `v${names.size + 1}`;
       lines.push(`const ${name} = ${t};`);
       names.set(e, name);
@@ -244,14 +241,23 @@ function statements(p: Program, spell: { call(op: string, args: string[]): strin
 }
 
 const numberText = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
+
+/**
+ * The name a model file imports for an op: its typed function's, which is the op's name. Throws,
+ * naming the op, when the library exports no typed function under that name.
+ */
+function imported(op: string): string {
+  typedFunction(opNamed(op));
+  return op;
+}
 const labelText = (l: Label) => JSON.stringify(l);
 const declText = (d: Readonly<Record<string, Decl>>) => `{ ${Object.entries(d).map(([k, [r, c]]) => `${k}: [${labelText(r)}, ${labelText(c)}]`).join(", ")} }`;
 
 /** A compact, readable form of a program: what a failing property prints. */
 export function describeProgram(p: Program): string {
   const { lines, loss, next } = statements(p, {
-    call: (op, args) => `${op}(${args.join(", ")})`,
-    leaf: (e) => (e.op === "const" ? `const(${labelText(e.r)}×${labelText(e.c)} = ${e.value})` : (e as { name: string }).name),
+    call: (op, operands, attrs) => `${op}(${[...operands, ...attrs].join(", ")})`,
+    leaf: (e) => (isConst(e) ? `const(${labelText(e.r)}×${labelText(e.c)} = ${e.value})` : e.name),
     number: numberText,
   });
   return [
@@ -291,12 +297,12 @@ export function modelSource(p: Program, lib: string): string {
   const used = new Set<string>(["defineModel"]);
   let usesConst = false;
   const { lines, loss, next } = statements(p, {
-    call: (op, args) => {
-      used.add(op);
-      return `${op}(${args.map((a, i) => (op === "scale" && i === 1 ? a : `${a} as never`)).join(", ")})`;
+    call: (op, operands, attrs) => {
+      used.add(imported(op));
+      return `${op}(${[...operands.map((a) => `${a} as never`), ...attrs].join(", ")})`;
     },
     leaf: (e) => {
-      if (e.op !== "const") return `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${(e as { name: string }).name}`;
+      if (!isConst(e)) return `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${e.name}`;
       usesConst = true;
       const size = (l: Label) => (typeof l === "number" ? String(l) : `dim(${JSON.stringify(l)}, sizes.${l})`);
       return `constant(${size(e.r)}, ${size(e.c)}, ${numberText(e.value)})`;
@@ -328,14 +334,14 @@ export function modelSource(p: Program, lib: string): string {
  * constants are out of scope here (their helper needs a cast).
  */
 export function typedSource(p: Program, lib: string): string | undefined {
-  if (nodesOf(p).some((e) => e.op === "const")) return undefined;
+  if (nodesOf(p).some(isConst)) return undefined;
   const used = new Set<string>(["defineModel"]);
   const { lines, loss, next } = statements(p, {
-    call: (op, args) => {
-      used.add(op);
-      return `${op}(${args.join(", ")})`;
+    call: (op, operands, attrs) => {
+      used.add(imported(op));
+      return `${op}(${[...operands, ...attrs].join(", ")})`;
     },
-    leaf: (e) => `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${(e as { name: string }).name}`,
+    leaf: (e) => (isConst(e) ? "never" : `${e.op === "param" ? "p" : e.op === "state" ? "s" : "d"}.${e.name}`),
     number: numberText,
   });
   const spec = specLines(p);

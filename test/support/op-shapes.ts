@@ -141,6 +141,14 @@ export function isContraction(t: Template): boolean {
   return a.some((s) => typeof s === "string" && !out.has(s) && b.includes(s));
 }
 
+/** A unary op's template that swaps the dims (transpose). */
+export function isSwap(t: Template): boolean {
+  if (t.inputs.length !== 1) return false;
+  const [[r, c]] = t.inputs as readonly [ShapePattern];
+  const [or, oc] = t.output;
+  return typeof r === "string" && typeof c === "string" && r !== c && or === c && oc === r;
+}
+
 /** Some input dim that the output does not keep: a reduction (a sum, a loss, a product). */
 export function isReduction(t: Template): boolean {
   const out = new Set<Sym>(t.output);
@@ -297,6 +305,28 @@ export function positivity(op: OpDef<Arity>): Positivity {
       ? "keeps"
       : undefined;
   positivityCache.set(op, result);
+  return result;
+}
+
+const boundedCache = new Map<OpDef<Arity>, boolean>();
+
+/**
+ * True for a unary op whose every entry lies in [−1, 1] whatever its input (tanh, softmax): what
+ * keeps a recurrent state bounded over the steps. Probed with seeded draws of up to ±30.
+ */
+export function bounded(op: OpDef<Arity>): boolean {
+  const known = boundedCache.get(op);
+  if (known !== undefined) return known;
+  const next = uniforms(0xb0d);
+  const result =
+    op.arity === 1 &&
+    !positiveInputs(op)[0] &&
+    probeInstances(op).every((shapes) =>
+      attrChoices(op, attrValues).every((a) =>
+        [0, 1, 2, 3].every(() => apply(op, shapes.map((s) => filled(s, () => 60 * (next() - 0.5))), a).data.every((x) => Math.abs(x) <= 1)),
+      ),
+    );
+  boundedCache.set(op, result);
   return result;
 }
 
