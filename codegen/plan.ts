@@ -6,9 +6,11 @@
 // slot per step; everything else gets one scratch buffer, allocated once, reused by every step and
 // every call. Gradient contributions accumulate straight into the caller's gradient arrays.
 import type { ModelIR, Node } from "../src/ir/graph.js";
+import { dataKey } from "../src/batch-names.js";
 import { numberLiteral } from "../src/op.js";
 import { isViewNode, mathOf, shapeOnlyInputs, stackingOf } from "./lowering.js";
 import { placeNodes, type Placement } from "./hoist.js";
+import { nodeNames, type NodeNames } from "./names.js";
 
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
@@ -40,8 +42,10 @@ export interface PassKernels {
 
 export interface Plan {
   readonly ir: ModelIR;
+  /** Every node's name (buffers are named after their node), from the model's names. */
+  readonly names: NodeNames;
   readonly storage: ReadonlyMap<number, Storage>;
-  /** Module-level scratch: name and length. */
+  /** Module-level buffers: name, length and node. */
   readonly buffers: readonly { readonly name: string; readonly length: number; readonly node: number }[];
   readonly constants: readonly { readonly name: string; readonly values: readonly number[] }[];
   readonly forward: PassKernels;
@@ -119,20 +123,21 @@ export function planModel(ir: ModelIR): Plan {
   const gradOut = new Map(Object.entries(ir.outputs.paramGrads).map(([name, id]) => [id, name]));
   const stateGradOut = new Map(Object.entries(ir.outputs.stateGrads).map(([name, id]) => [id, name]));
   const onlyUse = (id: number) => consumers.get(id)!.length === 0;
+  const names = nodeNames(ir);
 
   for (const n of nodes) {
     const size = n.shape.rows * n.shape.cols;
     if (n.leaf) {
       const { kind, name } = n.leaf;
       if (kind === "param") storage.set(n.id, { kind: "param", name });
-      else if (kind === "input" && ir.inputs.find((d) => d.name === name)?.oneHot) storage.set(n.id, { kind: "oneHot", key: ir.sequence ? `${name}s` : name, stepRows: n.shape.rows });
-      else if (kind === "input" || kind === "target") storage.set(n.id, { kind: "data", key: ir.sequence ? `${name}s` : name, stepSize: size });
+      else if (kind === "input" && ir.inputs.find((d) => d.name === name)?.oneHot) storage.set(n.id, { kind: "oneHot", key: dataKey(name, ir.sequence !== undefined), stepRows: n.shape.rows });
+      else if (kind === "input" || kind === "target") storage.set(n.id, { kind: "data", key: dataKey(name, ir.sequence !== undefined), stepSize: size });
       else if (kind === "state") storage.set(n.id, { kind: "state", name, slot: "in" });
       else if (kind === "stateAdjoint") storage.set(n.id, { kind: "stateAdjointIn", name });
       else if (kind === "lossAdjoint") storage.set(n.id, { kind: "literal", code: numberLiteral(ir.lossScale.factor) });
       else if (kind === "zeros") storage.set(n.id, { kind: "literal", code: "0" });
       else {
-        const buffer = `k${n.id}`;
+        const buffer = names.names[n.id]!;
         constants.push({ name: buffer, values: n.leaf.value ?? [] });
         storage.set(n.id, { kind: "const", buffer });
       }
@@ -166,7 +171,7 @@ export function planModel(ir: ModelIR): Plan {
     else {
       const stacked = placeOf(n.id) !== "loop" && !(lossStacked && n.id === ir.outputs.loss);
       const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id) || stacked) && steps > 1;
-      const name = `${n.op}${n.id}`;
+      const name = names.names[n.id]!;
       buffers.push({ name, length: perStep ? size * steps : size, node: n.id });
       storage.set(n.id, { kind: "buffer", buffer: name, perStep });
     }
@@ -198,7 +203,7 @@ export function planModel(ir: ModelIR): Plan {
   };
 
   const afterBackward: Kernel[] = [...deferred].map((node) => ({ kind: "op", node }));
-  return { ir, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), lossStacked, afterBackward, steps };
+  return { ir, names, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), lossStacked, afterBackward, steps };
 }
 
 function isZeroConst(n: Node): boolean {

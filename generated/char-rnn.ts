@@ -46,26 +46,27 @@ export interface Result {
 
 /** State h at every step: slot t is its value coming into step t (slot 0 is the caller's h0). */
 const state_h = new Float64Array(2600);
+/** The adjoint of state h that one step hands back to the step before it; this array and the next take turns. */
 const adjointA_h = new Float64Array(100);
 const adjointB_h = new Float64Array(100);
-/** %8 matmul, n×h, one slot per step (the backward pass reads it) */
-const matmul8 = new Float64Array(2500);
-/** %9 matmul, n×h */
-const matmul9 = new Float64Array(100);
-/** %13 matmul, n×v, one slot per step (the backward pass reads it) */
-const matmul13 = new Float64Array(1625);
-/** %14 add, n×v, one slot per step (the backward pass reads it) */
-const add14 = new Float64Array(1625);
-/** %15 softmaxCrossEntropy, 1×1 */
-const softmaxCrossEntropy15 = new Float64Array(1);
-/** %18 softmaxCrossEntropyGrad, n×v, one slot per step (the backward pass reads it) */
-const softmaxCrossEntropyGrad18 = new Float64Array(1625);
-/** %19 mulScalar, n×v, one slot per step (the backward pass reads it) */
-const mulScalar19 = new Float64Array(1625);
-/** %22 matmul, n×h, one slot per step (the backward pass reads it) */
-const matmul22 = new Float64Array(2500);
-/** %26 tanhGrad, n×h, one slot per step (the backward pass reads it) */
-const tanhGrad26 = new Float64Array(2500);
+/** Matmul_X_U = X_t U: n×h, one slot per step */
+const Matmul_X_U = new Float64Array(2500);
+/** Matmul_Hprev_W = H_{t−1} W: n×h */
+const Matmul_Hprev_W = new Float64Array(100);
+/** Matmul_H_V = H_t V: n×v, one slot per step */
+const Matmul_H_V = new Float64Array(1625);
+/** O_t = H_t V + c: n×v, one slot per step */
+const O = new Float64Array(1625);
+/** loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1 */
+const Loss = new Float64Array(1);
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v, one slot per step */
+const SoftmaxCrossEntropyGrad_O_Y = new Float64Array(1625);
+/** G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v, one slot per step */
+const G_O = new Float64Array(1625);
+/** Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h, one slot per step */
+const Matmul_G_O_Vt = new Float64Array(2500);
+/** G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t): n×h, one slot per step */
+const G_A = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(6500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
@@ -100,7 +101,7 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
-/** Runs the forward pass of all 25 steps and returns Σ_t loss_t (unscaled). */
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
 function forwardSteps(
   param_U: Float64Array,
   param_W: Float64Array,
@@ -112,197 +113,196 @@ function forwardSteps(
 ): number {
   let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // %8 = matmul(%5, %0): n×h over all steps (25×100), dsl/rnn.ts:18:43
-  for (let i1 = 0; i1 < 25; i1++) {
-    const c4 = batch_xs[i1]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      matmul8[i1 * 100 + j2]! = param_U[c4 * 100 + j2]!;
+  // Matmul_X_U = X_t U: n×h over all steps (25×100), dsl/rnn.ts:18:43
+  for (let i = 0; i < 25; i++) {
+    const c1 = batch_xs[i]!;
+    for (let j = 0; j < 100; j++) {
+      Matmul_X_U[i * 100 + j]! = param_U[c1 * 100 + j]!;
     }
   }
   for (let t = 0; t < 25; t++) {
     const off_state_h = t * 100;
-    const off_matmul8 = t * 100;
-    // %9 = matmul(%7, %1): n×h, dsl/rnn.ts:18:57
-    matmul9.fill(0);
-    for (let p2 = 0; p2 < 96; p2 += 8) {
-      const x5 = state_h[off_state_h + p2]!;
-      const x6 = state_h[off_state_h + p2 + 1]!;
-      const x7 = state_h[off_state_h + p2 + 2]!;
-      const x8 = state_h[off_state_h + p2 + 3]!;
-      const x9 = state_h[off_state_h + p2 + 4]!;
-      const x10 = state_h[off_state_h + p2 + 5]!;
-      const x11 = state_h[off_state_h + p2 + 6]!;
-      const x12 = state_h[off_state_h + p2 + 7]!;
-      for (let j1 = 0; j1 < 100; j1++) {
-        const b13 = param_W[p2 * 100 + j1]!;
-        const b14 = param_W[(p2 + 1) * 100 + j1]!;
-        const b15 = param_W[(p2 + 2) * 100 + j1]!;
-        const b16 = param_W[(p2 + 3) * 100 + j1]!;
-        const b17 = param_W[(p2 + 4) * 100 + j1]!;
-        const b18 = param_W[(p2 + 5) * 100 + j1]!;
-        const b19 = param_W[(p2 + 6) * 100 + j1]!;
-        const b20 = param_W[(p2 + 7) * 100 + j1]!;
-        matmul9[j1]! += x5 * b13 + x6 * b14 + x7 * b15 + x8 * b16 + x9 * b17 + x10 * b18 + x11 * b19 + x12 * b20;
+    const off_Matmul_X_U = t * 100;
+    // Matmul_Hprev_W = H_{t−1} W: n×h, dsl/rnn.ts:18:57
+    Matmul_Hprev_W.fill(0);
+    for (let p = 0; p < 96; p += 8) {
+      const x1 = state_h[off_state_h + p]!;
+      const x2 = state_h[off_state_h + p + 1]!;
+      const x3 = state_h[off_state_h + p + 2]!;
+      const x4 = state_h[off_state_h + p + 3]!;
+      const x5 = state_h[off_state_h + p + 4]!;
+      const x6 = state_h[off_state_h + p + 5]!;
+      const x7 = state_h[off_state_h + p + 6]!;
+      const x8 = state_h[off_state_h + p + 7]!;
+      for (let j = 0; j < 100; j++) {
+        const b1 = param_W[p * 100 + j]!;
+        const b2 = param_W[(p + 1) * 100 + j]!;
+        const b3 = param_W[(p + 2) * 100 + j]!;
+        const b4 = param_W[(p + 3) * 100 + j]!;
+        const b5 = param_W[(p + 4) * 100 + j]!;
+        const b6 = param_W[(p + 5) * 100 + j]!;
+        const b7 = param_W[(p + 6) * 100 + j]!;
+        const b8 = param_W[(p + 7) * 100 + j]!;
+        Matmul_Hprev_W[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
       }
     }
-    for (let p2 = 96; p2 < 100; p2++) {
-      const x21 = state_h[off_state_h + p2]!;
-      for (let j1 = 0; j1 < 100; j1++) {
-        const b22 = param_W[p2 * 100 + j1]!;
-        matmul9[j1]! += x21 * b22;
+    for (let p = 96; p < 100; p++) {
+      const x9 = state_h[off_state_h + p]!;
+      for (let j = 0; j < 100; j++) {
+        const b9 = param_W[p * 100 + j]!;
+        Matmul_Hprev_W[j]! += x9 * b9;
       }
     }
-    // %12 = tanh(%11): n×h, dsl/rnn.ts:18:19
-    for (let j23 = 0; j23 < 100; j23++) {
-      const v10_25 = matmul8[off_matmul8 + j23]! + matmul9[j23]!;
-      const v11_24 = v10_25 + param_b[j23]!;
-      state_h[off_state_h + 100 + j23]! = Math.tanh(v11_24);
+    // H_t = tanh(A_t); A_t = X_t U + H_{t−1} W + b: n×h, dsl/rnn.ts:18:19
+    for (let j = 0; j < 100; j++) {
+      const add1 = Matmul_X_U[off_Matmul_X_U + j]! + Matmul_Hprev_W[j]!;
+      const a1 = add1 + param_b[j]!;
+      state_h[off_state_h + 100 + j]! = Math.tanh(a1);
     }
   }
   // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // %13 = matmul(%12, %3): n×v over all steps (25×65), dsl/rnn.ts:19:30
+  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q11 = 0; q11 < 96; q11 += 8) {
-    for (let j7 = 0; j7 < 65; j7++) {
-      scratch[q11 * 65 + j7 * 8] = param_V[q11 * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 1] = param_V[(q11 + 1) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 2] = param_V[(q11 + 2) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 3] = param_V[(q11 + 3) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 4] = param_V[(q11 + 4) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 5] = param_V[(q11 + 5) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 6] = param_V[(q11 + 6) * 65 + j7]!;
-      scratch[q11 * 65 + j7 * 8 + 7] = param_V[(q11 + 7) * 65 + j7]!;
+  for (let q1 = 0; q1 < 96; q1 += 8) {
+    for (let j = 0; j < 65; j++) {
+      scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 1] = param_V[(q1 + 1) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 2] = param_V[(q1 + 2) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 3] = param_V[(q1 + 3) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 4] = param_V[(q1 + 4) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 5] = param_V[(q1 + 5) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 6] = param_V[(q1 + 6) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 7] = param_V[(q1 + 7) * 65 + j]!;
     }
   }
-  for (let q11 = 96; q11 < 100; q11++) {
-    for (let j7 = 0; j7 < 65; j7++) {
-      scratch[q11 * 65 + j7] = param_V[q11 * 65 + j7]!;
+  for (let q1 = 96; q1 < 100; q1++) {
+    for (let j = 0; j < 65; j++) {
+      scratch[q1 * 65 + j] = param_V[q1 * 65 + j]!;
     }
   }
-  matmul13.fill(0);
-  for (let i6 = 0; i6 < 24; i6 += 4) {
-    for (let p8 = 0; p8 < 96; p8 += 8) {
-      const x12 = state_h[100 + i6 * 100 + p8]!;
-      const x13 = state_h[100 + i6 * 100 + p8 + 1]!;
-      const x14 = state_h[100 + i6 * 100 + p8 + 2]!;
-      const x15 = state_h[100 + i6 * 100 + p8 + 3]!;
-      const x16 = state_h[100 + i6 * 100 + p8 + 4]!;
-      const x17 = state_h[100 + i6 * 100 + p8 + 5]!;
-      const x18 = state_h[100 + i6 * 100 + p8 + 6]!;
-      const x19 = state_h[100 + i6 * 100 + p8 + 7]!;
-      const x20 = state_h[100 + (i6 + 1) * 100 + p8]!;
-      const x21 = state_h[100 + (i6 + 1) * 100 + p8 + 1]!;
-      const x22 = state_h[100 + (i6 + 1) * 100 + p8 + 2]!;
-      const x23 = state_h[100 + (i6 + 1) * 100 + p8 + 3]!;
-      const x24 = state_h[100 + (i6 + 1) * 100 + p8 + 4]!;
-      const x25 = state_h[100 + (i6 + 1) * 100 + p8 + 5]!;
-      const x26 = state_h[100 + (i6 + 1) * 100 + p8 + 6]!;
-      const x27 = state_h[100 + (i6 + 1) * 100 + p8 + 7]!;
-      const x28 = state_h[100 + (i6 + 2) * 100 + p8]!;
-      const x29 = state_h[100 + (i6 + 2) * 100 + p8 + 1]!;
-      const x30 = state_h[100 + (i6 + 2) * 100 + p8 + 2]!;
-      const x31 = state_h[100 + (i6 + 2) * 100 + p8 + 3]!;
-      const x32 = state_h[100 + (i6 + 2) * 100 + p8 + 4]!;
-      const x33 = state_h[100 + (i6 + 2) * 100 + p8 + 5]!;
-      const x34 = state_h[100 + (i6 + 2) * 100 + p8 + 6]!;
-      const x35 = state_h[100 + (i6 + 2) * 100 + p8 + 7]!;
-      const x36 = state_h[100 + (i6 + 3) * 100 + p8]!;
-      const x37 = state_h[100 + (i6 + 3) * 100 + p8 + 1]!;
-      const x38 = state_h[100 + (i6 + 3) * 100 + p8 + 2]!;
-      const x39 = state_h[100 + (i6 + 3) * 100 + p8 + 3]!;
-      const x40 = state_h[100 + (i6 + 3) * 100 + p8 + 4]!;
-      const x41 = state_h[100 + (i6 + 3) * 100 + p8 + 5]!;
-      const x42 = state_h[100 + (i6 + 3) * 100 + p8 + 6]!;
-      const x43 = state_h[100 + (i6 + 3) * 100 + p8 + 7]!;
-      for (let j7 = 0; j7 < 65; j7++) {
-        const b44 = scratch[p8 * 65 + j7 * 8]!;
-        const b45 = scratch[p8 * 65 + j7 * 8 + 1]!;
-        const b46 = scratch[p8 * 65 + j7 * 8 + 2]!;
-        const b47 = scratch[p8 * 65 + j7 * 8 + 3]!;
-        const b48 = scratch[p8 * 65 + j7 * 8 + 4]!;
-        const b49 = scratch[p8 * 65 + j7 * 8 + 5]!;
-        const b50 = scratch[p8 * 65 + j7 * 8 + 6]!;
-        const b51 = scratch[p8 * 65 + j7 * 8 + 7]!;
-        matmul13[i6 * 65 + j7]! +=
-          x12 * b44 + x13 * b45 + x14 * b46 + x15 * b47 + x16 * b48 + x17 * b49 + x18 * b50 + x19 * b51;
-        matmul13[(i6 + 1) * 65 + j7]! +=
-          x20 * b44 + x21 * b45 + x22 * b46 + x23 * b47 + x24 * b48 + x25 * b49 + x26 * b50 + x27 * b51;
-        matmul13[(i6 + 2) * 65 + j7]! +=
-          x28 * b44 + x29 * b45 + x30 * b46 + x31 * b47 + x32 * b48 + x33 * b49 + x34 * b50 + x35 * b51;
-        matmul13[(i6 + 3) * 65 + j7]! +=
-          x36 * b44 + x37 * b45 + x38 * b46 + x39 * b47 + x40 * b48 + x41 * b49 + x42 * b50 + x43 * b51;
+  Matmul_H_V.fill(0);
+  for (let i = 0; i < 24; i += 4) {
+    for (let p = 0; p < 96; p += 8) {
+      const x1 = state_h[100 + i * 100 + p]!;
+      const x2 = state_h[100 + i * 100 + p + 1]!;
+      const x3 = state_h[100 + i * 100 + p + 2]!;
+      const x4 = state_h[100 + i * 100 + p + 3]!;
+      const x5 = state_h[100 + i * 100 + p + 4]!;
+      const x6 = state_h[100 + i * 100 + p + 5]!;
+      const x7 = state_h[100 + i * 100 + p + 6]!;
+      const x8 = state_h[100 + i * 100 + p + 7]!;
+      const x9 = state_h[100 + (i + 1) * 100 + p]!;
+      const x10 = state_h[100 + (i + 1) * 100 + p + 1]!;
+      const x11 = state_h[100 + (i + 1) * 100 + p + 2]!;
+      const x12 = state_h[100 + (i + 1) * 100 + p + 3]!;
+      const x13 = state_h[100 + (i + 1) * 100 + p + 4]!;
+      const x14 = state_h[100 + (i + 1) * 100 + p + 5]!;
+      const x15 = state_h[100 + (i + 1) * 100 + p + 6]!;
+      const x16 = state_h[100 + (i + 1) * 100 + p + 7]!;
+      const x17 = state_h[100 + (i + 2) * 100 + p]!;
+      const x18 = state_h[100 + (i + 2) * 100 + p + 1]!;
+      const x19 = state_h[100 + (i + 2) * 100 + p + 2]!;
+      const x20 = state_h[100 + (i + 2) * 100 + p + 3]!;
+      const x21 = state_h[100 + (i + 2) * 100 + p + 4]!;
+      const x22 = state_h[100 + (i + 2) * 100 + p + 5]!;
+      const x23 = state_h[100 + (i + 2) * 100 + p + 6]!;
+      const x24 = state_h[100 + (i + 2) * 100 + p + 7]!;
+      const x25 = state_h[100 + (i + 3) * 100 + p]!;
+      const x26 = state_h[100 + (i + 3) * 100 + p + 1]!;
+      const x27 = state_h[100 + (i + 3) * 100 + p + 2]!;
+      const x28 = state_h[100 + (i + 3) * 100 + p + 3]!;
+      const x29 = state_h[100 + (i + 3) * 100 + p + 4]!;
+      const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
+      const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
+      const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        Matmul_H_V[(i + 2) * 65 + j]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        Matmul_H_V[(i + 3) * 65 + j]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
-    for (let p8 = 96; p8 < 100; p8++) {
-      const x52 = state_h[100 + i6 * 100 + p8]!;
-      const x53 = state_h[100 + (i6 + 1) * 100 + p8]!;
-      const x54 = state_h[100 + (i6 + 2) * 100 + p8]!;
-      const x55 = state_h[100 + (i6 + 3) * 100 + p8]!;
-      for (let j7 = 0; j7 < 65; j7++) {
-        const b56 = scratch[p8 * 65 + j7]!;
-        matmul13[i6 * 65 + j7]! += x52 * b56;
-        matmul13[(i6 + 1) * 65 + j7]! += x53 * b56;
-        matmul13[(i6 + 2) * 65 + j7]! += x54 * b56;
-        matmul13[(i6 + 3) * 65 + j7]! += x55 * b56;
+    for (let p = 96; p < 100; p++) {
+      const x33 = state_h[100 + i * 100 + p]!;
+      const x34 = state_h[100 + (i + 1) * 100 + p]!;
+      const x35 = state_h[100 + (i + 2) * 100 + p]!;
+      const x36 = state_h[100 + (i + 3) * 100 + p]!;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[p * 65 + j]!;
+        Matmul_H_V[i * 65 + j]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }
+  for (let p = 0; p < 96; p += 8) {
+    const x37 = state_h[2500 + p]!;
+    const x38 = state_h[2500 + p + 1]!;
+    const x39 = state_h[2500 + p + 2]!;
+    const x40 = state_h[2500 + p + 3]!;
+    const x41 = state_h[2500 + p + 4]!;
+    const x42 = state_h[2500 + p + 5]!;
+    const x43 = state_h[2500 + p + 6]!;
+    const x44 = state_h[2500 + p + 7]!;
+    for (let j = 0; j < 65; j++) {
+      const b10 = scratch[p * 65 + j * 8]!;
+      const b11 = scratch[p * 65 + j * 8 + 1]!;
+      const b12 = scratch[p * 65 + j * 8 + 2]!;
+      const b13 = scratch[p * 65 + j * 8 + 3]!;
+      const b14 = scratch[p * 65 + j * 8 + 4]!;
+      const b15 = scratch[p * 65 + j * 8 + 5]!;
+      const b16 = scratch[p * 65 + j * 8 + 6]!;
+      const b17 = scratch[p * 65 + j * 8 + 7]!;
+      Matmul_H_V[1560 + j]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+    }
+  }
+  for (let p = 96; p < 100; p++) {
+    const x45 = state_h[2500 + p]!;
+    for (let j = 0; j < 65; j++) {
+      const b18 = scratch[p * 65 + j]!;
+      Matmul_H_V[1560 + j]! += x45 * b18;
+    }
+  }
+  // O_t = H_t V + c: n×v over all steps (25×65), dsl/rnn.ts:19:26
+  for (let i = 0; i < 25; i++) {
+    for (let j = 0; j < 65; j++) {
+      O[i * 65 + j]! = Matmul_H_V[i * 65 + j]! + param_c[j]!;
+    }
+  }
+  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn.ts:20:20
   {
-    for (let p8 = 0; p8 < 96; p8 += 8) {
-      const x57 = state_h[100 + 2400 + p8]!;
-      const x58 = state_h[100 + 2400 + p8 + 1]!;
-      const x59 = state_h[100 + 2400 + p8 + 2]!;
-      const x60 = state_h[100 + 2400 + p8 + 3]!;
-      const x61 = state_h[100 + 2400 + p8 + 4]!;
-      const x62 = state_h[100 + 2400 + p8 + 5]!;
-      const x63 = state_h[100 + 2400 + p8 + 6]!;
-      const x64 = state_h[100 + 2400 + p8 + 7]!;
-      for (let j7 = 0; j7 < 65; j7++) {
-        const b65 = scratch[p8 * 65 + j7 * 8]!;
-        const b66 = scratch[p8 * 65 + j7 * 8 + 1]!;
-        const b67 = scratch[p8 * 65 + j7 * 8 + 2]!;
-        const b68 = scratch[p8 * 65 + j7 * 8 + 3]!;
-        const b69 = scratch[p8 * 65 + j7 * 8 + 4]!;
-        const b70 = scratch[p8 * 65 + j7 * 8 + 5]!;
-        const b71 = scratch[p8 * 65 + j7 * 8 + 6]!;
-        const b72 = scratch[p8 * 65 + j7 * 8 + 7]!;
-        matmul13[1560 + j7]! +=
-          x57 * b65 + x58 * b66 + x59 * b67 + x60 * b68 + x61 * b69 + x62 * b70 + x63 * b71 + x64 * b72;
+    let total1 = 0;
+    for (let i = 0; i < 25; i++) {
+      let max1 = -Infinity;
+      for (let j = 0; j < 65; j++) {
+        max1 = Math.max(max1, O[i * 65 + j]!);
+      }
+      let sum1 = 0;
+      for (let j2 = 0; j2 < 65; j2++) {
+        sum1 += Math.exp(O[i * 65 + j2]! - max1);
+      }
+      const lse1 = Math.log(sum1);
+      for (let j3 = 0; j3 < 65; j3++) {
+        const target1 = batch_ys[i * 65 + j3]!;
+        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
       }
     }
-    for (let p8 = 96; p8 < 100; p8++) {
-      const x73 = state_h[100 + 2400 + p8]!;
-      for (let j7 = 0; j7 < 65; j7++) {
-        const b74 = scratch[p8 * 65 + j7]!;
-        matmul13[1560 + j7]! += x73 * b74;
-      }
-    }
+    Loss[0]! = -total1;
   }
-  // %14 = add(%13, %4): n×v over all steps (25×65), dsl/rnn.ts:19:26
-  for (let i75 = 0; i75 < 25; i75++) {
-    for (let j76 = 0; j76 < 65; j76++) {
-      add14[i75 * 65 + j76]! = matmul13[i75 * 65 + j76]! + param_c[j76]!;
-    }
-  }
-  // %15 = softmaxCrossEntropy(%14, %6): 1×1, dsl/rnn.ts:20:20
-  let total77 = 0;
-  for (let i78 = 0; i78 < 25; i78++) {
-    let max79 = -Infinity;
-    for (let j80 = 0; j80 < 65; j80++) {
-      max79 = Math.max(max79, add14[i78 * 65 + j80]!);
-    }
-    let sum81 = 0;
-    for (let j82 = 0; j82 < 65; j82++) {
-      sum81 += Math.exp(add14[i78 * 65 + j82]! - max79);
-    }
-    const lse83 = Math.log(sum81);
-    for (let j84 = 0; j84 < 65; j84++) {
-      const target85 = batch_ys[i78 * 65 + j84]!;
-      total77 += target85 !== 0 ? target85 * (add14[i78 * 65 + j84]! - max79 - lse83) : 0;
-    }
-  }
-  softmaxCrossEntropy15[0]! = -total77;
-  loss += softmaxCrossEntropy15[0]!;
+  loss += Loss[0]!;
   return loss;
 }
 
@@ -326,403 +326,397 @@ function backwardSteps(
   let adjointOut_h = adjointB_h;
   adjointIn_h.fill(0);
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // %18 = softmaxCrossEntropyGrad(%14, %6): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i1 = 0; i1 < 25; i1++) {
-    let max2 = -Infinity;
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const e1 = Math.exp(O[i * 65 + j2]! - max1);
+      SoftmaxCrossEntropyGrad_O_Y[i * 65 + j2]! = e1;
+      sum1 += e1;
+    }
+    let rowtotal1 = 0;
     for (let j3 = 0; j3 < 65; j3++) {
-      max2 = Math.max(max2, add14[i1 * 65 + j3]!);
+      rowtotal1 += batch_ys[i * 65 + j3]!;
     }
-    let sum4 = 0;
-    for (let j5 = 0; j5 < 65; j5++) {
-      const e6 = Math.exp(add14[i1 * 65 + j5]! - max2);
-      softmaxCrossEntropyGrad18[i1 * 65 + j5]! = e6;
-      sum4 += e6;
-    }
-    let rowTotal7 = 0;
-    for (let j8 = 0; j8 < 65; j8++) {
-      rowTotal7 += batch_ys[i1 * 65 + j8]!;
-    }
-    const rowScale9 = rowTotal7 / sum4;
-    for (let j10 = 0; j10 < 65; j10++) {
-      softmaxCrossEntropyGrad18[i1 * 65 + j10]! =
-        softmaxCrossEntropyGrad18[i1 * 65 + j10]! * rowScale9 - batch_ys[i1 * 65 + j10]!;
+    const rowscale1 = rowtotal1 / sum1;
+    for (let j4 = 0; j4 < 65; j4++) {
+      SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! =
+        SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // %19 = mulScalar(%18, %16): n×v over all steps (25×65), dsl/rnn.ts:20:20
-  for (let i11 = 0; i11 < 25; i11++) {
-    for (let j12 = 0; j12 < 65; j12++) {
-      mulScalar19[i11 * 65 + j12]! = softmaxCrossEntropyGrad18[i11 * 65 + j12]! * 0.04;
+  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  for (let i = 0; i < 25; i++) {
+    for (let j = 0; j < 65; j++) {
+      G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.04;
     }
   }
-  // %22 = matmul(%19, %21): n×h over all steps (25×100), dsl/rnn.ts:19:30
+  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q18 = 0; q18 < 64; q18 += 8) {
-    for (let j14 = 0; j14 < 100; j14++) {
-      scratch[q18 * 100 + j14 * 8] = param_V[j14 * 65 + q18]!;
-      scratch[q18 * 100 + j14 * 8 + 1] = param_V[j14 * 65 + q18 + 1]!;
-      scratch[q18 * 100 + j14 * 8 + 2] = param_V[j14 * 65 + q18 + 2]!;
-      scratch[q18 * 100 + j14 * 8 + 3] = param_V[j14 * 65 + q18 + 3]!;
-      scratch[q18 * 100 + j14 * 8 + 4] = param_V[j14 * 65 + q18 + 4]!;
-      scratch[q18 * 100 + j14 * 8 + 5] = param_V[j14 * 65 + q18 + 5]!;
-      scratch[q18 * 100 + j14 * 8 + 6] = param_V[j14 * 65 + q18 + 6]!;
-      scratch[q18 * 100 + j14 * 8 + 7] = param_V[j14 * 65 + q18 + 7]!;
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j = 0; j < 100; j++) {
+      scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
+      scratch[q1 * 100 + j * 8 + 1] = param_V[j * 65 + q1 + 1]!;
+      scratch[q1 * 100 + j * 8 + 2] = param_V[j * 65 + q1 + 2]!;
+      scratch[q1 * 100 + j * 8 + 3] = param_V[j * 65 + q1 + 3]!;
+      scratch[q1 * 100 + j * 8 + 4] = param_V[j * 65 + q1 + 4]!;
+      scratch[q1 * 100 + j * 8 + 5] = param_V[j * 65 + q1 + 5]!;
+      scratch[q1 * 100 + j * 8 + 6] = param_V[j * 65 + q1 + 6]!;
+      scratch[q1 * 100 + j * 8 + 7] = param_V[j * 65 + q1 + 7]!;
     }
   }
-  for (let q18 = 64; q18 < 65; q18++) {
-    for (let j14 = 0; j14 < 100; j14++) {
-      scratch[q18 * 100 + j14] = param_V[j14 * 65 + q18]!;
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j = 0; j < 100; j++) {
+      scratch[q1 * 100 + j] = param_V[j * 65 + q1]!;
     }
   }
-  matmul22.fill(0);
-  for (let i13 = 0; i13 < 24; i13 += 4) {
-    for (let p15 = 0; p15 < 64; p15 += 8) {
-      const x19 = mulScalar19[i13 * 65 + p15]!;
-      const x20 = mulScalar19[i13 * 65 + p15 + 1]!;
-      const x21 = mulScalar19[i13 * 65 + p15 + 2]!;
-      const x22 = mulScalar19[i13 * 65 + p15 + 3]!;
-      const x23 = mulScalar19[i13 * 65 + p15 + 4]!;
-      const x24 = mulScalar19[i13 * 65 + p15 + 5]!;
-      const x25 = mulScalar19[i13 * 65 + p15 + 6]!;
-      const x26 = mulScalar19[i13 * 65 + p15 + 7]!;
-      const x27 = mulScalar19[(i13 + 1) * 65 + p15]!;
-      const x28 = mulScalar19[(i13 + 1) * 65 + p15 + 1]!;
-      const x29 = mulScalar19[(i13 + 1) * 65 + p15 + 2]!;
-      const x30 = mulScalar19[(i13 + 1) * 65 + p15 + 3]!;
-      const x31 = mulScalar19[(i13 + 1) * 65 + p15 + 4]!;
-      const x32 = mulScalar19[(i13 + 1) * 65 + p15 + 5]!;
-      const x33 = mulScalar19[(i13 + 1) * 65 + p15 + 6]!;
-      const x34 = mulScalar19[(i13 + 1) * 65 + p15 + 7]!;
-      const x35 = mulScalar19[(i13 + 2) * 65 + p15]!;
-      const x36 = mulScalar19[(i13 + 2) * 65 + p15 + 1]!;
-      const x37 = mulScalar19[(i13 + 2) * 65 + p15 + 2]!;
-      const x38 = mulScalar19[(i13 + 2) * 65 + p15 + 3]!;
-      const x39 = mulScalar19[(i13 + 2) * 65 + p15 + 4]!;
-      const x40 = mulScalar19[(i13 + 2) * 65 + p15 + 5]!;
-      const x41 = mulScalar19[(i13 + 2) * 65 + p15 + 6]!;
-      const x42 = mulScalar19[(i13 + 2) * 65 + p15 + 7]!;
-      const x43 = mulScalar19[(i13 + 3) * 65 + p15]!;
-      const x44 = mulScalar19[(i13 + 3) * 65 + p15 + 1]!;
-      const x45 = mulScalar19[(i13 + 3) * 65 + p15 + 2]!;
-      const x46 = mulScalar19[(i13 + 3) * 65 + p15 + 3]!;
-      const x47 = mulScalar19[(i13 + 3) * 65 + p15 + 4]!;
-      const x48 = mulScalar19[(i13 + 3) * 65 + p15 + 5]!;
-      const x49 = mulScalar19[(i13 + 3) * 65 + p15 + 6]!;
-      const x50 = mulScalar19[(i13 + 3) * 65 + p15 + 7]!;
-      for (let j14 = 0; j14 < 100; j14++) {
-        const b51 = scratch[p15 * 100 + j14 * 8]!;
-        const b52 = scratch[p15 * 100 + j14 * 8 + 1]!;
-        const b53 = scratch[p15 * 100 + j14 * 8 + 2]!;
-        const b54 = scratch[p15 * 100 + j14 * 8 + 3]!;
-        const b55 = scratch[p15 * 100 + j14 * 8 + 4]!;
-        const b56 = scratch[p15 * 100 + j14 * 8 + 5]!;
-        const b57 = scratch[p15 * 100 + j14 * 8 + 6]!;
-        const b58 = scratch[p15 * 100 + j14 * 8 + 7]!;
-        matmul22[i13 * 100 + j14]! +=
-          x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56 + x25 * b57 + x26 * b58;
-        matmul22[(i13 + 1) * 100 + j14]! +=
-          x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56 + x33 * b57 + x34 * b58;
-        matmul22[(i13 + 2) * 100 + j14]! +=
-          x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56 + x41 * b57 + x42 * b58;
-        matmul22[(i13 + 3) * 100 + j14]! +=
-          x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58;
+  Matmul_G_O_Vt.fill(0);
+  for (let i = 0; i < 24; i += 4) {
+    for (let p = 0; p < 64; p += 8) {
+      const x1 = G_O[i * 65 + p]!;
+      const x2 = G_O[i * 65 + p + 1]!;
+      const x3 = G_O[i * 65 + p + 2]!;
+      const x4 = G_O[i * 65 + p + 3]!;
+      const x5 = G_O[i * 65 + p + 4]!;
+      const x6 = G_O[i * 65 + p + 5]!;
+      const x7 = G_O[i * 65 + p + 6]!;
+      const x8 = G_O[i * 65 + p + 7]!;
+      const x9 = G_O[(i + 1) * 65 + p]!;
+      const x10 = G_O[(i + 1) * 65 + p + 1]!;
+      const x11 = G_O[(i + 1) * 65 + p + 2]!;
+      const x12 = G_O[(i + 1) * 65 + p + 3]!;
+      const x13 = G_O[(i + 1) * 65 + p + 4]!;
+      const x14 = G_O[(i + 1) * 65 + p + 5]!;
+      const x15 = G_O[(i + 1) * 65 + p + 6]!;
+      const x16 = G_O[(i + 1) * 65 + p + 7]!;
+      const x17 = G_O[(i + 2) * 65 + p]!;
+      const x18 = G_O[(i + 2) * 65 + p + 1]!;
+      const x19 = G_O[(i + 2) * 65 + p + 2]!;
+      const x20 = G_O[(i + 2) * 65 + p + 3]!;
+      const x21 = G_O[(i + 2) * 65 + p + 4]!;
+      const x22 = G_O[(i + 2) * 65 + p + 5]!;
+      const x23 = G_O[(i + 2) * 65 + p + 6]!;
+      const x24 = G_O[(i + 2) * 65 + p + 7]!;
+      const x25 = G_O[(i + 3) * 65 + p]!;
+      const x26 = G_O[(i + 3) * 65 + p + 1]!;
+      const x27 = G_O[(i + 3) * 65 + p + 2]!;
+      const x28 = G_O[(i + 3) * 65 + p + 3]!;
+      const x29 = G_O[(i + 3) * 65 + p + 4]!;
+      const x30 = G_O[(i + 3) * 65 + p + 5]!;
+      const x31 = G_O[(i + 3) * 65 + p + 6]!;
+      const x32 = G_O[(i + 3) * 65 + p + 7]!;
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x59 = mulScalar19[i13 * 65 + 64]!;
-      const x60 = mulScalar19[(i13 + 1) * 65 + 64]!;
-      const x61 = mulScalar19[(i13 + 2) * 65 + 64]!;
-      const x62 = mulScalar19[(i13 + 3) * 65 + 64]!;
-      for (let j14 = 0; j14 < 100; j14++) {
-        const b63 = scratch[64 * 100 + j14]!;
-        matmul22[i13 * 100 + j14]! += x59 * b63;
-        matmul22[(i13 + 1) * 100 + j14]! += x60 * b63;
-        matmul22[(i13 + 2) * 100 + j14]! += x61 * b63;
-        matmul22[(i13 + 3) * 100 + j14]! += x62 * b63;
+      const x33 = G_O[i * 65 + 64]!;
+      const x34 = G_O[(i + 1) * 65 + 64]!;
+      const x35 = G_O[(i + 2) * 65 + 64]!;
+      const x36 = G_O[(i + 3) * 65 + 64]!;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[6400 + j]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x33 * b9;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b9;
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b9;
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b9;
       }
+    }
+  }
+  for (let p = 0; p < 64; p += 8) {
+    const x37 = G_O[1560 + p]!;
+    const x38 = G_O[1560 + p + 1]!;
+    const x39 = G_O[1560 + p + 2]!;
+    const x40 = G_O[1560 + p + 3]!;
+    const x41 = G_O[1560 + p + 4]!;
+    const x42 = G_O[1560 + p + 5]!;
+    const x43 = G_O[1560 + p + 6]!;
+    const x44 = G_O[1560 + p + 7]!;
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
-    for (let p15 = 0; p15 < 64; p15 += 8) {
-      const x64 = mulScalar19[1560 + p15]!;
-      const x65 = mulScalar19[1560 + p15 + 1]!;
-      const x66 = mulScalar19[1560 + p15 + 2]!;
-      const x67 = mulScalar19[1560 + p15 + 3]!;
-      const x68 = mulScalar19[1560 + p15 + 4]!;
-      const x69 = mulScalar19[1560 + p15 + 5]!;
-      const x70 = mulScalar19[1560 + p15 + 6]!;
-      const x71 = mulScalar19[1560 + p15 + 7]!;
-      for (let j14 = 0; j14 < 100; j14++) {
-        const b72 = scratch[p15 * 100 + j14 * 8]!;
-        const b73 = scratch[p15 * 100 + j14 * 8 + 1]!;
-        const b74 = scratch[p15 * 100 + j14 * 8 + 2]!;
-        const b75 = scratch[p15 * 100 + j14 * 8 + 3]!;
-        const b76 = scratch[p15 * 100 + j14 * 8 + 4]!;
-        const b77 = scratch[p15 * 100 + j14 * 8 + 5]!;
-        const b78 = scratch[p15 * 100 + j14 * 8 + 6]!;
-        const b79 = scratch[p15 * 100 + j14 * 8 + 7]!;
-        matmul22[2400 + j14]! +=
-          x64 * b72 + x65 * b73 + x66 * b74 + x67 * b75 + x68 * b76 + x69 * b77 + x70 * b78 + x71 * b79;
-      }
-    }
-    {
-      const x80 = mulScalar19[1560 + 64]!;
-      for (let j14 = 0; j14 < 100; j14++) {
-        const b81 = scratch[64 * 100 + j14]!;
-        matmul22[2400 + j14]! += x80 * b81;
-      }
+    const x45 = G_O[1624]!;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[6400 + j]!;
+      Matmul_G_O_Vt[2400 + j]! += x45 * b18;
     }
   }
   for (let t = 24; t >= 0; t--) {
-    const off_tanhGrad26 = t * 100;
+    const off_G_A = t * 100;
     const off_state_h = t * 100;
-    const off_matmul22 = t * 100;
-    // %26 = tanhGrad(%12, %25): n×h, dsl/rnn.ts:18:19
-    for (let j1 = 0; j1 < 100; j1++) {
-      const v25_2 = adjointIn_h[j1]! + matmul22[off_matmul22 + j1]!;
-      tanhGrad26[off_tanhGrad26 + j1]! =
-        v25_2 * (1 - state_h[off_state_h + 100 + j1]! * state_h[off_state_h + 100 + j1]!);
+    const off_Matmul_G_O_Vt = t * 100;
+    // G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t): n×h, dsl/rnn.ts:18:19
+    for (let j = 0; j < 100; j++) {
+      const gh1 = adjointIn_h[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
+      G_A[off_G_A + j]! = gh1 * (1 - state_h[off_state_h + 100 + j]! * state_h[off_state_h + 100 + j]!);
     }
-    // %29 = matmul(%26, %28): n×h, dsl/rnn.ts:18:57
-    for (let j3 = 0; j3 < 96; j3 += 8) {
-      let s7 = 0,
-        s8 = 0,
-        s9 = 0,
-        s10 = 0,
-        s11 = 0,
-        s12 = 0,
-        s13 = 0,
-        s14 = 0;
-      for (let p4 = 0; p4 < 100; p4++) {
-        const a15 = tanhGrad26[off_tanhGrad26 + p4]!;
-        const b16 = param_W[j3 * 100 + p4]!;
-        const b17 = param_W[(j3 + 1) * 100 + p4]!;
-        const b18 = param_W[(j3 + 2) * 100 + p4]!;
-        const b19 = param_W[(j3 + 3) * 100 + p4]!;
-        const b20 = param_W[(j3 + 4) * 100 + p4]!;
-        const b21 = param_W[(j3 + 5) * 100 + p4]!;
-        const b22 = param_W[(j3 + 6) * 100 + p4]!;
-        const b23 = param_W[(j3 + 7) * 100 + p4]!;
-        s7 += a15 * b16;
-        s8 += a15 * b17;
-        s9 += a15 * b18;
-        s10 += a15 * b19;
-        s11 += a15 * b20;
-        s12 += a15 * b21;
-        s13 += a15 * b22;
-        s14 += a15 * b23;
+    // G_{H_{t−1}} = G_{A_t} Wᵀ: n×h, dsl/rnn.ts:18:57
+    for (let j = 0; j < 96; j += 8) {
+      let s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        s4 = 0,
+        s5 = 0,
+        s6 = 0,
+        s7 = 0,
+        s8 = 0;
+      for (let p = 0; p < 100; p++) {
+        const a1 = G_A[off_G_A + p]!;
+        const b1 = param_W[j * 100 + p]!;
+        const b2 = param_W[(j + 1) * 100 + p]!;
+        const b3 = param_W[(j + 2) * 100 + p]!;
+        const b4 = param_W[(j + 3) * 100 + p]!;
+        const b5 = param_W[(j + 4) * 100 + p]!;
+        const b6 = param_W[(j + 5) * 100 + p]!;
+        const b7 = param_W[(j + 6) * 100 + p]!;
+        const b8 = param_W[(j + 7) * 100 + p]!;
+        s1 += a1 * b1;
+        s2 += a1 * b2;
+        s3 += a1 * b3;
+        s4 += a1 * b4;
+        s5 += a1 * b5;
+        s6 += a1 * b6;
+        s7 += a1 * b7;
+        s8 += a1 * b8;
       }
-      adjointOut_h[j3]! = s7;
-      adjointOut_h[j3 + 1]! = s8;
-      adjointOut_h[j3 + 2]! = s9;
-      adjointOut_h[j3 + 3]! = s10;
-      adjointOut_h[j3 + 4]! = s11;
-      adjointOut_h[j3 + 5]! = s12;
-      adjointOut_h[j3 + 6]! = s13;
-      adjointOut_h[j3 + 7]! = s14;
+      adjointOut_h[j]! = s1;
+      adjointOut_h[j + 1]! = s2;
+      adjointOut_h[j + 2]! = s3;
+      adjointOut_h[j + 3]! = s4;
+      adjointOut_h[j + 4]! = s5;
+      adjointOut_h[j + 5]! = s6;
+      adjointOut_h[j + 6]! = s7;
+      adjointOut_h[j + 7]! = s8;
     }
-    for (let j3 = 96; j3 < 100; j3++) {
-      let s24 = 0;
-      for (let p4 = 0; p4 < 100; p4++) {
-        const a25 = tanhGrad26[off_tanhGrad26 + p4]!;
-        const b26 = param_W[j3 * 100 + p4]!;
-        s24 += a25 * b26;
+    for (let j = 96; j < 100; j++) {
+      let s9 = 0;
+      for (let p = 0; p < 100; p++) {
+        const a2 = G_A[off_G_A + p]!;
+        const b9 = param_W[j * 100 + p]!;
+        s9 += a2 * b9;
       }
-      adjointOut_h[j3]! = s24;
+      adjointOut_h[j]! = s9;
     }
     const swap_h = adjointIn_h;
     adjointIn_h = adjointOut_h;
     adjointOut_h = swap_h;
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
-  // %33 = matmul(%32, %26): d×h, dsl/rnn.ts:18:43
-  for (let p86 = 0; p86 < 25; p86++) {
-    const c85 = batch_xs[p86]!;
-    for (let j83 = 0; j83 < 100; j83++) {
-      grad_U[c85 * 100 + j83]! += tanhGrad26[p86 * 100 + j83]!;
+  // G_U = X_tᵀ G_{A_t}: d×h, dsl/rnn.ts:18:43
+  for (let p2 = 0; p2 < 25; p2++) {
+    const c1 = batch_xs[p2]!;
+    for (let j = 0; j < 100; j++) {
+      grad_U[c1 * 100 + j]! += G_A[p2 * 100 + j]!;
     }
   }
-  // %31 = matmul(%30, %26): h×h, dsl/rnn.ts:18:57
+  // G_W = H_{t−1}ᵀ G_{A_t}: h×h, dsl/rnn.ts:18:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q92 = 0; q92 < 24; q92 += 8) {
-    for (let j88 = 0; j88 < 100; j88++) {
-      scratch[q92 * 100 + j88 * 8] = tanhGrad26[q92 * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 1] = tanhGrad26[(q92 + 1) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 2] = tanhGrad26[(q92 + 2) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 3] = tanhGrad26[(q92 + 3) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 4] = tanhGrad26[(q92 + 4) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 5] = tanhGrad26[(q92 + 5) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 6] = tanhGrad26[(q92 + 6) * 100 + j88]!;
-      scratch[q92 * 100 + j88 * 8 + 7] = tanhGrad26[(q92 + 7) * 100 + j88]!;
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j = 0; j < 100; j++) {
+      scratch[q1 * 100 + j * 8] = G_A[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_A[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_A[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_A[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_A[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_A[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_A[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_A[(q1 + 7) * 100 + j]!;
     }
   }
-  for (let q92 = 24; q92 < 25; q92++) {
-    for (let j88 = 0; j88 < 100; j88++) {
-      scratch[q92 * 100 + j88] = tanhGrad26[q92 * 100 + j88]!;
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j = 0; j < 100; j++) {
+      scratch[q1 * 100 + j] = G_A[q1 * 100 + j]!;
     }
   }
-  for (let i87 = 0; i87 < 100; i87 += 4) {
-    for (let p89 = 0; p89 < 24; p89 += 8) {
-      const x93 = state_h[p89 * 100 + i87]!;
-      const x94 = state_h[(p89 + 1) * 100 + i87]!;
-      const x95 = state_h[(p89 + 2) * 100 + i87]!;
-      const x96 = state_h[(p89 + 3) * 100 + i87]!;
-      const x97 = state_h[(p89 + 4) * 100 + i87]!;
-      const x98 = state_h[(p89 + 5) * 100 + i87]!;
-      const x99 = state_h[(p89 + 6) * 100 + i87]!;
-      const x100 = state_h[(p89 + 7) * 100 + i87]!;
-      const x101 = state_h[p89 * 100 + i87 + 1]!;
-      const x102 = state_h[(p89 + 1) * 100 + i87 + 1]!;
-      const x103 = state_h[(p89 + 2) * 100 + i87 + 1]!;
-      const x104 = state_h[(p89 + 3) * 100 + i87 + 1]!;
-      const x105 = state_h[(p89 + 4) * 100 + i87 + 1]!;
-      const x106 = state_h[(p89 + 5) * 100 + i87 + 1]!;
-      const x107 = state_h[(p89 + 6) * 100 + i87 + 1]!;
-      const x108 = state_h[(p89 + 7) * 100 + i87 + 1]!;
-      const x109 = state_h[p89 * 100 + i87 + 2]!;
-      const x110 = state_h[(p89 + 1) * 100 + i87 + 2]!;
-      const x111 = state_h[(p89 + 2) * 100 + i87 + 2]!;
-      const x112 = state_h[(p89 + 3) * 100 + i87 + 2]!;
-      const x113 = state_h[(p89 + 4) * 100 + i87 + 2]!;
-      const x114 = state_h[(p89 + 5) * 100 + i87 + 2]!;
-      const x115 = state_h[(p89 + 6) * 100 + i87 + 2]!;
-      const x116 = state_h[(p89 + 7) * 100 + i87 + 2]!;
-      const x117 = state_h[p89 * 100 + i87 + 3]!;
-      const x118 = state_h[(p89 + 1) * 100 + i87 + 3]!;
-      const x119 = state_h[(p89 + 2) * 100 + i87 + 3]!;
-      const x120 = state_h[(p89 + 3) * 100 + i87 + 3]!;
-      const x121 = state_h[(p89 + 4) * 100 + i87 + 3]!;
-      const x122 = state_h[(p89 + 5) * 100 + i87 + 3]!;
-      const x123 = state_h[(p89 + 6) * 100 + i87 + 3]!;
-      const x124 = state_h[(p89 + 7) * 100 + i87 + 3]!;
-      for (let j88 = 0; j88 < 100; j88++) {
-        const b125 = scratch[p89 * 100 + j88 * 8]!;
-        const b126 = scratch[p89 * 100 + j88 * 8 + 1]!;
-        const b127 = scratch[p89 * 100 + j88 * 8 + 2]!;
-        const b128 = scratch[p89 * 100 + j88 * 8 + 3]!;
-        const b129 = scratch[p89 * 100 + j88 * 8 + 4]!;
-        const b130 = scratch[p89 * 100 + j88 * 8 + 5]!;
-        const b131 = scratch[p89 * 100 + j88 * 8 + 6]!;
-        const b132 = scratch[p89 * 100 + j88 * 8 + 7]!;
-        grad_W[i87 * 100 + j88]! +=
-          x93 * b125 + x94 * b126 + x95 * b127 + x96 * b128 + x97 * b129 + x98 * b130 + x99 * b131 + x100 * b132;
-        grad_W[(i87 + 1) * 100 + j88]! +=
-          x101 * b125 + x102 * b126 + x103 * b127 + x104 * b128 + x105 * b129 + x106 * b130 + x107 * b131 + x108 * b132;
-        grad_W[(i87 + 2) * 100 + j88]! +=
-          x109 * b125 + x110 * b126 + x111 * b127 + x112 * b128 + x113 * b129 + x114 * b130 + x115 * b131 + x116 * b132;
-        grad_W[(i87 + 3) * 100 + j88]! +=
-          x117 * b125 + x118 * b126 + x119 * b127 + x120 * b128 + x121 * b129 + x122 * b130 + x123 * b131 + x124 * b132;
+  for (let i = 0; i < 100; i += 4) {
+    for (let p = 0; p < 24; p += 8) {
+      const x1 = state_h[p * 100 + i]!;
+      const x2 = state_h[(p + 1) * 100 + i]!;
+      const x3 = state_h[(p + 2) * 100 + i]!;
+      const x4 = state_h[(p + 3) * 100 + i]!;
+      const x5 = state_h[(p + 4) * 100 + i]!;
+      const x6 = state_h[(p + 5) * 100 + i]!;
+      const x7 = state_h[(p + 6) * 100 + i]!;
+      const x8 = state_h[(p + 7) * 100 + i]!;
+      const x9 = state_h[p * 100 + i + 1]!;
+      const x10 = state_h[(p + 1) * 100 + i + 1]!;
+      const x11 = state_h[(p + 2) * 100 + i + 1]!;
+      const x12 = state_h[(p + 3) * 100 + i + 1]!;
+      const x13 = state_h[(p + 4) * 100 + i + 1]!;
+      const x14 = state_h[(p + 5) * 100 + i + 1]!;
+      const x15 = state_h[(p + 6) * 100 + i + 1]!;
+      const x16 = state_h[(p + 7) * 100 + i + 1]!;
+      const x17 = state_h[p * 100 + i + 2]!;
+      const x18 = state_h[(p + 1) * 100 + i + 2]!;
+      const x19 = state_h[(p + 2) * 100 + i + 2]!;
+      const x20 = state_h[(p + 3) * 100 + i + 2]!;
+      const x21 = state_h[(p + 4) * 100 + i + 2]!;
+      const x22 = state_h[(p + 5) * 100 + i + 2]!;
+      const x23 = state_h[(p + 6) * 100 + i + 2]!;
+      const x24 = state_h[(p + 7) * 100 + i + 2]!;
+      const x25 = state_h[p * 100 + i + 3]!;
+      const x26 = state_h[(p + 1) * 100 + i + 3]!;
+      const x27 = state_h[(p + 2) * 100 + i + 3]!;
+      const x28 = state_h[(p + 3) * 100 + i + 3]!;
+      const x29 = state_h[(p + 4) * 100 + i + 3]!;
+      const x30 = state_h[(p + 5) * 100 + i + 3]!;
+      const x31 = state_h[(p + 6) * 100 + i + 3]!;
+      const x32 = state_h[(p + 7) * 100 + i + 3]!;
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_W[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_W[(i + 1) * 100 + j]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        grad_W[(i + 2) * 100 + j]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        grad_W[(i + 3) * 100 + j]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x133 = state_h[2400 + i87]!;
-      const x134 = state_h[2400 + i87 + 1]!;
-      const x135 = state_h[2400 + i87 + 2]!;
-      const x136 = state_h[2400 + i87 + 3]!;
-      for (let j88 = 0; j88 < 100; j88++) {
-        const b137 = scratch[24 * 100 + j88]!;
-        grad_W[i87 * 100 + j88]! += x133 * b137;
-        grad_W[(i87 + 1) * 100 + j88]! += x134 * b137;
-        grad_W[(i87 + 2) * 100 + j88]! += x135 * b137;
-        grad_W[(i87 + 3) * 100 + j88]! += x136 * b137;
+      const x33 = state_h[2400 + i]!;
+      const x34 = state_h[2400 + i + 1]!;
+      const x35 = state_h[2400 + i + 2]!;
+      const x36 = state_h[2400 + i + 3]!;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_W[i * 100 + j]! += x33 * b9;
+        grad_W[(i + 1) * 100 + j]! += x34 * b9;
+        grad_W[(i + 2) * 100 + j]! += x35 * b9;
+        grad_W[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
-  // %27 = sumRows(%26): 1×h, dsl/rnn.ts:18:35
-  for (let i138 = 0; i138 < 25; i138++) {
-    for (let j139 = 0; j139 < 100; j139++) {
-      grad_b[j139]! += tanhGrad26[i138 * 100 + j139]!;
+  // G_b = 1ᵀ G_{A_t}: 1×h, dsl/rnn.ts:18:35
+  for (let i = 0; i < 25; i++) {
+    for (let j = 0; j < 100; j++) {
+      grad_b[j]! += G_A[i * 100 + j]!;
     }
   }
-  // %24 = matmul(%23, %19): h×v, dsl/rnn.ts:19:30
+  // G_V = H_tᵀ G_{O_t}: h×v, dsl/rnn.ts:19:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q145 = 0; q145 < 24; q145 += 8) {
-    for (let j141 = 0; j141 < 65; j141++) {
-      scratch[q145 * 65 + j141 * 8] = mulScalar19[q145 * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 1] = mulScalar19[(q145 + 1) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 2] = mulScalar19[(q145 + 2) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 3] = mulScalar19[(q145 + 3) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 4] = mulScalar19[(q145 + 4) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 5] = mulScalar19[(q145 + 5) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 6] = mulScalar19[(q145 + 6) * 65 + j141]!;
-      scratch[q145 * 65 + j141 * 8 + 7] = mulScalar19[(q145 + 7) * 65 + j141]!;
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j = 0; j < 65; j++) {
+      scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 1] = G_O[(q1 + 1) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 2] = G_O[(q1 + 2) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 3] = G_O[(q1 + 3) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 4] = G_O[(q1 + 4) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 5] = G_O[(q1 + 5) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 6] = G_O[(q1 + 6) * 65 + j]!;
+      scratch[q1 * 65 + j * 8 + 7] = G_O[(q1 + 7) * 65 + j]!;
     }
   }
-  for (let q145 = 24; q145 < 25; q145++) {
-    for (let j141 = 0; j141 < 65; j141++) {
-      scratch[q145 * 65 + j141] = mulScalar19[q145 * 65 + j141]!;
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j = 0; j < 65; j++) {
+      scratch[q1 * 65 + j] = G_O[q1 * 65 + j]!;
     }
   }
-  for (let i140 = 0; i140 < 100; i140 += 4) {
-    for (let p142 = 0; p142 < 24; p142 += 8) {
-      const x146 = state_h[100 + p142 * 100 + i140]!;
-      const x147 = state_h[100 + (p142 + 1) * 100 + i140]!;
-      const x148 = state_h[100 + (p142 + 2) * 100 + i140]!;
-      const x149 = state_h[100 + (p142 + 3) * 100 + i140]!;
-      const x150 = state_h[100 + (p142 + 4) * 100 + i140]!;
-      const x151 = state_h[100 + (p142 + 5) * 100 + i140]!;
-      const x152 = state_h[100 + (p142 + 6) * 100 + i140]!;
-      const x153 = state_h[100 + (p142 + 7) * 100 + i140]!;
-      const x154 = state_h[100 + p142 * 100 + i140 + 1]!;
-      const x155 = state_h[100 + (p142 + 1) * 100 + i140 + 1]!;
-      const x156 = state_h[100 + (p142 + 2) * 100 + i140 + 1]!;
-      const x157 = state_h[100 + (p142 + 3) * 100 + i140 + 1]!;
-      const x158 = state_h[100 + (p142 + 4) * 100 + i140 + 1]!;
-      const x159 = state_h[100 + (p142 + 5) * 100 + i140 + 1]!;
-      const x160 = state_h[100 + (p142 + 6) * 100 + i140 + 1]!;
-      const x161 = state_h[100 + (p142 + 7) * 100 + i140 + 1]!;
-      const x162 = state_h[100 + p142 * 100 + i140 + 2]!;
-      const x163 = state_h[100 + (p142 + 1) * 100 + i140 + 2]!;
-      const x164 = state_h[100 + (p142 + 2) * 100 + i140 + 2]!;
-      const x165 = state_h[100 + (p142 + 3) * 100 + i140 + 2]!;
-      const x166 = state_h[100 + (p142 + 4) * 100 + i140 + 2]!;
-      const x167 = state_h[100 + (p142 + 5) * 100 + i140 + 2]!;
-      const x168 = state_h[100 + (p142 + 6) * 100 + i140 + 2]!;
-      const x169 = state_h[100 + (p142 + 7) * 100 + i140 + 2]!;
-      const x170 = state_h[100 + p142 * 100 + i140 + 3]!;
-      const x171 = state_h[100 + (p142 + 1) * 100 + i140 + 3]!;
-      const x172 = state_h[100 + (p142 + 2) * 100 + i140 + 3]!;
-      const x173 = state_h[100 + (p142 + 3) * 100 + i140 + 3]!;
-      const x174 = state_h[100 + (p142 + 4) * 100 + i140 + 3]!;
-      const x175 = state_h[100 + (p142 + 5) * 100 + i140 + 3]!;
-      const x176 = state_h[100 + (p142 + 6) * 100 + i140 + 3]!;
-      const x177 = state_h[100 + (p142 + 7) * 100 + i140 + 3]!;
-      for (let j141 = 0; j141 < 65; j141++) {
-        const b178 = scratch[p142 * 65 + j141 * 8]!;
-        const b179 = scratch[p142 * 65 + j141 * 8 + 1]!;
-        const b180 = scratch[p142 * 65 + j141 * 8 + 2]!;
-        const b181 = scratch[p142 * 65 + j141 * 8 + 3]!;
-        const b182 = scratch[p142 * 65 + j141 * 8 + 4]!;
-        const b183 = scratch[p142 * 65 + j141 * 8 + 5]!;
-        const b184 = scratch[p142 * 65 + j141 * 8 + 6]!;
-        const b185 = scratch[p142 * 65 + j141 * 8 + 7]!;
-        grad_V[i140 * 65 + j141]! +=
-          x146 * b178 + x147 * b179 + x148 * b180 + x149 * b181 + x150 * b182 + x151 * b183 + x152 * b184 + x153 * b185;
-        grad_V[(i140 + 1) * 65 + j141]! +=
-          x154 * b178 + x155 * b179 + x156 * b180 + x157 * b181 + x158 * b182 + x159 * b183 + x160 * b184 + x161 * b185;
-        grad_V[(i140 + 2) * 65 + j141]! +=
-          x162 * b178 + x163 * b179 + x164 * b180 + x165 * b181 + x166 * b182 + x167 * b183 + x168 * b184 + x169 * b185;
-        grad_V[(i140 + 3) * 65 + j141]! +=
-          x170 * b178 + x171 * b179 + x172 * b180 + x173 * b181 + x174 * b182 + x175 * b183 + x176 * b184 + x177 * b185;
+  for (let i = 0; i < 100; i += 4) {
+    for (let p = 0; p < 24; p += 8) {
+      const x1 = state_h[100 + p * 100 + i]!;
+      const x2 = state_h[100 + (p + 1) * 100 + i]!;
+      const x3 = state_h[100 + (p + 2) * 100 + i]!;
+      const x4 = state_h[100 + (p + 3) * 100 + i]!;
+      const x5 = state_h[100 + (p + 4) * 100 + i]!;
+      const x6 = state_h[100 + (p + 5) * 100 + i]!;
+      const x7 = state_h[100 + (p + 6) * 100 + i]!;
+      const x8 = state_h[100 + (p + 7) * 100 + i]!;
+      const x9 = state_h[100 + p * 100 + i + 1]!;
+      const x10 = state_h[100 + (p + 1) * 100 + i + 1]!;
+      const x11 = state_h[100 + (p + 2) * 100 + i + 1]!;
+      const x12 = state_h[100 + (p + 3) * 100 + i + 1]!;
+      const x13 = state_h[100 + (p + 4) * 100 + i + 1]!;
+      const x14 = state_h[100 + (p + 5) * 100 + i + 1]!;
+      const x15 = state_h[100 + (p + 6) * 100 + i + 1]!;
+      const x16 = state_h[100 + (p + 7) * 100 + i + 1]!;
+      const x17 = state_h[100 + p * 100 + i + 2]!;
+      const x18 = state_h[100 + (p + 1) * 100 + i + 2]!;
+      const x19 = state_h[100 + (p + 2) * 100 + i + 2]!;
+      const x20 = state_h[100 + (p + 3) * 100 + i + 2]!;
+      const x21 = state_h[100 + (p + 4) * 100 + i + 2]!;
+      const x22 = state_h[100 + (p + 5) * 100 + i + 2]!;
+      const x23 = state_h[100 + (p + 6) * 100 + i + 2]!;
+      const x24 = state_h[100 + (p + 7) * 100 + i + 2]!;
+      const x25 = state_h[100 + p * 100 + i + 3]!;
+      const x26 = state_h[100 + (p + 1) * 100 + i + 3]!;
+      const x27 = state_h[100 + (p + 2) * 100 + i + 3]!;
+      const x28 = state_h[100 + (p + 3) * 100 + i + 3]!;
+      const x29 = state_h[100 + (p + 4) * 100 + i + 3]!;
+      const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
+      const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
+      const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        grad_V[(i + 2) * 65 + j]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        grad_V[(i + 3) * 65 + j]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x186 = state_h[100 + 2400 + i140]!;
-      const x187 = state_h[100 + 2400 + i140 + 1]!;
-      const x188 = state_h[100 + 2400 + i140 + 2]!;
-      const x189 = state_h[100 + 2400 + i140 + 3]!;
-      for (let j141 = 0; j141 < 65; j141++) {
-        const b190 = scratch[24 * 65 + j141]!;
-        grad_V[i140 * 65 + j141]! += x186 * b190;
-        grad_V[(i140 + 1) * 65 + j141]! += x187 * b190;
-        grad_V[(i140 + 2) * 65 + j141]! += x188 * b190;
-        grad_V[(i140 + 3) * 65 + j141]! += x189 * b190;
+      const x33 = state_h[2500 + i]!;
+      const x34 = state_h[2500 + i + 1]!;
+      const x35 = state_h[2500 + i + 2]!;
+      const x36 = state_h[2500 + i + 3]!;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[1560 + j]!;
+        grad_V[i * 65 + j]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }
-  // %20 = sumRows(%19): 1×v, dsl/rnn.ts:19:26
-  for (let i191 = 0; i191 < 25; i191++) {
-    for (let j192 = 0; j192 < 65; j192++) {
-      grad_c[j192]! += mulScalar19[i191 * 65 + j192]!;
+  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn.ts:19:26
+  for (let i = 0; i < 25; i++) {
+    for (let j = 0; j < 65; j++) {
+      grad_c[j]! += G_O[i * 65 + j]!;
     }
   }
   grad_h0.set(adjointIn_h);

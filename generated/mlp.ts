@@ -26,7 +26,7 @@ export interface Batch {
   readonly y: Mat<"n", "v">;
 }
 
-/** The gradient of the loss with respect to each parameter and each initial state; overwritten by lossAndGrad. */
+/** The gradient of the loss with respect to each parameter; overwritten by lossAndGrad. */
 export interface Grads {
   readonly W1: Mat<"d", "h">;
   readonly b1: Mat<1, "h">;
@@ -34,29 +34,29 @@ export interface Grads {
   readonly b2: Mat<1, "v">;
 }
 
-/** The loss, and the final value of each state. */
+/** The loss. */
 export interface Result {
   readonly loss: number;
 }
 
-/** %6 matmul, n×h */
-const matmul6 = new Float64Array(128);
-/** %8 tanh, n×h */
-const tanh8 = new Float64Array(128);
-/** %9 matmul, n×v */
-const matmul9 = new Float64Array(24);
-/** %10 add, n×v */
-const add10 = new Float64Array(24);
-/** %11 softmaxCrossEntropy, 1×1 */
-const softmaxCrossEntropy11 = new Float64Array(1);
-/** %13 softmaxCrossEntropyGrad, n×v */
-const softmaxCrossEntropyGrad13 = new Float64Array(24);
-/** %14 mulScalar, n×v */
-const mulScalar14 = new Float64Array(24);
-/** %17 matmul, n×h */
-const matmul17 = new Float64Array(128);
-/** %20 tanhGrad, n×h */
-const tanhGrad20 = new Float64Array(128);
+/** Matmul_X_W1 = X W1: n×h */
+const Matmul_X_W1 = new Float64Array(128);
+/** H = tanh(Z): n×h */
+const H = new Float64Array(128);
+/** Matmul_H_W2 = H W2: n×v */
+const Matmul_H_W2 = new Float64Array(24);
+/** O = H W2 + b2: n×v */
+const O = new Float64Array(24);
+/** loss = −Σ Y ⊙ log softmax(O): 1×1 */
+const Loss = new Float64Array(1);
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): n×v */
+const SoftmaxCrossEntropyGrad_O_Y = new Float64Array(24);
+/** G_O = (Ŷ − Y)/n: n×v */
+const G_O = new Float64Array(24);
+/** G_H = G_O W2ᵀ: n×h */
+const G_H = new Float64Array(128);
+/** G_Z = G_H ⊙ (1 − H ⊙ H): n×h */
+const G_Z = new Float64Array(128);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(24);
 
@@ -79,7 +79,7 @@ function expectShape(
   }
 }
 
-/** Runs the forward pass of the model and returns Σ_t loss_t (unscaled). */
+/** Runs the forward pass and returns the loss (unscaled). */
 function forwardSteps(
   param_W1: Float64Array,
   param_b1: Float64Array,
@@ -89,118 +89,116 @@ function forwardSteps(
   batch_y: Float64Array,
 ): number {
   let loss = 0;
-  {
-    const t = 0;
-    // %6 = matmul(%4, %0): n×h, dsl/mlp.ts:13:51
-    matmul6.fill(0);
-    for (let i1 = 0; i1 < 8; i1 += 4) {
-      for (let p3 = 0; p3 < 4; p3++) {
-        const x6 = batch_x[i1 * 4 + p3]!;
-        const x7 = batch_x[(i1 + 1) * 4 + p3]!;
-        const x8 = batch_x[(i1 + 2) * 4 + p3]!;
-        const x9 = batch_x[(i1 + 3) * 4 + p3]!;
-        for (let j2 = 0; j2 < 16; j2++) {
-          const b10 = param_W1[p3 * 16 + j2]!;
-          matmul6[i1 * 16 + j2]! += x6 * b10;
-          matmul6[(i1 + 1) * 16 + j2]! += x7 * b10;
-          matmul6[(i1 + 2) * 16 + j2]! += x8 * b10;
-          matmul6[(i1 + 3) * 16 + j2]! += x9 * b10;
-        }
+  // Matmul_X_W1 = X W1: n×h, dsl/mlp.ts:13:51
+  Matmul_X_W1.fill(0);
+  for (let i = 0; i < 8; i += 4) {
+    for (let p = 0; p < 4; p++) {
+      const x1 = batch_x[i * 4 + p]!;
+      const x2 = batch_x[(i + 1) * 4 + p]!;
+      const x3 = batch_x[(i + 2) * 4 + p]!;
+      const x4 = batch_x[(i + 3) * 4 + p]!;
+      for (let j = 0; j < 16; j++) {
+        const b3 = param_W1[p * 16 + j]!;
+        Matmul_X_W1[i * 16 + j]! += x1 * b3;
+        Matmul_X_W1[(i + 1) * 16 + j]! += x2 * b3;
+        Matmul_X_W1[(i + 2) * 16 + j]! += x3 * b3;
+        Matmul_X_W1[(i + 3) * 16 + j]! += x4 * b3;
       }
     }
-    // %8 = tanh(%7): n×h, dsl/mlp.ts:13:31
-    for (let i11 = 0; i11 < 8; i11++) {
-      for (let j12 = 0; j12 < 16; j12++) {
-        const v7_13 = matmul6[i11 * 16 + j12]! + param_b1[j12]!;
-        tanh8[i11 * 16 + j12]! = Math.tanh(v7_13);
-      }
-    }
-    // %9 = matmul(%8, %2): n×v, dsl/mlp.ts:14:30
-    matmul9.fill(0);
-    for (let i14 = 0; i14 < 8; i14 += 4) {
-      for (let p16 = 0; p16 < 16; p16 += 8) {
-        const x19 = tanh8[i14 * 16 + p16]!;
-        const x20 = tanh8[i14 * 16 + p16 + 1]!;
-        const x21 = tanh8[i14 * 16 + p16 + 2]!;
-        const x22 = tanh8[i14 * 16 + p16 + 3]!;
-        const x23 = tanh8[i14 * 16 + p16 + 4]!;
-        const x24 = tanh8[i14 * 16 + p16 + 5]!;
-        const x25 = tanh8[i14 * 16 + p16 + 6]!;
-        const x26 = tanh8[i14 * 16 + p16 + 7]!;
-        const x27 = tanh8[(i14 + 1) * 16 + p16]!;
-        const x28 = tanh8[(i14 + 1) * 16 + p16 + 1]!;
-        const x29 = tanh8[(i14 + 1) * 16 + p16 + 2]!;
-        const x30 = tanh8[(i14 + 1) * 16 + p16 + 3]!;
-        const x31 = tanh8[(i14 + 1) * 16 + p16 + 4]!;
-        const x32 = tanh8[(i14 + 1) * 16 + p16 + 5]!;
-        const x33 = tanh8[(i14 + 1) * 16 + p16 + 6]!;
-        const x34 = tanh8[(i14 + 1) * 16 + p16 + 7]!;
-        const x35 = tanh8[(i14 + 2) * 16 + p16]!;
-        const x36 = tanh8[(i14 + 2) * 16 + p16 + 1]!;
-        const x37 = tanh8[(i14 + 2) * 16 + p16 + 2]!;
-        const x38 = tanh8[(i14 + 2) * 16 + p16 + 3]!;
-        const x39 = tanh8[(i14 + 2) * 16 + p16 + 4]!;
-        const x40 = tanh8[(i14 + 2) * 16 + p16 + 5]!;
-        const x41 = tanh8[(i14 + 2) * 16 + p16 + 6]!;
-        const x42 = tanh8[(i14 + 2) * 16 + p16 + 7]!;
-        const x43 = tanh8[(i14 + 3) * 16 + p16]!;
-        const x44 = tanh8[(i14 + 3) * 16 + p16 + 1]!;
-        const x45 = tanh8[(i14 + 3) * 16 + p16 + 2]!;
-        const x46 = tanh8[(i14 + 3) * 16 + p16 + 3]!;
-        const x47 = tanh8[(i14 + 3) * 16 + p16 + 4]!;
-        const x48 = tanh8[(i14 + 3) * 16 + p16 + 5]!;
-        const x49 = tanh8[(i14 + 3) * 16 + p16 + 6]!;
-        const x50 = tanh8[(i14 + 3) * 16 + p16 + 7]!;
-        for (let j15 = 0; j15 < 3; j15++) {
-          const b51 = param_W2[p16 * 3 + j15]!;
-          const b52 = param_W2[(p16 + 1) * 3 + j15]!;
-          const b53 = param_W2[(p16 + 2) * 3 + j15]!;
-          const b54 = param_W2[(p16 + 3) * 3 + j15]!;
-          const b55 = param_W2[(p16 + 4) * 3 + j15]!;
-          const b56 = param_W2[(p16 + 5) * 3 + j15]!;
-          const b57 = param_W2[(p16 + 6) * 3 + j15]!;
-          const b58 = param_W2[(p16 + 7) * 3 + j15]!;
-          matmul9[i14 * 3 + j15]! +=
-            x19 * b51 + x20 * b52 + x21 * b53 + x22 * b54 + x23 * b55 + x24 * b56 + x25 * b57 + x26 * b58;
-          matmul9[(i14 + 1) * 3 + j15]! +=
-            x27 * b51 + x28 * b52 + x29 * b53 + x30 * b54 + x31 * b55 + x32 * b56 + x33 * b57 + x34 * b58;
-          matmul9[(i14 + 2) * 3 + j15]! +=
-            x35 * b51 + x36 * b52 + x37 * b53 + x38 * b54 + x39 * b55 + x40 * b56 + x41 * b57 + x42 * b58;
-          matmul9[(i14 + 3) * 3 + j15]! +=
-            x43 * b51 + x44 * b52 + x45 * b53 + x46 * b54 + x47 * b55 + x48 * b56 + x49 * b57 + x50 * b58;
-        }
-      }
-    }
-    // %10 = add(%9, %3): n×v, dsl/mlp.ts:14:26
-    for (let i59 = 0; i59 < 8; i59++) {
-      for (let j60 = 0; j60 < 3; j60++) {
-        add10[i59 * 3 + j60]! = matmul9[i59 * 3 + j60]! + param_b2[j60]!;
-      }
-    }
-    // %11 = softmaxCrossEntropy(%10, %5): 1×1, dsl/mlp.ts:15:20
-    let total61 = 0;
-    for (let i62 = 0; i62 < 8; i62++) {
-      let max63 = -Infinity;
-      for (let j64 = 0; j64 < 3; j64++) {
-        max63 = Math.max(max63, add10[i62 * 3 + j64]!);
-      }
-      let sum65 = 0;
-      for (let j66 = 0; j66 < 3; j66++) {
-        sum65 += Math.exp(add10[i62 * 3 + j66]! - max63);
-      }
-      const lse67 = Math.log(sum65);
-      for (let j68 = 0; j68 < 3; j68++) {
-        const target69 = batch_y[i62 * 3 + j68]!;
-        total61 += target69 !== 0 ? target69 * (add10[i62 * 3 + j68]! - max63 - lse67) : 0;
-      }
-    }
-    softmaxCrossEntropy11[0]! = -total61;
-    loss += softmaxCrossEntropy11[0]!;
   }
+  // H = tanh(Z); Z = X W1 + b1: n×h, dsl/mlp.ts:13:31
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 16; j++) {
+      const z1 = Matmul_X_W1[i * 16 + j]! + param_b1[j]!;
+      H[i * 16 + j]! = Math.tanh(z1);
+    }
+  }
+  // Matmul_H_W2 = H W2: n×v, dsl/mlp.ts:14:30
+  Matmul_H_W2.fill(0);
+  for (let i = 0; i < 8; i += 4) {
+    for (let p = 0; p < 16; p += 8) {
+      const x1 = H[i * 16 + p]!;
+      const x2 = H[i * 16 + p + 1]!;
+      const x3 = H[i * 16 + p + 2]!;
+      const x4 = H[i * 16 + p + 3]!;
+      const x5 = H[i * 16 + p + 4]!;
+      const x6 = H[i * 16 + p + 5]!;
+      const x7 = H[i * 16 + p + 6]!;
+      const x8 = H[i * 16 + p + 7]!;
+      const x9 = H[(i + 1) * 16 + p]!;
+      const x10 = H[(i + 1) * 16 + p + 1]!;
+      const x11 = H[(i + 1) * 16 + p + 2]!;
+      const x12 = H[(i + 1) * 16 + p + 3]!;
+      const x13 = H[(i + 1) * 16 + p + 4]!;
+      const x14 = H[(i + 1) * 16 + p + 5]!;
+      const x15 = H[(i + 1) * 16 + p + 6]!;
+      const x16 = H[(i + 1) * 16 + p + 7]!;
+      const x17 = H[(i + 2) * 16 + p]!;
+      const x18 = H[(i + 2) * 16 + p + 1]!;
+      const x19 = H[(i + 2) * 16 + p + 2]!;
+      const x20 = H[(i + 2) * 16 + p + 3]!;
+      const x21 = H[(i + 2) * 16 + p + 4]!;
+      const x22 = H[(i + 2) * 16 + p + 5]!;
+      const x23 = H[(i + 2) * 16 + p + 6]!;
+      const x24 = H[(i + 2) * 16 + p + 7]!;
+      const x25 = H[(i + 3) * 16 + p]!;
+      const x26 = H[(i + 3) * 16 + p + 1]!;
+      const x27 = H[(i + 3) * 16 + p + 2]!;
+      const x28 = H[(i + 3) * 16 + p + 3]!;
+      const x29 = H[(i + 3) * 16 + p + 4]!;
+      const x30 = H[(i + 3) * 16 + p + 5]!;
+      const x31 = H[(i + 3) * 16 + p + 6]!;
+      const x32 = H[(i + 3) * 16 + p + 7]!;
+      for (let j = 0; j < 3; j++) {
+        const b3 = param_W2[p * 3 + j]!;
+        const b4 = param_W2[(p + 1) * 3 + j]!;
+        const b5 = param_W2[(p + 2) * 3 + j]!;
+        const b6 = param_W2[(p + 3) * 3 + j]!;
+        const b7 = param_W2[(p + 4) * 3 + j]!;
+        const b8 = param_W2[(p + 5) * 3 + j]!;
+        const b9 = param_W2[(p + 6) * 3 + j]!;
+        const b10 = param_W2[(p + 7) * 3 + j]!;
+        Matmul_H_W2[i * 3 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_H_W2[(i + 1) * 3 + j]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        Matmul_H_W2[(i + 2) * 3 + j]! +=
+          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        Matmul_H_W2[(i + 3) * 3 + j]! +=
+          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      }
+    }
+  }
+  // O = H W2 + b2: n×v, dsl/mlp.ts:14:26
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 3; j++) {
+      O[i * 3 + j]! = Matmul_H_W2[i * 3 + j]! + param_b2[j]!;
+    }
+  }
+  // loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/mlp.ts:15:20
+  {
+    let total1 = 0;
+    for (let i = 0; i < 8; i++) {
+      let max1 = -Infinity;
+      for (let j = 0; j < 3; j++) {
+        max1 = Math.max(max1, O[i * 3 + j]!);
+      }
+      let sum1 = 0;
+      for (let j2 = 0; j2 < 3; j2++) {
+        sum1 += Math.exp(O[i * 3 + j2]! - max1);
+      }
+      const lse1 = Math.log(sum1);
+      for (let j3 = 0; j3 < 3; j3++) {
+        const target1 = batch_y[i * 3 + j3]!;
+        total1 += target1 !== 0 ? target1 * (O[i * 3 + j3]! - max1 - lse1) : 0;
+      }
+    }
+    Loss[0]! = -total1;
+  }
+  loss += Loss[0]!;
   return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+/** Runs the backward pass, accumulating each parameter's gradient. */
 function backwardSteps(
   param_W1: Float64Array,
   param_b1: Float64Array,
@@ -213,272 +211,239 @@ function backwardSteps(
   grad_W2: Float64Array,
   grad_b2: Float64Array,
 ): void {
-  {
-    const t = 0;
-    // %13 = softmaxCrossEntropyGrad(%10, %5): n×v, dsl/mlp.ts:15:20
-    for (let i1 = 0; i1 < 8; i1++) {
-      let max2 = -Infinity;
-      for (let j3 = 0; j3 < 3; j3++) {
-        max2 = Math.max(max2, add10[i1 * 3 + j3]!);
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): n×v, dsl/mlp.ts:15:20
+  for (let i = 0; i < 8; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 3; j++) {
+      max1 = Math.max(max1, O[i * 3 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 3; j2++) {
+      const e1 = Math.exp(O[i * 3 + j2]! - max1);
+      SoftmaxCrossEntropyGrad_O_Y[i * 3 + j2]! = e1;
+      sum1 += e1;
+    }
+    let rowtotal1 = 0;
+    for (let j3 = 0; j3 < 3; j3++) {
+      rowtotal1 += batch_y[i * 3 + j3]!;
+    }
+    const rowscale1 = rowtotal1 / sum1;
+    for (let j4 = 0; j4 < 3; j4++) {
+      SoftmaxCrossEntropyGrad_O_Y[i * 3 + j4]! =
+        SoftmaxCrossEntropyGrad_O_Y[i * 3 + j4]! * rowscale1 - batch_y[i * 3 + j4]!;
+    }
+  }
+  // G_O = (Ŷ − Y)/n: n×v, dsl/mlp.ts:15:20
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 3; j++) {
+      G_O[i * 3 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 3 + j]! * 0.125;
+    }
+  }
+  // G_b2 = 1ᵀ G_O: 1×v, dsl/mlp.ts:14:26
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 3; j++) {
+      grad_b2[j]! += G_O[i * 3 + j]!;
+    }
+  }
+  // G_H = G_O W2ᵀ: n×h, dsl/mlp.ts:14:30
+  for (let i = 0; i < 8; i += 4) {
+    for (let j = 0; j < 16; j += 4) {
+      let s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        s4 = 0,
+        s5 = 0,
+        s6 = 0,
+        s7 = 0,
+        s8 = 0,
+        s9 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0,
+        s14 = 0,
+        s15 = 0,
+        s16 = 0;
+      for (let p = 0; p < 3; p++) {
+        const a1 = G_O[i * 3 + p]!;
+        const a2 = G_O[(i + 1) * 3 + p]!;
+        const a3 = G_O[(i + 2) * 3 + p]!;
+        const a4 = G_O[(i + 3) * 3 + p]!;
+        const b3 = param_W2[j * 3 + p]!;
+        const b4 = param_W2[(j + 1) * 3 + p]!;
+        const b5 = param_W2[(j + 2) * 3 + p]!;
+        const b6 = param_W2[(j + 3) * 3 + p]!;
+        s1 += a1 * b3;
+        s2 += a1 * b4;
+        s3 += a1 * b5;
+        s4 += a1 * b6;
+        s5 += a2 * b3;
+        s6 += a2 * b4;
+        s7 += a2 * b5;
+        s8 += a2 * b6;
+        s9 += a3 * b3;
+        s10 += a3 * b4;
+        s11 += a3 * b5;
+        s12 += a3 * b6;
+        s13 += a4 * b3;
+        s14 += a4 * b4;
+        s15 += a4 * b5;
+        s16 += a4 * b6;
       }
-      let sum4 = 0;
-      for (let j5 = 0; j5 < 3; j5++) {
-        const e6 = Math.exp(add10[i1 * 3 + j5]! - max2);
-        softmaxCrossEntropyGrad13[i1 * 3 + j5]! = e6;
-        sum4 += e6;
-      }
-      let rowTotal7 = 0;
-      for (let j8 = 0; j8 < 3; j8++) {
-        rowTotal7 += batch_y[i1 * 3 + j8]!;
-      }
-      const rowScale9 = rowTotal7 / sum4;
-      for (let j10 = 0; j10 < 3; j10++) {
-        softmaxCrossEntropyGrad13[i1 * 3 + j10]! =
-          softmaxCrossEntropyGrad13[i1 * 3 + j10]! * rowScale9 - batch_y[i1 * 3 + j10]!;
+      G_H[i * 16 + j]! = s1;
+      G_H[i * 16 + j + 1]! = s2;
+      G_H[i * 16 + j + 2]! = s3;
+      G_H[i * 16 + j + 3]! = s4;
+      G_H[(i + 1) * 16 + j]! = s5;
+      G_H[(i + 1) * 16 + j + 1]! = s6;
+      G_H[(i + 1) * 16 + j + 2]! = s7;
+      G_H[(i + 1) * 16 + j + 3]! = s8;
+      G_H[(i + 2) * 16 + j]! = s9;
+      G_H[(i + 2) * 16 + j + 1]! = s10;
+      G_H[(i + 2) * 16 + j + 2]! = s11;
+      G_H[(i + 2) * 16 + j + 3]! = s12;
+      G_H[(i + 3) * 16 + j]! = s13;
+      G_H[(i + 3) * 16 + j + 1]! = s14;
+      G_H[(i + 3) * 16 + j + 2]! = s15;
+      G_H[(i + 3) * 16 + j + 3]! = s16;
+    }
+  }
+  // G_W2 = Hᵀ G_O: h×v, dsl/mlp.ts:14:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q1 = 0; q1 < 8; q1 += 8) {
+    for (let j = 0; j < 3; j++) {
+      scratch[q1 * 3 + j * 8] = G_O[q1 * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 1] = G_O[(q1 + 1) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 2] = G_O[(q1 + 2) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 3] = G_O[(q1 + 3) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 4] = G_O[(q1 + 4) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 5] = G_O[(q1 + 5) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 6] = G_O[(q1 + 6) * 3 + j]!;
+      scratch[q1 * 3 + j * 8 + 7] = G_O[(q1 + 7) * 3 + j]!;
+    }
+  }
+  for (let i = 0; i < 16; i += 4) {
+    for (let p = 0; p < 8; p += 8) {
+      const x1 = H[p * 16 + i]!;
+      const x2 = H[(p + 1) * 16 + i]!;
+      const x3 = H[(p + 2) * 16 + i]!;
+      const x4 = H[(p + 3) * 16 + i]!;
+      const x5 = H[(p + 4) * 16 + i]!;
+      const x6 = H[(p + 5) * 16 + i]!;
+      const x7 = H[(p + 6) * 16 + i]!;
+      const x8 = H[(p + 7) * 16 + i]!;
+      const x9 = H[p * 16 + i + 1]!;
+      const x10 = H[(p + 1) * 16 + i + 1]!;
+      const x11 = H[(p + 2) * 16 + i + 1]!;
+      const x12 = H[(p + 3) * 16 + i + 1]!;
+      const x13 = H[(p + 4) * 16 + i + 1]!;
+      const x14 = H[(p + 5) * 16 + i + 1]!;
+      const x15 = H[(p + 6) * 16 + i + 1]!;
+      const x16 = H[(p + 7) * 16 + i + 1]!;
+      const x17 = H[p * 16 + i + 2]!;
+      const x18 = H[(p + 1) * 16 + i + 2]!;
+      const x19 = H[(p + 2) * 16 + i + 2]!;
+      const x20 = H[(p + 3) * 16 + i + 2]!;
+      const x21 = H[(p + 4) * 16 + i + 2]!;
+      const x22 = H[(p + 5) * 16 + i + 2]!;
+      const x23 = H[(p + 6) * 16 + i + 2]!;
+      const x24 = H[(p + 7) * 16 + i + 2]!;
+      const x25 = H[p * 16 + i + 3]!;
+      const x26 = H[(p + 1) * 16 + i + 3]!;
+      const x27 = H[(p + 2) * 16 + i + 3]!;
+      const x28 = H[(p + 3) * 16 + i + 3]!;
+      const x29 = H[(p + 4) * 16 + i + 3]!;
+      const x30 = H[(p + 5) * 16 + i + 3]!;
+      const x31 = H[(p + 6) * 16 + i + 3]!;
+      const x32 = H[(p + 7) * 16 + i + 3]!;
+      for (let j = 0; j < 3; j++) {
+        const b3 = scratch[p * 3 + j * 8]!;
+        const b4 = scratch[p * 3 + j * 8 + 1]!;
+        const b5 = scratch[p * 3 + j * 8 + 2]!;
+        const b6 = scratch[p * 3 + j * 8 + 3]!;
+        const b7 = scratch[p * 3 + j * 8 + 4]!;
+        const b8 = scratch[p * 3 + j * 8 + 5]!;
+        const b9 = scratch[p * 3 + j * 8 + 6]!;
+        const b10 = scratch[p * 3 + j * 8 + 7]!;
+        grad_W2[i * 3 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 3 + j]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        grad_W2[(i + 2) * 3 + j]! +=
+          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        grad_W2[(i + 3) * 3 + j]! +=
+          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
-    // %14 = mulScalar(%13, %12): n×v, dsl/mlp.ts:15:20
-    for (let i11 = 0; i11 < 8; i11++) {
-      for (let j12 = 0; j12 < 3; j12++) {
-        mulScalar14[i11 * 3 + j12]! = softmaxCrossEntropyGrad13[i11 * 3 + j12]! * 0.125;
-      }
+  }
+  // G_Z = G_H ⊙ (1 − H ⊙ H): n×h, dsl/mlp.ts:13:31
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 16; j++) {
+      G_Z[i * 16 + j]! = G_H[i * 16 + j]! * (1 - H[i * 16 + j]! * H[i * 16 + j]!);
     }
-    // %15 = sumRows(%14): 1×v, dsl/mlp.ts:14:26
-    for (let i13 = 0; i13 < 8; i13++) {
-      for (let j14 = 0; j14 < 3; j14++) {
-        grad_b2[j14]! += mulScalar14[i13 * 3 + j14]!;
-      }
+  }
+  // G_b1 = 1ᵀ G_Z: 1×h, dsl/mlp.ts:13:47
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 16; j++) {
+      grad_b1[j]! += G_Z[i * 16 + j]!;
     }
-    // %17 = matmul(%14, %16): n×h, dsl/mlp.ts:14:30
-    for (let i15 = 0; i15 < 8; i15 += 4) {
-      for (let j16 = 0; j16 < 16; j16 += 4) {
-        let s20 = 0,
-          s21 = 0,
-          s22 = 0,
-          s23 = 0,
-          s24 = 0,
-          s25 = 0,
-          s26 = 0,
-          s27 = 0,
-          s28 = 0,
-          s29 = 0,
-          s30 = 0,
-          s31 = 0,
-          s32 = 0,
-          s33 = 0,
-          s34 = 0,
-          s35 = 0;
-        for (let p17 = 0; p17 < 3; p17++) {
-          const a36 = mulScalar14[i15 * 3 + p17]!;
-          const a37 = mulScalar14[(i15 + 1) * 3 + p17]!;
-          const a38 = mulScalar14[(i15 + 2) * 3 + p17]!;
-          const a39 = mulScalar14[(i15 + 3) * 3 + p17]!;
-          const b40 = param_W2[j16 * 3 + p17]!;
-          const b41 = param_W2[(j16 + 1) * 3 + p17]!;
-          const b42 = param_W2[(j16 + 2) * 3 + p17]!;
-          const b43 = param_W2[(j16 + 3) * 3 + p17]!;
-          s20 += a36 * b40;
-          s21 += a36 * b41;
-          s22 += a36 * b42;
-          s23 += a36 * b43;
-          s24 += a37 * b40;
-          s25 += a37 * b41;
-          s26 += a37 * b42;
-          s27 += a37 * b43;
-          s28 += a38 * b40;
-          s29 += a38 * b41;
-          s30 += a38 * b42;
-          s31 += a38 * b43;
-          s32 += a39 * b40;
-          s33 += a39 * b41;
-          s34 += a39 * b42;
-          s35 += a39 * b43;
-        }
-        matmul17[i15 * 16 + j16]! = s20;
-        matmul17[i15 * 16 + j16 + 1]! = s21;
-        matmul17[i15 * 16 + j16 + 2]! = s22;
-        matmul17[i15 * 16 + j16 + 3]! = s23;
-        matmul17[(i15 + 1) * 16 + j16]! = s24;
-        matmul17[(i15 + 1) * 16 + j16 + 1]! = s25;
-        matmul17[(i15 + 1) * 16 + j16 + 2]! = s26;
-        matmul17[(i15 + 1) * 16 + j16 + 3]! = s27;
-        matmul17[(i15 + 2) * 16 + j16]! = s28;
-        matmul17[(i15 + 2) * 16 + j16 + 1]! = s29;
-        matmul17[(i15 + 2) * 16 + j16 + 2]! = s30;
-        matmul17[(i15 + 2) * 16 + j16 + 3]! = s31;
-        matmul17[(i15 + 3) * 16 + j16]! = s32;
-        matmul17[(i15 + 3) * 16 + j16 + 1]! = s33;
-        matmul17[(i15 + 3) * 16 + j16 + 2]! = s34;
-        matmul17[(i15 + 3) * 16 + j16 + 3]! = s35;
-      }
-    }
-    // %19 = matmul(%18, %14): h×v, dsl/mlp.ts:14:30
-    // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-    for (let q49 = 0; q49 < 8; q49 += 8) {
-      for (let j45 = 0; j45 < 3; j45++) {
-        scratch[q49 * 3 + j45 * 8] = mulScalar14[q49 * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 1] = mulScalar14[(q49 + 1) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 2] = mulScalar14[(q49 + 2) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 3] = mulScalar14[(q49 + 3) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 4] = mulScalar14[(q49 + 4) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 5] = mulScalar14[(q49 + 5) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 6] = mulScalar14[(q49 + 6) * 3 + j45]!;
-        scratch[q49 * 3 + j45 * 8 + 7] = mulScalar14[(q49 + 7) * 3 + j45]!;
-      }
-    }
-    for (let i44 = 0; i44 < 16; i44 += 4) {
-      for (let p46 = 0; p46 < 8; p46 += 8) {
-        const x50 = tanh8[p46 * 16 + i44]!;
-        const x51 = tanh8[(p46 + 1) * 16 + i44]!;
-        const x52 = tanh8[(p46 + 2) * 16 + i44]!;
-        const x53 = tanh8[(p46 + 3) * 16 + i44]!;
-        const x54 = tanh8[(p46 + 4) * 16 + i44]!;
-        const x55 = tanh8[(p46 + 5) * 16 + i44]!;
-        const x56 = tanh8[(p46 + 6) * 16 + i44]!;
-        const x57 = tanh8[(p46 + 7) * 16 + i44]!;
-        const x58 = tanh8[p46 * 16 + i44 + 1]!;
-        const x59 = tanh8[(p46 + 1) * 16 + i44 + 1]!;
-        const x60 = tanh8[(p46 + 2) * 16 + i44 + 1]!;
-        const x61 = tanh8[(p46 + 3) * 16 + i44 + 1]!;
-        const x62 = tanh8[(p46 + 4) * 16 + i44 + 1]!;
-        const x63 = tanh8[(p46 + 5) * 16 + i44 + 1]!;
-        const x64 = tanh8[(p46 + 6) * 16 + i44 + 1]!;
-        const x65 = tanh8[(p46 + 7) * 16 + i44 + 1]!;
-        const x66 = tanh8[p46 * 16 + i44 + 2]!;
-        const x67 = tanh8[(p46 + 1) * 16 + i44 + 2]!;
-        const x68 = tanh8[(p46 + 2) * 16 + i44 + 2]!;
-        const x69 = tanh8[(p46 + 3) * 16 + i44 + 2]!;
-        const x70 = tanh8[(p46 + 4) * 16 + i44 + 2]!;
-        const x71 = tanh8[(p46 + 5) * 16 + i44 + 2]!;
-        const x72 = tanh8[(p46 + 6) * 16 + i44 + 2]!;
-        const x73 = tanh8[(p46 + 7) * 16 + i44 + 2]!;
-        const x74 = tanh8[p46 * 16 + i44 + 3]!;
-        const x75 = tanh8[(p46 + 1) * 16 + i44 + 3]!;
-        const x76 = tanh8[(p46 + 2) * 16 + i44 + 3]!;
-        const x77 = tanh8[(p46 + 3) * 16 + i44 + 3]!;
-        const x78 = tanh8[(p46 + 4) * 16 + i44 + 3]!;
-        const x79 = tanh8[(p46 + 5) * 16 + i44 + 3]!;
-        const x80 = tanh8[(p46 + 6) * 16 + i44 + 3]!;
-        const x81 = tanh8[(p46 + 7) * 16 + i44 + 3]!;
-        for (let j45 = 0; j45 < 3; j45++) {
-          const b82 = scratch[p46 * 3 + j45 * 8]!;
-          const b83 = scratch[p46 * 3 + j45 * 8 + 1]!;
-          const b84 = scratch[p46 * 3 + j45 * 8 + 2]!;
-          const b85 = scratch[p46 * 3 + j45 * 8 + 3]!;
-          const b86 = scratch[p46 * 3 + j45 * 8 + 4]!;
-          const b87 = scratch[p46 * 3 + j45 * 8 + 5]!;
-          const b88 = scratch[p46 * 3 + j45 * 8 + 6]!;
-          const b89 = scratch[p46 * 3 + j45 * 8 + 7]!;
-          grad_W2[i44 * 3 + j45]! +=
-            x50 * b82 + x51 * b83 + x52 * b84 + x53 * b85 + x54 * b86 + x55 * b87 + x56 * b88 + x57 * b89;
-          grad_W2[(i44 + 1) * 3 + j45]! +=
-            x58 * b82 + x59 * b83 + x60 * b84 + x61 * b85 + x62 * b86 + x63 * b87 + x64 * b88 + x65 * b89;
-          grad_W2[(i44 + 2) * 3 + j45]! +=
-            x66 * b82 + x67 * b83 + x68 * b84 + x69 * b85 + x70 * b86 + x71 * b87 + x72 * b88 + x73 * b89;
-          grad_W2[(i44 + 3) * 3 + j45]! +=
-            x74 * b82 + x75 * b83 + x76 * b84 + x77 * b85 + x78 * b86 + x79 * b87 + x80 * b88 + x81 * b89;
-        }
-      }
-    }
-    // %20 = tanhGrad(%8, %17): n×h, dsl/mlp.ts:13:31
-    for (let i90 = 0; i90 < 8; i90++) {
-      for (let j91 = 0; j91 < 16; j91++) {
-        tanhGrad20[i90 * 16 + j91]! = matmul17[i90 * 16 + j91]! * (1 - tanh8[i90 * 16 + j91]! * tanh8[i90 * 16 + j91]!);
-      }
-    }
-    // %21 = sumRows(%20): 1×h, dsl/mlp.ts:13:47
-    for (let i92 = 0; i92 < 8; i92++) {
-      for (let j93 = 0; j93 < 16; j93++) {
-        grad_b1[j93]! += tanhGrad20[i92 * 16 + j93]!;
-      }
-    }
-    // %23 = matmul(%22, %20): d×h, dsl/mlp.ts:13:51
-    for (let p96 = 0; p96 < 8; p96 += 8) {
-      for (let i94 = 0; i94 < 4; i94 += 4) {
-        const x99 = batch_x[p96 * 4 + i94]!;
-        const x100 = batch_x[(p96 + 1) * 4 + i94]!;
-        const x101 = batch_x[(p96 + 2) * 4 + i94]!;
-        const x102 = batch_x[(p96 + 3) * 4 + i94]!;
-        const x103 = batch_x[(p96 + 4) * 4 + i94]!;
-        const x104 = batch_x[(p96 + 5) * 4 + i94]!;
-        const x105 = batch_x[(p96 + 6) * 4 + i94]!;
-        const x106 = batch_x[(p96 + 7) * 4 + i94]!;
-        const x107 = batch_x[p96 * 4 + i94 + 1]!;
-        const x108 = batch_x[(p96 + 1) * 4 + i94 + 1]!;
-        const x109 = batch_x[(p96 + 2) * 4 + i94 + 1]!;
-        const x110 = batch_x[(p96 + 3) * 4 + i94 + 1]!;
-        const x111 = batch_x[(p96 + 4) * 4 + i94 + 1]!;
-        const x112 = batch_x[(p96 + 5) * 4 + i94 + 1]!;
-        const x113 = batch_x[(p96 + 6) * 4 + i94 + 1]!;
-        const x114 = batch_x[(p96 + 7) * 4 + i94 + 1]!;
-        const x115 = batch_x[p96 * 4 + i94 + 2]!;
-        const x116 = batch_x[(p96 + 1) * 4 + i94 + 2]!;
-        const x117 = batch_x[(p96 + 2) * 4 + i94 + 2]!;
-        const x118 = batch_x[(p96 + 3) * 4 + i94 + 2]!;
-        const x119 = batch_x[(p96 + 4) * 4 + i94 + 2]!;
-        const x120 = batch_x[(p96 + 5) * 4 + i94 + 2]!;
-        const x121 = batch_x[(p96 + 6) * 4 + i94 + 2]!;
-        const x122 = batch_x[(p96 + 7) * 4 + i94 + 2]!;
-        const x123 = batch_x[p96 * 4 + i94 + 3]!;
-        const x124 = batch_x[(p96 + 1) * 4 + i94 + 3]!;
-        const x125 = batch_x[(p96 + 2) * 4 + i94 + 3]!;
-        const x126 = batch_x[(p96 + 3) * 4 + i94 + 3]!;
-        const x127 = batch_x[(p96 + 4) * 4 + i94 + 3]!;
-        const x128 = batch_x[(p96 + 5) * 4 + i94 + 3]!;
-        const x129 = batch_x[(p96 + 6) * 4 + i94 + 3]!;
-        const x130 = batch_x[(p96 + 7) * 4 + i94 + 3]!;
-        for (let j95 = 0; j95 < 16; j95++) {
-          const b131 = tanhGrad20[p96 * 16 + j95]!;
-          const b132 = tanhGrad20[(p96 + 1) * 16 + j95]!;
-          const b133 = tanhGrad20[(p96 + 2) * 16 + j95]!;
-          const b134 = tanhGrad20[(p96 + 3) * 16 + j95]!;
-          const b135 = tanhGrad20[(p96 + 4) * 16 + j95]!;
-          const b136 = tanhGrad20[(p96 + 5) * 16 + j95]!;
-          const b137 = tanhGrad20[(p96 + 6) * 16 + j95]!;
-          const b138 = tanhGrad20[(p96 + 7) * 16 + j95]!;
-          grad_W1[i94 * 16 + j95]! +=
-            x99 * b131 +
-            x100 * b132 +
-            x101 * b133 +
-            x102 * b134 +
-            x103 * b135 +
-            x104 * b136 +
-            x105 * b137 +
-            x106 * b138;
-          grad_W1[(i94 + 1) * 16 + j95]! +=
-            x107 * b131 +
-            x108 * b132 +
-            x109 * b133 +
-            x110 * b134 +
-            x111 * b135 +
-            x112 * b136 +
-            x113 * b137 +
-            x114 * b138;
-          grad_W1[(i94 + 2) * 16 + j95]! +=
-            x115 * b131 +
-            x116 * b132 +
-            x117 * b133 +
-            x118 * b134 +
-            x119 * b135 +
-            x120 * b136 +
-            x121 * b137 +
-            x122 * b138;
-          grad_W1[(i94 + 3) * 16 + j95]! +=
-            x123 * b131 +
-            x124 * b132 +
-            x125 * b133 +
-            x126 * b134 +
-            x127 * b135 +
-            x128 * b136 +
-            x129 * b137 +
-            x130 * b138;
-        }
+  }
+  // G_W1 = Xᵀ G_Z: d×h, dsl/mlp.ts:13:51
+  for (let p = 0; p < 8; p += 8) {
+    for (let i = 0; i < 4; i += 4) {
+      const x1 = batch_x[p * 4 + i]!;
+      const x2 = batch_x[(p + 1) * 4 + i]!;
+      const x3 = batch_x[(p + 2) * 4 + i]!;
+      const x4 = batch_x[(p + 3) * 4 + i]!;
+      const x5 = batch_x[(p + 4) * 4 + i]!;
+      const x6 = batch_x[(p + 5) * 4 + i]!;
+      const x7 = batch_x[(p + 6) * 4 + i]!;
+      const x8 = batch_x[(p + 7) * 4 + i]!;
+      const x9 = batch_x[p * 4 + i + 1]!;
+      const x10 = batch_x[(p + 1) * 4 + i + 1]!;
+      const x11 = batch_x[(p + 2) * 4 + i + 1]!;
+      const x12 = batch_x[(p + 3) * 4 + i + 1]!;
+      const x13 = batch_x[(p + 4) * 4 + i + 1]!;
+      const x14 = batch_x[(p + 5) * 4 + i + 1]!;
+      const x15 = batch_x[(p + 6) * 4 + i + 1]!;
+      const x16 = batch_x[(p + 7) * 4 + i + 1]!;
+      const x17 = batch_x[p * 4 + i + 2]!;
+      const x18 = batch_x[(p + 1) * 4 + i + 2]!;
+      const x19 = batch_x[(p + 2) * 4 + i + 2]!;
+      const x20 = batch_x[(p + 3) * 4 + i + 2]!;
+      const x21 = batch_x[(p + 4) * 4 + i + 2]!;
+      const x22 = batch_x[(p + 5) * 4 + i + 2]!;
+      const x23 = batch_x[(p + 6) * 4 + i + 2]!;
+      const x24 = batch_x[(p + 7) * 4 + i + 2]!;
+      const x25 = batch_x[p * 4 + i + 3]!;
+      const x26 = batch_x[(p + 1) * 4 + i + 3]!;
+      const x27 = batch_x[(p + 2) * 4 + i + 3]!;
+      const x28 = batch_x[(p + 3) * 4 + i + 3]!;
+      const x29 = batch_x[(p + 4) * 4 + i + 3]!;
+      const x30 = batch_x[(p + 5) * 4 + i + 3]!;
+      const x31 = batch_x[(p + 6) * 4 + i + 3]!;
+      const x32 = batch_x[(p + 7) * 4 + i + 3]!;
+      for (let j = 0; j < 16; j++) {
+        const b3 = G_Z[p * 16 + j]!;
+        const b4 = G_Z[(p + 1) * 16 + j]!;
+        const b5 = G_Z[(p + 2) * 16 + j]!;
+        const b6 = G_Z[(p + 3) * 16 + j]!;
+        const b7 = G_Z[(p + 4) * 16 + j]!;
+        const b8 = G_Z[(p + 5) * 16 + j]!;
+        const b9 = G_Z[(p + 6) * 16 + j]!;
+        const b10 = G_Z[(p + 7) * 16 + j]!;
+        grad_W1[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 16 + j]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        grad_W1[(i + 2) * 16 + j]! +=
+          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        grad_W1[(i + 3) * 16 + j]! +=
+          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
 }
 
-/** The loss of mlp on one batch. L = (1/(n)) Σ_t loss_t. */
+/** The loss of mlp on one batch. L = (1/n) loss. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.W1", params.W1, 4, 16, "d×h");
   expectShape("forward", "params.b1", params.b1, 1, 16, "1×h");
@@ -491,7 +456,7 @@ export function forward(params: Params, batch: Batch): Result {
   return { loss };
 }
 
-/** The loss of mlp on one batch and its gradients, written into `grads` (overwritten). L = (1/(n)) Σ_t loss_t. Allocates nothing but the result object. */
+/** The loss of mlp on one batch and its gradients, written into `grads` (overwritten). L = (1/n) loss. Allocates nothing but the result object. */
 export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result {
   expectShape("lossAndGrad", "params.W1", params.W1, 4, 16, "d×h");
   expectShape("lossAndGrad", "params.b1", params.b1, 1, 16, "1×h");

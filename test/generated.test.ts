@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { generateSource } from "../codegen/generate.js";
 import { specialize } from "../codegen/specialize.js";
 import { productTile } from "../src/ops/matmul-simd.js";
-import { valueAndGrad, zeros, type AnyMat } from "../src/index.js";
+import { Project } from "ts-morph";
+import { add, defineModel, matmul, mul, named, scale, softmaxCrossEntropy, tanh, valueAndGrad, zeros, type AnyMat } from "../src/index.js";
+import { traceModel } from "../src/trace-model.js";
+import { randomArguments } from "../cli/random-arguments.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { centralDiff, relErr } from "./support/numeric.js";
 import type { RnnSizes } from "./support/rnn-reference.js";
@@ -173,5 +176,44 @@ describe("the generated module's contract", () => {
     expect(Math.abs(t2000.length - t1000.length)).toBeLessThan(100);
     // Other T add at most the remainder loops of the tiles.
     expect(t1000.length).toBeLessThan(1.2 * t25.length);
+  });
+});
+
+// Names come from the model, so a model can name its values after the module's own identifiers,
+// the globals its code reads, the locals of its loops and each other: every name stays apart.
+describe("names in generated code", () => {
+  const traps = defineModel({
+    name: "traps",
+    dims: { n: 2, d: 3, h: 5, v: 4, T: 3 },
+    params: { U: ["d", "h"], W: ["h", "h"], b1: [1, "h"], V: ["h", "v"], c: [1, "v"] },
+    inputs: { x: ["n", "d"] },
+    targets: { y: ["n", "v"] },
+    state: { h: ["n", "h"] },
+    sequence: { steps: "T", stacked: "Tn" },
+    meanOver: ["T", "n"],
+    step({ U, W, b1, V, c }, { x, y }, { h }) {
+      const a = named("Hprev", add(add(named("Math", matmul(x, U)), named("t", matmul(h, W))), named("NaN", scale(b1, 1))));
+      const hNext = named("i", tanh(a));
+      const hidden = named("sum1", mul(named("scratch", tanh(hNext)), named("Float64Array", tanh(a))));
+      const o = named("Loss", add(named("Math", matmul(hidden, V)), named("U", scale(c, 2))));
+      return { loss: softmaxCrossEntropy(named("kernels", o), y), state: { h: named("loss", hNext) }, output: o };
+    },
+  });
+
+  it.each(["js", "simd"] as const)("a model whose labels are the module's identifiers, globals and locals (%s) type-checks and matches the interpreter (1e-12)", async (kernels) => {
+    const ir = traceModel(traps, {});
+    const { params, batch, grads } = randomArguments(ir, 5);
+    const { source, module } = await generateAndImport(traps, {}, "dsl/traps.ts", kernels);
+    // Labels the module's own names would take get a suffix (`Math_2`); lowercase ones are capitalized (`Scratch`).
+    expect(source).not.toMatch(/^const (Math|NaN|Float64Array|t|loss) =/m);
+    expect(source).toMatch(/^const Math_2 = /m);
+    const oracle = valueAndGrad(traps, {})(params as never, batch as never) as unknown as { loss: number; grads: Record<string, AnyMat>; hT: AnyMat };
+    const result = module.lossAndGrad(params, batch, grads);
+    expect(Math.abs(result.loss - oracle.loss) / oracle.loss).toBeLessThan(1e-12);
+    expect(relErr(result["hT"]!.data, oracle.hT.data)).toBeLessThan(1e-12);
+    for (const key of ["U", "W", "b1", "V", "c", "h0"]) expect(relErr(grads[key]!.data, oracle.grads[key]!.data), key).toBeLessThan(1e-12);
+    const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true, noUncheckedIndexedAccess: true, target: 9, module: 99, lib: ["lib.es2022.d.ts"] } });
+    project.createSourceFile("traps.ts", source);
+    expect(project.getPreEmitDiagnostics().map((d) => String(d.getMessageText()))).toEqual([]);
   });
 });

@@ -1,0 +1,168 @@
+// A kernel's code: one node's loops (a map's entry per output entry, or the op's loop nest through a
+// LoopContext), or the copy of a value into an output. Each kernel numbers its own locals, folds the
+// constants of its indices, and is a block of its own when it declares anything at its top level.
+import type { Node } from "../src/ir/graph.js";
+import type { LoopContext } from "../src/op.js";
+import { loop } from "../src/ops/loop-code.js";
+import { kernelComment } from "./comments.js";
+import { foldIndices } from "./fold-index.js";
+import { Reader, type ReadMode } from "./locations.js";
+import { mathOf, nestLines } from "./lowering.js";
+import { ids, Unique } from "./names.js";
+import type { Kernel, Plan } from "./plan.js";
+
+/** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
+export interface Copies {
+  /** The length of each scratch slot. */
+  readonly scratch: number[];
+  /** Copies made once per call, by op, input and layout: each array's name, length, and what it copies. */
+  readonly arrays: Map<string, { readonly name: string; readonly length: number; readonly op: string; readonly source: string }>;
+  readonly names: Unique;
+  /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
+  readonly kernels?: Map<string, string>;
+}
+
+export function newCopies(simd: boolean): Copies {
+  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>() }) };
+}
+
+/** Lines without the bare blocks (`{ … }` on lines of their own) that declare nothing at their top level: such a block does nothing. */
+export function withoutEmptyBlocks(lines: readonly string[]): string[] {
+  const drop = new Set<number>();
+  const open: { line: number; bare: boolean; declares: boolean }[] = [];
+  lines.forEach((line, k) => {
+    const text = line.trim();
+    if (text.startsWith("}")) {
+      const block = open.pop();
+      if (block?.bare && !block.declares && text === "}") drop.add(block.line).add(k);
+    }
+    if (/^(const|let) /.test(text) && open.length > 0) open[open.length - 1]!.declares = true;
+    if (text.endsWith("{")) open.push({ line: k, bare: text === "{", declares: false });
+  });
+  return lines.filter((_, k) => !drop.has(k));
+}
+
+/** Lines as a block of their own when they declare a name at their top level, so that kernels' locals never meet. */
+export function scoped(lines: readonly string[]): string[] {
+  let depth = 0, declares = false;
+  for (const line of lines) {
+    const text = line.trim();
+    if (text.startsWith("}")) depth--;
+    if (depth === 0 && /^(const|let) /.test(text)) declares = true;
+    if (text.endsWith("{")) depth++;
+  }
+  return declares ? ["{", ...lines, "}"] : [...lines];
+}
+
+export class KernelEmitter extends Reader {
+  /** Copies of parameters that this function makes once per call, before its time loop, by array. */
+  readonly prelude = new Map<string, readonly string[]>();
+
+  constructor(
+    plan: Plan,
+    mode: ReadMode,
+    private readonly copies: Copies,
+  ) {
+    super(plan, mode);
+  }
+
+  /** The kernel's lines, its comment first. */
+  kernel(k: Kernel): string[] {
+    this.locals = this.newLocals();
+    const lines = k.kind === "copy" ? this.copyKernel(k) : this.opKernel(this.nodes[k.node]!);
+    if (lines.length === 0) return [];
+    const [comment, ...body] = lines;
+    return [comment!, ...scoped(withoutEmptyBlocks(body.map(foldIndices)))];
+  }
+
+  private copyKernel(k: Kernel & { kind: "copy" }): string[] {
+    const from = this.nodes[k.from]!;
+    const t = this.targetOf(k.to, from.shape, from);
+    const i = this.locals.index("i", from.shape.rows), j = this.locals.index("j", from.shape.cols), pre: string[] = [];
+    const value = this.read(k.from, i, j, pre);
+    const to = k.to as { kind: string; name: string };
+    const what = to.kind === "grad" ? `the gradient of ${to.name}` : to.kind === "state" ? `the next state ${to.name}` : `the adjoint of state ${to.name}`;
+    const op = k.accumulate ? "+=" : "=";
+    return [`// ${what} ${op} ${this.plan.names.names[k.from]!}`, ...loop(i, from.shape.rows, loop(j, from.shape.cols, [...pre, `${t.at(i, j)} ${op} ${value};`]))];
+  }
+
+  private opKernel(node: Node): string[] {
+    const math = mathOf(node);
+    if (math.kind === "view") return [];
+    const shape = this.shapeOf(node.id);
+    const comment = kernelComment(this.plan, node, shape.rows !== node.shape.rows ? shape : undefined);
+    const t = this.target(node.id);
+    if (math.kind === "map") {
+      const i = this.locals.index("i", shape.rows), j = this.locals.index("j", shape.cols), pre: string[] = [];
+      const value = this.mapEntry(node, i, j, pre);
+      return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
+    }
+    return [comment, ...nestLines(node, this.loopContext(node))];
+  }
+
+  /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
+  private loopContext(node: Node): LoopContext {
+    const t = this.target(node.id);
+    let slots = 0;
+    const scratch = (length: number) => {
+      const slot = slots++;
+      this.copies.scratch[slot] = Math.max(this.copies.scratch[slot] ?? 0, length);
+      return ids.scratch(slot);
+    };
+    const kernels = this.copies.kernels;
+    return {
+      inputs: node.inputs.map((i) => this.shapeOf(i)),
+      output: this.shapeOf(node.id),
+      attrs: node.attrs,
+      read: (input, i, j) => {
+        const pre: string[] = [];
+        const value = this.read(node.inputs[input]!, i, j, pre);
+        if (pre.length > 0) throw new Error(`%${node.id}: a loop nest cannot read a fused value`);
+        return value;
+      },
+      transposed: (input) => this.storage(node.inputs[input]!).kind === "view",
+      classOf: (input, i) => this.classOf(node.inputs[input]!, i),
+      at: t.at,
+      assign: t.assign,
+      zero: t.zero,
+      local: (hint) => this.locals.local(hint),
+      copyOf: (k, length, fill, layout = "") => {
+        const input = node.inputs[k]!;
+        // A copy of a parameter is made once per call, before the time loop, into an array of its own.
+        if (this.mode.copiesBeforeLoop && this.sameEveryStep(input)) {
+          const array = this.copyArray(node.op, input, length, layout);
+          if (!this.prelude.has(array)) this.prelude.set(array, scoped(fill(array).map(foldIndices)));
+          return { array, lines: [] };
+        }
+        const array = scratch(length);
+        return { array, lines: fill(array) };
+      },
+      index: (hint, count) => this.locals.index(hint, count),
+      ...(kernels && {
+        simd: {
+          kernel: (name, text) => {
+            if (!kernels.has(name)) kernels.set(name, text(name));
+            return `kernels.${name}`;
+          },
+          scratch,
+        },
+      }),
+    };
+  }
+
+  /** One copy per input, op and layout, shared by every kernel that asks for the same: `copy_U`, `copy_U_a`. */
+  private copyArray(op: string, input: number, length: number, layout: string): string {
+    const key = JSON.stringify([op, input, layout]);
+    const known = this.copies.arrays.get(key);
+    if (known) return known.name;
+    let source = input, transposes = "";
+    while (this.storage(source).kind === "view") {
+      source = this.nodes[source]!.inputs[0]!;
+      transposes += "t";
+    }
+    const sourceName = `${this.plan.names.names[source]!}${transposes}`;
+    const name = this.copies.names.name(ids.copy(sourceName, layout));
+    this.copies.arrays.set(key, { name, length, op, source: sourceName });
+    return name;
+  }
+}
