@@ -26,28 +26,66 @@ export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly 
     return place;
   }
 
-  // Per-step values change with t; the rest (parameters, constants, views of them) do not.
+  const { perStep, carried } = stepDependence(nodes);
+  const stackable = stackability(ir, consumers, place, perStep, carried);
+  // What the gradient contributions, state adjoints, next states and the loss read through a view is read by the loop.
+  const outputs = ir.outputs;
+  const nextStates = new Set(Object.values(outputs.state));
+  const underView = (id: number): number => (isView(nodes[id]!) ? underView(nodes[id]!.inputs[0]!) : id);
+  const readEachStep = new Set([...Object.values(outputs.paramGrads), ...Object.values(outputs.stateGrads), ...nextStates, outputs.loss].filter((id) => isView(nodes[id]!)).map(underView));
+
+  // In topological order, so a node's inputs are placed before it is.
+  for (const n of ops) {
+    if (!stackable(n)) place.set(n.id, "loop");
+    // stackedRead has seen to it that a node placed before the loop reads only what comes before it.
+    else if (!carried[n.id]) place.set(n.id, "before");
+    else place.set(n.id, nextStates.has(n.id) && n.phase === "forward" ? "loop" : "after");
+  }
+  // After the loop only what the loop does not read: a node whose value a loop kernel (or the
+  // next step) needs goes back into the loop, and so do its inputs placed after it.
+  const loopReads = (id: number): boolean =>
+    (consumers.get(id) ?? []).some((c) => {
+      const user = nodes[c]!;
+      if (user.phase !== nodes[id]!.phase || excluded.has(c)) return false;
+      return isView(user) ? loopReads(c) : place.get(c) === "loop";
+    });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const n of [...ops].reverse()) {
+      if (place.get(n.id) === "after" && (loopReads(n.id) || readEachStep.has(n.id))) {
+        place.set(n.id, "loop");
+        changed = true;
+      }
+    }
+  }
+  return place;
+}
+
+/** Per-step values change with t (the rest: parameters, constants, views of them, do not); carried ones depend, within their own phase, on the value the previous step handed over. */
+function stepDependence(nodes: readonly Node[]): { perStep: boolean[]; carried: boolean[] } {
   const perStep: boolean[] = [];
-  // Carried values depend, within their own phase, on the value the previous step handed over.
   const carried: boolean[] = [];
   for (const n of nodes) {
     const kind = n.leaf?.kind;
     perStep[n.id] = kind !== undefined ? ["input", "target", "state", "stateAdjoint"].includes(kind) : n.inputs.some((i) => perStep[i]);
     carried[n.id] = kind !== undefined ? (kind === "state" && n.phase === "forward") || kind === "stateAdjoint" : n.inputs.some((i) => nodes[i]!.phase === n.phase && carried[i]);
   }
+  return { perStep, carried };
+}
+
+/** Whether a node can run once over every step's rows stacked, given the placements made so far (in topological order). */
+function stackability(ir: ModelIR, consumers: ReadonlyMap<number, readonly number[]>, place: ReadonlyMap<number, Placement>, perStep: readonly boolean[], carried: readonly boolean[]): (n: Node) => boolean {
+  const nodes = ir.nodes;
+  const isView = isViewNode;
   const invariantLeaf = (id: number): boolean => {
     const n = nodes[id]!;
     if (isView(n)) return invariantLeaf(n.inputs[0]!);
     return n.leaf !== undefined && !perStep[id];
   };
-  const underView = (id: number): number => (isView(nodes[id]!) ? underView(nodes[id]!.inputs[0]!) : id);
   const outputs = ir.outputs;
   // Gradient contributions and state adjoints are written (or added) into the caller's arrays step
-  // by step, so they are never stacked; what they, the next states and the loss read through a
-  // view is read by the loop.
+  // by step, so they are never stacked.
   const stepOutputs = new Set([...Object.values(outputs.paramGrads), ...Object.values(outputs.stateGrads)]);
-  const nextStates = new Set(Object.values(outputs.state));
-  const readEachStep = new Set([...stepOutputs, ...nextStates, outputs.loss].filter((id) => isView(nodes[id]!)).map(underView));
 
   // A per-step input that a stacked kernel can read as all steps' rows: a leaf held per step (not
   // the adjoint that the backward loop swaps), a node of the other phase (that pass is over by
@@ -86,30 +124,5 @@ export function placeNodes(ir: ModelIR, consumers: ReadonlyMap<number, readonly 
     const aligned = stacking.inputs;
     return n.inputs.every((input, k) => (aligned.includes(k) ? perStep[input] && stackedRead(input, n, rows) : invariantLeaf(input)));
   };
-
-  // In topological order, so a node's inputs are placed before it is.
-  for (const n of ops) {
-    if (!stackable(n)) place.set(n.id, "loop");
-    // stackedRead has seen to it that a node placed before the loop reads only what comes before it.
-    else if (!carried[n.id]) place.set(n.id, "before");
-    else place.set(n.id, nextStates.has(n.id) && n.phase === "forward" ? "loop" : "after");
-  }
-  // After the loop only what the loop does not read: a node whose value a loop kernel (or the
-  // next step) needs goes back into the loop, and so do its inputs placed after it.
-  const loopReads = (id: number): boolean =>
-    (consumers.get(id) ?? []).some((c) => {
-      const user = nodes[c]!;
-      if (user.phase !== nodes[id]!.phase || excluded.has(c)) return false;
-      return isView(user) ? loopReads(c) : place.get(c) === "loop";
-    });
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const n of [...ops].reverse()) {
-      if (place.get(n.id) === "after" && (loopReads(n.id) || readEachStep.has(n.id))) {
-        place.set(n.id, "loop");
-        changed = true;
-      }
-    }
-  }
-  return place;
+  return stackable;
 }

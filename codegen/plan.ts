@@ -58,152 +58,199 @@ export interface Plan {
   readonly steps: number;
 }
 
+/** What the plan's decisions rest on: who reads each node, and where it runs. */
+interface Analysis {
+  readonly ir: ModelIR;
+  readonly steps: number;
+  readonly consumers: ReadonlyMap<number, readonly number[]>;
+  /** Nodes that are outputs of the step (loss, next states, gradients, state adjoints). */
+  readonly outputs: ReadonlySet<number>;
+  /** True for a node written in place into an output, which must be that output alone. */
+  readonly soleOutput: (id: number) => boolean;
+  /** Forward values that the backward pass reads. */
+  readonly readByBackward: ReadonlySet<number>;
+  /** Gradients computed once after the backward loop, over every step's rows stacked. */
+  readonly deferred: ReadonlySet<number>;
+  /** Values that keep a slot per step because a kernel elsewhere reads them. */
+  readonly keepPerStep: ReadonlySet<number>;
+  readonly placeOf: (id: number) => Placement | undefined;
+  readonly lossStacked: boolean;
+}
+
 export function planModel(ir: ModelIR): Plan {
+  const a = analyze(ir);
+  const names = nodeNames(ir);
+  const storage = new Map<number, Storage>();
+  const buffers: { name: string; length: number; node: number }[] = [];
+  const constants: { name: string; values: readonly number[] }[] = [];
+  for (const n of ir.nodes) {
+    const s = n.leaf ? leafStorage(ir, n, names.names[n.id]!) : opStorage(a, n, names.names[n.id]!);
+    storage.set(n.id, s);
+    if (s.kind === "const") constants.push({ name: s.buffer, values: n.leaf?.value ?? [] });
+    if (s.kind === "buffer") buffers.push({ name: s.buffer, length: n.shape.rows * n.shape.cols * (s.perStep ? a.steps : 1), node: n.id });
+  }
+  const afterBackward: Kernel[] = [...a.deferred].map((node) => ({ kind: "op", node }));
+  const forward = passKernels(a, storage, "forward"), backward = passKernels(a, storage, "backward");
+  return { ir, names, storage, buffers, constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps };
+}
+
+function analyze(ir: ModelIR): Analysis {
   const nodes = ir.nodes;
   const steps = ir.sequence?.count ?? 1;
   const consumers = new Map<number, number[]>(nodes.map((n) => [n.id, []]));
   for (const n of nodes) for (const i of n.inputs) consumers.get(i)!.push(n.id);
   const outputs = new Set<number>([ir.outputs.loss, ...Object.values(ir.outputs.state), ...Object.values(ir.outputs.paramGrads), ...Object.values(ir.outputs.stateGrads)]);
-  const isOp = (n: Node) => n.op !== "leaf";
-
-  // Forward values read by the backward pass, directly or through transpose views, need a slot per step.
-  const readByBackward = new Set<number>();
-  const markSaved = (id: number): void => {
-    const n = nodes[id]!;
-    if (n.phase !== "forward") return;
-    if (isViewNode(n)) markSaved(n.inputs[0]!);
-    else readByBackward.add(id);
-  };
-  for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) markSaved(i);
-
   // A node written in place into an output must be that output alone: when two gradients, or a
   // gradient and a state's adjoint, or two next states are the same node, it gets a buffer and
   // each output a copy.
   const roles = new Map<number, number>();
   for (const id of [...Object.values(ir.outputs.state), ...Object.values(ir.outputs.paramGrads), ...Object.values(ir.outputs.stateGrads)]) roles.set(id, (roles.get(id) ?? 0) + 1);
   const soleOutput = (id: number) => roles.get(id) === 1;
-  // A parameter's gradient of the form Σ_t A_tᵀ·B_t (or Σ_t of B_t's row sums) is computed once,
-  // after the backward loop, as one product over all steps' rows stacked (a shared dim of T·n),
-  // instead of T rank-n updates of the whole gradient array; A_t and B_t then keep a slot per step.
+  const { deferred, keepPerStep } = deferredGradients(ir, consumers, soleOutput);
+
+  // Nodes that need not run step by step run once over all steps' rows (see hoist.ts). A value
+  // written in one placement and read in another keeps a slot per step.
+  const place = placeNodes(ir, consumers, deferred);
+  const placeOf = (id: number): Placement | undefined => place.get(id);
+  const underView = (id: number): number => (isViewNode(nodes[id]!) ? underView(nodes[id]!.inputs[0]!) : id);
+  for (const n of nodes) {
+    if (!place.has(n.id)) continue;
+    for (const i of n.inputs.map(underView)) if (placeOf(i) === "loop" && nodes[i]!.phase === n.phase && placeOf(n.id) !== "loop") keepPerStep.add(i);
+  }
+  const lossStacked = placeOf(ir.outputs.loss) !== undefined && placeOf(ir.outputs.loss) !== "loop";
+  return { ir, steps, consumers, outputs, soleOutput, readByBackward: savedForBackward(nodes), deferred, keepPerStep, placeOf, lossStacked };
+}
+
+/** Forward values read by the backward pass, directly or through transpose views: they need a slot per step. */
+function savedForBackward(nodes: readonly Node[]): Set<number> {
+  const saved = new Set<number>();
+  const mark = (id: number): void => {
+    const n = nodes[id]!;
+    if (n.phase !== "forward") return;
+    if (isViewNode(n)) mark(n.inputs[0]!);
+    else saved.add(id);
+  };
+  for (const n of nodes) if (n.phase === "backward") for (const i of n.inputs) mark(i);
+  return saved;
+}
+
+/**
+ * A parameter's gradient of the form Σ_t A_tᵀ·B_t (or Σ_t of B_t's row sums) is computed once,
+ * after the backward loop, as one product over all steps' rows stacked (a shared dim of T·n),
+ * instead of T rank-n updates of the whole gradient array; A_t and B_t then keep a slot per step.
+ */
+function deferredGradients(ir: ModelIR, consumers: ReadonlyMap<number, readonly number[]>, soleOutput: (id: number) => boolean): { deferred: Set<number>; keepPerStep: Set<number> } {
+  const nodes = ir.nodes;
   const deferred = new Set<number>();
   const keepPerStep = new Set<number>();
+  if ((ir.sequence?.count ?? 1) <= 1) return { deferred, keepPerStep };
   const isView = (id: number) => isViewNode(nodes[id]!);
   const stackable = (id: number): boolean => {
     const n = nodes[id]!;
     if (n.leaf) return ["input", "target", "state"].includes(n.leaf.kind);
     return !isView(id);
   };
-  if (steps > 1) {
-    for (const id of Object.values(ir.outputs.paramGrads)) {
-      const n = nodes[id]!;
-      if (!isOp(n) || consumers.get(id)!.length > 0 || !soleOutput(id)) continue;
-      // Summed over stacked rows (a sum of rows, or a product whose first operand is a transpose).
-      const sources = stackingOf(nodes, n)?.kind === "summed" ? n.inputs.map((i) => (isView(i) ? nodes[i]!.inputs[0]! : i)) : undefined;
-      if (!sources || !sources.every(stackable)) continue;
-      deferred.add(id);
-      for (const s of sources) if (isOp(nodes[s]!)) keepPerStep.add(s);
+  for (const id of Object.values(ir.outputs.paramGrads)) {
+    const n = nodes[id]!;
+    if (!isOp(n) || consumers.get(id)!.length > 0 || !soleOutput(id)) continue;
+    // Summed over stacked rows (a sum of rows, or a product whose first operand is a transpose).
+    const sources = stackingOf(nodes, n)?.kind === "summed" ? n.inputs.map((i) => (isView(i) ? nodes[i]!.inputs[0]! : i)) : undefined;
+    if (!sources || !sources.every(stackable)) continue;
+    deferred.add(id);
+    for (const s of sources) if (isOp(nodes[s]!)) keepPerStep.add(s);
+  }
+  return { deferred, keepPerStep };
+}
+
+const isOp = (n: Node) => n.op !== "leaf";
+
+/** Where a leaf's values are: the caller's arrays, the state's slots, a literal, or a constant array named `name`. */
+function leafStorage(ir: ModelIR, n: Node, name: string): Storage {
+  const { kind, name: declared } = n.leaf!;
+  const key = dataKey(declared, ir.sequence !== undefined);
+  switch (kind) {
+    case "param":
+      return { kind: "param", name: declared };
+    case "input":
+    case "target":
+      if (kind === "input" && ir.inputs.find((d) => d.name === declared)?.oneHot) return { kind: "oneHot", key, stepRows: n.shape.rows };
+      return { kind: "data", key, stepSize: n.shape.rows * n.shape.cols };
+    case "state":
+      return { kind: "state", name: declared, slot: "in" };
+    case "stateAdjoint":
+      return { kind: "stateAdjointIn", name: declared };
+    case "lossAdjoint":
+      return { kind: "literal", code: numberLiteral(ir.lossScale.factor) };
+    case "zeros":
+      return { kind: "literal", code: "0" };
+    case "const":
+      return { kind: "const", buffer: name };
+  }
+}
+
+/** Where an op node's values are: read through (a view), computed in its consumer's loop, written into an output, or a buffer named `name`. */
+function opStorage(a: Analysis, n: Node, name: string): Storage {
+  const math = mathOf(n);
+  if (math.kind === "view") return { kind: "view" };
+  const outputs = a.ir.outputs;
+  const only = (role: Readonly<Record<string, number>>) => Object.entries(role).find(([, id]) => id === n.id)?.[0];
+  const onlyUse = a.consumers.get(n.id)!.length === 0;
+  if (fusable(a, n)) return { kind: "fused" };
+  const state = only(outputs.state), grad = only(outputs.paramGrads), stateGrad = only(outputs.stateGrads);
+  if (state !== undefined && n.phase === "forward" && a.soleOutput(n.id)) return { kind: "state", name: state, slot: "out" };
+  if (grad !== undefined && onlyUse && a.soleOutput(n.id)) return { kind: "grad", name: grad };
+  if (stateGrad !== undefined && onlyUse && a.soleOutput(n.id)) return { kind: "stateAdjointOut", name: stateGrad };
+  const stacked = a.placeOf(n.id) !== "loop" && !(a.lossStacked && n.id === outputs.loss);
+  const perStep = (a.readByBackward.has(n.id) || a.keepPerStep.has(n.id) || stacked) && a.steps > 1;
+  return { kind: "buffer", buffer: name, perStep };
+}
+
+/** A map whose only reader is a map of the same shape, phase and placement is computed inside that reader's loop. */
+function fusable(a: Analysis, n: Node): boolean {
+  const users = a.consumers.get(n.id)!;
+  const user = users.length === 1 ? a.ir.nodes[users[0]!]! : undefined;
+  return (
+    mathOf(n).kind === "map" &&
+    !a.outputs.has(n.id) &&
+    !a.readByBackward.has(n.id) &&
+    !a.keepPerStep.has(n.id) &&
+    user !== undefined &&
+    user.phase === n.phase &&
+    a.placeOf(user.id) === a.placeOf(n.id) &&
+    isOp(user) &&
+    mathOf(user).kind === "map" &&
+    user.shape.rows === n.shape.rows &&
+    user.shape.cols === n.shape.cols &&
+    user.inputs.filter((i) => i === n.id).length === 1 &&
+    !shapeOnlyInputs(user).includes(user.inputs.indexOf(n.id))
+  );
+}
+
+/** One pass's kernels: each placement's op nodes, and copies into the outputs that could not be written in place. */
+function passKernels(a: Analysis, storage: ReadonlyMap<number, Storage>, phase: "forward" | "backward"): PassKernels {
+  const { ir } = a;
+  const placed = (where: Placement): Kernel[] =>
+    ir.nodes
+      .filter((n) => n.phase === phase && a.placeOf(n.id) === where && !["fused", "view"].includes(storage.get(n.id)!.kind))
+      .map((n) => ({ kind: "op", node: n.id }));
+  const kernels = placed("loop");
+  // Outputs that could not be written in place are copied (or accumulated) once their value is known.
+  if (phase === "forward") {
+    for (const [name, id] of Object.entries(ir.outputs.state)) {
+      const s = storage.get(id)!;
+      if (!(s.kind === "state" && s.slot === "out" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "state", name, slot: "out" }, accumulate: false });
+    }
+  } else {
+    for (const [name, id] of Object.entries(ir.outputs.paramGrads)) {
+      const s = storage.get(id)!;
+      if (!(s.kind === "grad" && s.name === name) && !isZeroConst(ir.nodes[id]!) && !a.deferred.has(id)) kernels.push({ kind: "copy", from: id, to: { kind: "grad", name }, accumulate: true });
+    }
+    for (const [name, id] of Object.entries(ir.outputs.stateGrads)) {
+      const s = storage.get(id)!;
+      if (!(s.kind === "stateAdjointOut" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
     }
   }
-
-  // Nodes that need not run step by step run once over all steps' rows (see hoist.ts). A value
-  // written in one placement and read in another keeps a slot per step.
-  const place = placeNodes(ir, consumers, deferred);
-  const placeOf = (id: number): Placement | undefined => place.get(id);
-  const underView = (id: number): number => (isView(id) ? underView(nodes[id]!.inputs[0]!) : id);
-  for (const n of nodes) {
-    if (!place.has(n.id)) continue;
-    for (const i of n.inputs.map(underView)) if (placeOf(i) === "loop" && nodes[i]!.phase === n.phase && placeOf(n.id) !== "loop") keepPerStep.add(i);
-  }
-  const lossStacked = placeOf(ir.outputs.loss) !== undefined && placeOf(ir.outputs.loss) !== "loop";
-
-  const storage = new Map<number, Storage>();
-  const buffers: { name: string; length: number; node: number }[] = [];
-  const constants: { name: string; values: readonly number[] }[] = [];
-  const stateOut = new Map(Object.entries(ir.outputs.state).map(([name, id]) => [id, name]));
-  const gradOut = new Map(Object.entries(ir.outputs.paramGrads).map(([name, id]) => [id, name]));
-  const stateGradOut = new Map(Object.entries(ir.outputs.stateGrads).map(([name, id]) => [id, name]));
-  const onlyUse = (id: number) => consumers.get(id)!.length === 0;
-  const names = nodeNames(ir);
-
-  for (const n of nodes) {
-    const size = n.shape.rows * n.shape.cols;
-    if (n.leaf) {
-      const { kind, name } = n.leaf;
-      if (kind === "param") storage.set(n.id, { kind: "param", name });
-      else if (kind === "input" && ir.inputs.find((d) => d.name === name)?.oneHot) storage.set(n.id, { kind: "oneHot", key: dataKey(name, ir.sequence !== undefined), stepRows: n.shape.rows });
-      else if (kind === "input" || kind === "target") storage.set(n.id, { kind: "data", key: dataKey(name, ir.sequence !== undefined), stepSize: size });
-      else if (kind === "state") storage.set(n.id, { kind: "state", name, slot: "in" });
-      else if (kind === "stateAdjoint") storage.set(n.id, { kind: "stateAdjointIn", name });
-      else if (kind === "lossAdjoint") storage.set(n.id, { kind: "literal", code: numberLiteral(ir.lossScale.factor) });
-      else if (kind === "zeros") storage.set(n.id, { kind: "literal", code: "0" });
-      else {
-        const buffer = names.names[n.id]!;
-        constants.push({ name: buffer, values: n.leaf.value ?? [] });
-        storage.set(n.id, { kind: "const", buffer });
-      }
-      continue;
-    }
-    const math = mathOf(n);
-    if (math.kind === "view") {
-      storage.set(n.id, { kind: "view" });
-      continue;
-    }
-    const users = consumers.get(n.id)!;
-    const user = users.length === 1 ? nodes[users[0]!]! : undefined;
-    const fusable =
-      math.kind === "map" &&
-      !outputs.has(n.id) &&
-      !readByBackward.has(n.id) &&
-      !keepPerStep.has(n.id) &&
-      user !== undefined &&
-      user.phase === n.phase &&
-      placeOf(user.id) === placeOf(n.id) &&
-      isOp(user) &&
-      mathOf(user).kind === "map" &&
-      user.shape.rows === n.shape.rows &&
-      user.shape.cols === n.shape.cols &&
-      user.inputs.filter((i) => i === n.id).length === 1 &&
-      !shapeOnlyInputs(user).includes(user.inputs.indexOf(n.id));
-    if (fusable) storage.set(n.id, { kind: "fused" });
-    else if (stateOut.has(n.id) && n.phase === "forward" && soleOutput(n.id)) storage.set(n.id, { kind: "state", name: stateOut.get(n.id)!, slot: "out" });
-    else if (gradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "grad", name: gradOut.get(n.id)! });
-    else if (stateGradOut.has(n.id) && onlyUse(n.id) && soleOutput(n.id)) storage.set(n.id, { kind: "stateAdjointOut", name: stateGradOut.get(n.id)! });
-    else {
-      const stacked = placeOf(n.id) !== "loop" && !(lossStacked && n.id === ir.outputs.loss);
-      const perStep = (readByBackward.has(n.id) || keepPerStep.has(n.id) || stacked) && steps > 1;
-      const name = names.names[n.id]!;
-      buffers.push({ name, length: perStep ? size * steps : size, node: n.id });
-      storage.set(n.id, { kind: "buffer", buffer: name, perStep });
-    }
-  }
-
-  const kernelsOf = (phase: "forward" | "backward"): PassKernels => {
-    const placed = (where: Placement): Kernel[] =>
-      nodes
-        .filter((n) => n.phase === phase && placeOf(n.id) === where && !["fused", "view"].includes(storage.get(n.id)!.kind))
-        .map((n) => ({ kind: "op", node: n.id }));
-    const kernels = placed("loop");
-    // Outputs that could not be written in place are copied (or accumulated) once their value is known.
-    if (phase === "forward") {
-      for (const [name, id] of Object.entries(ir.outputs.state)) {
-        const s = storage.get(id)!;
-        if (!(s.kind === "state" && s.slot === "out" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "state", name, slot: "out" }, accumulate: false });
-      }
-    } else {
-      for (const [name, id] of Object.entries(ir.outputs.paramGrads)) {
-        const s = storage.get(id)!;
-        if (!(s.kind === "grad" && s.name === name) && !isZeroConst(nodes[id]!) && !deferred.has(id)) kernels.push({ kind: "copy", from: id, to: { kind: "grad", name }, accumulate: true });
-      }
-      for (const [name, id] of Object.entries(ir.outputs.stateGrads)) {
-        const s = storage.get(id)!;
-        if (!(s.kind === "stateAdjointOut" && s.name === name)) kernels.push({ kind: "copy", from: id, to: { kind: "stateAdjointOut", name }, accumulate: false });
-      }
-    }
-    return { before: placed("before"), loop: kernels, after: placed("after") };
-  };
-
-  const afterBackward: Kernel[] = [...deferred].map((node) => ({ kind: "op", node }));
-  return { ir, names, storage, buffers, constants, forward: kernelsOf("forward"), backward: kernelsOf("backward"), lossStacked, afterBackward, steps };
+  return { before: placed("before"), loop: kernels, after: placed("after") };
 }
 
 function isZeroConst(n: Node): boolean {
