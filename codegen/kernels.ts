@@ -68,11 +68,28 @@ export class KernelEmitter extends Reader {
 
   /** The kernel's lines, its comment first. */
   kernel(k: Kernel): string[] {
-    this.locals = this.newLocals();
-    const lines = k.kind === "copy" ? this.copyKernel(k) : this.opKernel(this.nodes[k.node]!);
+    const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     const [comment, ...body] = lines;
     return [comment!, ...scoped(withoutEmptyBlocks(body.map(foldIndices)))];
+  }
+
+  /** `loss += …`, the step's loss term added to the sum. */
+  addLoss(): string[] {
+    return this.nest(() => {
+      const pre: string[] = [];
+      const value = this.read(this.plan.ir.outputs.loss, "0", "0", pre);
+      return scoped([...pre, `loss += ${value};`]);
+    });
+  }
+
+  /** Lines built with locals of their own, named once built; so are the copies they added to the prelude. */
+  private nest(build: () => string[]): string[] {
+    this.locals = this.newLocals();
+    const before = new Set(this.prelude.keys());
+    const lines = this.locals.name(build());
+    for (const [array, fill] of this.prelude) if (!before.has(array)) this.prelude.set(array, scoped(withoutEmptyBlocks(this.locals.name(fill).map(foldIndices))));
+    return lines;
   }
 
   private copyKernel(k: Kernel & { kind: "copy" }): string[] {
@@ -131,7 +148,7 @@ export class KernelEmitter extends Reader {
         // A copy of a parameter is made once per call, before the time loop, into an array of its own.
         if (this.mode.copiesBeforeLoop && this.sameEveryStep(input)) {
           const array = this.copyArray(node.op, input, length, layout);
-          if (!this.prelude.has(array)) this.prelude.set(array, scoped(fill(array).map(foldIndices)));
+          if (!this.prelude.has(array)) this.prelude.set(array, fill(array));
           return { array, lines: [] };
         }
         const array = scratch(length);

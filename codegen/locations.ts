@@ -6,7 +6,7 @@ import type { Node } from "../src/ir/graph.js";
 import type { Shape } from "../src/shape-error.js";
 import { foldIndex } from "./fold-index.js";
 import { mapCode, shapeOnlyInputs } from "./lowering.js";
-import { ids, Locals } from "./names.js";
+import { ids, localPlaceholder, Locals } from "./names.js";
 import type { Plan, Storage } from "./plan.js";
 
 /** How per-step values are read: step t's slot, in the time loop; or every step's rows as one matrix, before and after it. */
@@ -59,7 +59,7 @@ export class StackedMode implements ReadMode {
 
 /** `i * cols + j` with the zero and unit cases folded (a compound row index is parenthesized). */
 function flatIndex(i: string, j: string, cols: number): string {
-  const rowIndex = /^[A-Za-z0-9_]+$/.test(i) ? i : `(${i})`;
+  const rowIndex = /^[A-Za-z0-9_]+$/.test(i) || localPlaceholder.test(i) ? i : `(${i})`;
   const row = i === "0" ? "" : cols === 1 ? rowIndex : `${rowIndex} * ${cols}`;
   return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
 }
@@ -90,7 +90,7 @@ export class Reader {
     this.locals = this.newLocals();
   }
 
-  /** Locals numbered from 1, never a node's name. */
+  /** A nest's locals: numbered from 1, never a node's name. */
   protected newLocals(): Locals {
     return new Locals(this.nodeNames);
   }

@@ -159,29 +159,50 @@ export function nodeNames(ir: ModelIR): NodeNames {
  * A loop nest's locals, numbered within the nest, so that a change elsewhere renumbers nothing
  * here. A local is a lowercase hint and a number (`sum1`, `x2`); a loop index is its one-letter
  * hint the first time (`i`, `j`, `p`), then numbered too. Hints keep their letters only,
- * lowercased. A name in `taken` (the nodes' names) is skipped.
+ * lowercased; a name in `taken` (the nodes' names) is skipped. Names are given in the order the
+ * locals first appear in the nest's code, so one asked for and not used takes no number: until
+ * then a local is a placeholder (`ℓ3ℓ`), which no other identifier can contain.
  */
 export class Locals {
+  private readonly requests: { readonly hint: string; readonly bare: boolean }[] = [];
+  private readonly named = new Map<number, string>();
   private readonly counts = new Map<string, number>();
 
   constructor(private readonly taken: ReadonlySet<string> = new Set()) {}
 
   local(hint: string): string {
-    return this.take(hint, false);
+    return this.placeholder(hint, false);
   }
 
   /** A loop index over `count` values: a name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string {
-    return count === 1 ? "0" : this.take(hint, true);
+    return count === 1 ? "0" : this.placeholder(hint, true);
   }
 
-  private take(hint: string, bare: boolean): string {
-    const h = hint.toLowerCase().replace(/[^a-z]/g, "") || "v";
+  /** The lines with every local named, numbered in order of first appearance (over every call on this nest). */
+  name(lines: readonly string[]): string[] {
+    return lines.map((line) => line.replace(/ℓ(\d+)ℓ/g, (_, k: string) => this.nameOf(Number(k))));
+  }
+
+  private placeholder(hint: string, bare: boolean): string {
+    this.requests.push({ hint: hint.toLowerCase().replace(/[^a-z]/g, "") || "v", bare });
+    return `ℓ${this.requests.length - 1}ℓ`;
+  }
+
+  private nameOf(k: number): string {
+    const known = this.named.get(k);
+    if (known) return known;
+    const { hint, bare } = this.requests[k]!;
     for (;;) {
-      const n = (this.counts.get(h) ?? 0) + 1;
-      this.counts.set(h, n);
-      const name = bare && n === 1 && h.length === 1 && h !== "t" ? h : `${h}${n}`;
-      if (!this.taken.has(name)) return name;
+      const n = (this.counts.get(hint) ?? 0) + 1;
+      this.counts.set(hint, n);
+      const name = bare && n === 1 && hint.length === 1 && hint !== "t" ? hint : `${hint}${n}`;
+      if (this.taken.has(name)) continue;
+      this.named.set(k, name);
+      return name;
     }
   }
 }
+
+/** A placeholder of Locals, which stands for a local's name until the nest is named. */
+export const localPlaceholder = /^ℓ\d+ℓ$/;

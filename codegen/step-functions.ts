@@ -30,9 +30,9 @@ export function forwardSteps(plan: Plan, copies: Copies, args: StepArguments): D
   const stacked = new KernelEmitter(plan, new StackedMode(steps), copies);
   const before = stackedBlock(plan.forward.before, stacked, "before");
   const body = plan.forward.loop.flatMap((k) => inLoop.kernel(k));
-  if (!plan.lossStacked) body.push(`loss += ${inLoop.read(ir.outputs.loss, "0", "0", body)};`);
+  if (!plan.lossStacked) body.push(...inLoop.addLoss());
   const after = stackedBlock(plan.forward.after, stacked, "after");
-  if (plan.lossStacked) after.push(`loss += ${stacked.read(ir.outputs.loss, "0", "0", after)};`);
+  if (plan.lossStacked) after.push(...stacked.addLoss());
   return {
     kind: "function",
     name: "forwardSteps",

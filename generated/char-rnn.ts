@@ -531,10 +531,10 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // G_U = X_tᵀ G_{A_t}: d×h, dsl/rnn.ts:18:43
-  for (let p2 = 0; p2 < 25; p2++) {
-    const c1 = batch_xs[p2]!;
+  for (let p = 0; p < 25; p++) {
+    const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
-      grad_U[c1 * 100 + j]! += G_A[p2 * 100 + j]!;
+      grad_U[c1 * 100 + j]! += G_A[p * 100 + j]!;
     }
   }
   // G_W = H_{t−1}ᵀ G_{A_t}: h×h, dsl/rnn.ts:18:57
