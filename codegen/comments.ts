@@ -6,6 +6,10 @@ import type { Plan } from "./plan.js";
 
 /** Past this length a formula (explain expands unnamed inputs) gives way to the node's op and inputs by name. */
 const longest = 160;
+/** Nor is explain asked for a formula that would expand more nodes than this (its text grows with each). */
+const mostTerms = 40;
+
+const formulas = new WeakMap<Plan, Map<number, string>>();
 
 /**
  * A node's formula: explain's, led by the node's name in the code when explain names it none
@@ -13,15 +17,42 @@ const longest = 160;
  * to its inputs' names (`Matmul_X_U = matmul(X, U)`). A comment never stops generation.
  */
 export function formulaOf(plan: Plan, node: Node): string {
+  let known = formulas.get(plan);
+  if (!known) formulas.set(plan, (known = new Map()));
+  let formula = known.get(node.id);
+  if (formula === undefined) known.set(node.id, (formula = computeFormula(plan, node)));
+  return formula;
+}
+
+function computeFormula(plan: Plan, node: Node): string {
   const names = plan.names.names;
   let text: string | undefined;
   try {
-    text = nodeFormula(plan.ir, node.id);
+    text = termsOf(plan)[node.id]! <= mostTerms ? nodeFormula(plan.ir, node.id) : undefined;
   } catch {
     text = undefined;
   }
   if (text === undefined || text.length > longest) return `${names[node.id]!} = ${node.op}(${node.inputs.map((i) => names[i]!).join(", ")})`;
   return lhsOf(text) === undefined ? `${names[node.id]!} = ${text}` : text;
+}
+
+const terms = new WeakMap<Plan, readonly number[]>();
+
+/** About how many nodes explain's formula of each node expands: its inputs, down to the values it names (leaves, labels, states, labelled adjoints). */
+function termsOf(plan: Plan): readonly number[] {
+  const known = terms.get(plan);
+  if (known) return known;
+  const nodes = plan.ir.nodes;
+  const nextStates = new Set(Object.values(plan.ir.outputs.state));
+  const expanded: number[] = [];
+  const asInput: number[] = [];
+  for (const n of nodes) {
+    expanded[n.id] = Math.min(1 + n.inputs.reduce((sum, i) => sum + asInput[i]!, 0), 1e6);
+    const named = n.leaf !== undefined || n.label !== undefined || (n.phase === "forward" && nextStates.has(n.id)) || (n.adjointOf !== undefined && nodes[n.adjointOf]!.label !== undefined);
+    asInput[n.id] = named ? 1 : expanded[n.id]!;
+  }
+  terms.set(plan, expanded);
+  return expanded;
 }
 
 /** The named value a formula defines (`A_t` in `A_t = …`), if it defines one. */
