@@ -25,6 +25,7 @@ interface Printed {
 export interface Leaves {
   arg?(input: number): string;
   read?(input: number, i: Index, j: Index): string;
+  index?(i: Index): string;
   out?(i: Index, j: Index): string;
   local?(local: number): string;
 }
@@ -44,6 +45,8 @@ function print(v: Val, leaves: Leaves): Printed {
     }
     case "arg":
       return { code: leaves.arg ? leaves.arg(v.input) : missing("map argument"), level: Level.Atom };
+    case "index":
+      return { code: leaves.index ? leaves.index(v.i) : missing("loop index"), level: Level.Atom };
     case "read":
       return { code: leaves.read ? leaves.read(v.input, v.i, v.j) : missing("read"), level: Level.Atom };
     case "out":
@@ -56,7 +59,7 @@ function print(v: Val, leaves: Leaves): Printed {
       // printed code evaluates in the recorded order.
       return { code: `${paren(print(v.a, leaves), level)} ${v.op} ${paren(print(v.b, leaves), level + 1)}`, level };
     }
-    case "neg":
+    case "negate":
       return { code: `-${paren(print(v.a, leaves), Level.Unary + 1)}`, level: Level.Unary };
     case "call":
       return { code: `Math.${v.fn}(${v.args.map((a) => print(a, leaves).code).join(", ")})`, level: Level.Atom };
@@ -80,6 +83,7 @@ export function printNest(stmts: readonly Stmt[], ctx: LoopContext): string[] {
   const index = (i: Index): string => (typeof i === "number" ? String(i) : indices.get(i.ix) ?? fail(`index ${i.ix} used outside its loop`));
   const leaves: Leaves = {
     read: (k, i, j) => ctx.read(k, index(i), index(j)),
+    index,
     out: (i, j) => ctx.at(index(i), index(j)),
     local: (l) => locals.get(l) ?? fail(`local ${l} used before it is set`),
   };

@@ -141,6 +141,52 @@ const HAND: Readonly<Record<string, readonly HandCase[]>> = {
     // One class: log softmax is 0.
     { what: "1×1", inputs: [rows([3]), rows([1])], want: [[0]] },
   ],
+  sigmoid: [
+    // 1/(1 + e^∓1) and 1/(1 + e^−3) to 22 digits (mpmath); e^800 overflows to ∞, so σ(−800) is 1/∞ = 0, its limit.
+    { what: "σ(0), σ(±1), σ(3)", inputs: [rows([0, 1, -1, 3])], want: [[0.5, 0.7310585786300048792512, 0.2689414213699951207488, 0.9525741268224332191212]] },
+    { what: "saturates at ±800 without NaN", inputs: [rows([-800, 800])], want: [[0, 1]] },
+    { what: "named n×d, NaN", inputs: [named("n", 1, "d", 2, [0, NaN])], want: [[0.5, NaN]], labels: ["n", "d"] },
+  ],
+  relu: [
+    { what: "negative, zero, positive", inputs: [rows([-2, 0, 3.5], [-0, 1e-300, -1e-300])], want: [[0, 0, 3.5], [0, 1e-300, 0]] },
+    { what: "∞ and NaN", inputs: [rows([Infinity, -Infinity, NaN])], want: [[Infinity, 0, NaN]] },
+  ],
+  sqrt: [
+    { what: "squares and √2, √3 (mpmath)", inputs: [rows([0, 1, 4, 2.25], [2, 3, 1e-300, 1e300])], want: [[0, 1, 2, 1.5], [1.414213562373095048802, 1.732050807568877293527, 1e-150, 1e150]] },
+    { what: "negative is NaN, ∞ stays", inputs: [rows([-1, Infinity])], want: [[NaN, Infinity]] },
+  ],
+  square: [
+    { what: "entry by entry", inputs: [rows([-3, 0.5, 0], [1e200, -1e-200, 7])], want: [[9, 0.25, 0], [Infinity, 0, 49]] },
+    { what: "NaN and −∞", inputs: [rows([NaN, -Infinity])], want: [[NaN, Infinity]] },
+  ],
+  neg: [
+    { what: "entry by entry", inputs: [rows([1, -2.5, 0], [Infinity, NaN, -0])], want: [[-1, 2.5, -0], [-Infinity, NaN, 0]] },
+  ],
+  sumCols: [
+    { what: "2×3 → 2×1", inputs: [rows([1, 2, 3], [4, 5, 6])], want: [[6], [15]] },
+    { what: "named n×d → n×1", inputs: [named("n", 1, "d", 3, [0.5, 0.25, -1])], want: [[-0.25]], labels: ["n", 1] },
+    { what: "∞ and NaN in their row", inputs: [rows([Infinity, -Infinity], [1, NaN])], want: [[NaN], [NaN]] },
+  ],
+  meanCols: [
+    // (1 + 2 + 3)/3 = 2, (4 + 5 + 6)/3 = 5; (0.5 + 1)/2 = 0.75.
+    { what: "2×3 → 2×1", inputs: [rows([1, 2, 3], [4, 5, 6])], want: [[2], [5]] },
+    { what: "named n×d → n×1", inputs: [named("n", 1, "d", 2, [0.5, 1])], want: [[0.75]], labels: ["n", 1] },
+  ],
+  causalMask: [
+    { what: "3×3: −∞ above the diagonal", inputs: [rows([1, 2, 3], [4, 5, 6], [7, 8, 9])], attrs: { fill: -Infinity }, want: [[1, -Infinity, -Infinity], [4, 5, -Infinity], [7, 8, 9]] },
+    { what: "fill 0 (its gradient's form), named T×T", inputs: [named("T", 2, "T", 2, [1, 2, 3, 4])], attrs: { fill: 0 }, want: [[1, 0], [3, 4]], labels: ["T", "T"] },
+    { what: "1×1 keeps its entry", inputs: [rows([NaN])], attrs: { fill: -Infinity }, want: [[NaN]] },
+  ],
+  sigmoidGrad: [
+    // g·s·(1 − s): 2·0.5·0.5 = 0.5; 1·0.25·0.75 = 0.1875; −4·1·0 = −0.
+    { what: "G ⊙ S ⊙ (1 − S)", inputs: [rows([0.5, 0.25, 1]), rows([2, 1, -4])], want: [[0.5, 0.1875, -0]] },
+  ],
+  reluGrad: [
+    { what: "G where A > 0, else 0 (0 at exactly 0)", inputs: [rows([1, 0, -1], [-0, 1e-300, NaN]), rows([2, 3, 4], [5, 6, 7])], want: [[2, 0, 0], [0, 6, 0]] },
+  ],
+  broadcastCols: [
+    { what: "a 2×1 column onto 2×3", inputs: [rows([1], [2]), rows([9, 9, 9], [9, 9, 9])], want: [[1, 1, 1], [2, 2, 2]] },
+  ],
   tanhGrad: [
     // g ⊙ (1 − h ⊙ h): 2·0.75, 4·(1 − 1/16), 3·1, 5·0.
     { what: "G ⊙ (1 − H ⊙ H)", inputs: [rows([0.5, -0.25], [0, 1]), rows([2, 4], [3, 5])], want: [[1.5, 3.75], [3, 0]] },

@@ -24,6 +24,9 @@ import {
   sub,
   sumAll,
   sumRows,
+  sumCols,
+  sigmoid,
+  relu,
   tanh,
   type AnyMat,
   type Dim,
@@ -32,7 +35,7 @@ import {
   type Shape,
   type SizeArg,
 } from "../src/index.js";
-import { broadcastRows, expandScalar, logSoftmaxGrad, softmaxCrossEntropyGrad, softmaxGrad, tanhGrad } from "../src/ops/index.js";
+import { broadcastCols, broadcastRows, expandScalar, logSoftmaxGrad, reluGrad, sigmoidGrad, softmaxCrossEntropyGrad, softmaxGrad, tanhGrad } from "../src/ops/index.js";
 import { centralDiff, distributionRows, oneHotRows, relErr } from "./support/numeric.js";
 import { attrChoices, candidateShapes, positiveInputs, type BoundDim } from "./support/op-shapes.js";
 
@@ -378,6 +381,49 @@ const KERNELS: Readonly<Record<string, KernelCheck>> = {
         const f = () => dot(g, expandScalar(s, like));
         const where = `expandScalar like ${shapeText(like)}`;
         close("fd", centralDiff(f, s.data, FD_EPS), sumAll(g).data, `${where}: ∂/∂s = sumAll(G)`);
+        expect(centralDiff(f, like.data, FD_EPS).every((x) => x === 0), `${where}: like is shape-only`).toBe(true);
+      }
+    },
+  },
+  // sigmoidGrad(s, g) = g ⊙ s ⊙ (1 − s), and with s = sigmoid(a) it is ∂/∂a Σ g ⊙ sigmoid(a).
+  sigmoidGrad: {
+    definition: ([s, g]) => mul(g!, mul(s!, sub(ones(s!), s!))),
+    derivative(r) {
+      for (const [rows, cols] of SHAPES) {
+        const a = randMat(rows, cols, () => 3 * r.normal());
+        const g = randLike(a, normal(r));
+        const fd = centralDiff(() => dot(g, sigmoid(a)), a.data, FD_EPS);
+        close("fd", sigmoidGrad(sigmoid(a), g).data, fd, `sigmoidGrad ${shapeText(a)} as ∂/∂a Σ G ⊙ sigmoid(a)`);
+      }
+    },
+  },
+  // reluGrad(a, g) = g where a > 0, else 0 (also at exactly 0); away from 0 it is ∂/∂a Σ g ⊙ relu(a).
+  reluGrad: {
+    definition: ([a, g]) => mul(g!, shaped(a!, a!.data.map((x) => (x > 0 ? 1 : 0)))),
+    derivative(r) {
+      for (const [rows, cols] of SHAPES) {
+        // Kept at least 0.1 away from 0, where relu has no derivative.
+        const a = randMat(rows, cols, () => { const x = r.normal(); return x + (x < 0 ? -0.1 : 0.1); });
+        const g = randLike(a, normal(r));
+        const fd = centralDiff(() => dot(g, relu(a)), a.data, FD_EPS);
+        close("fd", reluGrad(a, g).data, fd, `reluGrad ${shapeText(a)} as ∂/∂a Σ G ⊙ relu(a)`);
+      }
+      const zero = mat(1, 3, [0, -0, 0]);
+      expect(Array.from(reluGrad(zero, mat(1, 3, [1, 2, 3])).data), "reluGrad at exactly 0 is 0").toEqual([0, 0, 0]);
+    },
+  },
+  // broadcastCols(col, like) = 0 + col on every column; linear in the column with adjoint sumCols,
+  // the rule it serves, and independent of like's entries.
+  broadcastCols: {
+    definition: ([col, like]) => matmul(col!, shaped({ rowDim: 1, colDim: like!.colDim, rows: 1, cols: like!.cols }, new Float64Array(like!.cols).fill(1)) as never),
+    derivative(r) {
+      for (const [rows, cols] of SHAPES) {
+        const like = randMat(rows, cols, normal(r));
+        const col = shaped({ rowDim: like.rowDim, colDim: 1, rows: like.rows, cols: 1 }, Float64Array.from({ length: like.rows }, () => r.normal()));
+        const g = randLike(like, normal(r));
+        const f = () => dot(g, broadcastCols(col as Mat<Dim, 1>, like as never));
+        const where = `broadcastCols col ${shapeText(col)} like ${shapeText(like)}`;
+        close("fd", centralDiff(f, col.data, FD_EPS), sumCols(g).data, `${where}: ∂/∂col = sumCols(G)`);
         expect(centralDiff(f, like.data, FD_EPS).every((x) => x === 0), `${where}: like is shape-only`).toBe(true);
       }
     },

@@ -69,6 +69,10 @@ class DirectNest implements Nest<number, number> {
     for (let i = 0; i < count; i++) body(i);
   }
 
+  indexValue(i: number): number {
+    return i;
+  }
+
   read(k: number, i: number, j: number): number {
     const m = this.inputs[k]!;
     return m.data[i * m.cols + j]!;

@@ -21,6 +21,8 @@ export interface Nest<V, I> extends Algebra<V> {
   readonly accumulates: boolean;
   /** `for (i = 0; i < count; i++) body(i)`; `hint` names the index in generated code. */
   loop(count: number, hint: string, body: (i: I) => void): void;
+  /** A loop index as a value (for math that depends on the position, as a mask does). */
+  indexValue(i: I): V;
   /** Entry (i, j) of input k. */
   read(k: number, i: I | 0, j: I | 0): V;
   /** Entry (i, j) of the output, as written so far. */

@@ -12,12 +12,14 @@ export type Val =
   | { readonly k: "num"; readonly value: number }
   /** A map's argument: input `input` at the entry being computed. */
   | { readonly k: "arg"; readonly input: number }
+  /** A loop index, as a number. */
+  | { readonly k: "index"; readonly i: Index }
   | { readonly k: "read"; readonly input: number; readonly i: Index; readonly j: Index }
   | { readonly k: "out"; readonly i: Index; readonly j: Index }
   /** A local of the nest, by its number. */
   | { readonly k: "local"; readonly local: number }
   | { readonly k: "binary"; readonly op: "+" | "-" | "*" | "/"; readonly a: Val; readonly b: Val }
-  | { readonly k: "neg"; readonly a: Val }
+  | { readonly k: "negate"; readonly a: Val }
   | { readonly k: "call"; readonly fn: MathFunction; readonly args: readonly Val[] }
   | { readonly k: "choose"; readonly test: Test; readonly a: Val; readonly b: Val; readonly then: Val; readonly otherwise: Val };
 
@@ -39,7 +41,7 @@ export const records: Algebra<Val> = {
   sub: binary("-"),
   mul: binary("*"),
   div: binary("/"),
-  neg: (a) => ({ k: "neg", a }),
+  neg: (a) => ({ k: "negate", a }),
   max: (a, b) => call("max", a, b),
   min: (a, b) => call("min", a, b),
   exp: (a) => call("exp", a),
@@ -105,6 +107,10 @@ class RecordNest implements Nest<Val, Index> {
   loop(count: number, hint: string, body: (i: Index) => void): void {
     const ix = this.indices++;
     this.emit({ k: "loop", ix, hint, count, body: this.block(() => body({ ix })) });
+  }
+
+  indexValue(i: Index): Val {
+    return { k: "index", i };
   }
 
   read(k: number, i: Index, j: Index): Val {

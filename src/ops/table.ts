@@ -23,6 +23,17 @@ import { sumRowsOp } from "./sum-rows.js";
 import { tanhOp } from "./tanh.js";
 import { tanhGradOp } from "./tanh-grad.js";
 import { transposeOp } from "./transpose.js";
+import { sigmoidOp } from "./sigmoid.js";
+import { sigmoidGradOp } from "./sigmoid-grad.js";
+import { reluOp } from "./relu.js";
+import { reluGradOp } from "./relu-grad.js";
+import { sqrtOp } from "./sqrt.js";
+import { squareOp } from "./square.js";
+import { negOp } from "./neg.js";
+import { sumColsOp } from "./sum-cols.js";
+import { meanColsOp } from "./mean-cols.js";
+import { broadcastColsOp } from "./broadcast-cols.js";
+import { causalMaskOp } from "./causal-mask.js";
 
 const ops: readonly OpDef<Arity>[] = [
   matmulOp,
@@ -41,6 +52,14 @@ const ops: readonly OpDef<Arity>[] = [
   sumRowsOp,
   sumAllOp,
   softmaxCrossEntropyOp,
+  sigmoidOp,
+  reluOp,
+  sqrtOp,
+  squareOp,
+  negOp,
+  sumColsOp,
+  meanColsOp,
+  causalMaskOp,
   // Backward-only: what the gradient rules above are written with.
   tanhGradOp,
   softmaxGradOp,
@@ -48,6 +67,9 @@ const ops: readonly OpDef<Arity>[] = [
   softmaxCrossEntropyGradOp,
   broadcastRowsOp,
   expandScalarOp,
+  sigmoidGradOp,
+  reluGradOp,
+  broadcastColsOp,
 ] as readonly OpDef<Arity>[];
 
 /** The built-in ops, by name. */

@@ -347,7 +347,8 @@ export function typedFunction(op: OpDef<Arity>): (inputs: readonly AnyMat[], att
     );
   }
   const declared = op.attrs ?? [];
-  if (fn.length !== op.arity + declared.length) {
+  // Attributes may have defaults (causalMask's fill), which Function.length does not count.
+  if (fn.length < op.arity || fn.length > op.arity + declared.length) {
     throw new Error(`op ${op.name}: its typed function takes ${fn.length} arguments, but the op has ${op.arity} matrices and ${declared.length} attributes (${declared.join(", ") || "none"})`);
   }
   return (inputs, attrs = {}) => (fn as Callable)(...inputs, ...declared.map((a) => attrs[a]));

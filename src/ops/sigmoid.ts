@@ -1,0 +1,26 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { call } from "../explain/notation.js";
+import { unaryOp } from "./elementwise.js";
+import { sigmoidGrad } from "./sigmoid-grad.js";
+
+/** dσ(A) = σ(A) ⊙ (1 − σ(A)) ⊙ dA, written with the output S: adjoint G ⊙ S ⊙ (1 − S). */
+export function sigmoidRule<R extends Dim, C extends Dim>(s: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
+  return sigmoidGrad(s, g);
+}
+
+// 1 / (1 + e^−x): for x below about −709 e^−x is +Infinity and the result 0, its limit; never NaN.
+export const sigmoidOp: OpDef<1> = {
+  ...unaryOp("sigmoid", (m, x) => m.div(m.num(1), m.add(m.num(1), m.exp(m.neg(x)))), (_inputs, out, g) => [sigmoidRule(out, g)]),
+  explain: {
+    rule: { text: "dσ(A) = S ⊙ (1 − S) ⊙ dA with S = σ(A), so G : dS = G ⊙ S ⊙ (1 − S) : dA", latex: String.raw`d\sigma(A) = S \odot (1 - S) \odot dA,\ S = \sigma(A):\ G : dS = G \odot S \odot (1 - S) : dA` },
+    differential: (_k, [a], d) => ({ text: `σ(${a!.text}) ⊙ (1 − σ(${a!.text})) ⊙ ${d.text}`, latex: `\\sigma(${a!.latex}) \\odot (1 - \\sigma(${a!.latex})) \\odot ${d.latex}` }),
+    print: (args, _attrs, s) => call({ text: "σ", latex: "\\sigma" }, args, s),
+  },
+};
+
+/** The logistic function σ(x) = 1 / (1 + e^−x), entry by entry. */
+export function sigmoid<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {
+  return apply(sigmoidOp, [a]) as Mat<R, C>;
+}

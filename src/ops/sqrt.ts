@@ -1,0 +1,27 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { atom } from "../explain/notation.js";
+import { unaryOp } from "./elementwise.js";
+import { div } from "./div.js";
+import { scale } from "./scale.js";
+
+/** d√A = dA ⊘ (2√A), written with the output S: adjoint G ⊘ (2S). */
+export function sqrtRule<R extends Dim, C extends Dim>(s: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
+  return div(g, scale(s, 2));
+}
+
+// Math.sqrt: √−x is NaN, √0 is 0 (its gradient there +Infinity, as the derivative's limit).
+export const sqrtOp: OpDef<1> = {
+  ...unaryOp("sqrt", (m, x) => m.sqrt(x), (_inputs, out, g) => [sqrtRule(out, g)]),
+  explain: {
+    rule: { text: "d√A = dA ⊘ (2S) with S = √A, so G : dS = G ⊘ (2S) : dA", latex: String.raw`d\sqrt{A} = dA \oslash (2S),\ S = \sqrt{A}:\ G : dS = G \oslash (2S) : dA` },
+    differential: (_k, [a], d) => ({ text: `${d.text} ⊘ (2√(${a!.text}))`, latex: `${d.latex} \\oslash (2\\sqrt{${a!.latex}})` }),
+    print: ([a], _attrs, s) => atom(s === "text" ? `√(${a!.code})` : `\\sqrt{${a!.code}}`),
+  },
+};
+
+/** Square root, entry by entry. */
+export function sqrt<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, C> {
+  return apply(sqrtOp, [a]) as Mat<R, C>;
+}

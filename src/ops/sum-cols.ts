@@ -1,0 +1,35 @@
+import type { Dim } from "../dims.js";
+import type { Mat } from "../mat.js";
+import { apply, type OpDef } from "../op.js";
+import { call, operator } from "../explain/notation.js";
+import { broadcastCols } from "./broadcast-cols.js";
+
+/** The adjoint of a sum over columns copies G's one column back onto every column of A. */
+export function sumColsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, 1>): Mat<R, C> {
+  return broadcastCols(g, a);
+}
+
+export const sumColsOp: OpDef<1> = {
+  name: "sumCols",
+  arity: 1,
+  shape: ([a]) => ({ rowDim: a.rowDim, colDim: 1, rows: a.rows, cols: 1 }),
+  vjp: ([a], _out, g) => [sumColsRule(a, g as Mat<Dim, 1>)],
+  math: {
+    kind: "nest",
+    stacking: (views) => (views[0] ? undefined : { kind: "aligned", inputs: [0] }),
+    body(n) {
+      const [a] = n.inputs;
+      n.loop(a!.rows, "i", (i) => n.write(i, 0, n.sum(a!.cols, "sum", (j) => n.read(0, i, j))));
+    },
+  },
+  explain: {
+    rule: { text: "column sum: d(A 1) = dA 1, and G : dA 1 = G 1ᵀ : dA: its adjoint copies G onto every column", latex: String.raw`d(A\mathbf{1}) = dA\,\mathbf{1},\quad G : dA\,\mathbf{1} = G\,\mathbf{1}^\top : dA` },
+    differential: (_k, _args, d) => ({ text: `rowsum(${d.text})`, latex: `\\operatorname{rowsum}(${d.latex})` }),
+    print: (args, _attrs, s) => call(operator("rowsum"), args, s),
+  },
+};
+
+/** Sum over columns, `R×C → R×1`: one value per row. */
+export function sumCols<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, 1> {
+  return apply(sumColsOp, [a]) as Mat<R, 1>;
+}
