@@ -11,6 +11,8 @@
 //     and the globals its code reads, none of which a node's name may take (`reserved`).
 // Node names come from the model: a `named(...)` label, a declared name, the adjoint of a named
 // value (`G_A`), a parameter's gradient (`dU`), else the op and its named inputs (`Matmul_X_U`).
+// How a declared name reads is explain's rule: one-letter data and states as matrices (x → X).
+import { displayName } from "../src/explain/from-ir.js";
 import type { ModelIR, Node } from "../src/ir/graph.js";
 import { numberLiteral } from "../src/op.js";
 import { isViewNode } from "./lowering.js";
@@ -64,11 +66,6 @@ export class Unique {
     for (let k = 2; this.taken.has(name); k++) name = `${base}_${k}`;
     return this.claim(name);
   }
-}
-
-/** How a declared name reads (as `explain` writes it): one-letter data and states as matrices (x → X), parameters as declared. */
-function displayName(name: string, kind: string): string {
-  return kind !== "param" && name.length === 1 ? name.toUpperCase() : name;
 }
 
 const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
