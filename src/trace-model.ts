@@ -11,6 +11,7 @@ import { nameProblem } from "./names.js";
 import { shapeText, type Shape } from "./shape-error.js";
 import { Tracer } from "./trace.js";
 import { ModelError } from "./model-error.js";
+import { dataKey, finalKey, initialKey } from "./batch-names.js";
 
 export { ModelError };
 
@@ -92,10 +93,10 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) fail(`the ${group} would have two entries named "${dup}"; rename a parameter, input or state`);
   };
-  const suffixed = (list: readonly Declared[], suffix: string) => list.map((d) => `${d.name}${sequence ? suffix : ""}`);
-  derived("gradients", [...params.map((d) => d.name), ...state.map((d) => `${d.name}0`)]);
-  derived("batch", [...suffixed(inputs, "s"), ...suffixed(targets, "s"), ...state.map((d) => `${d.name}0`)]);
-  derived("result", ["loss", ...state.map((d) => `${d.name}T`)]);
+  const data = (list: readonly Declared[]) => list.map((d) => dataKey(d.name, sequence !== undefined));
+  derived("gradients", [...params.map((d) => d.name), ...state.map((d) => initialKey(d.name))]);
+  derived("batch", [...data(inputs), ...data(targets), ...state.map((d) => initialKey(d.name))]);
+  derived("result", ["loss", ...state.map((d) => finalKey(d.name))]);
   const over = [...((spec.meanOver ?? []) as string[])];
   for (const d of over) if (!Object.hasOwn(sizes, d)) fail(`meanOver: "${d}" is not a declared dim`);
   const factor = 1 / over.reduce((p, d) => p * sizes[d]!, 1);

@@ -31,7 +31,7 @@ describe.each([
 
   it("its generated gathers and scatter-adds match the interpreter (1e-12) and finite differences (1e-6)", async () => {
     const { module, source } = await generateAndImport(charRnn, sizes);
-    expect(source).toMatch(/grad_U\[c\d+ \* \d+ \+ j\d+\]! \+=/);
+    expect(source).toMatch(/grad_U\[c\d* \* \d+ \+ j\d*\]! \+=/);
     const grads: Record<string, AnyMat> = Object.fromEntries(Object.entries({ ...params, h0: batch.h0 }).map(([k, m]) => [k, { ...m, data: new Float64Array(m.data.length) }]));
     const result = module.lossAndGrad(params, indexBatch, grads);
     expect(Math.abs(result.loss - dense.loss) / dense.loss).toBeLessThan(1e-12);

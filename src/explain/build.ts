@@ -2,6 +2,7 @@
 // differential-form derivation of its gradient, the recursion for every named adjoint it uses,
 // and the rules applied, each once. The gradient expressions are read off the backward IR that
 // reverse mode built from the ops' own rules, so they are the mathematics the code computes.
+import { initialKey } from "../batch-names.js";
 import type { ModelIR, Node } from "../ir/graph.js";
 import type { Attrs, Notation } from "../op.js";
 import { findOp } from "../ops/table.js";
@@ -61,7 +62,7 @@ export function explain(ir: ModelIR): Explanation {
     return { name: d.name, shape: d.shape, initialState: false, ...throughOf(leaf), term, sumOverSteps: ir.sequence !== undefined };
   });
   for (const d of ir.state) {
-    params.push({ name: `${d.name}0`, shape: d.shape, initialState: true, term: x.backward(ir.outputs.stateGrads[d.name]!, 0, true), sumOverSteps: false });
+    params.push({ name: initialKey(d.name), shape: d.shape, initialState: true, term: x.backward(ir.outputs.stateGrads[d.name]!, 0, true), sumOverSteps: false });
   }
   // Expanding an equation may meet further labelled adjoints: `used` grows while it is walked.
   const adjoints: AdjointEquation[] = [];
