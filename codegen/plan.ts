@@ -184,6 +184,8 @@ function leafStorage(ir: ModelIR, n: Node, name: string): Storage {
     case "zeros":
       return { kind: "literal", code: "0" };
     case "const":
+      // A 1×1 constant (a number in `sub(1, z)`) is written into the code as its value.
+      if (n.shape.rows === 1 && n.shape.cols === 1 && n.leaf?.value?.length === 1) return { kind: "literal", code: numberLiteral(n.leaf.value[0]!) };
       return { kind: "const", buffer: name };
   }
 }

@@ -26,6 +26,8 @@ export interface OpDef<N extends Arity = Arity> {
   readonly backwardOnly?: boolean;
   /** The names of the numeric attributes the op requires (scale's factor `s`). */
   readonly attrs?: readonly string[];
+  /** Numeric attributes it may be given (add's `swapped`: a number on the left, passed second). */
+  readonly optionalAttrs?: readonly string[];
   /** The run-time shape rule: the result's shape, or a ShapeError naming both shapes. */
   shape(inputs: Inputs<Shape, N>, attrs: Attrs): Shape;
   /** The op's math, written once: the eager kernel runs it, codegen prints it. */
@@ -282,7 +284,11 @@ export function attrsProblem(op: OpDef<Arity>, attrs: Attrs): string | undefined
     const v: unknown = attrs[name];
     if (typeof v !== "number" || Number.isNaN(v)) return `attribute ${name} must be a number, got ${v === undefined ? "none" : String(v)}`;
   }
-  const extra = Object.keys(attrs).filter((k) => !declared.includes(k));
+  for (const name of op.optionalAttrs ?? []) {
+    const v: unknown = attrs[name];
+    if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) return `attribute ${name} must be a number, got ${String(v)}`;
+  }
+  const extra = Object.keys(attrs).filter((k) => !declared.includes(k) && !(op.optionalAttrs ?? []).includes(k));
   if (extra.length > 0) return `unknown attribute${extra.length > 1 ? "s" : ""} ${extra.join(", ")}${declared.length ? ` (it takes ${declared.join(", ")})` : " (it takes none)"}`;
   return undefined;
 }

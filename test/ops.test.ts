@@ -8,6 +8,7 @@ import {
   ShapeError,
   add,
   dim,
+  div,
   exp,
   fromRows,
   log,
@@ -26,6 +27,7 @@ import {
   zeros,
   type AnyMat,
 } from "../src/index.js";
+import type { Arity, OpDef } from "../src/op.js";
 import { labels, thrown } from "./support/assertions.js";
 import { builtInOps, probeAttrs, typedFunction } from "./support/op-shapes.js";
 import { relErr } from "./support/numeric.js";
@@ -769,36 +771,43 @@ describe("run-time shape checks", () => {
   });
 
   it("add and sub refuse a 1×v row onto n×h, even when v and h have the same size", () => {
-    expectShapeError(() => add(H, zeros(1, v) as any), "add", "add: a is n×h (4×5) but b is 1×v (1×5); b must be n×h or a 1×h row", new Error());
-    expectShapeError(() => sub(H, zeros(1, v) as any), "sub", "sub: a is n×h (4×5) but b is 1×v (1×5); b must be n×h or a 1×h row", new Error());
-    expectShapeError(() => add(H, zeros(1, 3) as any), "add", "add: a is n×h (4×5) but b is 1×3; b must be n×h or a 1×h row", new Error());
+    expectShapeError(() => add(H, zeros(1, v) as any), "add", "add: a is n×h (4×5) but b is 1×v (1×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
+    expectShapeError(() => sub(H, zeros(1, v) as any), "sub", "sub: a is n×h (4×5) but b is 1×v (1×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
+    expectShapeError(() => add(H, zeros(1, 3) as any), "add", "add: a is n×h (4×5) but b is 1×3; b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
   });
 
   it("add and sub refuse other mismatches (transposed, named-vs-literal, n×v)", () => {
-    expectShapeError(() => add(H, zeros(n, v) as any), "add", "add: a is n×h (4×5) but b is n×v (4×5); b must be n×h or a 1×h row", new Error());
-    expectShapeError(() => sub(H, zeros(h, n) as any), "sub", "sub: a is n×h (4×5) but b is h×n (5×4); b must be n×h or a 1×h row", new Error());
-    expectShapeError(() => add(H, zeros(4, 5) as any), "add", "add: a is n×h (4×5) but b is 4×5; b must be n×h or a 1×h row", new Error());
+    expectShapeError(() => add(H, zeros(n, v) as any), "add", "add: a is n×h (4×5) but b is n×v (4×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
+    expectShapeError(() => sub(H, zeros(h, n) as any), "sub", "sub: a is n×h (4×5) but b is h×n (5×4); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
+    expectShapeError(() => add(H, zeros(4, 5) as any), "add", "add: a is n×h (4×5) but b is 4×5; b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
     // a 2-row matrix is not a broadcast row
-    expectShapeError(() => add(H, zeros(2, h) as any), "add", "add: a is n×h (4×5) but b is 2×h (2×5); b must be n×h or a 1×h row", new Error());
+    expectShapeError(() => add(H, zeros(2, h) as any), "add", "add: a is n×h (4×5) but b is 2×h (2×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
   });
 
-  it("a broadcast row only works as the second argument", () => {
+  it("a broadcast row or column only works as the second argument; a number works on either side", () => {
     const bias = zeros(1, h);
     expect(labels(add(H, bias))).toEqual(["n", "h", 4, 5]);
-    expectShapeError(() => add(bias, H as any), "add", "add: a is 1×h (1×5) but b is n×h (4×5); b must be 1×h or a 1×h row", new Error());
-    expectShapeError(() => sub(bias, H as any), "sub", "sub: a is 1×h (1×5) but b is n×h (4×5); b must be 1×h or a 1×h row", new Error());
+    expectShapeError(() => add(bias, H as any), "add", "add: a is 1×h (1×5) but b is n×h (4×5); b must be 1×h, 1×h (a row), 1×1 (a column) or a number", new Error());
+    expectShapeError(() => sub(zeros(n, 1), H as any), "sub", "sub: a is n×1 (4×1) but b is n×h (4×5); b must be n×1, 1×1 (a row), n×1 (a column) or a number", new Error());
+    expect(labels(sub(1, H))).toEqual(["n", "h", 4, 5]);
+    expect(Array.from(sub(1, fromRows([[0.25, 2]])).data)).toEqual([0.75, -1]);
+    expect(Array.from(div(fromRows([[1, 2]]), 4).data)).toEqual([0.25, 0.5]);
   });
 
   it("a dim named other than 1 is not a broadcast row, even with size 1", () => {
     const one = dim("one", 1);
-    expectShapeError(() => add(H, zeros(one, h) as any), "add", "add: a is n×h (4×5) but b is one×h (1×5); b must be n×h or a 1×h row", new Error());
+    expectShapeError(() => add(H, zeros(one, h) as any), "add", "add: a is n×h (4×5) but b is one×h (1×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
   });
 
-  it("mul needs equal shapes and never broadcasts", () => {
-    expectShapeError(() => mul(X, H as any), "mul", "mul: a is n×d (4×3) but b is n×h (4×5); the shapes must be equal", new Error());
-    expectShapeError(() => mul(H, zeros(1, h) as any), "mul", "mul: a is n×h (4×5) but b is 1×h (1×5); the shapes must be equal", new Error());
-    expectShapeError(() => mul(zeros(2, 3), zeros(3, 2) as any), "mul", "mul: a is 2×3 but b is 3×2; the shapes must be equal", new Error());
-    expectShapeError(() => mul(H, zeros(n, v) as any), "mul", "mul: a is n×h (4×5) but b is n×v (4×5); the shapes must be equal", new Error());
+  it("mul and div broadcast as add does: a row, a column, a number", () => {
+    const m = fromRows([[1, 2, 3], [4, 5, 6]]);
+    expect(Array.from(mul(m, fromRows([[1, 10, 100]])).data)).toEqual([1, 20, 300, 4, 50, 600]);
+    expect(Array.from(mul(m, fromRows([[2], [-1]])).data)).toEqual([2, 4, 6, -4, -5, -6]);
+    expect(Array.from(div(m, fromRows([[2], [4]])).data)).toEqual([0.5, 1, 1.5, 1, 1.25, 1.5]);
+    expect(Array.from(mul(0.5, m).data)).toEqual([0.5, 1, 1.5, 2, 2.5, 3]);
+    expectShapeError(() => mul(X, H as any), "mul", "mul: a is n×d (4×3) but b is n×h (4×5); b must be n×d, 1×d (a row), n×1 (a column) or a number", new Error());
+    expectShapeError(() => mul(zeros(2, 3), zeros(3, 2) as any), "mul", "mul: a is 2×3 but b is 3×2; b must be 2×3, 1×3 (a row), 2×1 (a column) or a number", new Error());
+    expectShapeError(() => div(H, zeros(n, v) as any), "div", "div: a is n×h (4×5) but b is n×v (4×5); b must be n×h, 1×h (a row), n×1 (a column) or a number", new Error());
   });
 
   it("softmaxCrossEntropy needs logits and targets of equal shape", () => {
@@ -815,6 +824,16 @@ describe("run-time shape checks", () => {
     expect(e).toBeInstanceOf(Error);
   });
 });
+
+/** Whether an op's typed function takes plain numbers as operands (1×1 constants): tried, not listed. */
+function acceptsNumbers(op: OpDef<Arity>): boolean {
+  try {
+    const out = typedFunction(op)(Array.from({ length: op.arity }, (_, i) => (i === 0 ? fromRows([[1, 2]]) : 3)) as AnyMat[], probeAttrs(op, 2));
+    return out.rows === 1 && out.cols === 2;
+  } catch {
+    return false;
+  }
+}
 
 describe("non-matrix inputs throw TypeError, never garbage", () => {
   const good = fromRows([
@@ -843,7 +862,9 @@ describe("non-matrix inputs throw TypeError, never garbage", () => {
   for (const op of builtInOps()) {
     const f = (...mats: unknown[]) => typedFunction(op)(mats as AnyMat[], probeAttrs(op, 2));
     it(`${op.name} refuses every non-matrix as any argument`, () => {
-      for (const [, value] of bad) {
+      // A number is an operand of the elementwise ops (a constant), and of nothing else.
+      for (const [what, value] of bad) {
+        if (what === "a number" && acceptsNumbers(op)) continue;
         for (let k = 0; k < op.arity; k++) {
           const args = Array.from({ length: op.arity }, (_, i) => (i === k ? value : good));
           expectTypeError(() => f(...args), `${op.name}: argument ${k + 1} is not a matrix`);

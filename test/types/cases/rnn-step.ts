@@ -26,7 +26,7 @@ export const dH0: Mat<"n", "h"> = matmul(GA, transpose(W));
 
 //~ matmul: a is n×h but b is d×h; inner dims h and d differ
 export const wrongWeight = matmul(H1, U);
-//~ add: a is n×h but b is 1×v; b must be n×h or a 1×h row
+//~ add: a is n×h but b is 1×v; b must be n×h, 1×h (a row), n×1 (a column) or a number
 export const wrongBias = add(matmul(X, U), c);
 //~ matmul: a is n×v but b is h×v; inner dims v and h differ
 export const forgotTranspose = matmul(GO, V);
