@@ -1,0 +1,7 @@
+// The LSTM for characters: dsl/lstm.ts with its input declared one-hot. A batch then holds one
+// character index per row (`xs: Mat<"Tn", 1>`), and the generator turns the four input products
+// X·Ui, X·Uf, X·Uo and X·Ug into gathers of rows and their Xᵀ·G into scatter-adds.
+import { defineModel } from "../src/index.js";
+import lstm from "./lstm.js";
+
+export default defineModel({ ...lstm.spec, name: "charLstm", oneHot: ["x"] });
