@@ -6,7 +6,7 @@
 //   O_t = H_t V + c    L = −(1/(T·n)) Σ_t Σ_i Σ_j Y_t[i,j] · log softmax(O_t)[i,j]
 // σ is the logistic function. Dims and defaults as the RNN's: n rows per step, d input width,
 // h hidden width, v output width, T steps. Labels: Az, Ar, Ah are the pre-activations, Z, R the
-// gates, RH the reset state R ⊙ H, Hhat the candidate Ĥ and O the logits.
+// gates, RH the reset state R ⊙ H, Hhat the candidate Ĥ, H the new state and O the logits.
 import { add, defineModel, matmul, mul, named, sigmoid, softmaxCrossEntropy, sub, tanh } from "../src/index.js";
 
 export default defineModel({

@@ -8,7 +8,8 @@
 //   Out_t = H_t V + c    L = −(1/(T·n)) Σ_t Σ_i Σ_j Y_t[i,j] · log softmax(Out_t)[i,j]
 // σ is the logistic function. Dims and defaults as the RNN's. The batch holds xs, ys, h0 and cell0;
 // the gradients h0 and cell0; the result hT and cellT. Labels: Ai, Af, Ao, Ag are the
-// pre-activations, I, F, O, G the gates, C the new cell and Out the logits (O is the output gate).
+// pre-activations, I, F, O, G the gates, cell and H the new states (cell, like the state, so that
+// explain reads cell_t beside cell_{t−1}) and Out the logits (O is the output gate).
 import { add, defineModel, matmul, mul, named, sigmoid, softmaxCrossEntropy, tanh } from "../src/index.js";
 
 export default defineModel({
