@@ -190,28 +190,28 @@ function forwardSteps(
 ): number {
   let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:30:54
+  // Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:31:54
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Ui[i * 100 + j]! = param_Ui[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:31:54
+  // Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:32:54
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uf[i * 100 + j]! = param_Uf[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:32:54
+  // Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:33:54
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uo[i * 100 + j]! = param_Uo[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:33:51
+  // Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:34:51
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
@@ -230,7 +230,7 @@ function forwardSteps(
     const off_Matmul_X_Ug = t * 100;
     const off_state_cell = t * 100;
     const off_Tanh_Cell = t * 100;
-    // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:30:69
+    // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
     Matmul_Hprev_Wi.fill(0);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
@@ -260,13 +260,13 @@ function forwardSteps(
         Matmul_Hprev_Wi[j]! += x9 * b9;
       }
     }
-    // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:30:26
+    // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Ui[off_Matmul_X_Ui + j]! + Matmul_Hprev_Wi[j]!;
       const ai1 = add1 + param_bi[j]!;
       I[off_I + j]! = 1 / (1 + Math.exp(-ai1));
     }
-    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:31:69
+    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
     Matmul_Hprev_Wf.fill(0);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
@@ -296,13 +296,13 @@ function forwardSteps(
         Matmul_Hprev_Wf[j]! += x9 * b9;
       }
     }
-    // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:31:26
+    // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uf[off_Matmul_X_Uf + j]! + Matmul_Hprev_Wf[j]!;
       const af1 = add1 + param_bf[j]!;
       F[off_F + j]! = 1 / (1 + Math.exp(-af1));
     }
-    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:32:69
+    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
     Matmul_Hprev_Wo.fill(0);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
@@ -332,13 +332,13 @@ function forwardSteps(
         Matmul_Hprev_Wo[j]! += x9 * b9;
       }
     }
-    // O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:32:26
+    // O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:33:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uo[off_Matmul_X_Uo + j]! + Matmul_Hprev_Wo[j]!;
       const ao1 = add1 + param_bo[j]!;
       O[off_O + j]! = 1 / (1 + Math.exp(-ao1));
     }
-    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:33:66
+    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
     Matmul_Hprev_Wg.fill(0);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
@@ -368,29 +368,29 @@ function forwardSteps(
         Matmul_Hprev_Wg[j]! += x9 * b9;
       }
     }
-    // G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:33:26
+    // G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:34:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Ug[off_Matmul_X_Ug + j]! + Matmul_Hprev_Wg[j]!;
       const ag1 = add1 + param_bg[j]!;
       G[off_G + j]! = Math.tanh(ag1);
     }
-    // cell_t = F_t ⊙ cell_{t−1} + I_t ⊙ G_t: n×h, dsl/lstm.ts:34:36
+    // cell_t = F_t ⊙ cell_{t−1} + I_t ⊙ G_t: n×h, dsl/lstm.ts:35:36
     for (let j = 0; j < 100; j++) {
       const mul1 = F[off_F + j]! * state_cell[off_state_cell + j]!;
       const mul2 = I[off_I + j]! * G[off_G + j]!;
       state_cell[off_state_cell + 100 + j]! = mul1 + mul2;
     }
-    // Tanh_Cell = tanh(cell_t): n×h, dsl/lstm.ts:35:37
+    // Tanh_Cell = tanh(cell_t): n×h, dsl/lstm.ts:36:37
     for (let j = 0; j < 100; j++) {
       Tanh_Cell[off_Tanh_Cell + j]! = Math.tanh(state_cell[off_state_cell + 100 + j]!);
     }
-    // H_t = O_t ⊙ tanh(cell_t): n×h, dsl/lstm.ts:35:30
+    // H_t = O_t ⊙ tanh(cell_t): n×h, dsl/lstm.ts:36:30
     for (let j = 0; j < 100; j++) {
       state_h[off_state_h + 100 + j]! = O[off_O + j]! * Tanh_Cell[off_Tanh_Cell + j]!;
     }
   }
   // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/lstm.ts:36:34
+  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/lstm.ts:37:34
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
@@ -505,13 +505,13 @@ function forwardSteps(
       Matmul_H_V[1560 + j]! += x45 * b18;
     }
   }
-  // Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:36:30
+  // Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:37:30
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       Out[i * 65 + j]! = Matmul_H_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(Out_t): 1×1, dsl/lstm.ts:37:20
+  // loss_t = −Σ Y_t ⊙ log softmax(Out_t): 1×1, dsl/lstm.ts:38:20
   {
     let total1 = 0;
     for (let i = 0; i < 25; i++) {
@@ -577,7 +577,7 @@ function backwardSteps(
   let adjointOut_cell = adjointB_cell;
   adjointIn_cell.fill(0);
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_Out_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/lstm.ts:37:20
+  // SoftmaxCrossEntropyGrad_Out_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/lstm.ts:38:20
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -599,13 +599,13 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_Out_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{Out_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/lstm.ts:37:20
+  // G_{Out_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/lstm.ts:38:20
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_Out[i * 65 + j]! = SoftmaxCrossEntropyGrad_Out_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:36:34
+  // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
@@ -742,16 +742,16 @@ function backwardSteps(
       const tanhgrad1 = mul1 * (1 - Tanh_Cell[off_Tanh_Cell + j]! * Tanh_Cell[off_Tanh_Cell + j]!);
       G_Cell[j]! = adjointIn_cell[j]! + tanhgrad1;
     }
-    // G_{cell_{t−1}} = G_{cell_t} ⊙ F_t: n×h, dsl/lstm.ts:34:40
+    // G_{cell_{t−1}} = G_{cell_t} ⊙ F_t: n×h, dsl/lstm.ts:35:40
     for (let j = 0; j < 100; j++) {
       adjointOut_cell[j]! = G_Cell[j]! * F[off_F + j]!;
     }
-    // G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:33:26
+    // G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:34:26
     for (let j = 0; j < 100; j++) {
       const gg1 = G_Cell[j]! * I[off_I + j]!;
       G_Ag[off_G_Ag + j]! = gg1 * (1 - G[off_G + j]! * G[off_G + j]!);
     }
-    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:33:66
+    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
     for (let j = 0; j < 96; j += 8) {
       let s1 = 0,
         s2 = 0,
@@ -798,12 +798,12 @@ function backwardSteps(
       }
       Matmul_G_Ag_Wgt[j]! = s9;
     }
-    // G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:32:26
+    // G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26
     for (let j = 0; j < 100; j++) {
       const go1 = G_H[j]! * Tanh_Cell[off_Tanh_Cell + j]!;
       G_Ao[off_G_Ao + j]! = go1 * (O[off_O + j]! * (1 - O[off_O + j]!));
     }
-    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:32:69
+    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
     for (let j = 0; j < 96; j += 8) {
       let s1 = 0,
         s2 = 0,
@@ -850,12 +850,12 @@ function backwardSteps(
       }
       Matmul_G_Ao_Wot[j]! = s9;
     }
-    // G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:31:26
+    // G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:32:26
     for (let j = 0; j < 100; j++) {
       const gf1 = G_Cell[j]! * state_cell[off_state_cell + j]!;
       G_Af[off_G_Af + j]! = gf1 * (F[off_F + j]! * (1 - F[off_F + j]!));
     }
-    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:31:69
+    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
     for (let j = 0; j < 96; j += 8) {
       let s1 = 0,
         s2 = 0,
@@ -902,12 +902,12 @@ function backwardSteps(
       }
       Matmul_G_Af_Wft[j]! = s9;
     }
-    // G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:30:26
+    // G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26
     for (let j = 0; j < 100; j++) {
       const gi1 = G_Cell[j]! * G[off_G + j]!;
       G_Ai[off_G_Ai + j]! = gi1 * (I[off_I + j]! * (1 - I[off_I + j]!));
     }
-    // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:30:69
+    // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
     for (let j = 0; j < 96; j += 8) {
       let s1 = 0,
         s2 = 0,
@@ -968,14 +968,14 @@ function backwardSteps(
     adjointOut_cell = swap_cell;
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:30:54
+  // G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:31:54
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ui[c1 * 100 + j]! += G_Ai[p * 100 + j]!;
     }
   }
-  // G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:30:69
+  // G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:31:69
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
@@ -1060,20 +1060,20 @@ function backwardSteps(
       }
     }
   }
-  // G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:30:46
+  // G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:31:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bi[j]! += G_Ai[i * 100 + j]!;
     }
   }
-  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:31:54
+  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uf[c1 * 100 + j]! += G_Af[p * 100 + j]!;
     }
   }
-  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:31:69
+  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
@@ -1158,20 +1158,20 @@ function backwardSteps(
       }
     }
   }
-  // G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:31:46
+  // G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:32:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bf[j]! += G_Af[i * 100 + j]!;
     }
   }
-  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:32:54
+  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uo[c1 * 100 + j]! += G_Ao[p * 100 + j]!;
     }
   }
-  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:32:69
+  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
@@ -1256,20 +1256,20 @@ function backwardSteps(
       }
     }
   }
-  // G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:32:46
+  // G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:33:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bo[j]! += G_Ao[i * 100 + j]!;
     }
   }
-  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:33:51
+  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ug[c1 * 100 + j]! += G_Ag[p * 100 + j]!;
     }
   }
-  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:33:66
+  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
@@ -1354,13 +1354,13 @@ function backwardSteps(
       }
     }
   }
-  // G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:33:43
+  // G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:34:43
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bg[j]! += G_Ag[i * 100 + j]!;
     }
   }
-  // G_V = H_tᵀ G_{Out_t}: h×v, dsl/lstm.ts:36:34
+  // G_V = H_tᵀ G_{Out_t}: h×v, dsl/lstm.ts:37:34
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
@@ -1445,7 +1445,7 @@ function backwardSteps(
       }
     }
   }
-  // G_c = 1ᵀ G_{Out_t}: 1×v, dsl/lstm.ts:36:30
+  // G_c = 1ᵀ G_{Out_t}: 1×v, dsl/lstm.ts:37:30
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_Out[i * 65 + j]!;
