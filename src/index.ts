@@ -39,6 +39,6 @@ export { relativeError } from "./numeric.js";
 // Ops of your own (README, "Adding an op"); the helpers their rules may use are in shapegrad/ops.
 export { named, apply, type OpDef, type Arity, type Attrs, type Inputs, type OpMath, type Schedule, type OpExplanation, type Notation, type Printed, type Stacking, type LoopContext, type SimdContext } from "./op.js";
 export { defineOp, OpDefinitionError } from "./define-op.js";
-export type { Algebra, MathFunction, Test } from "./kernel/algebra.js";
-export type { Nest, NestBody, Cell, WriteMode } from "./kernel/nest.js";
+export type { Algebra, MathFunction, Scalar, Test } from "./kernel/algebra.js";
+export type { Nest, NestBody, Cell, WriteMode, LoopIndex } from "./kernel/nest.js";
 export type { MapEntry } from "./kernel/map.js";

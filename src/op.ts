@@ -4,7 +4,8 @@
 import type { Dim } from "./dims.js";
 import { makeMat, type AnyMat, type Mat } from "./mat.js";
 import { ShapeError, type Shape } from "./shape-error.js";
-import { runMap, runNest } from "./kernel/direct.js";
+import { runNest } from "./kernel/direct.js";
+import { runMapVectorized } from "./kernel/vector.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
 
@@ -273,22 +274,23 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
 /** Fills `out` (zeroed, of the op's shape) with the op's result: its eager schedule, or its math run on numbers. */
 export function runEager<N extends Arity>(op: OpDef<N>, out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void {
   if (op.schedule?.eager) op.schedule.eager(out, inputs, attrs);
-  else if (op.math.kind === "map") runMap(op.math.entry, out, inputs, attrs, op.math.shapeOnly);
+  else if (op.math.kind === "map") runMapVectorized(op.math.entry, out, inputs, attrs, op.math.shapeOnly ?? []);
   else runNest(op.math.body, out, inputs, attrs);
 }
 
 /** What is wrong with an op's attributes (each declared one a number, no other), or undefined. */
 export function attrsProblem(op: OpDef<Arity>, attrs: Attrs): string | undefined {
-  const declared = op.attrs ?? [];
+  const declared = op.attrs ?? [], optional = op.optionalAttrs ?? [];
   for (const name of declared) {
     const v: unknown = attrs[name];
     if (typeof v !== "number" || Number.isNaN(v)) return `attribute ${name} must be a number, got ${v === undefined ? "none" : String(v)}`;
   }
-  for (const name of op.optionalAttrs ?? []) {
-    const v: unknown = attrs[name];
-    if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) return `attribute ${name} must be a number, got ${String(v)}`;
+  let extra: string[] | undefined;
+  for (const name in attrs) {
+    if (declared.includes(name)) continue;
+    if (!optional.includes(name)) (extra ??= []).push(name);
+    else if (typeof attrs[name] !== "number" || Number.isNaN(attrs[name])) return `attribute ${name} must be a number, got ${String(attrs[name])}`;
   }
-  const extra = Object.keys(attrs).filter((k) => !declared.includes(k) && !(op.optionalAttrs ?? []).includes(k));
-  if (extra.length > 0) return `unknown attribute${extra.length > 1 ? "s" : ""} ${extra.join(", ")}${declared.length ? ` (it takes ${declared.join(", ")})` : " (it takes none)"}`;
+  if (extra) return `unknown attribute${extra.length > 1 ? "s" : ""} ${extra.join(", ")}${declared.length ? ` (it takes ${declared.join(", ")})` : " (it takes none)"}`;
   return undefined;
 }

@@ -109,7 +109,7 @@ describe("an op explain has never heard of", () => {
     name: "cubeForExplain",
     arity: 1,
     shape: ([a]) => a,
-    math: { kind: "map", entry: (m, x) => m.mul(x, m.mul(x, x)) },
+    math: { kind: "map", entry: (m) => (x) => m.mul(x, m.mul(x, x)) },
     vjp: ([a], _out, g) => [mul(g, scale(mul(a, a as never), 3) as never)],
   });
   const cube = <R extends string | number, C extends string | number>(a: Mat<R, C>) => apply(cubeOp, [a]) as Mat<R, C>;

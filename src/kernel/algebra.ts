@@ -3,6 +3,15 @@
 // yields plain records that codegen prints as loops. Both follow the same operations in the same
 // order, so generated code and the eager library agree to the last bit.
 
+declare const scalarBrand: unique symbol;
+/**
+ * A value of an op's math: a number when the math runs, a record when it is recorded. Opaque, so
+ * that math written against it is one function for both (and its types need no generics).
+ */
+export interface Scalar {
+  readonly [scalarBrand]: true;
+}
+
 /** Scalar operations on values of type V: numbers, or records of the computation. */
 export interface Algebra<V> {
   num(x: number): V;

@@ -2,18 +2,20 @@
 // schedule of its own.
 import type { AnyMat } from "../mat.js";
 import type { Attrs } from "../op.js";
-import { numbers } from "./algebra.js";
-import type { Cell, Nest, NestBody, WriteMode } from "./nest.js";
+import { numbers, type Algebra, type Scalar, type Test } from "./algebra.js";
+import type { Cell, LoopIndex, Nest, NestBody, WriteMode } from "./nest.js";
 import type { MapEntry } from "./map.js";
 
 /** Fills `out` (zeroed, of the op's shape) entry by entry: input k is read at (i, j), or at row 0 / column 0 along a dim of size 1. */
 export function runMap(entry: MapEntry, out: AnyMat, inputs: readonly AnyMat[], attrs: Attrs, shapeOnly: readonly number[] = []): void {
+  // Numbers stand for the math's opaque scalars.
+  const f = entry(numbers as unknown as Algebra<Scalar>, attrs) as unknown as (x: number, y: number) => number;
   const o = out.data, rows = out.rows, cols = out.cols;
   const a = inputs[0]!, b = inputs[1];
   if (b === undefined || shapeOnly.includes(1)) {
     if (a.rows === rows && a.cols === cols) {
       const x = a.data;
-      for (let p = 0; p < o.length; p++) o[p] = entry(numbers, x[p]!, NaN, attrs);
+      for (let p = 0; p < o.length; p++) o[p] = f(x[p]!, NaN);
       return;
     }
   }
@@ -21,7 +23,7 @@ export function runMap(entry: MapEntry, out: AnyMat, inputs: readonly AnyMat[], 
   const [ar, ac] = strides(a, cols);
   const [br, bc] = b && y ? strides(b, cols) : [0, 0];
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) o[i * cols + j] = entry(numbers, x[i * ar + j * ac]!, y ? y[i * br + j * bc]! : NaN, attrs);
+    for (let j = 0; j < cols; j++) o[i * cols + j] = f(x[i * ar + j * ac]!, y ? y[i * br + j * bc]! : NaN);
   }
 }
 
@@ -34,27 +36,56 @@ function strides(m: AnyMat, outCols: number): [number, number] {
 
 /** Runs a nest on numbers: `out` is zeroed and of the op's shape. */
 export function runNest(body: NestBody, out: AnyMat, inputs: readonly AnyMat[], attrs: Attrs): void {
-  body(new DirectNest(out, inputs, attrs));
+  body(new DirectNest(out, inputs, attrs) as unknown as Nest<Scalar, LoopIndex>);
 }
 
 class DirectNest implements Nest<number, number> {
   readonly inputs: readonly AnyMat[];
   readonly output: AnyMat;
   readonly accumulates = false;
-  readonly num = numbers.num;
-  readonly add = numbers.add;
-  readonly sub = numbers.sub;
-  readonly mul = numbers.mul;
-  readonly div = numbers.div;
-  readonly neg = numbers.neg;
-  readonly max = numbers.max;
-  readonly min = numbers.min;
-  readonly exp = numbers.exp;
-  readonly log = numbers.log;
-  readonly tanh = numbers.tanh;
-  readonly sqrt = numbers.sqrt;
-  readonly abs = numbers.abs;
-  readonly choose = numbers.choose;
+  // The algebra's operations as methods (on the prototype: a nest is made at every eager call).
+  num(x: number): number {
+    return x;
+  }
+  add(a: number, b: number): number {
+    return a + b;
+  }
+  sub(a: number, b: number): number {
+    return a - b;
+  }
+  mul(a: number, b: number): number {
+    return a * b;
+  }
+  div(a: number, b: number): number {
+    return a / b;
+  }
+  neg(a: number): number {
+    return -a;
+  }
+  max(a: number, b: number): number {
+    return Math.max(a, b);
+  }
+  min(a: number, b: number): number {
+    return Math.min(a, b);
+  }
+  exp(a: number): number {
+    return Math.exp(a);
+  }
+  log(a: number): number {
+    return Math.log(a);
+  }
+  tanh(a: number): number {
+    return Math.tanh(a);
+  }
+  sqrt(a: number): number {
+    return Math.sqrt(a);
+  }
+  abs(a: number): number {
+    return Math.abs(a);
+  }
+  choose(test: Test, a: number, b: number, then: number, otherwise: number): number {
+    return (test === ">" ? a > b : a !== b) ? then : otherwise;
+  }
 
   constructor(
     out: AnyMat,

@@ -4,7 +4,7 @@
 // it is the loop IR (record.ts) that codegen prints.
 import type { Attrs } from "../op.js";
 import type { Shape } from "../shape-error.js";
-import type { Algebra } from "./algebra.js";
+import type { Algebra, Scalar } from "./algebra.js";
 
 /**
  * How a write combines with the output: "write" stores the entry's final value (codegen adds it
@@ -46,4 +46,10 @@ export interface Cell<V> {
 }
 
 /** A nest written for any interpretation. */
-export type NestBody = <V, I>(nest: Nest<V, I>) => void;
+export type NestBody = (nest: Nest<Scalar, LoopIndex>) => void;
+
+declare const indexBrand: unique symbol;
+/** A loop index of a nest: a number when the nest runs, a record when it is recorded. */
+export interface LoopIndex {
+  readonly [indexBrand]: true;
+}

@@ -1,8 +1,8 @@
 // The loop IR: an op's math recorded as plain records (values, statements), which codegen prints.
 import type { Attrs } from "../op.js";
 import type { Shape } from "../shape-error.js";
-import type { Algebra, MathFunction, Test } from "./algebra.js";
-import type { Cell, Nest, NestBody, WriteMode } from "./nest.js";
+import type { Algebra, MathFunction, Scalar, Test } from "./algebra.js";
+import type { Cell, LoopIndex, Nest, NestBody, WriteMode } from "./nest.js";
 import type { MapEntry } from "./map.js";
 
 /** A loop index (by its number within the nest), or a constant. */
@@ -54,13 +54,15 @@ export const records: Algebra<Val> = {
 
 /** A map's entry as a record, its arguments `arg` 0 and 1. */
 export function recordMap(entry: MapEntry, attrs: Attrs): Val {
-  return entry(records, { k: "arg", input: 0 }, { k: "arg", input: 1 }, attrs);
+  const m = records as unknown as Algebra<Scalar>;
+  const arg = (input: number) => ({ k: "arg", input }) as unknown as Scalar;
+  return entry(m, attrs)(arg(0), arg(1)) as unknown as Val;
 }
 
 /** A nest's statements, for the given shapes. */
 export function recordNest(body: NestBody, inputs: readonly Shape[], output: Shape, attrs: Attrs, accumulates: boolean): Stmt[] {
   const nest = new RecordNest(inputs, output, attrs, accumulates);
-  body(nest);
+  body(nest as unknown as Nest<Scalar, LoopIndex>);
   return nest.done();
 }
 

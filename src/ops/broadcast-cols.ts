@@ -19,7 +19,7 @@ export const broadcastColsOp: OpDef<2> = {
     return { rowDim: like.rowDim, colDim: like.colDim, rows: like.rows, cols: like.cols };
   },
   // `like` lends only its shape; the column is read at column 0 of every row.
-  math: { kind: "map", entry: (_m, col) => col, shapeOnly: [1] },
+  math: { kind: "map", entry: () => (col) => col, shapeOnly: [1] },
   explain: { print: ([col], _attrs, s) => juxtapose(col!, atom(onesT(s)), s) },
 };
 

@@ -19,7 +19,7 @@ export const broadcastRowsOp: OpDef<2> = {
   },
   backwardOnly: true,
   // `like` lends only its shape.
-  math: { kind: "map", entry: (_m, row) => row, shapeOnly: [1] },
+  math: { kind: "map", entry: () => (row) => row, shapeOnly: [1] },
   // 1b: the column of ones times the row.
   explain: { print: ([row], _attrs, s) => juxtapose(atom(ones(s)), row!, s) },
 };

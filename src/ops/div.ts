@@ -18,7 +18,7 @@ export function divRule(a: AnyMat, b: AnyMat, out: AnyMat, g: AnyMat, swapped: b
 }
 
 export const divOp: OpDef<2> = {
-  ...binaryOp("div", "broadcast", (m, x, y, { swapped = 0 }) => (swapped ? m.div(y, x) : m.div(x, y)), ([a, b], out, g, { swapped = 0 }) => divRule(a, b, out, g, swapped !== 0)),
+  ...binaryOp("div", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.div(y, x) : (x, y) => m.div(x, y)), ([a, b], out, g, { swapped = 0 }) => divRule(a, b, out, g, swapped !== 0)),
   optionalAttrs: ["swapped"],
   explain: {
     rule: {

@@ -4,6 +4,7 @@ import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { mismatch, sameDim, sameShape, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
+import type { Algebra, Scalar } from "../kernel/algebra.js";
 import type { MapEntry } from "../kernel/map.js";
 import { elementwiseRule } from "./broadcast.js";
 
@@ -18,8 +19,9 @@ export function sameShapeRule(op: string) {
   };
 }
 
-/** An op that maps each entry through `entry` (its math, written once: see kernel/map.ts). */
-export function unaryOp(name: string, entry: MapEntry, vjp?: OpDef<1>["vjp"]): OpDef<1> {
+/** An op that maps each entry through `f` (its math, written once: see kernel/map.ts). */
+export function unaryOp(name: string, f: (m: Algebra<Scalar>, x: Scalar) => Scalar, vjp?: OpDef<1>["vjp"]): OpDef<1> {
+  const entry: MapEntry = (m) => (x) => f(m, x);
   return {
     name,
     arity: 1,

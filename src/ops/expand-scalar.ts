@@ -12,7 +12,7 @@ export const expandScalarOp: OpDef<2> = {
     return { rowDim: like.rowDim, colDim: like.colDim, rows: like.rows, cols: like.cols };
   },
   backwardOnly: true,
-  math: { kind: "map", entry: (_m, s) => s, shapeOnly: [1] },
+  math: { kind: "map", entry: () => (s) => s, shapeOnly: [1] },
   // 1 s 1ᵀ: the scalar between columns of ones, on every entry.
   explain: { print: ([s], _attrs, style) => product(`${ones(style)}${pick(style, " ", "\\,")}${wrap(s!, "atom", style)}${pick(style, " ", "\\,")}${onesT(style)}`) },
 };

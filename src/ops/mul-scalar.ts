@@ -19,7 +19,7 @@ export const mulScalarOp: OpDef<2> = {
     return { rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols };
   },
   vjp: ([a, s], _out, g) => mulScalarRule(a, s as Mat<1, 1>, g),
-  math: { kind: "map", entry: (m, x, s) => m.mul(x, s) },
+  math: { kind: "map", entry: (m) => (x, s) => m.mul(x, s) },
   explain: {
     rule: { text: "scalar product: d(s·A) = ds·A + s·dA with s 1×1, so the adjoints are s·G and Σ G ⊙ A", latex: String.raw`d(s\,A) = ds\,A + s\,dA,\quad s \in \mathbb{R}^{1\times 1}` },
     differential: (k, [a, f], d) => (k === 0 ? { text: `${f!.text}·${d.text}`, latex: `${f!.latex}\\,${d.latex}` } : { text: `${d.text}·${a!.text}`, latex: `${d.latex}\\,${a!.latex}` }),

@@ -10,7 +10,7 @@ export function mulRule(a: AnyMat, b: AnyMat, g: AnyMat): [AnyMat, AnyMat] {
 }
 
 export const mulOp: OpDef<2> = {
-  ...binaryOp("mul", "broadcast", (m, x, y, { swapped = 0 }) => (swapped ? m.mul(y, x) : m.mul(x, y)), ([a, b], _out, g) => mulRule(a, b, g)),
+  ...binaryOp("mul", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.mul(y, x) : (x, y) => m.mul(x, y)), ([a, b], _out, g) => mulRule(a, b, g)),
   optionalAttrs: ["swapped"],
   explain: {
     rule: { text: "Hadamard product: d(A ⊙ B) = dA ⊙ B + A ⊙ dB, and G : (C ⊙ dA) = (G ⊙ C) : dA", latex: String.raw`d(A \odot B) = dA \odot B + A \odot dB,\quad G : (C \odot dA) = (G \odot C) : dA` },

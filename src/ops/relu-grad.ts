@@ -10,7 +10,7 @@ export const reluGradOp: OpDef<2> = {
   backwardOnly: true,
   shape: sameShapeRule("reluGrad"),
   // G where A > 0, else 0: at exactly 0 (and for NaN) the gradient is 0.
-  math: { kind: "map", entry: (m, a, g) => m.choose(">", a, m.num(0), g, m.num(0)) },
+  math: { kind: "map", entry: (m) => (a, g) => m.choose(">", a, m.num(0), g, m.num(0)) },
   explain: { print: ([a, g], _attrs, s) => hadamard(g!, atom(`${pick(s, "[", "[")}${wrap(a!, "atom", s)} > 0${pick(s, "]", "]")}`), s) },
 };
 

@@ -14,7 +14,7 @@ export const scaleOp: OpDef<1> = {
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),
   attrs: ["s"],
   vjp: (_inputs, _out, g, { s = NaN }) => [scaleRule(g, s)],
-  math: { kind: "map", entry: (m, x, _y, { s = NaN }) => m.mul(m.num(s), x) },
+  math: { kind: "map", entry: (m, { s = NaN }) => (x) => m.mul(m.num(s), x) },
   explain: {
     rule: { text: "scale: d(s·A) = s·dA, and G : s·dA = s·G : dA", latex: String.raw`d(s\,A) = s\,dA,\quad G : s\,dA = s\,G : dA` },
     differential: (_k, _args, d, { s = NaN }) => ({ text: `${s}·${d.text}`, latex: `${s}\\,${d.latex}` }),

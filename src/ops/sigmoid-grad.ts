@@ -10,7 +10,7 @@ export const sigmoidGradOp: OpDef<2> = {
   arity: 2,
   backwardOnly: true,
   shape: sameShapeRule("sigmoidGrad"),
-  math: { kind: "map", entry: (m, s, g) => m.mul(g, m.mul(s, m.sub(m.num(1), s))) },
+  math: { kind: "map", entry: (m) => (s, g) => m.mul(g, m.mul(s, m.sub(m.num(1), s))) },
   explain: {
     print([s, g], _attrs, style) {
       const S = wrap(s!, "atom", style);

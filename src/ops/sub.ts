@@ -14,7 +14,7 @@ export function subRule(b: AnyMat, g: AnyMat, swapped: boolean): [AnyMat, AnyMat
 }
 
 export const subOp: OpDef<2> = {
-  ...binaryOp("sub", "broadcast", (m, x, y, { swapped = 0 }) => (swapped ? m.sub(y, x) : m.sub(x, y)), ([, b], _out, g, { swapped = 0 }) => subRule(b, g, swapped !== 0)),
+  ...binaryOp("sub", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.sub(y, x) : (x, y) => m.sub(x, y)), ([, b], _out, g, { swapped = 0 }) => subRule(b, g, swapped !== 0)),
   optionalAttrs: ["swapped"],
   explain: {
     rule: { text: "difference: d(A − B) = dA − dB (a broadcast row's adjoint sums −G over the rows)", latex: String.raw`\text{difference: } d(A - B) = dA - dB` },

@@ -10,7 +10,7 @@ export const tanhGradOp: OpDef<2> = {
   arity: 2,
   backwardOnly: true,
   shape: sameShapeRule("tanhGrad"),
-  math: { kind: "map", entry: (m, h, g) => m.mul(g, m.sub(m.num(1), m.mul(h, h))) },
+  math: { kind: "map", entry: (m) => (h, g) => m.mul(g, m.sub(m.num(1), m.mul(h, h))) },
   explain: {
     print([h, g], _attrs, s) {
       const H = wrap(h!, "atom", s);
