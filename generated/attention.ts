@@ -213,7 +213,7 @@ const SoftmaxGrad_A_G_A = new Float64Array(256);
 const G_S = new Float64Array(256);
 /** Div_G_S = G_S ⊘ 4: T×T */
 const Div_G_S = new Float64Array(256);
-/** G_Q = G_S ⊘ 4 Kᵀᵀ: T×k */
+/** G_Q = (G_S ⊘ 4) Kᵀᵀ: T×k */
 const G_Q = new Float64Array(256);
 /** Matmul_Qt = Qᵀ (G_S ⊘ 4): k×T */
 const Matmul_Qt = new Float64Array(256);
@@ -2101,7 +2101,7 @@ function backwardSteps(
       Div_G_S[i * 16 + j]! = G_S[i * 16 + j]! / 4;
     }
   }
-  // G_Q = G_S ⊘ 4 Kᵀᵀ: T×k, dsl/attention.ts:80:30
+  // G_Q = (G_S ⊘ 4) Kᵀᵀ: T×k, dsl/attention.ts:80:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {

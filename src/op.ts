@@ -79,7 +79,8 @@ export interface Notation {
  */
 export interface Printed {
   readonly code: string;
-  readonly level: "sum" | "product" | "atom";
+  /** How tightly it binds: a sum, a Hadamard-style product (⊙, ⊘), a matrix product or scaling, an atom. */
+  readonly level: "sum" | "hadamard" | "product" | "atom";
   /** A named value's step subscript (`_t`, or "" for none), so a printer can name a value of the same step: Ŷ_t beside O_t. */
   readonly subscript?: string;
   /** Present when the value is 1/over (the loss's mean): a product with it prints as a quotient, G/(T·n). */

@@ -16,6 +16,7 @@ import lstm from "../dsl/lstm.js";
 import { randomArguments } from "../cli/random-arguments.js";
 import { rng, valueAndGrad, type AnyMat, type AnyModel } from "../src/index.js";
 import { explain } from "../src/explain/build.js";
+import { evaluateExplanation } from "../src/explain/evaluate.js";
 import { renderExplanation } from "../src/explain/render.js";
 import { resolveSizes, traceModel } from "../src/trace-model.js";
 import { generateAndImport, type GeneratedModule } from "./support/generated-module.js";
@@ -164,10 +165,18 @@ describe("explain and gradcheck", () => {
     expect(text).toMatch(/^ {2}G_\{cell_t\} = G_\{cell_\{t\+1\}\} ⊙ F_\{t\+1\} \+ G_\{H_t\} ⊙ O_t ⊙ /m);
   });
 
-  // evaluateExplanation (src/explain/evaluate.ts) cannot evaluate the GRU's or the LSTM's printed
-  // derivation yet: G_{cell_t} = G_{cell_{t+1}} ⊙ F_{t+1} + … reads F past the last step, where the
-  // adjoint it multiplies is zero, and throws "explain: no value of F at step T".
-  it.todo("the LSTM's and the GRU's printed derivations evaluate to the reference's gradients (1e-12)");
+  // G_{cell_t} = G_{cell_{t+1}} ⊙ F_{t+1} + … reads F one step past the last, where the adjoint it
+  // multiplies is zero: the evaluation takes such a value as zero.
+  it.each([
+    ["lstm", lstm],
+    ["gru", gru],
+  ] as const)("the %s's printed derivation evaluates to the interpreter's gradients (1e-12)", (_name, model) => {
+    const ir = traceModel(model, { n: 2, d: 3, h: 4, v: 5, T: 3 });
+    const { params, batch } = randomArguments(ir, 5, 0.5);
+    const stated = evaluateExplanation(ir, explain(ir), params, batch);
+    const { grads } = (valueAndGrad(model as never, { n: 2, d: 3, h: 4, v: 5, T: 3 } as never) as unknown as (p: object, b: object) => { grads: Record<string, AnyMat> })(params, batch);
+    for (const [key, g] of Object.entries(grads)) expect(relErr(stated[key]!.data, g.data), key).toBeLessThan(1e-12);
+  });
 
   it("`shapegrad gradcheck dsl/gru.ts --kernels simd` passes every gradient", async () => {
     const r = await gradcheck;

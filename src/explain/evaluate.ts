@@ -25,8 +25,11 @@ export function evaluateExplanation(ir: ModelIR, x: Explanation, params: Readonl
   const at = (e: Expr, t: number): AnyMat => {
     switch (e.k) {
       case "value": {
-        const v = forward[e.perStep ? t + e.shift : 0]?.[e.node];
-        if (!v) throw new Error(`explain: no value of ${e.name} at step ${t + e.shift}`);
+        const step = e.perStep ? t + e.shift : 0;
+        // A value of the step after the last (F_{t+1}) only ever multiplies an adjoint from past the last step, which is zero.
+        if (step >= steps) return filled(e.shape, new Float64Array(e.shape.rows * e.shape.cols));
+        const v = forward[step]?.[e.node];
+        if (!v) throw new Error(`explain: no value of ${e.name} at step ${step}`);
         return v;
       }
       case "adjoint": {

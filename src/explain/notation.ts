@@ -6,7 +6,9 @@ import type { Attrs, Notation, Printed } from "../op.js";
 export type Style = keyof Notation;
 export type Level = Printed["level"];
 
-const rank: Record<Level, number> = { sum: 1, product: 2, atom: 3 };
+// A ⊙ B binds looser than a matrix product, so (A ⊙ B) C keeps its parentheses and A ⊙ B C
+// reads as A ⊙ (B C), as in the usual convention.
+const rank: Record<Level, number> = { sum: 1, hadamard: 2, product: 3, atom: 4 };
 
 /** The text or the LaTeX form, by style. */
 export function pick(s: Style, text: string, latex: string): string {
@@ -41,7 +43,7 @@ export function juxtapose(a: Printed, b: Printed, s: Style): Printed {
 
 /** A ⊙ B, or A with another infix product operator (⊘). */
 export function hadamard(a: Printed, b: Printed, s: Style, op = odot(s)): Printed {
-  return product(`${wrap(a, "product", s)} ${op} ${wrap(b, "atom", s)}`);
+  return { code: `${wrap(a, "hadamard", s)} ${op} ${wrap(b, "atom", s)}`, level: "hadamard" };
 }
 
 export function transposed(a: Printed, s: Style): Printed {
@@ -53,7 +55,7 @@ export function plus(a: Printed, b: Printed): Printed {
 }
 
 export function minus(a: Printed, b: Printed, s: Style): Printed {
-  return sum(`${a.code} ${minusSign(s)} ${wrap(b, "product", s)}`);
+  return sum(`${a.code} ${minusSign(s)} ${wrap(b, "hadamard", s)}`);
 }
 
 /** f(A, …), with f as written in each notation (`tanh`, `\tanh`). */
