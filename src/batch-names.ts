@@ -3,6 +3,13 @@
 // takes `x` itself), a state `h` starts from `h0` (in the batch, and its gradient in the grads) and
 // ends as `hT` (in the result). The interpreter, the generated modules, the trainer and the CLI all
 // ask here. (The same rule at the type level is in model.ts: BatchOf, GradsOf, FinalStateOf.)
+//
+// The suffix rule: a state whose name ends in a digit takes an underscore before its suffix, so
+// that the suffix cannot be read as part of the name: `h1` starts from `h1_0` and ends as `h1_T`
+// (plain `h10` would read as step 10 of `h`). Every other state takes the suffix directly, as
+// before: `h` → `h0`, `hT`; `cell` → `cell0`, `cellT`; `h_` → `h_0`. Two states whose keys still
+// meet (`h1` and `h1_` both give `h1_0`), or a key that meets a parameter's or input's name, are
+// refused when the model is traced (traceModel's duplicate check), never silently merged.
 import type { ModelIR } from "./ir/graph.js";
 import type { Shape } from "./shape-error.js";
 
@@ -11,14 +18,19 @@ export function dataKey(name: string, sequence: boolean): string {
   return sequence ? `${name}s` : name;
 }
 
-/** The key of a state's initial value, in the batch and in the gradients: `h0`. */
-export function initialKey(state: string): string {
-  return `${state}0`;
+/** The separator before a state's suffix: `_` when the name ends in a digit (`h1` → `h1_0`), else none. */
+function suffixSeparator(state: string): string {
+  return /[0-9]$/.test(state) ? "_" : "";
 }
 
-/** The key of a state's final value in the result: `hT`. */
+/** The key of a state's initial value, in the batch and in the gradients: `h0` (`h1_0` for a state `h1`). */
+export function initialKey(state: string): string {
+  return `${state}${suffixSeparator(state)}0`;
+}
+
+/** The key of a state's final value in the result: `hT` (`h1_T` for a state `h1`). */
 export function finalKey(state: string): string {
-  return `${state}T`;
+  return `${state}${suffixSeparator(state)}T`;
 }
 
 export interface DataKey {

@@ -87,31 +87,39 @@ export function defineModel<
   return Object.freeze({ spec, source: location?.replace(/:\d+:\d+$/, "") });
 }
 
+type Digit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";
+/** The separator before a state's suffix, as batch-names.ts forms it: `_` after a trailing digit (`h1` → `h1_0`), else none. */
+type SuffixSeparator<K extends string> = K extends `${string}${Digit}` ? "_" : "";
+/** A state's initial key: `h0`, or `h1_0` for a state `h1` (batch-names.ts, initialKey). */
+export type InitialKey<K extends string> = `${K}${SuffixSeparator<K>}0`;
+/** A state's final key: `hT`, or `h1_T` for a state `h1` (batch-names.ts, finalKey). */
+export type FinalKey<K extends string> = `${K}${SuffixSeparator<K>}T`;
+
 type Stacked<Q, S> = S extends readonly [Dim, infer C extends Dim] ? Mat<Q & Dim, C> : never;
 
 /**
  * The batch a model runs on. For a recurrent model, each input and target `x` arrives as `xs`,
  * its T steps stacked time-major (`Mat<"Tn", "d">`, or `Mat<"Tn", 1>` of class indices for a
- * one-hot input), and each state `h` as its initial value `h0`.
+ * one-hot input), and each state `h` as its initial value `h0` (`h1_0` for a state `h1`: see InitialKey).
  */
 export type BatchOf<M> =
   M extends Model<infer _D, infer _P, infer I, infer Y, infer S, infer Q, infer O>
     ? [Q] extends [never]
       ? { readonly [K in keyof I]: K extends O ? Mat<I[K] extends readonly [infer R extends Dim, Dim] ? R : never, 1> : MatsOf<I>[K] } & MatsOf<Y>
       : { readonly [K in keyof I & string as `${K}s`]: K extends O ? Mat<Q & Dim, 1> : Stacked<Q, I[K]> } & { readonly [K in keyof Y & string as `${K}s`]: Stacked<Q, Y[K]> } & {
-          readonly [K in keyof S & string as `${K}0`]: MatsOf<S>[K];
+          readonly [K in keyof S & string as InitialKey<K>]: MatsOf<S>[K];
         }
     : never;
 
 /** The parameters a model trains. */
 export type ParamsOf<M> = M extends Model<infer _D, infer P> ? MatsOf<P> : never;
 
-/** The gradients: one per parameter, and one per initial state (`h0`). */
+/** The gradients: one per parameter, and one per initial state (`h0`, or `h1_0` for a state `h1`). */
 export type GradsOf<M> =
-  M extends Model<infer _D, infer P, infer _I, infer _Y, infer S> ? MatsOf<P> & { readonly [K in keyof S & string as `${K}0`]: MatsOf<S>[K] } : never;
+  M extends Model<infer _D, infer P, infer _I, infer _Y, infer S> ? MatsOf<P> & { readonly [K in keyof S & string as InitialKey<K>]: MatsOf<S>[K] } : never;
 
-/** The final state of each recurrent state (`hT`). */
-export type FinalStateOf<M> = M extends Model<infer _D, infer _P, infer _I, infer _Y, infer S> ? { readonly [K in keyof S & string as `${K}T`]: MatsOf<S>[K] } : never;
+/** The final state of each recurrent state (`hT`, or `h1_T` for a state `h1`). */
+export type FinalStateOf<M> = M extends Model<infer _D, infer _P, infer _I, infer _Y, infer S> ? { readonly [K in keyof S & string as FinalKey<K>]: MatsOf<S>[K] } : never;
 
 /** Sizes to override a model's defaults with. */
 export type SizesOf<M> = M extends Model<infer D> ? { readonly [K in keyof D]?: number } : never;
