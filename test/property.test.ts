@@ -21,6 +21,7 @@ import { generateSource } from "../codegen/generate.js";
 import { planModel } from "../codegen/plan.js";
 import { interpret, ModelError, ShapeError, traceModel, type AnyMat, type ModelIR } from "../src/index.js";
 import { makeMat } from "../src/mat.js";
+import { finalKey } from "../src/batch-names.js";
 import { rng } from "../src/random.js";
 import { generate, interpreterFloor, magnitudeLimit, measure, prepare, relErrFloor } from "./property/checks.js";
 import { drawnOps, illShapedArbitrary, programArbitrary, type Recipe } from "./property/generate.js";
@@ -389,7 +390,7 @@ describe("a sample of random programs through a model file and the CLI", () => {
     const result = module.lossAndGrad(args.params, args.batch, grads);
     expect(relErrFloor([result.loss], [oracle.loss], 1)).toBeLessThanOrEqual(1e-12);
     for (const key of Object.keys(args.grads)) expect(relErrFloor(grads[key]!.data, oracle.grads![key]!.data, interpreterFloor(oracle.loss)), key).toBeLessThanOrEqual(1e-12);
-    for (const d of ir.state) expect(relErrFloor(result[`${d.name}T`]!.data, oracle.final[`${d.name}T`]!.data, interpreterFloor(oracle.loss))).toBeLessThanOrEqual(1e-12);
+    for (const d of ir.state) expect(relErrFloor(result[finalKey(d.name)]!.data, oracle.final[finalKey(d.name)]!.data, interpreterFloor(oracle.loss))).toBeLessThanOrEqual(1e-12);
   });
 
   it("an ill-shaped program: the CLI exits 1 naming the model file's line, the op and both shapes, and writes nothing", () => {
@@ -469,7 +470,7 @@ describe("regressions (shrunk counter-examples)", () => {
   // The same bug for next states: when two states' next values are one node (h1' = h2' = v),
   // planModel's stateOut map keeps the last name, h2; v is written into h2's slots only, and the
   // copy into h1's is skipped (v's storage is already of kind "state"/"out"). h1 is never updated:
-  // h1T is wrong at T = 1, and from T = 2 on the loss itself (step 2 reads h1) and the gradients.
+  // h1_T is wrong at T = 1, and from T = 2 on the loss itself (step 2 reads h1) and the gradients.
   it("two states with one next-value node: both are updated", async () => {
     const v: Expr = { op: "tanh", a: P("p1") };
     await expectGeneratedCorrect(

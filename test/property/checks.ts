@@ -4,6 +4,7 @@ import { generateSource, type Kernels } from "../../codegen/generate.js";
 import { importGenerated, type LoadedModule } from "../../codegen/import-module.js";
 import { interpret, traceModel, type AnyMat, type ModelIR } from "../../src/index.js";
 import { batchKeys } from "../../src/interpret.js";
+import { finalKey } from "../../src/batch-names.js";
 import { centralDiff } from "../support/numeric.js";
 import { argumentsFor, garbageLike, modelOf, runEagerly } from "./model.js";
 import type { Program } from "./program.js";
@@ -112,7 +113,7 @@ export async function measure(program: Program, prepared: Prepared, module?: Loa
 
   const interpreter: Record<string, number> = {};
   for (const key of Object.keys(gradShapes)) interpreter[key] = relErrFloor(grads[key]!.data, oracle.grads![key]!.data, floors.interpreter(oracle.loss));
-  for (const d of ir.state) interpreter[`${d.name}T`] = relErrFloor((result[`${d.name}T`] as AnyMat).data, oracle.final[`${d.name}T`]!.data, floors.interpreter(oracle.loss));
+  for (const d of ir.state) interpreter[finalKey(d.name)] = relErrFloor((result[finalKey(d.name)] as AnyMat).data, oracle.final[finalKey(d.name)]!.data, floors.interpreter(oracle.loss));
 
   // Central differences of the generated forward, for a spread of entries of every gradient.
   const fd: Record<string, number> = {};
