@@ -32,25 +32,59 @@ export interface Algebra<V> {
   choose(test: Test, a: V, b: V, then: V, otherwise: V): V;
 }
 
-/** The functions of Math that the language calls by name (what codegen prints as `Math.f`). */
+/** The comparisons `choose` makes. */
 export type Test = ">" | "!==";
 
+/** The functions of Math that the language calls by name (what codegen prints as `Math.f`). */
 export type MathFunction = "exp" | "log" | "tanh" | "sqrt" | "abs" | "max" | "min";
 
-/** The Algebra that computes: what the eager kernels run. */
-export const numbers: Algebra<number> = {
-  num: (x) => x,
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  neg: (a) => -a,
-  max: Math.max,
-  min: Math.min,
-  exp: Math.exp,
-  log: Math.log,
-  tanh: Math.tanh,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  choose: (test, a, b, then, otherwise) => ((test === ">" ? a > b : a !== b) ? then : otherwise),
-};
+/**
+ * The Algebra that computes: what the eager kernels run. A class, so that a loop nest run on
+ * numbers (kernel/direct.ts) inherits its operations from the prototype instead of copying them.
+ */
+export class NumberAlgebra implements Algebra<number> {
+  num(x: number): number {
+    return x;
+  }
+  add(a: number, b: number): number {
+    return a + b;
+  }
+  sub(a: number, b: number): number {
+    return a - b;
+  }
+  mul(a: number, b: number): number {
+    return a * b;
+  }
+  div(a: number, b: number): number {
+    return a / b;
+  }
+  neg(a: number): number {
+    return -a;
+  }
+  max(a: number, b: number): number {
+    return Math.max(a, b);
+  }
+  min(a: number, b: number): number {
+    return Math.min(a, b);
+  }
+  exp(a: number): number {
+    return Math.exp(a);
+  }
+  log(a: number): number {
+    return Math.log(a);
+  }
+  tanh(a: number): number {
+    return Math.tanh(a);
+  }
+  sqrt(a: number): number {
+    return Math.sqrt(a);
+  }
+  abs(a: number): number {
+    return Math.abs(a);
+  }
+  choose(test: Test, a: number, b: number, then: number, otherwise: number): number {
+    return (test === ">" ? a > b : a !== b) ? then : otherwise;
+  }
+}
+
+export const numbers: Algebra<number> = new NumberAlgebra();

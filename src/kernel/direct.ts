@@ -2,7 +2,7 @@
 // schedule of its own.
 import type { AnyMat } from "../mat.js";
 import type { Attrs } from "../op.js";
-import { numbers, type Algebra, type Scalar, type Test } from "./algebra.js";
+import { NumberAlgebra, numbers, type Algebra, type Scalar } from "./algebra.js";
 import type { Cell, LoopIndex, Nest, NestBody, WriteMode } from "./nest.js";
 import type { MapEntry } from "./map.js";
 
@@ -39,59 +39,17 @@ export function runNest(body: NestBody, out: AnyMat, inputs: readonly AnyMat[], 
   body(new DirectNest(out, inputs, attrs) as unknown as Nest<Scalar, LoopIndex>);
 }
 
-class DirectNest implements Nest<number, number> {
+/** A nest run on numbers: the algebra's operations come from NumberAlgebra's prototype (a nest is made at every eager call). */
+class DirectNest extends NumberAlgebra implements Nest<number, number> {
   readonly inputs: readonly AnyMat[];
   readonly output: AnyMat;
   readonly accumulates = false;
-  // The algebra's operations as methods (on the prototype: a nest is made at every eager call).
-  num(x: number): number {
-    return x;
-  }
-  add(a: number, b: number): number {
-    return a + b;
-  }
-  sub(a: number, b: number): number {
-    return a - b;
-  }
-  mul(a: number, b: number): number {
-    return a * b;
-  }
-  div(a: number, b: number): number {
-    return a / b;
-  }
-  neg(a: number): number {
-    return -a;
-  }
-  max(a: number, b: number): number {
-    return Math.max(a, b);
-  }
-  min(a: number, b: number): number {
-    return Math.min(a, b);
-  }
-  exp(a: number): number {
-    return Math.exp(a);
-  }
-  log(a: number): number {
-    return Math.log(a);
-  }
-  tanh(a: number): number {
-    return Math.tanh(a);
-  }
-  sqrt(a: number): number {
-    return Math.sqrt(a);
-  }
-  abs(a: number): number {
-    return Math.abs(a);
-  }
-  choose(test: Test, a: number, b: number, then: number, otherwise: number): number {
-    return (test === ">" ? a > b : a !== b) ? then : otherwise;
-  }
-
   constructor(
     out: AnyMat,
     inputs: readonly AnyMat[],
     readonly attrs: Attrs,
   ) {
+    super();
     this.output = out;
     this.inputs = inputs;
   }

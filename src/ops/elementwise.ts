@@ -2,7 +2,7 @@
 // with its type-level message, and the op records of unary and binary maps.
 import type { Dim, SameDim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { mismatch, sameDim, sameShape, type OpDef } from "../op.js";
+import { mismatch, sameShape, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import type { Algebra, Scalar } from "../kernel/algebra.js";
 import type { MapEntry } from "../kernel/map.js";

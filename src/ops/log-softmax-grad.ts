@@ -1,7 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
-import { loop } from "./loop-code.js";
 import { sameShapeRule, type SameShapeArg } from "./elementwise.js";
 import { call, hadamard, minus, operator } from "../explain/notation.js";
 

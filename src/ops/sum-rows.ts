@@ -1,7 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
-import { loop } from "./loop-code.js";
 import { broadcastRows } from "./broadcast-rows.js";
 import { onesT, product, wrap } from "../explain/notation.js";
 
