@@ -24,7 +24,8 @@ function kernelsByLine(url: string): string[] {
     .split("\n")
     .forEach((line, i) => {
       const t = line.trim();
-      if (t.startsWith("// %") || /^(export )?function /.test(t)) current = t.slice(0, 80);
+      // A kernel's comment names its value and shape: `// I_t = σ(Ai_t); …: n×h, dsl/lstm.ts:31:26`.
+      if (/^\/\/ \S+ = .*: [^ ]+×[^ ]+/.test(t) || /^(export )?function /.test(t)) current = t.slice(0, 80);
       owner[i + 1] = current;
     });
   return owner;
@@ -39,6 +40,13 @@ function report(dir: string): void {
     const nodes = (JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[] }).nodes;
     for (const n of nodes) {
       const url = n.callFrame.url;
+      if (url.startsWith("wasm://")) {
+        const k = `wasm\0(WebAssembly) ${n.callFrame.functionName}`;
+        const ticks = (n.positionTicks ?? []).reduce((s, p) => s + p.ticks, 0);
+        byKernel.set(k, (byKernel.get(k) ?? 0) + ticks);
+        total += ticks;
+        continue;
+      }
       if (!url.includes("/.cache/shapegrad/") && !url.includes("shapegrad-profile")) continue;
       if (!owners.has(url)) owners.set(url, kernelsByLine(url));
       const owner = owners.get(url)!;

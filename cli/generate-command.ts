@@ -13,6 +13,7 @@ export interface GenerateCommandOptions {
   readonly check?: boolean;
   readonly watch?: boolean;
   readonly kernels: Kernels;
+  readonly separateProducts?: boolean;
 }
 
 interface Job {
@@ -39,7 +40,7 @@ function jobs(files: readonly string[], options: GenerateCommandOptions): Job[] 
 
 async function render(job: Job, options: GenerateCommandOptions, generator: string): Promise<string> {
   const model = await loadModel(job.file);
-  const source = await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(job.file), generator, kernels: options.kernels });
+  const source = await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(job.file), generator, kernels: options.kernels, sideBySide: !options.separateProducts });
   return extname(job.out) === ".js" || extname(job.out) === ".mjs" ? toJavaScript(source) : source;
 }
 

@@ -64,7 +64,8 @@ program
   .option("--check", "write nothing; exit 1 naming each file in generated/ that is stale")
   .option("--watch", "regenerate when a model or the library changes")
   .addOption(kernelsOption("js"))
-  .action(async (models: string[], options: { dim?: Record<string, number>; out?: string; check?: boolean; watch?: boolean; kernels: "js" | "simd" }) => {
+  .option("--separate-products", "run each product on its own, not products that share an operand as one (to measure the difference)")
+  .action(async (models: string[], options: { dim?: Record<string, number>; out?: string; check?: boolean; watch?: boolean; kernels: "js" | "simd"; separateProducts?: boolean }) => {
     const { generateCommand } = await import("./generate-command.js");
     process.exitCode = await generateCommand(models, options, generator, log);
   });

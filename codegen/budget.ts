@@ -1,7 +1,7 @@
 // The memory a generated module allocates once, checked before anything is emitted. Kept apart
 // from the writer: specialize() checks it in a process that must not load ts-morph.
 import type { ModelIR } from "../src/ir/graph.js";
-import { planModel, type Plan } from "./plan.js";
+import { planModel, type Plan, type PlanOptions } from "./plan.js";
 
 /** What a generated module may allocate for its buffers (2 GiB), checked before anything is emitted. */
 export const bufferBudgetBytes = 2 ** 31;
@@ -29,8 +29,8 @@ function overBudget(ir: ModelIR, what: string): GenerateError {
   return new GenerateError(`${ir.source ?? ir.name}: at ${Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ")} ${what}`);
 }
 
-export function planWithinBudget(ir: ModelIR): Plan {
-  const plan = planModel(ir);
+export function planWithinBudget(ir: ModelIR, options: PlanOptions = {}): Plan {
+  const plan = planModel(ir, options);
   const { total, largest } = bufferBytes(plan);
   if (total > bufferBudgetBytes) {
     throw overBudget(ir, `the generated buffers would take ${gib(total)}, over the ${gib(bufferBudgetBytes)} limit (largest: ${largest.map((e) => `${e.name} ${gib(e.bytes)}`).join(", ")})`);

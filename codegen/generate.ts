@@ -22,6 +22,8 @@ export interface GenerateOptions {
    * SIMD, which Node ≥ 16.4 and current browsers have).
    */
   readonly kernels?: Kernels;
+  /** Products that share an operand run as one (the default), or each on its own (false: to measure the difference). */
+  readonly sideBySide?: boolean;
 }
 
 export type Kernels = "js" | "simd";
@@ -34,6 +36,6 @@ export async function emitOptions(kernels: Kernels = "js"): Promise<EmitOptions>
 /** The generated TypeScript module for `model` at the given sizes. Deterministic: same input, same bytes. */
 export async function generateSource(model: AnyModel, options: GenerateOptions): Promise<string> {
   const ir = traceModel(model, options.sizes ?? {});
-  const plan = planWithinBudget(ir);
+  const plan = planWithinBudget(ir, { sideBySide: options.sideBySide ?? true });
   return writeModule(emitModule(plan, { source: options.source, generator: options.generator }, await emitOptions(options.kernels)));
 }

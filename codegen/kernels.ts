@@ -9,6 +9,7 @@ import { foldIndices } from "./fold-index.js";
 import { Reader, type ReadMode } from "./locations.js";
 import { mathOf, nestLines } from "./lowering.js";
 import { ids, Unique } from "./names.js";
+import { sideBySideLines, type SideBySideMember } from "./side-by-side-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
@@ -68,7 +69,7 @@ export class KernelEmitter extends Reader {
 
   /** The kernel's lines, its comment first. */
   kernel(k: Kernel): string[] {
-    const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : this.opKernel(this.nodes[k.node]!)));
+    const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" ? this.sideBySideKernel(k.nodes) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     const [comment, ...body] = lines;
     return [comment!, ...scoped(withoutEmptyBlocks(body.map(foldIndices)))];
@@ -117,15 +118,58 @@ export class KernelEmitter extends Reader {
     return [comment, ...nestLines(node, this.loopContext(node))];
   }
 
-  /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
-  private loopContext(node: Node): LoopContext {
-    const t = this.target(node.id);
-    let slots = 0;
-    const scratch = (length: number) => {
-      const slot = slots++;
-      this.copies.scratch[slot] = Math.max(this.copies.scratch[slot] ?? 0, length);
-      return ids.scratch(slot);
+  /** Products that share input 0, run as one over their inputs 1 side by side (see side-by-side.ts). */
+  private sideBySideKernel(members: readonly number[]): string[] {
+    const slots = { next: 0 };
+    const first = this.nodes[members[0]!]!;
+    const base = this.loopContext(first, slots);
+    const sources = members.map((id) => this.sourceName(this.nodes[id]!.inputs[1]!)).join("_");
+    const lines = sideBySideLines(
+      base,
+      members.map((id) => this.sideBySideMember(id)),
+      {
+        scratch: (length) => this.scratchSlot(slots, length),
+        perCall: (layout, length, fill) => {
+          const array = this.copyArrayFor(JSON.stringify([first.op, "sideBySide", members, layout]), sources, length, first.op, layout);
+          if (!this.prelude.has(array)) this.prelude.set(array, fill(array));
+          return array;
+        },
+        index: (hint, count) => this.locals.index(hint, count),
+      },
+      (ctx) => nestLines(first, ctx),
+    );
+    return [...members.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined)), ...lines];
+  }
+
+  /** What the side-by-side kernel needs of one member: its input 1 and its own output. */
+  private sideBySideMember(id: number): SideBySideMember {
+    const node = this.nodes[id]!;
+    const other = node.inputs[1]!;
+    const t = this.target(id);
+    return {
+      cols: this.shapeOf(id).cols,
+      read: (p, j) => {
+        const pre: string[] = [];
+        const value = this.read(other, p, j, pre);
+        if (pre.length > 0) throw new Error(`%${id}: a loop nest cannot read a fused value`);
+        return value;
+      },
+      sameEveryStep: this.mode.copiesBeforeLoop && this.sameEveryStep(other),
+      at: t.at,
+      assign: t.assign,
     };
+  }
+
+  private scratchSlot(slots: { next: number }, length: number): string {
+    const slot = slots.next++;
+    this.copies.scratch[slot] = Math.max(this.copies.scratch[slot] ?? 0, length);
+    return ids.scratch(slot);
+  }
+
+  /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
+  private loopContext(node: Node, slots = { next: 0 }): LoopContext {
+    const t = this.target(node.id);
+    const scratch = (length: number) => this.scratchSlot(slots, length);
     const kernels = this.copies.kernels;
     return {
       inputs: node.inputs.map((i) => this.shapeOf(i)),
@@ -169,17 +213,24 @@ export class KernelEmitter extends Reader {
 
   /** One copy per input, op and layout, shared by every kernel that asks for the same: `copy_U`, `copy_U_a`. */
   private copyArray(op: string, input: number, length: number, layout: string): string {
-    const key = JSON.stringify([op, input, layout]);
+    return this.copyArrayFor(JSON.stringify([op, input, layout]), this.sourceName(input), length, op, layout);
+  }
+
+  private copyArrayFor(key: string, sourceName: string, length: number, op: string, layout: string): string {
     const known = this.copies.arrays.get(key);
     if (known) return known.name;
+    const name = this.copies.names.name(ids.copy(sourceName, layout));
+    this.copies.arrays.set(key, { name, length, op, source: sourceName });
+    return name;
+  }
+
+  /** A node's name, with a `t` for each transpose it is read through: `Wt`. */
+  private sourceName(input: number): string {
     let source = input, transposes = "";
     while (this.storage(source).kind === "view") {
       source = this.nodes[source]!.inputs[0]!;
       transposes += "t";
     }
-    const sourceName = `${this.plan.names.names[source]!}${transposes}`;
-    const name = this.copies.names.name(ids.copy(sourceName, layout));
-    this.copies.arrays.set(key, { name, length, op, source: sourceName });
-    return name;
+    return `${this.plan.names.names[source]!}${transposes}`;
   }
 }

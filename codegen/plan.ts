@@ -11,6 +11,7 @@ import { numberLiteral } from "../src/op.js";
 import { isViewNode, mathOf, shapeOnlyInputs, stackingOf } from "./lowering.js";
 import { placeNodes, type Placement } from "./hoist.js";
 import { nodeNames, type NodeNames } from "./names.js";
+import { sideBySideKernels } from "./side-by-side.js";
 
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
@@ -28,9 +29,10 @@ export type Storage =
   | { readonly kind: "fused" }
   | { readonly kind: "view" };
 
-/** A step of generated work: one op node's loops, or a copy/accumulation into an output. */
+/** A step of generated work: one op node's loops, nodes that run as one (see side-by-side.ts), or a copy/accumulation into an output. */
 export type Kernel =
   | { readonly kind: "op"; readonly node: number }
+  | { readonly kind: "sideBySide"; readonly nodes: readonly number[] }
   | { readonly kind: "copy"; readonly from: number; readonly to: Storage; readonly accumulate: boolean };
 
 /** One pass's kernels: over all steps' rows before the time loop, step by step in it, and after it. */
@@ -77,7 +79,12 @@ interface Analysis {
   readonly lossStacked: boolean;
 }
 
-export function planModel(ir: ModelIR): Plan {
+export interface PlanOptions {
+  /** Run products that share an operand as one product (side-by-side.ts); default true. False measures them apart. */
+  readonly sideBySide?: boolean;
+}
+
+export function planModel(ir: ModelIR, options: PlanOptions = {}): Plan {
   const a = analyze(ir);
   const names = nodeNames(ir);
   const storage = new Map<number, Storage>();
@@ -89,8 +96,13 @@ export function planModel(ir: ModelIR): Plan {
     if (s.kind === "const") constants.push({ name: s.buffer, values: n.leaf?.value ?? [] });
     if (s.kind === "buffer") buffers.push({ name: s.buffer, length: n.shape.rows * n.shape.cols * (s.perStep ? a.steps : 1), node: n.id });
   }
-  const afterBackward: Kernel[] = [...a.deferred].map((node) => ({ kind: "op", node }));
-  const forward = passKernels(a, storage, "forward"), backward = passKernels(a, storage, "backward");
+  const group = options.sideBySide === false ? (k: Kernel[]) => k : (k: Kernel[]) => sideBySideKernels(ir, storage, k);
+  const afterBackward = group([...a.deferred].map((node): Kernel => ({ kind: "op", node })));
+  const pass = (phase: "forward" | "backward"): PassKernels => {
+    const p = passKernels(a, storage, phase);
+    return { before: group([...p.before]), loop: group([...p.loop]), after: group([...p.after]) };
+  };
+  const forward = pass("forward"), backward = pass("backward");
   return { ir, names, storage, buffers, constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps };
 }
 

@@ -20,6 +20,8 @@ export interface SpecializeOptions {
   readonly cacheDir?: string;
   /** "simd" (the default): products as WebAssembly SIMD kernels; "js": every loop in JavaScript. */
   readonly kernels?: Kernels;
+  /** Products that share an operand run as one (the default), or each on its own (false: to measure the difference). */
+  readonly sideBySide?: boolean;
 }
 
 export interface Specialized<M = LoadedModule> {
@@ -61,16 +63,17 @@ export function cacheDirectory(options: SpecializeOptions = {}): string {
 export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Readonly<Record<string, number>> = {}, options: SpecializeOptions = {}): Promise<Specialized<M>> {
   const ir = traceModel(model, sizes);
   const kernels = options.kernels ?? "simd";
+  const sideBySide = options.sideBySide ?? true;
   // Users' ops: the child imports the files that define them, and their text is part of the key.
   const opFiles = userOpFiles(ir);
-  const keyHash = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).update("\0").update(kernels);
+  const keyHash = createHash("sha256").update(JSON.stringify(ir)).update("\0").update(generatorFingerprint()).update("\0").update(kernels).update(sideBySide ? "" : "\0separate");
   for (const file of opFiles) keyHash.update("\0").update(file).update("\0").update(readFileSync(file));
   const key = keyHash.digest("hex").slice(0, 20);
   const path = join(cacheDirectory(options), `${ir.name}-${key}.mjs`);
   let generated = false;
   if (!existsSync(path)) {
-    planWithinBudget(ir); // refuse oversized buffers here, with the model's own message
-    generateInChild(irToJson(ir), path, kernels, opFiles);
+    planWithinBudget(ir, { sideBySide }); // refuse oversized buffers here, with the model's own message
+    generateInChild(irToJson(ir), path, sideBySide ? kernels : `${kernels}-separate`, opFiles);
     generated = true;
   }
   const module = (await import(pathToFileURL(path).href)) as M;
@@ -97,7 +100,7 @@ export const refusalPrefix = "shapegrad refusal: ";
  * every typed-array access of a process that loads it (see specialize-child.ts), and this process
  * is about to run the generated code.
  */
-function generateInChild(irJson: string, out: string, kernels: Kernels, opFiles: readonly string[]): void {
+function generateInChild(irJson: string, out: string, kernels: string, opFiles: readonly string[]): void {
   const child = new URL(`./specialize-child.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
   const loader = child.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
   try {

@@ -247,6 +247,8 @@ const Scale_9 = new Float64Array(16);
 const G_X0 = new Float64Array(512);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(2080);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch_1 = new Float64Array(1536);
 
 /** Throws unless `m` is a rows×cols matrix: the generated loops read exactly that many numbers. */
 function expectShape(
@@ -361,150 +363,46 @@ function forwardSteps(
     }
   }
   // Q = N1 Wq: T×k, dsl/attention.ts:77:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 32; q1 += 8) {
-    for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = param_Wq[q1 * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 1] = param_Wq[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 2] = param_Wq[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 3] = param_Wq[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 4] = param_Wq[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 5] = param_Wq[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 6] = param_Wq[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 7] = param_Wq[(q1 + 7) * 16 + j]!;
-    }
-  }
-  Q.fill(0);
-  for (let i = 0; i < 16; i += 4) {
-    for (let p = 0; p < 32; p += 8) {
-      const x1 = N1[i * 32 + p]!;
-      const x2 = N1[i * 32 + p + 1]!;
-      const x3 = N1[i * 32 + p + 2]!;
-      const x4 = N1[i * 32 + p + 3]!;
-      const x5 = N1[i * 32 + p + 4]!;
-      const x6 = N1[i * 32 + p + 5]!;
-      const x7 = N1[i * 32 + p + 6]!;
-      const x8 = N1[i * 32 + p + 7]!;
-      const x9 = N1[(i + 1) * 32 + p]!;
-      const x10 = N1[(i + 1) * 32 + p + 1]!;
-      const x11 = N1[(i + 1) * 32 + p + 2]!;
-      const x12 = N1[(i + 1) * 32 + p + 3]!;
-      const x13 = N1[(i + 1) * 32 + p + 4]!;
-      const x14 = N1[(i + 1) * 32 + p + 5]!;
-      const x15 = N1[(i + 1) * 32 + p + 6]!;
-      const x16 = N1[(i + 1) * 32 + p + 7]!;
-      const x17 = N1[(i + 2) * 32 + p]!;
-      const x18 = N1[(i + 2) * 32 + p + 1]!;
-      const x19 = N1[(i + 2) * 32 + p + 2]!;
-      const x20 = N1[(i + 2) * 32 + p + 3]!;
-      const x21 = N1[(i + 2) * 32 + p + 4]!;
-      const x22 = N1[(i + 2) * 32 + p + 5]!;
-      const x23 = N1[(i + 2) * 32 + p + 6]!;
-      const x24 = N1[(i + 2) * 32 + p + 7]!;
-      const x25 = N1[(i + 3) * 32 + p]!;
-      const x26 = N1[(i + 3) * 32 + p + 1]!;
-      const x27 = N1[(i + 3) * 32 + p + 2]!;
-      const x28 = N1[(i + 3) * 32 + p + 3]!;
-      const x29 = N1[(i + 3) * 32 + p + 4]!;
-      const x30 = N1[(i + 3) * 32 + p + 5]!;
-      const x31 = N1[(i + 3) * 32 + p + 6]!;
-      const x32 = N1[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        Q[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Q[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Q[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Q[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
   // K = N1 Wk: T×k, dsl/attention.ts:78:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 32; q1 += 8) {
-    for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = param_Wk[q1 * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 1] = param_Wk[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 2] = param_Wk[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 3] = param_Wk[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 4] = param_Wk[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 5] = param_Wk[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 6] = param_Wk[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 7] = param_Wk[(q1 + 7) * 16 + j]!;
-    }
-  }
-  K.fill(0);
-  for (let i = 0; i < 16; i += 4) {
-    for (let p = 0; p < 32; p += 8) {
-      const x1 = N1[i * 32 + p]!;
-      const x2 = N1[i * 32 + p + 1]!;
-      const x3 = N1[i * 32 + p + 2]!;
-      const x4 = N1[i * 32 + p + 3]!;
-      const x5 = N1[i * 32 + p + 4]!;
-      const x6 = N1[i * 32 + p + 5]!;
-      const x7 = N1[i * 32 + p + 6]!;
-      const x8 = N1[i * 32 + p + 7]!;
-      const x9 = N1[(i + 1) * 32 + p]!;
-      const x10 = N1[(i + 1) * 32 + p + 1]!;
-      const x11 = N1[(i + 1) * 32 + p + 2]!;
-      const x12 = N1[(i + 1) * 32 + p + 3]!;
-      const x13 = N1[(i + 1) * 32 + p + 4]!;
-      const x14 = N1[(i + 1) * 32 + p + 5]!;
-      const x15 = N1[(i + 1) * 32 + p + 6]!;
-      const x16 = N1[(i + 1) * 32 + p + 7]!;
-      const x17 = N1[(i + 2) * 32 + p]!;
-      const x18 = N1[(i + 2) * 32 + p + 1]!;
-      const x19 = N1[(i + 2) * 32 + p + 2]!;
-      const x20 = N1[(i + 2) * 32 + p + 3]!;
-      const x21 = N1[(i + 2) * 32 + p + 4]!;
-      const x22 = N1[(i + 2) * 32 + p + 5]!;
-      const x23 = N1[(i + 2) * 32 + p + 6]!;
-      const x24 = N1[(i + 2) * 32 + p + 7]!;
-      const x25 = N1[(i + 3) * 32 + p]!;
-      const x26 = N1[(i + 3) * 32 + p + 1]!;
-      const x27 = N1[(i + 3) * 32 + p + 2]!;
-      const x28 = N1[(i + 3) * 32 + p + 3]!;
-      const x29 = N1[(i + 3) * 32 + p + 4]!;
-      const x30 = N1[(i + 3) * 32 + p + 5]!;
-      const x31 = N1[(i + 3) * 32 + p + 6]!;
-      const x32 = N1[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        K[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        K[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        K[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        K[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
   // V = N1 Wv: T×k, dsl/attention.ts:79:26
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = param_Wv[q1 * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 1] = param_Wv[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 2] = param_Wv[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 3] = param_Wv[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 4] = param_Wv[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 5] = param_Wv[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 6] = param_Wv[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 7] = param_Wv[(q1 + 7) * 16 + j]!;
+      scratch[q1 * 48 + j * 8] = param_Wq[q1 * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 1] = param_Wq[(q1 + 1) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 2] = param_Wq[(q1 + 2) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 3] = param_Wq[(q1 + 3) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 4] = param_Wq[(q1 + 4) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 5] = param_Wq[(q1 + 5) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 6] = param_Wq[(q1 + 6) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 7] = param_Wq[(q1 + 7) * 16 + j]!;
     }
   }
-  V.fill(0);
+  for (let q1 = 0; q1 < 32; q1 += 8) {
+    for (let j2 = 0; j2 < 16; j2++) {
+      scratch[q1 * 48 + (j2 + 16) * 8] = param_Wk[q1 * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 1] = param_Wk[(q1 + 1) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 2] = param_Wk[(q1 + 2) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 3] = param_Wk[(q1 + 3) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 4] = param_Wk[(q1 + 4) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 5] = param_Wk[(q1 + 5) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 6] = param_Wk[(q1 + 6) * 16 + j2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 7] = param_Wk[(q1 + 7) * 16 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 32; q1 += 8) {
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q1 * 48 + (j3 + 32) * 8] = param_Wv[q1 * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 1] = param_Wv[(q1 + 1) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 2] = param_Wv[(q1 + 2) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 3] = param_Wv[(q1 + 3) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 4] = param_Wv[(q1 + 4) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 5] = param_Wv[(q1 + 5) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 6] = param_Wv[(q1 + 6) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 7] = param_Wv[(q1 + 7) * 16 + j3]!;
+    }
+  }
+  scratch_1.fill(0, 0, 768);
   for (let i = 0; i < 16; i += 4) {
     for (let p = 0; p < 32; p += 8) {
       const x1 = N1[i * 32 + p]!;
@@ -539,20 +437,38 @@ function forwardSteps(
       const x30 = N1[(i + 3) * 32 + p + 5]!;
       const x31 = N1[(i + 3) * 32 + p + 6]!;
       const x32 = N1[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        V[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        V[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        V[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        V[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      for (let j4 = 0; j4 < 48; j4++) {
+        const b3 = scratch[p * 48 + j4 * 8]!;
+        const b4 = scratch[p * 48 + j4 * 8 + 1]!;
+        const b5 = scratch[p * 48 + j4 * 8 + 2]!;
+        const b6 = scratch[p * 48 + j4 * 8 + 3]!;
+        const b7 = scratch[p * 48 + j4 * 8 + 4]!;
+        const b8 = scratch[p * 48 + j4 * 8 + 5]!;
+        const b9 = scratch[p * 48 + j4 * 8 + 6]!;
+        const b10 = scratch[p * 48 + j4 * 8 + 7]!;
+        scratch_1[i * 48 + j4] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        scratch_1[(i + 1) * 48 + j4] +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        scratch_1[(i + 2) * 48 + j4] +=
+          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        scratch_1[(i + 3) * 48 + j4] +=
+          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
+    }
+  }
+  for (let i2 = 0; i2 < 16; i2++) {
+    for (let j5 = 0; j5 < 16; j5++) {
+      Q[i2 * 16 + j5]! = scratch_1[i2 * 48 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 16; i3++) {
+    for (let j6 = 0; j6 < 16; j6++) {
+      K[i3 * 16 + j6]! = scratch_1[i3 * 48 + j6 + 16]!;
+    }
+  }
+  for (let i4 = 0; i4 < 16; i4++) {
+    for (let j7 = 0; j7 < 16; j7++) {
+      V[i4 * 16 + j7]! = scratch_1[i4 * 48 + j7 + 32]!;
     }
   }
   // Matmul_Q_Kt = Q Kᵀ: T×T, dsl/attention.ts:80:30
@@ -604,21 +520,21 @@ function forwardSteps(
       const x30 = Q[(i + 3) * 16 + p + 5]!;
       const x31 = Q[(i + 3) * 16 + p + 6]!;
       const x32 = Q[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        Matmul_Q_Kt[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Q_Kt[(i + 1) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        Matmul_Q_Kt[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_Q_Kt[(i + 1) * 16 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Q_Kt[(i + 2) * 16 + j]! +=
+        Matmul_Q_Kt[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Q_Kt[(i + 3) * 16 + j]! +=
+        Matmul_Q_Kt[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -699,19 +615,19 @@ function forwardSteps(
       const x30 = A[(i + 3) * 16 + p + 5]!;
       const x31 = A[(i + 3) * 16 + p + 6]!;
       const x32 = A[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        C[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        C[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        C[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        C[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        C[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        C[(i + 1) * 16 + j2]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        C[(i + 2) * 16 + j2]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        C[(i + 3) * 16 + j2]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
@@ -764,21 +680,21 @@ function forwardSteps(
       const x30 = C[(i + 3) * 16 + p + 5]!;
       const x31 = C[(i + 3) * 16 + p + 6]!;
       const x32 = C[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        Matmul_C_Wo[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_C_Wo[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_C_Wo[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_C_Wo[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_C_Wo[(i + 2) * 32 + j]! +=
+        Matmul_C_Wo[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_C_Wo[(i + 3) * 32 + j]! +=
+        Matmul_C_Wo[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -884,21 +800,21 @@ function forwardSteps(
       const x30 = N2[(i + 3) * 32 + p + 5]!;
       const x31 = N2[(i + 3) * 32 + p + 6]!;
       const x32 = N2[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 64; j++) {
-        const b3 = scratch[p * 64 + j * 8]!;
-        const b4 = scratch[p * 64 + j * 8 + 1]!;
-        const b5 = scratch[p * 64 + j * 8 + 2]!;
-        const b6 = scratch[p * 64 + j * 8 + 3]!;
-        const b7 = scratch[p * 64 + j * 8 + 4]!;
-        const b8 = scratch[p * 64 + j * 8 + 5]!;
-        const b9 = scratch[p * 64 + j * 8 + 6]!;
-        const b10 = scratch[p * 64 + j * 8 + 7]!;
-        Matmul_N2_W1[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_N2_W1[(i + 1) * 64 + j]! +=
+      for (let j2 = 0; j2 < 64; j2++) {
+        const b3 = scratch[p * 64 + j2 * 8]!;
+        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
+        Matmul_N2_W1[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_N2_W1[(i + 1) * 64 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_N2_W1[(i + 2) * 64 + j]! +=
+        Matmul_N2_W1[(i + 2) * 64 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_N2_W1[(i + 3) * 64 + j]! +=
+        Matmul_N2_W1[(i + 3) * 64 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -964,21 +880,21 @@ function forwardSteps(
       const x30 = Relu_Z[(i + 3) * 64 + p + 5]!;
       const x31 = Relu_Z[(i + 3) * 64 + p + 6]!;
       const x32 = Relu_Z[(i + 3) * 64 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        Matmul_W2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_W2[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_W2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_W2[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_W2[(i + 2) * 32 + j]! +=
+        Matmul_W2[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_W2[(i + 3) * 32 + j]! +=
+        Matmul_W2[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1085,21 +1001,21 @@ function forwardSteps(
       const x30 = N3[(i + 3) * 32 + p + 5]!;
       const x31 = N3[(i + 3) * 32 + p + 6]!;
       const x32 = N3[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_N3_Wout[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_N3_Wout[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_N3_Wout[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_N3_Wout[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_N3_Wout[(i + 2) * 65 + j]! +=
+        Matmul_N3_Wout[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_N3_Wout[(i + 3) * 65 + j]! +=
+        Matmul_N3_Wout[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1263,21 +1179,21 @@ function backwardSteps(
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        G_N3[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_N3[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        G_N3[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_N3[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_N3[(i + 2) * 32 + j]! +=
+        G_N3[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_N3[(i + 3) * 32 + j]! +=
+        G_N3[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1286,12 +1202,12 @@ function backwardSteps(
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 32; j++) {
-        const b11 = scratch[2048 + j]!;
-        G_N3[i * 32 + j]! += x33 * b11;
-        G_N3[(i + 1) * 32 + j]! += x34 * b11;
-        G_N3[(i + 2) * 32 + j]! += x35 * b11;
-        G_N3[(i + 3) * 32 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b11 = scratch[2048 + j2]!;
+        G_N3[i * 32 + j2]! += x33 * b11;
+        G_N3[(i + 1) * 32 + j2]! += x34 * b11;
+        G_N3[(i + 2) * 32 + j2]! += x35 * b11;
+        G_N3[(i + 3) * 32 + j2]! += x36 * b11;
       }
     }
   }
@@ -1343,21 +1259,21 @@ function backwardSteps(
       const x30 = N3[(p + 5) * 32 + i + 3]!;
       const x31 = N3[(p + 6) * 32 + i + 3]!;
       const x32 = N3[(p + 7) * 32 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        grad_Wout[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wout[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_Wout[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wout[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wout[(i + 2) * 65 + j]! +=
+        grad_Wout[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wout[(i + 3) * 65 + j]! +=
+        grad_Wout[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1497,21 +1413,21 @@ function backwardSteps(
       const x30 = G_H2[(i + 3) * 32 + p + 5]!;
       const x31 = G_H2[(i + 3) * 32 + p + 6]!;
       const x32 = G_H2[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 64; j++) {
-        const b3 = scratch[p * 64 + j * 8]!;
-        const b4 = scratch[p * 64 + j * 8 + 1]!;
-        const b5 = scratch[p * 64 + j * 8 + 2]!;
-        const b6 = scratch[p * 64 + j * 8 + 3]!;
-        const b7 = scratch[p * 64 + j * 8 + 4]!;
-        const b8 = scratch[p * 64 + j * 8 + 5]!;
-        const b9 = scratch[p * 64 + j * 8 + 6]!;
-        const b10 = scratch[p * 64 + j * 8 + 7]!;
-        Matmul_G_H2_W2t[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_H2_W2t[(i + 1) * 64 + j]! +=
+      for (let j2 = 0; j2 < 64; j2++) {
+        const b3 = scratch[p * 64 + j2 * 8]!;
+        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
+        Matmul_G_H2_W2t[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_H2_W2t[(i + 1) * 64 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_H2_W2t[(i + 2) * 64 + j]! +=
+        Matmul_G_H2_W2t[(i + 2) * 64 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_H2_W2t[(i + 3) * 64 + j]! +=
+        Matmul_G_H2_W2t[(i + 3) * 64 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1564,21 +1480,21 @@ function backwardSteps(
       const x30 = Relu_Z[(p + 5) * 64 + i + 3]!;
       const x31 = Relu_Z[(p + 6) * 64 + i + 3]!;
       const x32 = Relu_Z[(p + 7) * 64 + i + 3]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        grad_W2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        grad_W2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 32 + j]! +=
+        grad_W2[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 32 + j]! +=
+        grad_W2[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1644,21 +1560,21 @@ function backwardSteps(
       const x30 = G_Z[(i + 3) * 64 + p + 5]!;
       const x31 = G_Z[(i + 3) * 64 + p + 6]!;
       const x32 = G_Z[(i + 3) * 64 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        G_N2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_N2[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        G_N2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_N2[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_N2[(i + 2) * 32 + j]! +=
+        G_N2[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_N2[(i + 3) * 32 + j]! +=
+        G_N2[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1711,21 +1627,21 @@ function backwardSteps(
       const x30 = N2[(p + 5) * 32 + i + 3]!;
       const x31 = N2[(p + 6) * 32 + i + 3]!;
       const x32 = N2[(p + 7) * 32 + i + 3]!;
-      for (let j = 0; j < 64; j++) {
-        const b3 = scratch[p * 64 + j * 8]!;
-        const b4 = scratch[p * 64 + j * 8 + 1]!;
-        const b5 = scratch[p * 64 + j * 8 + 2]!;
-        const b6 = scratch[p * 64 + j * 8 + 3]!;
-        const b7 = scratch[p * 64 + j * 8 + 4]!;
-        const b8 = scratch[p * 64 + j * 8 + 5]!;
-        const b9 = scratch[p * 64 + j * 8 + 6]!;
-        const b10 = scratch[p * 64 + j * 8 + 7]!;
-        grad_W1[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W1[(i + 1) * 64 + j]! +=
+      for (let j2 = 0; j2 < 64; j2++) {
+        const b3 = scratch[p * 64 + j2 * 8]!;
+        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
+        grad_W1[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 64 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W1[(i + 2) * 64 + j]! +=
+        grad_W1[(i + 2) * 64 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W1[(i + 3) * 64 + j]! +=
+        grad_W1[(i + 3) * 64 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1860,20 +1776,21 @@ function backwardSteps(
       const x30 = G_H1[(i + 3) * 32 + p + 5]!;
       const x31 = G_H1[(i + 3) * 32 + p + 6]!;
       const x32 = G_H1[(i + 3) * 32 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        G_C[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_C[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_C[(i + 2) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        G_C[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_C[(i + 1) * 16 + j2]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_C[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_C[(i + 3) * 16 + j]! +=
+        G_C[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1926,21 +1843,21 @@ function backwardSteps(
       const x30 = C[(p + 5) * 16 + i + 3]!;
       const x31 = C[(p + 6) * 16 + i + 3]!;
       const x32 = C[(p + 7) * 16 + i + 3]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        grad_Wo[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wo[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        grad_Wo[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wo[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wo[(i + 2) * 32 + j]! +=
+        grad_Wo[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wo[(i + 3) * 32 + j]! +=
+        grad_Wo[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1994,20 +1911,21 @@ function backwardSteps(
       const x30 = G_C[(i + 3) * 16 + p + 5]!;
       const x31 = G_C[(i + 3) * 16 + p + 6]!;
       const x32 = G_C[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        G_A[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_A[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_A[(i + 2) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        G_A[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_A[(i + 1) * 16 + j2]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_A[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_A[(i + 3) * 16 + j]! +=
+        G_A[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2061,20 +1979,21 @@ function backwardSteps(
       const x30 = A[(p + 5) * 16 + i + 3]!;
       const x31 = A[(p + 6) * 16 + i + 3]!;
       const x32 = A[(p + 7) * 16 + i + 3]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        G_V[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_V[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_V[(i + 2) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        G_V[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_V[(i + 1) * 16 + j2]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_V[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_V[(i + 3) * 16 + j]! +=
+        G_V[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2150,20 +2069,21 @@ function backwardSteps(
       const x30 = Div_G_S[(i + 3) * 16 + p + 5]!;
       const x31 = Div_G_S[(i + 3) * 16 + p + 6]!;
       const x32 = Div_G_S[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        G_Q[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_Q[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_Q[(i + 2) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        G_Q[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_Q[(i + 1) * 16 + j2]! +=
+          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_Q[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_Q[(i + 3) * 16 + j]! +=
+        G_Q[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2217,21 +2137,21 @@ function backwardSteps(
       const x30 = Q[(p + 5) * 16 + i + 3]!;
       const x31 = Q[(p + 6) * 16 + i + 3]!;
       const x32 = Q[(p + 7) * 16 + i + 3]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        Matmul_Qt[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Qt[(i + 1) * 16 + j]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        Matmul_Qt[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_Qt[(i + 1) * 16 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Qt[(i + 2) * 16 + j]! +=
+        Matmul_Qt[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Qt[(i + 3) * 16 + j]! +=
+        Matmul_Qt[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2285,39 +2205,66 @@ function backwardSteps(
       const x30 = G_V[(i + 3) * 16 + p + 5]!;
       const x31 = G_V[(i + 3) * 16 + p + 6]!;
       const x32 = G_V[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        Matmul_G_V_Wvt[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_V_Wvt[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_G_V_Wvt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_V_Wvt[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_V_Wvt[(i + 2) * 32 + j]! +=
+        Matmul_G_V_Wvt[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_V_Wvt[(i + 3) * 32 + j]! +=
+        Matmul_G_V_Wvt[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
   // G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
+  // G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
+  // G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = G_V[q1 * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 1] = G_V[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 2] = G_V[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 3] = G_V[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 4] = G_V[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 5] = G_V[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 6] = G_V[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 7] = G_V[(q1 + 7) * 16 + j]!;
+      scratch[q1 * 48 + j * 8] = G_V[q1 * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 1] = G_V[(q1 + 1) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 2] = G_V[(q1 + 2) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 3] = G_V[(q1 + 3) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 4] = G_V[(q1 + 4) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 5] = G_V[(q1 + 5) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 6] = G_V[(q1 + 6) * 16 + j]!;
+      scratch[q1 * 48 + j * 8 + 7] = G_V[(q1 + 7) * 16 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 16; q1 += 8) {
+    for (let j2 = 0; j2 < 16; j2++) {
+      scratch[q1 * 48 + (j2 + 16) * 8] = Matmul_Qt[j2 * 16 + q1]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 1] = Matmul_Qt[j2 * 16 + q1 + 1]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 2] = Matmul_Qt[j2 * 16 + q1 + 2]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 3] = Matmul_Qt[j2 * 16 + q1 + 3]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 4] = Matmul_Qt[j2 * 16 + q1 + 4]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 5] = Matmul_Qt[j2 * 16 + q1 + 5]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 6] = Matmul_Qt[j2 * 16 + q1 + 6]!;
+      scratch[q1 * 48 + (j2 + 16) * 8 + 7] = Matmul_Qt[j2 * 16 + q1 + 7]!;
+    }
+  }
+  for (let q1 = 0; q1 < 16; q1 += 8) {
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q1 * 48 + (j3 + 32) * 8] = G_Q[q1 * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 1] = G_Q[(q1 + 1) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 2] = G_Q[(q1 + 2) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 3] = G_Q[(q1 + 3) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 4] = G_Q[(q1 + 4) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 5] = G_Q[(q1 + 5) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 6] = G_Q[(q1 + 6) * 16 + j3]!;
+      scratch[q1 * 48 + (j3 + 32) * 8 + 7] = G_Q[(q1 + 7) * 16 + j3]!;
+    }
+  }
+  scratch_1.fill(0, 0, 1536);
   for (let i = 0; i < 32; i += 4) {
     for (let p = 0; p < 16; p += 8) {
       const x1 = N1[p * 32 + i]!;
@@ -2352,23 +2299,38 @@ function backwardSteps(
       const x30 = N1[(p + 5) * 32 + i + 3]!;
       const x31 = N1[(p + 6) * 32 + i + 3]!;
       const x32 = N1[(p + 7) * 32 + i + 3]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        grad_Wv[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wv[(i + 1) * 16 + j]! +=
+      for (let j4 = 0; j4 < 48; j4++) {
+        const b3 = scratch[p * 48 + j4 * 8]!;
+        const b4 = scratch[p * 48 + j4 * 8 + 1]!;
+        const b5 = scratch[p * 48 + j4 * 8 + 2]!;
+        const b6 = scratch[p * 48 + j4 * 8 + 3]!;
+        const b7 = scratch[p * 48 + j4 * 8 + 4]!;
+        const b8 = scratch[p * 48 + j4 * 8 + 5]!;
+        const b9 = scratch[p * 48 + j4 * 8 + 6]!;
+        const b10 = scratch[p * 48 + j4 * 8 + 7]!;
+        scratch_1[i * 48 + j4] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        scratch_1[(i + 1) * 48 + j4] +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wv[(i + 2) * 16 + j]! +=
+        scratch_1[(i + 2) * 48 + j4] +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wv[(i + 3) * 16 + j]! +=
+        scratch_1[(i + 3) * 48 + j4] +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
+    }
+  }
+  for (let i2 = 0; i2 < 32; i2++) {
+    for (let j5 = 0; j5 < 16; j5++) {
+      grad_Wv[i2 * 16 + j5]! += scratch_1[i2 * 48 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 32; i3++) {
+    for (let j6 = 0; j6 < 16; j6++) {
+      grad_Wk[i3 * 16 + j6]! += scratch_1[i3 * 48 + j6 + 16]!;
+    }
+  }
+  for (let i4 = 0; i4 < 32; i4++) {
+    for (let j7 = 0; j7 < 16; j7++) {
+      grad_Wq[i4 * 16 + j7]! += scratch_1[i4 * 48 + j7 + 32]!;
     }
   }
   // Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
@@ -2420,88 +2382,21 @@ function backwardSteps(
       const x30 = Matmul_Qt[(p + 5) * 16 + i + 3]!;
       const x31 = Matmul_Qt[(p + 6) * 16 + i + 3]!;
       const x32 = Matmul_Qt[(p + 7) * 16 + i + 3]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        Matmul_Wkt[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Wkt[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_Wkt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_Wkt[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Wkt[(i + 2) * 32 + j]! +=
+        Matmul_Wkt[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Wkt[(i + 3) * 32 + j]! +=
-          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
-  // G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = Matmul_Qt[j * 16 + q1]!;
-      scratch[q1 * 16 + j * 8 + 1] = Matmul_Qt[j * 16 + q1 + 1]!;
-      scratch[q1 * 16 + j * 8 + 2] = Matmul_Qt[j * 16 + q1 + 2]!;
-      scratch[q1 * 16 + j * 8 + 3] = Matmul_Qt[j * 16 + q1 + 3]!;
-      scratch[q1 * 16 + j * 8 + 4] = Matmul_Qt[j * 16 + q1 + 4]!;
-      scratch[q1 * 16 + j * 8 + 5] = Matmul_Qt[j * 16 + q1 + 5]!;
-      scratch[q1 * 16 + j * 8 + 6] = Matmul_Qt[j * 16 + q1 + 6]!;
-      scratch[q1 * 16 + j * 8 + 7] = Matmul_Qt[j * 16 + q1 + 7]!;
-    }
-  }
-  for (let i = 0; i < 32; i += 4) {
-    for (let p = 0; p < 16; p += 8) {
-      const x1 = N1[p * 32 + i]!;
-      const x2 = N1[(p + 1) * 32 + i]!;
-      const x3 = N1[(p + 2) * 32 + i]!;
-      const x4 = N1[(p + 3) * 32 + i]!;
-      const x5 = N1[(p + 4) * 32 + i]!;
-      const x6 = N1[(p + 5) * 32 + i]!;
-      const x7 = N1[(p + 6) * 32 + i]!;
-      const x8 = N1[(p + 7) * 32 + i]!;
-      const x9 = N1[p * 32 + i + 1]!;
-      const x10 = N1[(p + 1) * 32 + i + 1]!;
-      const x11 = N1[(p + 2) * 32 + i + 1]!;
-      const x12 = N1[(p + 3) * 32 + i + 1]!;
-      const x13 = N1[(p + 4) * 32 + i + 1]!;
-      const x14 = N1[(p + 5) * 32 + i + 1]!;
-      const x15 = N1[(p + 6) * 32 + i + 1]!;
-      const x16 = N1[(p + 7) * 32 + i + 1]!;
-      const x17 = N1[p * 32 + i + 2]!;
-      const x18 = N1[(p + 1) * 32 + i + 2]!;
-      const x19 = N1[(p + 2) * 32 + i + 2]!;
-      const x20 = N1[(p + 3) * 32 + i + 2]!;
-      const x21 = N1[(p + 4) * 32 + i + 2]!;
-      const x22 = N1[(p + 5) * 32 + i + 2]!;
-      const x23 = N1[(p + 6) * 32 + i + 2]!;
-      const x24 = N1[(p + 7) * 32 + i + 2]!;
-      const x25 = N1[p * 32 + i + 3]!;
-      const x26 = N1[(p + 1) * 32 + i + 3]!;
-      const x27 = N1[(p + 2) * 32 + i + 3]!;
-      const x28 = N1[(p + 3) * 32 + i + 3]!;
-      const x29 = N1[(p + 4) * 32 + i + 3]!;
-      const x30 = N1[(p + 5) * 32 + i + 3]!;
-      const x31 = N1[(p + 6) * 32 + i + 3]!;
-      const x32 = N1[(p + 7) * 32 + i + 3]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        grad_Wk[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wk[(i + 1) * 16 + j]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wk[(i + 2) * 16 + j]! +=
-          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wk[(i + 3) * 16 + j]! +=
+        Matmul_Wkt[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2555,88 +2450,21 @@ function backwardSteps(
       const x30 = G_Q[(i + 3) * 16 + p + 5]!;
       const x31 = G_Q[(i + 3) * 16 + p + 6]!;
       const x32 = G_Q[(i + 3) * 16 + p + 7]!;
-      for (let j = 0; j < 32; j++) {
-        const b3 = scratch[p * 32 + j * 8]!;
-        const b4 = scratch[p * 32 + j * 8 + 1]!;
-        const b5 = scratch[p * 32 + j * 8 + 2]!;
-        const b6 = scratch[p * 32 + j * 8 + 3]!;
-        const b7 = scratch[p * 32 + j * 8 + 4]!;
-        const b8 = scratch[p * 32 + j * 8 + 5]!;
-        const b9 = scratch[p * 32 + j * 8 + 6]!;
-        const b10 = scratch[p * 32 + j * 8 + 7]!;
-        Matmul_G_Q_Wqt[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_Q_Wqt[(i + 1) * 32 + j]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_G_Q_Wqt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_Q_Wqt[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_Q_Wqt[(i + 2) * 32 + j]! +=
+        Matmul_G_Q_Wqt[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_Q_Wqt[(i + 3) * 32 + j]! +=
-          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
-  // G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j = 0; j < 16; j++) {
-      scratch[q1 * 16 + j * 8] = G_Q[q1 * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 1] = G_Q[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 2] = G_Q[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 3] = G_Q[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 4] = G_Q[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 5] = G_Q[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 6] = G_Q[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 16 + j * 8 + 7] = G_Q[(q1 + 7) * 16 + j]!;
-    }
-  }
-  for (let i = 0; i < 32; i += 4) {
-    for (let p = 0; p < 16; p += 8) {
-      const x1 = N1[p * 32 + i]!;
-      const x2 = N1[(p + 1) * 32 + i]!;
-      const x3 = N1[(p + 2) * 32 + i]!;
-      const x4 = N1[(p + 3) * 32 + i]!;
-      const x5 = N1[(p + 4) * 32 + i]!;
-      const x6 = N1[(p + 5) * 32 + i]!;
-      const x7 = N1[(p + 6) * 32 + i]!;
-      const x8 = N1[(p + 7) * 32 + i]!;
-      const x9 = N1[p * 32 + i + 1]!;
-      const x10 = N1[(p + 1) * 32 + i + 1]!;
-      const x11 = N1[(p + 2) * 32 + i + 1]!;
-      const x12 = N1[(p + 3) * 32 + i + 1]!;
-      const x13 = N1[(p + 4) * 32 + i + 1]!;
-      const x14 = N1[(p + 5) * 32 + i + 1]!;
-      const x15 = N1[(p + 6) * 32 + i + 1]!;
-      const x16 = N1[(p + 7) * 32 + i + 1]!;
-      const x17 = N1[p * 32 + i + 2]!;
-      const x18 = N1[(p + 1) * 32 + i + 2]!;
-      const x19 = N1[(p + 2) * 32 + i + 2]!;
-      const x20 = N1[(p + 3) * 32 + i + 2]!;
-      const x21 = N1[(p + 4) * 32 + i + 2]!;
-      const x22 = N1[(p + 5) * 32 + i + 2]!;
-      const x23 = N1[(p + 6) * 32 + i + 2]!;
-      const x24 = N1[(p + 7) * 32 + i + 2]!;
-      const x25 = N1[p * 32 + i + 3]!;
-      const x26 = N1[(p + 1) * 32 + i + 3]!;
-      const x27 = N1[(p + 2) * 32 + i + 3]!;
-      const x28 = N1[(p + 3) * 32 + i + 3]!;
-      const x29 = N1[(p + 4) * 32 + i + 3]!;
-      const x30 = N1[(p + 5) * 32 + i + 3]!;
-      const x31 = N1[(p + 6) * 32 + i + 3]!;
-      const x32 = N1[(p + 7) * 32 + i + 3]!;
-      for (let j = 0; j < 16; j++) {
-        const b3 = scratch[p * 16 + j * 8]!;
-        const b4 = scratch[p * 16 + j * 8 + 1]!;
-        const b5 = scratch[p * 16 + j * 8 + 2]!;
-        const b6 = scratch[p * 16 + j * 8 + 3]!;
-        const b7 = scratch[p * 16 + j * 8 + 4]!;
-        const b8 = scratch[p * 16 + j * 8 + 5]!;
-        const b9 = scratch[p * 16 + j * 8 + 6]!;
-        const b10 = scratch[p * 16 + j * 8 + 7]!;
-        grad_Wq[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wq[(i + 1) * 16 + j]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wq[(i + 2) * 16 + j]! +=
-          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wq[(i + 3) * 16 + j]! +=
+        Matmul_G_Q_Wqt[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }

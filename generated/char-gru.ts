@@ -111,6 +111,10 @@ const G_Az = new Float64Array(2500);
 const Matmul_G_Az_Wzt = new Float64Array(100);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(6500);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch_1 = new Float64Array(20000);
+/** Wz_Wr repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_Wz_Wr = new Float64Array(20000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -182,6 +186,16 @@ function forwardSteps(
       Matmul_X_Uh[i * 100 + j]! = param_Uh[c1 * 100 + j]!;
     }
   }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_Wz_Wr[p2 * 200 + j4] = param_Wz[p2 * 100 + j4]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_Wz_Wr[p2 * 200 + j5 + 100] = param_Wr[p2 * 100 + j5]!;
+    }
+  }
   for (let t = 0; t < 25; t++) {
     const off_state_h = t * 100;
     const off_Z = t * 100;
@@ -193,7 +207,8 @@ function forwardSteps(
     const off_Matmul_X_Uh = t * 100;
     const off_Sub_Z = t * 100;
     // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
-    Matmul_Hprev_Wz.fill(0);
+    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
+    scratch.fill(0, 0, 200);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
       const x2 = state_h[off_state_h + p + 1]!;
@@ -203,60 +218,36 @@ function forwardSteps(
       const x6 = state_h[off_state_h + p + 5]!;
       const x7 = state_h[off_state_h + p + 6]!;
       const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wz[p * 100 + j]!;
-        const b2 = param_Wz[(p + 1) * 100 + j]!;
-        const b3 = param_Wz[(p + 2) * 100 + j]!;
-        const b4 = param_Wz[(p + 3) * 100 + j]!;
-        const b5 = param_Wz[(p + 4) * 100 + j]!;
-        const b6 = param_Wz[(p + 5) * 100 + j]!;
-        const b7 = param_Wz[(p + 6) * 100 + j]!;
-        const b8 = param_Wz[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wz[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+      for (let j = 0; j < 200; j++) {
+        const b1 = copy_Wz_Wr[p * 200 + j]!;
+        const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
+        const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
+        const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
+        const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
+        const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
+        const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
+        const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
+        scratch[j] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
       }
     }
     for (let p = 96; p < 100; p++) {
       const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wz[p * 100 + j]!;
-        Matmul_Hprev_Wz[j]! += x9 * b9;
+      for (let j = 0; j < 200; j++) {
+        const b9 = copy_Wz_Wr[p * 200 + j]!;
+        scratch[j] += x9 * b9;
       }
+    }
+    for (let j2 = 0; j2 < 100; j2++) {
+      Matmul_Hprev_Wz[j2]! = scratch[j2]!;
+    }
+    for (let j3 = 0; j3 < 100; j3++) {
+      Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
     }
     // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uz[off_Matmul_X_Uz + j]! + Matmul_Hprev_Wz[j]!;
       const az1 = add1 + param_bz[j]!;
       Z[off_Z + j]! = 1 / (1 + Math.exp(-az1));
-    }
-    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
-    Matmul_Hprev_Wr.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wr[p * 100 + j]!;
-        const b2 = param_Wr[(p + 1) * 100 + j]!;
-        const b3 = param_Wr[(p + 2) * 100 + j]!;
-        const b4 = param_Wr[(p + 3) * 100 + j]!;
-        const b5 = param_Wr[(p + 4) * 100 + j]!;
-        const b6 = param_Wr[(p + 5) * 100 + j]!;
-        const b7 = param_Wr[(p + 6) * 100 + j]!;
-        const b8 = param_Wr[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wr[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wr[p * 100 + j]!;
-        Matmul_Hprev_Wr[j]! += x9 * b9;
-      }
     }
     // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
     for (let j = 0; j < 100; j++) {
@@ -370,21 +361,21 @@ function forwardSteps(
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j]! +=
+        Matmul_H_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j]! +=
+        Matmul_H_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -393,12 +384,12 @@ function forwardSteps(
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[p * 65 + j]!;
-        Matmul_H_V[i * 65 + j]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[p * 65 + j2]!;
+        Matmul_H_V[i * 65 + j2]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }
@@ -411,24 +402,24 @@ function forwardSteps(
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j = 0; j < 65; j++) {
-      const b10 = scratch[p * 65 + j * 8]!;
-      const b11 = scratch[p * 65 + j * 8 + 1]!;
-      const b12 = scratch[p * 65 + j * 8 + 2]!;
-      const b13 = scratch[p * 65 + j * 8 + 3]!;
-      const b14 = scratch[p * 65 + j * 8 + 4]!;
-      const b15 = scratch[p * 65 + j * 8 + 5]!;
-      const b16 = scratch[p * 65 + j * 8 + 6]!;
-      const b17 = scratch[p * 65 + j * 8 + 7]!;
-      Matmul_H_V[1560 + j]! +=
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b10 = scratch[p * 65 + j2 * 8]!;
+      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
+      Matmul_H_V[1560 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j = 0; j < 65; j++) {
-      const b18 = scratch[p * 65 + j]!;
-      Matmul_H_V[1560 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b18 = scratch[p * 65 + j2]!;
+      Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
   // O_t = H_t V + c: n×v over all steps (25×65), dsl/gru.ts:31:26
@@ -575,21 +566,21 @@ function backwardSteps(
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -598,12 +589,12 @@ function backwardSteps(
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x33 * b9;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[6400 + j2]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b9;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b9;
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b9;
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
@@ -616,24 +607,24 @@ function backwardSteps(
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_G_O_Vt[2400 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[6400 + j2]!;
+      Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -830,24 +821,43 @@ function backwardSteps(
     }
   }
   // G_Wz = H_{t−1}ᵀ G_{Az_t}: h×h, dsl/gru.ts:27:69
+  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 200 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 200 + j] = G_Az[q1 * 100 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 200 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 200 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
+    }
+  }
+  scratch_1.fill(0, 0, 20000);
   for (let i = 0; i < 100; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = state_h[p * 100 + i]!;
@@ -882,21 +892,21 @@ function backwardSteps(
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wz[(i + 1) * 100 + j]! +=
+      for (let j3 = 0; j3 < 200; j3++) {
+        const b1 = scratch[p * 200 + j3 * 8]!;
+        const b2 = scratch[p * 200 + j3 * 8 + 1]!;
+        const b3 = scratch[p * 200 + j3 * 8 + 2]!;
+        const b4 = scratch[p * 200 + j3 * 8 + 3]!;
+        const b5 = scratch[p * 200 + j3 * 8 + 4]!;
+        const b6 = scratch[p * 200 + j3 * 8 + 5]!;
+        const b7 = scratch[p * 200 + j3 * 8 + 6]!;
+        const b8 = scratch[p * 200 + j3 * 8 + 7]!;
+        scratch_1[i * 200 + j3] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 200 + j3] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wz[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 200 + j3] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wz[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 200 + j3] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -905,13 +915,23 @@ function backwardSteps(
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wz[i * 100 + j]! += x33 * b9;
-        grad_Wz[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wz[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wz[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j3 = 0; j3 < 200; j3++) {
+        const b9 = scratch[4800 + j3]!;
+        scratch_1[i * 200 + j3] += x33 * b9;
+        scratch_1[(i + 1) * 200 + j3] += x34 * b9;
+        scratch_1[(i + 2) * 200 + j3] += x35 * b9;
+        scratch_1[(i + 3) * 200 + j3] += x36 * b9;
       }
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      grad_Wz[i2 * 100 + j4]! += scratch_1[i2 * 200 + j4]!;
+    }
+  }
+  for (let i3 = 0; i3 < 100; i3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      grad_Wr[i3 * 100 + j5]! += scratch_1[i3 * 200 + j5 + 100]!;
     }
   }
   // G_bz = 1ᵀ G_{Az_t}: 1×h, dsl/gru.ts:27:46
@@ -925,91 +945,6 @@ function backwardSteps(
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ur[c1 * 100 + j]! += G_Ar[p * 100 + j]!;
-    }
-  }
-  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ar[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ar[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ar[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ar[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ar[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ar[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ar[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ar[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ar[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wr[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wr[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wr[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wr[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wr[i * 100 + j]! += x33 * b9;
-        grad_Wr[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wr[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wr[(i + 3) * 100 + j]! += x36 * b9;
-      }
     }
   }
   // G_br = 1ᵀ G_{Ar_t}: 1×h, dsl/gru.ts:28:46
@@ -1078,21 +1013,21 @@ function backwardSteps(
       const x30 = RH[(p + 5) * 100 + i + 3]!;
       const x31 = RH[(p + 6) * 100 + i + 3]!;
       const x32 = RH[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wh[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wh[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Wh[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wh[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wh[(i + 2) * 100 + j]! +=
+        grad_Wh[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wh[(i + 3) * 100 + j]! +=
+        grad_Wh[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1101,12 +1036,12 @@ function backwardSteps(
       const x34 = RH[2400 + i + 1]!;
       const x35 = RH[2400 + i + 2]!;
       const x36 = RH[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wh[i * 100 + j]! += x33 * b9;
-        grad_Wh[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wh[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wh[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Wh[i * 100 + j2]! += x33 * b9;
+        grad_Wh[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Wh[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Wh[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
@@ -1169,21 +1104,21 @@ function backwardSteps(
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j]! +=
+        grad_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j]! +=
+        grad_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1192,12 +1127,12 @@ function backwardSteps(
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[1560 + j]!;
-        grad_V[i * 65 + j]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[1560 + j2]!;
+        grad_V[i * 65 + j2]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }

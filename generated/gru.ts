@@ -110,7 +110,11 @@ const G_Az = new Float64Array(2500);
 /** Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h */
 const Matmul_G_Az_Wzt = new Float64Array(100);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch = new Float64Array(6500);
+const scratch = new Float64Array(19500);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch_1 = new Float64Array(20000);
+/** Wz_Wr repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_Wz_Wr = new Float64Array(20000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -151,26 +155,62 @@ function forwardSteps(
 ): number {
   let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_Uz = X_t Uz: n×h over all steps (25×100), dsl/gru.ts:27:54
+  // Matmul_X_Uz = X_t Uz: n×h, dsl/gru.ts:27:54
+  // Matmul_X_Ur = X_t Ur: n×h, dsl/gru.ts:28:54
+  // Matmul_X_Uh = X_t Uh: n×h, dsl/gru.ts:29:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Uz[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Uz[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Uz[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Uz[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Uz[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Uz[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Uz[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Uz[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 300 + j * 8] = param_Uz[q1 * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 1] = param_Uz[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 2] = param_Uz[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 3] = param_Uz[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 4] = param_Uz[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 5] = param_Uz[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 6] = param_Uz[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 7] = param_Uz[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 64; q1 < 65; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Uz[q1 * 100 + j]!;
+      scratch[q1 * 300 + j] = param_Uz[q1 * 100 + j]!;
     }
   }
-  Matmul_X_Uz.fill(0);
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 300 + (j2 + 100) * 8] = param_Ur[q1 * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 1] = param_Ur[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 2] = param_Ur[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 3] = param_Ur[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 4] = param_Ur[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 5] = param_Ur[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 6] = param_Ur[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 7] = param_Ur[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 300 + j2 + 100] = param_Ur[q1 * 100 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 300 + (j3 + 200) * 8] = param_Uh[q1 * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 1] = param_Uh[(q1 + 1) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 2] = param_Uh[(q1 + 2) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 3] = param_Uh[(q1 + 3) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 4] = param_Uh[(q1 + 4) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 5] = param_Uh[(q1 + 5) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 6] = param_Uh[(q1 + 6) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 7] = param_Uh[(q1 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 300 + j3 + 200] = param_Uh[q1 * 100 + j3]!;
+    }
+  }
+  scratch_1.fill(0, 0, 7500);
   for (let i = 0; i < 24; i += 4) {
     for (let p = 0; p < 64; p += 8) {
       const x1 = batch_xs[i * 65 + p]!;
@@ -205,21 +245,21 @@ function forwardSteps(
       const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
       const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
       const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Uz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Uz[(i + 1) * 100 + j]! +=
+      for (let j4 = 0; j4 < 300; j4++) {
+        const b1 = scratch[p * 300 + j4 * 8]!;
+        const b2 = scratch[p * 300 + j4 * 8 + 1]!;
+        const b3 = scratch[p * 300 + j4 * 8 + 2]!;
+        const b4 = scratch[p * 300 + j4 * 8 + 3]!;
+        const b5 = scratch[p * 300 + j4 * 8 + 4]!;
+        const b6 = scratch[p * 300 + j4 * 8 + 5]!;
+        const b7 = scratch[p * 300 + j4 * 8 + 6]!;
+        const b8 = scratch[p * 300 + j4 * 8 + 7]!;
+        scratch_1[i * 300 + j4] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 300 + j4] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Uz[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 300 + j4] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Uz[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 300 + j4] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -228,12 +268,12 @@ function forwardSteps(
       const x34 = batch_xs[(i + 1) * 65 + 64]!;
       const x35 = batch_xs[(i + 2) * 65 + 64]!;
       const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Uz[i * 100 + j]! += x33 * b9;
-        Matmul_X_Uz[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Uz[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Uz[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j4 = 0; j4 < 300; j4++) {
+        const b9 = scratch[19200 + j4]!;
+        scratch_1[i * 300 + j4] += x33 * b9;
+        scratch_1[(i + 1) * 300 + j4] += x34 * b9;
+        scratch_1[(i + 2) * 300 + j4] += x35 * b9;
+        scratch_1[(i + 3) * 300 + j4] += x36 * b9;
       }
     }
   }
@@ -246,254 +286,49 @@ function forwardSteps(
     const x42 = batch_xs[1560 + p + 5]!;
     const x43 = batch_xs[1560 + p + 6]!;
     const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Uz[2400 + j]! +=
+    for (let j4 = 0; j4 < 300; j4++) {
+      const b10 = scratch[p * 300 + j4 * 8]!;
+      const b11 = scratch[p * 300 + j4 * 8 + 1]!;
+      const b12 = scratch[p * 300 + j4 * 8 + 2]!;
+      const b13 = scratch[p * 300 + j4 * 8 + 3]!;
+      const b14 = scratch[p * 300 + j4 * 8 + 4]!;
+      const b15 = scratch[p * 300 + j4 * 8 + 5]!;
+      const b16 = scratch[p * 300 + j4 * 8 + 6]!;
+      const b17 = scratch[p * 300 + j4 * 8 + 7]!;
+      scratch_1[7200 + j4] +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Uz[2400 + j]! += x45 * b18;
+    for (let j4 = 0; j4 < 300; j4++) {
+      const b18 = scratch[19200 + j4]!;
+      scratch_1[7200 + j4] += x45 * b18;
     }
   }
-  // Matmul_X_Ur = X_t Ur: n×h over all steps (25×100), dsl/gru.ts:28:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Ur[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Ur[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Ur[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Ur[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Ur[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Ur[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Ur[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Ur[(q1 + 7) * 100 + j]!;
+  for (let i2 = 0; i2 < 25; i2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      Matmul_X_Uz[i2 * 100 + j5]! = scratch_1[i2 * 300 + j5]!;
     }
   }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Ur[q1 * 100 + j]!;
+  for (let i3 = 0; i3 < 25; i3++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      Matmul_X_Ur[i3 * 100 + j6]! = scratch_1[i3 * 300 + j6 + 100]!;
     }
   }
-  Matmul_X_Ur.fill(0);
-  for (let i = 0; i < 24; i += 4) {
-    for (let p = 0; p < 64; p += 8) {
-      const x1 = batch_xs[i * 65 + p]!;
-      const x2 = batch_xs[i * 65 + p + 1]!;
-      const x3 = batch_xs[i * 65 + p + 2]!;
-      const x4 = batch_xs[i * 65 + p + 3]!;
-      const x5 = batch_xs[i * 65 + p + 4]!;
-      const x6 = batch_xs[i * 65 + p + 5]!;
-      const x7 = batch_xs[i * 65 + p + 6]!;
-      const x8 = batch_xs[i * 65 + p + 7]!;
-      const x9 = batch_xs[(i + 1) * 65 + p]!;
-      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-      const x17 = batch_xs[(i + 2) * 65 + p]!;
-      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-      const x25 = batch_xs[(i + 3) * 65 + p]!;
-      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Ur[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Ur[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Ur[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Ur[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[i * 65 + 64]!;
-      const x34 = batch_xs[(i + 1) * 65 + 64]!;
-      const x35 = batch_xs[(i + 2) * 65 + 64]!;
-      const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Ur[i * 100 + j]! += x33 * b9;
-        Matmul_X_Ur[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Ur[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Ur[(i + 3) * 100 + j]! += x36 * b9;
-      }
+  for (let i4 = 0; i4 < 25; i4++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      Matmul_X_Uh[i4 * 100 + j7]! = scratch_1[i4 * 300 + j7 + 200]!;
     }
   }
-  for (let p = 0; p < 64; p += 8) {
-    const x37 = batch_xs[1560 + p]!;
-    const x38 = batch_xs[1560 + p + 1]!;
-    const x39 = batch_xs[1560 + p + 2]!;
-    const x40 = batch_xs[1560 + p + 3]!;
-    const x41 = batch_xs[1560 + p + 4]!;
-    const x42 = batch_xs[1560 + p + 5]!;
-    const x43 = batch_xs[1560 + p + 6]!;
-    const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Ur[2400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_Wz_Wr[p2 * 200 + j4] = param_Wz[p2 * 100 + j4]!;
     }
   }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Ur[2400 + j]! += x45 * b18;
-    }
-  }
-  // Matmul_X_Uh = X_t Uh: n×h over all steps (25×100), dsl/gru.ts:29:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Uh[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Uh[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Uh[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Uh[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Uh[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Uh[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Uh[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Uh[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Uh[q1 * 100 + j]!;
-    }
-  }
-  Matmul_X_Uh.fill(0);
-  for (let i = 0; i < 24; i += 4) {
-    for (let p = 0; p < 64; p += 8) {
-      const x1 = batch_xs[i * 65 + p]!;
-      const x2 = batch_xs[i * 65 + p + 1]!;
-      const x3 = batch_xs[i * 65 + p + 2]!;
-      const x4 = batch_xs[i * 65 + p + 3]!;
-      const x5 = batch_xs[i * 65 + p + 4]!;
-      const x6 = batch_xs[i * 65 + p + 5]!;
-      const x7 = batch_xs[i * 65 + p + 6]!;
-      const x8 = batch_xs[i * 65 + p + 7]!;
-      const x9 = batch_xs[(i + 1) * 65 + p]!;
-      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-      const x17 = batch_xs[(i + 2) * 65 + p]!;
-      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-      const x25 = batch_xs[(i + 3) * 65 + p]!;
-      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Uh[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Uh[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Uh[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Uh[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[i * 65 + 64]!;
-      const x34 = batch_xs[(i + 1) * 65 + 64]!;
-      const x35 = batch_xs[(i + 2) * 65 + 64]!;
-      const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Uh[i * 100 + j]! += x33 * b9;
-        Matmul_X_Uh[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Uh[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Uh[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 64; p += 8) {
-    const x37 = batch_xs[1560 + p]!;
-    const x38 = batch_xs[1560 + p + 1]!;
-    const x39 = batch_xs[1560 + p + 2]!;
-    const x40 = batch_xs[1560 + p + 3]!;
-    const x41 = batch_xs[1560 + p + 4]!;
-    const x42 = batch_xs[1560 + p + 5]!;
-    const x43 = batch_xs[1560 + p + 6]!;
-    const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Uh[2400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Uh[2400 + j]! += x45 * b18;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_Wz_Wr[p2 * 200 + j5 + 100] = param_Wr[p2 * 100 + j5]!;
     }
   }
   for (let t = 0; t < 25; t++) {
@@ -507,7 +342,8 @@ function forwardSteps(
     const off_Matmul_X_Uh = t * 100;
     const off_Sub_Z = t * 100;
     // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
-    Matmul_Hprev_Wz.fill(0);
+    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
+    scratch.fill(0, 0, 200);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
       const x2 = state_h[off_state_h + p + 1]!;
@@ -517,60 +353,36 @@ function forwardSteps(
       const x6 = state_h[off_state_h + p + 5]!;
       const x7 = state_h[off_state_h + p + 6]!;
       const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wz[p * 100 + j]!;
-        const b2 = param_Wz[(p + 1) * 100 + j]!;
-        const b3 = param_Wz[(p + 2) * 100 + j]!;
-        const b4 = param_Wz[(p + 3) * 100 + j]!;
-        const b5 = param_Wz[(p + 4) * 100 + j]!;
-        const b6 = param_Wz[(p + 5) * 100 + j]!;
-        const b7 = param_Wz[(p + 6) * 100 + j]!;
-        const b8 = param_Wz[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wz[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+      for (let j = 0; j < 200; j++) {
+        const b1 = copy_Wz_Wr[p * 200 + j]!;
+        const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
+        const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
+        const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
+        const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
+        const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
+        const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
+        const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
+        scratch[j] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
       }
     }
     for (let p = 96; p < 100; p++) {
       const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wz[p * 100 + j]!;
-        Matmul_Hprev_Wz[j]! += x9 * b9;
+      for (let j = 0; j < 200; j++) {
+        const b9 = copy_Wz_Wr[p * 200 + j]!;
+        scratch[j] += x9 * b9;
       }
+    }
+    for (let j2 = 0; j2 < 100; j2++) {
+      Matmul_Hprev_Wz[j2]! = scratch[j2]!;
+    }
+    for (let j3 = 0; j3 < 100; j3++) {
+      Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
     }
     // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uz[off_Matmul_X_Uz + j]! + Matmul_Hprev_Wz[j]!;
       const az1 = add1 + param_bz[j]!;
       Z[off_Z + j]! = 1 / (1 + Math.exp(-az1));
-    }
-    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
-    Matmul_Hprev_Wr.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wr[p * 100 + j]!;
-        const b2 = param_Wr[(p + 1) * 100 + j]!;
-        const b3 = param_Wr[(p + 2) * 100 + j]!;
-        const b4 = param_Wr[(p + 3) * 100 + j]!;
-        const b5 = param_Wr[(p + 4) * 100 + j]!;
-        const b6 = param_Wr[(p + 5) * 100 + j]!;
-        const b7 = param_Wr[(p + 6) * 100 + j]!;
-        const b8 = param_Wr[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wr[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wr[p * 100 + j]!;
-        Matmul_Hprev_Wr[j]! += x9 * b9;
-      }
     }
     // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
     for (let j = 0; j < 100; j++) {
@@ -684,21 +496,21 @@ function forwardSteps(
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j]! +=
+        Matmul_H_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j]! +=
+        Matmul_H_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -707,12 +519,12 @@ function forwardSteps(
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[p * 65 + j]!;
-        Matmul_H_V[i * 65 + j]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[p * 65 + j2]!;
+        Matmul_H_V[i * 65 + j2]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }
@@ -725,24 +537,24 @@ function forwardSteps(
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j = 0; j < 65; j++) {
-      const b10 = scratch[p * 65 + j * 8]!;
-      const b11 = scratch[p * 65 + j * 8 + 1]!;
-      const b12 = scratch[p * 65 + j * 8 + 2]!;
-      const b13 = scratch[p * 65 + j * 8 + 3]!;
-      const b14 = scratch[p * 65 + j * 8 + 4]!;
-      const b15 = scratch[p * 65 + j * 8 + 5]!;
-      const b16 = scratch[p * 65 + j * 8 + 6]!;
-      const b17 = scratch[p * 65 + j * 8 + 7]!;
-      Matmul_H_V[1560 + j]! +=
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b10 = scratch[p * 65 + j2 * 8]!;
+      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
+      Matmul_H_V[1560 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j = 0; j < 65; j++) {
-      const b18 = scratch[p * 65 + j]!;
-      Matmul_H_V[1560 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b18 = scratch[p * 65 + j2]!;
+      Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
   // O_t = H_t V + c: n×v over all steps (25×65), dsl/gru.ts:31:26
@@ -889,21 +701,21 @@ function backwardSteps(
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -912,12 +724,12 @@ function backwardSteps(
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x33 * b9;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[6400 + j2]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b9;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b9;
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b9;
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
@@ -930,24 +742,24 @@ function backwardSteps(
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_G_O_Vt[2400 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[6400 + j2]!;
+      Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -1137,24 +949,61 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // G_Uz = X_tᵀ G_{Az_t}: d×h, dsl/gru.ts:27:54
+  // G_Ur = X_tᵀ G_{Ar_t}: d×h, dsl/gru.ts:28:54
+  // G_Uh = X_tᵀ G_{Ah_t}: d×h, dsl/gru.ts:29:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 300 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 300 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 300 + j] = G_Az[q1 * 100 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 300 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 300 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 300 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 300 + (j3 + 200) * 8] = G_Ah[q1 * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 1] = G_Ah[(q1 + 1) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 2] = G_Ah[(q1 + 2) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 3] = G_Ah[(q1 + 3) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 4] = G_Ah[(q1 + 4) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 5] = G_Ah[(q1 + 5) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 6] = G_Ah[(q1 + 6) * 100 + j3]!;
+      scratch[q1 * 300 + (j3 + 200) * 8 + 7] = G_Ah[(q1 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 300 + j3 + 200] = G_Ah[q1 * 100 + j3]!;
+    }
+  }
+  scratch_1.fill(0, 0, 19500);
   for (let i = 0; i < 64; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = batch_xs[p * 65 + i]!;
@@ -1189,21 +1038,21 @@ function backwardSteps(
       const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
       const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
       const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Uz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Uz[(i + 1) * 100 + j]! +=
+      for (let j4 = 0; j4 < 300; j4++) {
+        const b1 = scratch[p * 300 + j4 * 8]!;
+        const b2 = scratch[p * 300 + j4 * 8 + 1]!;
+        const b3 = scratch[p * 300 + j4 * 8 + 2]!;
+        const b4 = scratch[p * 300 + j4 * 8 + 3]!;
+        const b5 = scratch[p * 300 + j4 * 8 + 4]!;
+        const b6 = scratch[p * 300 + j4 * 8 + 5]!;
+        const b7 = scratch[p * 300 + j4 * 8 + 6]!;
+        const b8 = scratch[p * 300 + j4 * 8 + 7]!;
+        scratch_1[i * 300 + j4] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 300 + j4] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Uz[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 300 + j4] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Uz[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 300 + j4] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1212,12 +1061,12 @@ function backwardSteps(
       const x34 = batch_xs[1560 + i + 1]!;
       const x35 = batch_xs[1560 + i + 2]!;
       const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Uz[i * 100 + j]! += x33 * b9;
-        grad_Uz[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Uz[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Uz[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j4 = 0; j4 < 300; j4++) {
+        const b9 = scratch[7200 + j4]!;
+        scratch_1[i * 300 + j4] += x33 * b9;
+        scratch_1[(i + 1) * 300 + j4] += x34 * b9;
+        scratch_1[(i + 2) * 300 + j4] += x35 * b9;
+        scratch_1[(i + 3) * 300 + j4] += x36 * b9;
       }
     }
   }
@@ -1230,45 +1079,79 @@ function backwardSteps(
     const x42 = batch_xs[(p + 5) * 65 + 64]!;
     const x43 = batch_xs[(p + 6) * 65 + 64]!;
     const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Uz[6400 + j]! +=
+    for (let j4 = 0; j4 < 300; j4++) {
+      const b10 = scratch[p * 300 + j4 * 8]!;
+      const b11 = scratch[p * 300 + j4 * 8 + 1]!;
+      const b12 = scratch[p * 300 + j4 * 8 + 2]!;
+      const b13 = scratch[p * 300 + j4 * 8 + 3]!;
+      const b14 = scratch[p * 300 + j4 * 8 + 4]!;
+      const b15 = scratch[p * 300 + j4 * 8 + 5]!;
+      const b16 = scratch[p * 300 + j4 * 8 + 6]!;
+      const b17 = scratch[p * 300 + j4 * 8 + 7]!;
+      scratch_1[19200 + j4] +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Uz[6400 + j]! += x45 * b18;
+    for (let j4 = 0; j4 < 300; j4++) {
+      const b18 = scratch[7200 + j4]!;
+      scratch_1[19200 + j4] += x45 * b18;
+    }
+  }
+  for (let i2 = 0; i2 < 65; i2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      grad_Uz[i2 * 100 + j5]! += scratch_1[i2 * 300 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 65; i3++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      grad_Ur[i3 * 100 + j6]! += scratch_1[i3 * 300 + j6 + 100]!;
+    }
+  }
+  for (let i4 = 0; i4 < 65; i4++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      grad_Uh[i4 * 100 + j7]! += scratch_1[i4 * 300 + j7 + 200]!;
     }
   }
   // G_Wz = H_{t−1}ᵀ G_{Az_t}: h×h, dsl/gru.ts:27:69
+  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 200 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 200 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 200 + j] = G_Az[q1 * 100 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 200 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 200 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 200 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
+    }
+  }
+  scratch_1.fill(0, 0, 20000);
   for (let i = 0; i < 100; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = state_h[p * 100 + i]!;
@@ -1303,21 +1186,21 @@ function backwardSteps(
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wz[(i + 1) * 100 + j]! +=
+      for (let j3 = 0; j3 < 200; j3++) {
+        const b1 = scratch[p * 200 + j3 * 8]!;
+        const b2 = scratch[p * 200 + j3 * 8 + 1]!;
+        const b3 = scratch[p * 200 + j3 * 8 + 2]!;
+        const b4 = scratch[p * 200 + j3 * 8 + 3]!;
+        const b5 = scratch[p * 200 + j3 * 8 + 4]!;
+        const b6 = scratch[p * 200 + j3 * 8 + 5]!;
+        const b7 = scratch[p * 200 + j3 * 8 + 6]!;
+        const b8 = scratch[p * 200 + j3 * 8 + 7]!;
+        scratch_1[i * 200 + j3] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 200 + j3] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wz[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 200 + j3] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wz[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 200 + j3] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1326,13 +1209,23 @@ function backwardSteps(
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wz[i * 100 + j]! += x33 * b9;
-        grad_Wz[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wz[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wz[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j3 = 0; j3 < 200; j3++) {
+        const b9 = scratch[4800 + j3]!;
+        scratch_1[i * 200 + j3] += x33 * b9;
+        scratch_1[(i + 1) * 200 + j3] += x34 * b9;
+        scratch_1[(i + 2) * 200 + j3] += x35 * b9;
+        scratch_1[(i + 3) * 200 + j3] += x36 * b9;
       }
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      grad_Wz[i2 * 100 + j4]! += scratch_1[i2 * 200 + j4]!;
+    }
+  }
+  for (let i3 = 0; i3 < 100; i3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      grad_Wr[i3 * 100 + j5]! += scratch_1[i3 * 200 + j5 + 100]!;
     }
   }
   // G_bz = 1ᵀ G_{Az_t}: 1×h, dsl/gru.ts:27:46
@@ -1341,323 +1234,10 @@ function backwardSteps(
       grad_bz[j]! += G_Az[i * 100 + j]!;
     }
   }
-  // G_Ur = X_tᵀ G_{Ar_t}: d×h, dsl/gru.ts:28:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ar[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ar[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ar[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ar[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ar[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ar[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ar[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ar[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ar[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 64; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = batch_xs[p * 65 + i]!;
-      const x2 = batch_xs[(p + 1) * 65 + i]!;
-      const x3 = batch_xs[(p + 2) * 65 + i]!;
-      const x4 = batch_xs[(p + 3) * 65 + i]!;
-      const x5 = batch_xs[(p + 4) * 65 + i]!;
-      const x6 = batch_xs[(p + 5) * 65 + i]!;
-      const x7 = batch_xs[(p + 6) * 65 + i]!;
-      const x8 = batch_xs[(p + 7) * 65 + i]!;
-      const x9 = batch_xs[p * 65 + i + 1]!;
-      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-      const x17 = batch_xs[p * 65 + i + 2]!;
-      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-      const x25 = batch_xs[p * 65 + i + 3]!;
-      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Ur[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Ur[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Ur[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Ur[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[1560 + i]!;
-      const x34 = batch_xs[1560 + i + 1]!;
-      const x35 = batch_xs[1560 + i + 2]!;
-      const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Ur[i * 100 + j]! += x33 * b9;
-        grad_Ur[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Ur[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Ur[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 24; p += 8) {
-    const x37 = batch_xs[p * 65 + 64]!;
-    const x38 = batch_xs[(p + 1) * 65 + 64]!;
-    const x39 = batch_xs[(p + 2) * 65 + 64]!;
-    const x40 = batch_xs[(p + 3) * 65 + 64]!;
-    const x41 = batch_xs[(p + 4) * 65 + 64]!;
-    const x42 = batch_xs[(p + 5) * 65 + 64]!;
-    const x43 = batch_xs[(p + 6) * 65 + 64]!;
-    const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Ur[6400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Ur[6400 + j]! += x45 * b18;
-    }
-  }
-  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ar[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ar[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ar[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ar[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ar[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ar[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ar[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ar[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ar[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wr[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wr[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wr[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wr[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wr[i * 100 + j]! += x33 * b9;
-        grad_Wr[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wr[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wr[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
   // G_br = 1ᵀ G_{Ar_t}: 1×h, dsl/gru.ts:28:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_br[j]! += G_Ar[i * 100 + j]!;
-    }
-  }
-  // G_Uh = X_tᵀ G_{Ah_t}: d×h, dsl/gru.ts:29:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ah[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ah[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ah[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ah[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ah[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ah[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ah[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ah[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ah[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 64; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = batch_xs[p * 65 + i]!;
-      const x2 = batch_xs[(p + 1) * 65 + i]!;
-      const x3 = batch_xs[(p + 2) * 65 + i]!;
-      const x4 = batch_xs[(p + 3) * 65 + i]!;
-      const x5 = batch_xs[(p + 4) * 65 + i]!;
-      const x6 = batch_xs[(p + 5) * 65 + i]!;
-      const x7 = batch_xs[(p + 6) * 65 + i]!;
-      const x8 = batch_xs[(p + 7) * 65 + i]!;
-      const x9 = batch_xs[p * 65 + i + 1]!;
-      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-      const x17 = batch_xs[p * 65 + i + 2]!;
-      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-      const x25 = batch_xs[p * 65 + i + 3]!;
-      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Uh[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Uh[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Uh[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Uh[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[1560 + i]!;
-      const x34 = batch_xs[1560 + i + 1]!;
-      const x35 = batch_xs[1560 + i + 2]!;
-      const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Uh[i * 100 + j]! += x33 * b9;
-        grad_Uh[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Uh[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Uh[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 24; p += 8) {
-    const x37 = batch_xs[p * 65 + 64]!;
-    const x38 = batch_xs[(p + 1) * 65 + 64]!;
-    const x39 = batch_xs[(p + 2) * 65 + 64]!;
-    const x40 = batch_xs[(p + 3) * 65 + 64]!;
-    const x41 = batch_xs[(p + 4) * 65 + 64]!;
-    const x42 = batch_xs[(p + 5) * 65 + 64]!;
-    const x43 = batch_xs[(p + 6) * 65 + 64]!;
-    const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Uh[6400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Uh[6400 + j]! += x45 * b18;
     }
   }
   // G_Wh = RH_tᵀ G_{Ah_t}: h×h, dsl/gru.ts:29:72
@@ -1713,21 +1293,21 @@ function backwardSteps(
       const x30 = RH[(p + 5) * 100 + i + 3]!;
       const x31 = RH[(p + 6) * 100 + i + 3]!;
       const x32 = RH[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wh[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wh[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Wh[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wh[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wh[(i + 2) * 100 + j]! +=
+        grad_Wh[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wh[(i + 3) * 100 + j]! +=
+        grad_Wh[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1736,12 +1316,12 @@ function backwardSteps(
       const x34 = RH[2400 + i + 1]!;
       const x35 = RH[2400 + i + 2]!;
       const x36 = RH[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wh[i * 100 + j]! += x33 * b9;
-        grad_Wh[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wh[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wh[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Wh[i * 100 + j2]! += x33 * b9;
+        grad_Wh[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Wh[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Wh[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
@@ -1804,21 +1384,21 @@ function backwardSteps(
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j]! +=
+        grad_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j]! +=
+        grad_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1827,12 +1407,12 @@ function backwardSteps(
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[1560 + j]!;
-        grad_V[i * 65 + j]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[1560 + j2]!;
+        grad_V[i * 65 + j2]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }

@@ -134,7 +134,11 @@ const G_Ai = new Float64Array(2500);
 /** Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h */
 const Matmul_G_Ai_Wit = new Float64Array(100);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch = new Float64Array(6500);
+const scratch = new Float64Array(26000);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch_1 = new Float64Array(40000);
+/** Wi_Wf_Wo_Wg repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_Wi_Wf_Wo_Wg = new Float64Array(40000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 /** The final state cellT: a view of the last slot, overwritten by the next call. */
@@ -180,26 +184,80 @@ function forwardSteps(
 ): number {
   let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:31:54
+  // Matmul_X_Ui = X_t Ui: n×h, dsl/lstm.ts:31:54
+  // Matmul_X_Uf = X_t Uf: n×h, dsl/lstm.ts:32:54
+  // Matmul_X_Uo = X_t Uo: n×h, dsl/lstm.ts:33:54
+  // Matmul_X_Ug = X_t Ug: n×h, dsl/lstm.ts:34:51
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Ui[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Ui[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Ui[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Ui[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Ui[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Ui[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Ui[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Ui[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 400 + j * 8] = param_Ui[q1 * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 1] = param_Ui[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 2] = param_Ui[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 3] = param_Ui[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 4] = param_Ui[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 5] = param_Ui[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 6] = param_Ui[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 7] = param_Ui[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 64; q1 < 65; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Ui[q1 * 100 + j]!;
+      scratch[q1 * 400 + j] = param_Ui[q1 * 100 + j]!;
     }
   }
-  Matmul_X_Ui.fill(0);
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + (j2 + 100) * 8] = param_Uf[q1 * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = param_Uf[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = param_Uf[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = param_Uf[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = param_Uf[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = param_Uf[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = param_Uf[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = param_Uf[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + j2 + 100] = param_Uf[q1 * 100 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + (j3 + 200) * 8] = param_Uo[q1 * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = param_Uo[(q1 + 1) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = param_Uo[(q1 + 2) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = param_Uo[(q1 + 3) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = param_Uo[(q1 + 4) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = param_Uo[(q1 + 5) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = param_Uo[(q1 + 6) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = param_Uo[(q1 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + j3 + 200] = param_Uo[q1 * 100 + j3]!;
+    }
+  }
+  for (let q1 = 0; q1 < 64; q1 += 8) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + (j4 + 300) * 8] = param_Ug[q1 * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = param_Ug[(q1 + 1) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = param_Ug[(q1 + 2) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = param_Ug[(q1 + 3) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = param_Ug[(q1 + 4) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = param_Ug[(q1 + 5) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = param_Ug[(q1 + 6) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = param_Ug[(q1 + 7) * 100 + j4]!;
+    }
+  }
+  for (let q1 = 64; q1 < 65; q1++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + j4 + 300] = param_Ug[q1 * 100 + j4]!;
+    }
+  }
+  scratch_1.fill(0, 0, 10000);
   for (let i = 0; i < 24; i += 4) {
     for (let p = 0; p < 64; p += 8) {
       const x1 = batch_xs[i * 65 + p]!;
@@ -234,21 +292,21 @@ function forwardSteps(
       const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
       const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
       const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Ui[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Ui[(i + 1) * 100 + j]! +=
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b1 = scratch[p * 400 + j5 * 8]!;
+        const b2 = scratch[p * 400 + j5 * 8 + 1]!;
+        const b3 = scratch[p * 400 + j5 * 8 + 2]!;
+        const b4 = scratch[p * 400 + j5 * 8 + 3]!;
+        const b5 = scratch[p * 400 + j5 * 8 + 4]!;
+        const b6 = scratch[p * 400 + j5 * 8 + 5]!;
+        const b7 = scratch[p * 400 + j5 * 8 + 6]!;
+        const b8 = scratch[p * 400 + j5 * 8 + 7]!;
+        scratch_1[i * 400 + j5] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 400 + j5] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Ui[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 400 + j5] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Ui[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 400 + j5] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -257,12 +315,12 @@ function forwardSteps(
       const x34 = batch_xs[(i + 1) * 65 + 64]!;
       const x35 = batch_xs[(i + 2) * 65 + 64]!;
       const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Ui[i * 100 + j]! += x33 * b9;
-        Matmul_X_Ui[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Ui[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Ui[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b9 = scratch[25600 + j5]!;
+        scratch_1[i * 400 + j5] += x33 * b9;
+        scratch_1[(i + 1) * 400 + j5] += x34 * b9;
+        scratch_1[(i + 2) * 400 + j5] += x35 * b9;
+        scratch_1[(i + 3) * 400 + j5] += x36 * b9;
       }
     }
   }
@@ -275,369 +333,64 @@ function forwardSteps(
     const x42 = batch_xs[1560 + p + 5]!;
     const x43 = batch_xs[1560 + p + 6]!;
     const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Ui[2400 + j]! +=
+    for (let j5 = 0; j5 < 400; j5++) {
+      const b10 = scratch[p * 400 + j5 * 8]!;
+      const b11 = scratch[p * 400 + j5 * 8 + 1]!;
+      const b12 = scratch[p * 400 + j5 * 8 + 2]!;
+      const b13 = scratch[p * 400 + j5 * 8 + 3]!;
+      const b14 = scratch[p * 400 + j5 * 8 + 4]!;
+      const b15 = scratch[p * 400 + j5 * 8 + 5]!;
+      const b16 = scratch[p * 400 + j5 * 8 + 6]!;
+      const b17 = scratch[p * 400 + j5 * 8 + 7]!;
+      scratch_1[9600 + j5] +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Ui[2400 + j]! += x45 * b18;
+    for (let j5 = 0; j5 < 400; j5++) {
+      const b18 = scratch[25600 + j5]!;
+      scratch_1[9600 + j5] += x45 * b18;
     }
   }
-  // Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:32:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Uf[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Uf[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Uf[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Uf[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Uf[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Uf[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Uf[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Uf[(q1 + 7) * 100 + j]!;
+  for (let i2 = 0; i2 < 25; i2++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      Matmul_X_Ui[i2 * 100 + j6]! = scratch_1[i2 * 400 + j6]!;
     }
   }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Uf[q1 * 100 + j]!;
+  for (let i3 = 0; i3 < 25; i3++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      Matmul_X_Uf[i3 * 100 + j7]! = scratch_1[i3 * 400 + j7 + 100]!;
     }
   }
-  Matmul_X_Uf.fill(0);
-  for (let i = 0; i < 24; i += 4) {
-    for (let p = 0; p < 64; p += 8) {
-      const x1 = batch_xs[i * 65 + p]!;
-      const x2 = batch_xs[i * 65 + p + 1]!;
-      const x3 = batch_xs[i * 65 + p + 2]!;
-      const x4 = batch_xs[i * 65 + p + 3]!;
-      const x5 = batch_xs[i * 65 + p + 4]!;
-      const x6 = batch_xs[i * 65 + p + 5]!;
-      const x7 = batch_xs[i * 65 + p + 6]!;
-      const x8 = batch_xs[i * 65 + p + 7]!;
-      const x9 = batch_xs[(i + 1) * 65 + p]!;
-      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-      const x17 = batch_xs[(i + 2) * 65 + p]!;
-      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-      const x25 = batch_xs[(i + 3) * 65 + p]!;
-      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Uf[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Uf[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Uf[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Uf[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[i * 65 + 64]!;
-      const x34 = batch_xs[(i + 1) * 65 + 64]!;
-      const x35 = batch_xs[(i + 2) * 65 + 64]!;
-      const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Uf[i * 100 + j]! += x33 * b9;
-        Matmul_X_Uf[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Uf[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Uf[(i + 3) * 100 + j]! += x36 * b9;
-      }
+  for (let i4 = 0; i4 < 25; i4++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      Matmul_X_Uo[i4 * 100 + j8]! = scratch_1[i4 * 400 + j8 + 200]!;
     }
   }
-  for (let p = 0; p < 64; p += 8) {
-    const x37 = batch_xs[1560 + p]!;
-    const x38 = batch_xs[1560 + p + 1]!;
-    const x39 = batch_xs[1560 + p + 2]!;
-    const x40 = batch_xs[1560 + p + 3]!;
-    const x41 = batch_xs[1560 + p + 4]!;
-    const x42 = batch_xs[1560 + p + 5]!;
-    const x43 = batch_xs[1560 + p + 6]!;
-    const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Uf[2400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+  for (let i5 = 0; i5 < 25; i5++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      Matmul_X_Ug[i5 * 100 + j9]! = scratch_1[i5 * 400 + j9 + 300]!;
     }
   }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Uf[2400 + j]! += x45 * b18;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j6] = param_Wi[p2 * 100 + j6]!;
     }
   }
-  // Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:33:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Uo[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Uo[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Uo[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Uo[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Uo[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Uo[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Uo[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Uo[(q1 + 7) * 100 + j]!;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j7 + 100] = param_Wf[p2 * 100 + j7]!;
     }
   }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Uo[q1 * 100 + j]!;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j8 + 200] = param_Wo[p2 * 100 + j8]!;
     }
   }
-  Matmul_X_Uo.fill(0);
-  for (let i = 0; i < 24; i += 4) {
-    for (let p = 0; p < 64; p += 8) {
-      const x1 = batch_xs[i * 65 + p]!;
-      const x2 = batch_xs[i * 65 + p + 1]!;
-      const x3 = batch_xs[i * 65 + p + 2]!;
-      const x4 = batch_xs[i * 65 + p + 3]!;
-      const x5 = batch_xs[i * 65 + p + 4]!;
-      const x6 = batch_xs[i * 65 + p + 5]!;
-      const x7 = batch_xs[i * 65 + p + 6]!;
-      const x8 = batch_xs[i * 65 + p + 7]!;
-      const x9 = batch_xs[(i + 1) * 65 + p]!;
-      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-      const x17 = batch_xs[(i + 2) * 65 + p]!;
-      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-      const x25 = batch_xs[(i + 3) * 65 + p]!;
-      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Uo[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Uo[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Uo[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Uo[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[i * 65 + 64]!;
-      const x34 = batch_xs[(i + 1) * 65 + 64]!;
-      const x35 = batch_xs[(i + 2) * 65 + 64]!;
-      const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Uo[i * 100 + j]! += x33 * b9;
-        Matmul_X_Uo[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Uo[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Uo[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 64; p += 8) {
-    const x37 = batch_xs[1560 + p]!;
-    const x38 = batch_xs[1560 + p + 1]!;
-    const x39 = batch_xs[1560 + p + 2]!;
-    const x40 = batch_xs[1560 + p + 3]!;
-    const x41 = batch_xs[1560 + p + 4]!;
-    const x42 = batch_xs[1560 + p + 5]!;
-    const x43 = batch_xs[1560 + p + 6]!;
-    const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Uo[2400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Uo[2400 + j]! += x45 * b18;
-    }
-  }
-  // Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:34:51
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = param_Ug[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = param_Ug[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = param_Ug[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = param_Ug[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = param_Ug[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = param_Ug[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = param_Ug[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = param_Ug[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = param_Ug[q1 * 100 + j]!;
-    }
-  }
-  Matmul_X_Ug.fill(0);
-  for (let i = 0; i < 24; i += 4) {
-    for (let p = 0; p < 64; p += 8) {
-      const x1 = batch_xs[i * 65 + p]!;
-      const x2 = batch_xs[i * 65 + p + 1]!;
-      const x3 = batch_xs[i * 65 + p + 2]!;
-      const x4 = batch_xs[i * 65 + p + 3]!;
-      const x5 = batch_xs[i * 65 + p + 4]!;
-      const x6 = batch_xs[i * 65 + p + 5]!;
-      const x7 = batch_xs[i * 65 + p + 6]!;
-      const x8 = batch_xs[i * 65 + p + 7]!;
-      const x9 = batch_xs[(i + 1) * 65 + p]!;
-      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-      const x17 = batch_xs[(i + 2) * 65 + p]!;
-      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-      const x25 = batch_xs[(i + 3) * 65 + p]!;
-      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_Ug[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Ug[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Ug[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Ug[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[i * 65 + 64]!;
-      const x34 = batch_xs[(i + 1) * 65 + 64]!;
-      const x35 = batch_xs[(i + 2) * 65 + 64]!;
-      const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_X_Ug[i * 100 + j]! += x33 * b9;
-        Matmul_X_Ug[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_X_Ug[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_X_Ug[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 64; p += 8) {
-    const x37 = batch_xs[1560 + p]!;
-    const x38 = batch_xs[1560 + p + 1]!;
-    const x39 = batch_xs[1560 + p + 2]!;
-    const x40 = batch_xs[1560 + p + 3]!;
-    const x41 = batch_xs[1560 + p + 4]!;
-    const x42 = batch_xs[1560 + p + 5]!;
-    const x43 = batch_xs[1560 + p + 6]!;
-    const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_Ug[2400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_X_Ug[2400 + j]! += x45 * b18;
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j9 + 300] = param_Wg[p2 * 100 + j9]!;
     }
   }
   for (let t = 0; t < 25; t++) {
@@ -653,7 +406,10 @@ function forwardSteps(
     const off_state_cell = t * 100;
     const off_Tanh_Cell = t * 100;
     // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
-    Matmul_Hprev_Wi.fill(0);
+    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
+    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
+    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
+    scratch.fill(0, 0, 400);
     for (let p = 0; p < 96; p += 8) {
       const x1 = state_h[off_state_h + p]!;
       const x2 = state_h[off_state_h + p + 1]!;
@@ -663,24 +419,36 @@ function forwardSteps(
       const x6 = state_h[off_state_h + p + 5]!;
       const x7 = state_h[off_state_h + p + 6]!;
       const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wi[p * 100 + j]!;
-        const b2 = param_Wi[(p + 1) * 100 + j]!;
-        const b3 = param_Wi[(p + 2) * 100 + j]!;
-        const b4 = param_Wi[(p + 3) * 100 + j]!;
-        const b5 = param_Wi[(p + 4) * 100 + j]!;
-        const b6 = param_Wi[(p + 5) * 100 + j]!;
-        const b7 = param_Wi[(p + 6) * 100 + j]!;
-        const b8 = param_Wi[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wi[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+      for (let j = 0; j < 400; j++) {
+        const b1 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
+        const b2 = copy_Wi_Wf_Wo_Wg[(p + 1) * 400 + j]!;
+        const b3 = copy_Wi_Wf_Wo_Wg[(p + 2) * 400 + j]!;
+        const b4 = copy_Wi_Wf_Wo_Wg[(p + 3) * 400 + j]!;
+        const b5 = copy_Wi_Wf_Wo_Wg[(p + 4) * 400 + j]!;
+        const b6 = copy_Wi_Wf_Wo_Wg[(p + 5) * 400 + j]!;
+        const b7 = copy_Wi_Wf_Wo_Wg[(p + 6) * 400 + j]!;
+        const b8 = copy_Wi_Wf_Wo_Wg[(p + 7) * 400 + j]!;
+        scratch[j] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
       }
     }
     for (let p = 96; p < 100; p++) {
       const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wi[p * 100 + j]!;
-        Matmul_Hprev_Wi[j]! += x9 * b9;
+      for (let j = 0; j < 400; j++) {
+        const b9 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
+        scratch[j] += x9 * b9;
       }
+    }
+    for (let j2 = 0; j2 < 100; j2++) {
+      Matmul_Hprev_Wi[j2]! = scratch[j2]!;
+    }
+    for (let j3 = 0; j3 < 100; j3++) {
+      Matmul_Hprev_Wf[j3]! = scratch[j3 + 100]!;
+    }
+    for (let j4 = 0; j4 < 100; j4++) {
+      Matmul_Hprev_Wo[j4]! = scratch[j4 + 200]!;
+    }
+    for (let j5 = 0; j5 < 100; j5++) {
+      Matmul_Hprev_Wg[j5]! = scratch[j5 + 300]!;
     }
     // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26
     for (let j = 0; j < 100; j++) {
@@ -688,107 +456,17 @@ function forwardSteps(
       const ai1 = add1 + param_bi[j]!;
       I[off_I + j]! = 1 / (1 + Math.exp(-ai1));
     }
-    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
-    Matmul_Hprev_Wf.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wf[p * 100 + j]!;
-        const b2 = param_Wf[(p + 1) * 100 + j]!;
-        const b3 = param_Wf[(p + 2) * 100 + j]!;
-        const b4 = param_Wf[(p + 3) * 100 + j]!;
-        const b5 = param_Wf[(p + 4) * 100 + j]!;
-        const b6 = param_Wf[(p + 5) * 100 + j]!;
-        const b7 = param_Wf[(p + 6) * 100 + j]!;
-        const b8 = param_Wf[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wf[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wf[p * 100 + j]!;
-        Matmul_Hprev_Wf[j]! += x9 * b9;
-      }
-    }
     // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uf[off_Matmul_X_Uf + j]! + Matmul_Hprev_Wf[j]!;
       const af1 = add1 + param_bf[j]!;
       F[off_F + j]! = 1 / (1 + Math.exp(-af1));
     }
-    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
-    Matmul_Hprev_Wo.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wo[p * 100 + j]!;
-        const b2 = param_Wo[(p + 1) * 100 + j]!;
-        const b3 = param_Wo[(p + 2) * 100 + j]!;
-        const b4 = param_Wo[(p + 3) * 100 + j]!;
-        const b5 = param_Wo[(p + 4) * 100 + j]!;
-        const b6 = param_Wo[(p + 5) * 100 + j]!;
-        const b7 = param_Wo[(p + 6) * 100 + j]!;
-        const b8 = param_Wo[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wo[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wo[p * 100 + j]!;
-        Matmul_Hprev_Wo[j]! += x9 * b9;
-      }
-    }
     // O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:33:26
     for (let j = 0; j < 100; j++) {
       const add1 = Matmul_X_Uo[off_Matmul_X_Uo + j]! + Matmul_Hprev_Wo[j]!;
       const ao1 = add1 + param_bo[j]!;
       O[off_O + j]! = 1 / (1 + Math.exp(-ao1));
-    }
-    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
-    Matmul_Hprev_Wg.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wg[p * 100 + j]!;
-        const b2 = param_Wg[(p + 1) * 100 + j]!;
-        const b3 = param_Wg[(p + 2) * 100 + j]!;
-        const b4 = param_Wg[(p + 3) * 100 + j]!;
-        const b5 = param_Wg[(p + 4) * 100 + j]!;
-        const b6 = param_Wg[(p + 5) * 100 + j]!;
-        const b7 = param_Wg[(p + 6) * 100 + j]!;
-        const b8 = param_Wg[(p + 7) * 100 + j]!;
-        Matmul_Hprev_Wg[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wg[p * 100 + j]!;
-        Matmul_Hprev_Wg[j]! += x9 * b9;
-      }
     }
     // G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:34:26
     for (let j = 0; j < 100; j++) {
@@ -866,21 +544,21 @@ function forwardSteps(
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j]! +=
+        Matmul_H_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j]! +=
+        Matmul_H_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -889,12 +567,12 @@ function forwardSteps(
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[p * 65 + j]!;
-        Matmul_H_V[i * 65 + j]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[p * 65 + j2]!;
+        Matmul_H_V[i * 65 + j2]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }
@@ -907,24 +585,24 @@ function forwardSteps(
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j = 0; j < 65; j++) {
-      const b10 = scratch[p * 65 + j * 8]!;
-      const b11 = scratch[p * 65 + j * 8 + 1]!;
-      const b12 = scratch[p * 65 + j * 8 + 2]!;
-      const b13 = scratch[p * 65 + j * 8 + 3]!;
-      const b14 = scratch[p * 65 + j * 8 + 4]!;
-      const b15 = scratch[p * 65 + j * 8 + 5]!;
-      const b16 = scratch[p * 65 + j * 8 + 6]!;
-      const b17 = scratch[p * 65 + j * 8 + 7]!;
-      Matmul_H_V[1560 + j]! +=
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b10 = scratch[p * 65 + j2 * 8]!;
+      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
+      Matmul_H_V[1560 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j = 0; j < 65; j++) {
-      const b18 = scratch[p * 65 + j]!;
-      Matmul_H_V[1560 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b18 = scratch[p * 65 + j2]!;
+      Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
   // Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:37:30
@@ -1081,21 +759,21 @@ function backwardSteps(
       const x30 = G_Out[(i + 3) * 65 + p + 5]!;
       const x31 = G_Out[(i + 3) * 65 + p + 6]!;
       const x32 = G_Out[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_G_Out_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_Out_Vt[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_G_Out_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_Out_Vt[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_Out_Vt[(i + 2) * 100 + j]! +=
+        Matmul_G_Out_Vt[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_Out_Vt[(i + 3) * 100 + j]! +=
+        Matmul_G_Out_Vt[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1104,12 +782,12 @@ function backwardSteps(
       const x34 = G_Out[(i + 1) * 65 + 64]!;
       const x35 = G_Out[(i + 2) * 65 + 64]!;
       const x36 = G_Out[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[6400 + j]!;
-        Matmul_G_Out_Vt[i * 100 + j]! += x33 * b9;
-        Matmul_G_Out_Vt[(i + 1) * 100 + j]! += x34 * b9;
-        Matmul_G_Out_Vt[(i + 2) * 100 + j]! += x35 * b9;
-        Matmul_G_Out_Vt[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[6400 + j2]!;
+        Matmul_G_Out_Vt[i * 100 + j2]! += x33 * b9;
+        Matmul_G_Out_Vt[(i + 1) * 100 + j2]! += x34 * b9;
+        Matmul_G_Out_Vt[(i + 2) * 100 + j2]! += x35 * b9;
+        Matmul_G_Out_Vt[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
@@ -1122,24 +800,24 @@ function backwardSteps(
     const x42 = G_Out[1560 + p + 5]!;
     const x43 = G_Out[1560 + p + 6]!;
     const x44 = G_Out[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_G_Out_Vt[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_G_Out_Vt[2400 + j2]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_Out[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[6400 + j]!;
-      Matmul_G_Out_Vt[2400 + j]! += x45 * b18;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[6400 + j2]!;
+      Matmul_G_Out_Vt[2400 + j2]! += x45 * b18;
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -1391,24 +1069,79 @@ function backwardSteps(
   }
   // Gradients summed over the steps, each as one product over all steps' rows:
   // G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:31:54
+  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54
+  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54
+  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ai[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 400 + j * 8] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 400 + j] = G_Ai[q1 * 100 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + (j2 + 100) * 8] = G_Af[q1 * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = G_Af[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = G_Af[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = G_Af[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = G_Af[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = G_Af[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = G_Af[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = G_Af[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + j2 + 100] = G_Af[q1 * 100 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + (j3 + 200) * 8] = G_Ao[q1 * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = G_Ao[(q1 + 1) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = G_Ao[(q1 + 2) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = G_Ao[(q1 + 3) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = G_Ao[(q1 + 4) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = G_Ao[(q1 + 5) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = G_Ao[(q1 + 6) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = G_Ao[(q1 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + j3 + 200] = G_Ao[q1 * 100 + j3]!;
+    }
+  }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + (j4 + 300) * 8] = G_Ag[q1 * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = G_Ag[(q1 + 1) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = G_Ag[(q1 + 2) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = G_Ag[(q1 + 3) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = G_Ag[(q1 + 4) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = G_Ag[(q1 + 5) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = G_Ag[(q1 + 6) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = G_Ag[(q1 + 7) * 100 + j4]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + j4 + 300] = G_Ag[q1 * 100 + j4]!;
+    }
+  }
+  scratch_1.fill(0, 0, 26000);
   for (let i = 0; i < 64; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = batch_xs[p * 65 + i]!;
@@ -1443,21 +1176,21 @@ function backwardSteps(
       const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
       const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
       const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Ui[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Ui[(i + 1) * 100 + j]! +=
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b1 = scratch[p * 400 + j5 * 8]!;
+        const b2 = scratch[p * 400 + j5 * 8 + 1]!;
+        const b3 = scratch[p * 400 + j5 * 8 + 2]!;
+        const b4 = scratch[p * 400 + j5 * 8 + 3]!;
+        const b5 = scratch[p * 400 + j5 * 8 + 4]!;
+        const b6 = scratch[p * 400 + j5 * 8 + 5]!;
+        const b7 = scratch[p * 400 + j5 * 8 + 6]!;
+        const b8 = scratch[p * 400 + j5 * 8 + 7]!;
+        scratch_1[i * 400 + j5] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 400 + j5] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Ui[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 400 + j5] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Ui[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 400 + j5] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1466,12 +1199,12 @@ function backwardSteps(
       const x34 = batch_xs[1560 + i + 1]!;
       const x35 = batch_xs[1560 + i + 2]!;
       const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Ui[i * 100 + j]! += x33 * b9;
-        grad_Ui[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Ui[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Ui[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b9 = scratch[9600 + j5]!;
+        scratch_1[i * 400 + j5] += x33 * b9;
+        scratch_1[(i + 1) * 400 + j5] += x34 * b9;
+        scratch_1[(i + 2) * 400 + j5] += x35 * b9;
+        scratch_1[(i + 3) * 400 + j5] += x36 * b9;
       }
     }
   }
@@ -1484,45 +1217,120 @@ function backwardSteps(
     const x42 = batch_xs[(p + 5) * 65 + 64]!;
     const x43 = batch_xs[(p + 6) * 65 + 64]!;
     const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Ui[6400 + j]! +=
+    for (let j5 = 0; j5 < 400; j5++) {
+      const b10 = scratch[p * 400 + j5 * 8]!;
+      const b11 = scratch[p * 400 + j5 * 8 + 1]!;
+      const b12 = scratch[p * 400 + j5 * 8 + 2]!;
+      const b13 = scratch[p * 400 + j5 * 8 + 3]!;
+      const b14 = scratch[p * 400 + j5 * 8 + 4]!;
+      const b15 = scratch[p * 400 + j5 * 8 + 5]!;
+      const b16 = scratch[p * 400 + j5 * 8 + 6]!;
+      const b17 = scratch[p * 400 + j5 * 8 + 7]!;
+      scratch_1[25600 + j5] +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Ui[6400 + j]! += x45 * b18;
+    for (let j5 = 0; j5 < 400; j5++) {
+      const b18 = scratch[9600 + j5]!;
+      scratch_1[25600 + j5] += x45 * b18;
+    }
+  }
+  for (let i2 = 0; i2 < 65; i2++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      grad_Ui[i2 * 100 + j6]! += scratch_1[i2 * 400 + j6]!;
+    }
+  }
+  for (let i3 = 0; i3 < 65; i3++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      grad_Uf[i3 * 100 + j7]! += scratch_1[i3 * 400 + j7 + 100]!;
+    }
+  }
+  for (let i4 = 0; i4 < 65; i4++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      grad_Uo[i4 * 100 + j8]! += scratch_1[i4 * 400 + j8 + 200]!;
+    }
+  }
+  for (let i5 = 0; i5 < 65; i5++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      grad_Ug[i5 * 100 + j9]! += scratch_1[i5 * 400 + j9 + 300]!;
     }
   }
   // G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:31:69
+  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
+  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
+  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ai[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 400 + j * 8] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 400 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 400 + j] = G_Ai[q1 * 100 + j]!;
     }
   }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + (j2 + 100) * 8] = G_Af[q1 * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = G_Af[(q1 + 1) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = G_Af[(q1 + 2) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = G_Af[(q1 + 3) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = G_Af[(q1 + 4) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = G_Af[(q1 + 5) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = G_Af[(q1 + 6) * 100 + j2]!;
+      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = G_Af[(q1 + 7) * 100 + j2]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q1 * 400 + j2 + 100] = G_Af[q1 * 100 + j2]!;
+    }
+  }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + (j3 + 200) * 8] = G_Ao[q1 * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = G_Ao[(q1 + 1) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = G_Ao[(q1 + 2) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = G_Ao[(q1 + 3) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = G_Ao[(q1 + 4) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = G_Ao[(q1 + 5) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = G_Ao[(q1 + 6) * 100 + j3]!;
+      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = G_Ao[(q1 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q1 * 400 + j3 + 200] = G_Ao[q1 * 100 + j3]!;
+    }
+  }
+  for (let q1 = 0; q1 < 24; q1 += 8) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + (j4 + 300) * 8] = G_Ag[q1 * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = G_Ag[(q1 + 1) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = G_Ag[(q1 + 2) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = G_Ag[(q1 + 3) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = G_Ag[(q1 + 4) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = G_Ag[(q1 + 5) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = G_Ag[(q1 + 6) * 100 + j4]!;
+      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = G_Ag[(q1 + 7) * 100 + j4]!;
+    }
+  }
+  for (let q1 = 24; q1 < 25; q1++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q1 * 400 + j4 + 300] = G_Ag[q1 * 100 + j4]!;
+    }
+  }
+  scratch_1.fill(0, 0, 40000);
   for (let i = 0; i < 100; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = state_h[p * 100 + i]!;
@@ -1557,21 +1365,21 @@ function backwardSteps(
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wi[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wi[(i + 1) * 100 + j]! +=
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b1 = scratch[p * 400 + j5 * 8]!;
+        const b2 = scratch[p * 400 + j5 * 8 + 1]!;
+        const b3 = scratch[p * 400 + j5 * 8 + 2]!;
+        const b4 = scratch[p * 400 + j5 * 8 + 3]!;
+        const b5 = scratch[p * 400 + j5 * 8 + 4]!;
+        const b6 = scratch[p * 400 + j5 * 8 + 5]!;
+        const b7 = scratch[p * 400 + j5 * 8 + 6]!;
+        const b8 = scratch[p * 400 + j5 * 8 + 7]!;
+        scratch_1[i * 400 + j5] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 400 + j5] +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wi[(i + 2) * 100 + j]! +=
+        scratch_1[(i + 2) * 400 + j5] +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wi[(i + 3) * 100 + j]! +=
+        scratch_1[(i + 3) * 400 + j5] +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1580,13 +1388,33 @@ function backwardSteps(
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wi[i * 100 + j]! += x33 * b9;
-        grad_Wi[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wi[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wi[(i + 3) * 100 + j]! += x36 * b9;
+      for (let j5 = 0; j5 < 400; j5++) {
+        const b9 = scratch[9600 + j5]!;
+        scratch_1[i * 400 + j5] += x33 * b9;
+        scratch_1[(i + 1) * 400 + j5] += x34 * b9;
+        scratch_1[(i + 2) * 400 + j5] += x35 * b9;
+        scratch_1[(i + 3) * 400 + j5] += x36 * b9;
       }
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      grad_Wi[i2 * 100 + j6]! += scratch_1[i2 * 400 + j6]!;
+    }
+  }
+  for (let i3 = 0; i3 < 100; i3++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      grad_Wf[i3 * 100 + j7]! += scratch_1[i3 * 400 + j7 + 100]!;
+    }
+  }
+  for (let i4 = 0; i4 < 100; i4++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      grad_Wo[i4 * 100 + j8]! += scratch_1[i4 * 400 + j8 + 200]!;
+    }
+  }
+  for (let i5 = 0; i5 < 100; i5++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      grad_Wg[i5 * 100 + j9]! += scratch_1[i5 * 400 + j9 + 300]!;
     }
   }
   // G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:31:46
@@ -1595,613 +1423,16 @@ function backwardSteps(
       grad_bi[j]! += G_Ai[i * 100 + j]!;
     }
   }
-  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Af[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Af[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Af[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Af[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Af[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Af[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Af[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Af[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Af[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 64; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = batch_xs[p * 65 + i]!;
-      const x2 = batch_xs[(p + 1) * 65 + i]!;
-      const x3 = batch_xs[(p + 2) * 65 + i]!;
-      const x4 = batch_xs[(p + 3) * 65 + i]!;
-      const x5 = batch_xs[(p + 4) * 65 + i]!;
-      const x6 = batch_xs[(p + 5) * 65 + i]!;
-      const x7 = batch_xs[(p + 6) * 65 + i]!;
-      const x8 = batch_xs[(p + 7) * 65 + i]!;
-      const x9 = batch_xs[p * 65 + i + 1]!;
-      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-      const x17 = batch_xs[p * 65 + i + 2]!;
-      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-      const x25 = batch_xs[p * 65 + i + 3]!;
-      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Uf[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Uf[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Uf[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Uf[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[1560 + i]!;
-      const x34 = batch_xs[1560 + i + 1]!;
-      const x35 = batch_xs[1560 + i + 2]!;
-      const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Uf[i * 100 + j]! += x33 * b9;
-        grad_Uf[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Uf[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Uf[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 24; p += 8) {
-    const x37 = batch_xs[p * 65 + 64]!;
-    const x38 = batch_xs[(p + 1) * 65 + 64]!;
-    const x39 = batch_xs[(p + 2) * 65 + 64]!;
-    const x40 = batch_xs[(p + 3) * 65 + 64]!;
-    const x41 = batch_xs[(p + 4) * 65 + 64]!;
-    const x42 = batch_xs[(p + 5) * 65 + 64]!;
-    const x43 = batch_xs[(p + 6) * 65 + 64]!;
-    const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Uf[6400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Uf[6400 + j]! += x45 * b18;
-    }
-  }
-  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Af[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Af[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Af[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Af[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Af[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Af[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Af[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Af[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Af[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wf[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wf[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wf[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wf[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wf[i * 100 + j]! += x33 * b9;
-        grad_Wf[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wf[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wf[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
   // G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:32:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bf[j]! += G_Af[i * 100 + j]!;
     }
   }
-  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ao[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ao[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ao[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ao[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ao[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ao[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ao[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ao[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ao[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 64; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = batch_xs[p * 65 + i]!;
-      const x2 = batch_xs[(p + 1) * 65 + i]!;
-      const x3 = batch_xs[(p + 2) * 65 + i]!;
-      const x4 = batch_xs[(p + 3) * 65 + i]!;
-      const x5 = batch_xs[(p + 4) * 65 + i]!;
-      const x6 = batch_xs[(p + 5) * 65 + i]!;
-      const x7 = batch_xs[(p + 6) * 65 + i]!;
-      const x8 = batch_xs[(p + 7) * 65 + i]!;
-      const x9 = batch_xs[p * 65 + i + 1]!;
-      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-      const x17 = batch_xs[p * 65 + i + 2]!;
-      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-      const x25 = batch_xs[p * 65 + i + 3]!;
-      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Uo[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Uo[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Uo[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Uo[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[1560 + i]!;
-      const x34 = batch_xs[1560 + i + 1]!;
-      const x35 = batch_xs[1560 + i + 2]!;
-      const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Uo[i * 100 + j]! += x33 * b9;
-        grad_Uo[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Uo[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Uo[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 24; p += 8) {
-    const x37 = batch_xs[p * 65 + 64]!;
-    const x38 = batch_xs[(p + 1) * 65 + 64]!;
-    const x39 = batch_xs[(p + 2) * 65 + 64]!;
-    const x40 = batch_xs[(p + 3) * 65 + 64]!;
-    const x41 = batch_xs[(p + 4) * 65 + 64]!;
-    const x42 = batch_xs[(p + 5) * 65 + 64]!;
-    const x43 = batch_xs[(p + 6) * 65 + 64]!;
-    const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Uo[6400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Uo[6400 + j]! += x45 * b18;
-    }
-  }
-  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ao[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ao[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ao[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ao[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ao[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ao[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ao[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ao[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ao[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wo[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wo[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wo[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wo[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wo[i * 100 + j]! += x33 * b9;
-        grad_Wo[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wo[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wo[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
   // G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:33:46
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bo[j]! += G_Ao[i * 100 + j]!;
-    }
-  }
-  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ag[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ag[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ag[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ag[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ag[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ag[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ag[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ag[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ag[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 64; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = batch_xs[p * 65 + i]!;
-      const x2 = batch_xs[(p + 1) * 65 + i]!;
-      const x3 = batch_xs[(p + 2) * 65 + i]!;
-      const x4 = batch_xs[(p + 3) * 65 + i]!;
-      const x5 = batch_xs[(p + 4) * 65 + i]!;
-      const x6 = batch_xs[(p + 5) * 65 + i]!;
-      const x7 = batch_xs[(p + 6) * 65 + i]!;
-      const x8 = batch_xs[(p + 7) * 65 + i]!;
-      const x9 = batch_xs[p * 65 + i + 1]!;
-      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-      const x17 = batch_xs[p * 65 + i + 2]!;
-      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-      const x25 = batch_xs[p * 65 + i + 3]!;
-      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Ug[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Ug[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Ug[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Ug[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = batch_xs[1560 + i]!;
-      const x34 = batch_xs[1560 + i + 1]!;
-      const x35 = batch_xs[1560 + i + 2]!;
-      const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Ug[i * 100 + j]! += x33 * b9;
-        grad_Ug[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Ug[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Ug[(i + 3) * 100 + j]! += x36 * b9;
-      }
-    }
-  }
-  for (let p = 0; p < 24; p += 8) {
-    const x37 = batch_xs[p * 65 + 64]!;
-    const x38 = batch_xs[(p + 1) * 65 + 64]!;
-    const x39 = batch_xs[(p + 2) * 65 + 64]!;
-    const x40 = batch_xs[(p + 3) * 65 + 64]!;
-    const x41 = batch_xs[(p + 4) * 65 + 64]!;
-    const x42 = batch_xs[(p + 5) * 65 + 64]!;
-    const x43 = batch_xs[(p + 6) * 65 + 64]!;
-    const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b10 = scratch[p * 100 + j * 8]!;
-      const b11 = scratch[p * 100 + j * 8 + 1]!;
-      const b12 = scratch[p * 100 + j * 8 + 2]!;
-      const b13 = scratch[p * 100 + j * 8 + 3]!;
-      const b14 = scratch[p * 100 + j * 8 + 4]!;
-      const b15 = scratch[p * 100 + j * 8 + 5]!;
-      const b16 = scratch[p * 100 + j * 8 + 6]!;
-      const b17 = scratch[p * 100 + j * 8 + 7]!;
-      grad_Ug[6400 + j]! +=
-        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-    }
-  }
-  {
-    const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b18 = scratch[2400 + j]!;
-      grad_Ug[6400 + j]! += x45 * b18;
-    }
-  }
-  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j * 8] = G_Ag[q1 * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 1] = G_Ag[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 2] = G_Ag[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 3] = G_Ag[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 4] = G_Ag[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 5] = G_Ag[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 6] = G_Ag[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 100 + j * 8 + 7] = G_Ag[(q1 + 7) * 100 + j]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j = 0; j < 100; j++) {
-      scratch[q1 * 100 + j] = G_Ag[q1 * 100 + j]!;
-    }
-  }
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = scratch[p * 100 + j * 8]!;
-        const b2 = scratch[p * 100 + j * 8 + 1]!;
-        const b3 = scratch[p * 100 + j * 8 + 2]!;
-        const b4 = scratch[p * 100 + j * 8 + 3]!;
-        const b5 = scratch[p * 100 + j * 8 + 4]!;
-        const b6 = scratch[p * 100 + j * 8 + 5]!;
-        const b7 = scratch[p * 100 + j * 8 + 6]!;
-        const b8 = scratch[p * 100 + j * 8 + 7]!;
-        grad_Wg[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wg[(i + 1) * 100 + j]! +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wg[(i + 2) * 100 + j]! +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wg[(i + 3) * 100 + j]! +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-      }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = scratch[2400 + j]!;
-        grad_Wg[i * 100 + j]! += x33 * b9;
-        grad_Wg[(i + 1) * 100 + j]! += x34 * b9;
-        grad_Wg[(i + 2) * 100 + j]! += x35 * b9;
-        grad_Wg[(i + 3) * 100 + j]! += x36 * b9;
-      }
     }
   }
   // G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:34:43
@@ -2263,21 +1494,21 @@ function backwardSteps(
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b1 = scratch[p * 65 + j * 8]!;
-        const b2 = scratch[p * 65 + j * 8 + 1]!;
-        const b3 = scratch[p * 65 + j * 8 + 2]!;
-        const b4 = scratch[p * 65 + j * 8 + 3]!;
-        const b5 = scratch[p * 65 + j * 8 + 4]!;
-        const b6 = scratch[p * 65 + j * 8 + 5]!;
-        const b7 = scratch[p * 65 + j * 8 + 6]!;
-        const b8 = scratch[p * 65 + j * 8 + 7]!;
-        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b1 = scratch[p * 65 + j2 * 8]!;
+        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j]! +=
+        grad_V[(i + 2) * 65 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j]! +=
+        grad_V[(i + 3) * 65 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -2286,12 +1517,12 @@ function backwardSteps(
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b9 = scratch[1560 + j]!;
-        grad_V[i * 65 + j]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j]! += x36 * b9;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b9 = scratch[1560 + j2]!;
+        grad_V[i * 65 + j2]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
       }
     }
   }

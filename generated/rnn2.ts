@@ -91,6 +91,8 @@ const Matmul_G_A2_U2t = new Float64Array(100);
 const G_A1 = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(6500);
+/** W2t_U2t repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_W2t_U2t = new Float64Array(20000);
 /** The final state h1_T: a view of the last slot, overwritten by the next call. */
 const final_h1: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h1.subarray(2500) };
 /** The final state h2_T: a view of the last slot, overwritten by the next call. */
@@ -184,21 +186,21 @@ function forwardSteps(
       const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
       const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
       const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_X_U1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_X_U1[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_X_U1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_X_U1[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_X_U1[(i + 2) * 100 + j]! +=
+        Matmul_X_U1[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_X_U1[(i + 3) * 100 + j]! +=
+        Matmul_X_U1[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -207,12 +209,12 @@ function forwardSteps(
       const x34 = batch_xs[(i + 1) * 65 + 64]!;
       const x35 = batch_xs[(i + 2) * 65 + 64]!;
       const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[6400 + j]!;
-        Matmul_X_U1[i * 100 + j]! += x33 * b11;
-        Matmul_X_U1[(i + 1) * 100 + j]! += x34 * b11;
-        Matmul_X_U1[(i + 2) * 100 + j]! += x35 * b11;
-        Matmul_X_U1[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[6400 + j2]!;
+        Matmul_X_U1[i * 100 + j2]! += x33 * b11;
+        Matmul_X_U1[(i + 1) * 100 + j2]! += x34 * b11;
+        Matmul_X_U1[(i + 2) * 100 + j2]! += x35 * b11;
+        Matmul_X_U1[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -225,24 +227,24 @@ function forwardSteps(
     const x42 = batch_xs[1560 + p + 5]!;
     const x43 = batch_xs[1560 + p + 6]!;
     const x44 = batch_xs[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b12 = scratch[p * 100 + j * 8]!;
-      const b13 = scratch[p * 100 + j * 8 + 1]!;
-      const b14 = scratch[p * 100 + j * 8 + 2]!;
-      const b15 = scratch[p * 100 + j * 8 + 3]!;
-      const b16 = scratch[p * 100 + j * 8 + 4]!;
-      const b17 = scratch[p * 100 + j * 8 + 5]!;
-      const b18 = scratch[p * 100 + j * 8 + 6]!;
-      const b19 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_X_U1[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b12 = scratch[p * 100 + j2 * 8]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_X_U1[2400 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b20 = scratch[6400 + j]!;
-      Matmul_X_U1[2400 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b20 = scratch[6400 + j2]!;
+      Matmul_X_U1[2400 + j2]! += x45 * b20;
     }
   }
   for (let t = 0; t < 25; t++) {
@@ -407,21 +409,21 @@ function forwardSteps(
       const x30 = state_h2[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h2[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h2[100 + (i + 3) * 100 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_H2_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_H2_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_H2_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_H2_V[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_H2_V[(i + 2) * 65 + j]! +=
+        Matmul_H2_V[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_H2_V[(i + 3) * 65 + j]! +=
+        Matmul_H2_V[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -430,12 +432,12 @@ function forwardSteps(
       const x34 = state_h2[100 + (i + 1) * 100 + p]!;
       const x35 = state_h2[100 + (i + 2) * 100 + p]!;
       const x36 = state_h2[100 + (i + 3) * 100 + p]!;
-      for (let j = 0; j < 65; j++) {
-        const b11 = scratch[p * 65 + j]!;
-        Matmul_H2_V[i * 65 + j]! += x33 * b11;
-        Matmul_H2_V[(i + 1) * 65 + j]! += x34 * b11;
-        Matmul_H2_V[(i + 2) * 65 + j]! += x35 * b11;
-        Matmul_H2_V[(i + 3) * 65 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b11 = scratch[p * 65 + j2]!;
+        Matmul_H2_V[i * 65 + j2]! += x33 * b11;
+        Matmul_H2_V[(i + 1) * 65 + j2]! += x34 * b11;
+        Matmul_H2_V[(i + 2) * 65 + j2]! += x35 * b11;
+        Matmul_H2_V[(i + 3) * 65 + j2]! += x36 * b11;
       }
     }
   }
@@ -448,24 +450,24 @@ function forwardSteps(
     const x42 = state_h2[2500 + p + 5]!;
     const x43 = state_h2[2500 + p + 6]!;
     const x44 = state_h2[2500 + p + 7]!;
-    for (let j = 0; j < 65; j++) {
-      const b12 = scratch[p * 65 + j * 8]!;
-      const b13 = scratch[p * 65 + j * 8 + 1]!;
-      const b14 = scratch[p * 65 + j * 8 + 2]!;
-      const b15 = scratch[p * 65 + j * 8 + 3]!;
-      const b16 = scratch[p * 65 + j * 8 + 4]!;
-      const b17 = scratch[p * 65 + j * 8 + 5]!;
-      const b18 = scratch[p * 65 + j * 8 + 6]!;
-      const b19 = scratch[p * 65 + j * 8 + 7]!;
-      Matmul_H2_V[1560 + j]! +=
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b12 = scratch[p * 65 + j2 * 8]!;
+      const b13 = scratch[p * 65 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 65 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 65 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 65 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 65 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 65 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 65 + j2 * 8 + 7]!;
+      Matmul_H2_V[1560 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h2[2500 + p]!;
-    for (let j = 0; j < 65; j++) {
-      const b20 = scratch[p * 65 + j]!;
-      Matmul_H2_V[1560 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b20 = scratch[p * 65 + j2]!;
+      Matmul_H2_V[1560 + j2]! += x45 * b20;
     }
   }
   // O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26
@@ -610,21 +612,21 @@ function backwardSteps(
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -633,12 +635,12 @@ function backwardSteps(
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[6400 + j]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x33 * b11;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b11;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b11;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[6400 + j2]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b11;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b11;
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b11;
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -651,24 +653,34 @@ function backwardSteps(
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b12 = scratch[p * 100 + j * 8]!;
-      const b13 = scratch[p * 100 + j * 8 + 1]!;
-      const b14 = scratch[p * 100 + j * 8 + 2]!;
-      const b15 = scratch[p * 100 + j * 8 + 3]!;
-      const b16 = scratch[p * 100 + j * 8 + 4]!;
-      const b17 = scratch[p * 100 + j * 8 + 5]!;
-      const b18 = scratch[p * 100 + j * 8 + 6]!;
-      const b19 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b12 = scratch[p * 100 + j2 * 8]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b20 = scratch[6400 + j]!;
-      Matmul_G_O_Vt[2400 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b20 = scratch[6400 + j2]!;
+      Matmul_G_O_Vt[2400 + j2]! += x45 * b20;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_W2t_U2t[p2 * 200 + j4] = param_W2[j4 * 100 + p2]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_W2t_U2t[p2 * 200 + j5 + 100] = param_U2[j5 * 100 + p2]!;
     }
   }
   for (let t = 24; t >= 0; t--) {
@@ -683,98 +695,41 @@ function backwardSteps(
       G_A2[off_G_A2 + j]! = gh1 * (1 - state_h2[off_state_h2 + 100 + j]! * state_h2[off_state_h2 + 100 + j]!);
     }
     // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A2[off_G_A2 + p]!;
-        const b3 = param_W2[j * 100 + p]!;
-        const b4 = param_W2[(j + 1) * 100 + p]!;
-        const b5 = param_W2[(j + 2) * 100 + p]!;
-        const b6 = param_W2[(j + 3) * 100 + p]!;
-        const b7 = param_W2[(j + 4) * 100 + p]!;
-        const b8 = param_W2[(j + 5) * 100 + p]!;
-        const b9 = param_W2[(j + 6) * 100 + p]!;
-        const b10 = param_W2[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
-      }
-      adjointOut_h2[j]! = s1;
-      adjointOut_h2[j + 1]! = s2;
-      adjointOut_h2[j + 2]! = s3;
-      adjointOut_h2[j + 3]! = s4;
-      adjointOut_h2[j + 4]! = s5;
-      adjointOut_h2[j + 5]! = s6;
-      adjointOut_h2[j + 6]! = s7;
-      adjointOut_h2[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A2[off_G_A2 + p]!;
-        const b11 = param_W2[j * 100 + p]!;
-        s9 += a2 * b11;
-      }
-      adjointOut_h2[j]! = s9;
-    }
     // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A2[off_G_A2 + p]!;
-        const b3 = param_U2[j * 100 + p]!;
-        const b4 = param_U2[(j + 1) * 100 + p]!;
-        const b5 = param_U2[(j + 2) * 100 + p]!;
-        const b6 = param_U2[(j + 3) * 100 + p]!;
-        const b7 = param_U2[(j + 4) * 100 + p]!;
-        const b8 = param_U2[(j + 5) * 100 + p]!;
-        const b9 = param_U2[(j + 6) * 100 + p]!;
-        const b10 = param_U2[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
+    scratch.fill(0, 0, 200);
+    for (let p = 0; p < 96; p += 8) {
+      const x1 = G_A2[off_G_A2 + p]!;
+      const x2 = G_A2[off_G_A2 + p + 1]!;
+      const x3 = G_A2[off_G_A2 + p + 2]!;
+      const x4 = G_A2[off_G_A2 + p + 3]!;
+      const x5 = G_A2[off_G_A2 + p + 4]!;
+      const x6 = G_A2[off_G_A2 + p + 5]!;
+      const x7 = G_A2[off_G_A2 + p + 6]!;
+      const x8 = G_A2[off_G_A2 + p + 7]!;
+      for (let j = 0; j < 200; j++) {
+        const b3 = copy_W2t_U2t[p * 200 + j]!;
+        const b4 = copy_W2t_U2t[(p + 1) * 200 + j]!;
+        const b5 = copy_W2t_U2t[(p + 2) * 200 + j]!;
+        const b6 = copy_W2t_U2t[(p + 3) * 200 + j]!;
+        const b7 = copy_W2t_U2t[(p + 4) * 200 + j]!;
+        const b8 = copy_W2t_U2t[(p + 5) * 200 + j]!;
+        const b9 = copy_W2t_U2t[(p + 6) * 200 + j]!;
+        const b10 = copy_W2t_U2t[(p + 7) * 200 + j]!;
+        scratch[j] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
       }
-      Matmul_G_A2_U2t[j]! = s1;
-      Matmul_G_A2_U2t[j + 1]! = s2;
-      Matmul_G_A2_U2t[j + 2]! = s3;
-      Matmul_G_A2_U2t[j + 3]! = s4;
-      Matmul_G_A2_U2t[j + 4]! = s5;
-      Matmul_G_A2_U2t[j + 5]! = s6;
-      Matmul_G_A2_U2t[j + 6]! = s7;
-      Matmul_G_A2_U2t[j + 7]! = s8;
     }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A2[off_G_A2 + p]!;
-        const b11 = param_U2[j * 100 + p]!;
-        s9 += a2 * b11;
+    for (let p = 96; p < 100; p++) {
+      const x9 = G_A2[off_G_A2 + p]!;
+      for (let j = 0; j < 200; j++) {
+        const b11 = copy_W2t_U2t[p * 200 + j]!;
+        scratch[j] += x9 * b11;
       }
-      Matmul_G_A2_U2t[j]! = s9;
+    }
+    for (let j2 = 0; j2 < 100; j2++) {
+      adjointOut_h2[j2]! = scratch[j2]!;
+    }
+    for (let j3 = 0; j3 < 100; j3++) {
+      Matmul_G_A2_U2t[j3]! = scratch[j3 + 100]!;
     }
     // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
     for (let j = 0; j < 100; j++) {
@@ -889,21 +844,21 @@ function backwardSteps(
       const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
       const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
       const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_U1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_U1[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_U1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_U1[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_U1[(i + 2) * 100 + j]! +=
+        grad_U1[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_U1[(i + 3) * 100 + j]! +=
+        grad_U1[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -912,12 +867,12 @@ function backwardSteps(
       const x34 = batch_xs[1560 + i + 1]!;
       const x35 = batch_xs[1560 + i + 2]!;
       const x36 = batch_xs[1560 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_U1[i * 100 + j]! += x33 * b11;
-        grad_U1[(i + 1) * 100 + j]! += x34 * b11;
-        grad_U1[(i + 2) * 100 + j]! += x35 * b11;
-        grad_U1[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_U1[i * 100 + j2]! += x33 * b11;
+        grad_U1[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_U1[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_U1[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -930,24 +885,24 @@ function backwardSteps(
     const x42 = batch_xs[(p + 5) * 65 + 64]!;
     const x43 = batch_xs[(p + 6) * 65 + 64]!;
     const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j = 0; j < 100; j++) {
-      const b12 = scratch[p * 100 + j * 8]!;
-      const b13 = scratch[p * 100 + j * 8 + 1]!;
-      const b14 = scratch[p * 100 + j * 8 + 2]!;
-      const b15 = scratch[p * 100 + j * 8 + 3]!;
-      const b16 = scratch[p * 100 + j * 8 + 4]!;
-      const b17 = scratch[p * 100 + j * 8 + 5]!;
-      const b18 = scratch[p * 100 + j * 8 + 6]!;
-      const b19 = scratch[p * 100 + j * 8 + 7]!;
-      grad_U1[6400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b12 = scratch[p * 100 + j2 * 8]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
+      grad_U1[6400 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b20 = scratch[2400 + j]!;
-      grad_U1[6400 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b20 = scratch[2400 + j2]!;
+      grad_U1[6400 + j2]! += x45 * b20;
     }
   }
   // G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
@@ -1003,21 +958,21 @@ function backwardSteps(
       const x30 = state_h1[(p + 5) * 100 + i + 3]!;
       const x31 = state_h1[(p + 6) * 100 + i + 3]!;
       const x32 = state_h1[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_W1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W1[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_W1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W1[(i + 2) * 100 + j]! +=
+        grad_W1[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W1[(i + 3) * 100 + j]! +=
+        grad_W1[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1026,12 +981,12 @@ function backwardSteps(
       const x34 = state_h1[2400 + i + 1]!;
       const x35 = state_h1[2400 + i + 2]!;
       const x36 = state_h1[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_W1[i * 100 + j]! += x33 * b11;
-        grad_W1[(i + 1) * 100 + j]! += x34 * b11;
-        grad_W1[(i + 2) * 100 + j]! += x35 * b11;
-        grad_W1[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_W1[i * 100 + j2]! += x33 * b11;
+        grad_W1[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_W1[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_W1[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -1094,21 +1049,21 @@ function backwardSteps(
       const x30 = state_h1[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h1[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h1[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_U2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_U2[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_U2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_U2[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_U2[(i + 2) * 100 + j]! +=
+        grad_U2[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_U2[(i + 3) * 100 + j]! +=
+        grad_U2[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1117,12 +1072,12 @@ function backwardSteps(
       const x34 = state_h1[2500 + i + 1]!;
       const x35 = state_h1[2500 + i + 2]!;
       const x36 = state_h1[2500 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_U2[i * 100 + j]! += x33 * b11;
-        grad_U2[(i + 1) * 100 + j]! += x34 * b11;
-        grad_U2[(i + 2) * 100 + j]! += x35 * b11;
-        grad_U2[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_U2[i * 100 + j2]! += x33 * b11;
+        grad_U2[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_U2[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_U2[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -1179,21 +1134,21 @@ function backwardSteps(
       const x30 = state_h2[(p + 5) * 100 + i + 3]!;
       const x31 = state_h2[(p + 6) * 100 + i + 3]!;
       const x32 = state_h2[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_W2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_W2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 100 + j]! +=
+        grad_W2[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 100 + j]! +=
+        grad_W2[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1202,12 +1157,12 @@ function backwardSteps(
       const x34 = state_h2[2400 + i + 1]!;
       const x35 = state_h2[2400 + i + 2]!;
       const x36 = state_h2[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_W2[i * 100 + j]! += x33 * b11;
-        grad_W2[(i + 1) * 100 + j]! += x34 * b11;
-        grad_W2[(i + 2) * 100 + j]! += x35 * b11;
-        grad_W2[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_W2[i * 100 + j2]! += x33 * b11;
+        grad_W2[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_W2[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_W2[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -1270,21 +1225,21 @@ function backwardSteps(
       const x30 = state_h2[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h2[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h2[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        grad_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_V[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_V[(i + 2) * 65 + j]! +=
+        grad_V[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_V[(i + 3) * 65 + j]! +=
+        grad_V[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1293,12 +1248,12 @@ function backwardSteps(
       const x34 = state_h2[2500 + i + 1]!;
       const x35 = state_h2[2500 + i + 2]!;
       const x36 = state_h2[2500 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b11 = scratch[1560 + j]!;
-        grad_V[i * 65 + j]! += x33 * b11;
-        grad_V[(i + 1) * 65 + j]! += x34 * b11;
-        grad_V[(i + 2) * 65 + j]! += x35 * b11;
-        grad_V[(i + 3) * 65 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b11 = scratch[1560 + j2]!;
+        grad_V[i * 65 + j2]! += x33 * b11;
+        grad_V[(i + 1) * 65 + j2]! += x34 * b11;
+        grad_V[(i + 2) * 65 + j2]! += x35 * b11;
+        grad_V[(i + 3) * 65 + j2]! += x36 * b11;
       }
     }
   }

@@ -54,7 +54,17 @@ export interface OpDef<N extends Arity = Arity> {
  */
 export type OpMath =
   | { readonly kind: "map"; readonly entry: MapEntry; readonly shapeOnly?: readonly number[] }
-  | { readonly kind: "nest"; readonly body: NestBody; readonly stacking?: (views: readonly boolean[]) => Stacking | undefined }
+  | {
+      readonly kind: "nest";
+      readonly body: NestBody;
+      readonly stacking?: (views: readonly boolean[]) => Stacking | undefined;
+      /**
+       * True when each output column reads one column of input 1 alone (a product: a·[b₁ b₂] is
+       * [a·b₁ a·b₂]). Codegen may then run nodes that share input 0 as one node, over their
+       * inputs 1 side by side.
+       */
+      readonly sideBySide?: boolean;
+    }
   | { readonly kind: "view"; readonly body: NestBody };
 
 /**
@@ -151,6 +161,29 @@ export interface LoopContext {
    * Then every array that copyOf or scratch gives is a view of the kernels' memory.
    */
   readonly simd?: SimdContext;
+  /**
+   * Input k's columns as blocks that live in different places, side by side (codegen runs products
+   * that share input 0 as one, over their inputs 1 side by side): a copy of input k reads it block
+   * by block, each in loops of its own. Absent: one block (see inputColumns in ops/loop-code.ts).
+   */
+  columns?(k: number): readonly ColumnBlock[];
+  /** Likewise the output's columns, each block written into its own place. Absent: one block (`at`, `assign`). */
+  outputColumns?(): readonly OutputBlock[];
+}
+
+/** Columns offset … offset + cols − 1 of an input, read from where they live: entry (i, j) of the block is column offset + j. */
+export interface ColumnBlock {
+  readonly offset: number;
+  readonly cols: number;
+  read(i: string, j: string): string;
+}
+
+/** Columns offset … offset + cols − 1 of the output, written where they live. */
+export interface OutputBlock {
+  readonly offset: number;
+  readonly cols: number;
+  at(i: string, j: string): string;
+  readonly assign: "=" | "+=";
 }
 
 /** What a loop nest may use to call a WebAssembly kernel. */

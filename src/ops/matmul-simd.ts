@@ -5,7 +5,7 @@
 // (a parameter once per call), so the kernel is one shape whatever the operands' layouts: a tile of
 // R rows × 2C columns of the output kept in vector registers while the shared dim runs.
 import type { LoopContext, SimdContext } from "../op.js";
-import { loop } from "./loop-code.js";
+import { inputColumns, loop, outputColumns, plus } from "./loop-code.js";
 
 /** The tile of a product: R output rows by C vectors of two columns, and the padded sizes it runs on. */
 export interface ProductTile {
@@ -99,18 +99,25 @@ export function productKernel(name: string, k: number, tile: ProductTile): strin
 export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number, k: number, m: number): string[] {
   const tile = productTile(n, k, m);
   const N = tile.paddedCols;
-  const i = ctx.index("i", n), j = ctx.index("j", m), p = ctx.index("p", k);
+  const i = ctx.index("i", n), p = ctx.index("p", k);
   // A parameter can be a of one product and b of another, or b of products with other tiles: each
   // layout is a copy of its own.
   const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])), "_a");
-  const b = ctx.copyOf(1, k * N, (array) => loop(p, k, loop(j, m, [`${array}[${flat(p, N, j)}] = ${ctx.read(1, p, j)};`])), `_b${N}`);
+  // b block by block: several products' operands side by side are one b (LoopContext.columns).
+  const b = ctx.copyOf(1, k * N, (array) => inputColumns(ctx, 1).flatMap((block) => {
+    const jb = ctx.index("j", block.cols);
+    return loop(p, k, loop(jb, block.cols, [`${array}[${flat(p, N, plus(jb, block.offset))}] = ${block.read(p, jb)};`]));
+  }), `_b${N}`);
   const out = simd.scratch(tile.paddedRows * N);
   const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
   return [
     ...a.lines,
     ...b.lines,
     `${kernel}(${a.array}.byteOffset, ${b.array}.byteOffset, ${out}.byteOffset);`,
-    ...loop(i, n, loop(j, m, [`${ctx.at(i, j)} ${ctx.assign} ${out}[${flat(i, N, j)}]!;`])),
+    ...outputColumns(ctx).flatMap((block) => {
+      const jb = ctx.index("j", block.cols);
+      return loop(i, n, loop(jb, block.cols, [`${block.at(i, jb)} ${block.assign} ${out}[${flat(i, N, plus(jb, block.offset))}]!;`]));
+    }),
   ];
 }
 

@@ -3,7 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import { juxtapose } from "../explain/notation.js";
-import { loop } from "./loop-code.js";
+import { inputColumns, loop, plus } from "./loop-code.js";
 import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
 
@@ -31,6 +31,8 @@ export const matmulOp: OpDef<2> = {
     kind: "nest",
     // Over stacked rows aᵀ·b is Σ_t A_tᵀ·B_t; a·b is aligned with a's rows.
     stacking: (views) => (views[0] && !views[1] ? { kind: "summed" } : views[0] ? undefined : { kind: "aligned", inputs: [0] }),
+    // Column j of the output is a·(column j of b).
+    sideBySide: true,
     body(n) {
       const [a, b] = n.inputs;
       n.zero();
@@ -171,13 +173,19 @@ function packedProduct(ctx: LoopContext, n: number, k: number, m: number, i: str
   const q = ctx.local("q");
   // Row p + d of a group of eight starting at p sits at p·m + j·8 + d; the rows past the last
   // whole group stay as they are (p·m + j).
-  const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${jj}${width === 1 ? "" : ` * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
+  const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${width === 1 ? jj : `${/^\w+$/.test(jj) ? jj : `(${jj})`} * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
+  // Block by block: several products' operands side by side are one b (LoopContext.columns).
   const packInto = (array: string) => [
     `// b, repacked: eight rows interleaved per group (see matmul's packedProduct)`,
-    ...(end > 0
-      ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(j, m, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, j, d)} = ${ctx.read(1, d === 0 ? q : `${q} + ${d}`, j)};`)), "}"]
-      : []),
-    ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(j, m, [`${at(array, q, 1, j, 0)} = ${ctx.read(1, q, j)};`]), "}"] : []),
+    ...inputColumns(ctx, 1).flatMap((block) => {
+      const jb = ctx.index("j", block.cols), jj = plus(jb, block.offset);
+      return [
+        ...(end > 0
+          ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(jb, block.cols, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, jj, d)} = ${block.read(d === 0 ? q : `${q} + ${d}`, jb)};`)), "}"]
+          : []),
+        ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(jb, block.cols, [`${at(array, q, 1, jj, 0)} = ${block.read(q, jb)};`]), "}"] : []),
+      ];
+    }),
   ];
   const { array: panel, lines: pack } = ctx.copyOf(1, k * m, packInto);
   const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (_q, u) => `${at(panel, ps[0]!, ps.length, j, u)}!`);

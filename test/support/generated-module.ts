@@ -18,8 +18,8 @@ export interface GeneratedModule {
 const dir = mkdtempSync(join(tmpdir(), "shapegrad-generated-"));
 let count = 0;
 
-export async function generateAndImport(model: AnyModel, sizes: object, source = "dsl/model.ts", kernels: Kernels = "js"): Promise<GeneratedModule> {
-  const text = await generateSource(model, { sizes: sizes as Readonly<Record<string, number>>, source, generator: "shapegrad test", kernels });
+export async function generateAndImport(model: AnyModel, sizes: object, source = "dsl/model.ts", kernels: Kernels = "js", sideBySide = true): Promise<GeneratedModule> {
+  const text = await generateSource(model, { sizes: sizes as Readonly<Record<string, number>>, source, generator: "shapegrad test", kernels, sideBySide });
   const file = join(dir, `module${++count}.ts`);
   writeFileSync(file, text);
   return { source: text, module: (await import(file)) as GeneratedModule["module"] };
