@@ -2,8 +2,9 @@
 // against each product on its own (`sideBySide: false`), for the LSTM and the GRU at the LSTM
 // bench's L1 (n=1, d=v=65, h=128, T=25) and L2 (n=32, d=v=65, h=256, T=32), both kernel kinds, in
 // one process on the same random arguments: first their agreement (the worst gradient's
-// max|a−b|/max|b|), then rounds of calls, interleaved, the median of each. Options:
-//   --models lstm,gru   --configs L1,L2   --kernels js,simd   --ms 1500 (per round)   --rounds 3
+// max|a−b|/max|b|), then calls alternating between the two for 2 × rounds × ms, the median of
+// each. Options:
+//   --models lstm,gru   --configs L1,L2   --kernels js,simd   --ms 1500   --rounds 3
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,17 +49,16 @@ try {
           return grads;
         });
         const worst = Math.max(...Object.keys(args.grads).map((key) => relativeError(results[1]![key]!.data, results[0]![key]!.data)));
+        // Call for call, so that the machine's load falls on both alike.
         const times: number[][] = [[], []];
-        for (let round = 0; round < rounds; round++) {
+        const grads = [gradsOf(), gradsOf()];
+        for (let i = 0; i < 3; i++) modules.forEach((m, k) => m.lossAndGrad(args.params, args.batch, grads[k]!));
+        const start = performance.now();
+        while (performance.now() - start < ms * rounds * 2) {
           modules.forEach((m, k) => {
-            const grads = gradsOf();
-            for (let i = 0; i < 3; i++) m.lossAndGrad(args.params, args.batch, grads);
-            const start = performance.now();
-            while (performance.now() - start < ms) {
-              const t = performance.now();
-              m.lossAndGrad(args.params, args.batch, grads);
-              times[k]!.push(performance.now() - t);
-            }
+            const t = performance.now();
+            m.lossAndGrad(args.params, args.batch, grads[k]!);
+            times[k]!.push(performance.now() - t);
           });
         }
         const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;

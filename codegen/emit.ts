@@ -27,7 +27,7 @@ export function emitModule(plan: Plan, meta: { readonly source: string; readonly
   const args = stepArguments(ir);
   // The kernels come first: the arrays they copy operands into are known once they are emitted.
   const copies = newCopies(options.assemble !== undefined);
-  const steps = [forwardSteps(plan, copies, args), backwardSteps(plan, copies, args)];
+  const steps = [...forwardSteps(plan, copies, args), ...backwardSteps(plan, copies, args)];
   const memory = copyDeclarations(copies, options.assemble, plan);
   const sizesText = Object.entries(ir.sizes).map(([k, v]) => `${k}=${v}`).join(" ");
   return {

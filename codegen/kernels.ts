@@ -71,8 +71,9 @@ export class KernelEmitter extends Reader {
   kernel(k: Kernel): string[] {
     const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" ? this.sideBySideKernel(k.nodes) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
-    const [comment, ...body] = lines;
-    return [comment!, ...scoped(withoutEmptyBlocks(body.map(foldIndices)))];
+    // Its comments (one per node it runs) head it.
+    const head = Math.max(1, lines.findIndex((line) => !line.trimStart().startsWith("//")));
+    return [...lines.slice(0, head), ...scoped(withoutEmptyBlocks(lines.slice(head).map(foldIndices)))];
   }
 
   /** `loss += …`, the step's loss term added to the sum. */

@@ -1,7 +1,8 @@
 // Every identifier a generated module uses, formed here so that names are safe by construction.
 // Each kind of identifier has a shape of its own:
 //   - the caller's arrays and the module's own per-name arrays: a lowercase prefix and `_`
-//     (`param_U`, `batch_xs`, `grad_h0`, `state_h`, `off_G_A`, `copy_U_a`, `scratch_1`);
+//     (`param_U`, `batch_xs`, `grad_h0`, `state_h`, `off_G_A`, `copy_U_a`, `scratch_1`), and the
+//     kernels' functions (`forward_A`, `backward_G_A`);
 //   - a node's buffer: its name, which starts with a capital (`A`, `O`, `G_A`, `Matmul_X_U`,
 //     `Loss`) or is a gradient, `d` and the parameter's name (`dU`, `db1`);
 //   - a loop nest's locals: a lowercase hint and a number (`sum1`, `x12`), or a one-letter loop
@@ -35,6 +36,8 @@ export const ids = {
   /** Scratch arrays are shared by every loop nest (they run one at a time); a nest that needs several takes slots 0, 1, 2. */
   scratch: (slot: number) => (slot === 0 ? "scratch" : `scratch_${slot}`),
   copy: (source: string, layout: string) => `copy_${source}${layout.replace(/[^A-Za-z0-9_]/g, "")}`,
+  /** The function that runs one kernel of a pass (see kernel-functions.ts): `forward_A`, `backward_dU`. */
+  kernel: (phase: "forward" | "backward", name: string) => `${phase}_${name}`,
 };
 
 /**

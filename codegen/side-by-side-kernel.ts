@@ -65,7 +65,7 @@ export function sideBySideLines(base: LoopContext, members: readonly SideBySideM
     read: (input, i, j) => (input === 0 ? base.read(0, i, j) : `${packedArray()}[${flat(i, width, j)}]!`),
     transposed: (input) => input === 0 && base.transposed(0),
     classOf: (input, i) => (input === 0 ? base.classOf(0, i) : undefined),
-    at: (i, j) => `${outArray()}[${flat(i, width, j)}]`,
+    at: (i, j) => `${outArray()}[${flat(i, width, j)}]!`,
     assign: "=",
     zero: () => [`${outArray()}.fill(0, 0, ${n * width});`],
     copyOf: (input, length, fill, layout = "") => {

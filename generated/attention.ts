@@ -279,44 +279,27 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
-/** Runs the forward pass and returns the loss (unscaled). */
-function forwardSteps(
-  param_E: Float64Array,
-  param_P: Float64Array,
-  param_gain1: Float64Array,
-  param_bias1: Float64Array,
-  param_Wq: Float64Array,
-  param_Wk: Float64Array,
-  param_Wv: Float64Array,
-  param_Wo: Float64Array,
-  param_gain2: Float64Array,
-  param_bias2: Float64Array,
-  param_W1: Float64Array,
-  param_b1: Float64Array,
-  param_W2: Float64Array,
-  param_b2: Float64Array,
-  param_gain3: Float64Array,
-  param_bias3: Float64Array,
-  param_Wout: Float64Array,
-  param_bout: Float64Array,
-  batch_x: Float64Array,
-  batch_y: Float64Array,
-): number {
-  let loss = 0;
-  // Matmul_X_E = X E: T×d, dsl/attention.ts:74:32
+/** Matmul_X_E = X E: T×d, dsl/attention.ts:74:32 */
+function forward_Matmul_X_E(param_E: Float64Array, batch_x: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     const c1 = batch_x[i]!;
     for (let j = 0; j < 32; j++) {
       Matmul_X_E[i * 32 + j]! = param_E[c1 * 32 + j]!;
     }
   }
-  // X0 = X E + P: T×d, dsl/attention.ts:74:28
+}
+
+/** X0 = X E + P: T×d, dsl/attention.ts:74:28 */
+function forward_X0(param_P: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       X0[i * 32 + j]! = Matmul_X_E[i * 32 + j]! + param_P[i * 32 + j]!;
     }
   }
-  // MeanCols_X0 = rowmean(X0): T×1, dsl/attention.ts:41:45
+}
+
+/** MeanCols_X0 = rowmean(X0): T×1, dsl/attention.ts:41:45 */
+function forward_MeanCols_X0(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -324,19 +307,28 @@ function forwardSteps(
     }
     MeanCols_X0[i]! = sum1 / 32;
   }
-  // Xc1 = X0 − rowmean(X0): T×d, dsl/attention.ts:41:38
+}
+
+/** Xc1 = X0 − rowmean(X0): T×d, dsl/attention.ts:41:38 */
+function forward_Xc1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xc1[i * 32 + j]! = X0[i * 32 + j]! - MeanCols_X0[i]!;
     }
   }
-  // Square_Xc1 = Xc1²: T×d, dsl/attention.ts:42:57
+}
+
+/** Square_Xc1 = Xc1²: T×d, dsl/attention.ts:42:57 */
+function forward_Square_Xc1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Square_Xc1[i * 32 + j]! = Xc1[i * 32 + j]! * Xc1[i * 32 + j]!;
     }
   }
-  // MeanCols = rowmean(Xc1²): T×1, dsl/attention.ts:42:48
+}
+
+/** MeanCols = rowmean(Xc1²): T×1, dsl/attention.ts:42:48 */
+function forward_MeanCols(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -344,28 +336,42 @@ function forwardSteps(
     }
     MeanCols[i]! = sum1 / 32;
   }
-  // Sd1 = √(rowmean(Xc1²) + 0.00001): T×1, dsl/attention.ts:42:39
+}
+
+/** Sd1 = √(rowmean(Xc1²) + 0.00001): T×1, dsl/attention.ts:42:39 */
+function forward_Sd1(): void {
   for (let i = 0; i < 16; i++) {
     const add1 = MeanCols[i]! + 0.00001;
     Sd1[i]! = Math.sqrt(add1);
   }
-  // Xn1 = Xc1 ⊘ Sd1: T×d, dsl/attention.ts:43:36
+}
+
+/** Xn1 = Xc1 ⊘ Sd1: T×d, dsl/attention.ts:43:36 */
+function forward_Xn1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xn1[i * 32 + j]! = Xc1[i * 32 + j]! / Sd1[i]!;
     }
   }
-  // N1 = Xn1 ⊙ gain1 + bias1: T×d, dsl/attention.ts:43:10
+}
+
+/** N1 = Xn1 ⊙ gain1 + bias1: T×d, dsl/attention.ts:43:10 */
+function forward_N1(param_gain1: Float64Array, param_bias1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Xn1[i * 32 + j]! * param_gain1[j]!;
       N1[i * 32 + j]! = mul1 + param_bias1[j]!;
     }
   }
-  // Q = N1 Wq: T×k, dsl/attention.ts:77:26
-  // K = N1 Wk: T×k, dsl/attention.ts:78:26
-  // V = N1 Wv: T×k, dsl/attention.ts:79:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Q = N1 Wq: T×k, dsl/attention.ts:77:26
+ * K = N1 Wk: T×k, dsl/attention.ts:78:26
+ * V = N1 Wv: T×k, dsl/attention.ts:79:26
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_Wv: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 48 + j * 8] = param_Wq[q1 * 16 + j]!;
@@ -446,12 +452,12 @@ function forwardSteps(
         const b8 = scratch[p * 48 + j4 * 8 + 5]!;
         const b9 = scratch[p * 48 + j4 * 8 + 6]!;
         const b10 = scratch[p * 48 + j4 * 8 + 7]!;
-        scratch_1[i * 48 + j4] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        scratch_1[(i + 1) * 48 + j4] +=
+        scratch_1[i * 48 + j4]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        scratch_1[(i + 1) * 48 + j4]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        scratch_1[(i + 2) * 48 + j4] +=
+        scratch_1[(i + 2) * 48 + j4]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        scratch_1[(i + 3) * 48 + j4] +=
+        scratch_1[(i + 3) * 48 + j4]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -471,8 +477,13 @@ function forwardSteps(
       V[i4 * 16 + j7]! = scratch_1[i4 * 48 + j7 + 32]!;
     }
   }
-  // Matmul_Q_Kt = Q Kᵀ: T×T, dsl/attention.ts:80:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_Q_Kt = Q Kᵀ: T×T, dsl/attention.ts:80:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_Q_Kt(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = K[j * 16 + q1]!;
@@ -539,19 +550,28 @@ function forwardSteps(
       }
     }
   }
-  // S = Q Kᵀ ⊘ 4: T×T, dsl/attention.ts:80:26
+}
+
+/** S = Q Kᵀ ⊘ 4: T×T, dsl/attention.ts:80:26 */
+function forward_S(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 16; j++) {
       S[i * 16 + j]! = Matmul_Q_Kt[i * 16 + j]! / 4;
     }
   }
-  // CausalMask_S = mask(S): T×T, dsl/attention.ts:81:34
+}
+
+/** CausalMask_S = mask(S): T×T, dsl/attention.ts:81:34 */
+function forward_CausalMask_S(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 16; j++) {
       CausalMask_S[i * 16 + j]! = j > i ? -Infinity : S[i * 16 + j]!;
     }
   }
-  // A = softmax(mask(S)): T×T, dsl/attention.ts:81:26
+}
+
+/** A = softmax(mask(S)): T×T, dsl/attention.ts:81:26 */
+function forward_A(): void {
   for (let i = 0; i < 16; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 16; j++) {
@@ -566,8 +586,13 @@ function forwardSteps(
       A[i * 16 + j3]! = Math.exp(CausalMask_S[i * 16 + j3]! - max1 - lse1);
     }
   }
-  // C = A V: T×k, dsl/attention.ts:82:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * C = A V: T×k, dsl/attention.ts:82:54
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_C(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = V[q1 * 16 + j]!;
@@ -631,8 +656,13 @@ function forwardSteps(
       }
     }
   }
-  // Matmul_C_Wo = C Wo: T×d, dsl/attention.ts:82:36
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_C_Wo = C Wo: T×d, dsl/attention.ts:82:36
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_C_Wo(param_Wo: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_Wo[q1 * 32 + j]!;
@@ -699,13 +729,19 @@ function forwardSteps(
       }
     }
   }
-  // H1 = X0 + C Wo: T×d, dsl/attention.ts:82:28
+}
+
+/** H1 = X0 + C Wo: T×d, dsl/attention.ts:82:28 */
+function forward_H1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       H1[i * 32 + j]! = X0[i * 32 + j]! + Matmul_C_Wo[i * 32 + j]!;
     }
   }
-  // MeanCols_H1 = rowmean(H1): T×1, dsl/attention.ts:41:45
+}
+
+/** MeanCols_H1 = rowmean(H1): T×1, dsl/attention.ts:41:45 */
+function forward_MeanCols_H1(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -713,19 +749,28 @@ function forwardSteps(
     }
     MeanCols_H1[i]! = sum1 / 32;
   }
-  // Xc2 = H1 − rowmean(H1): T×d, dsl/attention.ts:41:38
+}
+
+/** Xc2 = H1 − rowmean(H1): T×d, dsl/attention.ts:41:38 */
+function forward_Xc2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xc2[i * 32 + j]! = H1[i * 32 + j]! - MeanCols_H1[i]!;
     }
   }
-  // Square_Xc2 = Xc2²: T×d, dsl/attention.ts:42:57
+}
+
+/** Square_Xc2 = Xc2²: T×d, dsl/attention.ts:42:57 */
+function forward_Square_Xc2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Square_Xc2[i * 32 + j]! = Xc2[i * 32 + j]! * Xc2[i * 32 + j]!;
     }
   }
-  // MeanCols_2 = rowmean(Xc2²): T×1, dsl/attention.ts:42:48
+}
+
+/** MeanCols_2 = rowmean(Xc2²): T×1, dsl/attention.ts:42:48 */
+function forward_MeanCols_2(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -733,26 +778,40 @@ function forwardSteps(
     }
     MeanCols_2[i]! = sum1 / 32;
   }
-  // Sd2 = √(rowmean(Xc2²) + 0.00001): T×1, dsl/attention.ts:42:39
+}
+
+/** Sd2 = √(rowmean(Xc2²) + 0.00001): T×1, dsl/attention.ts:42:39 */
+function forward_Sd2(): void {
   for (let i = 0; i < 16; i++) {
     const add1 = MeanCols_2[i]! + 0.00001;
     Sd2[i]! = Math.sqrt(add1);
   }
-  // Xn2 = Xc2 ⊘ Sd2: T×d, dsl/attention.ts:43:36
+}
+
+/** Xn2 = Xc2 ⊘ Sd2: T×d, dsl/attention.ts:43:36 */
+function forward_Xn2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xn2[i * 32 + j]! = Xc2[i * 32 + j]! / Sd2[i]!;
     }
   }
-  // N2 = Xn2 ⊙ gain2 + bias2: T×d, dsl/attention.ts:43:10
+}
+
+/** N2 = Xn2 ⊙ gain2 + bias2: T×d, dsl/attention.ts:43:10 */
+function forward_N2(param_gain2: Float64Array, param_bias2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Xn2[i * 32 + j]! * param_gain2[j]!;
       N2[i * 32 + j]! = mul1 + param_bias2[j]!;
     }
   }
-  // Matmul_N2_W1 = N2 W1: T×m, dsl/attention.ts:85:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_N2_W1 = N2 W1: T×m, dsl/attention.ts:85:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_N2_W1(param_W1: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 64; j++) {
       scratch[q1 * 64 + j * 8] = param_W1[q1 * 64 + j]!;
@@ -819,20 +878,31 @@ function forwardSteps(
       }
     }
   }
-  // Z = N2 W1 + b1: T×m, dsl/attention.ts:85:26
+}
+
+/** Z = N2 W1 + b1: T×m, dsl/attention.ts:85:26 */
+function forward_Z(param_b1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 64; j++) {
       Z[i * 64 + j]! = Matmul_N2_W1[i * 64 + j]! + param_b1[j]!;
     }
   }
-  // Relu_Z = relu(Z): T×m, dsl/attention.ts:86:47
+}
+
+/** Relu_Z = relu(Z): T×m, dsl/attention.ts:86:47 */
+function forward_Relu_Z(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 64; j++) {
       Relu_Z[i * 64 + j]! = Math.max(Z[i * 64 + j]!, 0);
     }
   }
-  // Matmul_W2 = relu(Z) W2: T×d, dsl/attention.ts:86:40
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_W2 = relu(Z) W2: T×d, dsl/attention.ts:86:40
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_W2(param_W2: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_W2[q1 * 32 + j]!;
@@ -899,14 +969,20 @@ function forwardSteps(
       }
     }
   }
-  // H2 = H1 + relu(Z) W2 + b2: T×d, dsl/attention.ts:86:28
+}
+
+/** H2 = H1 + relu(Z) W2 + b2: T×d, dsl/attention.ts:86:28 */
+function forward_H2(param_b2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const add1 = Matmul_W2[i * 32 + j]! + param_b2[j]!;
       H2[i * 32 + j]! = H1[i * 32 + j]! + add1;
     }
   }
-  // MeanCols_H2 = rowmean(H2): T×1, dsl/attention.ts:41:45
+}
+
+/** MeanCols_H2 = rowmean(H2): T×1, dsl/attention.ts:41:45 */
+function forward_MeanCols_H2(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -914,19 +990,28 @@ function forwardSteps(
     }
     MeanCols_H2[i]! = sum1 / 32;
   }
-  // Xc3 = H2 − rowmean(H2): T×d, dsl/attention.ts:41:38
+}
+
+/** Xc3 = H2 − rowmean(H2): T×d, dsl/attention.ts:41:38 */
+function forward_Xc3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xc3[i * 32 + j]! = H2[i * 32 + j]! - MeanCols_H2[i]!;
     }
   }
-  // Square_Xc3 = Xc3²: T×d, dsl/attention.ts:42:57
+}
+
+/** Square_Xc3 = Xc3²: T×d, dsl/attention.ts:42:57 */
+function forward_Square_Xc3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Square_Xc3[i * 32 + j]! = Xc3[i * 32 + j]! * Xc3[i * 32 + j]!;
     }
   }
-  // MeanCols_3 = rowmean(Xc3²): T×1, dsl/attention.ts:42:48
+}
+
+/** MeanCols_3 = rowmean(Xc3²): T×1, dsl/attention.ts:42:48 */
+function forward_MeanCols_3(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -934,26 +1019,40 @@ function forwardSteps(
     }
     MeanCols_3[i]! = sum1 / 32;
   }
-  // Sd3 = √(rowmean(Xc3²) + 0.00001): T×1, dsl/attention.ts:42:39
+}
+
+/** Sd3 = √(rowmean(Xc3²) + 0.00001): T×1, dsl/attention.ts:42:39 */
+function forward_Sd3(): void {
   for (let i = 0; i < 16; i++) {
     const add1 = MeanCols_3[i]! + 0.00001;
     Sd3[i]! = Math.sqrt(add1);
   }
-  // Xn3 = Xc3 ⊘ Sd3: T×d, dsl/attention.ts:43:36
+}
+
+/** Xn3 = Xc3 ⊘ Sd3: T×d, dsl/attention.ts:43:36 */
+function forward_Xn3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Xn3[i * 32 + j]! = Xc3[i * 32 + j]! / Sd3[i]!;
     }
   }
-  // N3 = Xn3 ⊙ gain3 + bias3: T×d, dsl/attention.ts:43:10
+}
+
+/** N3 = Xn3 ⊙ gain3 + bias3: T×d, dsl/attention.ts:43:10 */
+function forward_N3(param_gain3: Float64Array, param_bias3: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Xn3[i * 32 + j]! * param_gain3[j]!;
       N3[i * 32 + j]! = mul1 + param_bias3[j]!;
     }
   }
-  // Matmul_N3_Wout = N3 Wout: T×v, dsl/attention.ts:89:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_N3_Wout = N3 Wout: T×v, dsl/attention.ts:89:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_N3_Wout(param_Wout: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_Wout[q1 * 65 + j]!;
@@ -1020,38 +1119,40 @@ function forwardSteps(
       }
     }
   }
-  // O = N3 Wout + bout: T×v, dsl/attention.ts:89:26
+}
+
+/** O = N3 Wout + bout: T×v, dsl/attention.ts:89:26 */
+function forward_O(param_bout: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 65; j++) {
       O[i * 65 + j]! = Matmul_N3_Wout[i * 65 + j]! + param_bout[j]!;
     }
   }
-  // loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/attention.ts:90:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 16; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, O[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(O[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_y[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass, accumulating each parameter's gradient. */
-function backwardSteps(
+/** loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/attention.ts:90:20 */
+function forward_Loss(batch_y: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 16; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(O[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_y[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** Runs the forward pass and returns the loss (unscaled). */
+function forwardSteps(
   param_E: Float64Array,
   param_P: Float64Array,
   param_gain1: Float64Array,
@@ -1072,26 +1173,101 @@ function backwardSteps(
   param_bout: Float64Array,
   batch_x: Float64Array,
   batch_y: Float64Array,
-  grad_E: Float64Array,
-  grad_P: Float64Array,
-  grad_gain1: Float64Array,
-  grad_bias1: Float64Array,
-  grad_Wq: Float64Array,
-  grad_Wk: Float64Array,
-  grad_Wv: Float64Array,
-  grad_Wo: Float64Array,
-  grad_gain2: Float64Array,
-  grad_bias2: Float64Array,
-  grad_W1: Float64Array,
-  grad_b1: Float64Array,
-  grad_W2: Float64Array,
-  grad_b2: Float64Array,
-  grad_gain3: Float64Array,
-  grad_bias3: Float64Array,
-  grad_Wout: Float64Array,
-  grad_bout: Float64Array,
-): void {
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): T×v, dsl/attention.ts:90:20
+): number {
+  let loss = 0;
+  // Matmul_X_E = X E: T×d, dsl/attention.ts:74:32
+  forward_Matmul_X_E(param_E, batch_x);
+  // X0 = X E + P: T×d, dsl/attention.ts:74:28
+  forward_X0(param_P);
+  // MeanCols_X0 = rowmean(X0): T×1, dsl/attention.ts:41:45
+  forward_MeanCols_X0();
+  // Xc1 = X0 − rowmean(X0): T×d, dsl/attention.ts:41:38
+  forward_Xc1();
+  // Square_Xc1 = Xc1²: T×d, dsl/attention.ts:42:57
+  forward_Square_Xc1();
+  // MeanCols = rowmean(Xc1²): T×1, dsl/attention.ts:42:48
+  forward_MeanCols();
+  // Sd1 = √(rowmean(Xc1²) + 0.00001): T×1, dsl/attention.ts:42:39
+  forward_Sd1();
+  // Xn1 = Xc1 ⊘ Sd1: T×d, dsl/attention.ts:43:36
+  forward_Xn1();
+  // N1 = Xn1 ⊙ gain1 + bias1: T×d, dsl/attention.ts:43:10
+  forward_N1(param_gain1, param_bias1);
+  // Q = N1 Wq: T×k, dsl/attention.ts:77:26
+  // K = N1 Wk: T×k, dsl/attention.ts:78:26
+  // V = N1 Wv: T×k, dsl/attention.ts:79:26
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Q_and_2(param_Wq, param_Wk, param_Wv);
+  // Matmul_Q_Kt = Q Kᵀ: T×T, dsl/attention.ts:80:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_Q_Kt();
+  // S = Q Kᵀ ⊘ 4: T×T, dsl/attention.ts:80:26
+  forward_S();
+  // CausalMask_S = mask(S): T×T, dsl/attention.ts:81:34
+  forward_CausalMask_S();
+  // A = softmax(mask(S)): T×T, dsl/attention.ts:81:26
+  forward_A();
+  // C = A V: T×k, dsl/attention.ts:82:54
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_C();
+  // Matmul_C_Wo = C Wo: T×d, dsl/attention.ts:82:36
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_C_Wo(param_Wo);
+  // H1 = X0 + C Wo: T×d, dsl/attention.ts:82:28
+  forward_H1();
+  // MeanCols_H1 = rowmean(H1): T×1, dsl/attention.ts:41:45
+  forward_MeanCols_H1();
+  // Xc2 = H1 − rowmean(H1): T×d, dsl/attention.ts:41:38
+  forward_Xc2();
+  // Square_Xc2 = Xc2²: T×d, dsl/attention.ts:42:57
+  forward_Square_Xc2();
+  // MeanCols_2 = rowmean(Xc2²): T×1, dsl/attention.ts:42:48
+  forward_MeanCols_2();
+  // Sd2 = √(rowmean(Xc2²) + 0.00001): T×1, dsl/attention.ts:42:39
+  forward_Sd2();
+  // Xn2 = Xc2 ⊘ Sd2: T×d, dsl/attention.ts:43:36
+  forward_Xn2();
+  // N2 = Xn2 ⊙ gain2 + bias2: T×d, dsl/attention.ts:43:10
+  forward_N2(param_gain2, param_bias2);
+  // Matmul_N2_W1 = N2 W1: T×m, dsl/attention.ts:85:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_N2_W1(param_W1);
+  // Z = N2 W1 + b1: T×m, dsl/attention.ts:85:26
+  forward_Z(param_b1);
+  // Relu_Z = relu(Z): T×m, dsl/attention.ts:86:47
+  forward_Relu_Z();
+  // Matmul_W2 = relu(Z) W2: T×d, dsl/attention.ts:86:40
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_W2(param_W2);
+  // H2 = H1 + relu(Z) W2 + b2: T×d, dsl/attention.ts:86:28
+  forward_H2(param_b2);
+  // MeanCols_H2 = rowmean(H2): T×1, dsl/attention.ts:41:45
+  forward_MeanCols_H2();
+  // Xc3 = H2 − rowmean(H2): T×d, dsl/attention.ts:41:38
+  forward_Xc3();
+  // Square_Xc3 = Xc3²: T×d, dsl/attention.ts:42:57
+  forward_Square_Xc3();
+  // MeanCols_3 = rowmean(Xc3²): T×1, dsl/attention.ts:42:48
+  forward_MeanCols_3();
+  // Sd3 = √(rowmean(Xc3²) + 0.00001): T×1, dsl/attention.ts:42:39
+  forward_Sd3();
+  // Xn3 = Xc3 ⊘ Sd3: T×d, dsl/attention.ts:43:36
+  forward_Xn3();
+  // N3 = Xn3 ⊙ gain3 + bias3: T×d, dsl/attention.ts:43:10
+  forward_N3(param_gain3, param_bias3);
+  // Matmul_N3_Wout = N3 Wout: T×v, dsl/attention.ts:89:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_N3_Wout(param_Wout);
+  // O = N3 Wout + bout: T×v, dsl/attention.ts:89:26
+  forward_O(param_bout);
+  // loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/attention.ts:90:20
+  forward_Loss(batch_y);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): T×v, dsl/attention.ts:90:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_y: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -1113,20 +1289,31 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_y[i * 65 + j4]!;
     }
   }
-  // G_O = (Ŷ − Y)/T: T×v, dsl/attention.ts:90:20
+}
+
+/** G_O = (Ŷ − Y)/T: T×v, dsl/attention.ts:90:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 65; j++) {
       G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.0625;
     }
   }
-  // G_bout = 1ᵀ G_O: 1×v, dsl/attention.ts:89:26
+}
+
+/** G_bout = 1ᵀ G_O: 1×v, dsl/attention.ts:89:26 */
+function backward_dbout(grad_bout: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 65; j++) {
       grad_bout[j]! += G_O[i * 65 + j]!;
     }
   }
-  // G_N3 = G_O Woutᵀ: T×d, dsl/attention.ts:89:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_N3 = G_O Woutᵀ: T×d, dsl/attention.ts:89:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_N3(param_Wout: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_Wout[j * 65 + q1]!;
@@ -1211,8 +1398,13 @@ function backwardSteps(
       }
     }
   }
-  // G_Wout = N3ᵀ G_O: d×v, dsl/attention.ts:89:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wout = N3ᵀ G_O: d×v, dsl/attention.ts:89:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWout(grad_Wout: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
@@ -1278,39 +1470,57 @@ function backwardSteps(
       }
     }
   }
-  // G_bias3 = 1ᵀ G_N3: 1×d, dsl/attention.ts:43:10
+}
+
+/** G_bias3 = 1ᵀ G_N3: 1×d, dsl/attention.ts:43:10 */
+function backward_dbias3(grad_bias3: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_bias3[j]! += G_N3[i * 32 + j]!;
     }
   }
-  // Mul_G_N3_Xn3 = G_N3 ⊙ Xn3: T×d, dsl/attention.ts:43:14
+}
+
+/** Mul_G_N3_Xn3 = G_N3 ⊙ Xn3: T×d, dsl/attention.ts:43:14 */
+function backward_Mul_G_N3_Xn3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Mul_G_N3_Xn3[i * 32 + j]! = G_N3[i * 32 + j]! * Xn3[i * 32 + j]!;
     }
   }
-  // G_gain3 = 1ᵀ (G_N3 ⊙ Xn3): 1×d, dsl/attention.ts:43:14
+}
+
+/** G_gain3 = 1ᵀ (G_N3 ⊙ Xn3): 1×d, dsl/attention.ts:43:14 */
+function backward_dgain3(grad_gain3: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_gain3[j]! += Mul_G_N3_Xn3[i * 32 + j]!;
     }
   }
-  // Div_G_Xn3_Sd3 = G_Xn3 ⊘ Sd3; G_Xn3 = G_N3 ⊙ gain3: T×d, dsl/attention.ts:43:36
+}
+
+/** Div_G_Xn3_Sd3 = G_Xn3 ⊘ Sd3; G_Xn3 = G_N3 ⊙ gain3: T×d, dsl/attention.ts:43:36 */
+function backward_Div_G_Xn3_Sd3(param_gain3: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const gxn1 = G_N3[i * 32 + j]! * param_gain3[j]!;
       Div_G_Xn3_Sd3[i * 32 + j]! = gxn1 / Sd3[i]!;
     }
   }
-  // Scale = -1·(G_Xn3 ⊘ Sd3 ⊙ Xn3): T×d, dsl/attention.ts:43:36
+}
+
+/** Scale = -1·(G_Xn3 ⊘ Sd3 ⊙ Xn3): T×d, dsl/attention.ts:43:36 */
+function backward_Scale(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Div_G_Xn3_Sd3[i * 32 + j]! * Xn3[i * 32 + j]!;
       Scale[i * 32 + j]! = -1 * mul1;
     }
   }
-  // G_Sd3 = rowsum(-1·(G_Xn3 ⊘ Sd3 ⊙ Xn3)): T×1, dsl/attention.ts:43:36
+}
+
+/** G_Sd3 = rowsum(-1·(G_Xn3 ⊘ Sd3 ⊙ Xn3)): T×1, dsl/attention.ts:43:36 */
+function backward_G_Sd3(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -1318,13 +1528,19 @@ function backwardSteps(
     }
     G_Sd3[i]! = sum1;
   }
-  // Scale_2 = 0.03125·(G_Sd3 ⊘ (2·Sd3)): T×1, dsl/attention.ts:42:48
+}
+
+/** Scale_2 = 0.03125·(G_Sd3 ⊘ (2·Sd3)): T×1, dsl/attention.ts:42:48 */
+function backward_Scale_2(): void {
   for (let i = 0; i < 16; i++) {
     const scale1 = 2 * Sd3[i]!;
     const div1 = G_Sd3[i]! / scale1;
     Scale_2[i]! = 0.03125 * div1;
   }
-  // G_Xc3 = G_Xn3 ⊘ Sd3 + 0.03125·(G_Sd3 ⊘ (2·Sd3)) 1ᵀ ⊙ (2·Xc3): T×d
+}
+
+/** G_Xc3 = G_Xn3 ⊘ Sd3 + 0.03125·(G_Sd3 ⊘ (2·Sd3)) 1ᵀ ⊙ (2·Xc3): T×d */
+function backward_G_Xc3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const broadcastcols1 = Scale_2[i]!;
@@ -1333,13 +1549,19 @@ function backwardSteps(
       G_Xc3[i * 32 + j]! = Div_G_Xn3_Sd3[i * 32 + j]! + mul1;
     }
   }
-  // Scale_G_Xc3 = -1·G_Xc3: T×d, dsl/attention.ts:41:38
+}
+
+/** Scale_G_Xc3 = -1·G_Xc3: T×d, dsl/attention.ts:41:38 */
+function backward_Scale_G_Xc3(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Scale_G_Xc3[i * 32 + j]! = -1 * G_Xc3[i * 32 + j]!;
     }
   }
-  // SumCols = rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:38
+}
+
+/** SumCols = rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:38 */
+function backward_SumCols(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -1347,25 +1569,39 @@ function backwardSteps(
     }
     SumCols[i]! = sum1;
   }
-  // Scale_3 = 0.03125·rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:45
+}
+
+/** Scale_3 = 0.03125·rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:45 */
+function backward_Scale_3(): void {
   for (let i = 0; i < 16; i++) {
     Scale_3[i]! = 0.03125 * SumCols[i]!;
   }
-  // G_H2 = G_Xc3 + 0.03125·rowsum(-1·G_Xc3) 1ᵀ: T×d
+}
+
+/** G_H2 = G_Xc3 + 0.03125·rowsum(-1·G_Xc3) 1ᵀ: T×d */
+function backward_G_H2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const broadcastcols1 = Scale_3[i]!;
       G_H2[i * 32 + j]! = G_Xc3[i * 32 + j]! + broadcastcols1;
     }
   }
-  // G_b2 = 1ᵀ G_H2: 1×d, dsl/attention.ts:86:36
+}
+
+/** G_b2 = 1ᵀ G_H2: 1×d, dsl/attention.ts:86:36 */
+function backward_db2(grad_b2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_b2[j]! += G_H2[i * 32 + j]!;
     }
   }
-  // Matmul_G_H2_W2t = G_H2 W2ᵀ: T×m, dsl/attention.ts:86:40
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_H2_W2t = G_H2 W2ᵀ: T×m, dsl/attention.ts:86:40
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_H2_W2t(param_W2: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 64; j++) {
       scratch[q1 * 64 + j * 8] = param_W2[j * 32 + q1]!;
@@ -1432,8 +1668,13 @@ function backwardSteps(
       }
     }
   }
-  // G_W2 = relu(Z)ᵀ G_H2: m×d, dsl/attention.ts:86:40
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W2 = relu(Z)ᵀ G_H2: m×d, dsl/attention.ts:86:40
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW2(grad_W2: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = G_H2[q1 * 32 + j]!;
@@ -1499,20 +1740,31 @@ function backwardSteps(
       }
     }
   }
-  // G_Z = G_H2 W2ᵀ ⊙ [Z > 0]: T×m, dsl/attention.ts:86:47
+}
+
+/** G_Z = G_H2 W2ᵀ ⊙ [Z > 0]: T×m, dsl/attention.ts:86:47 */
+function backward_G_Z(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 64; j++) {
       G_Z[i * 64 + j]! = Z[i * 64 + j]! > 0 ? Matmul_G_H2_W2t[i * 64 + j]! : 0;
     }
   }
-  // G_b1 = 1ᵀ G_Z: 1×m, dsl/attention.ts:85:26
+}
+
+/** G_b1 = 1ᵀ G_Z: 1×m, dsl/attention.ts:85:26 */
+function backward_db1(grad_b1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 64; j++) {
       grad_b1[j]! += G_Z[i * 64 + j]!;
     }
   }
-  // G_N2 = G_Z W1ᵀ: T×d, dsl/attention.ts:85:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_N2 = G_Z W1ᵀ: T×d, dsl/attention.ts:85:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_N2(param_W1: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_W1[j * 64 + q1]!;
@@ -1579,8 +1831,13 @@ function backwardSteps(
       }
     }
   }
-  // G_W1 = N2ᵀ G_Z: d×m, dsl/attention.ts:85:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W1 = N2ᵀ G_Z: d×m, dsl/attention.ts:85:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW1(grad_W1: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 64; j++) {
       scratch[q1 * 64 + j * 8] = G_Z[q1 * 64 + j]!;
@@ -1646,39 +1903,57 @@ function backwardSteps(
       }
     }
   }
-  // G_bias2 = 1ᵀ G_N2: 1×d, dsl/attention.ts:43:10
+}
+
+/** G_bias2 = 1ᵀ G_N2: 1×d, dsl/attention.ts:43:10 */
+function backward_dbias2(grad_bias2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_bias2[j]! += G_N2[i * 32 + j]!;
     }
   }
-  // Mul_G_N2_Xn2 = G_N2 ⊙ Xn2: T×d, dsl/attention.ts:43:14
+}
+
+/** Mul_G_N2_Xn2 = G_N2 ⊙ Xn2: T×d, dsl/attention.ts:43:14 */
+function backward_Mul_G_N2_Xn2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Mul_G_N2_Xn2[i * 32 + j]! = G_N2[i * 32 + j]! * Xn2[i * 32 + j]!;
     }
   }
-  // G_gain2 = 1ᵀ (G_N2 ⊙ Xn2): 1×d, dsl/attention.ts:43:14
+}
+
+/** G_gain2 = 1ᵀ (G_N2 ⊙ Xn2): 1×d, dsl/attention.ts:43:14 */
+function backward_dgain2(grad_gain2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_gain2[j]! += Mul_G_N2_Xn2[i * 32 + j]!;
     }
   }
-  // Div_G_Xn2_Sd2 = G_Xn2 ⊘ Sd2; G_Xn2 = G_N2 ⊙ gain2: T×d, dsl/attention.ts:43:36
+}
+
+/** Div_G_Xn2_Sd2 = G_Xn2 ⊘ Sd2; G_Xn2 = G_N2 ⊙ gain2: T×d, dsl/attention.ts:43:36 */
+function backward_Div_G_Xn2_Sd2(param_gain2: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const gxn1 = G_N2[i * 32 + j]! * param_gain2[j]!;
       Div_G_Xn2_Sd2[i * 32 + j]! = gxn1 / Sd2[i]!;
     }
   }
-  // Scale_4 = -1·(G_Xn2 ⊘ Sd2 ⊙ Xn2): T×d, dsl/attention.ts:43:36
+}
+
+/** Scale_4 = -1·(G_Xn2 ⊘ Sd2 ⊙ Xn2): T×d, dsl/attention.ts:43:36 */
+function backward_Scale_4(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Div_G_Xn2_Sd2[i * 32 + j]! * Xn2[i * 32 + j]!;
       Scale_4[i * 32 + j]! = -1 * mul1;
     }
   }
-  // G_Sd2 = rowsum(-1·(G_Xn2 ⊘ Sd2 ⊙ Xn2)): T×1, dsl/attention.ts:43:36
+}
+
+/** G_Sd2 = rowsum(-1·(G_Xn2 ⊘ Sd2 ⊙ Xn2)): T×1, dsl/attention.ts:43:36 */
+function backward_G_Sd2(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -1686,13 +1961,19 @@ function backwardSteps(
     }
     G_Sd2[i]! = sum1;
   }
-  // Scale_5 = 0.03125·(G_Sd2 ⊘ (2·Sd2)): T×1, dsl/attention.ts:42:48
+}
+
+/** Scale_5 = 0.03125·(G_Sd2 ⊘ (2·Sd2)): T×1, dsl/attention.ts:42:48 */
+function backward_Scale_5(): void {
   for (let i = 0; i < 16; i++) {
     const scale1 = 2 * Sd2[i]!;
     const div1 = G_Sd2[i]! / scale1;
     Scale_5[i]! = 0.03125 * div1;
   }
-  // G_Xc2 = G_Xn2 ⊘ Sd2 + 0.03125·(G_Sd2 ⊘ (2·Sd2)) 1ᵀ ⊙ (2·Xc2): T×d
+}
+
+/** G_Xc2 = G_Xn2 ⊘ Sd2 + 0.03125·(G_Sd2 ⊘ (2·Sd2)) 1ᵀ ⊙ (2·Xc2): T×d */
+function backward_G_Xc2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const broadcastcols1 = Scale_5[i]!;
@@ -1701,13 +1982,19 @@ function backwardSteps(
       G_Xc2[i * 32 + j]! = Div_G_Xn2_Sd2[i * 32 + j]! + mul1;
     }
   }
-  // Scale_G_Xc2 = -1·G_Xc2: T×d, dsl/attention.ts:41:38
+}
+
+/** Scale_G_Xc2 = -1·G_Xc2: T×d, dsl/attention.ts:41:38 */
+function backward_Scale_G_Xc2(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Scale_G_Xc2[i * 32 + j]! = -1 * G_Xc2[i * 32 + j]!;
     }
   }
-  // SumCols_2 = rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:38
+}
+
+/** SumCols_2 = rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:38 */
+function backward_SumCols_2(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -1715,11 +2002,17 @@ function backwardSteps(
     }
     SumCols_2[i]! = sum1;
   }
-  // Scale_6 = 0.03125·rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:45
+}
+
+/** Scale_6 = 0.03125·rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:45 */
+function backward_Scale_6(): void {
   for (let i = 0; i < 16; i++) {
     Scale_6[i]! = 0.03125 * SumCols_2[i]!;
   }
-  // G_H1 = G_H2 + G_Xc2 + 0.03125·rowsum(-1·G_Xc2) 1ᵀ: T×d
+}
+
+/** G_H1 = G_H2 + G_Xc2 + 0.03125·rowsum(-1·G_Xc2) 1ᵀ: T×d */
+function backward_G_H1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const add1 = G_H2[i * 32 + j]! + G_Xc2[i * 32 + j]!;
@@ -1727,8 +2020,13 @@ function backwardSteps(
       G_H1[i * 32 + j]! = add1 + broadcastcols1;
     }
   }
-  // G_C = G_H1 Woᵀ: T×k, dsl/attention.ts:82:36
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_C = G_H1 Woᵀ: T×k, dsl/attention.ts:82:36
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_C(param_Wo: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = param_Wo[j * 32 + q1]!;
@@ -1795,8 +2093,13 @@ function backwardSteps(
       }
     }
   }
-  // G_Wo = Cᵀ G_H1: k×d, dsl/attention.ts:82:36
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wo = Cᵀ G_H1: k×d, dsl/attention.ts:82:36
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWo(grad_Wo: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = G_H1[q1 * 32 + j]!;
@@ -1862,8 +2165,13 @@ function backwardSteps(
       }
     }
   }
-  // G_A = G_C Vᵀ: T×T, dsl/attention.ts:82:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_A = G_C Vᵀ: T×T, dsl/attention.ts:82:54
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_A(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = V[j * 16 + q1]!;
@@ -1930,8 +2238,13 @@ function backwardSteps(
       }
     }
   }
-  // G_V = Aᵀ G_C: T×k, dsl/attention.ts:82:54
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = Aᵀ G_C: T×k, dsl/attention.ts:82:54
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_V(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = G_C[q1 * 16 + j]!;
@@ -1998,7 +2311,10 @@ function backwardSteps(
       }
     }
   }
-  // SoftmaxGrad_A_G_A = A ⊙ (G_A − rowsum(G_A ⊙ A)): T×T, dsl/attention.ts:81:26
+}
+
+/** SoftmaxGrad_A_G_A = A ⊙ (G_A − rowsum(G_A ⊙ A)): T×T, dsl/attention.ts:81:26 */
+function backward_SoftmaxGrad_A_G_A(): void {
   for (let i = 0; i < 16; i++) {
     let dot1 = 0;
     for (let j = 0; j < 16; j++) {
@@ -2008,20 +2324,31 @@ function backwardSteps(
       SoftmaxGrad_A_G_A[i * 16 + j2]! = A[i * 16 + j2]! * (G_A[i * 16 + j2]! - dot1);
     }
   }
-  // G_S = mask₀(A ⊙ (G_A − rowsum(G_A ⊙ A))): T×T, dsl/attention.ts:81:34
+}
+
+/** G_S = mask₀(A ⊙ (G_A − rowsum(G_A ⊙ A))): T×T, dsl/attention.ts:81:34 */
+function backward_G_S(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 16; j++) {
       G_S[i * 16 + j]! = j > i ? 0 : SoftmaxGrad_A_G_A[i * 16 + j]!;
     }
   }
-  // Div_G_S = G_S ⊘ 4: T×T, dsl/attention.ts:80:26
+}
+
+/** Div_G_S = G_S ⊘ 4: T×T, dsl/attention.ts:80:26 */
+function backward_Div_G_S(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 16; j++) {
       Div_G_S[i * 16 + j]! = G_S[i * 16 + j]! / 4;
     }
   }
-  // G_Q = (G_S ⊘ 4) Kᵀᵀ: T×k, dsl/attention.ts:80:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Q = (G_S ⊘ 4) Kᵀᵀ: T×k, dsl/attention.ts:80:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_G_Q(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = K[q1 * 16 + j]!;
@@ -2088,8 +2415,13 @@ function backwardSteps(
       }
     }
   }
-  // Matmul_Qt = Qᵀ (G_S ⊘ 4): k×T, dsl/attention.ts:80:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_Qt = Qᵀ (G_S ⊘ 4): k×T, dsl/attention.ts:80:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_Qt(): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 16 + j * 8] = Div_G_S[q1 * 16 + j]!;
@@ -2156,8 +2488,13 @@ function backwardSteps(
       }
     }
   }
-  // Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_V_Wvt(param_Wv: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_Wv[j * 16 + q1]!;
@@ -2224,10 +2561,15 @@ function backwardSteps(
       }
     }
   }
-  // G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
-  // G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
-  // G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
+ * G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
+ * G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_Wv: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
       scratch[q1 * 48 + j * 8] = G_V[q1 * 16 + j]!;
@@ -2308,12 +2650,12 @@ function backwardSteps(
         const b8 = scratch[p * 48 + j4 * 8 + 5]!;
         const b9 = scratch[p * 48 + j4 * 8 + 6]!;
         const b10 = scratch[p * 48 + j4 * 8 + 7]!;
-        scratch_1[i * 48 + j4] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        scratch_1[(i + 1) * 48 + j4] +=
+        scratch_1[i * 48 + j4]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        scratch_1[(i + 1) * 48 + j4]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        scratch_1[(i + 2) * 48 + j4] +=
+        scratch_1[(i + 2) * 48 + j4]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        scratch_1[(i + 3) * 48 + j4] +=
+        scratch_1[(i + 3) * 48 + j4]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2333,8 +2675,13 @@ function backwardSteps(
       grad_Wq[i4 * 16 + j7]! += scratch_1[i4 * 48 + j7 + 32]!;
     }
   }
-  // Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_Wkt(param_Wk: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_Wk[j * 16 + q1]!;
@@ -2401,8 +2748,13 @@ function backwardSteps(
       }
     }
   }
-  // Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_Q_Wqt(param_Wq: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
       scratch[q1 * 32 + j * 8] = param_Wq[j * 16 + q1]!;
@@ -2469,46 +2821,67 @@ function backwardSteps(
       }
     }
   }
-  // G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d
+}
+
+/** G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d */
+function backward_G_N1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const add1 = Matmul_G_V_Wvt[i * 32 + j]! + Matmul_Wkt[i * 32 + j]!;
       G_N1[i * 32 + j]! = add1 + Matmul_G_Q_Wqt[i * 32 + j]!;
     }
   }
-  // G_bias1 = 1ᵀ G_N1: 1×d, dsl/attention.ts:43:10
+}
+
+/** G_bias1 = 1ᵀ G_N1: 1×d, dsl/attention.ts:43:10 */
+function backward_dbias1(grad_bias1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_bias1[j]! += G_N1[i * 32 + j]!;
     }
   }
-  // Mul_G_N1_Xn1 = G_N1 ⊙ Xn1: T×d, dsl/attention.ts:43:14
+}
+
+/** Mul_G_N1_Xn1 = G_N1 ⊙ Xn1: T×d, dsl/attention.ts:43:14 */
+function backward_Mul_G_N1_Xn1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Mul_G_N1_Xn1[i * 32 + j]! = G_N1[i * 32 + j]! * Xn1[i * 32 + j]!;
     }
   }
-  // G_gain1 = 1ᵀ (G_N1 ⊙ Xn1): 1×d, dsl/attention.ts:43:14
+}
+
+/** G_gain1 = 1ᵀ (G_N1 ⊙ Xn1): 1×d, dsl/attention.ts:43:14 */
+function backward_dgain1(grad_gain1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_gain1[j]! += Mul_G_N1_Xn1[i * 32 + j]!;
     }
   }
-  // Div_G_Xn1_Sd1 = G_Xn1 ⊘ Sd1; G_Xn1 = G_N1 ⊙ gain1: T×d, dsl/attention.ts:43:36
+}
+
+/** Div_G_Xn1_Sd1 = G_Xn1 ⊘ Sd1; G_Xn1 = G_N1 ⊙ gain1: T×d, dsl/attention.ts:43:36 */
+function backward_Div_G_Xn1_Sd1(param_gain1: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const gxn1 = G_N1[i * 32 + j]! * param_gain1[j]!;
       Div_G_Xn1_Sd1[i * 32 + j]! = gxn1 / Sd1[i]!;
     }
   }
-  // Scale_7 = -1·(G_Xn1 ⊘ Sd1 ⊙ Xn1): T×d, dsl/attention.ts:43:36
+}
+
+/** Scale_7 = -1·(G_Xn1 ⊘ Sd1 ⊙ Xn1): T×d, dsl/attention.ts:43:36 */
+function backward_Scale_7(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const mul1 = Div_G_Xn1_Sd1[i * 32 + j]! * Xn1[i * 32 + j]!;
       Scale_7[i * 32 + j]! = -1 * mul1;
     }
   }
-  // G_Sd1 = rowsum(-1·(G_Xn1 ⊘ Sd1 ⊙ Xn1)): T×1, dsl/attention.ts:43:36
+}
+
+/** G_Sd1 = rowsum(-1·(G_Xn1 ⊘ Sd1 ⊙ Xn1)): T×1, dsl/attention.ts:43:36 */
+function backward_G_Sd1(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -2516,13 +2889,19 @@ function backwardSteps(
     }
     G_Sd1[i]! = sum1;
   }
-  // Scale_8 = 0.03125·(G_Sd1 ⊘ (2·Sd1)): T×1, dsl/attention.ts:42:48
+}
+
+/** Scale_8 = 0.03125·(G_Sd1 ⊘ (2·Sd1)): T×1, dsl/attention.ts:42:48 */
+function backward_Scale_8(): void {
   for (let i = 0; i < 16; i++) {
     const scale1 = 2 * Sd1[i]!;
     const div1 = G_Sd1[i]! / scale1;
     Scale_8[i]! = 0.03125 * div1;
   }
-  // G_Xc1 = G_Xn1 ⊘ Sd1 + 0.03125·(G_Sd1 ⊘ (2·Sd1)) 1ᵀ ⊙ (2·Xc1): T×d
+}
+
+/** G_Xc1 = G_Xn1 ⊘ Sd1 + 0.03125·(G_Sd1 ⊘ (2·Sd1)) 1ᵀ ⊙ (2·Xc1): T×d */
+function backward_G_Xc1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const broadcastcols1 = Scale_8[i]!;
@@ -2531,13 +2910,19 @@ function backwardSteps(
       G_Xc1[i * 32 + j]! = Div_G_Xn1_Sd1[i * 32 + j]! + mul1;
     }
   }
-  // Scale_G_Xc1 = -1·G_Xc1: T×d, dsl/attention.ts:41:38
+}
+
+/** Scale_G_Xc1 = -1·G_Xc1: T×d, dsl/attention.ts:41:38 */
+function backward_Scale_G_Xc1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       Scale_G_Xc1[i * 32 + j]! = -1 * G_Xc1[i * 32 + j]!;
     }
   }
-  // SumCols_3 = rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:38
+}
+
+/** SumCols_3 = rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:38 */
+function backward_SumCols_3(): void {
   for (let i = 0; i < 16; i++) {
     let sum1 = 0;
     for (let j = 0; j < 32; j++) {
@@ -2545,11 +2930,17 @@ function backwardSteps(
     }
     SumCols_3[i]! = sum1;
   }
-  // Scale_9 = 0.03125·rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:45
+}
+
+/** Scale_9 = 0.03125·rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:45 */
+function backward_Scale_9(): void {
   for (let i = 0; i < 16; i++) {
     Scale_9[i]! = 0.03125 * SumCols_3[i]!;
   }
-  // G_X0 = G_H1 + G_Xc1 + 0.03125·rowsum(-1·G_Xc1) 1ᵀ: T×d
+}
+
+/** G_X0 = G_H1 + G_Xc1 + 0.03125·rowsum(-1·G_Xc1) 1ᵀ: T×d */
+function backward_G_X0(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       const add1 = G_H1[i * 32 + j]! + G_Xc1[i * 32 + j]!;
@@ -2557,19 +2948,214 @@ function backwardSteps(
       G_X0[i * 32 + j]! = add1 + broadcastcols1;
     }
   }
-  // G_E = Xᵀ G_X0: v×d, dsl/attention.ts:74:32
+}
+
+/** G_E = Xᵀ G_X0: v×d, dsl/attention.ts:74:32 */
+function backward_dE(batch_x: Float64Array, grad_E: Float64Array): void {
   for (let p = 0; p < 16; p++) {
     const c1 = batch_x[p]!;
     for (let j = 0; j < 32; j++) {
       grad_E[c1 * 32 + j]! += G_X0[p * 32 + j]!;
     }
   }
-  // the gradient of P += G_X0
+}
+
+/** the gradient of P += G_X0 */
+function backward_copy_P(grad_P: Float64Array): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
       grad_P[i * 32 + j]! += G_X0[i * 32 + j]!;
     }
   }
+}
+
+/** Runs the backward pass, accumulating each parameter's gradient. */
+function backwardSteps(
+  param_E: Float64Array,
+  param_P: Float64Array,
+  param_gain1: Float64Array,
+  param_bias1: Float64Array,
+  param_Wq: Float64Array,
+  param_Wk: Float64Array,
+  param_Wv: Float64Array,
+  param_Wo: Float64Array,
+  param_gain2: Float64Array,
+  param_bias2: Float64Array,
+  param_W1: Float64Array,
+  param_b1: Float64Array,
+  param_W2: Float64Array,
+  param_b2: Float64Array,
+  param_gain3: Float64Array,
+  param_bias3: Float64Array,
+  param_Wout: Float64Array,
+  param_bout: Float64Array,
+  batch_x: Float64Array,
+  batch_y: Float64Array,
+  grad_E: Float64Array,
+  grad_P: Float64Array,
+  grad_gain1: Float64Array,
+  grad_bias1: Float64Array,
+  grad_Wq: Float64Array,
+  grad_Wk: Float64Array,
+  grad_Wv: Float64Array,
+  grad_Wo: Float64Array,
+  grad_gain2: Float64Array,
+  grad_bias2: Float64Array,
+  grad_W1: Float64Array,
+  grad_b1: Float64Array,
+  grad_W2: Float64Array,
+  grad_b2: Float64Array,
+  grad_gain3: Float64Array,
+  grad_bias3: Float64Array,
+  grad_Wout: Float64Array,
+  grad_bout: Float64Array,
+): void {
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): T×v, dsl/attention.ts:90:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_y);
+  // G_O = (Ŷ − Y)/T: T×v, dsl/attention.ts:90:20
+  backward_G_O();
+  // G_bout = 1ᵀ G_O: 1×v, dsl/attention.ts:89:26
+  backward_dbout(grad_bout);
+  // G_N3 = G_O Woutᵀ: T×d, dsl/attention.ts:89:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_N3(param_Wout);
+  // G_Wout = N3ᵀ G_O: d×v, dsl/attention.ts:89:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWout(grad_Wout);
+  // G_bias3 = 1ᵀ G_N3: 1×d, dsl/attention.ts:43:10
+  backward_dbias3(grad_bias3);
+  // Mul_G_N3_Xn3 = G_N3 ⊙ Xn3: T×d, dsl/attention.ts:43:14
+  backward_Mul_G_N3_Xn3();
+  // G_gain3 = 1ᵀ (G_N3 ⊙ Xn3): 1×d, dsl/attention.ts:43:14
+  backward_dgain3(grad_gain3);
+  // Div_G_Xn3_Sd3 = G_Xn3 ⊘ Sd3; G_Xn3 = G_N3 ⊙ gain3: T×d, dsl/attention.ts:43:36
+  backward_Div_G_Xn3_Sd3(param_gain3);
+  // Scale = -1·(G_Xn3 ⊘ Sd3 ⊙ Xn3): T×d, dsl/attention.ts:43:36
+  backward_Scale();
+  // G_Sd3 = rowsum(-1·(G_Xn3 ⊘ Sd3 ⊙ Xn3)): T×1, dsl/attention.ts:43:36
+  backward_G_Sd3();
+  // Scale_2 = 0.03125·(G_Sd3 ⊘ (2·Sd3)): T×1, dsl/attention.ts:42:48
+  backward_Scale_2();
+  // G_Xc3 = G_Xn3 ⊘ Sd3 + 0.03125·(G_Sd3 ⊘ (2·Sd3)) 1ᵀ ⊙ (2·Xc3): T×d
+  backward_G_Xc3();
+  // Scale_G_Xc3 = -1·G_Xc3: T×d, dsl/attention.ts:41:38
+  backward_Scale_G_Xc3();
+  // SumCols = rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:38
+  backward_SumCols();
+  // Scale_3 = 0.03125·rowsum(-1·G_Xc3): T×1, dsl/attention.ts:41:45
+  backward_Scale_3();
+  // G_H2 = G_Xc3 + 0.03125·rowsum(-1·G_Xc3) 1ᵀ: T×d
+  backward_G_H2();
+  // G_b2 = 1ᵀ G_H2: 1×d, dsl/attention.ts:86:36
+  backward_db2(grad_b2);
+  // Matmul_G_H2_W2t = G_H2 W2ᵀ: T×m, dsl/attention.ts:86:40
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_H2_W2t(param_W2);
+  // G_W2 = relu(Z)ᵀ G_H2: m×d, dsl/attention.ts:86:40
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW2(grad_W2);
+  // G_Z = G_H2 W2ᵀ ⊙ [Z > 0]: T×m, dsl/attention.ts:86:47
+  backward_G_Z();
+  // G_b1 = 1ᵀ G_Z: 1×m, dsl/attention.ts:85:26
+  backward_db1(grad_b1);
+  // G_N2 = G_Z W1ᵀ: T×d, dsl/attention.ts:85:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_N2(param_W1);
+  // G_W1 = N2ᵀ G_Z: d×m, dsl/attention.ts:85:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW1(grad_W1);
+  // G_bias2 = 1ᵀ G_N2: 1×d, dsl/attention.ts:43:10
+  backward_dbias2(grad_bias2);
+  // Mul_G_N2_Xn2 = G_N2 ⊙ Xn2: T×d, dsl/attention.ts:43:14
+  backward_Mul_G_N2_Xn2();
+  // G_gain2 = 1ᵀ (G_N2 ⊙ Xn2): 1×d, dsl/attention.ts:43:14
+  backward_dgain2(grad_gain2);
+  // Div_G_Xn2_Sd2 = G_Xn2 ⊘ Sd2; G_Xn2 = G_N2 ⊙ gain2: T×d, dsl/attention.ts:43:36
+  backward_Div_G_Xn2_Sd2(param_gain2);
+  // Scale_4 = -1·(G_Xn2 ⊘ Sd2 ⊙ Xn2): T×d, dsl/attention.ts:43:36
+  backward_Scale_4();
+  // G_Sd2 = rowsum(-1·(G_Xn2 ⊘ Sd2 ⊙ Xn2)): T×1, dsl/attention.ts:43:36
+  backward_G_Sd2();
+  // Scale_5 = 0.03125·(G_Sd2 ⊘ (2·Sd2)): T×1, dsl/attention.ts:42:48
+  backward_Scale_5();
+  // G_Xc2 = G_Xn2 ⊘ Sd2 + 0.03125·(G_Sd2 ⊘ (2·Sd2)) 1ᵀ ⊙ (2·Xc2): T×d
+  backward_G_Xc2();
+  // Scale_G_Xc2 = -1·G_Xc2: T×d, dsl/attention.ts:41:38
+  backward_Scale_G_Xc2();
+  // SumCols_2 = rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:38
+  backward_SumCols_2();
+  // Scale_6 = 0.03125·rowsum(-1·G_Xc2): T×1, dsl/attention.ts:41:45
+  backward_Scale_6();
+  // G_H1 = G_H2 + G_Xc2 + 0.03125·rowsum(-1·G_Xc2) 1ᵀ: T×d
+  backward_G_H1();
+  // G_C = G_H1 Woᵀ: T×k, dsl/attention.ts:82:36
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_C(param_Wo);
+  // G_Wo = Cᵀ G_H1: k×d, dsl/attention.ts:82:36
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWo(grad_Wo);
+  // G_A = G_C Vᵀ: T×T, dsl/attention.ts:82:54
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_A();
+  // G_V = Aᵀ G_C: T×k, dsl/attention.ts:82:54
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_V();
+  // SoftmaxGrad_A_G_A = A ⊙ (G_A − rowsum(G_A ⊙ A)): T×T, dsl/attention.ts:81:26
+  backward_SoftmaxGrad_A_G_A();
+  // G_S = mask₀(A ⊙ (G_A − rowsum(G_A ⊙ A))): T×T, dsl/attention.ts:81:34
+  backward_G_S();
+  // Div_G_S = G_S ⊘ 4: T×T, dsl/attention.ts:80:26
+  backward_Div_G_S();
+  // G_Q = (G_S ⊘ 4) Kᵀᵀ: T×k, dsl/attention.ts:80:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_G_Q();
+  // Matmul_Qt = Qᵀ (G_S ⊘ 4): k×T, dsl/attention.ts:80:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_Qt();
+  // Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_V_Wvt(param_Wv);
+  // G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
+  // G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
+  // G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWv_and_2(grad_Wq, grad_Wk, grad_Wv);
+  // Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_Wkt(param_Wk);
+  // Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_Q_Wqt(param_Wq);
+  // G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d
+  backward_G_N1();
+  // G_bias1 = 1ᵀ G_N1: 1×d, dsl/attention.ts:43:10
+  backward_dbias1(grad_bias1);
+  // Mul_G_N1_Xn1 = G_N1 ⊙ Xn1: T×d, dsl/attention.ts:43:14
+  backward_Mul_G_N1_Xn1();
+  // G_gain1 = 1ᵀ (G_N1 ⊙ Xn1): 1×d, dsl/attention.ts:43:14
+  backward_dgain1(grad_gain1);
+  // Div_G_Xn1_Sd1 = G_Xn1 ⊘ Sd1; G_Xn1 = G_N1 ⊙ gain1: T×d, dsl/attention.ts:43:36
+  backward_Div_G_Xn1_Sd1(param_gain1);
+  // Scale_7 = -1·(G_Xn1 ⊘ Sd1 ⊙ Xn1): T×d, dsl/attention.ts:43:36
+  backward_Scale_7();
+  // G_Sd1 = rowsum(-1·(G_Xn1 ⊘ Sd1 ⊙ Xn1)): T×1, dsl/attention.ts:43:36
+  backward_G_Sd1();
+  // Scale_8 = 0.03125·(G_Sd1 ⊘ (2·Sd1)): T×1, dsl/attention.ts:42:48
+  backward_Scale_8();
+  // G_Xc1 = G_Xn1 ⊘ Sd1 + 0.03125·(G_Sd1 ⊘ (2·Sd1)) 1ᵀ ⊙ (2·Xc1): T×d
+  backward_G_Xc1();
+  // Scale_G_Xc1 = -1·G_Xc1: T×d, dsl/attention.ts:41:38
+  backward_Scale_G_Xc1();
+  // SumCols_3 = rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:38
+  backward_SumCols_3();
+  // Scale_9 = 0.03125·rowsum(-1·G_Xc1): T×1, dsl/attention.ts:41:45
+  backward_Scale_9();
+  // G_X0 = G_H1 + G_Xc1 + 0.03125·rowsum(-1·G_Xc1) 1ᵀ: T×d
+  backward_G_X0();
+  // G_E = Xᵀ G_X0: v×d, dsl/attention.ts:74:32
+  backward_dE(batch_x, grad_E);
+  // the gradient of P += G_X0
+  backward_copy_P(grad_P);
 }
 
 /** The loss of attention on one batch. L = (1/T) loss. */

@@ -147,168 +147,183 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
-/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
-function forwardSteps(
-  param_Uz: Float64Array,
-  param_Wz: Float64Array,
-  param_bz: Float64Array,
-  param_Ur: Float64Array,
-  param_Wr: Float64Array,
-  param_br: Float64Array,
-  param_Uh: Float64Array,
-  param_Wh: Float64Array,
-  param_bh: Float64Array,
-  param_V: Float64Array,
-  param_c: Float64Array,
-  batch_xs: Float64Array,
-  batch_ys: Float64Array,
-): number {
-  let loss = 0;
-  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_Uz = X_t Uz: n×h over all steps (25×100), dsl/gru.ts:27:54
+/** Matmul_X_Uz = X_t Uz: n×h over all steps (25×100), dsl/gru.ts:27:54 */
+function forward_Matmul_X_Uz(param_Uz: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uz[i * 100 + j]! = param_Uz[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Ur = X_t Ur: n×h over all steps (25×100), dsl/gru.ts:28:54
+}
+
+/** Matmul_X_Ur = X_t Ur: n×h over all steps (25×100), dsl/gru.ts:28:54 */
+function forward_Matmul_X_Ur(param_Ur: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Ur[i * 100 + j]! = param_Ur[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Uh = X_t Uh: n×h over all steps (25×100), dsl/gru.ts:29:57
+}
+
+/** Matmul_X_Uh = X_t Uh: n×h over all steps (25×100), dsl/gru.ts:29:57 */
+function forward_Matmul_X_Uh(param_Uh: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uh[i * 100 + j]! = param_Uh[c1 * 100 + j]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wz_Wr[p2 * 200 + j4] = param_Wz[p2 * 100 + j4]!;
+}
+
+/**
+ * Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
+ * Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
+ */
+function forward_Matmul_Hprev_Wz_and_1(t: number): void {
+  const off_state_h = t * 100;
+  scratch.fill(0, 0, 200);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h[off_state_h + p]!;
+    const x2 = state_h[off_state_h + p + 1]!;
+    const x3 = state_h[off_state_h + p + 2]!;
+    const x4 = state_h[off_state_h + p + 3]!;
+    const x5 = state_h[off_state_h + p + 4]!;
+    const x6 = state_h[off_state_h + p + 5]!;
+    const x7 = state_h[off_state_h + p + 6]!;
+    const x8 = state_h[off_state_h + p + 7]!;
+    for (let j = 0; j < 200; j++) {
+      const b1 = copy_Wz_Wr[p * 200 + j]!;
+      const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
+      const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
+      const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
+      const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
+      const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
+      const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
+      const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
+      scratch[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wz_Wr[p2 * 200 + j5 + 100] = param_Wr[p2 * 100 + j5]!;
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h[off_state_h + p]!;
+    for (let j = 0; j < 200; j++) {
+      const b9 = copy_Wz_Wr[p * 200 + j]!;
+      scratch[j]! += x9 * b9;
     }
   }
-  for (let t = 0; t < 25; t++) {
-    const off_state_h = t * 100;
-    const off_Z = t * 100;
-    const off_Matmul_X_Uz = t * 100;
-    const off_R = t * 100;
-    const off_Matmul_X_Ur = t * 100;
-    const off_RH = t * 100;
-    const off_Hhat = t * 100;
-    const off_Matmul_X_Uh = t * 100;
-    const off_Sub_Z = t * 100;
-    // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
-    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
-    scratch.fill(0, 0, 200);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 200; j++) {
-        const b1 = copy_Wz_Wr[p * 200 + j]!;
-        const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
-        const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
-        const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
-        const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
-        const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
-        const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
-        const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
-        scratch[j] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 200; j++) {
-        const b9 = copy_Wz_Wr[p * 200 + j]!;
-        scratch[j] += x9 * b9;
-      }
-    }
-    for (let j2 = 0; j2 < 100; j2++) {
-      Matmul_Hprev_Wz[j2]! = scratch[j2]!;
-    }
-    for (let j3 = 0; j3 < 100; j3++) {
-      Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
-    }
-    // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
+  for (let j2 = 0; j2 < 100; j2++) {
+    Matmul_Hprev_Wz[j2]! = scratch[j2]!;
+  }
+  for (let j3 = 0; j3 < 100; j3++) {
+    Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
+  }
+}
+
+/** Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26 */
+function forward_Z(t: number, param_bz: Float64Array): void {
+  const off_Z = t * 100;
+  const off_Matmul_X_Uz = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Uz[off_Matmul_X_Uz + j]! + Matmul_Hprev_Wz[j]!;
+    const az1 = add1 + param_bz[j]!;
+    Z[off_Z + j]! = 1 / (1 + Math.exp(-az1));
+  }
+}
+
+/** R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26 */
+function forward_R(t: number, param_br: Float64Array): void {
+  const off_R = t * 100;
+  const off_Matmul_X_Ur = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Ur[off_Matmul_X_Ur + j]! + Matmul_Hprev_Wr[j]!;
+    const ar1 = add1 + param_br[j]!;
+    R[off_R + j]! = 1 / (1 + Math.exp(-ar1));
+  }
+}
+
+/** RH_t = R_t ⊙ H_{t−1}: n×h, dsl/gru.ts:29:91 */
+function forward_RH(t: number): void {
+  const off_state_h = t * 100;
+  const off_R = t * 100;
+  const off_RH = t * 100;
+  for (let j = 0; j < 100; j++) {
+    RH[off_RH + j]! = R[off_R + j]! * state_h[off_state_h + j]!;
+  }
+}
+
+/** Matmul_RH_Wh = RH_t Wh: n×h, dsl/gru.ts:29:72 */
+function forward_Matmul_RH_Wh(t: number, param_Wh: Float64Array): void {
+  const off_RH = t * 100;
+  Matmul_RH_Wh.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = RH[off_RH + p]!;
+    const x2 = RH[off_RH + p + 1]!;
+    const x3 = RH[off_RH + p + 2]!;
+    const x4 = RH[off_RH + p + 3]!;
+    const x5 = RH[off_RH + p + 4]!;
+    const x6 = RH[off_RH + p + 5]!;
+    const x7 = RH[off_RH + p + 6]!;
+    const x8 = RH[off_RH + p + 7]!;
     for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Uz[off_Matmul_X_Uz + j]! + Matmul_Hprev_Wz[j]!;
-      const az1 = add1 + param_bz[j]!;
-      Z[off_Z + j]! = 1 / (1 + Math.exp(-az1));
-    }
-    // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Ur[off_Matmul_X_Ur + j]! + Matmul_Hprev_Wr[j]!;
-      const ar1 = add1 + param_br[j]!;
-      R[off_R + j]! = 1 / (1 + Math.exp(-ar1));
-    }
-    // RH_t = R_t ⊙ H_{t−1}: n×h, dsl/gru.ts:29:91
-    for (let j = 0; j < 100; j++) {
-      RH[off_RH + j]! = R[off_R + j]! * state_h[off_state_h + j]!;
-    }
-    // Matmul_RH_Wh = RH_t Wh: n×h, dsl/gru.ts:29:72
-    Matmul_RH_Wh.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = RH[off_RH + p]!;
-      const x2 = RH[off_RH + p + 1]!;
-      const x3 = RH[off_RH + p + 2]!;
-      const x4 = RH[off_RH + p + 3]!;
-      const x5 = RH[off_RH + p + 4]!;
-      const x6 = RH[off_RH + p + 5]!;
-      const x7 = RH[off_RH + p + 6]!;
-      const x8 = RH[off_RH + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_Wh[p * 100 + j]!;
-        const b2 = param_Wh[(p + 1) * 100 + j]!;
-        const b3 = param_Wh[(p + 2) * 100 + j]!;
-        const b4 = param_Wh[(p + 3) * 100 + j]!;
-        const b5 = param_Wh[(p + 4) * 100 + j]!;
-        const b6 = param_Wh[(p + 5) * 100 + j]!;
-        const b7 = param_Wh[(p + 6) * 100 + j]!;
-        const b8 = param_Wh[(p + 7) * 100 + j]!;
-        Matmul_RH_Wh[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = RH[off_RH + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_Wh[p * 100 + j]!;
-        Matmul_RH_Wh[j]! += x9 * b9;
-      }
-    }
-    // Hhat_t = tanh(Ah_t); Ah_t = X_t Uh + RH_t Wh + bh: n×h, dsl/gru.ts:29:32
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Uh[off_Matmul_X_Uh + j]! + Matmul_RH_Wh[j]!;
-      const ah1 = add1 + param_bh[j]!;
-      Hhat[off_Hhat + j]! = Math.tanh(ah1);
-    }
-    // Sub_Z = 1 − Z_t: n×h, dsl/gru.ts:30:38
-    for (let j = 0; j < 100; j++) {
-      Sub_Z[off_Sub_Z + j]! = 1 - Z[off_Z + j]!;
-    }
-    // H_t = (1 − Z_t) ⊙ Hhat_t + Z_t ⊙ H_{t−1}: n×h, dsl/gru.ts:30:30
-    for (let j = 0; j < 100; j++) {
-      const mul1 = Sub_Z[off_Sub_Z + j]! * Hhat[off_Hhat + j]!;
-      const mul2 = Z[off_Z + j]! * state_h[off_state_h + j]!;
-      state_h[off_state_h + 100 + j]! = mul1 + mul2;
+      const b1 = param_Wh[p * 100 + j]!;
+      const b2 = param_Wh[(p + 1) * 100 + j]!;
+      const b3 = param_Wh[(p + 2) * 100 + j]!;
+      const b4 = param_Wh[(p + 3) * 100 + j]!;
+      const b5 = param_Wh[(p + 4) * 100 + j]!;
+      const b6 = param_Wh[(p + 5) * 100 + j]!;
+      const b7 = param_Wh[(p + 6) * 100 + j]!;
+      const b8 = param_Wh[(p + 7) * 100 + j]!;
+      Matmul_RH_Wh[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
-  // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/gru.ts:31:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let p = 96; p < 100; p++) {
+    const x9 = RH[off_RH + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b9 = param_Wh[p * 100 + j]!;
+      Matmul_RH_Wh[j]! += x9 * b9;
+    }
+  }
+}
+
+/** Hhat_t = tanh(Ah_t); Ah_t = X_t Uh + RH_t Wh + bh: n×h, dsl/gru.ts:29:32 */
+function forward_Hhat(t: number, param_bh: Float64Array): void {
+  const off_Hhat = t * 100;
+  const off_Matmul_X_Uh = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Uh[off_Matmul_X_Uh + j]! + Matmul_RH_Wh[j]!;
+    const ah1 = add1 + param_bh[j]!;
+    Hhat[off_Hhat + j]! = Math.tanh(ah1);
+  }
+}
+
+/** Sub_Z = 1 − Z_t: n×h, dsl/gru.ts:30:38 */
+function forward_Sub_Z(t: number): void {
+  const off_Z = t * 100;
+  const off_Sub_Z = t * 100;
+  for (let j = 0; j < 100; j++) {
+    Sub_Z[off_Sub_Z + j]! = 1 - Z[off_Z + j]!;
+  }
+}
+
+/** H_t = (1 − Z_t) ⊙ Hhat_t + Z_t ⊙ H_{t−1}: n×h, dsl/gru.ts:30:30 */
+function forward_H(t: number): void {
+  const off_state_h = t * 100;
+  const off_Z = t * 100;
+  const off_Hhat = t * 100;
+  const off_Sub_Z = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const mul1 = Sub_Z[off_Sub_Z + j]! * Hhat[off_Hhat + j]!;
+    const mul2 = Z[off_Z + j]! * state_h[off_state_h + j]!;
+    state_h[off_state_h + 100 + j]! = mul1 + mul2;
+  }
+}
+
+/**
+ * Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/gru.ts:31:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_H_V(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
@@ -422,38 +437,54 @@ function forwardSteps(
       Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
-  // O_t = H_t V + c: n×v over all steps (25×65), dsl/gru.ts:31:26
+}
+
+/** O_t = H_t V + c: n×v over all steps (25×65), dsl/gru.ts:31:26 */
+function forward_O(param_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       O[i * 65 + j]! = Matmul_H_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/gru.ts:32:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 25; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, O[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(O[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_ys[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
-function backwardSteps(
+/** loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/gru.ts:32:20 */
+function forward_Loss(batch_ys: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(O[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_ys[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call */
+function forward_fill_copy_Wz_Wr(param_Wz: Float64Array, param_Wr: Float64Array): void {
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_Wz_Wr[p2 * 200 + j4] = param_Wz[p2 * 100 + j4]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_Wz_Wr[p2 * 200 + j5 + 100] = param_Wr[p2 * 100 + j5]!;
+    }
+  }
+}
+
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
+function forwardSteps(
   param_Uz: Float64Array,
   param_Wz: Float64Array,
   param_bz: Float64Array,
@@ -467,24 +498,50 @@ function backwardSteps(
   param_c: Float64Array,
   batch_xs: Float64Array,
   batch_ys: Float64Array,
-  grad_Uz: Float64Array,
-  grad_Wz: Float64Array,
-  grad_bz: Float64Array,
-  grad_Ur: Float64Array,
-  grad_Wr: Float64Array,
-  grad_br: Float64Array,
-  grad_Uh: Float64Array,
-  grad_Wh: Float64Array,
-  grad_bh: Float64Array,
-  grad_V: Float64Array,
-  grad_c: Float64Array,
-  grad_h0: Float64Array,
-): void {
-  let adjointIn_h = adjointA_h;
-  let adjointOut_h = adjointB_h;
-  adjointIn_h.fill(0);
+): number {
+  let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/gru.ts:32:20
+  // Matmul_X_Uz = X_t Uz: n×h over all steps (25×100), dsl/gru.ts:27:54
+  forward_Matmul_X_Uz(param_Uz, batch_xs);
+  // Matmul_X_Ur = X_t Ur: n×h over all steps (25×100), dsl/gru.ts:28:54
+  forward_Matmul_X_Ur(param_Ur, batch_xs);
+  // Matmul_X_Uh = X_t Uh: n×h over all steps (25×100), dsl/gru.ts:29:57
+  forward_Matmul_X_Uh(param_Uh, batch_xs);
+  // copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call
+  forward_fill_copy_Wz_Wr(param_Wz, param_Wr);
+  for (let t = 0; t < 25; t++) {
+    // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
+    // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
+    forward_Matmul_Hprev_Wz_and_1(t);
+    // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
+    forward_Z(t, param_bz);
+    // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
+    forward_R(t, param_br);
+    // RH_t = R_t ⊙ H_{t−1}: n×h, dsl/gru.ts:29:91
+    forward_RH(t);
+    // Matmul_RH_Wh = RH_t Wh: n×h, dsl/gru.ts:29:72
+    forward_Matmul_RH_Wh(t, param_Wh);
+    // Hhat_t = tanh(Ah_t); Ah_t = X_t Uh + RH_t Wh + bh: n×h, dsl/gru.ts:29:32
+    forward_Hhat(t, param_bh);
+    // Sub_Z = 1 − Z_t: n×h, dsl/gru.ts:30:38
+    forward_Sub_Z(t);
+    // H_t = (1 − Z_t) ⊙ Hhat_t + Z_t ⊙ H_{t−1}: n×h, dsl/gru.ts:30:30
+    forward_H(t);
+  }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/gru.ts:31:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_H_V(param_V);
+  // O_t = H_t V + c: n×v over all steps (25×65), dsl/gru.ts:31:26
+  forward_O(param_c);
+  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/gru.ts:32:20
+  forward_Loss(batch_ys);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/gru.ts:32:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -506,14 +563,22 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/gru.ts:32:20
+}
+
+/** G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/gru.ts:32:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
@@ -627,202 +692,235 @@ function backwardSteps(
       Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
     }
   }
-  for (let t = 24; t >= 0; t--) {
-    const off_Matmul_G_O_Vt = t * 100;
-    const off_G_Ah = t * 100;
-    const off_Hhat = t * 100;
-    const off_Sub_Z = t * 100;
-    const off_G_Ar = t * 100;
-    const off_R = t * 100;
-    const off_state_h = t * 100;
-    const off_G_Az = t * 100;
-    const off_Z = t * 100;
-    // G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h
-    for (let j = 0; j < 100; j++) {
-      G_H[j]! = adjointIn_h[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
-    }
-    // G_{Ah_t} = G_{Hhat_t} ⊙ (1 − Hhat_t ⊙ Hhat_t); G_{Hhat_t} = G_{H_t} ⊙ (1 − Z_t): n×h, dsl/gru.ts:29:32
-    for (let j = 0; j < 100; j++) {
-      const ghhat1 = G_H[j]! * Sub_Z[off_Sub_Z + j]!;
-      G_Ah[off_G_Ah + j]! = ghhat1 * (1 - Hhat[off_Hhat + j]! * Hhat[off_Hhat + j]!);
-    }
-    // G_{RH_t} = G_{Ah_t} Whᵀ: n×h, dsl/gru.ts:29:72
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Ah[off_G_Ah + p]!;
-        const b1 = param_Wh[j * 100 + p]!;
-        const b2 = param_Wh[(j + 1) * 100 + p]!;
-        const b3 = param_Wh[(j + 2) * 100 + p]!;
-        const b4 = param_Wh[(j + 3) * 100 + p]!;
-        const b5 = param_Wh[(j + 4) * 100 + p]!;
-        const b6 = param_Wh[(j + 5) * 100 + p]!;
-        const b7 = param_Wh[(j + 6) * 100 + p]!;
-        const b8 = param_Wh[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      G_RH[j]! = s1;
-      G_RH[j + 1]! = s2;
-      G_RH[j + 2]! = s3;
-      G_RH[j + 3]! = s4;
-      G_RH[j + 4]! = s5;
-      G_RH[j + 5]! = s6;
-      G_RH[j + 6]! = s7;
-      G_RH[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Ah[off_G_Ah + p]!;
-        const b9 = param_Wh[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      G_RH[j]! = s9;
-    }
-    // G_{Ar_t} = G_{R_t} ⊙ R_t ⊙ (1 − R_t); G_{R_t} = G_{RH_t} ⊙ H_{t−1}: n×h, dsl/gru.ts:28:26
-    for (let j = 0; j < 100; j++) {
-      const gr1 = G_RH[j]! * state_h[off_state_h + j]!;
-      G_Ar[off_G_Ar + j]! = gr1 * (R[off_R + j]! * (1 - R[off_R + j]!));
-    }
-    // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Ar[off_G_Ar + p]!;
-        const b1 = param_Wr[j * 100 + p]!;
-        const b2 = param_Wr[(j + 1) * 100 + p]!;
-        const b3 = param_Wr[(j + 2) * 100 + p]!;
-        const b4 = param_Wr[(j + 3) * 100 + p]!;
-        const b5 = param_Wr[(j + 4) * 100 + p]!;
-        const b6 = param_Wr[(j + 5) * 100 + p]!;
-        const b7 = param_Wr[(j + 6) * 100 + p]!;
-        const b8 = param_Wr[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Ar_Wrt[j]! = s1;
-      Matmul_G_Ar_Wrt[j + 1]! = s2;
-      Matmul_G_Ar_Wrt[j + 2]! = s3;
-      Matmul_G_Ar_Wrt[j + 3]! = s4;
-      Matmul_G_Ar_Wrt[j + 4]! = s5;
-      Matmul_G_Ar_Wrt[j + 5]! = s6;
-      Matmul_G_Ar_Wrt[j + 6]! = s7;
-      Matmul_G_Ar_Wrt[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Ar[off_G_Ar + p]!;
-        const b9 = param_Wr[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Ar_Wrt[j]! = s9;
-    }
-    // G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t); G_{Z_t} = G_{H_t} ⊙ H_{t−1} + -1·(G_{H_t} ⊙ Hhat_t): n×h, dsl/gru.ts:27:26
-    for (let j = 0; j < 100; j++) {
-      const mul1 = G_H[j]! * state_h[off_state_h + j]!;
-      const mul2 = G_H[j]! * Hhat[off_Hhat + j]!;
-      const scale1 = -1 * mul2;
-      const gz1 = mul1 + scale1;
-      G_Az[off_G_Az + j]! = gz1 * (Z[off_Z + j]! * (1 - Z[off_Z + j]!));
-    }
-    // Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Az[off_G_Az + p]!;
-        const b1 = param_Wz[j * 100 + p]!;
-        const b2 = param_Wz[(j + 1) * 100 + p]!;
-        const b3 = param_Wz[(j + 2) * 100 + p]!;
-        const b4 = param_Wz[(j + 3) * 100 + p]!;
-        const b5 = param_Wz[(j + 4) * 100 + p]!;
-        const b6 = param_Wz[(j + 5) * 100 + p]!;
-        const b7 = param_Wz[(j + 6) * 100 + p]!;
-        const b8 = param_Wz[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Az_Wzt[j]! = s1;
-      Matmul_G_Az_Wzt[j + 1]! = s2;
-      Matmul_G_Az_Wzt[j + 2]! = s3;
-      Matmul_G_Az_Wzt[j + 3]! = s4;
-      Matmul_G_Az_Wzt[j + 4]! = s5;
-      Matmul_G_Az_Wzt[j + 5]! = s6;
-      Matmul_G_Az_Wzt[j + 6]! = s7;
-      Matmul_G_Az_Wzt[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Az[off_G_Az + p]!;
-        const b9 = param_Wz[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Az_Wzt[j]! = s9;
-    }
-    // G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h
-    for (let j = 0; j < 100; j++) {
-      const mul1 = G_H[j]! * Z[off_Z + j]!;
-      const mul2 = G_RH[j]! * R[off_R + j]!;
-      const add1 = mul1 + mul2;
-      const add2 = add1 + Matmul_G_Ar_Wrt[j]!;
-      adjointOut_h[j]! = add2 + Matmul_G_Az_Wzt[j]!;
-    }
-    const swap_h = adjointIn_h;
-    adjointIn_h = adjointOut_h;
-    adjointOut_h = swap_h;
+}
+
+/** G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h */
+function backward_G_H(t: number, adjointIn_h: Float64Array): void {
+  const off_Matmul_G_O_Vt = t * 100;
+  for (let j = 0; j < 100; j++) {
+    G_H[j]! = adjointIn_h[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
   }
-  // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_Uz = X_tᵀ G_{Az_t}: d×h, dsl/gru.ts:27:54
+}
+
+/** G_{Ah_t} = G_{Hhat_t} ⊙ (1 − Hhat_t ⊙ Hhat_t); G_{Hhat_t} = G_{H_t} ⊙ (1 − Z_t): n×h, dsl/gru.ts:29:32 */
+function backward_G_Ah(t: number): void {
+  const off_G_Ah = t * 100;
+  const off_Hhat = t * 100;
+  const off_Sub_Z = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const ghhat1 = G_H[j]! * Sub_Z[off_Sub_Z + j]!;
+    G_Ah[off_G_Ah + j]! = ghhat1 * (1 - Hhat[off_Hhat + j]! * Hhat[off_Hhat + j]!);
+  }
+}
+
+/** G_{RH_t} = G_{Ah_t} Whᵀ: n×h, dsl/gru.ts:29:72 */
+function backward_G_RH(t: number, param_Wh: Float64Array): void {
+  const off_G_Ah = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ah[off_G_Ah + p]!;
+      const b1 = param_Wh[j * 100 + p]!;
+      const b2 = param_Wh[(j + 1) * 100 + p]!;
+      const b3 = param_Wh[(j + 2) * 100 + p]!;
+      const b4 = param_Wh[(j + 3) * 100 + p]!;
+      const b5 = param_Wh[(j + 4) * 100 + p]!;
+      const b6 = param_Wh[(j + 5) * 100 + p]!;
+      const b7 = param_Wh[(j + 6) * 100 + p]!;
+      const b8 = param_Wh[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    G_RH[j]! = s1;
+    G_RH[j + 1]! = s2;
+    G_RH[j + 2]! = s3;
+    G_RH[j + 3]! = s4;
+    G_RH[j + 4]! = s5;
+    G_RH[j + 5]! = s6;
+    G_RH[j + 6]! = s7;
+    G_RH[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ah[off_G_Ah + p]!;
+      const b9 = param_Wh[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    G_RH[j]! = s9;
+  }
+}
+
+/** G_{Ar_t} = G_{R_t} ⊙ R_t ⊙ (1 − R_t); G_{R_t} = G_{RH_t} ⊙ H_{t−1}: n×h, dsl/gru.ts:28:26 */
+function backward_G_Ar(t: number): void {
+  const off_G_Ar = t * 100;
+  const off_R = t * 100;
+  const off_state_h = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gr1 = G_RH[j]! * state_h[off_state_h + j]!;
+    G_Ar[off_G_Ar + j]! = gr1 * (R[off_R + j]! * (1 - R[off_R + j]!));
+  }
+}
+
+/** Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69 */
+function backward_Matmul_G_Ar_Wrt(t: number, param_Wr: Float64Array): void {
+  const off_G_Ar = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ar[off_G_Ar + p]!;
+      const b1 = param_Wr[j * 100 + p]!;
+      const b2 = param_Wr[(j + 1) * 100 + p]!;
+      const b3 = param_Wr[(j + 2) * 100 + p]!;
+      const b4 = param_Wr[(j + 3) * 100 + p]!;
+      const b5 = param_Wr[(j + 4) * 100 + p]!;
+      const b6 = param_Wr[(j + 5) * 100 + p]!;
+      const b7 = param_Wr[(j + 6) * 100 + p]!;
+      const b8 = param_Wr[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Ar_Wrt[j]! = s1;
+    Matmul_G_Ar_Wrt[j + 1]! = s2;
+    Matmul_G_Ar_Wrt[j + 2]! = s3;
+    Matmul_G_Ar_Wrt[j + 3]! = s4;
+    Matmul_G_Ar_Wrt[j + 4]! = s5;
+    Matmul_G_Ar_Wrt[j + 5]! = s6;
+    Matmul_G_Ar_Wrt[j + 6]! = s7;
+    Matmul_G_Ar_Wrt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ar[off_G_Ar + p]!;
+      const b9 = param_Wr[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ar_Wrt[j]! = s9;
+  }
+}
+
+/** G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t); G_{Z_t} = G_{H_t} ⊙ H_{t−1} + -1·(G_{H_t} ⊙ Hhat_t): n×h, dsl/gru.ts:27:26 */
+function backward_G_Az(t: number): void {
+  const off_Hhat = t * 100;
+  const off_state_h = t * 100;
+  const off_G_Az = t * 100;
+  const off_Z = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const mul1 = G_H[j]! * state_h[off_state_h + j]!;
+    const mul2 = G_H[j]! * Hhat[off_Hhat + j]!;
+    const scale1 = -1 * mul2;
+    const gz1 = mul1 + scale1;
+    G_Az[off_G_Az + j]! = gz1 * (Z[off_Z + j]! * (1 - Z[off_Z + j]!));
+  }
+}
+
+/** Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69 */
+function backward_Matmul_G_Az_Wzt(t: number, param_Wz: Float64Array): void {
+  const off_G_Az = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Az[off_G_Az + p]!;
+      const b1 = param_Wz[j * 100 + p]!;
+      const b2 = param_Wz[(j + 1) * 100 + p]!;
+      const b3 = param_Wz[(j + 2) * 100 + p]!;
+      const b4 = param_Wz[(j + 3) * 100 + p]!;
+      const b5 = param_Wz[(j + 4) * 100 + p]!;
+      const b6 = param_Wz[(j + 5) * 100 + p]!;
+      const b7 = param_Wz[(j + 6) * 100 + p]!;
+      const b8 = param_Wz[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Az_Wzt[j]! = s1;
+    Matmul_G_Az_Wzt[j + 1]! = s2;
+    Matmul_G_Az_Wzt[j + 2]! = s3;
+    Matmul_G_Az_Wzt[j + 3]! = s4;
+    Matmul_G_Az_Wzt[j + 4]! = s5;
+    Matmul_G_Az_Wzt[j + 5]! = s6;
+    Matmul_G_Az_Wzt[j + 6]! = s7;
+    Matmul_G_Az_Wzt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Az[off_G_Az + p]!;
+      const b9 = param_Wz[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Az_Wzt[j]! = s9;
+  }
+}
+
+/** G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h */
+function backward_G_Hprev(t: number, adjointOut_h: Float64Array): void {
+  const off_R = t * 100;
+  const off_Z = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const mul1 = G_H[j]! * Z[off_Z + j]!;
+    const mul2 = G_RH[j]! * R[off_R + j]!;
+    const add1 = mul1 + mul2;
+    const add2 = add1 + Matmul_G_Ar_Wrt[j]!;
+    adjointOut_h[j]! = add2 + Matmul_G_Az_Wzt[j]!;
+  }
+}
+
+/** G_Uz = X_tᵀ G_{Az_t}: d×h, dsl/gru.ts:27:54 */
+function backward_dUz(batch_xs: Float64Array, grad_Uz: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uz[c1 * 100 + j]! += G_Az[p * 100 + j]!;
     }
   }
-  // G_Wz = H_{t−1}ᵀ G_{Az_t}: h×h, dsl/gru.ts:27:69
-  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wz = H_{t−1}ᵀ G_{Az_t}: h×h, dsl/gru.ts:27:69
+ * G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 200 + j * 8] = G_Az[q1 * 100 + j]!;
@@ -901,12 +999,12 @@ function backwardSteps(
         const b6 = scratch[p * 200 + j3 * 8 + 5]!;
         const b7 = scratch[p * 200 + j3 * 8 + 6]!;
         const b8 = scratch[p * 200 + j3 * 8 + 7]!;
-        scratch_1[i * 200 + j3] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        scratch_1[(i + 1) * 200 + j3] +=
+        scratch_1[i * 200 + j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        scratch_1[(i + 1) * 200 + j3]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        scratch_1[(i + 2) * 200 + j3] +=
+        scratch_1[(i + 2) * 200 + j3]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        scratch_1[(i + 3) * 200 + j3] +=
+        scratch_1[(i + 3) * 200 + j3]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -917,10 +1015,10 @@ function backwardSteps(
       const x36 = state_h[2400 + i + 3]!;
       for (let j3 = 0; j3 < 200; j3++) {
         const b9 = scratch[4800 + j3]!;
-        scratch_1[i * 200 + j3] += x33 * b9;
-        scratch_1[(i + 1) * 200 + j3] += x34 * b9;
-        scratch_1[(i + 2) * 200 + j3] += x35 * b9;
-        scratch_1[(i + 3) * 200 + j3] += x36 * b9;
+        scratch_1[i * 200 + j3]! += x33 * b9;
+        scratch_1[(i + 1) * 200 + j3]! += x34 * b9;
+        scratch_1[(i + 2) * 200 + j3]! += x35 * b9;
+        scratch_1[(i + 3) * 200 + j3]! += x36 * b9;
       }
     }
   }
@@ -934,34 +1032,51 @@ function backwardSteps(
       grad_Wr[i3 * 100 + j5]! += scratch_1[i3 * 200 + j5 + 100]!;
     }
   }
-  // G_bz = 1ᵀ G_{Az_t}: 1×h, dsl/gru.ts:27:46
+}
+
+/** G_bz = 1ᵀ G_{Az_t}: 1×h, dsl/gru.ts:27:46 */
+function backward_dbz(grad_bz: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bz[j]! += G_Az[i * 100 + j]!;
     }
   }
-  // G_Ur = X_tᵀ G_{Ar_t}: d×h, dsl/gru.ts:28:54
+}
+
+/** G_Ur = X_tᵀ G_{Ar_t}: d×h, dsl/gru.ts:28:54 */
+function backward_dUr(batch_xs: Float64Array, grad_Ur: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ur[c1 * 100 + j]! += G_Ar[p * 100 + j]!;
     }
   }
-  // G_br = 1ᵀ G_{Ar_t}: 1×h, dsl/gru.ts:28:46
+}
+
+/** G_br = 1ᵀ G_{Ar_t}: 1×h, dsl/gru.ts:28:46 */
+function backward_dbr(grad_br: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_br[j]! += G_Ar[i * 100 + j]!;
     }
   }
-  // G_Uh = X_tᵀ G_{Ah_t}: d×h, dsl/gru.ts:29:57
+}
+
+/** G_Uh = X_tᵀ G_{Ah_t}: d×h, dsl/gru.ts:29:57 */
+function backward_dUh(batch_xs: Float64Array, grad_Uh: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uh[c1 * 100 + j]! += G_Ah[p * 100 + j]!;
     }
   }
-  // G_Wh = RH_tᵀ G_{Ah_t}: h×h, dsl/gru.ts:29:72
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wh = RH_tᵀ G_{Ah_t}: h×h, dsl/gru.ts:29:72
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWh(grad_Wh: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_Ah[q1 * 100 + j]!;
@@ -1045,14 +1160,22 @@ function backwardSteps(
       }
     }
   }
-  // G_bh = 1ᵀ G_{Ah_t}: 1×h, dsl/gru.ts:29:49
+}
+
+/** G_bh = 1ᵀ G_{Ah_t}: 1×h, dsl/gru.ts:29:49 */
+function backward_dbh(grad_bh: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bh[j]! += G_Ah[i * 100 + j]!;
     }
   }
-  // G_V = H_tᵀ G_{O_t}: h×v, dsl/gru.ts:31:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = H_tᵀ G_{O_t}: h×v, dsl/gru.ts:31:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dV(grad_V: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
@@ -1136,12 +1259,102 @@ function backwardSteps(
       }
     }
   }
-  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/gru.ts:31:26
+}
+
+/** G_c = 1ᵀ G_{O_t}: 1×v, dsl/gru.ts:31:26 */
+function backward_dc(grad_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_O[i * 65 + j]!;
     }
   }
+}
+
+/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+function backwardSteps(
+  param_Uz: Float64Array,
+  param_Wz: Float64Array,
+  param_bz: Float64Array,
+  param_Ur: Float64Array,
+  param_Wr: Float64Array,
+  param_br: Float64Array,
+  param_Uh: Float64Array,
+  param_Wh: Float64Array,
+  param_bh: Float64Array,
+  param_V: Float64Array,
+  param_c: Float64Array,
+  batch_xs: Float64Array,
+  batch_ys: Float64Array,
+  grad_Uz: Float64Array,
+  grad_Wz: Float64Array,
+  grad_bz: Float64Array,
+  grad_Ur: Float64Array,
+  grad_Wr: Float64Array,
+  grad_br: Float64Array,
+  grad_Uh: Float64Array,
+  grad_Wh: Float64Array,
+  grad_bh: Float64Array,
+  grad_V: Float64Array,
+  grad_c: Float64Array,
+  grad_h0: Float64Array,
+): void {
+  let adjointIn_h = adjointA_h;
+  let adjointOut_h = adjointB_h;
+  adjointIn_h.fill(0);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/gru.ts:32:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys);
+  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/gru.ts:32:20
+  backward_G_O();
+  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_O_Vt(param_V);
+  for (let t = 24; t >= 0; t--) {
+    // G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h
+    backward_G_H(t, adjointIn_h);
+    // G_{Ah_t} = G_{Hhat_t} ⊙ (1 − Hhat_t ⊙ Hhat_t); G_{Hhat_t} = G_{H_t} ⊙ (1 − Z_t): n×h, dsl/gru.ts:29:32
+    backward_G_Ah(t);
+    // G_{RH_t} = G_{Ah_t} Whᵀ: n×h, dsl/gru.ts:29:72
+    backward_G_RH(t, param_Wh);
+    // G_{Ar_t} = G_{R_t} ⊙ R_t ⊙ (1 − R_t); G_{R_t} = G_{RH_t} ⊙ H_{t−1}: n×h, dsl/gru.ts:28:26
+    backward_G_Ar(t);
+    // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
+    backward_Matmul_G_Ar_Wrt(t, param_Wr);
+    // G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t); G_{Z_t} = G_{H_t} ⊙ H_{t−1} + -1·(G_{H_t} ⊙ Hhat_t): n×h, dsl/gru.ts:27:26
+    backward_G_Az(t);
+    // Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
+    backward_Matmul_G_Az_Wzt(t, param_Wz);
+    // G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h
+    backward_G_Hprev(t, adjointOut_h);
+    const swap_h = adjointIn_h;
+    adjointIn_h = adjointOut_h;
+    adjointOut_h = swap_h;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // G_Uz = X_tᵀ G_{Az_t}: d×h, dsl/gru.ts:27:54
+  backward_dUz(batch_xs, grad_Uz);
+  // G_Wz = H_{t−1}ᵀ G_{Az_t}: h×h, dsl/gru.ts:27:69
+  // G_Wr = H_{t−1}ᵀ G_{Ar_t}: h×h, dsl/gru.ts:28:69
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWz_and_1(grad_Wz, grad_Wr);
+  // G_bz = 1ᵀ G_{Az_t}: 1×h, dsl/gru.ts:27:46
+  backward_dbz(grad_bz);
+  // G_Ur = X_tᵀ G_{Ar_t}: d×h, dsl/gru.ts:28:54
+  backward_dUr(batch_xs, grad_Ur);
+  // G_br = 1ᵀ G_{Ar_t}: 1×h, dsl/gru.ts:28:46
+  backward_dbr(grad_br);
+  // G_Uh = X_tᵀ G_{Ah_t}: d×h, dsl/gru.ts:29:57
+  backward_dUh(batch_xs, grad_Uh);
+  // G_Wh = RH_tᵀ G_{Ah_t}: h×h, dsl/gru.ts:29:72
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWh(grad_Wh);
+  // G_bh = 1ᵀ G_{Ah_t}: 1×h, dsl/gru.ts:29:49
+  backward_dbh(grad_bh);
+  // G_V = H_tᵀ G_{O_t}: h×v, dsl/gru.ts:31:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dV(grad_V);
+  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/gru.ts:31:26
+  backward_dc(grad_c);
   grad_h0.set(adjointIn_h);
 }
 

@@ -173,174 +173,178 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
-/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
-function forwardSteps(
-  param_Ui: Float64Array,
-  param_Wi: Float64Array,
-  param_bi: Float64Array,
-  param_Uf: Float64Array,
-  param_Wf: Float64Array,
-  param_bf: Float64Array,
-  param_Uo: Float64Array,
-  param_Wo: Float64Array,
-  param_bo: Float64Array,
-  param_Ug: Float64Array,
-  param_Wg: Float64Array,
-  param_bg: Float64Array,
-  param_V: Float64Array,
-  param_c: Float64Array,
-  batch_xs: Float64Array,
-  batch_ys: Float64Array,
-): number {
-  let loss = 0;
-  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:31:54
+/** Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:31:54 */
+function forward_Matmul_X_Ui(param_Ui: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Ui[i * 100 + j]! = param_Ui[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:32:54
+}
+
+/** Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:32:54 */
+function forward_Matmul_X_Uf(param_Uf: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uf[i * 100 + j]! = param_Uf[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:33:54
+}
+
+/** Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:33:54 */
+function forward_Matmul_X_Uo(param_Uo: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Uo[i * 100 + j]! = param_Uo[c1 * 100 + j]!;
     }
   }
-  // Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:34:51
+}
+
+/** Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:34:51 */
+function forward_Matmul_X_Ug(param_Ug: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_Ug[i * 100 + j]! = param_Ug[c1 * 100 + j]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j6 = 0; j6 < 100; j6++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j6] = param_Wi[p2 * 100 + j6]!;
+}
+
+/**
+ * Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
+ * Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
+ * Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
+ * Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
+ */
+function forward_Matmul_Hprev_Wi_and_3(t: number): void {
+  const off_state_h = t * 100;
+  scratch.fill(0, 0, 400);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h[off_state_h + p]!;
+    const x2 = state_h[off_state_h + p + 1]!;
+    const x3 = state_h[off_state_h + p + 2]!;
+    const x4 = state_h[off_state_h + p + 3]!;
+    const x5 = state_h[off_state_h + p + 4]!;
+    const x6 = state_h[off_state_h + p + 5]!;
+    const x7 = state_h[off_state_h + p + 6]!;
+    const x8 = state_h[off_state_h + p + 7]!;
+    for (let j = 0; j < 400; j++) {
+      const b1 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
+      const b2 = copy_Wi_Wf_Wo_Wg[(p + 1) * 400 + j]!;
+      const b3 = copy_Wi_Wf_Wo_Wg[(p + 2) * 400 + j]!;
+      const b4 = copy_Wi_Wf_Wo_Wg[(p + 3) * 400 + j]!;
+      const b5 = copy_Wi_Wf_Wo_Wg[(p + 4) * 400 + j]!;
+      const b6 = copy_Wi_Wf_Wo_Wg[(p + 5) * 400 + j]!;
+      const b7 = copy_Wi_Wf_Wo_Wg[(p + 6) * 400 + j]!;
+      const b8 = copy_Wi_Wf_Wo_Wg[(p + 7) * 400 + j]!;
+      scratch[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j7 + 100] = param_Wf[p2 * 100 + j7]!;
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h[off_state_h + p]!;
+    for (let j = 0; j < 400; j++) {
+      const b9 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
+      scratch[j]! += x9 * b9;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j8 = 0; j8 < 100; j8++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j8 + 200] = param_Wo[p2 * 100 + j8]!;
-    }
+  for (let j2 = 0; j2 < 100; j2++) {
+    Matmul_Hprev_Wi[j2]! = scratch[j2]!;
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j9 + 300] = param_Wg[p2 * 100 + j9]!;
-    }
+  for (let j3 = 0; j3 < 100; j3++) {
+    Matmul_Hprev_Wf[j3]! = scratch[j3 + 100]!;
   }
-  for (let t = 0; t < 25; t++) {
-    const off_state_h = t * 100;
-    const off_I = t * 100;
-    const off_Matmul_X_Ui = t * 100;
-    const off_F = t * 100;
-    const off_Matmul_X_Uf = t * 100;
-    const off_O = t * 100;
-    const off_Matmul_X_Uo = t * 100;
-    const off_G = t * 100;
-    const off_Matmul_X_Ug = t * 100;
-    const off_state_cell = t * 100;
-    const off_Tanh_Cell = t * 100;
-    // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
-    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
-    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
-    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
-    scratch.fill(0, 0, 400);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 400; j++) {
-        const b1 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
-        const b2 = copy_Wi_Wf_Wo_Wg[(p + 1) * 400 + j]!;
-        const b3 = copy_Wi_Wf_Wo_Wg[(p + 2) * 400 + j]!;
-        const b4 = copy_Wi_Wf_Wo_Wg[(p + 3) * 400 + j]!;
-        const b5 = copy_Wi_Wf_Wo_Wg[(p + 4) * 400 + j]!;
-        const b6 = copy_Wi_Wf_Wo_Wg[(p + 5) * 400 + j]!;
-        const b7 = copy_Wi_Wf_Wo_Wg[(p + 6) * 400 + j]!;
-        const b8 = copy_Wi_Wf_Wo_Wg[(p + 7) * 400 + j]!;
-        scratch[j] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 400; j++) {
-        const b9 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
-        scratch[j] += x9 * b9;
-      }
-    }
-    for (let j2 = 0; j2 < 100; j2++) {
-      Matmul_Hprev_Wi[j2]! = scratch[j2]!;
-    }
-    for (let j3 = 0; j3 < 100; j3++) {
-      Matmul_Hprev_Wf[j3]! = scratch[j3 + 100]!;
-    }
-    for (let j4 = 0; j4 < 100; j4++) {
-      Matmul_Hprev_Wo[j4]! = scratch[j4 + 200]!;
-    }
-    for (let j5 = 0; j5 < 100; j5++) {
-      Matmul_Hprev_Wg[j5]! = scratch[j5 + 300]!;
-    }
-    // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Ui[off_Matmul_X_Ui + j]! + Matmul_Hprev_Wi[j]!;
-      const ai1 = add1 + param_bi[j]!;
-      I[off_I + j]! = 1 / (1 + Math.exp(-ai1));
-    }
-    // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Uf[off_Matmul_X_Uf + j]! + Matmul_Hprev_Wf[j]!;
-      const af1 = add1 + param_bf[j]!;
-      F[off_F + j]! = 1 / (1 + Math.exp(-af1));
-    }
-    // O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:33:26
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Uo[off_Matmul_X_Uo + j]! + Matmul_Hprev_Wo[j]!;
-      const ao1 = add1 + param_bo[j]!;
-      O[off_O + j]! = 1 / (1 + Math.exp(-ao1));
-    }
-    // G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:34:26
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_Ug[off_Matmul_X_Ug + j]! + Matmul_Hprev_Wg[j]!;
-      const ag1 = add1 + param_bg[j]!;
-      G[off_G + j]! = Math.tanh(ag1);
-    }
-    // cell_t = F_t ⊙ cell_{t−1} + I_t ⊙ G_t: n×h, dsl/lstm.ts:35:36
-    for (let j = 0; j < 100; j++) {
-      const mul1 = F[off_F + j]! * state_cell[off_state_cell + j]!;
-      const mul2 = I[off_I + j]! * G[off_G + j]!;
-      state_cell[off_state_cell + 100 + j]! = mul1 + mul2;
-    }
-    // Tanh_Cell = tanh(cell_t): n×h, dsl/lstm.ts:36:37
-    for (let j = 0; j < 100; j++) {
-      Tanh_Cell[off_Tanh_Cell + j]! = Math.tanh(state_cell[off_state_cell + 100 + j]!);
-    }
-    // H_t = O_t ⊙ tanh(cell_t): n×h, dsl/lstm.ts:36:30
-    for (let j = 0; j < 100; j++) {
-      state_h[off_state_h + 100 + j]! = O[off_O + j]! * Tanh_Cell[off_Tanh_Cell + j]!;
-    }
+  for (let j4 = 0; j4 < 100; j4++) {
+    Matmul_Hprev_Wo[j4]! = scratch[j4 + 200]!;
   }
-  // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/lstm.ts:37:34
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let j5 = 0; j5 < 100; j5++) {
+    Matmul_Hprev_Wg[j5]! = scratch[j5 + 300]!;
+  }
+}
+
+/** I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26 */
+function forward_I(t: number, param_bi: Float64Array): void {
+  const off_I = t * 100;
+  const off_Matmul_X_Ui = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Ui[off_Matmul_X_Ui + j]! + Matmul_Hprev_Wi[j]!;
+    const ai1 = add1 + param_bi[j]!;
+    I[off_I + j]! = 1 / (1 + Math.exp(-ai1));
+  }
+}
+
+/** F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26 */
+function forward_F(t: number, param_bf: Float64Array): void {
+  const off_F = t * 100;
+  const off_Matmul_X_Uf = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Uf[off_Matmul_X_Uf + j]! + Matmul_Hprev_Wf[j]!;
+    const af1 = add1 + param_bf[j]!;
+    F[off_F + j]! = 1 / (1 + Math.exp(-af1));
+  }
+}
+
+/** O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:33:26 */
+function forward_O(t: number, param_bo: Float64Array): void {
+  const off_O = t * 100;
+  const off_Matmul_X_Uo = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Uo[off_Matmul_X_Uo + j]! + Matmul_Hprev_Wo[j]!;
+    const ao1 = add1 + param_bo[j]!;
+    O[off_O + j]! = 1 / (1 + Math.exp(-ao1));
+  }
+}
+
+/** G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:34:26 */
+function forward_G(t: number, param_bg: Float64Array): void {
+  const off_G = t * 100;
+  const off_Matmul_X_Ug = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_Ug[off_Matmul_X_Ug + j]! + Matmul_Hprev_Wg[j]!;
+    const ag1 = add1 + param_bg[j]!;
+    G[off_G + j]! = Math.tanh(ag1);
+  }
+}
+
+/** cell_t = F_t ⊙ cell_{t−1} + I_t ⊙ G_t: n×h, dsl/lstm.ts:35:36 */
+function forward_Cell(t: number): void {
+  const off_I = t * 100;
+  const off_F = t * 100;
+  const off_G = t * 100;
+  const off_state_cell = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const mul1 = F[off_F + j]! * state_cell[off_state_cell + j]!;
+    const mul2 = I[off_I + j]! * G[off_G + j]!;
+    state_cell[off_state_cell + 100 + j]! = mul1 + mul2;
+  }
+}
+
+/** Tanh_Cell = tanh(cell_t): n×h, dsl/lstm.ts:36:37 */
+function forward_Tanh_Cell(t: number): void {
+  const off_state_cell = t * 100;
+  const off_Tanh_Cell = t * 100;
+  for (let j = 0; j < 100; j++) {
+    Tanh_Cell[off_Tanh_Cell + j]! = Math.tanh(state_cell[off_state_cell + 100 + j]!);
+  }
+}
+
+/** H_t = O_t ⊙ tanh(cell_t): n×h, dsl/lstm.ts:36:30 */
+function forward_H(t: number): void {
+  const off_state_h = t * 100;
+  const off_O = t * 100;
+  const off_Tanh_Cell = t * 100;
+  for (let j = 0; j < 100; j++) {
+    state_h[off_state_h + 100 + j]! = O[off_O + j]! * Tanh_Cell[off_Tanh_Cell + j]!;
+  }
+}
+
+/**
+ * Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/lstm.ts:37:34
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_H_V(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
@@ -454,38 +458,69 @@ function forwardSteps(
       Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
-  // Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:37:30
+}
+
+/** Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:37:30 */
+function forward_Out(param_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       Out[i * 65 + j]! = Matmul_H_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(Out_t): 1×1, dsl/lstm.ts:38:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 25; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, Out[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(Out[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_ys[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (Out[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
-function backwardSteps(
+/** loss_t = −Σ Y_t ⊙ log softmax(Out_t): 1×1, dsl/lstm.ts:38:20 */
+function forward_Loss(batch_ys: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, Out[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(Out[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_ys[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (Out[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** copy_Wi_Wf_Wo_Wg: the parameters repacked for the kernels in the time loop, once per call */
+function forward_fill_copy_Wi_Wf_Wo_Wg(
+  param_Wi: Float64Array,
+  param_Wf: Float64Array,
+  param_Wo: Float64Array,
+  param_Wg: Float64Array,
+): void {
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j6] = param_Wi[p2 * 100 + j6]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j7 + 100] = param_Wf[p2 * 100 + j7]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j8 + 200] = param_Wo[p2 * 100 + j8]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      copy_Wi_Wf_Wo_Wg[p2 * 400 + j9 + 300] = param_Wg[p2 * 100 + j9]!;
+    }
+  }
+}
+
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
+function forwardSteps(
   param_Ui: Float64Array,
   param_Wi: Float64Array,
   param_bi: Float64Array,
@@ -502,31 +537,54 @@ function backwardSteps(
   param_c: Float64Array,
   batch_xs: Float64Array,
   batch_ys: Float64Array,
-  grad_Ui: Float64Array,
-  grad_Wi: Float64Array,
-  grad_bi: Float64Array,
-  grad_Uf: Float64Array,
-  grad_Wf: Float64Array,
-  grad_bf: Float64Array,
-  grad_Uo: Float64Array,
-  grad_Wo: Float64Array,
-  grad_bo: Float64Array,
-  grad_Ug: Float64Array,
-  grad_Wg: Float64Array,
-  grad_bg: Float64Array,
-  grad_V: Float64Array,
-  grad_c: Float64Array,
-  grad_h0: Float64Array,
-  grad_cell0: Float64Array,
-): void {
-  let adjointIn_h = adjointA_h;
-  let adjointOut_h = adjointB_h;
-  adjointIn_h.fill(0);
-  let adjointIn_cell = adjointA_cell;
-  let adjointOut_cell = adjointB_cell;
-  adjointIn_cell.fill(0);
+): number {
+  let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_Out_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/lstm.ts:38:20
+  // Matmul_X_Ui = X_t Ui: n×h over all steps (25×100), dsl/lstm.ts:31:54
+  forward_Matmul_X_Ui(param_Ui, batch_xs);
+  // Matmul_X_Uf = X_t Uf: n×h over all steps (25×100), dsl/lstm.ts:32:54
+  forward_Matmul_X_Uf(param_Uf, batch_xs);
+  // Matmul_X_Uo = X_t Uo: n×h over all steps (25×100), dsl/lstm.ts:33:54
+  forward_Matmul_X_Uo(param_Uo, batch_xs);
+  // Matmul_X_Ug = X_t Ug: n×h over all steps (25×100), dsl/lstm.ts:34:51
+  forward_Matmul_X_Ug(param_Ug, batch_xs);
+  // copy_Wi_Wf_Wo_Wg: the parameters repacked for the kernels in the time loop, once per call
+  forward_fill_copy_Wi_Wf_Wo_Wg(param_Wi, param_Wf, param_Wo, param_Wg);
+  for (let t = 0; t < 25; t++) {
+    // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
+    // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
+    // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
+    // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
+    forward_Matmul_Hprev_Wi_and_3(t);
+    // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26
+    forward_I(t, param_bi);
+    // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26
+    forward_F(t, param_bf);
+    // O_t = σ(Ao_t); Ao_t = X_t Uo + H_{t−1} Wo + bo: n×h, dsl/lstm.ts:33:26
+    forward_O(t, param_bo);
+    // G_t = tanh(Ag_t); Ag_t = X_t Ug + H_{t−1} Wg + bg: n×h, dsl/lstm.ts:34:26
+    forward_G(t, param_bg);
+    // cell_t = F_t ⊙ cell_{t−1} + I_t ⊙ G_t: n×h, dsl/lstm.ts:35:36
+    forward_Cell(t);
+    // Tanh_Cell = tanh(cell_t): n×h, dsl/lstm.ts:36:37
+    forward_Tanh_Cell(t);
+    // H_t = O_t ⊙ tanh(cell_t): n×h, dsl/lstm.ts:36:30
+    forward_H(t);
+  }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/lstm.ts:37:34
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_H_V(param_V);
+  // Out_t = H_t V + c: n×v over all steps (25×65), dsl/lstm.ts:37:30
+  forward_Out(param_c);
+  // loss_t = −Σ Y_t ⊙ log softmax(Out_t): 1×1, dsl/lstm.ts:38:20
+  forward_Loss(batch_ys);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_Out_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/lstm.ts:38:20 */
+function backward_SoftmaxCrossEntropyGrad_Out_Y(batch_ys: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -548,14 +606,22 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_Out_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{Out_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/lstm.ts:38:20
+}
+
+/** G_{Out_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/lstm.ts:38:20 */
+function backward_G_Out(): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_Out[i * 65 + j]! = SoftmaxCrossEntropyGrad_Out_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_Out_Vt(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
@@ -669,266 +735,315 @@ function backwardSteps(
       Matmul_G_Out_Vt[2400 + j2]! += x45 * b18;
     }
   }
-  for (let t = 24; t >= 0; t--) {
-    const off_Matmul_G_Out_Vt = t * 100;
-    const off_Tanh_Cell = t * 100;
-    const off_O = t * 100;
-    const off_F = t * 100;
-    const off_G_Ag = t * 100;
-    const off_G = t * 100;
-    const off_I = t * 100;
-    const off_G_Ao = t * 100;
-    const off_G_Af = t * 100;
-    const off_state_cell = t * 100;
-    const off_G_Ai = t * 100;
-    // G_{H_t} = G_{Ag_{t+1}} Wgᵀ + G_{Ao_{t+1}} Woᵀ + G_{Af_{t+1}} Wfᵀ + G_{Ai_{t+1}} Wiᵀ + G_{Out_t} Vᵀ: n×h
-    for (let j = 0; j < 100; j++) {
-      G_H[j]! = adjointIn_h[j]! + Matmul_G_Out_Vt[off_Matmul_G_Out_Vt + j]!;
-    }
-    // G_{cell_t} = G_{cell_{t+1}} ⊙ F_{t+1} + G_{H_t} ⊙ O_t ⊙ (1 − tanh(cell_t) ⊙ tanh(cell_t)): n×h
-    for (let j = 0; j < 100; j++) {
-      const mul1 = G_H[j]! * O[off_O + j]!;
-      const tanhgrad1 = mul1 * (1 - Tanh_Cell[off_Tanh_Cell + j]! * Tanh_Cell[off_Tanh_Cell + j]!);
-      G_Cell[j]! = adjointIn_cell[j]! + tanhgrad1;
-    }
-    // G_{cell_{t−1}} = G_{cell_t} ⊙ F_t: n×h, dsl/lstm.ts:35:40
-    for (let j = 0; j < 100; j++) {
-      adjointOut_cell[j]! = G_Cell[j]! * F[off_F + j]!;
-    }
-    // G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:34:26
-    for (let j = 0; j < 100; j++) {
-      const gg1 = G_Cell[j]! * I[off_I + j]!;
-      G_Ag[off_G_Ag + j]! = gg1 * (1 - G[off_G + j]! * G[off_G + j]!);
-    }
-    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Ag[off_G_Ag + p]!;
-        const b1 = param_Wg[j * 100 + p]!;
-        const b2 = param_Wg[(j + 1) * 100 + p]!;
-        const b3 = param_Wg[(j + 2) * 100 + p]!;
-        const b4 = param_Wg[(j + 3) * 100 + p]!;
-        const b5 = param_Wg[(j + 4) * 100 + p]!;
-        const b6 = param_Wg[(j + 5) * 100 + p]!;
-        const b7 = param_Wg[(j + 6) * 100 + p]!;
-        const b8 = param_Wg[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Ag_Wgt[j]! = s1;
-      Matmul_G_Ag_Wgt[j + 1]! = s2;
-      Matmul_G_Ag_Wgt[j + 2]! = s3;
-      Matmul_G_Ag_Wgt[j + 3]! = s4;
-      Matmul_G_Ag_Wgt[j + 4]! = s5;
-      Matmul_G_Ag_Wgt[j + 5]! = s6;
-      Matmul_G_Ag_Wgt[j + 6]! = s7;
-      Matmul_G_Ag_Wgt[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Ag[off_G_Ag + p]!;
-        const b9 = param_Wg[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Ag_Wgt[j]! = s9;
-    }
-    // G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26
-    for (let j = 0; j < 100; j++) {
-      const go1 = G_H[j]! * Tanh_Cell[off_Tanh_Cell + j]!;
-      G_Ao[off_G_Ao + j]! = go1 * (O[off_O + j]! * (1 - O[off_O + j]!));
-    }
-    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Ao[off_G_Ao + p]!;
-        const b1 = param_Wo[j * 100 + p]!;
-        const b2 = param_Wo[(j + 1) * 100 + p]!;
-        const b3 = param_Wo[(j + 2) * 100 + p]!;
-        const b4 = param_Wo[(j + 3) * 100 + p]!;
-        const b5 = param_Wo[(j + 4) * 100 + p]!;
-        const b6 = param_Wo[(j + 5) * 100 + p]!;
-        const b7 = param_Wo[(j + 6) * 100 + p]!;
-        const b8 = param_Wo[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Ao_Wot[j]! = s1;
-      Matmul_G_Ao_Wot[j + 1]! = s2;
-      Matmul_G_Ao_Wot[j + 2]! = s3;
-      Matmul_G_Ao_Wot[j + 3]! = s4;
-      Matmul_G_Ao_Wot[j + 4]! = s5;
-      Matmul_G_Ao_Wot[j + 5]! = s6;
-      Matmul_G_Ao_Wot[j + 6]! = s7;
-      Matmul_G_Ao_Wot[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Ao[off_G_Ao + p]!;
-        const b9 = param_Wo[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Ao_Wot[j]! = s9;
-    }
-    // G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:32:26
-    for (let j = 0; j < 100; j++) {
-      const gf1 = G_Cell[j]! * state_cell[off_state_cell + j]!;
-      G_Af[off_G_Af + j]! = gf1 * (F[off_F + j]! * (1 - F[off_F + j]!));
-    }
-    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Af[off_G_Af + p]!;
-        const b1 = param_Wf[j * 100 + p]!;
-        const b2 = param_Wf[(j + 1) * 100 + p]!;
-        const b3 = param_Wf[(j + 2) * 100 + p]!;
-        const b4 = param_Wf[(j + 3) * 100 + p]!;
-        const b5 = param_Wf[(j + 4) * 100 + p]!;
-        const b6 = param_Wf[(j + 5) * 100 + p]!;
-        const b7 = param_Wf[(j + 6) * 100 + p]!;
-        const b8 = param_Wf[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Af_Wft[j]! = s1;
-      Matmul_G_Af_Wft[j + 1]! = s2;
-      Matmul_G_Af_Wft[j + 2]! = s3;
-      Matmul_G_Af_Wft[j + 3]! = s4;
-      Matmul_G_Af_Wft[j + 4]! = s5;
-      Matmul_G_Af_Wft[j + 5]! = s6;
-      Matmul_G_Af_Wft[j + 6]! = s7;
-      Matmul_G_Af_Wft[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Af[off_G_Af + p]!;
-        const b9 = param_Wf[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Af_Wft[j]! = s9;
-    }
-    // G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26
-    for (let j = 0; j < 100; j++) {
-      const gi1 = G_Cell[j]! * G[off_G + j]!;
-      G_Ai[off_G_Ai + j]! = gi1 * (I[off_I + j]! * (1 - I[off_I + j]!));
-    }
-    // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_Ai[off_G_Ai + p]!;
-        const b1 = param_Wi[j * 100 + p]!;
-        const b2 = param_Wi[(j + 1) * 100 + p]!;
-        const b3 = param_Wi[(j + 2) * 100 + p]!;
-        const b4 = param_Wi[(j + 3) * 100 + p]!;
-        const b5 = param_Wi[(j + 4) * 100 + p]!;
-        const b6 = param_Wi[(j + 5) * 100 + p]!;
-        const b7 = param_Wi[(j + 6) * 100 + p]!;
-        const b8 = param_Wi[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      Matmul_G_Ai_Wit[j]! = s1;
-      Matmul_G_Ai_Wit[j + 1]! = s2;
-      Matmul_G_Ai_Wit[j + 2]! = s3;
-      Matmul_G_Ai_Wit[j + 3]! = s4;
-      Matmul_G_Ai_Wit[j + 4]! = s5;
-      Matmul_G_Ai_Wit[j + 5]! = s6;
-      Matmul_G_Ai_Wit[j + 6]! = s7;
-      Matmul_G_Ai_Wit[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_Ai[off_G_Ai + p]!;
-        const b9 = param_Wi[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      Matmul_G_Ai_Wit[j]! = s9;
-    }
-    // G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_G_Ag_Wgt[j]! + Matmul_G_Ao_Wot[j]!;
-      const add2 = add1 + Matmul_G_Af_Wft[j]!;
-      adjointOut_h[j]! = add2 + Matmul_G_Ai_Wit[j]!;
-    }
-    const swap_h = adjointIn_h;
-    adjointIn_h = adjointOut_h;
-    adjointOut_h = swap_h;
-    const swap_cell = adjointIn_cell;
-    adjointIn_cell = adjointOut_cell;
-    adjointOut_cell = swap_cell;
+}
+
+/** G_{H_t} = G_{Ag_{t+1}} Wgᵀ + G_{Ao_{t+1}} Woᵀ + G_{Af_{t+1}} Wfᵀ + G_{Ai_{t+1}} Wiᵀ + G_{Out_t} Vᵀ: n×h */
+function backward_G_H(t: number, adjointIn_h: Float64Array): void {
+  const off_Matmul_G_Out_Vt = t * 100;
+  for (let j = 0; j < 100; j++) {
+    G_H[j]! = adjointIn_h[j]! + Matmul_G_Out_Vt[off_Matmul_G_Out_Vt + j]!;
   }
-  // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:31:54
+}
+
+/** G_{cell_t} = G_{cell_{t+1}} ⊙ F_{t+1} + G_{H_t} ⊙ O_t ⊙ (1 − tanh(cell_t) ⊙ tanh(cell_t)): n×h */
+function backward_G_Cell(t: number, adjointIn_cell: Float64Array): void {
+  const off_Tanh_Cell = t * 100;
+  const off_O = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const mul1 = G_H[j]! * O[off_O + j]!;
+    const tanhgrad1 = mul1 * (1 - Tanh_Cell[off_Tanh_Cell + j]! * Tanh_Cell[off_Tanh_Cell + j]!);
+    G_Cell[j]! = adjointIn_cell[j]! + tanhgrad1;
+  }
+}
+
+/** G_{cell_{t−1}} = G_{cell_t} ⊙ F_t: n×h, dsl/lstm.ts:35:40 */
+function backward_G_cellPrev(t: number, adjointOut_cell: Float64Array): void {
+  const off_F = t * 100;
+  for (let j = 0; j < 100; j++) {
+    adjointOut_cell[j]! = G_Cell[j]! * F[off_F + j]!;
+  }
+}
+
+/** G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:34:26 */
+function backward_G_Ag(t: number): void {
+  const off_G_Ag = t * 100;
+  const off_G = t * 100;
+  const off_I = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gg1 = G_Cell[j]! * I[off_I + j]!;
+    G_Ag[off_G_Ag + j]! = gg1 * (1 - G[off_G + j]! * G[off_G + j]!);
+  }
+}
+
+/** Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66 */
+function backward_Matmul_G_Ag_Wgt(t: number, param_Wg: Float64Array): void {
+  const off_G_Ag = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ag[off_G_Ag + p]!;
+      const b1 = param_Wg[j * 100 + p]!;
+      const b2 = param_Wg[(j + 1) * 100 + p]!;
+      const b3 = param_Wg[(j + 2) * 100 + p]!;
+      const b4 = param_Wg[(j + 3) * 100 + p]!;
+      const b5 = param_Wg[(j + 4) * 100 + p]!;
+      const b6 = param_Wg[(j + 5) * 100 + p]!;
+      const b7 = param_Wg[(j + 6) * 100 + p]!;
+      const b8 = param_Wg[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Ag_Wgt[j]! = s1;
+    Matmul_G_Ag_Wgt[j + 1]! = s2;
+    Matmul_G_Ag_Wgt[j + 2]! = s3;
+    Matmul_G_Ag_Wgt[j + 3]! = s4;
+    Matmul_G_Ag_Wgt[j + 4]! = s5;
+    Matmul_G_Ag_Wgt[j + 5]! = s6;
+    Matmul_G_Ag_Wgt[j + 6]! = s7;
+    Matmul_G_Ag_Wgt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ag[off_G_Ag + p]!;
+      const b9 = param_Wg[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ag_Wgt[j]! = s9;
+  }
+}
+
+/** G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26 */
+function backward_G_Ao(t: number): void {
+  const off_Tanh_Cell = t * 100;
+  const off_O = t * 100;
+  const off_G_Ao = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const go1 = G_H[j]! * Tanh_Cell[off_Tanh_Cell + j]!;
+    G_Ao[off_G_Ao + j]! = go1 * (O[off_O + j]! * (1 - O[off_O + j]!));
+  }
+}
+
+/** Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69 */
+function backward_Matmul_G_Ao_Wot(t: number, param_Wo: Float64Array): void {
+  const off_G_Ao = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ao[off_G_Ao + p]!;
+      const b1 = param_Wo[j * 100 + p]!;
+      const b2 = param_Wo[(j + 1) * 100 + p]!;
+      const b3 = param_Wo[(j + 2) * 100 + p]!;
+      const b4 = param_Wo[(j + 3) * 100 + p]!;
+      const b5 = param_Wo[(j + 4) * 100 + p]!;
+      const b6 = param_Wo[(j + 5) * 100 + p]!;
+      const b7 = param_Wo[(j + 6) * 100 + p]!;
+      const b8 = param_Wo[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Ao_Wot[j]! = s1;
+    Matmul_G_Ao_Wot[j + 1]! = s2;
+    Matmul_G_Ao_Wot[j + 2]! = s3;
+    Matmul_G_Ao_Wot[j + 3]! = s4;
+    Matmul_G_Ao_Wot[j + 4]! = s5;
+    Matmul_G_Ao_Wot[j + 5]! = s6;
+    Matmul_G_Ao_Wot[j + 6]! = s7;
+    Matmul_G_Ao_Wot[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ao[off_G_Ao + p]!;
+      const b9 = param_Wo[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ao_Wot[j]! = s9;
+  }
+}
+
+/** G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:32:26 */
+function backward_G_Af(t: number): void {
+  const off_F = t * 100;
+  const off_G_Af = t * 100;
+  const off_state_cell = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gf1 = G_Cell[j]! * state_cell[off_state_cell + j]!;
+    G_Af[off_G_Af + j]! = gf1 * (F[off_F + j]! * (1 - F[off_F + j]!));
+  }
+}
+
+/** Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69 */
+function backward_Matmul_G_Af_Wft(t: number, param_Wf: Float64Array): void {
+  const off_G_Af = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Af[off_G_Af + p]!;
+      const b1 = param_Wf[j * 100 + p]!;
+      const b2 = param_Wf[(j + 1) * 100 + p]!;
+      const b3 = param_Wf[(j + 2) * 100 + p]!;
+      const b4 = param_Wf[(j + 3) * 100 + p]!;
+      const b5 = param_Wf[(j + 4) * 100 + p]!;
+      const b6 = param_Wf[(j + 5) * 100 + p]!;
+      const b7 = param_Wf[(j + 6) * 100 + p]!;
+      const b8 = param_Wf[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Af_Wft[j]! = s1;
+    Matmul_G_Af_Wft[j + 1]! = s2;
+    Matmul_G_Af_Wft[j + 2]! = s3;
+    Matmul_G_Af_Wft[j + 3]! = s4;
+    Matmul_G_Af_Wft[j + 4]! = s5;
+    Matmul_G_Af_Wft[j + 5]! = s6;
+    Matmul_G_Af_Wft[j + 6]! = s7;
+    Matmul_G_Af_Wft[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Af[off_G_Af + p]!;
+      const b9 = param_Wf[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Af_Wft[j]! = s9;
+  }
+}
+
+/** G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26 */
+function backward_G_Ai(t: number): void {
+  const off_G = t * 100;
+  const off_I = t * 100;
+  const off_G_Ai = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gi1 = G_Cell[j]! * G[off_G + j]!;
+    G_Ai[off_G_Ai + j]! = gi1 * (I[off_I + j]! * (1 - I[off_I + j]!));
+  }
+}
+
+/** Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69 */
+function backward_Matmul_G_Ai_Wit(t: number, param_Wi: Float64Array): void {
+  const off_G_Ai = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ai[off_G_Ai + p]!;
+      const b1 = param_Wi[j * 100 + p]!;
+      const b2 = param_Wi[(j + 1) * 100 + p]!;
+      const b3 = param_Wi[(j + 2) * 100 + p]!;
+      const b4 = param_Wi[(j + 3) * 100 + p]!;
+      const b5 = param_Wi[(j + 4) * 100 + p]!;
+      const b6 = param_Wi[(j + 5) * 100 + p]!;
+      const b7 = param_Wi[(j + 6) * 100 + p]!;
+      const b8 = param_Wi[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    Matmul_G_Ai_Wit[j]! = s1;
+    Matmul_G_Ai_Wit[j + 1]! = s2;
+    Matmul_G_Ai_Wit[j + 2]! = s3;
+    Matmul_G_Ai_Wit[j + 3]! = s4;
+    Matmul_G_Ai_Wit[j + 4]! = s5;
+    Matmul_G_Ai_Wit[j + 5]! = s6;
+    Matmul_G_Ai_Wit[j + 6]! = s7;
+    Matmul_G_Ai_Wit[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ai[off_G_Ai + p]!;
+      const b9 = param_Wi[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ai_Wit[j]! = s9;
+  }
+}
+
+/** G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h */
+function backward_G_Hprev(adjointOut_h: Float64Array): void {
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_G_Ag_Wgt[j]! + Matmul_G_Ao_Wot[j]!;
+    const add2 = add1 + Matmul_G_Af_Wft[j]!;
+    adjointOut_h[j]! = add2 + Matmul_G_Ai_Wit[j]!;
+  }
+}
+
+/** G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:31:54 */
+function backward_dUi(batch_xs: Float64Array, grad_Ui: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ui[c1 * 100 + j]! += G_Ai[p * 100 + j]!;
     }
   }
-  // G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:31:69
-  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
-  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
-  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:31:69
+ * G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
+ * G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
+ * G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dWi_and_3(
+  grad_Wi: Float64Array,
+  grad_Wf: Float64Array,
+  grad_Wo: Float64Array,
+  grad_Wg: Float64Array,
+): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 400 + j * 8] = G_Ai[q1 * 100 + j]!;
@@ -998,69 +1113,72 @@ function backwardSteps(
     }
   }
   scratch_1.fill(0, 0, 40000);
-  for (let i = 0; i < 100; i += 4) {
-    for (let p = 0; p < 24; p += 8) {
-      const x1 = state_h[p * 100 + i]!;
-      const x2 = state_h[(p + 1) * 100 + i]!;
-      const x3 = state_h[(p + 2) * 100 + i]!;
-      const x4 = state_h[(p + 3) * 100 + i]!;
-      const x5 = state_h[(p + 4) * 100 + i]!;
-      const x6 = state_h[(p + 5) * 100 + i]!;
-      const x7 = state_h[(p + 6) * 100 + i]!;
-      const x8 = state_h[(p + 7) * 100 + i]!;
-      const x9 = state_h[p * 100 + i + 1]!;
-      const x10 = state_h[(p + 1) * 100 + i + 1]!;
-      const x11 = state_h[(p + 2) * 100 + i + 1]!;
-      const x12 = state_h[(p + 3) * 100 + i + 1]!;
-      const x13 = state_h[(p + 4) * 100 + i + 1]!;
-      const x14 = state_h[(p + 5) * 100 + i + 1]!;
-      const x15 = state_h[(p + 6) * 100 + i + 1]!;
-      const x16 = state_h[(p + 7) * 100 + i + 1]!;
-      const x17 = state_h[p * 100 + i + 2]!;
-      const x18 = state_h[(p + 1) * 100 + i + 2]!;
-      const x19 = state_h[(p + 2) * 100 + i + 2]!;
-      const x20 = state_h[(p + 3) * 100 + i + 2]!;
-      const x21 = state_h[(p + 4) * 100 + i + 2]!;
-      const x22 = state_h[(p + 5) * 100 + i + 2]!;
-      const x23 = state_h[(p + 6) * 100 + i + 2]!;
-      const x24 = state_h[(p + 7) * 100 + i + 2]!;
-      const x25 = state_h[p * 100 + i + 3]!;
-      const x26 = state_h[(p + 1) * 100 + i + 3]!;
-      const x27 = state_h[(p + 2) * 100 + i + 3]!;
-      const x28 = state_h[(p + 3) * 100 + i + 3]!;
-      const x29 = state_h[(p + 4) * 100 + i + 3]!;
-      const x30 = state_h[(p + 5) * 100 + i + 3]!;
-      const x31 = state_h[(p + 6) * 100 + i + 3]!;
-      const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j5 = 0; j5 < 400; j5++) {
-        const b1 = scratch[p * 400 + j5 * 8]!;
-        const b2 = scratch[p * 400 + j5 * 8 + 1]!;
-        const b3 = scratch[p * 400 + j5 * 8 + 2]!;
-        const b4 = scratch[p * 400 + j5 * 8 + 3]!;
-        const b5 = scratch[p * 400 + j5 * 8 + 4]!;
-        const b6 = scratch[p * 400 + j5 * 8 + 5]!;
-        const b7 = scratch[p * 400 + j5 * 8 + 6]!;
-        const b8 = scratch[p * 400 + j5 * 8 + 7]!;
-        scratch_1[i * 400 + j5] += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        scratch_1[(i + 1) * 400 + j5] +=
-          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        scratch_1[(i + 2) * 400 + j5] +=
-          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        scratch_1[(i + 3) * 400 + j5] +=
-          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
+  for (let c1 = 0; c1 < 400; c1 += 256) {
+    const cend1 = Math.min(c1 + 256, 400);
+    for (let i = 0; i < 100; i += 4) {
+      for (let p = 0; p < 24; p += 8) {
+        const x1 = state_h[p * 100 + i]!;
+        const x2 = state_h[(p + 1) * 100 + i]!;
+        const x3 = state_h[(p + 2) * 100 + i]!;
+        const x4 = state_h[(p + 3) * 100 + i]!;
+        const x5 = state_h[(p + 4) * 100 + i]!;
+        const x6 = state_h[(p + 5) * 100 + i]!;
+        const x7 = state_h[(p + 6) * 100 + i]!;
+        const x8 = state_h[(p + 7) * 100 + i]!;
+        const x9 = state_h[p * 100 + i + 1]!;
+        const x10 = state_h[(p + 1) * 100 + i + 1]!;
+        const x11 = state_h[(p + 2) * 100 + i + 1]!;
+        const x12 = state_h[(p + 3) * 100 + i + 1]!;
+        const x13 = state_h[(p + 4) * 100 + i + 1]!;
+        const x14 = state_h[(p + 5) * 100 + i + 1]!;
+        const x15 = state_h[(p + 6) * 100 + i + 1]!;
+        const x16 = state_h[(p + 7) * 100 + i + 1]!;
+        const x17 = state_h[p * 100 + i + 2]!;
+        const x18 = state_h[(p + 1) * 100 + i + 2]!;
+        const x19 = state_h[(p + 2) * 100 + i + 2]!;
+        const x20 = state_h[(p + 3) * 100 + i + 2]!;
+        const x21 = state_h[(p + 4) * 100 + i + 2]!;
+        const x22 = state_h[(p + 5) * 100 + i + 2]!;
+        const x23 = state_h[(p + 6) * 100 + i + 2]!;
+        const x24 = state_h[(p + 7) * 100 + i + 2]!;
+        const x25 = state_h[p * 100 + i + 3]!;
+        const x26 = state_h[(p + 1) * 100 + i + 3]!;
+        const x27 = state_h[(p + 2) * 100 + i + 3]!;
+        const x28 = state_h[(p + 3) * 100 + i + 3]!;
+        const x29 = state_h[(p + 4) * 100 + i + 3]!;
+        const x30 = state_h[(p + 5) * 100 + i + 3]!;
+        const x31 = state_h[(p + 6) * 100 + i + 3]!;
+        const x32 = state_h[(p + 7) * 100 + i + 3]!;
+        for (let j5 = c1; j5 < cend1; j5++) {
+          const b1 = scratch[p * 400 + j5 * 8]!;
+          const b2 = scratch[p * 400 + j5 * 8 + 1]!;
+          const b3 = scratch[p * 400 + j5 * 8 + 2]!;
+          const b4 = scratch[p * 400 + j5 * 8 + 3]!;
+          const b5 = scratch[p * 400 + j5 * 8 + 4]!;
+          const b6 = scratch[p * 400 + j5 * 8 + 5]!;
+          const b7 = scratch[p * 400 + j5 * 8 + 6]!;
+          const b8 = scratch[p * 400 + j5 * 8 + 7]!;
+          scratch_1[i * 400 + j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+          scratch_1[(i + 1) * 400 + j5]! +=
+            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+          scratch_1[(i + 2) * 400 + j5]! +=
+            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+          scratch_1[(i + 3) * 400 + j5]! +=
+            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
+        }
       }
-    }
-    {
-      const x33 = state_h[2400 + i]!;
-      const x34 = state_h[2400 + i + 1]!;
-      const x35 = state_h[2400 + i + 2]!;
-      const x36 = state_h[2400 + i + 3]!;
-      for (let j5 = 0; j5 < 400; j5++) {
-        const b9 = scratch[9600 + j5]!;
-        scratch_1[i * 400 + j5] += x33 * b9;
-        scratch_1[(i + 1) * 400 + j5] += x34 * b9;
-        scratch_1[(i + 2) * 400 + j5] += x35 * b9;
-        scratch_1[(i + 3) * 400 + j5] += x36 * b9;
+      {
+        const x33 = state_h[2400 + i]!;
+        const x34 = state_h[2400 + i + 1]!;
+        const x35 = state_h[2400 + i + 2]!;
+        const x36 = state_h[2400 + i + 3]!;
+        for (let j5 = c1; j5 < cend1; j5++) {
+          const b9 = scratch[9600 + j5]!;
+          scratch_1[i * 400 + j5]! += x33 * b9;
+          scratch_1[(i + 1) * 400 + j5]! += x34 * b9;
+          scratch_1[(i + 2) * 400 + j5]! += x35 * b9;
+          scratch_1[(i + 3) * 400 + j5]! += x36 * b9;
+        }
       }
     }
   }
@@ -1084,53 +1202,79 @@ function backwardSteps(
       grad_Wg[i5 * 100 + j9]! += scratch_1[i5 * 400 + j9 + 300]!;
     }
   }
-  // G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:31:46
+}
+
+/** G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:31:46 */
+function backward_dbi(grad_bi: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bi[j]! += G_Ai[i * 100 + j]!;
     }
   }
-  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54
+}
+
+/** G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54 */
+function backward_dUf(batch_xs: Float64Array, grad_Uf: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uf[c1 * 100 + j]! += G_Af[p * 100 + j]!;
     }
   }
-  // G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:32:46
+}
+
+/** G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:32:46 */
+function backward_dbf(grad_bf: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bf[j]! += G_Af[i * 100 + j]!;
     }
   }
-  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54
+}
+
+/** G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54 */
+function backward_dUo(batch_xs: Float64Array, grad_Uo: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Uo[c1 * 100 + j]! += G_Ao[p * 100 + j]!;
     }
   }
-  // G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:33:46
+}
+
+/** G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:33:46 */
+function backward_dbo(grad_bo: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bo[j]! += G_Ao[i * 100 + j]!;
     }
   }
-  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51
+}
+
+/** G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51 */
+function backward_dUg(batch_xs: Float64Array, grad_Ug: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_Ug[c1 * 100 + j]! += G_Ag[p * 100 + j]!;
     }
   }
-  // G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:34:43
+}
+
+/** G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:34:43 */
+function backward_dbg(grad_bg: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_bg[j]! += G_Ag[i * 100 + j]!;
     }
   }
-  // G_V = H_tᵀ G_{Out_t}: h×v, dsl/lstm.ts:37:34
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = H_tᵀ G_{Out_t}: h×v, dsl/lstm.ts:37:34
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dV(grad_V: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_Out[q1 * 65 + j]!;
@@ -1214,12 +1358,126 @@ function backwardSteps(
       }
     }
   }
-  // G_c = 1ᵀ G_{Out_t}: 1×v, dsl/lstm.ts:37:30
+}
+
+/** G_c = 1ᵀ G_{Out_t}: 1×v, dsl/lstm.ts:37:30 */
+function backward_dc(grad_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_Out[i * 65 + j]!;
     }
   }
+}
+
+/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+function backwardSteps(
+  param_Ui: Float64Array,
+  param_Wi: Float64Array,
+  param_bi: Float64Array,
+  param_Uf: Float64Array,
+  param_Wf: Float64Array,
+  param_bf: Float64Array,
+  param_Uo: Float64Array,
+  param_Wo: Float64Array,
+  param_bo: Float64Array,
+  param_Ug: Float64Array,
+  param_Wg: Float64Array,
+  param_bg: Float64Array,
+  param_V: Float64Array,
+  param_c: Float64Array,
+  batch_xs: Float64Array,
+  batch_ys: Float64Array,
+  grad_Ui: Float64Array,
+  grad_Wi: Float64Array,
+  grad_bi: Float64Array,
+  grad_Uf: Float64Array,
+  grad_Wf: Float64Array,
+  grad_bf: Float64Array,
+  grad_Uo: Float64Array,
+  grad_Wo: Float64Array,
+  grad_bo: Float64Array,
+  grad_Ug: Float64Array,
+  grad_Wg: Float64Array,
+  grad_bg: Float64Array,
+  grad_V: Float64Array,
+  grad_c: Float64Array,
+  grad_h0: Float64Array,
+  grad_cell0: Float64Array,
+): void {
+  let adjointIn_h = adjointA_h;
+  let adjointOut_h = adjointB_h;
+  adjointIn_h.fill(0);
+  let adjointIn_cell = adjointA_cell;
+  let adjointOut_cell = adjointB_cell;
+  adjointIn_cell.fill(0);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // SoftmaxCrossEntropyGrad_Out_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/lstm.ts:38:20
+  backward_SoftmaxCrossEntropyGrad_Out_Y(batch_ys);
+  // G_{Out_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/lstm.ts:38:20
+  backward_G_Out();
+  // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_Out_Vt(param_V);
+  for (let t = 24; t >= 0; t--) {
+    // G_{H_t} = G_{Ag_{t+1}} Wgᵀ + G_{Ao_{t+1}} Woᵀ + G_{Af_{t+1}} Wfᵀ + G_{Ai_{t+1}} Wiᵀ + G_{Out_t} Vᵀ: n×h
+    backward_G_H(t, adjointIn_h);
+    // G_{cell_t} = G_{cell_{t+1}} ⊙ F_{t+1} + G_{H_t} ⊙ O_t ⊙ (1 − tanh(cell_t) ⊙ tanh(cell_t)): n×h
+    backward_G_Cell(t, adjointIn_cell);
+    // G_{cell_{t−1}} = G_{cell_t} ⊙ F_t: n×h, dsl/lstm.ts:35:40
+    backward_G_cellPrev(t, adjointOut_cell);
+    // G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:34:26
+    backward_G_Ag(t);
+    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
+    backward_Matmul_G_Ag_Wgt(t, param_Wg);
+    // G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26
+    backward_G_Ao(t);
+    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
+    backward_Matmul_G_Ao_Wot(t, param_Wo);
+    // G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:32:26
+    backward_G_Af(t);
+    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
+    backward_Matmul_G_Af_Wft(t, param_Wf);
+    // G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26
+    backward_G_Ai(t);
+    // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
+    backward_Matmul_G_Ai_Wit(t, param_Wi);
+    // G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h
+    backward_G_Hprev(adjointOut_h);
+    const swap_h = adjointIn_h;
+    adjointIn_h = adjointOut_h;
+    adjointOut_h = swap_h;
+    const swap_cell = adjointIn_cell;
+    adjointIn_cell = adjointOut_cell;
+    adjointOut_cell = swap_cell;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // G_Ui = X_tᵀ G_{Ai_t}: d×h, dsl/lstm.ts:31:54
+  backward_dUi(batch_xs, grad_Ui);
+  // G_Wi = H_{t−1}ᵀ G_{Ai_t}: h×h, dsl/lstm.ts:31:69
+  // G_Wf = H_{t−1}ᵀ G_{Af_t}: h×h, dsl/lstm.ts:32:69
+  // G_Wo = H_{t−1}ᵀ G_{Ao_t}: h×h, dsl/lstm.ts:33:69
+  // G_Wg = H_{t−1}ᵀ G_{Ag_t}: h×h, dsl/lstm.ts:34:66
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dWi_and_3(grad_Wi, grad_Wf, grad_Wo, grad_Wg);
+  // G_bi = 1ᵀ G_{Ai_t}: 1×h, dsl/lstm.ts:31:46
+  backward_dbi(grad_bi);
+  // G_Uf = X_tᵀ G_{Af_t}: d×h, dsl/lstm.ts:32:54
+  backward_dUf(batch_xs, grad_Uf);
+  // G_bf = 1ᵀ G_{Af_t}: 1×h, dsl/lstm.ts:32:46
+  backward_dbf(grad_bf);
+  // G_Uo = X_tᵀ G_{Ao_t}: d×h, dsl/lstm.ts:33:54
+  backward_dUo(batch_xs, grad_Uo);
+  // G_bo = 1ᵀ G_{Ao_t}: 1×h, dsl/lstm.ts:33:46
+  backward_dbo(grad_bo);
+  // G_Ug = X_tᵀ G_{Ag_t}: d×h, dsl/lstm.ts:34:51
+  backward_dUg(batch_xs, grad_Ug);
+  // G_bg = 1ᵀ G_{Ag_t}: 1×h, dsl/lstm.ts:34:43
+  backward_dbg(grad_bg);
+  // G_V = H_tᵀ G_{Out_t}: h×v, dsl/lstm.ts:37:34
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dV(grad_V);
+  // G_c = 1ᵀ G_{Out_t}: 1×v, dsl/lstm.ts:37:30
+  backward_dc(grad_c);
   grad_h0.set(adjointIn_h);
   grad_cell0.set(adjointIn_cell);
 }

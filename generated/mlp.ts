@@ -79,17 +79,8 @@ function expectShape(
   }
 }
 
-/** Runs the forward pass and returns the loss (unscaled). */
-function forwardSteps(
-  param_W1: Float64Array,
-  param_b1: Float64Array,
-  param_W2: Float64Array,
-  param_b2: Float64Array,
-  batch_x: Float64Array,
-  batch_y: Float64Array,
-): number {
-  let loss = 0;
-  // Matmul_X_W1 = X W1: n×h, dsl/mlp.ts:13:51
+/** Matmul_X_W1 = X W1: n×h, dsl/mlp.ts:13:51 */
+function forward_Matmul_X_W1(param_W1: Float64Array, batch_x: Float64Array): void {
   Matmul_X_W1.fill(0);
   for (let i = 0; i < 8; i += 4) {
     for (let p = 0; p < 4; p++) {
@@ -106,14 +97,20 @@ function forwardSteps(
       }
     }
   }
-  // H = tanh(Z); Z = X W1 + b1: n×h, dsl/mlp.ts:13:31
+}
+
+/** H = tanh(Z); Z = X W1 + b1: n×h, dsl/mlp.ts:13:31 */
+function forward_H(param_b1: Float64Array): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 16; j++) {
       const z1 = Matmul_X_W1[i * 16 + j]! + param_b1[j]!;
       H[i * 16 + j]! = Math.tanh(z1);
     }
   }
-  // Matmul_H_W2 = H W2: n×v, dsl/mlp.ts:14:30
+}
+
+/** Matmul_H_W2 = H W2: n×v, dsl/mlp.ts:14:30 */
+function forward_Matmul_H_W2(param_W2: Float64Array): void {
   Matmul_H_W2.fill(0);
   for (let i = 0; i < 8; i += 4) {
     for (let p = 0; p < 16; p += 8) {
@@ -168,50 +165,64 @@ function forwardSteps(
       }
     }
   }
-  // O = H W2 + b2: n×v, dsl/mlp.ts:14:26
+}
+
+/** O = H W2 + b2: n×v, dsl/mlp.ts:14:26 */
+function forward_O(param_b2: Float64Array): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 3; j++) {
       O[i * 3 + j]! = Matmul_H_W2[i * 3 + j]! + param_b2[j]!;
     }
   }
-  // loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/mlp.ts:15:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 8; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 3; j++) {
-        max1 = Math.max(max1, O[i * 3 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 3; j2++) {
-        sum1 += Math.exp(O[i * 3 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 3; j3++) {
-        const target1 = batch_y[i * 3 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 3 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass, accumulating each parameter's gradient. */
-function backwardSteps(
+/** loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/mlp.ts:15:20 */
+function forward_Loss(batch_y: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 8; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 3; j++) {
+      max1 = Math.max(max1, O[i * 3 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 3; j2++) {
+      sum1 += Math.exp(O[i * 3 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 3; j3++) {
+      const target1 = batch_y[i * 3 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 3 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** Runs the forward pass and returns the loss (unscaled). */
+function forwardSteps(
   param_W1: Float64Array,
   param_b1: Float64Array,
   param_W2: Float64Array,
   param_b2: Float64Array,
   batch_x: Float64Array,
   batch_y: Float64Array,
-  grad_W1: Float64Array,
-  grad_b1: Float64Array,
-  grad_W2: Float64Array,
-  grad_b2: Float64Array,
-): void {
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): n×v, dsl/mlp.ts:15:20
+): number {
+  let loss = 0;
+  // Matmul_X_W1 = X W1: n×h, dsl/mlp.ts:13:51
+  forward_Matmul_X_W1(param_W1, batch_x);
+  // H = tanh(Z); Z = X W1 + b1: n×h, dsl/mlp.ts:13:31
+  forward_H(param_b1);
+  // Matmul_H_W2 = H W2: n×v, dsl/mlp.ts:14:30
+  forward_Matmul_H_W2(param_W2);
+  // O = H W2 + b2: n×v, dsl/mlp.ts:14:26
+  forward_O(param_b2);
+  // loss = −Σ Y ⊙ log softmax(O): 1×1, dsl/mlp.ts:15:20
+  forward_Loss(batch_y);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): n×v, dsl/mlp.ts:15:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_y: Float64Array): void {
   for (let i = 0; i < 8; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 3; j++) {
@@ -233,19 +244,28 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 3 + j4]! * rowscale1 - batch_y[i * 3 + j4]!;
     }
   }
-  // G_O = (Ŷ − Y)/n: n×v, dsl/mlp.ts:15:20
+}
+
+/** G_O = (Ŷ − Y)/n: n×v, dsl/mlp.ts:15:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 3; j++) {
       G_O[i * 3 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 3 + j]! * 0.125;
     }
   }
-  // G_b2 = 1ᵀ G_O: 1×v, dsl/mlp.ts:14:26
+}
+
+/** G_b2 = 1ᵀ G_O: 1×v, dsl/mlp.ts:14:26 */
+function backward_db2(grad_b2: Float64Array): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 3; j++) {
       grad_b2[j]! += G_O[i * 3 + j]!;
     }
   }
-  // G_H = G_O W2ᵀ: n×h, dsl/mlp.ts:14:30
+}
+
+/** G_H = G_O W2ᵀ: n×h, dsl/mlp.ts:14:30 */
+function backward_G_H(param_W2: Float64Array): void {
   for (let i = 0; i < 8; i += 4) {
     for (let j = 0; j < 16; j += 4) {
       let s1 = 0,
@@ -308,8 +328,13 @@ function backwardSteps(
       G_H[(i + 3) * 16 + j + 3]! = s16;
     }
   }
-  // G_W2 = Hᵀ G_O: h×v, dsl/mlp.ts:14:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W2 = Hᵀ G_O: h×v, dsl/mlp.ts:14:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW2(grad_W2: Float64Array): void {
   for (let q1 = 0; q1 < 8; q1 += 8) {
     for (let j = 0; j < 3; j++) {
       scratch[q1 * 3 + j * 8] = G_O[q1 * 3 + j]!;
@@ -375,19 +400,28 @@ function backwardSteps(
       }
     }
   }
-  // G_Z = G_H ⊙ (1 − H ⊙ H): n×h, dsl/mlp.ts:13:31
+}
+
+/** G_Z = G_H ⊙ (1 − H ⊙ H): n×h, dsl/mlp.ts:13:31 */
+function backward_G_Z(): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 16; j++) {
       G_Z[i * 16 + j]! = G_H[i * 16 + j]! * (1 - H[i * 16 + j]! * H[i * 16 + j]!);
     }
   }
-  // G_b1 = 1ᵀ G_Z: 1×h, dsl/mlp.ts:13:47
+}
+
+/** G_b1 = 1ᵀ G_Z: 1×h, dsl/mlp.ts:13:47 */
+function backward_db1(grad_b1: Float64Array): void {
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 16; j++) {
       grad_b1[j]! += G_Z[i * 16 + j]!;
     }
   }
-  // G_W1 = Xᵀ G_Z: d×h, dsl/mlp.ts:13:51
+}
+
+/** G_W1 = Xᵀ G_Z: d×h, dsl/mlp.ts:13:51 */
+function backward_dW1(batch_x: Float64Array, grad_W1: Float64Array): void {
   for (let p = 0; p < 8; p += 8) {
     for (let i = 0; i < 4; i += 4) {
       const x1 = batch_x[p * 4 + i]!;
@@ -441,6 +475,38 @@ function backwardSteps(
       }
     }
   }
+}
+
+/** Runs the backward pass, accumulating each parameter's gradient. */
+function backwardSteps(
+  param_W1: Float64Array,
+  param_b1: Float64Array,
+  param_W2: Float64Array,
+  param_b2: Float64Array,
+  batch_x: Float64Array,
+  batch_y: Float64Array,
+  grad_W1: Float64Array,
+  grad_b1: Float64Array,
+  grad_W2: Float64Array,
+  grad_b2: Float64Array,
+): void {
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ − Y): n×v, dsl/mlp.ts:15:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_y);
+  // G_O = (Ŷ − Y)/n: n×v, dsl/mlp.ts:15:20
+  backward_G_O();
+  // G_b2 = 1ᵀ G_O: 1×v, dsl/mlp.ts:14:26
+  backward_db2(grad_b2);
+  // G_H = G_O W2ᵀ: n×h, dsl/mlp.ts:14:30
+  backward_G_H(param_W2);
+  // G_W2 = Hᵀ G_O: h×v, dsl/mlp.ts:14:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW2(grad_W2);
+  // G_Z = G_H ⊙ (1 − H ⊙ H): n×h, dsl/mlp.ts:13:31
+  backward_G_Z();
+  // G_b1 = 1ᵀ G_Z: 1×h, dsl/mlp.ts:13:47
+  backward_db1(grad_b1);
+  // G_W1 = Xᵀ G_Z: d×h, dsl/mlp.ts:13:51
+  backward_dW1(batch_x, grad_W1);
 }
 
 /** The loss of mlp on one batch. L = (1/n) loss. */

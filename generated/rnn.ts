@@ -91,20 +91,11 @@ function expectShape(
   }
 }
 
-/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
-function forwardSteps(
-  param_U: Float64Array,
-  param_W: Float64Array,
-  param_b: Float64Array,
-  param_V: Float64Array,
-  param_c: Float64Array,
-  batch_xs: Float64Array,
-  batch_ys: Float64Array,
-): number {
-  let loss = 0;
-  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_U = X_t U: n×h over all steps (25×100), dsl/rnn.ts:18:43
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+/**
+ * Matmul_X_U = X_t U: n×h over all steps (25×100), dsl/rnn.ts:18:43
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_X_U(param_U: Float64Array, batch_xs: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_U[q1 * 100 + j]!;
@@ -218,49 +209,58 @@ function forwardSteps(
       Matmul_X_U[2400 + j2]! += x45 * b18;
     }
   }
-  for (let t = 0; t < 25; t++) {
-    const off_state_h = t * 100;
-    const off_Matmul_X_U = t * 100;
-    // Matmul_Hprev_W = H_{t−1} W: n×h, dsl/rnn.ts:18:57
-    Matmul_Hprev_W.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h[off_state_h + p]!;
-      const x2 = state_h[off_state_h + p + 1]!;
-      const x3 = state_h[off_state_h + p + 2]!;
-      const x4 = state_h[off_state_h + p + 3]!;
-      const x5 = state_h[off_state_h + p + 4]!;
-      const x6 = state_h[off_state_h + p + 5]!;
-      const x7 = state_h[off_state_h + p + 6]!;
-      const x8 = state_h[off_state_h + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b1 = param_W[p * 100 + j]!;
-        const b2 = param_W[(p + 1) * 100 + j]!;
-        const b3 = param_W[(p + 2) * 100 + j]!;
-        const b4 = param_W[(p + 3) * 100 + j]!;
-        const b5 = param_W[(p + 4) * 100 + j]!;
-        const b6 = param_W[(p + 5) * 100 + j]!;
-        const b7 = param_W[(p + 6) * 100 + j]!;
-        const b8 = param_W[(p + 7) * 100 + j]!;
-        Matmul_Hprev_W[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h[off_state_h + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b9 = param_W[p * 100 + j]!;
-        Matmul_Hprev_W[j]! += x9 * b9;
-      }
-    }
-    // H_t = tanh(A_t); A_t = X_t U + H_{t−1} W + b: n×h, dsl/rnn.ts:18:19
+}
+
+/** Matmul_Hprev_W = H_{t−1} W: n×h, dsl/rnn.ts:18:57 */
+function forward_Matmul_Hprev_W(t: number, param_W: Float64Array): void {
+  const off_state_h = t * 100;
+  Matmul_Hprev_W.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h[off_state_h + p]!;
+    const x2 = state_h[off_state_h + p + 1]!;
+    const x3 = state_h[off_state_h + p + 2]!;
+    const x4 = state_h[off_state_h + p + 3]!;
+    const x5 = state_h[off_state_h + p + 4]!;
+    const x6 = state_h[off_state_h + p + 5]!;
+    const x7 = state_h[off_state_h + p + 6]!;
+    const x8 = state_h[off_state_h + p + 7]!;
     for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_U[off_Matmul_X_U + j]! + Matmul_Hprev_W[j]!;
-      const a1 = add1 + param_b[j]!;
-      state_h[off_state_h + 100 + j]! = Math.tanh(a1);
+      const b1 = param_W[p * 100 + j]!;
+      const b2 = param_W[(p + 1) * 100 + j]!;
+      const b3 = param_W[(p + 2) * 100 + j]!;
+      const b4 = param_W[(p + 3) * 100 + j]!;
+      const b5 = param_W[(p + 4) * 100 + j]!;
+      const b6 = param_W[(p + 5) * 100 + j]!;
+      const b7 = param_W[(p + 6) * 100 + j]!;
+      const b8 = param_W[(p + 7) * 100 + j]!;
+      Matmul_Hprev_W[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
-  // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/rnn.ts:19:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h[off_state_h + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b9 = param_W[p * 100 + j]!;
+      Matmul_Hprev_W[j]! += x9 * b9;
+    }
+  }
+}
+
+/** H_t = tanh(A_t); A_t = X_t U + H_{t−1} W + b: n×h, dsl/rnn.ts:18:19 */
+function forward_H(t: number, param_b: Float64Array): void {
+  const off_state_h = t * 100;
+  const off_Matmul_X_U = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_U[off_Matmul_X_U + j]! + Matmul_Hprev_W[j]!;
+    const a1 = add1 + param_b[j]!;
+    state_h[off_state_h + 100 + j]! = Math.tanh(a1);
+  }
+}
+
+/**
+ * Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/rnn.ts:19:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_H_V(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
@@ -374,38 +374,40 @@ function forwardSteps(
       Matmul_H_V[1560 + j2]! += x45 * b18;
     }
   }
-  // O_t = H_t V + c: n×v over all steps (25×65), dsl/rnn.ts:19:26
+}
+
+/** O_t = H_t V + c: n×v over all steps (25×65), dsl/rnn.ts:19:26 */
+function forward_O(param_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       O[i * 65 + j]! = Matmul_H_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn.ts:20:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 25; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, O[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(O[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_ys[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
-function backwardSteps(
+/** loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn.ts:20:20 */
+function forward_Loss(batch_ys: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(O[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_ys[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
+function forwardSteps(
   param_U: Float64Array,
   param_W: Float64Array,
   param_b: Float64Array,
@@ -413,18 +415,32 @@ function backwardSteps(
   param_c: Float64Array,
   batch_xs: Float64Array,
   batch_ys: Float64Array,
-  grad_U: Float64Array,
-  grad_W: Float64Array,
-  grad_b: Float64Array,
-  grad_V: Float64Array,
-  grad_c: Float64Array,
-  grad_h0: Float64Array,
-): void {
-  let adjointIn_h = adjointA_h;
-  let adjointOut_h = adjointB_h;
-  adjointIn_h.fill(0);
+): number {
+  let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  // Matmul_X_U = X_t U: n×h over all steps (25×100), dsl/rnn.ts:18:43
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_X_U(param_U, batch_xs);
+  for (let t = 0; t < 25; t++) {
+    // Matmul_Hprev_W = H_{t−1} W: n×h, dsl/rnn.ts:18:57
+    forward_Matmul_Hprev_W(t, param_W);
+    // H_t = tanh(A_t); A_t = X_t U + H_{t−1} W + b: n×h, dsl/rnn.ts:18:19
+    forward_H(t, param_b);
+  }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // Matmul_H_V = H_t V: n×v over all steps (25×65), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_H_V(param_V);
+  // O_t = H_t V + c: n×v over all steps (25×65), dsl/rnn.ts:19:26
+  forward_O(param_c);
+  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn.ts:20:20
+  forward_Loss(batch_ys);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn.ts:20:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -446,14 +462,22 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn.ts:20:20
+}
+
+/** G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn.ts:20:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn.ts:19:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn.ts:19:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
@@ -567,69 +591,75 @@ function backwardSteps(
       Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
     }
   }
-  for (let t = 24; t >= 0; t--) {
-    const off_G_A = t * 100;
-    const off_state_h = t * 100;
-    const off_Matmul_G_O_Vt = t * 100;
-    // G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t): n×h, dsl/rnn.ts:18:19
-    for (let j = 0; j < 100; j++) {
-      const gh1 = adjointIn_h[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
-      G_A[off_G_A + j]! = gh1 * (1 - state_h[off_state_h + 100 + j]! * state_h[off_state_h + 100 + j]!);
-    }
-    // G_{H_{t−1}} = G_{A_t} Wᵀ: n×h, dsl/rnn.ts:18:57
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A[off_G_A + p]!;
-        const b1 = param_W[j * 100 + p]!;
-        const b2 = param_W[(j + 1) * 100 + p]!;
-        const b3 = param_W[(j + 2) * 100 + p]!;
-        const b4 = param_W[(j + 3) * 100 + p]!;
-        const b5 = param_W[(j + 4) * 100 + p]!;
-        const b6 = param_W[(j + 5) * 100 + p]!;
-        const b7 = param_W[(j + 6) * 100 + p]!;
-        const b8 = param_W[(j + 7) * 100 + p]!;
-        s1 += a1 * b1;
-        s2 += a1 * b2;
-        s3 += a1 * b3;
-        s4 += a1 * b4;
-        s5 += a1 * b5;
-        s6 += a1 * b6;
-        s7 += a1 * b7;
-        s8 += a1 * b8;
-      }
-      adjointOut_h[j]! = s1;
-      adjointOut_h[j + 1]! = s2;
-      adjointOut_h[j + 2]! = s3;
-      adjointOut_h[j + 3]! = s4;
-      adjointOut_h[j + 4]! = s5;
-      adjointOut_h[j + 5]! = s6;
-      adjointOut_h[j + 6]! = s7;
-      adjointOut_h[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A[off_G_A + p]!;
-        const b9 = param_W[j * 100 + p]!;
-        s9 += a2 * b9;
-      }
-      adjointOut_h[j]! = s9;
-    }
-    const swap_h = adjointIn_h;
-    adjointIn_h = adjointOut_h;
-    adjointOut_h = swap_h;
+}
+
+/** G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t): n×h, dsl/rnn.ts:18:19 */
+function backward_G_A(t: number, adjointIn_h: Float64Array): void {
+  const off_G_A = t * 100;
+  const off_state_h = t * 100;
+  const off_Matmul_G_O_Vt = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gh1 = adjointIn_h[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
+    G_A[off_G_A + j]! = gh1 * (1 - state_h[off_state_h + 100 + j]! * state_h[off_state_h + 100 + j]!);
   }
-  // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_U = X_tᵀ G_{A_t}: d×h, dsl/rnn.ts:18:43
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/** G_{H_{t−1}} = G_{A_t} Wᵀ: n×h, dsl/rnn.ts:18:57 */
+function backward_G_Hprev(t: number, param_W: Float64Array, adjointOut_h: Float64Array): void {
+  const off_G_A = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_A[off_G_A + p]!;
+      const b1 = param_W[j * 100 + p]!;
+      const b2 = param_W[(j + 1) * 100 + p]!;
+      const b3 = param_W[(j + 2) * 100 + p]!;
+      const b4 = param_W[(j + 3) * 100 + p]!;
+      const b5 = param_W[(j + 4) * 100 + p]!;
+      const b6 = param_W[(j + 5) * 100 + p]!;
+      const b7 = param_W[(j + 6) * 100 + p]!;
+      const b8 = param_W[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
+    }
+    adjointOut_h[j]! = s1;
+    adjointOut_h[j + 1]! = s2;
+    adjointOut_h[j + 2]! = s3;
+    adjointOut_h[j + 3]! = s4;
+    adjointOut_h[j + 4]! = s5;
+    adjointOut_h[j + 5]! = s6;
+    adjointOut_h[j + 6]! = s7;
+    adjointOut_h[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_A[off_G_A + p]!;
+      const b9 = param_W[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    adjointOut_h[j]! = s9;
+  }
+}
+
+/**
+ * G_U = X_tᵀ G_{A_t}: d×h, dsl/rnn.ts:18:43
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dU(batch_xs: Float64Array, grad_U: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A[q1 * 100 + j]!;
@@ -742,8 +772,13 @@ function backwardSteps(
       grad_U[6400 + j2]! += x45 * b18;
     }
   }
-  // G_W = H_{t−1}ᵀ G_{A_t}: h×h, dsl/rnn.ts:18:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W = H_{t−1}ᵀ G_{A_t}: h×h, dsl/rnn.ts:18:57
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW(grad_W: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A[q1 * 100 + j]!;
@@ -827,14 +862,22 @@ function backwardSteps(
       }
     }
   }
-  // G_b = 1ᵀ G_{A_t}: 1×h, dsl/rnn.ts:18:35
+}
+
+/** G_b = 1ᵀ G_{A_t}: 1×h, dsl/rnn.ts:18:35 */
+function backward_db(grad_b: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_b[j]! += G_A[i * 100 + j]!;
     }
   }
-  // G_V = H_tᵀ G_{O_t}: h×v, dsl/rnn.ts:19:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = H_tᵀ G_{O_t}: h×v, dsl/rnn.ts:19:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dV(grad_V: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
@@ -918,12 +961,67 @@ function backwardSteps(
       }
     }
   }
-  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn.ts:19:26
+}
+
+/** G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn.ts:19:26 */
+function backward_dc(grad_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_O[i * 65 + j]!;
     }
   }
+}
+
+/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+function backwardSteps(
+  param_U: Float64Array,
+  param_W: Float64Array,
+  param_b: Float64Array,
+  param_V: Float64Array,
+  param_c: Float64Array,
+  batch_xs: Float64Array,
+  batch_ys: Float64Array,
+  grad_U: Float64Array,
+  grad_W: Float64Array,
+  grad_b: Float64Array,
+  grad_V: Float64Array,
+  grad_c: Float64Array,
+  grad_h0: Float64Array,
+): void {
+  let adjointIn_h = adjointA_h;
+  let adjointOut_h = adjointB_h;
+  adjointIn_h.fill(0);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys);
+  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn.ts:20:20
+  backward_G_O();
+  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_O_Vt(param_V);
+  for (let t = 24; t >= 0; t--) {
+    // G_{A_t} = (G_{A_{t+1}} Wᵀ + G_{O_t} Vᵀ) ⊙ (1 − H_t ⊙ H_t): n×h, dsl/rnn.ts:18:19
+    backward_G_A(t, adjointIn_h);
+    // G_{H_{t−1}} = G_{A_t} Wᵀ: n×h, dsl/rnn.ts:18:57
+    backward_G_Hprev(t, param_W, adjointOut_h);
+    const swap_h = adjointIn_h;
+    adjointIn_h = adjointOut_h;
+    adjointOut_h = swap_h;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // G_U = X_tᵀ G_{A_t}: d×h, dsl/rnn.ts:18:43
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dU(batch_xs, grad_U);
+  // G_W = H_{t−1}ᵀ G_{A_t}: h×h, dsl/rnn.ts:18:57
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW(grad_W);
+  // G_b = 1ᵀ G_{A_t}: 1×h, dsl/rnn.ts:18:35
+  backward_db(grad_b);
+  // G_V = H_tᵀ G_{O_t}: h×v, dsl/rnn.ts:19:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dV(grad_V);
+  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn.ts:19:26
+  backward_dc(grad_c);
   grad_h0.set(adjointIn_h);
 }
 

@@ -117,23 +117,11 @@ function expectShape(
   }
 }
 
-/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
-function forwardSteps(
-  param_U1: Float64Array,
-  param_W1: Float64Array,
-  param_b1: Float64Array,
-  param_U2: Float64Array,
-  param_W2: Float64Array,
-  param_b2: Float64Array,
-  param_V: Float64Array,
-  param_c: Float64Array,
-  batch_xs: Float64Array,
-  batch_ys: Float64Array,
-): number {
-  let loss = 0;
-  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+/**
+ * Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_X_U1(param_U1: Float64Array, batch_xs: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_U1[q1 * 100 + j]!;
@@ -247,116 +235,136 @@ function forwardSteps(
       Matmul_X_U1[2400 + j2]! += x45 * b20;
     }
   }
-  for (let t = 0; t < 25; t++) {
-    const off_state_h1 = t * 100;
-    const off_Matmul_X_U1 = t * 100;
-    const off_state_h2 = t * 100;
-    // Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72
-    Matmul_h1Prev_W1.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h1[off_state_h1 + p]!;
-      const x2 = state_h1[off_state_h1 + p + 1]!;
-      const x3 = state_h1[off_state_h1 + p + 2]!;
-      const x4 = state_h1[off_state_h1 + p + 3]!;
-      const x5 = state_h1[off_state_h1 + p + 4]!;
-      const x6 = state_h1[off_state_h1 + p + 5]!;
-      const x7 = state_h1[off_state_h1 + p + 6]!;
-      const x8 = state_h1[off_state_h1 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_W1[p * 100 + j]!;
-        const b4 = param_W1[(p + 1) * 100 + j]!;
-        const b5 = param_W1[(p + 2) * 100 + j]!;
-        const b6 = param_W1[(p + 3) * 100 + j]!;
-        const b7 = param_W1[(p + 4) * 100 + j]!;
-        const b8 = param_W1[(p + 5) * 100 + j]!;
-        const b9 = param_W1[(p + 6) * 100 + j]!;
-        const b10 = param_W1[(p + 7) * 100 + j]!;
-        Matmul_h1Prev_W1[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h1[off_state_h1 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_W1[p * 100 + j]!;
-        Matmul_h1Prev_W1[j]! += x9 * b11;
-      }
-    }
-    // H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32
+}
+
+/** Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72 */
+function forward_Matmul_h1Prev_W1(t: number, param_W1: Float64Array): void {
+  const off_state_h1 = t * 100;
+  Matmul_h1Prev_W1.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h1[off_state_h1 + p]!;
+    const x2 = state_h1[off_state_h1 + p + 1]!;
+    const x3 = state_h1[off_state_h1 + p + 2]!;
+    const x4 = state_h1[off_state_h1 + p + 3]!;
+    const x5 = state_h1[off_state_h1 + p + 4]!;
+    const x6 = state_h1[off_state_h1 + p + 5]!;
+    const x7 = state_h1[off_state_h1 + p + 6]!;
+    const x8 = state_h1[off_state_h1 + p + 7]!;
     for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_U1[off_Matmul_X_U1 + j]! + Matmul_h1Prev_W1[j]!;
-      const a1 = add1 + param_b1[j]!;
-      state_h1[off_state_h1 + 100 + j]! = Math.tanh(a1);
-    }
-    // Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57
-    Matmul_H1_U2.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h1[off_state_h1 + 100 + p]!;
-      const x2 = state_h1[off_state_h1 + 100 + p + 1]!;
-      const x3 = state_h1[off_state_h1 + 100 + p + 2]!;
-      const x4 = state_h1[off_state_h1 + 100 + p + 3]!;
-      const x5 = state_h1[off_state_h1 + 100 + p + 4]!;
-      const x6 = state_h1[off_state_h1 + 100 + p + 5]!;
-      const x7 = state_h1[off_state_h1 + 100 + p + 6]!;
-      const x8 = state_h1[off_state_h1 + 100 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_U2[p * 100 + j]!;
-        const b4 = param_U2[(p + 1) * 100 + j]!;
-        const b5 = param_U2[(p + 2) * 100 + j]!;
-        const b6 = param_U2[(p + 3) * 100 + j]!;
-        const b7 = param_U2[(p + 4) * 100 + j]!;
-        const b8 = param_U2[(p + 5) * 100 + j]!;
-        const b9 = param_U2[(p + 6) * 100 + j]!;
-        const b10 = param_U2[(p + 7) * 100 + j]!;
-        Matmul_H1_U2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h1[off_state_h1 + 100 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_U2[p * 100 + j]!;
-        Matmul_H1_U2[j]! += x9 * b11;
-      }
-    }
-    // Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77
-    Matmul_h2Prev_W2.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h2[off_state_h2 + p]!;
-      const x2 = state_h2[off_state_h2 + p + 1]!;
-      const x3 = state_h2[off_state_h2 + p + 2]!;
-      const x4 = state_h2[off_state_h2 + p + 3]!;
-      const x5 = state_h2[off_state_h2 + p + 4]!;
-      const x6 = state_h2[off_state_h2 + p + 5]!;
-      const x7 = state_h2[off_state_h2 + p + 6]!;
-      const x8 = state_h2[off_state_h2 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_W2[p * 100 + j]!;
-        const b4 = param_W2[(p + 1) * 100 + j]!;
-        const b5 = param_W2[(p + 2) * 100 + j]!;
-        const b6 = param_W2[(p + 3) * 100 + j]!;
-        const b7 = param_W2[(p + 4) * 100 + j]!;
-        const b8 = param_W2[(p + 5) * 100 + j]!;
-        const b9 = param_W2[(p + 6) * 100 + j]!;
-        const b10 = param_W2[(p + 7) * 100 + j]!;
-        Matmul_h2Prev_W2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h2[off_state_h2 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_W2[p * 100 + j]!;
-        Matmul_h2Prev_W2[j]! += x9 * b11;
-      }
-    }
-    // H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_H1_U2[j]! + Matmul_h2Prev_W2[j]!;
-      const a1 = add1 + param_b2[j]!;
-      state_h2[off_state_h2 + 100 + j]! = Math.tanh(a1);
+      const b3 = param_W1[p * 100 + j]!;
+      const b4 = param_W1[(p + 1) * 100 + j]!;
+      const b5 = param_W1[(p + 2) * 100 + j]!;
+      const b6 = param_W1[(p + 3) * 100 + j]!;
+      const b7 = param_W1[(p + 4) * 100 + j]!;
+      const b8 = param_W1[(p + 5) * 100 + j]!;
+      const b9 = param_W1[(p + 6) * 100 + j]!;
+      const b10 = param_W1[(p + 7) * 100 + j]!;
+      Matmul_h1Prev_W1[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
     }
   }
-  // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h1[off_state_h1 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_W1[p * 100 + j]!;
+      Matmul_h1Prev_W1[j]! += x9 * b11;
+    }
+  }
+}
+
+/** H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32 */
+function forward_H1(t: number, param_b1: Float64Array): void {
+  const off_state_h1 = t * 100;
+  const off_Matmul_X_U1 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_U1[off_Matmul_X_U1 + j]! + Matmul_h1Prev_W1[j]!;
+    const a1 = add1 + param_b1[j]!;
+    state_h1[off_state_h1 + 100 + j]! = Math.tanh(a1);
+  }
+}
+
+/** Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57 */
+function forward_Matmul_H1_U2(t: number, param_U2: Float64Array): void {
+  const off_state_h1 = t * 100;
+  Matmul_H1_U2.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h1[off_state_h1 + 100 + p]!;
+    const x2 = state_h1[off_state_h1 + 100 + p + 1]!;
+    const x3 = state_h1[off_state_h1 + 100 + p + 2]!;
+    const x4 = state_h1[off_state_h1 + 100 + p + 3]!;
+    const x5 = state_h1[off_state_h1 + 100 + p + 4]!;
+    const x6 = state_h1[off_state_h1 + 100 + p + 5]!;
+    const x7 = state_h1[off_state_h1 + 100 + p + 6]!;
+    const x8 = state_h1[off_state_h1 + 100 + p + 7]!;
+    for (let j = 0; j < 100; j++) {
+      const b3 = param_U2[p * 100 + j]!;
+      const b4 = param_U2[(p + 1) * 100 + j]!;
+      const b5 = param_U2[(p + 2) * 100 + j]!;
+      const b6 = param_U2[(p + 3) * 100 + j]!;
+      const b7 = param_U2[(p + 4) * 100 + j]!;
+      const b8 = param_U2[(p + 5) * 100 + j]!;
+      const b9 = param_U2[(p + 6) * 100 + j]!;
+      const b10 = param_U2[(p + 7) * 100 + j]!;
+      Matmul_H1_U2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+    }
+  }
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h1[off_state_h1 + 100 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_U2[p * 100 + j]!;
+      Matmul_H1_U2[j]! += x9 * b11;
+    }
+  }
+}
+
+/** Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77 */
+function forward_Matmul_h2Prev_W2(t: number, param_W2: Float64Array): void {
+  const off_state_h2 = t * 100;
+  Matmul_h2Prev_W2.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h2[off_state_h2 + p]!;
+    const x2 = state_h2[off_state_h2 + p + 1]!;
+    const x3 = state_h2[off_state_h2 + p + 2]!;
+    const x4 = state_h2[off_state_h2 + p + 3]!;
+    const x5 = state_h2[off_state_h2 + p + 4]!;
+    const x6 = state_h2[off_state_h2 + p + 5]!;
+    const x7 = state_h2[off_state_h2 + p + 6]!;
+    const x8 = state_h2[off_state_h2 + p + 7]!;
+    for (let j = 0; j < 100; j++) {
+      const b3 = param_W2[p * 100 + j]!;
+      const b4 = param_W2[(p + 1) * 100 + j]!;
+      const b5 = param_W2[(p + 2) * 100 + j]!;
+      const b6 = param_W2[(p + 3) * 100 + j]!;
+      const b7 = param_W2[(p + 4) * 100 + j]!;
+      const b8 = param_W2[(p + 5) * 100 + j]!;
+      const b9 = param_W2[(p + 6) * 100 + j]!;
+      const b10 = param_W2[(p + 7) * 100 + j]!;
+      Matmul_h2Prev_W2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+    }
+  }
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h2[off_state_h2 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_W2[p * 100 + j]!;
+      Matmul_h2Prev_W2[j]! += x9 * b11;
+    }
+  }
+}
+
+/** H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32 */
+function forward_H2(t: number, param_b2: Float64Array): void {
+  const off_state_h2 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_H1_U2[j]! + Matmul_h2Prev_W2[j]!;
+    const a1 = add1 + param_b2[j]!;
+    state_h2[off_state_h2 + 100 + j]! = Math.tanh(a1);
+  }
+}
+
+/**
+ * Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_H2_V(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
@@ -470,38 +478,40 @@ function forwardSteps(
       Matmul_H2_V[1560 + j2]! += x45 * b20;
     }
   }
-  // O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26
+}
+
+/** O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26 */
+function forward_O(param_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       O[i * 65 + j]! = Matmul_H2_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 25; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, O[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(O[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_ys[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
-function backwardSteps(
+/** loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20 */
+function forward_Loss(batch_ys: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(O[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_ys[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
+function forwardSteps(
   param_U1: Float64Array,
   param_W1: Float64Array,
   param_b1: Float64Array,
@@ -512,25 +522,38 @@ function backwardSteps(
   param_c: Float64Array,
   batch_xs: Float64Array,
   batch_ys: Float64Array,
-  grad_U1: Float64Array,
-  grad_W1: Float64Array,
-  grad_b1: Float64Array,
-  grad_U2: Float64Array,
-  grad_W2: Float64Array,
-  grad_b2: Float64Array,
-  grad_V: Float64Array,
-  grad_c: Float64Array,
-  grad_h1_0: Float64Array,
-  grad_h2_0: Float64Array,
-): void {
-  let adjointIn_h1 = adjointA_h1;
-  let adjointOut_h1 = adjointB_h1;
-  adjointIn_h1.fill(0);
-  let adjointIn_h2 = adjointA_h2;
-  let adjointOut_h2 = adjointB_h2;
-  adjointIn_h2.fill(0);
+): number {
+  let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  // Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_X_U1(param_U1, batch_xs);
+  for (let t = 0; t < 25; t++) {
+    // Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72
+    forward_Matmul_h1Prev_W1(t, param_W1);
+    // H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32
+    forward_H1(t, param_b1);
+    // Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57
+    forward_Matmul_H1_U2(t, param_U2);
+    // Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77
+    forward_Matmul_h2Prev_W2(t, param_W2);
+    // H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32
+    forward_H2(t, param_b2);
+  }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_H2_V(param_V);
+  // O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26
+  forward_O(param_c);
+  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20
+  forward_Loss(batch_ys);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -552,14 +575,22 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+}
+
+/** G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
@@ -673,126 +704,128 @@ function backwardSteps(
       Matmul_G_O_Vt[2400 + j2]! += x45 * b20;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_W2t_U2t[p2 * 200 + j4] = param_W2[j4 * 100 + p2]!;
+}
+
+/** G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32 */
+function backward_G_A2(t: number, adjointIn_h2: Float64Array): void {
+  const off_G_A2 = t * 100;
+  const off_state_h2 = t * 100;
+  const off_Matmul_G_O_Vt = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gh1 = adjointIn_h2[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
+    G_A2[off_G_A2 + j]! = gh1 * (1 - state_h2[off_state_h2 + 100 + j]! * state_h2[off_state_h2 + 100 + j]!);
+  }
+}
+
+/**
+ * G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
+ * Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
+ */
+function backward_G_h2Prev_and_1(t: number, adjointOut_h2: Float64Array): void {
+  const off_G_A2 = t * 100;
+  scratch.fill(0, 0, 200);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = G_A2[off_G_A2 + p]!;
+    const x2 = G_A2[off_G_A2 + p + 1]!;
+    const x3 = G_A2[off_G_A2 + p + 2]!;
+    const x4 = G_A2[off_G_A2 + p + 3]!;
+    const x5 = G_A2[off_G_A2 + p + 4]!;
+    const x6 = G_A2[off_G_A2 + p + 5]!;
+    const x7 = G_A2[off_G_A2 + p + 6]!;
+    const x8 = G_A2[off_G_A2 + p + 7]!;
+    for (let j = 0; j < 200; j++) {
+      const b3 = copy_W2t_U2t[p * 200 + j]!;
+      const b4 = copy_W2t_U2t[(p + 1) * 200 + j]!;
+      const b5 = copy_W2t_U2t[(p + 2) * 200 + j]!;
+      const b6 = copy_W2t_U2t[(p + 3) * 200 + j]!;
+      const b7 = copy_W2t_U2t[(p + 4) * 200 + j]!;
+      const b8 = copy_W2t_U2t[(p + 5) * 200 + j]!;
+      const b9 = copy_W2t_U2t[(p + 6) * 200 + j]!;
+      const b10 = copy_W2t_U2t[(p + 7) * 200 + j]!;
+      scratch[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_W2t_U2t[p2 * 200 + j5 + 100] = param_U2[j5 * 100 + p2]!;
+  for (let p = 96; p < 100; p++) {
+    const x9 = G_A2[off_G_A2 + p]!;
+    for (let j = 0; j < 200; j++) {
+      const b11 = copy_W2t_U2t[p * 200 + j]!;
+      scratch[j]! += x9 * b11;
     }
   }
-  for (let t = 24; t >= 0; t--) {
-    const off_G_A2 = t * 100;
-    const off_state_h2 = t * 100;
-    const off_Matmul_G_O_Vt = t * 100;
-    const off_G_A1 = t * 100;
-    const off_state_h1 = t * 100;
-    // G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32
-    for (let j = 0; j < 100; j++) {
-      const gh1 = adjointIn_h2[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
-      G_A2[off_G_A2 + j]! = gh1 * (1 - state_h2[off_state_h2 + 100 + j]! * state_h2[off_state_h2 + 100 + j]!);
-    }
-    // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
-    // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
-    scratch.fill(0, 0, 200);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = G_A2[off_G_A2 + p]!;
-      const x2 = G_A2[off_G_A2 + p + 1]!;
-      const x3 = G_A2[off_G_A2 + p + 2]!;
-      const x4 = G_A2[off_G_A2 + p + 3]!;
-      const x5 = G_A2[off_G_A2 + p + 4]!;
-      const x6 = G_A2[off_G_A2 + p + 5]!;
-      const x7 = G_A2[off_G_A2 + p + 6]!;
-      const x8 = G_A2[off_G_A2 + p + 7]!;
-      for (let j = 0; j < 200; j++) {
-        const b3 = copy_W2t_U2t[p * 200 + j]!;
-        const b4 = copy_W2t_U2t[(p + 1) * 200 + j]!;
-        const b5 = copy_W2t_U2t[(p + 2) * 200 + j]!;
-        const b6 = copy_W2t_U2t[(p + 3) * 200 + j]!;
-        const b7 = copy_W2t_U2t[(p + 4) * 200 + j]!;
-        const b8 = copy_W2t_U2t[(p + 5) * 200 + j]!;
-        const b9 = copy_W2t_U2t[(p + 6) * 200 + j]!;
-        const b10 = copy_W2t_U2t[(p + 7) * 200 + j]!;
-        scratch[j] += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = G_A2[off_G_A2 + p]!;
-      for (let j = 0; j < 200; j++) {
-        const b11 = copy_W2t_U2t[p * 200 + j]!;
-        scratch[j] += x9 * b11;
-      }
-    }
-    for (let j2 = 0; j2 < 100; j2++) {
-      adjointOut_h2[j2]! = scratch[j2]!;
-    }
-    for (let j3 = 0; j3 < 100; j3++) {
-      Matmul_G_A2_U2t[j3]! = scratch[j3 + 100]!;
-    }
-    // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
-    for (let j = 0; j < 100; j++) {
-      const gh1 = adjointIn_h1[j]! + Matmul_G_A2_U2t[j]!;
-      G_A1[off_G_A1 + j]! = gh1 * (1 - state_h1[off_state_h1 + 100 + j]! * state_h1[off_state_h1 + 100 + j]!);
-    }
-    // G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A1[off_G_A1 + p]!;
-        const b3 = param_W1[j * 100 + p]!;
-        const b4 = param_W1[(j + 1) * 100 + p]!;
-        const b5 = param_W1[(j + 2) * 100 + p]!;
-        const b6 = param_W1[(j + 3) * 100 + p]!;
-        const b7 = param_W1[(j + 4) * 100 + p]!;
-        const b8 = param_W1[(j + 5) * 100 + p]!;
-        const b9 = param_W1[(j + 6) * 100 + p]!;
-        const b10 = param_W1[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
-      }
-      adjointOut_h1[j]! = s1;
-      adjointOut_h1[j + 1]! = s2;
-      adjointOut_h1[j + 2]! = s3;
-      adjointOut_h1[j + 3]! = s4;
-      adjointOut_h1[j + 4]! = s5;
-      adjointOut_h1[j + 5]! = s6;
-      adjointOut_h1[j + 6]! = s7;
-      adjointOut_h1[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A1[off_G_A1 + p]!;
-        const b11 = param_W1[j * 100 + p]!;
-        s9 += a2 * b11;
-      }
-      adjointOut_h1[j]! = s9;
-    }
-    const swap_h1 = adjointIn_h1;
-    adjointIn_h1 = adjointOut_h1;
-    adjointOut_h1 = swap_h1;
-    const swap_h2 = adjointIn_h2;
-    adjointIn_h2 = adjointOut_h2;
-    adjointOut_h2 = swap_h2;
+  for (let j2 = 0; j2 < 100; j2++) {
+    adjointOut_h2[j2]! = scratch[j2]!;
   }
-  // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let j3 = 0; j3 < 100; j3++) {
+    Matmul_G_A2_U2t[j3]! = scratch[j3 + 100]!;
+  }
+}
+
+/** G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32 */
+function backward_G_A1(t: number, adjointIn_h1: Float64Array): void {
+  const off_G_A1 = t * 100;
+  const off_state_h1 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gh1 = adjointIn_h1[j]! + Matmul_G_A2_U2t[j]!;
+    G_A1[off_G_A1 + j]! = gh1 * (1 - state_h1[off_state_h1 + 100 + j]! * state_h1[off_state_h1 + 100 + j]!);
+  }
+}
+
+/** G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72 */
+function backward_G_h1Prev(t: number, param_W1: Float64Array, adjointOut_h1: Float64Array): void {
+  const off_G_A1 = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_A1[off_G_A1 + p]!;
+      const b3 = param_W1[j * 100 + p]!;
+      const b4 = param_W1[(j + 1) * 100 + p]!;
+      const b5 = param_W1[(j + 2) * 100 + p]!;
+      const b6 = param_W1[(j + 3) * 100 + p]!;
+      const b7 = param_W1[(j + 4) * 100 + p]!;
+      const b8 = param_W1[(j + 5) * 100 + p]!;
+      const b9 = param_W1[(j + 6) * 100 + p]!;
+      const b10 = param_W1[(j + 7) * 100 + p]!;
+      s1 += a1 * b3;
+      s2 += a1 * b4;
+      s3 += a1 * b5;
+      s4 += a1 * b6;
+      s5 += a1 * b7;
+      s6 += a1 * b8;
+      s7 += a1 * b9;
+      s8 += a1 * b10;
+    }
+    adjointOut_h1[j]! = s1;
+    adjointOut_h1[j + 1]! = s2;
+    adjointOut_h1[j + 2]! = s3;
+    adjointOut_h1[j + 3]! = s4;
+    adjointOut_h1[j + 4]! = s5;
+    adjointOut_h1[j + 5]! = s6;
+    adjointOut_h1[j + 6]! = s7;
+    adjointOut_h1[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_A1[off_G_A1 + p]!;
+      const b11 = param_W1[j * 100 + p]!;
+      s9 += a2 * b11;
+    }
+    adjointOut_h1[j]! = s9;
+  }
+}
+
+/**
+ * G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dU1(batch_xs: Float64Array, grad_U1: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A1[q1 * 100 + j]!;
@@ -905,8 +938,13 @@ function backwardSteps(
       grad_U1[6400 + j2]! += x45 * b20;
     }
   }
-  // G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW1(grad_W1: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A1[q1 * 100 + j]!;
@@ -990,14 +1028,22 @@ function backwardSteps(
       }
     }
   }
-  // G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49
+}
+
+/** G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49 */
+function backward_db1(grad_b1: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_b1[j]! += G_A1[i * 100 + j]!;
     }
   }
-  // G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dU2(grad_U2: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A2[q1 * 100 + j]!;
@@ -1081,8 +1127,13 @@ function backwardSteps(
       }
     }
   }
-  // G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW2(grad_W2: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A2[q1 * 100 + j]!;
@@ -1166,14 +1217,22 @@ function backwardSteps(
       }
     }
   }
-  // G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49
+}
+
+/** G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49 */
+function backward_db2(grad_b2: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_b2[j]! += G_A2[i * 100 + j]!;
     }
   }
-  // G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dV(grad_V: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
@@ -1257,12 +1316,109 @@ function backwardSteps(
       }
     }
   }
-  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26
+}
+
+/** G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26 */
+function backward_dc(grad_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_O[i * 65 + j]!;
     }
   }
+}
+
+/** copy_W2t_U2t: the parameters repacked for the kernels in the time loop, once per call */
+function backward_fill_copy_W2t_U2t(param_U2: Float64Array, param_W2: Float64Array): void {
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_W2t_U2t[p2 * 200 + j4] = param_W2[j4 * 100 + p2]!;
+    }
+  }
+  for (let p2 = 0; p2 < 100; p2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_W2t_U2t[p2 * 200 + j5 + 100] = param_U2[j5 * 100 + p2]!;
+    }
+  }
+}
+
+/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+function backwardSteps(
+  param_U1: Float64Array,
+  param_W1: Float64Array,
+  param_b1: Float64Array,
+  param_U2: Float64Array,
+  param_W2: Float64Array,
+  param_b2: Float64Array,
+  param_V: Float64Array,
+  param_c: Float64Array,
+  batch_xs: Float64Array,
+  batch_ys: Float64Array,
+  grad_U1: Float64Array,
+  grad_W1: Float64Array,
+  grad_b1: Float64Array,
+  grad_U2: Float64Array,
+  grad_W2: Float64Array,
+  grad_b2: Float64Array,
+  grad_V: Float64Array,
+  grad_c: Float64Array,
+  grad_h1_0: Float64Array,
+  grad_h2_0: Float64Array,
+): void {
+  let adjointIn_h1 = adjointA_h1;
+  let adjointOut_h1 = adjointB_h1;
+  adjointIn_h1.fill(0);
+  let adjointIn_h2 = adjointA_h2;
+  let adjointOut_h2 = adjointB_h2;
+  adjointIn_h2.fill(0);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys);
+  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  backward_G_O();
+  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_O_Vt(param_V);
+  // copy_W2t_U2t: the parameters repacked for the kernels in the time loop, once per call
+  backward_fill_copy_W2t_U2t(param_U2, param_W2);
+  for (let t = 24; t >= 0; t--) {
+    // G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32
+    backward_G_A2(t, adjointIn_h2);
+    // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
+    // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
+    backward_G_h2Prev_and_1(t, adjointOut_h2);
+    // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
+    backward_G_A1(t, adjointIn_h1);
+    // G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72
+    backward_G_h1Prev(t, param_W1, adjointOut_h1);
+    const swap_h1 = adjointIn_h1;
+    adjointIn_h1 = adjointOut_h1;
+    adjointOut_h1 = swap_h1;
+    const swap_h2 = adjointIn_h2;
+    adjointIn_h2 = adjointOut_h2;
+    adjointOut_h2 = swap_h2;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dU1(batch_xs, grad_U1);
+  // G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW1(grad_W1);
+  // G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49
+  backward_db1(grad_b1);
+  // G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dU2(grad_U2);
+  // G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW2(grad_W2);
+  // G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49
+  backward_db2(grad_b2);
+  // G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dV(grad_V);
+  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26
+  backward_dc(grad_c);
   grad_h1_0.set(adjointIn_h1);
   grad_h2_0.set(adjointIn_h2);
 }
