@@ -64,7 +64,7 @@ program
   .option("--check", "write nothing; exit 1 naming each file in generated/ that is stale")
   .option("--watch", "regenerate when a model or the library changes")
   .addOption(kernelsOption("js"))
-  .option("--separate-products", "run each product on its own, not products that share an operand as one (to measure the difference)")
+  .option("--separate-products", "run each product on its own, not products that share an operand or are only added together as one (to measure the difference)")
   .action(async (models: string[], options: { dim?: Record<string, number>; out?: string; check?: boolean; watch?: boolean; kernels: "js" | "simd"; separateProducts?: boolean }) => {
     const { generateCommand } = await import("./generate-command.js");
     process.exitCode = await generateCommand(models, options, generator, log);

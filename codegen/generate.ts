@@ -22,7 +22,7 @@ export interface GenerateOptions {
    * SIMD, which Node ≥ 16.4 and current browsers have).
    */
   readonly kernels?: Kernels;
-  /** Products that share an operand run as one (the default), or each on its own (false: to measure the difference). */
+  /** Products that share an operand, or are only added together, run as one (the default), or each on its own (false: to measure the difference). */
   readonly sideBySide?: boolean;
 }
 

@@ -2,14 +2,14 @@
 // LoopContext), or the copy of a value into an output. Each kernel numbers its own locals, folds the
 // constants of its indices, and is a block of its own when it declares anything at its top level.
 import type { Node } from "../src/ir/graph.js";
-import type { LoopContext } from "../src/op.js";
+import type { Block, LoopContext, OutputBlock } from "../src/op.js";
 import { loop } from "../src/ops/loop-code.js";
 import { kernelComment } from "./comments.js";
 import { foldIndices } from "./fold-index.js";
-import { Reader, type ReadMode } from "./locations.js";
+import { Reader, type ReadMode, type Target } from "./locations.js";
 import { mathOf, nestLines } from "./lowering.js";
 import { ids, Unique } from "./names.js";
-import { sideBySideLines, type SideBySideMember } from "./side-by-side-kernel.js";
+import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
@@ -69,7 +69,7 @@ export class KernelEmitter extends Reader {
 
   /** The kernel's lines, its comment first. */
   kernel(k: Kernel): string[] {
-    const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" ? this.sideBySideKernel(k.nodes) : this.opKernel(this.nodes[k.node]!)));
+    const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" || k.kind === "summed" ? this.joinedKernel(k) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     // Its comments (one per node it runs) head it.
     const head = Math.max(1, lines.findIndex((line) => !line.trimStart().startsWith("//")));
@@ -105,33 +105,62 @@ export class KernelEmitter extends Reader {
     return [`// ${what} ${op} ${this.plan.names.names[k.from]!}`, ...loop(i, from.shape.rows, loop(j, from.shape.cols, [...pre, `${t.at(i, j)} ${op} ${value};`]))];
   }
 
-  private opKernel(node: Node): string[] {
+  /** A node's loops, into its own output or into `into`. */
+  private opKernel(node: Node, into?: Target): string[] {
     const math = mathOf(node);
     if (math.kind === "view") return [];
     const shape = this.shapeOf(node.id);
     const comment = kernelComment(this.plan, node, shape.rows !== node.shape.rows ? shape : undefined);
-    const t = this.target(node.id);
+    const t = into ?? this.target(node.id);
     if (math.kind === "map") {
       const i = this.locals.index("i", shape.rows), j = this.locals.index("j", shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
-    return [comment, ...nestLines(node, this.loopContext(node))];
+    return [comment, ...nestLines(node, this.loopContext(node, { next: 0 }, t))];
   }
 
-  /** Products that share input 0, run as one over their inputs 1 side by side (see side-by-side.ts). */
-  private sideBySideKernel(members: readonly number[]): string[] {
+  /** Nodes run as one (side-by-side.ts, summed-products.ts): their operands and outputs joined. */
+  private joinedKernel(k: Kernel & { kind: "sideBySide" | "summed" }): string[] {
+    const members = k.nodes;
     const slots = { next: 0 };
     const first = this.nodes[members[0]!]!;
     const base = this.loopContext(first, slots);
-    const sources = members.map((id) => this.sourceName(this.nodes[id]!.inputs[1]!)).join("_");
-    const lines = sideBySideLines(
+    const operand = (input: number, stacked: boolean): JoinedOperand => {
+      let row = 0, col = 0;
+      const blocks = members.map((id): Block => {
+        const source = this.nodes[id]!.inputs[input]!;
+        const { rows, cols } = this.shapeOf(source);
+        const block = { row, col, rows, cols, read: (i: string, j: string) => this.readWhole(id, source, i, j) };
+        if (stacked) row += rows;
+        else col += cols;
+        return block;
+      });
+      const last = blocks[blocks.length - 1]!;
+      return { rows: last.row + last.rows, cols: last.col + last.cols, blocks, sameEveryStep: this.mode.copiesBeforeLoop && members.every((id) => this.sameEveryStep(this.nodes[id]!.inputs[input]!)) };
+    };
+    // Side by side: input 0 shared, inputs 1 side by side, outputs side by side. Summed: inputs 0
+    // side by side, inputs 1 stacked, the sum into the first member's output.
+    const inputs = k.kind === "sideBySide" ? [undefined, operand(1, false)] : [operand(0, false), operand(1, true)];
+    let col = 0;
+    const output = k.kind === "sideBySide"
+      ? members.map((id): OutputBlock => {
+          const t = this.target(id);
+          const block = { col, cols: this.shapeOf(id).cols, at: t.at, assign: t.assign };
+          col += block.cols;
+          return block;
+        })
+      : undefined;
+    if (!joinPays(base, inputs, output, (ctx) => nestLines(first, ctx))) return this.apart(k);
+    const sources = (input: number) => members.map((id) => this.sourceName(this.nodes[id]!.inputs[input]!)).join("_");
+    const lines = joinedLines(
       base,
-      members.map((id) => this.sideBySideMember(id)),
+      inputs,
+      output,
       {
         scratch: (length) => this.scratchSlot(slots, length),
-        perCall: (layout, length, fill) => {
-          const array = this.copyArrayFor(JSON.stringify([first.op, "sideBySide", members, layout]), sources, length, first.op, layout);
+        perCall: (input, layout, length, fill) => {
+          const array = this.copyArrayFor(JSON.stringify([first.op, k.kind, members, input, layout]), sources(input), length, first.op, layout);
           if (!this.prelude.has(array)) this.prelude.set(array, fill(array));
           return array;
         },
@@ -139,26 +168,35 @@ export class KernelEmitter extends Reader {
       },
       (ctx) => nestLines(first, ctx),
     );
-    return [...members.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined)), ...lines];
+    const heads = members.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined));
+    if (k.kind === "summed") heads.push(`// … summed into ${this.plan.names.names[members[0]!]!} as one product: ${members.slice(1).map((id) => this.plan.names.names[id]!).join(", ")} read as 0`);
+    return [...heads, ...lines];
   }
 
-  /** What the side-by-side kernel needs of one member: its input 1 and its own output. */
-  private sideBySideMember(id: number): SideBySideMember {
-    const node = this.nodes[id]!;
-    const other = node.inputs[1]!;
-    const t = this.target(id);
-    return {
-      cols: this.shapeOf(id).cols,
-      read: (p, j) => {
-        const pre: string[] = [];
-        const value = this.read(other, p, j, pre);
-        if (pre.length > 0) throw new Error(`%${id}: a loop nest cannot read a fused value`);
-        return value;
-      },
-      sameEveryStep: this.mode.copiesBeforeLoop && this.sameEveryStep(other),
-      at: t.at,
-      assign: t.assign,
-    };
+  /**
+   * The members one after another, where joining would not pay (see joinPays): each into its own
+   * output; summed ones each added into the first one's output, which holds their sum.
+   */
+  private apart(k: Kernel & { kind: "sideBySide" | "summed" }): string[] {
+    const [first, ...rest] = k.nodes;
+    const lines = [this.opKernel(this.nodes[first!]!)];
+    for (const id of rest) {
+      if (k.kind === "sideBySide") lines.push(this.opKernel(this.nodes[id]!));
+      else {
+        const into = this.target(first!);
+        lines.push(this.opKernel(this.nodes[id]!, { at: into.at, assign: "+=", zero: () => [] }));
+      }
+    }
+    // One comment per member heads the kernel; each member's own comment stays above its loops.
+    return [...k.nodes.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined)), ...lines.flatMap((l) => l.slice(1))];
+  }
+
+  /** Entry (i, j) of a node's input, which a loop nest reads whole (never a fused value). */
+  private readWhole(node: number, input: number, i: string, j: string): string {
+    const pre: string[] = [];
+    const value = this.read(input, i, j, pre);
+    if (pre.length > 0) throw new Error(`%${node}: a loop nest cannot read a fused value`);
+    return value;
   }
 
   private scratchSlot(slots: { next: number }, length: number): string {
@@ -168,8 +206,7 @@ export class KernelEmitter extends Reader {
   }
 
   /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
-  private loopContext(node: Node, slots = { next: 0 }): LoopContext {
-    const t = this.target(node.id);
+  private loopContext(node: Node, slots = { next: 0 }, t: Target = this.target(node.id)): LoopContext {
     const scratch = (length: number) => this.scratchSlot(slots, length);
     const kernels = this.copies.kernels;
     return {

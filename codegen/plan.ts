@@ -12,6 +12,7 @@ import { isViewNode, mathOf, shapeOnlyInputs, stackingOf } from "./lowering.js";
 import { placeNodes, type Placement } from "./hoist.js";
 import { nodeNames, type NodeNames } from "./names.js";
 import { sideBySideKernels } from "./side-by-side.js";
+import { summedKernels } from "./summed-products.js";
 
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
@@ -33,6 +34,8 @@ export type Storage =
 export type Kernel =
   | { readonly kind: "op"; readonly node: number }
   | { readonly kind: "sideBySide"; readonly nodes: readonly number[] }
+  /** Products only added together, run as one into the first one's output (summed-products.ts); the others read as 0. */
+  | { readonly kind: "summed"; readonly nodes: readonly number[] }
   | { readonly kind: "copy"; readonly from: number; readonly to: Storage; readonly accumulate: boolean };
 
 /** One pass's kernels: over all steps' rows before the time loop, step by step in it, and after it. */
@@ -80,7 +83,7 @@ interface Analysis {
 }
 
 export interface PlanOptions {
-  /** Run products that share an operand as one product (side-by-side.ts); default true. False measures them apart. */
+  /** Run products that share an operand, or are only added together, as one (side-by-side.ts, summed-products.ts); default true. False measures them apart. */
   readonly sideBySide?: boolean;
 }
 
@@ -96,14 +99,22 @@ export function planModel(ir: ModelIR, options: PlanOptions = {}): Plan {
     if (s.kind === "const") constants.push({ name: s.buffer, values: n.leaf?.value ?? [] });
     if (s.kind === "buffer") buffers.push({ name: s.buffer, length: n.shape.rows * n.shape.cols * (s.perStep ? a.steps : 1), node: n.id });
   }
-  const group = options.sideBySide === false ? (k: Kernel[]) => k : (k: Kernel[]) => sideBySideKernels(ir, storage, k);
+  // Products that are only added together run as one (summed-products.ts); those whose sum another holds read as 0.
+  const zeroed = new Set<number>();
+  const summed = (k: Kernel[]): Kernel[] => {
+    const result = summedKernels(ir, storage, a.consumers, k);
+    for (const id of result.zeroed) zeroed.add(id);
+    return result.kernels;
+  };
+  const group = options.sideBySide === false ? (k: Kernel[]) => k : (k: Kernel[]) => sideBySideKernels(ir, storage, summed(k));
   const afterBackward = group([...a.deferred].map((node): Kernel => ({ kind: "op", node })));
   const pass = (phase: "forward" | "backward"): PassKernels => {
     const p = passKernels(a, storage, phase);
     return { before: group([...p.before]), loop: group([...p.loop]), after: group([...p.after]) };
   };
   const forward = pass("forward"), backward = pass("backward");
-  return { ir, names, storage, buffers, constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps };
+  for (const id of zeroed) storage.set(id, { kind: "literal", code: "0" });
+  return { ir, names, storage, buffers: buffers.filter((b) => !zeroed.has(b.node)), constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps };
 }
 
 function analyze(ir: ModelIR): Analysis {

@@ -55,6 +55,12 @@ function print(v: Val, leaves: Leaves): Printed {
       return { code: leaves.local ? leaves.local(v.local) : missing("local"), level: Level.Atom };
     case "binary": {
       const level = levelOf[v.op];
+      // x + 0 is x: a product summed into another reads as the literal 0 (summed-products.ts).
+      if (v.op === "+") {
+        const a = print(v.a, leaves), b = print(v.b, leaves);
+        if (b.code === "0") return a;
+        if (a.code === "0") return b;
+      }
       // Left-associative: the right operand of the same strength keeps its parentheses, so the
       // printed code evaluates in the recorded order.
       return { code: `${paren(print(v.a, leaves), level)} ${v.op} ${paren(print(v.b, leaves), level + 1)}`, level };

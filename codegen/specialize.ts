@@ -20,7 +20,7 @@ export interface SpecializeOptions {
   readonly cacheDir?: string;
   /** "simd" (the default): products as WebAssembly SIMD kernels; "js": every loop in JavaScript. */
   readonly kernels?: Kernels;
-  /** Products that share an operand run as one (the default), or each on its own (false: to measure the difference). */
+  /** Products that share an operand, or are only added together, run as one (the default), or each on its own (false: to measure the difference). */
   readonly sideBySide?: boolean;
 }
 

@@ -102,7 +102,7 @@ function localsOf(args: readonly { readonly name: string; readonly type: string 
 function kernelName(plan: Plan, k: Kernel): string {
   const names = plan.names.names;
   if (k.kind === "op") return names[k.node]!;
-  if (k.kind === "sideBySide") return `${names[k.nodes[0]!]!}_and_${k.nodes.length - 1}`;
+  if (k.kind === "sideBySide" || k.kind === "summed") return `${names[k.nodes[0]!]!}_and_${k.nodes.length - 1}`;
   return `copy_${(k.to as { name: string }).name}`;
 }
 

@@ -219,10 +219,6 @@ const G_Q = new Float64Array(256);
 const Matmul_Qt = new Float64Array(256);
 /** Matmul_G_V_Wvt = G_V Wvᵀ: T×d */
 const Matmul_G_V_Wvt = new Float64Array(512);
-/** Matmul_Wkt = G_K Wkᵀ: T×d */
-const Matmul_Wkt = new Float64Array(512);
-/** Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d */
-const Matmul_G_Q_Wqt = new Float64Array(512);
 /** G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d */
 const G_N1 = new Float64Array(512);
 /** Mul_G_N1_Xn1 = G_N1 ⊙ Xn1: T×d */
@@ -249,6 +245,8 @@ const G_X0 = new Float64Array(512);
 const scratch = new Float64Array(2080);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch_1 = new Float64Array(1536);
+/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
+const scratch_2 = new Float64Array(768);
 
 /** Throws unless `m` is a rows×cols matrix: the generated loops read exactly that many numbers. */
 function expectShape(
@@ -2491,79 +2489,6 @@ function backward_Matmul_Qt(): void {
 }
 
 /**
- * Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
- * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
- */
-function backward_Matmul_G_V_Wvt(param_Wv: Float64Array): void {
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j = 0; j < 32; j++) {
-      scratch[q1 * 32 + j * 8] = param_Wv[j * 16 + q1]!;
-      scratch[q1 * 32 + j * 8 + 1] = param_Wv[j * 16 + q1 + 1]!;
-      scratch[q1 * 32 + j * 8 + 2] = param_Wv[j * 16 + q1 + 2]!;
-      scratch[q1 * 32 + j * 8 + 3] = param_Wv[j * 16 + q1 + 3]!;
-      scratch[q1 * 32 + j * 8 + 4] = param_Wv[j * 16 + q1 + 4]!;
-      scratch[q1 * 32 + j * 8 + 5] = param_Wv[j * 16 + q1 + 5]!;
-      scratch[q1 * 32 + j * 8 + 6] = param_Wv[j * 16 + q1 + 6]!;
-      scratch[q1 * 32 + j * 8 + 7] = param_Wv[j * 16 + q1 + 7]!;
-    }
-  }
-  Matmul_G_V_Wvt.fill(0);
-  for (let i = 0; i < 16; i += 4) {
-    for (let p = 0; p < 16; p += 8) {
-      const x1 = G_V[i * 16 + p]!;
-      const x2 = G_V[i * 16 + p + 1]!;
-      const x3 = G_V[i * 16 + p + 2]!;
-      const x4 = G_V[i * 16 + p + 3]!;
-      const x5 = G_V[i * 16 + p + 4]!;
-      const x6 = G_V[i * 16 + p + 5]!;
-      const x7 = G_V[i * 16 + p + 6]!;
-      const x8 = G_V[i * 16 + p + 7]!;
-      const x9 = G_V[(i + 1) * 16 + p]!;
-      const x10 = G_V[(i + 1) * 16 + p + 1]!;
-      const x11 = G_V[(i + 1) * 16 + p + 2]!;
-      const x12 = G_V[(i + 1) * 16 + p + 3]!;
-      const x13 = G_V[(i + 1) * 16 + p + 4]!;
-      const x14 = G_V[(i + 1) * 16 + p + 5]!;
-      const x15 = G_V[(i + 1) * 16 + p + 6]!;
-      const x16 = G_V[(i + 1) * 16 + p + 7]!;
-      const x17 = G_V[(i + 2) * 16 + p]!;
-      const x18 = G_V[(i + 2) * 16 + p + 1]!;
-      const x19 = G_V[(i + 2) * 16 + p + 2]!;
-      const x20 = G_V[(i + 2) * 16 + p + 3]!;
-      const x21 = G_V[(i + 2) * 16 + p + 4]!;
-      const x22 = G_V[(i + 2) * 16 + p + 5]!;
-      const x23 = G_V[(i + 2) * 16 + p + 6]!;
-      const x24 = G_V[(i + 2) * 16 + p + 7]!;
-      const x25 = G_V[(i + 3) * 16 + p]!;
-      const x26 = G_V[(i + 3) * 16 + p + 1]!;
-      const x27 = G_V[(i + 3) * 16 + p + 2]!;
-      const x28 = G_V[(i + 3) * 16 + p + 3]!;
-      const x29 = G_V[(i + 3) * 16 + p + 4]!;
-      const x30 = G_V[(i + 3) * 16 + p + 5]!;
-      const x31 = G_V[(i + 3) * 16 + p + 6]!;
-      const x32 = G_V[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_G_V_Wvt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_V_Wvt[(i + 1) * 32 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_V_Wvt[(i + 2) * 32 + j2]! +=
-          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_V_Wvt[(i + 3) * 32 + j2]! +=
-          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
-}
-
-/**
  * G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
  * G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
  * G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
@@ -2678,145 +2603,105 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
 }
 
 /**
+ * Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
  * Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
- * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
- */
-function backward_Matmul_Wkt(param_Wk: Float64Array): void {
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j = 0; j < 32; j++) {
-      scratch[q1 * 32 + j * 8] = param_Wk[j * 16 + q1]!;
-      scratch[q1 * 32 + j * 8 + 1] = param_Wk[j * 16 + q1 + 1]!;
-      scratch[q1 * 32 + j * 8 + 2] = param_Wk[j * 16 + q1 + 2]!;
-      scratch[q1 * 32 + j * 8 + 3] = param_Wk[j * 16 + q1 + 3]!;
-      scratch[q1 * 32 + j * 8 + 4] = param_Wk[j * 16 + q1 + 4]!;
-      scratch[q1 * 32 + j * 8 + 5] = param_Wk[j * 16 + q1 + 5]!;
-      scratch[q1 * 32 + j * 8 + 6] = param_Wk[j * 16 + q1 + 6]!;
-      scratch[q1 * 32 + j * 8 + 7] = param_Wk[j * 16 + q1 + 7]!;
-    }
-  }
-  Matmul_Wkt.fill(0);
-  for (let i = 0; i < 16; i += 4) {
-    for (let p = 0; p < 16; p += 8) {
-      const x1 = Matmul_Qt[p * 16 + i]!;
-      const x2 = Matmul_Qt[(p + 1) * 16 + i]!;
-      const x3 = Matmul_Qt[(p + 2) * 16 + i]!;
-      const x4 = Matmul_Qt[(p + 3) * 16 + i]!;
-      const x5 = Matmul_Qt[(p + 4) * 16 + i]!;
-      const x6 = Matmul_Qt[(p + 5) * 16 + i]!;
-      const x7 = Matmul_Qt[(p + 6) * 16 + i]!;
-      const x8 = Matmul_Qt[(p + 7) * 16 + i]!;
-      const x9 = Matmul_Qt[p * 16 + i + 1]!;
-      const x10 = Matmul_Qt[(p + 1) * 16 + i + 1]!;
-      const x11 = Matmul_Qt[(p + 2) * 16 + i + 1]!;
-      const x12 = Matmul_Qt[(p + 3) * 16 + i + 1]!;
-      const x13 = Matmul_Qt[(p + 4) * 16 + i + 1]!;
-      const x14 = Matmul_Qt[(p + 5) * 16 + i + 1]!;
-      const x15 = Matmul_Qt[(p + 6) * 16 + i + 1]!;
-      const x16 = Matmul_Qt[(p + 7) * 16 + i + 1]!;
-      const x17 = Matmul_Qt[p * 16 + i + 2]!;
-      const x18 = Matmul_Qt[(p + 1) * 16 + i + 2]!;
-      const x19 = Matmul_Qt[(p + 2) * 16 + i + 2]!;
-      const x20 = Matmul_Qt[(p + 3) * 16 + i + 2]!;
-      const x21 = Matmul_Qt[(p + 4) * 16 + i + 2]!;
-      const x22 = Matmul_Qt[(p + 5) * 16 + i + 2]!;
-      const x23 = Matmul_Qt[(p + 6) * 16 + i + 2]!;
-      const x24 = Matmul_Qt[(p + 7) * 16 + i + 2]!;
-      const x25 = Matmul_Qt[p * 16 + i + 3]!;
-      const x26 = Matmul_Qt[(p + 1) * 16 + i + 3]!;
-      const x27 = Matmul_Qt[(p + 2) * 16 + i + 3]!;
-      const x28 = Matmul_Qt[(p + 3) * 16 + i + 3]!;
-      const x29 = Matmul_Qt[(p + 4) * 16 + i + 3]!;
-      const x30 = Matmul_Qt[(p + 5) * 16 + i + 3]!;
-      const x31 = Matmul_Qt[(p + 6) * 16 + i + 3]!;
-      const x32 = Matmul_Qt[(p + 7) * 16 + i + 3]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_Wkt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Wkt[(i + 1) * 32 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Wkt[(i + 2) * 32 + j2]! +=
-          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Wkt[(i + 3) * 32 + j2]! +=
-          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
-      }
-    }
-  }
-}
-
-/**
  * Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
- * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ * … summed into Matmul_G_V_Wvt as one product: Matmul_Wkt, Matmul_G_Q_Wqt read as 0
  */
-function backward_Matmul_G_Q_Wqt(param_Wq: Float64Array): void {
-  for (let q1 = 0; q1 < 16; q1 += 8) {
+function backward_Matmul_G_V_Wvt_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_Wv: Float64Array): void {
+  for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
-      scratch[q1 * 32 + j * 8] = param_Wq[j * 16 + q1]!;
-      scratch[q1 * 32 + j * 8 + 1] = param_Wq[j * 16 + q1 + 1]!;
-      scratch[q1 * 32 + j * 8 + 2] = param_Wq[j * 16 + q1 + 2]!;
-      scratch[q1 * 32 + j * 8 + 3] = param_Wq[j * 16 + q1 + 3]!;
-      scratch[q1 * 32 + j * 8 + 4] = param_Wq[j * 16 + q1 + 4]!;
-      scratch[q1 * 32 + j * 8 + 5] = param_Wq[j * 16 + q1 + 5]!;
-      scratch[q1 * 32 + j * 8 + 6] = param_Wq[j * 16 + q1 + 6]!;
-      scratch[q1 * 32 + j * 8 + 7] = param_Wq[j * 16 + q1 + 7]!;
+      scratch_1[i * 32 + j] = param_Wv[j * 16 + i]!;
     }
   }
-  Matmul_G_Q_Wqt.fill(0);
-  for (let i = 0; i < 16; i += 4) {
-    for (let p = 0; p < 16; p += 8) {
-      const x1 = G_Q[i * 16 + p]!;
-      const x2 = G_Q[i * 16 + p + 1]!;
-      const x3 = G_Q[i * 16 + p + 2]!;
-      const x4 = G_Q[i * 16 + p + 3]!;
-      const x5 = G_Q[i * 16 + p + 4]!;
-      const x6 = G_Q[i * 16 + p + 5]!;
-      const x7 = G_Q[i * 16 + p + 6]!;
-      const x8 = G_Q[i * 16 + p + 7]!;
-      const x9 = G_Q[(i + 1) * 16 + p]!;
-      const x10 = G_Q[(i + 1) * 16 + p + 1]!;
-      const x11 = G_Q[(i + 1) * 16 + p + 2]!;
-      const x12 = G_Q[(i + 1) * 16 + p + 3]!;
-      const x13 = G_Q[(i + 1) * 16 + p + 4]!;
-      const x14 = G_Q[(i + 1) * 16 + p + 5]!;
-      const x15 = G_Q[(i + 1) * 16 + p + 6]!;
-      const x16 = G_Q[(i + 1) * 16 + p + 7]!;
-      const x17 = G_Q[(i + 2) * 16 + p]!;
-      const x18 = G_Q[(i + 2) * 16 + p + 1]!;
-      const x19 = G_Q[(i + 2) * 16 + p + 2]!;
-      const x20 = G_Q[(i + 2) * 16 + p + 3]!;
-      const x21 = G_Q[(i + 2) * 16 + p + 4]!;
-      const x22 = G_Q[(i + 2) * 16 + p + 5]!;
-      const x23 = G_Q[(i + 2) * 16 + p + 6]!;
-      const x24 = G_Q[(i + 2) * 16 + p + 7]!;
-      const x25 = G_Q[(i + 3) * 16 + p]!;
-      const x26 = G_Q[(i + 3) * 16 + p + 1]!;
-      const x27 = G_Q[(i + 3) * 16 + p + 2]!;
-      const x28 = G_Q[(i + 3) * 16 + p + 3]!;
-      const x29 = G_Q[(i + 3) * 16 + p + 4]!;
-      const x30 = G_Q[(i + 3) * 16 + p + 5]!;
-      const x31 = G_Q[(i + 3) * 16 + p + 6]!;
-      const x32 = G_Q[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_G_Q_Wqt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_Q_Wqt[(i + 1) * 32 + j2]! +=
+  for (let i2 = 0; i2 < 16; i2++) {
+    for (let j2 = 0; j2 < 32; j2++) {
+      scratch_1[(i2 + 16) * 32 + j2] = param_Wk[j2 * 16 + i2]!;
+    }
+  }
+  for (let i3 = 0; i3 < 16; i3++) {
+    for (let j3 = 0; j3 < 32; j3++) {
+      scratch_1[(i3 + 32) * 32 + j3] = param_Wq[j3 * 16 + i3]!;
+    }
+  }
+  for (let i4 = 0; i4 < 16; i4++) {
+    for (let j4 = 0; j4 < 16; j4++) {
+      scratch_2[i4 * 48 + j4] = G_V[i4 * 16 + j4]!;
+    }
+  }
+  for (let i5 = 0; i5 < 16; i5++) {
+    for (let j5 = 0; j5 < 16; j5++) {
+      scratch_2[i5 * 48 + j5 + 16] = Matmul_Qt[j5 * 16 + i5]!;
+    }
+  }
+  for (let i6 = 0; i6 < 16; i6++) {
+    for (let j6 = 0; j6 < 16; j6++) {
+      scratch_2[i6 * 48 + j6 + 32] = G_Q[i6 * 16 + j6]!;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q1 = 0; q1 < 48; q1 += 8) {
+    for (let j7 = 0; j7 < 32; j7++) {
+      scratch[q1 * 32 + j7 * 8] = scratch_1[q1 * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 1] = scratch_1[(q1 + 1) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 2] = scratch_1[(q1 + 2) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 3] = scratch_1[(q1 + 3) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 4] = scratch_1[(q1 + 4) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 5] = scratch_1[(q1 + 5) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 6] = scratch_1[(q1 + 6) * 32 + j7]!;
+      scratch[q1 * 32 + j7 * 8 + 7] = scratch_1[(q1 + 7) * 32 + j7]!;
+    }
+  }
+  Matmul_G_V_Wvt.fill(0);
+  for (let i7 = 0; i7 < 16; i7 += 4) {
+    for (let p = 0; p < 48; p += 8) {
+      const x1 = scratch_2[i7 * 48 + p]!;
+      const x2 = scratch_2[i7 * 48 + p + 1]!;
+      const x3 = scratch_2[i7 * 48 + p + 2]!;
+      const x4 = scratch_2[i7 * 48 + p + 3]!;
+      const x5 = scratch_2[i7 * 48 + p + 4]!;
+      const x6 = scratch_2[i7 * 48 + p + 5]!;
+      const x7 = scratch_2[i7 * 48 + p + 6]!;
+      const x8 = scratch_2[i7 * 48 + p + 7]!;
+      const x9 = scratch_2[(i7 + 1) * 48 + p]!;
+      const x10 = scratch_2[(i7 + 1) * 48 + p + 1]!;
+      const x11 = scratch_2[(i7 + 1) * 48 + p + 2]!;
+      const x12 = scratch_2[(i7 + 1) * 48 + p + 3]!;
+      const x13 = scratch_2[(i7 + 1) * 48 + p + 4]!;
+      const x14 = scratch_2[(i7 + 1) * 48 + p + 5]!;
+      const x15 = scratch_2[(i7 + 1) * 48 + p + 6]!;
+      const x16 = scratch_2[(i7 + 1) * 48 + p + 7]!;
+      const x17 = scratch_2[(i7 + 2) * 48 + p]!;
+      const x18 = scratch_2[(i7 + 2) * 48 + p + 1]!;
+      const x19 = scratch_2[(i7 + 2) * 48 + p + 2]!;
+      const x20 = scratch_2[(i7 + 2) * 48 + p + 3]!;
+      const x21 = scratch_2[(i7 + 2) * 48 + p + 4]!;
+      const x22 = scratch_2[(i7 + 2) * 48 + p + 5]!;
+      const x23 = scratch_2[(i7 + 2) * 48 + p + 6]!;
+      const x24 = scratch_2[(i7 + 2) * 48 + p + 7]!;
+      const x25 = scratch_2[(i7 + 3) * 48 + p]!;
+      const x26 = scratch_2[(i7 + 3) * 48 + p + 1]!;
+      const x27 = scratch_2[(i7 + 3) * 48 + p + 2]!;
+      const x28 = scratch_2[(i7 + 3) * 48 + p + 3]!;
+      const x29 = scratch_2[(i7 + 3) * 48 + p + 4]!;
+      const x30 = scratch_2[(i7 + 3) * 48 + p + 5]!;
+      const x31 = scratch_2[(i7 + 3) * 48 + p + 6]!;
+      const x32 = scratch_2[(i7 + 3) * 48 + p + 7]!;
+      for (let j8 = 0; j8 < 32; j8++) {
+        const b3 = scratch[p * 32 + j8 * 8]!;
+        const b4 = scratch[p * 32 + j8 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j8 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j8 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j8 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j8 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j8 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j8 * 8 + 7]!;
+        Matmul_G_V_Wvt[i7 * 32 + j8]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_V_Wvt[(i7 + 1) * 32 + j8]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_Q_Wqt[(i + 2) * 32 + j2]! +=
+        Matmul_G_V_Wvt[(i7 + 2) * 32 + j8]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_Q_Wqt[(i + 3) * 32 + j2]! +=
+        Matmul_G_V_Wvt[(i7 + 3) * 32 + j8]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2827,8 +2712,8 @@ function backward_Matmul_G_Q_Wqt(param_Wq: Float64Array): void {
 function backward_G_N1(): void {
   for (let i = 0; i < 16; i++) {
     for (let j = 0; j < 32; j++) {
-      const add1 = Matmul_G_V_Wvt[i * 32 + j]! + Matmul_Wkt[i * 32 + j]!;
-      G_N1[i * 32 + j]! = add1 + Matmul_G_Q_Wqt[i * 32 + j]!;
+      const add1 = Matmul_G_V_Wvt[i * 32 + j]!;
+      G_N1[i * 32 + j]! = add1;
     }
   }
 }
@@ -3112,20 +2997,16 @@ function backwardSteps(
   // Matmul_Qt = Qᵀ (G_S ⊘ 4): k×T, dsl/attention.ts:80:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_Qt();
-  // Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  backward_Matmul_G_V_Wvt(param_Wv);
   // G_Wv = N1ᵀ G_V: d×k, dsl/attention.ts:79:26
   // G_Wk = N1ᵀ G_K: d×k, dsl/attention.ts:78:26
   // G_Wq = N1ᵀ G_Q: d×k, dsl/attention.ts:77:26
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_dWv_and_2(grad_Wq, grad_Wk, grad_Wv);
+  // Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
   // Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  backward_Matmul_Wkt(param_Wk);
   // Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  backward_Matmul_G_Q_Wqt(param_Wq);
+  // … summed into Matmul_G_V_Wvt as one product: Matmul_Wkt, Matmul_G_Q_Wqt read as 0
+  backward_Matmul_G_V_Wvt_and_2(param_Wq, param_Wk, param_Wv);
   // G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d
   backward_G_N1();
   // G_bias1 = 1ᵀ G_N1: 1×d, dsl/attention.ts:43:10

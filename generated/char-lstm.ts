@@ -123,22 +123,18 @@ const G_Ag = new Float64Array(2500);
 const Matmul_G_Ag_Wgt = new Float64Array(100);
 /** G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t): n×h, one slot per step */
 const G_Ao = new Float64Array(2500);
-/** Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h */
-const Matmul_G_Ao_Wot = new Float64Array(100);
 /** G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t): n×h, one slot per step */
 const G_Af = new Float64Array(2500);
-/** Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h */
-const Matmul_G_Af_Wft = new Float64Array(100);
 /** G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t): n×h, one slot per step */
 const G_Ai = new Float64Array(2500);
-/** Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h */
-const Matmul_G_Ai_Wit = new Float64Array(100);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(10000);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch_1 = new Float64Array(40000);
 /** Wi_Wf_Wo_Wg repacked for the matmul kernels that read it at every step, refilled once per call. */
 const copy_Wi_Wf_Wo_Wg = new Float64Array(40000);
+/** Wgt_Wot_Wft_Wit repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_Wgt_Wot_Wft_Wit = new Float64Array(40000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 /** The final state cellT: a view of the last slot, overwritten by the next call. */
@@ -497,24 +493,24 @@ function forward_fill_copy_Wi_Wf_Wo_Wg(
   param_Wo: Float64Array,
   param_Wg: Float64Array,
 ): void {
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i = 0; i < 100; i++) {
     for (let j6 = 0; j6 < 100; j6++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j6] = param_Wi[p2 * 100 + j6]!;
+      copy_Wi_Wf_Wo_Wg[i * 400 + j6] = param_Wi[i * 100 + j6]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i2 = 0; i2 < 100; i2++) {
     for (let j7 = 0; j7 < 100; j7++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j7 + 100] = param_Wf[p2 * 100 + j7]!;
+      copy_Wi_Wf_Wo_Wg[i2 * 400 + j7 + 100] = param_Wf[i2 * 100 + j7]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i3 = 0; i3 < 100; i3++) {
     for (let j8 = 0; j8 < 100; j8++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j8 + 200] = param_Wo[p2 * 100 + j8]!;
+      copy_Wi_Wf_Wo_Wg[i3 * 400 + j8 + 200] = param_Wo[i3 * 100 + j8]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i4 = 0; i4 < 100; i4++) {
     for (let j9 = 0; j9 < 100; j9++) {
-      copy_Wi_Wf_Wo_Wg[p2 * 400 + j9 + 300] = param_Wg[p2 * 100 + j9]!;
+      copy_Wi_Wf_Wo_Wg[i4 * 400 + j9 + 300] = param_Wg[i4 * 100 + j9]!;
     }
   }
 }
@@ -775,57 +771,6 @@ function backward_G_Ag(t: number): void {
   }
 }
 
-/** Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66 */
-function backward_Matmul_G_Ag_Wgt(t: number, param_Wg: Float64Array): void {
-  const off_G_Ag = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Ag[off_G_Ag + p]!;
-      const b1 = param_Wg[j * 100 + p]!;
-      const b2 = param_Wg[(j + 1) * 100 + p]!;
-      const b3 = param_Wg[(j + 2) * 100 + p]!;
-      const b4 = param_Wg[(j + 3) * 100 + p]!;
-      const b5 = param_Wg[(j + 4) * 100 + p]!;
-      const b6 = param_Wg[(j + 5) * 100 + p]!;
-      const b7 = param_Wg[(j + 6) * 100 + p]!;
-      const b8 = param_Wg[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Ag_Wgt[j]! = s1;
-    Matmul_G_Ag_Wgt[j + 1]! = s2;
-    Matmul_G_Ag_Wgt[j + 2]! = s3;
-    Matmul_G_Ag_Wgt[j + 3]! = s4;
-    Matmul_G_Ag_Wgt[j + 4]! = s5;
-    Matmul_G_Ag_Wgt[j + 5]! = s6;
-    Matmul_G_Ag_Wgt[j + 6]! = s7;
-    Matmul_G_Ag_Wgt[j + 7]! = s8;
-  }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Ag[off_G_Ag + p]!;
-      const b9 = param_Wg[j * 100 + p]!;
-      s9 += a2 * b9;
-    }
-    Matmul_G_Ag_Wgt[j]! = s9;
-  }
-}
-
 /** G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26 */
 function backward_G_Ao(t: number): void {
   const off_Tanh_Cell = t * 100;
@@ -834,57 +779,6 @@ function backward_G_Ao(t: number): void {
   for (let j = 0; j < 100; j++) {
     const go1 = G_H[j]! * Tanh_Cell[off_Tanh_Cell + j]!;
     G_Ao[off_G_Ao + j]! = go1 * (O[off_O + j]! * (1 - O[off_O + j]!));
-  }
-}
-
-/** Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69 */
-function backward_Matmul_G_Ao_Wot(t: number, param_Wo: Float64Array): void {
-  const off_G_Ao = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Ao[off_G_Ao + p]!;
-      const b1 = param_Wo[j * 100 + p]!;
-      const b2 = param_Wo[(j + 1) * 100 + p]!;
-      const b3 = param_Wo[(j + 2) * 100 + p]!;
-      const b4 = param_Wo[(j + 3) * 100 + p]!;
-      const b5 = param_Wo[(j + 4) * 100 + p]!;
-      const b6 = param_Wo[(j + 5) * 100 + p]!;
-      const b7 = param_Wo[(j + 6) * 100 + p]!;
-      const b8 = param_Wo[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Ao_Wot[j]! = s1;
-    Matmul_G_Ao_Wot[j + 1]! = s2;
-    Matmul_G_Ao_Wot[j + 2]! = s3;
-    Matmul_G_Ao_Wot[j + 3]! = s4;
-    Matmul_G_Ao_Wot[j + 4]! = s5;
-    Matmul_G_Ao_Wot[j + 5]! = s6;
-    Matmul_G_Ao_Wot[j + 6]! = s7;
-    Matmul_G_Ao_Wot[j + 7]! = s8;
-  }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Ao[off_G_Ao + p]!;
-      const b9 = param_Wo[j * 100 + p]!;
-      s9 += a2 * b9;
-    }
-    Matmul_G_Ao_Wot[j]! = s9;
   }
 }
 
@@ -899,57 +793,6 @@ function backward_G_Af(t: number): void {
   }
 }
 
-/** Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69 */
-function backward_Matmul_G_Af_Wft(t: number, param_Wf: Float64Array): void {
-  const off_G_Af = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Af[off_G_Af + p]!;
-      const b1 = param_Wf[j * 100 + p]!;
-      const b2 = param_Wf[(j + 1) * 100 + p]!;
-      const b3 = param_Wf[(j + 2) * 100 + p]!;
-      const b4 = param_Wf[(j + 3) * 100 + p]!;
-      const b5 = param_Wf[(j + 4) * 100 + p]!;
-      const b6 = param_Wf[(j + 5) * 100 + p]!;
-      const b7 = param_Wf[(j + 6) * 100 + p]!;
-      const b8 = param_Wf[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Af_Wft[j]! = s1;
-    Matmul_G_Af_Wft[j + 1]! = s2;
-    Matmul_G_Af_Wft[j + 2]! = s3;
-    Matmul_G_Af_Wft[j + 3]! = s4;
-    Matmul_G_Af_Wft[j + 4]! = s5;
-    Matmul_G_Af_Wft[j + 5]! = s6;
-    Matmul_G_Af_Wft[j + 6]! = s7;
-    Matmul_G_Af_Wft[j + 7]! = s8;
-  }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Af[off_G_Af + p]!;
-      const b9 = param_Wf[j * 100 + p]!;
-      s9 += a2 * b9;
-    }
-    Matmul_G_Af_Wft[j]! = s9;
-  }
-}
-
 /** G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26 */
 function backward_G_Ai(t: number): void {
   const off_G = t * 100;
@@ -961,63 +804,60 @@ function backward_G_Ai(t: number): void {
   }
 }
 
-/** Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69 */
-function backward_Matmul_G_Ai_Wit(t: number, param_Wi: Float64Array): void {
+/**
+ * Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
+ * Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
+ * Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
+ * Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
+ * … summed into Matmul_G_Ag_Wgt as one product: Matmul_G_Ao_Wot, Matmul_G_Af_Wft, Matmul_G_Ai_Wit read as 0
+ */
+function backward_Matmul_G_Ag_Wgt_and_3(t: number): void {
+  const off_G_Ag = t * 100;
+  const off_G_Ao = t * 100;
+  const off_G_Af = t * 100;
   const off_G_Ai = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Ai[off_G_Ai + p]!;
-      const b1 = param_Wi[j * 100 + p]!;
-      const b2 = param_Wi[(j + 1) * 100 + p]!;
-      const b3 = param_Wi[(j + 2) * 100 + p]!;
-      const b4 = param_Wi[(j + 3) * 100 + p]!;
-      const b5 = param_Wi[(j + 4) * 100 + p]!;
-      const b6 = param_Wi[(j + 5) * 100 + p]!;
-      const b7 = param_Wi[(j + 6) * 100 + p]!;
-      const b8 = param_Wi[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Ai_Wit[j]! = s1;
-    Matmul_G_Ai_Wit[j + 1]! = s2;
-    Matmul_G_Ai_Wit[j + 2]! = s3;
-    Matmul_G_Ai_Wit[j + 3]! = s4;
-    Matmul_G_Ai_Wit[j + 4]! = s5;
-    Matmul_G_Ai_Wit[j + 5]! = s6;
-    Matmul_G_Ai_Wit[j + 6]! = s7;
-    Matmul_G_Ai_Wit[j + 7]! = s8;
+  for (let j = 0; j < 100; j++) {
+    scratch[j] = G_Ag[off_G_Ag + j]!;
   }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Ai[off_G_Ai + p]!;
-      const b9 = param_Wi[j * 100 + p]!;
-      s9 += a2 * b9;
+  for (let j2 = 0; j2 < 100; j2++) {
+    scratch[j2 + 100] = G_Ao[off_G_Ao + j2]!;
+  }
+  for (let j3 = 0; j3 < 100; j3++) {
+    scratch[j3 + 200] = G_Af[off_G_Af + j3]!;
+  }
+  for (let j4 = 0; j4 < 100; j4++) {
+    scratch[j4 + 300] = G_Ai[off_G_Ai + j4]!;
+  }
+  Matmul_G_Ag_Wgt.fill(0);
+  for (let p = 0; p < 400; p += 8) {
+    const x1 = scratch[p]!;
+    const x2 = scratch[p + 1]!;
+    const x3 = scratch[p + 2]!;
+    const x4 = scratch[p + 3]!;
+    const x5 = scratch[p + 4]!;
+    const x6 = scratch[p + 5]!;
+    const x7 = scratch[p + 6]!;
+    const x8 = scratch[p + 7]!;
+    for (let j5 = 0; j5 < 100; j5++) {
+      const b1 = copy_Wgt_Wot_Wft_Wit[p * 100 + j5]!;
+      const b2 = copy_Wgt_Wot_Wft_Wit[(p + 1) * 100 + j5]!;
+      const b3 = copy_Wgt_Wot_Wft_Wit[(p + 2) * 100 + j5]!;
+      const b4 = copy_Wgt_Wot_Wft_Wit[(p + 3) * 100 + j5]!;
+      const b5 = copy_Wgt_Wot_Wft_Wit[(p + 4) * 100 + j5]!;
+      const b6 = copy_Wgt_Wot_Wft_Wit[(p + 5) * 100 + j5]!;
+      const b7 = copy_Wgt_Wot_Wft_Wit[(p + 6) * 100 + j5]!;
+      const b8 = copy_Wgt_Wot_Wft_Wit[(p + 7) * 100 + j5]!;
+      Matmul_G_Ag_Wgt[j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
-    Matmul_G_Ai_Wit[j]! = s9;
   }
 }
 
 /** G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h */
 function backward_G_Hprev(adjointOut_h: Float64Array): void {
   for (let j = 0; j < 100; j++) {
-    const add1 = Matmul_G_Ag_Wgt[j]! + Matmul_G_Ao_Wot[j]!;
-    const add2 = add1 + Matmul_G_Af_Wft[j]!;
-    adjointOut_h[j]! = add2 + Matmul_G_Ai_Wit[j]!;
+    const add1 = Matmul_G_Ag_Wgt[j]!;
+    const add2 = add1;
+    adjointOut_h[j]! = add2;
   }
 }
 
@@ -1369,6 +1209,35 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
+/** copy_Wgt_Wot_Wft_Wit: the parameters repacked for the kernels in the time loop, once per call */
+function backward_fill_copy_Wgt_Wot_Wft_Wit(
+  param_Wi: Float64Array,
+  param_Wf: Float64Array,
+  param_Wo: Float64Array,
+  param_Wg: Float64Array,
+): void {
+  for (let i = 0; i < 100; i++) {
+    for (let j6 = 0; j6 < 100; j6++) {
+      copy_Wgt_Wot_Wft_Wit[i * 100 + j6] = param_Wg[j6 * 100 + i]!;
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      copy_Wgt_Wot_Wft_Wit[(i2 + 100) * 100 + j7] = param_Wo[j7 * 100 + i2]!;
+    }
+  }
+  for (let i3 = 0; i3 < 100; i3++) {
+    for (let j8 = 0; j8 < 100; j8++) {
+      copy_Wgt_Wot_Wft_Wit[(i3 + 200) * 100 + j8] = param_Wf[j8 * 100 + i3]!;
+    }
+  }
+  for (let i4 = 0; i4 < 100; i4++) {
+    for (let j9 = 0; j9 < 100; j9++) {
+      copy_Wgt_Wot_Wft_Wit[(i4 + 300) * 100 + j9] = param_Wi[j9 * 100 + i4]!;
+    }
+  }
+}
+
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_Ui: Float64Array,
@@ -1418,6 +1287,8 @@ function backwardSteps(
   // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_Out_Vt(param_V);
+  // copy_Wgt_Wot_Wft_Wit: the parameters repacked for the kernels in the time loop, once per call
+  backward_fill_copy_Wgt_Wot_Wft_Wit(param_Wi, param_Wf, param_Wo, param_Wg);
   for (let t = 24; t >= 0; t--) {
     // G_{H_t} = G_{Ag_{t+1}} Wgᵀ + G_{Ao_{t+1}} Woᵀ + G_{Af_{t+1}} Wfᵀ + G_{Ai_{t+1}} Wiᵀ + G_{Out_t} Vᵀ: n×h
     backward_G_H(t, adjointIn_h);
@@ -1427,20 +1298,18 @@ function backwardSteps(
     backward_G_cellPrev(t, adjointOut_cell);
     // G_{Ag_t} = G_{G_t} ⊙ (1 − G_t ⊙ G_t); G_{G_t} = G_{cell_t} ⊙ I_t: n×h, dsl/lstm.ts:34:26
     backward_G_Ag(t);
-    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
-    backward_Matmul_G_Ag_Wgt(t, param_Wg);
     // G_{Ao_t} = G_{O_t} ⊙ O_t ⊙ (1 − O_t); G_{O_t} = G_{H_t} ⊙ tanh(cell_t): n×h, dsl/lstm.ts:33:26
     backward_G_Ao(t);
-    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
-    backward_Matmul_G_Ao_Wot(t, param_Wo);
     // G_{Af_t} = G_{F_t} ⊙ F_t ⊙ (1 − F_t); G_{F_t} = G_{cell_t} ⊙ cell_{t−1}: n×h, dsl/lstm.ts:32:26
     backward_G_Af(t);
-    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
-    backward_Matmul_G_Af_Wft(t, param_Wf);
     // G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t); G_{I_t} = G_{cell_t} ⊙ G_t: n×h, dsl/lstm.ts:31:26
     backward_G_Ai(t);
+    // Matmul_G_Ag_Wgt = G_{Ag_t} Wgᵀ: n×h, dsl/lstm.ts:34:66
+    // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
+    // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
     // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
-    backward_Matmul_G_Ai_Wit(t, param_Wi);
+    // … summed into Matmul_G_Ag_Wgt as one product: Matmul_G_Ao_Wot, Matmul_G_Af_Wft, Matmul_G_Ai_Wit read as 0
+    backward_Matmul_G_Ag_Wgt_and_3(t);
     // G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h
     backward_G_Hprev(adjointOut_h);
     const swap_h = adjointIn_h;

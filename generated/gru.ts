@@ -107,14 +107,14 @@ const G_Ar = new Float64Array(2500);
 const Matmul_G_Ar_Wrt = new Float64Array(100);
 /** G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t): n×h, one slot per step */
 const G_Az = new Float64Array(2500);
-/** Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h */
-const Matmul_G_Az_Wzt = new Float64Array(100);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(19500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch_1 = new Float64Array(20000);
 /** Wz_Wr repacked for the matmul kernels that read it at every step, refilled once per call. */
 const copy_Wz_Wr = new Float64Array(20000);
+/** Wrt_Wzt repacked for the matmul kernels that read it at every step, refilled once per call. */
+const copy_Wrt_Wzt = new Float64Array(20000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -610,14 +610,14 @@ function forward_Loss(batch_ys: Float64Array): void {
 
 /** copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call */
 function forward_fill_copy_Wz_Wr(param_Wz: Float64Array, param_Wr: Float64Array): void {
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i = 0; i < 100; i++) {
     for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wz_Wr[p2 * 200 + j4] = param_Wz[p2 * 100 + j4]!;
+      copy_Wz_Wr[i * 200 + j4] = param_Wz[i * 100 + j4]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i2 = 0; i2 < 100; i2++) {
     for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wz_Wr[p2 * 200 + j5 + 100] = param_Wr[p2 * 100 + j5]!;
+      copy_Wz_Wr[i2 * 200 + j5 + 100] = param_Wr[i2 * 100 + j5]!;
     }
   }
 }
@@ -913,57 +913,6 @@ function backward_G_Ar(t: number): void {
   }
 }
 
-/** Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69 */
-function backward_Matmul_G_Ar_Wrt(t: number, param_Wr: Float64Array): void {
-  const off_G_Ar = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Ar[off_G_Ar + p]!;
-      const b1 = param_Wr[j * 100 + p]!;
-      const b2 = param_Wr[(j + 1) * 100 + p]!;
-      const b3 = param_Wr[(j + 2) * 100 + p]!;
-      const b4 = param_Wr[(j + 3) * 100 + p]!;
-      const b5 = param_Wr[(j + 4) * 100 + p]!;
-      const b6 = param_Wr[(j + 5) * 100 + p]!;
-      const b7 = param_Wr[(j + 6) * 100 + p]!;
-      const b8 = param_Wr[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Ar_Wrt[j]! = s1;
-    Matmul_G_Ar_Wrt[j + 1]! = s2;
-    Matmul_G_Ar_Wrt[j + 2]! = s3;
-    Matmul_G_Ar_Wrt[j + 3]! = s4;
-    Matmul_G_Ar_Wrt[j + 4]! = s5;
-    Matmul_G_Ar_Wrt[j + 5]! = s6;
-    Matmul_G_Ar_Wrt[j + 6]! = s7;
-    Matmul_G_Ar_Wrt[j + 7]! = s8;
-  }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Ar[off_G_Ar + p]!;
-      const b9 = param_Wr[j * 100 + p]!;
-      s9 += a2 * b9;
-    }
-    Matmul_G_Ar_Wrt[j]! = s9;
-  }
-}
-
 /** G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t); G_{Z_t} = G_{H_t} ⊙ H_{t−1} + -1·(G_{H_t} ⊙ Hhat_t): n×h, dsl/gru.ts:27:26 */
 function backward_G_Az(t: number): void {
   const off_Hhat = t * 100;
@@ -979,54 +928,41 @@ function backward_G_Az(t: number): void {
   }
 }
 
-/** Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69 */
-function backward_Matmul_G_Az_Wzt(t: number, param_Wz: Float64Array): void {
+/**
+ * Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
+ * Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
+ * … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
+ */
+function backward_Matmul_G_Ar_Wrt_and_1(t: number): void {
+  const off_G_Ar = t * 100;
   const off_G_Az = t * 100;
-  for (let j = 0; j < 96; j += 8) {
-    let s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0,
-      s8 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a1 = G_Az[off_G_Az + p]!;
-      const b1 = param_Wz[j * 100 + p]!;
-      const b2 = param_Wz[(j + 1) * 100 + p]!;
-      const b3 = param_Wz[(j + 2) * 100 + p]!;
-      const b4 = param_Wz[(j + 3) * 100 + p]!;
-      const b5 = param_Wz[(j + 4) * 100 + p]!;
-      const b6 = param_Wz[(j + 5) * 100 + p]!;
-      const b7 = param_Wz[(j + 6) * 100 + p]!;
-      const b8 = param_Wz[(j + 7) * 100 + p]!;
-      s1 += a1 * b1;
-      s2 += a1 * b2;
-      s3 += a1 * b3;
-      s4 += a1 * b4;
-      s5 += a1 * b5;
-      s6 += a1 * b6;
-      s7 += a1 * b7;
-      s8 += a1 * b8;
-    }
-    Matmul_G_Az_Wzt[j]! = s1;
-    Matmul_G_Az_Wzt[j + 1]! = s2;
-    Matmul_G_Az_Wzt[j + 2]! = s3;
-    Matmul_G_Az_Wzt[j + 3]! = s4;
-    Matmul_G_Az_Wzt[j + 4]! = s5;
-    Matmul_G_Az_Wzt[j + 5]! = s6;
-    Matmul_G_Az_Wzt[j + 6]! = s7;
-    Matmul_G_Az_Wzt[j + 7]! = s8;
+  for (let j = 0; j < 100; j++) {
+    scratch[j] = G_Ar[off_G_Ar + j]!;
   }
-  for (let j = 96; j < 100; j++) {
-    let s9 = 0;
-    for (let p = 0; p < 100; p++) {
-      const a2 = G_Az[off_G_Az + p]!;
-      const b9 = param_Wz[j * 100 + p]!;
-      s9 += a2 * b9;
+  for (let j2 = 0; j2 < 100; j2++) {
+    scratch[j2 + 100] = G_Az[off_G_Az + j2]!;
+  }
+  Matmul_G_Ar_Wrt.fill(0);
+  for (let p = 0; p < 200; p += 8) {
+    const x1 = scratch[p]!;
+    const x2 = scratch[p + 1]!;
+    const x3 = scratch[p + 2]!;
+    const x4 = scratch[p + 3]!;
+    const x5 = scratch[p + 4]!;
+    const x6 = scratch[p + 5]!;
+    const x7 = scratch[p + 6]!;
+    const x8 = scratch[p + 7]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b1 = copy_Wrt_Wzt[p * 100 + j3]!;
+      const b2 = copy_Wrt_Wzt[(p + 1) * 100 + j3]!;
+      const b3 = copy_Wrt_Wzt[(p + 2) * 100 + j3]!;
+      const b4 = copy_Wrt_Wzt[(p + 3) * 100 + j3]!;
+      const b5 = copy_Wrt_Wzt[(p + 4) * 100 + j3]!;
+      const b6 = copy_Wrt_Wzt[(p + 5) * 100 + j3]!;
+      const b7 = copy_Wrt_Wzt[(p + 6) * 100 + j3]!;
+      const b8 = copy_Wrt_Wzt[(p + 7) * 100 + j3]!;
+      Matmul_G_Ar_Wrt[j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
-    Matmul_G_Az_Wzt[j]! = s9;
   }
 }
 
@@ -1039,7 +975,7 @@ function backward_G_Hprev(t: number, adjointOut_h: Float64Array): void {
     const mul2 = G_RH[j]! * R[off_R + j]!;
     const add1 = mul1 + mul2;
     const add2 = add1 + Matmul_G_Ar_Wrt[j]!;
-    adjointOut_h[j]! = add2 + Matmul_G_Az_Wzt[j]!;
+    adjointOut_h[j]! = add2;
   }
 }
 
@@ -1557,6 +1493,20 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
+/** copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call */
+function backward_fill_copy_Wrt_Wzt(param_Wz: Float64Array, param_Wr: Float64Array): void {
+  for (let i = 0; i < 100; i++) {
+    for (let j4 = 0; j4 < 100; j4++) {
+      copy_Wrt_Wzt[i * 100 + j4] = param_Wr[j4 * 100 + i]!;
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      copy_Wrt_Wzt[(i2 + 100) * 100 + j5] = param_Wz[j5 * 100 + i2]!;
+    }
+  }
+}
+
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_Uz: Float64Array,
@@ -1596,6 +1546,8 @@ function backwardSteps(
   // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_O_Vt(param_V);
+  // copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call
+  backward_fill_copy_Wrt_Wzt(param_Wz, param_Wr);
   for (let t = 24; t >= 0; t--) {
     // G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h
     backward_G_H(t, adjointIn_h);
@@ -1605,12 +1557,12 @@ function backwardSteps(
     backward_G_RH(t, param_Wh);
     // G_{Ar_t} = G_{R_t} ⊙ R_t ⊙ (1 − R_t); G_{R_t} = G_{RH_t} ⊙ H_{t−1}: n×h, dsl/gru.ts:28:26
     backward_G_Ar(t);
-    // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
-    backward_Matmul_G_Ar_Wrt(t, param_Wr);
     // G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t); G_{Z_t} = G_{H_t} ⊙ H_{t−1} + -1·(G_{H_t} ⊙ Hhat_t): n×h, dsl/gru.ts:27:26
     backward_G_Az(t);
+    // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
     // Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
-    backward_Matmul_G_Az_Wzt(t, param_Wz);
+    // … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
+    backward_Matmul_G_Ar_Wrt_and_1(t);
     // G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h
     backward_G_Hprev(t, adjointOut_h);
     const swap_h = adjointIn_h;

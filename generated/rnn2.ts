@@ -1329,14 +1329,14 @@ function backward_dc(grad_c: Float64Array): void {
 
 /** copy_W2t_U2t: the parameters repacked for the kernels in the time loop, once per call */
 function backward_fill_copy_W2t_U2t(param_U2: Float64Array, param_W2: Float64Array): void {
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i = 0; i < 100; i++) {
     for (let j4 = 0; j4 < 100; j4++) {
-      copy_W2t_U2t[p2 * 200 + j4] = param_W2[j4 * 100 + p2]!;
+      copy_W2t_U2t[i * 200 + j4] = param_W2[j4 * 100 + i]!;
     }
   }
-  for (let p2 = 0; p2 < 100; p2++) {
+  for (let i2 = 0; i2 < 100; i2++) {
     for (let j5 = 0; j5 < 100; j5++) {
-      copy_W2t_U2t[p2 * 200 + j5 + 100] = param_U2[j5 * 100 + p2]!;
+      copy_W2t_U2t[i2 * 200 + j5 + 100] = param_U2[j5 * 100 + i2]!;
     }
   }
 }

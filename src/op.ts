@@ -64,6 +64,12 @@ export type OpMath =
        * inputs 1 side by side.
        */
       readonly sideBySide?: boolean;
+      /**
+       * True when the op sums over input 0's columns and input 1's rows (a product: a₁·b₁ + a₂·b₂
+       * is [a₁ a₂]·[b₁; b₂]). Codegen may then run nodes that are only added together as one node,
+       * over their inputs 0 side by side and their inputs 1 stacked.
+       */
+      readonly summedStacked?: boolean;
     }
   | { readonly kind: "view"; readonly body: NestBody };
 
@@ -162,25 +168,28 @@ export interface LoopContext {
    */
   readonly simd?: SimdContext;
   /**
-   * Input k's columns as blocks that live in different places, side by side (codegen runs products
-   * that share input 0 as one, over their inputs 1 side by side): a copy of input k reads it block
-   * by block, each in loops of its own. Absent: one block (see inputColumns in ops/loop-code.ts).
+   * Input k as blocks that live in different places (codegen runs products that share input 0 as
+   * one, over their inputs 1 side by side, and summed products as one over their operands side by
+   * side and stacked): a copy of input k reads it block by block, each in loops of its own.
+   * Absent: one block (see inputBlocks in ops/loop-code.ts).
    */
-  columns?(k: number): readonly ColumnBlock[];
+  blocks?(k: number): readonly Block[];
   /** Likewise the output's columns, each block written into its own place. Absent: one block (`at`, `assign`). */
   outputColumns?(): readonly OutputBlock[];
 }
 
-/** Columns offset … offset + cols − 1 of an input, read from where they live: entry (i, j) of the block is column offset + j. */
-export interface ColumnBlock {
-  readonly offset: number;
+/** Rows row … row + rows − 1 and columns col … col + cols − 1 of an input, read where they live: entry (i, j) of the block is (row + i, col + j). */
+export interface Block {
+  readonly row: number;
+  readonly col: number;
+  readonly rows: number;
   readonly cols: number;
   read(i: string, j: string): string;
 }
 
-/** Columns offset … offset + cols − 1 of the output, written where they live. */
+/** Columns col … col + cols − 1 of the output, written where they live. */
 export interface OutputBlock {
-  readonly offset: number;
+  readonly col: number;
   readonly cols: number;
   at(i: string, j: string): string;
   readonly assign: "=" | "+=";

@@ -1,8 +1,10 @@
 // Products that share an operand run as one product over their other operands side by side
-// (codegen/side-by-side.ts): which products the plan groups (the LSTM's four input and four
-// recurrent products, their gradients' products; the GRU's three and two), a product whose other
-// operand is computed after the first of its group stays on its own, and the generated code with
-// products side by side against the same model generated with each product on its own and against
+// (codegen/side-by-side.ts), and products only added together as one over their operands side by
+// side and stacked (codegen/summed-products.ts): which products the plan joins (the LSTM's four
+// input and four recurrent products, their gradients' products, the four products added into the
+// adjoint of H; the GRU's three, two and two), a product whose other operand is computed from the
+// first of its group stays on its own, and the generated code with products joined against the
+// same model generated with each product on its own and against
 // the interpreter (1e-12), both kernel kinds, at sizes on and off the tiles' edges (n = 17 takes
 // the JavaScript products' repacking path, n = 1 their matrix-vector path).
 import { describe, expect, it } from "vitest";
@@ -15,9 +17,15 @@ import { traceModel } from "../src/trace-model.js";
 import { generateAndImport } from "./support/generated-module.js";
 import { relErr } from "./support/numeric.js";
 
-/** Each side-by-side kernel of a list, as its members' names. */
-function groups(plan: Plan, kernels: readonly Kernel[]): string[][] {
-  return kernels.filter((k) => k.kind === "sideBySide").map((k) => (k as { nodes: readonly number[] }).nodes.map((id) => plan.names.names[id]!));
+/** Each side-by-side (or summed) kernel of a list, as its members' names. */
+function groups(plan: Plan, kernels: readonly Kernel[], kind: "sideBySide" | "summed" = "sideBySide"): string[][] {
+  return kernels.filter((k) => k.kind === kind).map((k) => (k as { nodes: readonly number[] }).nodes.map((id) => plan.names.names[id]!));
+}
+
+/** Whether any kernel of the plan runs several nodes as one. */
+function joins(plan: Plan): boolean {
+  const lists = [plan.forward, plan.backward].flatMap((p) => [p.before, p.loop, p.after]);
+  return [...lists, plan.afterBackward].some((list) => list.some((k) => k.kind === "sideBySide" || k.kind === "summed"));
 }
 
 const small = { n: 3, d: 4, h: 5, v: 6, T: 3 };
@@ -50,7 +58,23 @@ describe("which products run side by side", () => {
       ["dWf", "dWg", "dWi", "dWo"],
     ]);
     const separate = planModel(traceModel(lstm, small), { sideBySide: false });
-    for (const list of [separate.forward.before, separate.forward.loop, separate.afterBackward]) expect(groups(separate, list)).toEqual([]);
+    expect(joins(separate)).toBe(false);
+  });
+
+  it("the LSTM's four products added into the adjoint of H run as one, the sum in the first one's buffer, the others read as 0", () => {
+    const plan = planModel(traceModel(lstm, small));
+    const summed = groups(plan, plan.backward.loop, "summed");
+    expect(summed.map((g) => [...g].sort())).toEqual([["Matmul_G_Af_Wft", "Matmul_G_Ag_Wgt", "Matmul_G_Ai_Wit", "Matmul_G_Ao_Wot"]]);
+    const [first, ...rest] = summed[0]!;
+    const id = (name: string) => plan.names.names.indexOf(name);
+    expect(plan.storage.get(id(first!))!.kind).toBe("buffer");
+    for (const name of rest) expect(plan.storage.get(id(name))).toEqual({ kind: "literal", code: "0" });
+    expect(plan.buffers.map((b) => b.name)).not.toContain(rest[0]);
+  });
+
+  it("the GRU's G_Az·Wzᵀ and G_Ar·Wrᵀ, both added into the adjoint of H, run as one", () => {
+    const plan = planModel(traceModel(gru, small));
+    expect(groups(plan, plan.backward.loop, "summed").map((g) => [...g].sort())).toEqual([["Matmul_G_Ar_Wrt", "Matmul_G_Az_Wzt"]]);
   });
 
   it("the GRU's X·Uz, X·Ur, X·Uh and H·Wz, H·Wr; (R ⊙ H)·Wh on its own", () => {
@@ -59,10 +83,11 @@ describe("which products run side by side", () => {
     expect(groups(plan, plan.forward.loop)).toEqual([["Matmul_Hprev_Wz", "Matmul_Hprev_Wr"]]);
   });
 
-  it("a product whose other operand needs the first product's result stays on its own", () => {
+  it("a product whose other operand needs the first product's result stays on its own, and is not summed with it", () => {
     const plan = planModel(traceModel(chained, {}));
     const forward = [...plan.forward.before, ...plan.forward.loop, ...plan.forward.after];
     expect(groups(plan, forward)).toEqual([]);
+    expect(groups(plan, forward, "summed")).toEqual([]);
   });
 });
 
@@ -74,7 +99,7 @@ const cases: readonly { name: string; model: AnyModel; sizes: Record<string, num
   { name: "chained", model: chained, sizes: {} },
 ];
 
-describe.each(cases)("$name at $sizes: side by side against each product on its own and the interpreter", ({ name, model, sizes }) => {
+describe.each(cases)("$name at $sizes: side by side against each product on its own and the interpreter", ({ model, sizes }) => {
   const ir = traceModel(model, sizes);
   const { params, batch, grads: shapes } = randomArguments(ir, 17, 0.5);
   const oracle = valueAndGrad(model, sizes as never)(params as never, batch as never) as unknown as { loss: number; grads: Record<string, AnyMat> };
@@ -82,7 +107,7 @@ describe.each(cases)("$name at $sizes: side by side against each product on its 
 
   it.each(["js", "simd"] as const)("%s kernels (1e-12)", async (kernels) => {
     const [together, apart] = await Promise.all([generateAndImport(model, sizes, "dsl/model.ts", kernels, true), generateAndImport(model, sizes, "dsl/model.ts", kernels, false)]);
-    expect(together.source === apart.source, "the sources differ exactly when products are grouped").toBe(name === "chained");
+    expect(together.source !== apart.source, "the sources differ exactly when products are joined").toBe(joins(planModel(ir)));
     const a = fresh(), b = fresh();
     const lossA = together.module.lossAndGrad(params, batch, a).loss;
     const lossB = apart.module.lossAndGrad(params, batch, b).loss;

@@ -1,6 +1,6 @@
 // The loop builder that the loop IR's printer (codegen/print-loops.ts) and the schedules that write
 // their own loops (matmul's tiles and SIMD kernels) share.
-import type { ColumnBlock, LoopContext, OutputBlock } from "../op.js";
+import type { Block, LoopContext, OutputBlock } from "../op.js";
 
 /**
  * `for (let v = 0; v < count; v++) { body }` as lines. An index of a dim of size 1 is the literal
@@ -13,14 +13,15 @@ export function loop(v: string, count: number, body: readonly string[]): string[
   return [`for (let ${v} = 0; ${v} < ${count}; ${v}++) {`, ...body, "}"];
 }
 
-/** Input k's column blocks (one, unless codegen runs several nodes as one: LoopContext.columns). */
-export function inputColumns(ctx: LoopContext, k: number): readonly ColumnBlock[] {
-  return ctx.columns?.(k) ?? [{ offset: 0, cols: ctx.inputs[k]!.cols, read: (i, j) => ctx.read(k, i, j) }];
+/** Input k's blocks (one, unless codegen runs several nodes as one: LoopContext.blocks). */
+export function inputBlocks(ctx: LoopContext, k: number): readonly Block[] {
+  const { rows, cols } = ctx.inputs[k]!;
+  return ctx.blocks?.(k) ?? [{ row: 0, col: 0, rows, cols, read: (i, j) => ctx.read(k, i, j) }];
 }
 
 /** The output's column blocks (one, unless codegen runs several nodes as one: LoopContext.outputColumns). */
 export function outputColumns(ctx: LoopContext): readonly OutputBlock[] {
-  return ctx.outputColumns?.() ?? [{ offset: 0, cols: ctx.output.cols, at: ctx.at, assign: ctx.assign }];
+  return ctx.outputColumns?.() ?? [{ col: 0, cols: ctx.output.cols, at: ctx.at, assign: ctx.assign }];
 }
 
 /** `j + offset` as an index, the zero offset left out. */

@@ -5,7 +5,7 @@
 // (a parameter once per call), so the kernel is one shape whatever the operands' layouts: a tile of
 // R rows × 2C columns of the output kept in vector registers while the shared dim runs.
 import type { LoopContext, SimdContext } from "../op.js";
-import { inputColumns, loop, outputColumns, plus } from "./loop-code.js";
+import { inputBlocks, loop, outputColumns, plus } from "./loop-code.js";
 
 /** The tile of a product: R output rows by C vectors of two columns, and the padded sizes it runs on. */
 export interface ProductTile {
@@ -99,15 +99,17 @@ export function productKernel(name: string, k: number, tile: ProductTile): strin
 export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number, k: number, m: number): string[] {
   const tile = productTile(n, k, m);
   const N = tile.paddedCols;
-  const i = ctx.index("i", n), p = ctx.index("p", k);
+  const i = ctx.index("i", n);
   // A parameter can be a of one product and b of another, or b of products with other tiles: each
   // layout is a copy of its own.
-  const a = ctx.copyOf(0, tile.paddedRows * k, (array) => loop(i, n, loop(p, k, [`${array}[${flat(i, k, p)}] = ${ctx.read(0, i, p)};`])), "_a");
-  // b block by block: several products' operands side by side are one b (LoopContext.columns).
-  const b = ctx.copyOf(1, k * N, (array) => inputColumns(ctx, 1).flatMap((block) => {
-    const jb = ctx.index("j", block.cols);
-    return loop(p, k, loop(jb, block.cols, [`${array}[${flat(p, N, plus(jb, block.offset))}] = ${block.read(p, jb)};`]));
-  }), `_b${N}`);
+  // Block by block: several products' operands side by side or stacked are one a or b (LoopContext.blocks).
+  const copy = (input: number, stride: number) => (array: string) =>
+    inputBlocks(ctx, input).flatMap((block) => {
+      const r = ctx.index(input === 0 ? "i" : "p", block.rows), c = ctx.index(input === 0 ? "p" : "j", block.cols);
+      return loop(r, block.rows, loop(c, block.cols, [`${array}[${flat(plus(r, block.row), stride, plus(c, block.col))}] = ${block.read(r, c)};`]));
+    });
+  const a = ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a");
+  const b = ctx.copyOf(1, k * N, copy(1, N), `_b${N}`);
   const out = simd.scratch(tile.paddedRows * N);
   const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
   return [
@@ -116,12 +118,12 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
     `${kernel}(${a.array}.byteOffset, ${b.array}.byteOffset, ${out}.byteOffset);`,
     ...outputColumns(ctx).flatMap((block) => {
       const jb = ctx.index("j", block.cols);
-      return loop(i, n, loop(jb, block.cols, [`${block.at(i, jb)} ${block.assign} ${out}[${flat(i, N, plus(jb, block.offset))}]!;`]));
+      return loop(i, n, loop(jb, block.cols, [`${block.at(i, jb)} ${block.assign} ${out}[${flat(i, N, plus(jb, block.col))}]!;`]));
     }),
   ];
 }
 
 function flat(i: string, cols: number, j: string): string {
-  const row = i === "0" ? "" : `${i} * ${cols}`;
+  const row = i === "0" ? "" : `${/^\w+$/.test(i) ? i : `(${i})`} * ${cols}`;
   return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
 }

@@ -3,7 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import { juxtapose } from "../explain/notation.js";
-import { inputColumns, loop, plus } from "./loop-code.js";
+import { inputBlocks, loop, plus } from "./loop-code.js";
 import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
 
@@ -31,8 +31,9 @@ export const matmulOp: OpDef<2> = {
     kind: "nest",
     // Over stacked rows aᵀ·b is Σ_t A_tᵀ·B_t; a·b is aligned with a's rows.
     stacking: (views) => (views[0] && !views[1] ? { kind: "summed" } : views[0] ? undefined : { kind: "aligned", inputs: [0] }),
-    // Column j of the output is a·(column j of b).
+    // Column j of the output is a·(column j of b), and a₁·b₁ + a₂·b₂ is [a₁ a₂]·[b₁; b₂].
     sideBySide: true,
+    summedStacked: true,
     body(n) {
       const [a, b] = n.inputs;
       n.zero();
@@ -190,11 +191,14 @@ function packedProduct(ctx: LoopContext, n: number, k: number, m: number, i: str
   // Row p + d of a group of eight starting at p sits at p·m + j·8 + d; the rows past the last
   // whole group stay as they are (p·m + j).
   const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${width === 1 ? jj : `${/^\w+$/.test(jj) ? jj : `(${jj})`} * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
-  // Block by block: several products' operands side by side are one b (LoopContext.columns).
+  // Block by block when b is several whole-height blocks side by side (LoopContext.blocks); blocks
+  // stacked would split the groups of eight rows, so those are read entry by entry.
+  const given = inputBlocks(ctx, 1);
+  const blocks = given.every((block) => block.row === 0 && block.rows === k) ? given : [{ row: 0, col: 0, rows: k, cols: m, read: (r: string, c: string) => ctx.read(1, r, c) }];
   const packInto = (array: string) => [
     `// b, repacked: eight rows interleaved per group (see matmul's packedProduct)`,
-    ...inputColumns(ctx, 1).flatMap((block) => {
-      const jb = ctx.index("j", block.cols), jj = plus(jb, block.offset);
+    ...blocks.flatMap((block) => {
+      const jb = ctx.index("j", block.cols), jj = plus(jb, block.col);
       return [
         ...(end > 0
           ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(jb, block.cols, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, jj, d)} = ${block.read(d === 0 ? q : `${q} + ${d}`, jb)};`)), "}"]

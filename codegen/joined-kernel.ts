@@ -1,0 +1,157 @@
+// The loops of several nodes run as one node (side-by-side.ts: products that share an operand;
+// summed-products.ts: products that are only added together): the op's own loops (its schedule:
+// tiles, repacking, SIMD kernels, all unchanged) over operands joined from the members' operands,
+// and an output joined from theirs. A schedule that copies an operand reads it block by block,
+// from each member's own operand (LoopContext.blocks), and one that copies its result out writes
+// each block into its member's output (outputColumns); one that reads or writes entries in place
+// gets the operand packed into one array (once per call when every block is a parameter) and the
+// result through scratch space, copied out after.
+import type { Block, LoopContext, OutputBlock } from "../src/op.js";
+import { loop, plus } from "../src/ops/loop-code.js";
+
+/** An operand joined from blocks, each read where it lives. */
+export interface JoinedOperand {
+  readonly rows: number;
+  readonly cols: number;
+  readonly blocks: readonly Block[];
+  /** True when every block is the same at every step of a time loop (a parameter): packed once per call. */
+  readonly sameEveryStep: boolean;
+}
+
+/** Where the kernel puts what it packs. */
+export interface JoinedSpace {
+  /** Scratch space (shared by kernels that run one after another). */
+  scratch(length: number): string;
+  /** An array of the module's for input k, filled by `fill` once per call before the time loop; `layout` names one of several. */
+  perCall(k: number, layout: string, length: number, fill: (array: string) => readonly string[]): string;
+  index(hint: string, count: number): string;
+}
+
+/** `i * cols + j`, the zero cases folded. */
+function flat(i: string, cols: number, j: string): string {
+  const row = i === "0" ? "" : `${/^\w+$/.test(i) ? i : `(${i})`} * ${cols}`;
+  return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
+}
+
+/**
+ * The lines of the members run as one. `base` is the first member's loop context; `inputs[k]`
+ * replaces its input k when given; `output`, when given, is the joined output's column blocks
+ * (else the result is the first member's own output).
+ */
+export function joinedLines(
+  base: LoopContext,
+  inputs: readonly (JoinedOperand | undefined)[],
+  output: readonly OutputBlock[] | undefined,
+  space: JoinedSpace,
+  loops: (ctx: LoopContext) => readonly string[],
+): string[] {
+  const before: string[] = [];
+  // Made when the schedule first reads an operand or writes the result in place.
+  const packed = new Map<number, string>();
+  const packedArray = (k: number, operand: JoinedOperand): string => {
+    const known = packed.get(k);
+    if (known) return known;
+    const pack = (array: string) =>
+      operand.blocks.flatMap((block) => {
+        const i = space.index("i", block.rows), j = space.index("j", block.cols);
+        return loop(i, block.rows, loop(j, block.cols, [`${array}[${flat(plus(i, block.row), operand.cols, plus(j, block.col))}] = ${block.read(i, j)};`]));
+      });
+    let array: string;
+    if (operand.sameEveryStep) array = space.perCall(k, "", operand.rows * operand.cols, pack);
+    else before.push(...pack((array = space.scratch(operand.rows * operand.cols))));
+    packed.set(k, array);
+    return array;
+  };
+  const width = output ? output.reduce((sum, block) => Math.max(sum, block.col + block.cols), 0) : base.output.cols;
+  const n = base.output.rows;
+  let out: string | undefined;
+  const outArray = (): string => (out ??= space.scratch(n * width));
+  const joined = (k: number) => inputs[k];
+  const ctx: LoopContext = {
+    ...base,
+    inputs: base.inputs.map((shape, k) => {
+      const operand = joined(k);
+      return operand ? { ...shape, rowDim: String(operand.rows), colDim: String(operand.cols), rows: operand.rows, cols: operand.cols } : shape;
+    }),
+    output: output ? { ...base.output, colDim: String(width), cols: width } : base.output,
+    read: (k, i, j) => {
+      const operand = joined(k);
+      return operand ? `${packedArray(k, operand)}[${flat(i, operand.cols, j)}]!` : base.read(k, i, j);
+    },
+    transposed: (k) => !joined(k) && base.transposed(k),
+    classOf: (k, i) => (joined(k) ? undefined : base.classOf(k, i)),
+    ...(output && {
+      at: (i: string, j: string) => `${outArray()}[${flat(i, width, j)}]!`,
+      assign: "=" as const,
+      zero: () => [`${outArray()}.fill(0, 0, ${n * width});`],
+      outputColumns: () => output,
+    }),
+    copyOf: (k, length, fill, layout = "") => {
+      const operand = joined(k);
+      if (!operand) return base.copyOf(k, length, fill, layout);
+      if (operand.sameEveryStep) return { array: space.perCall(k, layout || "_copy", length, fill), lines: [] };
+      const array = space.scratch(length);
+      return { array, lines: fill(array) };
+    },
+    blocks: (k) => {
+      const operand = joined(k);
+      const { rows, cols } = base.inputs[k]!;
+      return operand ? operand.blocks : [{ row: 0, col: 0, rows, cols, read: (i, j) => base.read(k, i, j) }];
+    },
+  };
+  const lines = loops(ctx);
+  const copyOut =
+    output && out
+      ? output.flatMap((block) => {
+          const i = space.index("i", n), j = space.index("j", block.cols);
+          return loop(i, n, loop(j, block.cols, [`${block.at(i, j)} ${block.assign} ${out}[${flat(i, width, plus(j, block.col))}]!;`]));
+        })
+      : [];
+  return [...before, ...lines, ...copyOut];
+}
+
+/**
+ * Whether the op's schedule, given the joined operands and output, copies them (block by block)
+ * rather than reading or writing their entries in place: only then does joining pay. A dry run of
+ * the schedule on a context that records what it touches and changes nothing. The WebAssembly
+ * kernels copy every operand and result; the JavaScript loops read and write in place, where a
+ * joined operand would first be packed and a joined result copied out: those run apart.
+ */
+export function joinPays(base: LoopContext, inputs: readonly (JoinedOperand | undefined)[], output: readonly OutputBlock[] | undefined, loops: (ctx: LoopContext) => readonly string[]): boolean {
+  let inPlace = false;
+  const joinedOutput = output !== undefined;
+  const ctx: LoopContext = {
+    inputs: base.inputs.map((shape, k) => {
+      const operand = inputs[k];
+      return operand ? { ...shape, rows: operand.rows, cols: operand.cols } : shape;
+    }),
+    output: output ? { ...base.output, cols: output.reduce((sum, block) => Math.max(sum, block.col + block.cols), 0) } : base.output,
+    attrs: base.attrs,
+    read: (k) => {
+      if (inputs[k]) inPlace = true;
+      return "0";
+    },
+    transposed: (k) => !inputs[k] && base.transposed(k),
+    classOf: () => undefined,
+    at: () => {
+      if (joinedOutput) inPlace = true;
+      return "out";
+    },
+    assign: base.assign,
+    zero: () => {
+      if (joinedOutput) inPlace = true;
+      return [];
+    },
+    local: (hint) => hint,
+    copyOf: (_k, _length, fill) => {
+      fill("copy");
+      return { array: "copy", lines: [] };
+    },
+    index: (hint, count) => (count === 1 ? "0" : hint),
+    ...(base.simd && { simd: { kernel: () => "kernel", scratch: () => "scratch" } }),
+    blocks: (k) => inputs[k]?.blocks.map((block) => ({ ...block, read: () => "0" })) ?? [{ row: 0, col: 0, rows: base.inputs[k]!.rows, cols: base.inputs[k]!.cols, read: () => "0" }],
+    outputColumns: () => output?.map((block) => ({ ...block, at: () => "out" })) ?? [{ col: 0, cols: base.output.cols, at: () => "out", assign: base.assign }],
+  };
+  loops(ctx);
+  return !inPlace;
+}
