@@ -104,7 +104,7 @@ export function joinedLines(
     output && out
       ? output.flatMap((block) => {
           const i = space.index("i", n), j = space.index("j", block.cols);
-          return loop(i, n, loop(j, block.cols, [`${block.at(i, j)} ${block.assign} ${out}[${flat(i, width, plus(j, block.col))}]!;`]));
+          return loop(i, n, loop(j, block.cols, [...block.write(i, j, `${out}[${flat(i, width, plus(j, block.col))}]!`)]));
         })
       : [];
   return [...before, ...lines, ...copyOut];
@@ -132,7 +132,7 @@ export function joinPays(base: LoopContext, inputs: readonly (JoinedOperand | un
       return "0";
     },
     transposed: (k) => !inputs[k] && base.transposed(k),
-    classOf: () => undefined,
+    classOf: (k, i) => (inputs[k] ? undefined : base.classOf(k, i)),
     at: () => {
       if (joinedOutput) inPlace = true;
       return "out";
@@ -150,7 +150,7 @@ export function joinPays(base: LoopContext, inputs: readonly (JoinedOperand | un
     index: (hint, count) => (count === 1 ? "0" : hint),
     ...(base.simd && { simd: { kernel: () => "kernel", scratch: () => "scratch" } }),
     blocks: (k) => inputs[k]?.blocks.map((block) => ({ ...block, read: () => "0" })) ?? [{ row: 0, col: 0, rows: base.inputs[k]!.rows, cols: base.inputs[k]!.cols, read: () => "0" }],
-    outputColumns: () => output?.map((block) => ({ ...block, at: () => "out" })) ?? [{ col: 0, cols: base.output.cols, at: () => "out", assign: base.assign }],
+    outputColumns: () => output?.map((block) => ({ ...block, write: () => [] })) ?? [{ col: 0, cols: base.output.cols, write: () => [] }],
   };
   loops(ctx);
   return !inPlace;

@@ -58,6 +58,10 @@ export function scoped(lines: readonly string[]): string[] {
 export class KernelEmitter extends Reader {
   /** Copies of parameters that this function makes once per call, before its time loop, by array. */
   readonly prelude = new Map<string, readonly string[]>();
+  /** Map kernels already computed where their product's result was written (consumers.ts): theirs are empty. */
+  private readonly hosted = new Set<number>();
+  /** For the kernel being emitted: the map each product computes where its result is written. */
+  private hosting = new Map<number, number>();
 
   constructor(
     plan: Plan,
@@ -69,6 +73,8 @@ export class KernelEmitter extends Reader {
 
   /** The kernel's lines, its comment first. */
   kernel(k: Kernel): string[] {
+    if (k.kind === "op" && this.hosted.has(k.node)) return [];
+    this.hosting = new Map();
     const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" || k.kind === "summed" ? this.joinedKernel(k) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     // Its comments (one per node it runs) head it.
@@ -117,7 +123,55 @@ export class KernelEmitter extends Reader {
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
-    return [comment, ...nestLines(node, this.loopContext(node, { next: 0 }, t))];
+    const ctx = this.loopContext(node, { next: 0 }, t);
+    // A product whose result the schedule copies out computes its consumer there (consumers.ts).
+    const root = into ? undefined : this.plan.consumerRoots.get(node.id);
+    if (root !== undefined && !this.hosted.has(root) && joinPays(ctx, [], [{ col: 0, cols: shape.cols, write: () => [] }], (c) => nestLines(node, c))) {
+      this.host(node.id, root);
+      let written = false;
+      const lines = nestLines(node, {
+        ...ctx,
+        outputColumns: () => {
+          written = true;
+          return [{ col: 0, cols: shape.cols, write: this.writer(node.id) }];
+        },
+      });
+      if (written) return [comment, this.hostedComment(root), ...lines];
+      // The schedule took another path than its dry run: the map keeps its own kernel.
+      this.hosting.delete(node.id);
+      this.hosted.delete(root);
+    }
+    return [comment, ...nestLines(node, ctx)];
+  }
+
+  /** Product `id` computes map `root` where its result is written. */
+  private host(id: number, root: number): void {
+    this.hosting.set(id, root);
+    this.hosted.add(root);
+  }
+
+  private hostedComment(root: number): string {
+    return kernelComment(this.plan, this.nodes[root]!, undefined).replace(/^(\s*)\/\/ /, "$1// … and, as each entry comes out: ");
+  }
+
+  /**
+   * How an entry of node `id`'s result is written: into its output, and, when it hosts a map (see
+   * host), that map's entry computed from it (the node's own store left out when the map is its one reader).
+   */
+  private writer(id: number): (i: string, j: string, value: string) => string[] {
+    const t = this.target(id);
+    const root = this.hosting.get(id);
+    if (root === undefined) return (i, j, value) => [`${t.at(i, j)} ${t.assign} ${value};`];
+    const r = this.target(root);
+    return (i, j, value) => {
+      const v = this.locals.local(this.plan.names.hints[id]!);
+      const pre: string[] = [];
+      this.overrides.set(id, v);
+      const entry = this.mapEntry(this.nodes[root]!, i, j, pre);
+      this.overrides.delete(id);
+      const store = this.plan.readOnlyByRoot.has(id) ? [] : [`${t.at(i, j)} ${t.assign} ${v};`];
+      return [`const ${v} = ${value};`, ...store, ...pre, `${r.at(i, j)} ${r.assign} ${entry};`];
+    };
   }
 
   /** Nodes run as one (side-by-side.ts, summed-products.ts): their operands and outputs joined. */
@@ -142,16 +196,24 @@ export class KernelEmitter extends Reader {
     // Side by side: input 0 shared, inputs 1 side by side, outputs side by side. Summed: inputs 0
     // side by side, inputs 1 stacked, the sum into the first member's output.
     const inputs = k.kind === "sideBySide" ? [undefined, operand(1, false)] : [operand(0, false), operand(1, true)];
-    let col = 0;
-    const output = k.kind === "sideBySide"
-      ? members.map((id): OutputBlock => {
-          const t = this.target(id);
-          const block = { col, cols: this.shapeOf(id).cols, at: t.at, assign: t.assign };
-          col += block.cols;
-          return block;
-        })
-      : undefined;
-    if (!joinPays(base, inputs, output, (ctx) => nestLines(first, ctx))) return this.apart(k);
+    const blocks = (write: (id: number) => OutputBlock["write"]): OutputBlock[] => {
+      let col = 0;
+      return members.map((id): OutputBlock => {
+        const block = { col, cols: this.shapeOf(id).cols, write: write(id) };
+        col += block.cols;
+        return block;
+      });
+    };
+    if (!joinPays(base, inputs, k.kind === "sideBySide" ? blocks(() => () => []) : undefined, (ctx) => nestLines(first, ctx))) return this.apart(k);
+    // Each member computes its consumer as its result comes out (consumers.ts).
+    const roots: number[] = [];
+    for (const id of k.kind === "sideBySide" ? members : []) {
+      const root = this.plan.consumerRoots.get(id);
+      if (root === undefined || this.hosted.has(root)) continue;
+      this.host(id, root);
+      roots.push(root);
+    }
+    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)) : undefined;
     const sources = (input: number) => members.map((id) => this.sourceName(this.nodes[id]!.inputs[input]!)).join("_");
     const lines = joinedLines(
       base,
@@ -168,7 +230,7 @@ export class KernelEmitter extends Reader {
       },
       (ctx) => nestLines(first, ctx),
     );
-    const heads = members.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined));
+    const heads = [...members.map((id) => kernelComment(this.plan, this.nodes[id]!, undefined)), ...roots.map((root) => this.hostedComment(root))];
     if (k.kind === "summed") heads.push(`// … summed into ${this.plan.names.names[members[0]!]!} as one product: ${members.slice(1).map((id) => this.plan.names.names[id]!).join(", ")} read as 0`);
     return [...heads, ...lines];
   }

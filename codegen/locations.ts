@@ -80,6 +80,8 @@ export interface Target {
 export class Reader {
   /** The current loop nest's locals: each kernel starts its own (see newLocals). */
   locals: Locals;
+  /** Values read as a local while a consumer is computed where they are written (consumers.ts), by node. */
+  protected readonly overrides = new Map<number, string>();
   private readonly nodeNames: ReadonlySet<string>;
 
   constructor(
@@ -148,6 +150,8 @@ export class Reader {
   read(id: number, i: string, j: string, pre: string[]): string {
     const node = this.nodes[id]!;
     const s = this.storage(id);
+    const local = this.overrides.get(id);
+    if (local !== undefined) return local;
     if (s.kind === "view") return this.read(node.inputs[0]!, j, i, pre);
     if (s.kind === "literal") return s.code;
     if (s.kind === "oneHot") return `(${this.classIndex(s, i)} === ${j} ? 1 : 0)`;

@@ -13,6 +13,7 @@ import { placeNodes, type Placement } from "./hoist.js";
 import { nodeNames, type NodeNames } from "./names.js";
 import { sideBySideKernels } from "./side-by-side.js";
 import { summedKernels } from "./summed-products.js";
+import { consumerRoots } from "./consumers.js";
 
 export type Storage =
   | { readonly kind: "param"; readonly name: string }
@@ -61,6 +62,10 @@ export interface Plan {
   readonly afterBackward: readonly Kernel[];
   /** Steps (1 for a model without a sequence). */
   readonly steps: number;
+  /** By product: the map kernel that may be computed where the product's result is written (consumers.ts). */
+  readonly consumerRoots: ReadonlyMap<number, number>;
+  /** Products whose one reader is the map they may host: not stored when they host it. */
+  readonly readOnlyByRoot: ReadonlySet<number>;
 }
 
 /** What the plan's decisions rest on: who reads each node, and where it runs. */
@@ -114,7 +119,11 @@ export function planModel(ir: ModelIR, options: PlanOptions = {}): Plan {
   };
   const forward = pass("forward"), backward = pass("backward");
   for (const id of zeroed) storage.set(id, { kind: "literal", code: "0" });
-  return { ir, names, storage, buffers: buffers.filter((b) => !zeroed.has(b.node)), constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps };
+  const roots = new Map<number, number>();
+  for (const list of [...[forward, backward].flatMap((p) => [p.before, p.loop, p.after]), afterBackward]) for (const [product, root] of consumerRoots(ir, storage, a.consumers, list)) roots.set(product, root);
+  // A candidate's one reader is its root's chain (consumers.ts), so its buffer holds nothing else's input.
+  const readOnlyByRoot = new Set([...roots.keys()].filter((id) => storage.get(id)!.kind === "buffer"));
+  return { ir, names, storage, buffers: buffers.filter((b) => !zeroed.has(b.node)), constants, forward, backward, lossStacked: a.lossStacked, afterBackward, steps: a.steps, consumerRoots: roots, readOnlyByRoot };
 }
 
 function analyze(ir: ModelIR): Analysis {

@@ -243,10 +243,6 @@ const Scale_9 = new Float64Array(16);
 const G_X0 = new Float64Array(512);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(2080);
-/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch_1 = new Float64Array(1536);
-/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch_2 = new Float64Array(768);
 
 /** Throws unless `m` is a rows×cols matrix: the generated loops read exactly that many numbers. */
 function expectShape(
@@ -372,41 +368,17 @@ function forward_N1(param_gain1: Float64Array, param_bias1: Float64Array): void 
 function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_Wv: Float64Array): void {
   for (let q1 = 0; q1 < 32; q1 += 8) {
     for (let j = 0; j < 16; j++) {
-      scratch[q1 * 48 + j * 8] = param_Wq[q1 * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 1] = param_Wq[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 2] = param_Wq[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 3] = param_Wq[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 4] = param_Wq[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 5] = param_Wq[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 6] = param_Wq[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 7] = param_Wq[(q1 + 7) * 16 + j]!;
+      scratch[q1 * 16 + j * 8] = param_Wq[q1 * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 1] = param_Wq[(q1 + 1) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 2] = param_Wq[(q1 + 2) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 3] = param_Wq[(q1 + 3) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 4] = param_Wq[(q1 + 4) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 5] = param_Wq[(q1 + 5) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 6] = param_Wq[(q1 + 6) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 7] = param_Wq[(q1 + 7) * 16 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 32; q1 += 8) {
-    for (let j2 = 0; j2 < 16; j2++) {
-      scratch[q1 * 48 + (j2 + 16) * 8] = param_Wk[q1 * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 1] = param_Wk[(q1 + 1) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 2] = param_Wk[(q1 + 2) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 3] = param_Wk[(q1 + 3) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 4] = param_Wk[(q1 + 4) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 5] = param_Wk[(q1 + 5) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 6] = param_Wk[(q1 + 6) * 16 + j2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 7] = param_Wk[(q1 + 7) * 16 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 32; q1 += 8) {
-    for (let j3 = 0; j3 < 16; j3++) {
-      scratch[q1 * 48 + (j3 + 32) * 8] = param_Wv[q1 * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 1] = param_Wv[(q1 + 1) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 2] = param_Wv[(q1 + 2) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 3] = param_Wv[(q1 + 3) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 4] = param_Wv[(q1 + 4) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 5] = param_Wv[(q1 + 5) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 6] = param_Wv[(q1 + 6) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 7] = param_Wv[(q1 + 7) * 16 + j3]!;
-    }
-  }
-  scratch_1.fill(0, 0, 768);
+  Q.fill(0);
   for (let i = 0; i < 16; i += 4) {
     for (let p = 0; p < 32; p += 8) {
       const x1 = N1[i * 32 + p]!;
@@ -441,38 +413,156 @@ function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_W
       const x30 = N1[(i + 3) * 32 + p + 5]!;
       const x31 = N1[(i + 3) * 32 + p + 6]!;
       const x32 = N1[(i + 3) * 32 + p + 7]!;
-      for (let j4 = 0; j4 < 48; j4++) {
-        const b3 = scratch[p * 48 + j4 * 8]!;
-        const b4 = scratch[p * 48 + j4 * 8 + 1]!;
-        const b5 = scratch[p * 48 + j4 * 8 + 2]!;
-        const b6 = scratch[p * 48 + j4 * 8 + 3]!;
-        const b7 = scratch[p * 48 + j4 * 8 + 4]!;
-        const b8 = scratch[p * 48 + j4 * 8 + 5]!;
-        const b9 = scratch[p * 48 + j4 * 8 + 6]!;
-        const b10 = scratch[p * 48 + j4 * 8 + 7]!;
-        scratch_1[i * 48 + j4]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        scratch_1[(i + 1) * 48 + j4]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        scratch_1[(i + 2) * 48 + j4]! +=
-          x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        scratch_1[(i + 3) * 48 + j4]! +=
-          x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        Q[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Q[(i + 1) * 16 + j2]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        Q[(i + 2) * 16 + j2]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        Q[(i + 3) * 16 + j2]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
-  for (let i2 = 0; i2 < 16; i2++) {
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 32; q2 += 8) {
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q2 * 16 + j3 * 8] = param_Wk[q2 * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 1] = param_Wk[(q2 + 1) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 2] = param_Wk[(q2 + 2) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 3] = param_Wk[(q2 + 3) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 4] = param_Wk[(q2 + 4) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 5] = param_Wk[(q2 + 5) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 6] = param_Wk[(q2 + 6) * 16 + j3]!;
+      scratch[q2 * 16 + j3 * 8 + 7] = param_Wk[(q2 + 7) * 16 + j3]!;
+    }
+  }
+  K.fill(0);
+  for (let i2 = 0; i2 < 16; i2 += 4) {
+    for (let p2 = 0; p2 < 32; p2 += 8) {
+      const x33 = N1[i2 * 32 + p2]!;
+      const x34 = N1[i2 * 32 + p2 + 1]!;
+      const x35 = N1[i2 * 32 + p2 + 2]!;
+      const x36 = N1[i2 * 32 + p2 + 3]!;
+      const x37 = N1[i2 * 32 + p2 + 4]!;
+      const x38 = N1[i2 * 32 + p2 + 5]!;
+      const x39 = N1[i2 * 32 + p2 + 6]!;
+      const x40 = N1[i2 * 32 + p2 + 7]!;
+      const x41 = N1[(i2 + 1) * 32 + p2]!;
+      const x42 = N1[(i2 + 1) * 32 + p2 + 1]!;
+      const x43 = N1[(i2 + 1) * 32 + p2 + 2]!;
+      const x44 = N1[(i2 + 1) * 32 + p2 + 3]!;
+      const x45 = N1[(i2 + 1) * 32 + p2 + 4]!;
+      const x46 = N1[(i2 + 1) * 32 + p2 + 5]!;
+      const x47 = N1[(i2 + 1) * 32 + p2 + 6]!;
+      const x48 = N1[(i2 + 1) * 32 + p2 + 7]!;
+      const x49 = N1[(i2 + 2) * 32 + p2]!;
+      const x50 = N1[(i2 + 2) * 32 + p2 + 1]!;
+      const x51 = N1[(i2 + 2) * 32 + p2 + 2]!;
+      const x52 = N1[(i2 + 2) * 32 + p2 + 3]!;
+      const x53 = N1[(i2 + 2) * 32 + p2 + 4]!;
+      const x54 = N1[(i2 + 2) * 32 + p2 + 5]!;
+      const x55 = N1[(i2 + 2) * 32 + p2 + 6]!;
+      const x56 = N1[(i2 + 2) * 32 + p2 + 7]!;
+      const x57 = N1[(i2 + 3) * 32 + p2]!;
+      const x58 = N1[(i2 + 3) * 32 + p2 + 1]!;
+      const x59 = N1[(i2 + 3) * 32 + p2 + 2]!;
+      const x60 = N1[(i2 + 3) * 32 + p2 + 3]!;
+      const x61 = N1[(i2 + 3) * 32 + p2 + 4]!;
+      const x62 = N1[(i2 + 3) * 32 + p2 + 5]!;
+      const x63 = N1[(i2 + 3) * 32 + p2 + 6]!;
+      const x64 = N1[(i2 + 3) * 32 + p2 + 7]!;
+      for (let j4 = 0; j4 < 16; j4++) {
+        const b11 = scratch[p2 * 16 + j4 * 8]!;
+        const b12 = scratch[p2 * 16 + j4 * 8 + 1]!;
+        const b13 = scratch[p2 * 16 + j4 * 8 + 2]!;
+        const b14 = scratch[p2 * 16 + j4 * 8 + 3]!;
+        const b15 = scratch[p2 * 16 + j4 * 8 + 4]!;
+        const b16 = scratch[p2 * 16 + j4 * 8 + 5]!;
+        const b17 = scratch[p2 * 16 + j4 * 8 + 6]!;
+        const b18 = scratch[p2 * 16 + j4 * 8 + 7]!;
+        K[i2 * 16 + j4]! +=
+          x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
+        K[(i2 + 1) * 16 + j4]! +=
+          x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
+        K[(i2 + 2) * 16 + j4]! +=
+          x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
+        K[(i2 + 3) * 16 + j4]! +=
+          x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 32; q3 += 8) {
     for (let j5 = 0; j5 < 16; j5++) {
-      Q[i2 * 16 + j5]! = scratch_1[i2 * 48 + j5]!;
+      scratch[q3 * 16 + j5 * 8] = param_Wv[q3 * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 1] = param_Wv[(q3 + 1) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 2] = param_Wv[(q3 + 2) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 3] = param_Wv[(q3 + 3) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 4] = param_Wv[(q3 + 4) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 5] = param_Wv[(q3 + 5) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 6] = param_Wv[(q3 + 6) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 7] = param_Wv[(q3 + 7) * 16 + j5]!;
     }
   }
-  for (let i3 = 0; i3 < 16; i3++) {
-    for (let j6 = 0; j6 < 16; j6++) {
-      K[i3 * 16 + j6]! = scratch_1[i3 * 48 + j6 + 16]!;
-    }
-  }
-  for (let i4 = 0; i4 < 16; i4++) {
-    for (let j7 = 0; j7 < 16; j7++) {
-      V[i4 * 16 + j7]! = scratch_1[i4 * 48 + j7 + 32]!;
+  V.fill(0);
+  for (let i3 = 0; i3 < 16; i3 += 4) {
+    for (let p3 = 0; p3 < 32; p3 += 8) {
+      const x65 = N1[i3 * 32 + p3]!;
+      const x66 = N1[i3 * 32 + p3 + 1]!;
+      const x67 = N1[i3 * 32 + p3 + 2]!;
+      const x68 = N1[i3 * 32 + p3 + 3]!;
+      const x69 = N1[i3 * 32 + p3 + 4]!;
+      const x70 = N1[i3 * 32 + p3 + 5]!;
+      const x71 = N1[i3 * 32 + p3 + 6]!;
+      const x72 = N1[i3 * 32 + p3 + 7]!;
+      const x73 = N1[(i3 + 1) * 32 + p3]!;
+      const x74 = N1[(i3 + 1) * 32 + p3 + 1]!;
+      const x75 = N1[(i3 + 1) * 32 + p3 + 2]!;
+      const x76 = N1[(i3 + 1) * 32 + p3 + 3]!;
+      const x77 = N1[(i3 + 1) * 32 + p3 + 4]!;
+      const x78 = N1[(i3 + 1) * 32 + p3 + 5]!;
+      const x79 = N1[(i3 + 1) * 32 + p3 + 6]!;
+      const x80 = N1[(i3 + 1) * 32 + p3 + 7]!;
+      const x81 = N1[(i3 + 2) * 32 + p3]!;
+      const x82 = N1[(i3 + 2) * 32 + p3 + 1]!;
+      const x83 = N1[(i3 + 2) * 32 + p3 + 2]!;
+      const x84 = N1[(i3 + 2) * 32 + p3 + 3]!;
+      const x85 = N1[(i3 + 2) * 32 + p3 + 4]!;
+      const x86 = N1[(i3 + 2) * 32 + p3 + 5]!;
+      const x87 = N1[(i3 + 2) * 32 + p3 + 6]!;
+      const x88 = N1[(i3 + 2) * 32 + p3 + 7]!;
+      const x89 = N1[(i3 + 3) * 32 + p3]!;
+      const x90 = N1[(i3 + 3) * 32 + p3 + 1]!;
+      const x91 = N1[(i3 + 3) * 32 + p3 + 2]!;
+      const x92 = N1[(i3 + 3) * 32 + p3 + 3]!;
+      const x93 = N1[(i3 + 3) * 32 + p3 + 4]!;
+      const x94 = N1[(i3 + 3) * 32 + p3 + 5]!;
+      const x95 = N1[(i3 + 3) * 32 + p3 + 6]!;
+      const x96 = N1[(i3 + 3) * 32 + p3 + 7]!;
+      for (let j6 = 0; j6 < 16; j6++) {
+        const b19 = scratch[p3 * 16 + j6 * 8]!;
+        const b20 = scratch[p3 * 16 + j6 * 8 + 1]!;
+        const b21 = scratch[p3 * 16 + j6 * 8 + 2]!;
+        const b22 = scratch[p3 * 16 + j6 * 8 + 3]!;
+        const b23 = scratch[p3 * 16 + j6 * 8 + 4]!;
+        const b24 = scratch[p3 * 16 + j6 * 8 + 5]!;
+        const b25 = scratch[p3 * 16 + j6 * 8 + 6]!;
+        const b26 = scratch[p3 * 16 + j6 * 8 + 7]!;
+        V[i3 * 16 + j6]! +=
+          x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
+        V[(i3 + 1) * 16 + j6]! +=
+          x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
+        V[(i3 + 2) * 16 + j6]! +=
+          x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
+        V[(i3 + 3) * 16 + j6]! +=
+          x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
+      }
     }
   }
 }
@@ -2497,41 +2587,16 @@ function backward_Matmul_Qt(): void {
 function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_Wv: Float64Array): void {
   for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 16; j++) {
-      scratch[q1 * 48 + j * 8] = G_V[q1 * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 1] = G_V[(q1 + 1) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 2] = G_V[(q1 + 2) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 3] = G_V[(q1 + 3) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 4] = G_V[(q1 + 4) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 5] = G_V[(q1 + 5) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 6] = G_V[(q1 + 6) * 16 + j]!;
-      scratch[q1 * 48 + j * 8 + 7] = G_V[(q1 + 7) * 16 + j]!;
+      scratch[q1 * 16 + j * 8] = G_V[q1 * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 1] = G_V[(q1 + 1) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 2] = G_V[(q1 + 2) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 3] = G_V[(q1 + 3) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 4] = G_V[(q1 + 4) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 5] = G_V[(q1 + 5) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 6] = G_V[(q1 + 6) * 16 + j]!;
+      scratch[q1 * 16 + j * 8 + 7] = G_V[(q1 + 7) * 16 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j2 = 0; j2 < 16; j2++) {
-      scratch[q1 * 48 + (j2 + 16) * 8] = Matmul_Qt[j2 * 16 + q1]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 1] = Matmul_Qt[j2 * 16 + q1 + 1]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 2] = Matmul_Qt[j2 * 16 + q1 + 2]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 3] = Matmul_Qt[j2 * 16 + q1 + 3]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 4] = Matmul_Qt[j2 * 16 + q1 + 4]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 5] = Matmul_Qt[j2 * 16 + q1 + 5]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 6] = Matmul_Qt[j2 * 16 + q1 + 6]!;
-      scratch[q1 * 48 + (j2 + 16) * 8 + 7] = Matmul_Qt[j2 * 16 + q1 + 7]!;
-    }
-  }
-  for (let q1 = 0; q1 < 16; q1 += 8) {
-    for (let j3 = 0; j3 < 16; j3++) {
-      scratch[q1 * 48 + (j3 + 32) * 8] = G_Q[q1 * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 1] = G_Q[(q1 + 1) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 2] = G_Q[(q1 + 2) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 3] = G_Q[(q1 + 3) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 4] = G_Q[(q1 + 4) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 5] = G_Q[(q1 + 5) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 6] = G_Q[(q1 + 6) * 16 + j3]!;
-      scratch[q1 * 48 + (j3 + 32) * 8 + 7] = G_Q[(q1 + 7) * 16 + j3]!;
-    }
-  }
-  scratch_1.fill(0, 0, 1536);
   for (let i = 0; i < 32; i += 4) {
     for (let p = 0; p < 16; p += 8) {
       const x1 = N1[p * 32 + i]!;
@@ -2566,38 +2631,157 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
       const x30 = N1[(p + 5) * 32 + i + 3]!;
       const x31 = N1[(p + 6) * 32 + i + 3]!;
       const x32 = N1[(p + 7) * 32 + i + 3]!;
-      for (let j4 = 0; j4 < 48; j4++) {
-        const b3 = scratch[p * 48 + j4 * 8]!;
-        const b4 = scratch[p * 48 + j4 * 8 + 1]!;
-        const b5 = scratch[p * 48 + j4 * 8 + 2]!;
-        const b6 = scratch[p * 48 + j4 * 8 + 3]!;
-        const b7 = scratch[p * 48 + j4 * 8 + 4]!;
-        const b8 = scratch[p * 48 + j4 * 8 + 5]!;
-        const b9 = scratch[p * 48 + j4 * 8 + 6]!;
-        const b10 = scratch[p * 48 + j4 * 8 + 7]!;
-        scratch_1[i * 48 + j4]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        scratch_1[(i + 1) * 48 + j4]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b3 = scratch[p * 16 + j2 * 8]!;
+        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
+        grad_Wv[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wv[(i + 1) * 16 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        scratch_1[(i + 2) * 48 + j4]! +=
+        grad_Wv[(i + 2) * 16 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        scratch_1[(i + 3) * 48 + j4]! +=
+        grad_Wv[(i + 3) * 16 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
-  for (let i2 = 0; i2 < 32; i2++) {
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 16; q2 += 8) {
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q2 * 16 + j3 * 8] = Matmul_Qt[j3 * 16 + q2]!;
+      scratch[q2 * 16 + j3 * 8 + 1] = Matmul_Qt[j3 * 16 + q2 + 1]!;
+      scratch[q2 * 16 + j3 * 8 + 2] = Matmul_Qt[j3 * 16 + q2 + 2]!;
+      scratch[q2 * 16 + j3 * 8 + 3] = Matmul_Qt[j3 * 16 + q2 + 3]!;
+      scratch[q2 * 16 + j3 * 8 + 4] = Matmul_Qt[j3 * 16 + q2 + 4]!;
+      scratch[q2 * 16 + j3 * 8 + 5] = Matmul_Qt[j3 * 16 + q2 + 5]!;
+      scratch[q2 * 16 + j3 * 8 + 6] = Matmul_Qt[j3 * 16 + q2 + 6]!;
+      scratch[q2 * 16 + j3 * 8 + 7] = Matmul_Qt[j3 * 16 + q2 + 7]!;
+    }
+  }
+  for (let i2 = 0; i2 < 32; i2 += 4) {
+    for (let p2 = 0; p2 < 16; p2 += 8) {
+      const x33 = N1[p2 * 32 + i2]!;
+      const x34 = N1[(p2 + 1) * 32 + i2]!;
+      const x35 = N1[(p2 + 2) * 32 + i2]!;
+      const x36 = N1[(p2 + 3) * 32 + i2]!;
+      const x37 = N1[(p2 + 4) * 32 + i2]!;
+      const x38 = N1[(p2 + 5) * 32 + i2]!;
+      const x39 = N1[(p2 + 6) * 32 + i2]!;
+      const x40 = N1[(p2 + 7) * 32 + i2]!;
+      const x41 = N1[p2 * 32 + i2 + 1]!;
+      const x42 = N1[(p2 + 1) * 32 + i2 + 1]!;
+      const x43 = N1[(p2 + 2) * 32 + i2 + 1]!;
+      const x44 = N1[(p2 + 3) * 32 + i2 + 1]!;
+      const x45 = N1[(p2 + 4) * 32 + i2 + 1]!;
+      const x46 = N1[(p2 + 5) * 32 + i2 + 1]!;
+      const x47 = N1[(p2 + 6) * 32 + i2 + 1]!;
+      const x48 = N1[(p2 + 7) * 32 + i2 + 1]!;
+      const x49 = N1[p2 * 32 + i2 + 2]!;
+      const x50 = N1[(p2 + 1) * 32 + i2 + 2]!;
+      const x51 = N1[(p2 + 2) * 32 + i2 + 2]!;
+      const x52 = N1[(p2 + 3) * 32 + i2 + 2]!;
+      const x53 = N1[(p2 + 4) * 32 + i2 + 2]!;
+      const x54 = N1[(p2 + 5) * 32 + i2 + 2]!;
+      const x55 = N1[(p2 + 6) * 32 + i2 + 2]!;
+      const x56 = N1[(p2 + 7) * 32 + i2 + 2]!;
+      const x57 = N1[p2 * 32 + i2 + 3]!;
+      const x58 = N1[(p2 + 1) * 32 + i2 + 3]!;
+      const x59 = N1[(p2 + 2) * 32 + i2 + 3]!;
+      const x60 = N1[(p2 + 3) * 32 + i2 + 3]!;
+      const x61 = N1[(p2 + 4) * 32 + i2 + 3]!;
+      const x62 = N1[(p2 + 5) * 32 + i2 + 3]!;
+      const x63 = N1[(p2 + 6) * 32 + i2 + 3]!;
+      const x64 = N1[(p2 + 7) * 32 + i2 + 3]!;
+      for (let j4 = 0; j4 < 16; j4++) {
+        const b11 = scratch[p2 * 16 + j4 * 8]!;
+        const b12 = scratch[p2 * 16 + j4 * 8 + 1]!;
+        const b13 = scratch[p2 * 16 + j4 * 8 + 2]!;
+        const b14 = scratch[p2 * 16 + j4 * 8 + 3]!;
+        const b15 = scratch[p2 * 16 + j4 * 8 + 4]!;
+        const b16 = scratch[p2 * 16 + j4 * 8 + 5]!;
+        const b17 = scratch[p2 * 16 + j4 * 8 + 6]!;
+        const b18 = scratch[p2 * 16 + j4 * 8 + 7]!;
+        grad_Wk[i2 * 16 + j4]! +=
+          x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
+        grad_Wk[(i2 + 1) * 16 + j4]! +=
+          x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
+        grad_Wk[(i2 + 2) * 16 + j4]! +=
+          x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
+        grad_Wk[(i2 + 3) * 16 + j4]! +=
+          x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 16; q3 += 8) {
     for (let j5 = 0; j5 < 16; j5++) {
-      grad_Wv[i2 * 16 + j5]! += scratch_1[i2 * 48 + j5]!;
+      scratch[q3 * 16 + j5 * 8] = G_Q[q3 * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 1] = G_Q[(q3 + 1) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 2] = G_Q[(q3 + 2) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 3] = G_Q[(q3 + 3) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 4] = G_Q[(q3 + 4) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 5] = G_Q[(q3 + 5) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 6] = G_Q[(q3 + 6) * 16 + j5]!;
+      scratch[q3 * 16 + j5 * 8 + 7] = G_Q[(q3 + 7) * 16 + j5]!;
     }
   }
-  for (let i3 = 0; i3 < 32; i3++) {
-    for (let j6 = 0; j6 < 16; j6++) {
-      grad_Wk[i3 * 16 + j6]! += scratch_1[i3 * 48 + j6 + 16]!;
-    }
-  }
-  for (let i4 = 0; i4 < 32; i4++) {
-    for (let j7 = 0; j7 < 16; j7++) {
-      grad_Wq[i4 * 16 + j7]! += scratch_1[i4 * 48 + j7 + 32]!;
+  for (let i3 = 0; i3 < 32; i3 += 4) {
+    for (let p3 = 0; p3 < 16; p3 += 8) {
+      const x65 = N1[p3 * 32 + i3]!;
+      const x66 = N1[(p3 + 1) * 32 + i3]!;
+      const x67 = N1[(p3 + 2) * 32 + i3]!;
+      const x68 = N1[(p3 + 3) * 32 + i3]!;
+      const x69 = N1[(p3 + 4) * 32 + i3]!;
+      const x70 = N1[(p3 + 5) * 32 + i3]!;
+      const x71 = N1[(p3 + 6) * 32 + i3]!;
+      const x72 = N1[(p3 + 7) * 32 + i3]!;
+      const x73 = N1[p3 * 32 + i3 + 1]!;
+      const x74 = N1[(p3 + 1) * 32 + i3 + 1]!;
+      const x75 = N1[(p3 + 2) * 32 + i3 + 1]!;
+      const x76 = N1[(p3 + 3) * 32 + i3 + 1]!;
+      const x77 = N1[(p3 + 4) * 32 + i3 + 1]!;
+      const x78 = N1[(p3 + 5) * 32 + i3 + 1]!;
+      const x79 = N1[(p3 + 6) * 32 + i3 + 1]!;
+      const x80 = N1[(p3 + 7) * 32 + i3 + 1]!;
+      const x81 = N1[p3 * 32 + i3 + 2]!;
+      const x82 = N1[(p3 + 1) * 32 + i3 + 2]!;
+      const x83 = N1[(p3 + 2) * 32 + i3 + 2]!;
+      const x84 = N1[(p3 + 3) * 32 + i3 + 2]!;
+      const x85 = N1[(p3 + 4) * 32 + i3 + 2]!;
+      const x86 = N1[(p3 + 5) * 32 + i3 + 2]!;
+      const x87 = N1[(p3 + 6) * 32 + i3 + 2]!;
+      const x88 = N1[(p3 + 7) * 32 + i3 + 2]!;
+      const x89 = N1[p3 * 32 + i3 + 3]!;
+      const x90 = N1[(p3 + 1) * 32 + i3 + 3]!;
+      const x91 = N1[(p3 + 2) * 32 + i3 + 3]!;
+      const x92 = N1[(p3 + 3) * 32 + i3 + 3]!;
+      const x93 = N1[(p3 + 4) * 32 + i3 + 3]!;
+      const x94 = N1[(p3 + 5) * 32 + i3 + 3]!;
+      const x95 = N1[(p3 + 6) * 32 + i3 + 3]!;
+      const x96 = N1[(p3 + 7) * 32 + i3 + 3]!;
+      for (let j6 = 0; j6 < 16; j6++) {
+        const b19 = scratch[p3 * 16 + j6 * 8]!;
+        const b20 = scratch[p3 * 16 + j6 * 8 + 1]!;
+        const b21 = scratch[p3 * 16 + j6 * 8 + 2]!;
+        const b22 = scratch[p3 * 16 + j6 * 8 + 3]!;
+        const b23 = scratch[p3 * 16 + j6 * 8 + 4]!;
+        const b24 = scratch[p3 * 16 + j6 * 8 + 5]!;
+        const b25 = scratch[p3 * 16 + j6 * 8 + 6]!;
+        const b26 = scratch[p3 * 16 + j6 * 8 + 7]!;
+        grad_Wq[i3 * 16 + j6]! +=
+          x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
+        grad_Wq[(i3 + 1) * 16 + j6]! +=
+          x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
+        grad_Wq[(i3 + 2) * 16 + j6]! +=
+          x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
+        grad_Wq[(i3 + 3) * 16 + j6]! +=
+          x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
+      }
     }
   }
 }
@@ -2606,103 +2790,206 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
  * Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
  * Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
  * Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
- * … summed into Matmul_G_V_Wvt as one product: Matmul_Wkt, Matmul_G_Q_Wqt read as 0
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
  */
 function backward_Matmul_G_V_Wvt_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_Wv: Float64Array): void {
-  for (let i = 0; i < 16; i++) {
+  for (let q1 = 0; q1 < 16; q1 += 8) {
     for (let j = 0; j < 32; j++) {
-      scratch_1[i * 32 + j] = param_Wv[j * 16 + i]!;
-    }
-  }
-  for (let i2 = 0; i2 < 16; i2++) {
-    for (let j2 = 0; j2 < 32; j2++) {
-      scratch_1[(i2 + 16) * 32 + j2] = param_Wk[j2 * 16 + i2]!;
-    }
-  }
-  for (let i3 = 0; i3 < 16; i3++) {
-    for (let j3 = 0; j3 < 32; j3++) {
-      scratch_1[(i3 + 32) * 32 + j3] = param_Wq[j3 * 16 + i3]!;
-    }
-  }
-  for (let i4 = 0; i4 < 16; i4++) {
-    for (let j4 = 0; j4 < 16; j4++) {
-      scratch_2[i4 * 48 + j4] = G_V[i4 * 16 + j4]!;
-    }
-  }
-  for (let i5 = 0; i5 < 16; i5++) {
-    for (let j5 = 0; j5 < 16; j5++) {
-      scratch_2[i5 * 48 + j5 + 16] = Matmul_Qt[j5 * 16 + i5]!;
-    }
-  }
-  for (let i6 = 0; i6 < 16; i6++) {
-    for (let j6 = 0; j6 < 16; j6++) {
-      scratch_2[i6 * 48 + j6 + 32] = G_Q[i6 * 16 + j6]!;
-    }
-  }
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
-  for (let q1 = 0; q1 < 48; q1 += 8) {
-    for (let j7 = 0; j7 < 32; j7++) {
-      scratch[q1 * 32 + j7 * 8] = scratch_1[q1 * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 1] = scratch_1[(q1 + 1) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 2] = scratch_1[(q1 + 2) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 3] = scratch_1[(q1 + 3) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 4] = scratch_1[(q1 + 4) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 5] = scratch_1[(q1 + 5) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 6] = scratch_1[(q1 + 6) * 32 + j7]!;
-      scratch[q1 * 32 + j7 * 8 + 7] = scratch_1[(q1 + 7) * 32 + j7]!;
+      scratch[q1 * 32 + j * 8] = param_Wv[j * 16 + q1]!;
+      scratch[q1 * 32 + j * 8 + 1] = param_Wv[j * 16 + q1 + 1]!;
+      scratch[q1 * 32 + j * 8 + 2] = param_Wv[j * 16 + q1 + 2]!;
+      scratch[q1 * 32 + j * 8 + 3] = param_Wv[j * 16 + q1 + 3]!;
+      scratch[q1 * 32 + j * 8 + 4] = param_Wv[j * 16 + q1 + 4]!;
+      scratch[q1 * 32 + j * 8 + 5] = param_Wv[j * 16 + q1 + 5]!;
+      scratch[q1 * 32 + j * 8 + 6] = param_Wv[j * 16 + q1 + 6]!;
+      scratch[q1 * 32 + j * 8 + 7] = param_Wv[j * 16 + q1 + 7]!;
     }
   }
   Matmul_G_V_Wvt.fill(0);
-  for (let i7 = 0; i7 < 16; i7 += 4) {
-    for (let p = 0; p < 48; p += 8) {
-      const x1 = scratch_2[i7 * 48 + p]!;
-      const x2 = scratch_2[i7 * 48 + p + 1]!;
-      const x3 = scratch_2[i7 * 48 + p + 2]!;
-      const x4 = scratch_2[i7 * 48 + p + 3]!;
-      const x5 = scratch_2[i7 * 48 + p + 4]!;
-      const x6 = scratch_2[i7 * 48 + p + 5]!;
-      const x7 = scratch_2[i7 * 48 + p + 6]!;
-      const x8 = scratch_2[i7 * 48 + p + 7]!;
-      const x9 = scratch_2[(i7 + 1) * 48 + p]!;
-      const x10 = scratch_2[(i7 + 1) * 48 + p + 1]!;
-      const x11 = scratch_2[(i7 + 1) * 48 + p + 2]!;
-      const x12 = scratch_2[(i7 + 1) * 48 + p + 3]!;
-      const x13 = scratch_2[(i7 + 1) * 48 + p + 4]!;
-      const x14 = scratch_2[(i7 + 1) * 48 + p + 5]!;
-      const x15 = scratch_2[(i7 + 1) * 48 + p + 6]!;
-      const x16 = scratch_2[(i7 + 1) * 48 + p + 7]!;
-      const x17 = scratch_2[(i7 + 2) * 48 + p]!;
-      const x18 = scratch_2[(i7 + 2) * 48 + p + 1]!;
-      const x19 = scratch_2[(i7 + 2) * 48 + p + 2]!;
-      const x20 = scratch_2[(i7 + 2) * 48 + p + 3]!;
-      const x21 = scratch_2[(i7 + 2) * 48 + p + 4]!;
-      const x22 = scratch_2[(i7 + 2) * 48 + p + 5]!;
-      const x23 = scratch_2[(i7 + 2) * 48 + p + 6]!;
-      const x24 = scratch_2[(i7 + 2) * 48 + p + 7]!;
-      const x25 = scratch_2[(i7 + 3) * 48 + p]!;
-      const x26 = scratch_2[(i7 + 3) * 48 + p + 1]!;
-      const x27 = scratch_2[(i7 + 3) * 48 + p + 2]!;
-      const x28 = scratch_2[(i7 + 3) * 48 + p + 3]!;
-      const x29 = scratch_2[(i7 + 3) * 48 + p + 4]!;
-      const x30 = scratch_2[(i7 + 3) * 48 + p + 5]!;
-      const x31 = scratch_2[(i7 + 3) * 48 + p + 6]!;
-      const x32 = scratch_2[(i7 + 3) * 48 + p + 7]!;
-      for (let j8 = 0; j8 < 32; j8++) {
-        const b3 = scratch[p * 32 + j8 * 8]!;
-        const b4 = scratch[p * 32 + j8 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j8 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j8 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j8 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j8 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j8 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j8 * 8 + 7]!;
-        Matmul_G_V_Wvt[i7 * 32 + j8]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_V_Wvt[(i7 + 1) * 32 + j8]! +=
+  for (let i = 0; i < 16; i += 4) {
+    for (let p = 0; p < 16; p += 8) {
+      const x1 = G_V[i * 16 + p]!;
+      const x2 = G_V[i * 16 + p + 1]!;
+      const x3 = G_V[i * 16 + p + 2]!;
+      const x4 = G_V[i * 16 + p + 3]!;
+      const x5 = G_V[i * 16 + p + 4]!;
+      const x6 = G_V[i * 16 + p + 5]!;
+      const x7 = G_V[i * 16 + p + 6]!;
+      const x8 = G_V[i * 16 + p + 7]!;
+      const x9 = G_V[(i + 1) * 16 + p]!;
+      const x10 = G_V[(i + 1) * 16 + p + 1]!;
+      const x11 = G_V[(i + 1) * 16 + p + 2]!;
+      const x12 = G_V[(i + 1) * 16 + p + 3]!;
+      const x13 = G_V[(i + 1) * 16 + p + 4]!;
+      const x14 = G_V[(i + 1) * 16 + p + 5]!;
+      const x15 = G_V[(i + 1) * 16 + p + 6]!;
+      const x16 = G_V[(i + 1) * 16 + p + 7]!;
+      const x17 = G_V[(i + 2) * 16 + p]!;
+      const x18 = G_V[(i + 2) * 16 + p + 1]!;
+      const x19 = G_V[(i + 2) * 16 + p + 2]!;
+      const x20 = G_V[(i + 2) * 16 + p + 3]!;
+      const x21 = G_V[(i + 2) * 16 + p + 4]!;
+      const x22 = G_V[(i + 2) * 16 + p + 5]!;
+      const x23 = G_V[(i + 2) * 16 + p + 6]!;
+      const x24 = G_V[(i + 2) * 16 + p + 7]!;
+      const x25 = G_V[(i + 3) * 16 + p]!;
+      const x26 = G_V[(i + 3) * 16 + p + 1]!;
+      const x27 = G_V[(i + 3) * 16 + p + 2]!;
+      const x28 = G_V[(i + 3) * 16 + p + 3]!;
+      const x29 = G_V[(i + 3) * 16 + p + 4]!;
+      const x30 = G_V[(i + 3) * 16 + p + 5]!;
+      const x31 = G_V[(i + 3) * 16 + p + 6]!;
+      const x32 = G_V[(i + 3) * 16 + p + 7]!;
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b3 = scratch[p * 32 + j2 * 8]!;
+        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
+        Matmul_G_V_Wvt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_V_Wvt[(i + 1) * 32 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_V_Wvt[(i7 + 2) * 32 + j8]! +=
+        Matmul_G_V_Wvt[(i + 2) * 32 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_V_Wvt[(i7 + 3) * 32 + j8]! +=
+        Matmul_G_V_Wvt[(i + 3) * 32 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 16; q2 += 8) {
+    for (let j3 = 0; j3 < 32; j3++) {
+      scratch[q2 * 32 + j3 * 8] = param_Wk[j3 * 16 + q2]!;
+      scratch[q2 * 32 + j3 * 8 + 1] = param_Wk[j3 * 16 + q2 + 1]!;
+      scratch[q2 * 32 + j3 * 8 + 2] = param_Wk[j3 * 16 + q2 + 2]!;
+      scratch[q2 * 32 + j3 * 8 + 3] = param_Wk[j3 * 16 + q2 + 3]!;
+      scratch[q2 * 32 + j3 * 8 + 4] = param_Wk[j3 * 16 + q2 + 4]!;
+      scratch[q2 * 32 + j3 * 8 + 5] = param_Wk[j3 * 16 + q2 + 5]!;
+      scratch[q2 * 32 + j3 * 8 + 6] = param_Wk[j3 * 16 + q2 + 6]!;
+      scratch[q2 * 32 + j3 * 8 + 7] = param_Wk[j3 * 16 + q2 + 7]!;
+    }
+  }
+  for (let i2 = 0; i2 < 16; i2 += 4) {
+    for (let p2 = 0; p2 < 16; p2 += 8) {
+      const x33 = Matmul_Qt[p2 * 16 + i2]!;
+      const x34 = Matmul_Qt[(p2 + 1) * 16 + i2]!;
+      const x35 = Matmul_Qt[(p2 + 2) * 16 + i2]!;
+      const x36 = Matmul_Qt[(p2 + 3) * 16 + i2]!;
+      const x37 = Matmul_Qt[(p2 + 4) * 16 + i2]!;
+      const x38 = Matmul_Qt[(p2 + 5) * 16 + i2]!;
+      const x39 = Matmul_Qt[(p2 + 6) * 16 + i2]!;
+      const x40 = Matmul_Qt[(p2 + 7) * 16 + i2]!;
+      const x41 = Matmul_Qt[p2 * 16 + i2 + 1]!;
+      const x42 = Matmul_Qt[(p2 + 1) * 16 + i2 + 1]!;
+      const x43 = Matmul_Qt[(p2 + 2) * 16 + i2 + 1]!;
+      const x44 = Matmul_Qt[(p2 + 3) * 16 + i2 + 1]!;
+      const x45 = Matmul_Qt[(p2 + 4) * 16 + i2 + 1]!;
+      const x46 = Matmul_Qt[(p2 + 5) * 16 + i2 + 1]!;
+      const x47 = Matmul_Qt[(p2 + 6) * 16 + i2 + 1]!;
+      const x48 = Matmul_Qt[(p2 + 7) * 16 + i2 + 1]!;
+      const x49 = Matmul_Qt[p2 * 16 + i2 + 2]!;
+      const x50 = Matmul_Qt[(p2 + 1) * 16 + i2 + 2]!;
+      const x51 = Matmul_Qt[(p2 + 2) * 16 + i2 + 2]!;
+      const x52 = Matmul_Qt[(p2 + 3) * 16 + i2 + 2]!;
+      const x53 = Matmul_Qt[(p2 + 4) * 16 + i2 + 2]!;
+      const x54 = Matmul_Qt[(p2 + 5) * 16 + i2 + 2]!;
+      const x55 = Matmul_Qt[(p2 + 6) * 16 + i2 + 2]!;
+      const x56 = Matmul_Qt[(p2 + 7) * 16 + i2 + 2]!;
+      const x57 = Matmul_Qt[p2 * 16 + i2 + 3]!;
+      const x58 = Matmul_Qt[(p2 + 1) * 16 + i2 + 3]!;
+      const x59 = Matmul_Qt[(p2 + 2) * 16 + i2 + 3]!;
+      const x60 = Matmul_Qt[(p2 + 3) * 16 + i2 + 3]!;
+      const x61 = Matmul_Qt[(p2 + 4) * 16 + i2 + 3]!;
+      const x62 = Matmul_Qt[(p2 + 5) * 16 + i2 + 3]!;
+      const x63 = Matmul_Qt[(p2 + 6) * 16 + i2 + 3]!;
+      const x64 = Matmul_Qt[(p2 + 7) * 16 + i2 + 3]!;
+      for (let j4 = 0; j4 < 32; j4++) {
+        const b11 = scratch[p2 * 32 + j4 * 8]!;
+        const b12 = scratch[p2 * 32 + j4 * 8 + 1]!;
+        const b13 = scratch[p2 * 32 + j4 * 8 + 2]!;
+        const b14 = scratch[p2 * 32 + j4 * 8 + 3]!;
+        const b15 = scratch[p2 * 32 + j4 * 8 + 4]!;
+        const b16 = scratch[p2 * 32 + j4 * 8 + 5]!;
+        const b17 = scratch[p2 * 32 + j4 * 8 + 6]!;
+        const b18 = scratch[p2 * 32 + j4 * 8 + 7]!;
+        Matmul_G_V_Wvt[i2 * 32 + j4]! +=
+          x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
+        Matmul_G_V_Wvt[(i2 + 1) * 32 + j4]! +=
+          x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
+        Matmul_G_V_Wvt[(i2 + 2) * 32 + j4]! +=
+          x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
+        Matmul_G_V_Wvt[(i2 + 3) * 32 + j4]! +=
+          x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 16; q3 += 8) {
+    for (let j5 = 0; j5 < 32; j5++) {
+      scratch[q3 * 32 + j5 * 8] = param_Wq[j5 * 16 + q3]!;
+      scratch[q3 * 32 + j5 * 8 + 1] = param_Wq[j5 * 16 + q3 + 1]!;
+      scratch[q3 * 32 + j5 * 8 + 2] = param_Wq[j5 * 16 + q3 + 2]!;
+      scratch[q3 * 32 + j5 * 8 + 3] = param_Wq[j5 * 16 + q3 + 3]!;
+      scratch[q3 * 32 + j5 * 8 + 4] = param_Wq[j5 * 16 + q3 + 4]!;
+      scratch[q3 * 32 + j5 * 8 + 5] = param_Wq[j5 * 16 + q3 + 5]!;
+      scratch[q3 * 32 + j5 * 8 + 6] = param_Wq[j5 * 16 + q3 + 6]!;
+      scratch[q3 * 32 + j5 * 8 + 7] = param_Wq[j5 * 16 + q3 + 7]!;
+    }
+  }
+  for (let i3 = 0; i3 < 16; i3 += 4) {
+    for (let p3 = 0; p3 < 16; p3 += 8) {
+      const x65 = G_Q[i3 * 16 + p3]!;
+      const x66 = G_Q[i3 * 16 + p3 + 1]!;
+      const x67 = G_Q[i3 * 16 + p3 + 2]!;
+      const x68 = G_Q[i3 * 16 + p3 + 3]!;
+      const x69 = G_Q[i3 * 16 + p3 + 4]!;
+      const x70 = G_Q[i3 * 16 + p3 + 5]!;
+      const x71 = G_Q[i3 * 16 + p3 + 6]!;
+      const x72 = G_Q[i3 * 16 + p3 + 7]!;
+      const x73 = G_Q[(i3 + 1) * 16 + p3]!;
+      const x74 = G_Q[(i3 + 1) * 16 + p3 + 1]!;
+      const x75 = G_Q[(i3 + 1) * 16 + p3 + 2]!;
+      const x76 = G_Q[(i3 + 1) * 16 + p3 + 3]!;
+      const x77 = G_Q[(i3 + 1) * 16 + p3 + 4]!;
+      const x78 = G_Q[(i3 + 1) * 16 + p3 + 5]!;
+      const x79 = G_Q[(i3 + 1) * 16 + p3 + 6]!;
+      const x80 = G_Q[(i3 + 1) * 16 + p3 + 7]!;
+      const x81 = G_Q[(i3 + 2) * 16 + p3]!;
+      const x82 = G_Q[(i3 + 2) * 16 + p3 + 1]!;
+      const x83 = G_Q[(i3 + 2) * 16 + p3 + 2]!;
+      const x84 = G_Q[(i3 + 2) * 16 + p3 + 3]!;
+      const x85 = G_Q[(i3 + 2) * 16 + p3 + 4]!;
+      const x86 = G_Q[(i3 + 2) * 16 + p3 + 5]!;
+      const x87 = G_Q[(i3 + 2) * 16 + p3 + 6]!;
+      const x88 = G_Q[(i3 + 2) * 16 + p3 + 7]!;
+      const x89 = G_Q[(i3 + 3) * 16 + p3]!;
+      const x90 = G_Q[(i3 + 3) * 16 + p3 + 1]!;
+      const x91 = G_Q[(i3 + 3) * 16 + p3 + 2]!;
+      const x92 = G_Q[(i3 + 3) * 16 + p3 + 3]!;
+      const x93 = G_Q[(i3 + 3) * 16 + p3 + 4]!;
+      const x94 = G_Q[(i3 + 3) * 16 + p3 + 5]!;
+      const x95 = G_Q[(i3 + 3) * 16 + p3 + 6]!;
+      const x96 = G_Q[(i3 + 3) * 16 + p3 + 7]!;
+      for (let j6 = 0; j6 < 32; j6++) {
+        const b19 = scratch[p3 * 32 + j6 * 8]!;
+        const b20 = scratch[p3 * 32 + j6 * 8 + 1]!;
+        const b21 = scratch[p3 * 32 + j6 * 8 + 2]!;
+        const b22 = scratch[p3 * 32 + j6 * 8 + 3]!;
+        const b23 = scratch[p3 * 32 + j6 * 8 + 4]!;
+        const b24 = scratch[p3 * 32 + j6 * 8 + 5]!;
+        const b25 = scratch[p3 * 32 + j6 * 8 + 6]!;
+        const b26 = scratch[p3 * 32 + j6 * 8 + 7]!;
+        Matmul_G_V_Wvt[i3 * 32 + j6]! +=
+          x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
+        Matmul_G_V_Wvt[(i3 + 1) * 32 + j6]! +=
+          x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
+        Matmul_G_V_Wvt[(i3 + 2) * 32 + j6]! +=
+          x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
+        Matmul_G_V_Wvt[(i3 + 3) * 32 + j6]! +=
+          x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
       }
     }
   }
@@ -3005,7 +3292,7 @@ function backwardSteps(
   // Matmul_G_V_Wvt = G_V Wvᵀ: T×d, dsl/attention.ts:79:26
   // Matmul_Wkt = G_K Wkᵀ: T×d, dsl/attention.ts:78:26
   // Matmul_G_Q_Wqt = G_Q Wqᵀ: T×d, dsl/attention.ts:77:26
-  // … summed into Matmul_G_V_Wvt as one product: Matmul_Wkt, Matmul_G_Q_Wqt read as 0
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_V_Wvt_and_2(param_Wq, param_Wk, param_Wv);
   // G_N1 = G_V Wvᵀ + G_K Wkᵀ + G_Q Wqᵀ: T×d
   backward_G_N1();

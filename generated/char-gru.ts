@@ -109,12 +109,6 @@ const Matmul_G_Ar_Wrt = new Float64Array(100);
 const G_Az = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(6500);
-/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch_1 = new Float64Array(20000);
-/** Wz_Wr repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wz_Wr = new Float64Array(20000);
-/** Wrt_Wzt repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wrt_Wzt = new Float64Array(20000);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -181,9 +175,9 @@ function forward_Matmul_X_Uh(param_Uh: Float64Array, batch_xs: Float64Array): vo
  * Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
  * Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
  */
-function forward_Matmul_Hprev_Wz_and_1(t: number): void {
+function forward_Matmul_Hprev_Wz_and_1(t: number, param_Wz: Float64Array, param_Wr: Float64Array): void {
   const off_state_h = t * 100;
-  scratch.fill(0, 0, 200);
+  Matmul_Hprev_Wz.fill(0);
   for (let p = 0; p < 96; p += 8) {
     const x1 = state_h[off_state_h + p]!;
     const x2 = state_h[off_state_h + p + 1]!;
@@ -193,30 +187,54 @@ function forward_Matmul_Hprev_Wz_and_1(t: number): void {
     const x6 = state_h[off_state_h + p + 5]!;
     const x7 = state_h[off_state_h + p + 6]!;
     const x8 = state_h[off_state_h + p + 7]!;
-    for (let j = 0; j < 200; j++) {
-      const b1 = copy_Wz_Wr[p * 200 + j]!;
-      const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
-      const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
-      const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
-      const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
-      const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
-      const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
-      const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
-      scratch[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+    for (let j = 0; j < 100; j++) {
+      const b1 = param_Wz[p * 100 + j]!;
+      const b2 = param_Wz[(p + 1) * 100 + j]!;
+      const b3 = param_Wz[(p + 2) * 100 + j]!;
+      const b4 = param_Wz[(p + 3) * 100 + j]!;
+      const b5 = param_Wz[(p + 4) * 100 + j]!;
+      const b6 = param_Wz[(p + 5) * 100 + j]!;
+      const b7 = param_Wz[(p + 6) * 100 + j]!;
+      const b8 = param_Wz[(p + 7) * 100 + j]!;
+      Matmul_Hprev_Wz[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x9 = state_h[off_state_h + p]!;
-    for (let j = 0; j < 200; j++) {
-      const b9 = copy_Wz_Wr[p * 200 + j]!;
-      scratch[j]! += x9 * b9;
+    for (let j = 0; j < 100; j++) {
+      const b9 = param_Wz[p * 100 + j]!;
+      Matmul_Hprev_Wz[j]! += x9 * b9;
     }
   }
-  for (let j2 = 0; j2 < 100; j2++) {
-    Matmul_Hprev_Wz[j2]! = scratch[j2]!;
+  Matmul_Hprev_Wr.fill(0);
+  for (let p2 = 0; p2 < 96; p2 += 8) {
+    const x10 = state_h[off_state_h + p2]!;
+    const x11 = state_h[off_state_h + p2 + 1]!;
+    const x12 = state_h[off_state_h + p2 + 2]!;
+    const x13 = state_h[off_state_h + p2 + 3]!;
+    const x14 = state_h[off_state_h + p2 + 4]!;
+    const x15 = state_h[off_state_h + p2 + 5]!;
+    const x16 = state_h[off_state_h + p2 + 6]!;
+    const x17 = state_h[off_state_h + p2 + 7]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = param_Wr[p2 * 100 + j2]!;
+      const b11 = param_Wr[(p2 + 1) * 100 + j2]!;
+      const b12 = param_Wr[(p2 + 2) * 100 + j2]!;
+      const b13 = param_Wr[(p2 + 3) * 100 + j2]!;
+      const b14 = param_Wr[(p2 + 4) * 100 + j2]!;
+      const b15 = param_Wr[(p2 + 5) * 100 + j2]!;
+      const b16 = param_Wr[(p2 + 6) * 100 + j2]!;
+      const b17 = param_Wr[(p2 + 7) * 100 + j2]!;
+      Matmul_Hprev_Wr[j2]! +=
+        x10 * b10 + x11 * b11 + x12 * b12 + x13 * b13 + x14 * b14 + x15 * b15 + x16 * b16 + x17 * b17;
+    }
   }
-  for (let j3 = 0; j3 < 100; j3++) {
-    Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
+  for (let p2 = 96; p2 < 100; p2++) {
+    const x18 = state_h[off_state_h + p2]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = param_Wr[p2 * 100 + j2]!;
+      Matmul_Hprev_Wr[j2]! += x18 * b18;
+    }
   }
 }
 
@@ -469,20 +487,6 @@ function forward_Loss(batch_ys: Float64Array): void {
   Loss[0]! = -total1;
 }
 
-/** copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call */
-function forward_fill_copy_Wz_Wr(param_Wz: Float64Array, param_Wr: Float64Array): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wz_Wr[i * 200 + j4] = param_Wz[i * 100 + j4]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wz_Wr[i2 * 200 + j5 + 100] = param_Wr[i2 * 100 + j5]!;
-    }
-  }
-}
-
 /** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
 function forwardSteps(
   param_Uz: Float64Array,
@@ -507,12 +511,10 @@ function forwardSteps(
   forward_Matmul_X_Ur(param_Ur, batch_xs);
   // Matmul_X_Uh = X_t Uh: n×h over all steps (25×100), dsl/gru.ts:29:57
   forward_Matmul_X_Uh(param_Uh, batch_xs);
-  // copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call
-  forward_fill_copy_Wz_Wr(param_Wz, param_Wr);
   for (let t = 0; t < 25; t++) {
     // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
     // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
-    forward_Matmul_Hprev_Wz_and_1(t);
+    forward_Matmul_Hprev_Wz_and_1(t, param_Wz, param_Wr);
     // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
     forward_Z(t, param_bz);
     // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
@@ -793,38 +795,101 @@ function backward_G_Az(t: number): void {
 /**
  * Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
  * Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
- * … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
  */
-function backward_Matmul_G_Ar_Wrt_and_1(t: number): void {
+function backward_Matmul_G_Ar_Wrt_and_1(t: number, param_Wz: Float64Array, param_Wr: Float64Array): void {
   const off_G_Ar = t * 100;
   const off_G_Az = t * 100;
-  for (let j = 0; j < 100; j++) {
-    scratch[j] = G_Ar[off_G_Ar + j]!;
-  }
-  for (let j2 = 0; j2 < 100; j2++) {
-    scratch[j2 + 100] = G_Az[off_G_Az + j2]!;
-  }
-  Matmul_G_Ar_Wrt.fill(0);
-  for (let p = 0; p < 200; p += 8) {
-    const x1 = scratch[p]!;
-    const x2 = scratch[p + 1]!;
-    const x3 = scratch[p + 2]!;
-    const x4 = scratch[p + 3]!;
-    const x5 = scratch[p + 4]!;
-    const x6 = scratch[p + 5]!;
-    const x7 = scratch[p + 6]!;
-    const x8 = scratch[p + 7]!;
-    for (let j3 = 0; j3 < 100; j3++) {
-      const b1 = copy_Wrt_Wzt[p * 100 + j3]!;
-      const b2 = copy_Wrt_Wzt[(p + 1) * 100 + j3]!;
-      const b3 = copy_Wrt_Wzt[(p + 2) * 100 + j3]!;
-      const b4 = copy_Wrt_Wzt[(p + 3) * 100 + j3]!;
-      const b5 = copy_Wrt_Wzt[(p + 4) * 100 + j3]!;
-      const b6 = copy_Wrt_Wzt[(p + 5) * 100 + j3]!;
-      const b7 = copy_Wrt_Wzt[(p + 6) * 100 + j3]!;
-      const b8 = copy_Wrt_Wzt[(p + 7) * 100 + j3]!;
-      Matmul_G_Ar_Wrt[j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ar[off_G_Ar + p]!;
+      const b1 = param_Wr[j * 100 + p]!;
+      const b2 = param_Wr[(j + 1) * 100 + p]!;
+      const b3 = param_Wr[(j + 2) * 100 + p]!;
+      const b4 = param_Wr[(j + 3) * 100 + p]!;
+      const b5 = param_Wr[(j + 4) * 100 + p]!;
+      const b6 = param_Wr[(j + 5) * 100 + p]!;
+      const b7 = param_Wr[(j + 6) * 100 + p]!;
+      const b8 = param_Wr[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
     }
+    Matmul_G_Ar_Wrt[j]! = s1;
+    Matmul_G_Ar_Wrt[j + 1]! = s2;
+    Matmul_G_Ar_Wrt[j + 2]! = s3;
+    Matmul_G_Ar_Wrt[j + 3]! = s4;
+    Matmul_G_Ar_Wrt[j + 4]! = s5;
+    Matmul_G_Ar_Wrt[j + 5]! = s6;
+    Matmul_G_Ar_Wrt[j + 6]! = s7;
+    Matmul_G_Ar_Wrt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ar[off_G_Ar + p]!;
+      const b9 = param_Wr[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ar_Wrt[j]! = s9;
+  }
+  for (let j2 = 0; j2 < 96; j2 += 8) {
+    let s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0,
+      s14 = 0,
+      s15 = 0,
+      s16 = 0,
+      s17 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a3 = G_Az[off_G_Az + p2]!;
+      const b10 = param_Wz[j2 * 100 + p2]!;
+      const b11 = param_Wz[(j2 + 1) * 100 + p2]!;
+      const b12 = param_Wz[(j2 + 2) * 100 + p2]!;
+      const b13 = param_Wz[(j2 + 3) * 100 + p2]!;
+      const b14 = param_Wz[(j2 + 4) * 100 + p2]!;
+      const b15 = param_Wz[(j2 + 5) * 100 + p2]!;
+      const b16 = param_Wz[(j2 + 6) * 100 + p2]!;
+      const b17 = param_Wz[(j2 + 7) * 100 + p2]!;
+      s10 += a3 * b10;
+      s11 += a3 * b11;
+      s12 += a3 * b12;
+      s13 += a3 * b13;
+      s14 += a3 * b14;
+      s15 += a3 * b15;
+      s16 += a3 * b16;
+      s17 += a3 * b17;
+    }
+    Matmul_G_Ar_Wrt[j2]! += s10;
+    Matmul_G_Ar_Wrt[j2 + 1]! += s11;
+    Matmul_G_Ar_Wrt[j2 + 2]! += s12;
+    Matmul_G_Ar_Wrt[j2 + 3]! += s13;
+    Matmul_G_Ar_Wrt[j2 + 4]! += s14;
+    Matmul_G_Ar_Wrt[j2 + 5]! += s15;
+    Matmul_G_Ar_Wrt[j2 + 6]! += s16;
+    Matmul_G_Ar_Wrt[j2 + 7]! += s17;
+  }
+  for (let j2 = 96; j2 < 100; j2++) {
+    let s18 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a4 = G_Az[off_G_Az + p2]!;
+      const b18 = param_Wz[j2 * 100 + p2]!;
+      s18 += a4 * b18;
+    }
+    Matmul_G_Ar_Wrt[j2]! += s18;
   }
 }
 
@@ -859,39 +924,21 @@ function backward_dUz(batch_xs: Float64Array, grad_Uz: Float64Array): void {
 function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 200 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 200 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 200 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 200 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
-    }
-  }
-  scratch_1.fill(0, 0, 20000);
   for (let i = 0; i < 100; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = state_h[p * 100 + i]!;
@@ -926,21 +973,21 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j3 = 0; j3 < 200; j3++) {
-        const b1 = scratch[p * 200 + j3 * 8]!;
-        const b2 = scratch[p * 200 + j3 * 8 + 1]!;
-        const b3 = scratch[p * 200 + j3 * 8 + 2]!;
-        const b4 = scratch[p * 200 + j3 * 8 + 3]!;
-        const b5 = scratch[p * 200 + j3 * 8 + 4]!;
-        const b6 = scratch[p * 200 + j3 * 8 + 5]!;
-        const b7 = scratch[p * 200 + j3 * 8 + 6]!;
-        const b8 = scratch[p * 200 + j3 * 8 + 7]!;
-        scratch_1[i * 200 + j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        scratch_1[(i + 1) * 200 + j3]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Wz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wz[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        scratch_1[(i + 2) * 200 + j3]! +=
+        grad_Wz[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        scratch_1[(i + 3) * 200 + j3]! +=
+        grad_Wz[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -949,23 +996,98 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j3 = 0; j3 < 200; j3++) {
-        const b9 = scratch[4800 + j3]!;
-        scratch_1[i * 200 + j3]! += x33 * b9;
-        scratch_1[(i + 1) * 200 + j3]! += x34 * b9;
-        scratch_1[(i + 2) * 200 + j3]! += x35 * b9;
-        scratch_1[(i + 3) * 200 + j3]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Wz[i * 100 + j2]! += x33 * b9;
+        grad_Wz[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Wz[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Wz[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      grad_Wz[i2 * 100 + j4]! += scratch_1[i2 * 200 + j4]!;
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 24; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = G_Ar[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j3]!;
     }
   }
-  for (let i3 = 0; i3 < 100; i3++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      grad_Wr[i3 * 100 + j5]! += scratch_1[i3 * 200 + j5 + 100]!;
+  for (let q2 = 24; q2 < 25; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = G_Ar[q2 * 100 + j3]!;
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2 += 4) {
+    for (let p2 = 0; p2 < 24; p2 += 8) {
+      const x37 = state_h[p2 * 100 + i2]!;
+      const x38 = state_h[(p2 + 1) * 100 + i2]!;
+      const x39 = state_h[(p2 + 2) * 100 + i2]!;
+      const x40 = state_h[(p2 + 3) * 100 + i2]!;
+      const x41 = state_h[(p2 + 4) * 100 + i2]!;
+      const x42 = state_h[(p2 + 5) * 100 + i2]!;
+      const x43 = state_h[(p2 + 6) * 100 + i2]!;
+      const x44 = state_h[(p2 + 7) * 100 + i2]!;
+      const x45 = state_h[p2 * 100 + i2 + 1]!;
+      const x46 = state_h[(p2 + 1) * 100 + i2 + 1]!;
+      const x47 = state_h[(p2 + 2) * 100 + i2 + 1]!;
+      const x48 = state_h[(p2 + 3) * 100 + i2 + 1]!;
+      const x49 = state_h[(p2 + 4) * 100 + i2 + 1]!;
+      const x50 = state_h[(p2 + 5) * 100 + i2 + 1]!;
+      const x51 = state_h[(p2 + 6) * 100 + i2 + 1]!;
+      const x52 = state_h[(p2 + 7) * 100 + i2 + 1]!;
+      const x53 = state_h[p2 * 100 + i2 + 2]!;
+      const x54 = state_h[(p2 + 1) * 100 + i2 + 2]!;
+      const x55 = state_h[(p2 + 2) * 100 + i2 + 2]!;
+      const x56 = state_h[(p2 + 3) * 100 + i2 + 2]!;
+      const x57 = state_h[(p2 + 4) * 100 + i2 + 2]!;
+      const x58 = state_h[(p2 + 5) * 100 + i2 + 2]!;
+      const x59 = state_h[(p2 + 6) * 100 + i2 + 2]!;
+      const x60 = state_h[(p2 + 7) * 100 + i2 + 2]!;
+      const x61 = state_h[p2 * 100 + i2 + 3]!;
+      const x62 = state_h[(p2 + 1) * 100 + i2 + 3]!;
+      const x63 = state_h[(p2 + 2) * 100 + i2 + 3]!;
+      const x64 = state_h[(p2 + 3) * 100 + i2 + 3]!;
+      const x65 = state_h[(p2 + 4) * 100 + i2 + 3]!;
+      const x66 = state_h[(p2 + 5) * 100 + i2 + 3]!;
+      const x67 = state_h[(p2 + 6) * 100 + i2 + 3]!;
+      const x68 = state_h[(p2 + 7) * 100 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b10 = scratch[p2 * 100 + j4 * 8]!;
+        const b11 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b12 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b13 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b14 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b15 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b16 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b17 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        grad_Wr[i2 * 100 + j4]! +=
+          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+        grad_Wr[(i2 + 1) * 100 + j4]! +=
+          x45 * b10 + x46 * b11 + x47 * b12 + x48 * b13 + x49 * b14 + x50 * b15 + x51 * b16 + x52 * b17;
+        grad_Wr[(i2 + 2) * 100 + j4]! +=
+          x53 * b10 + x54 * b11 + x55 * b12 + x56 * b13 + x57 * b14 + x58 * b15 + x59 * b16 + x60 * b17;
+        grad_Wr[(i2 + 3) * 100 + j4]! +=
+          x61 * b10 + x62 * b11 + x63 * b12 + x64 * b13 + x65 * b14 + x66 * b15 + x67 * b16 + x68 * b17;
+      }
+    }
+    {
+      const x69 = state_h[2400 + i2]!;
+      const x70 = state_h[2400 + i2 + 1]!;
+      const x71 = state_h[2400 + i2 + 2]!;
+      const x72 = state_h[2400 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b18 = scratch[2400 + j4]!;
+        grad_Wr[i2 * 100 + j4]! += x69 * b18;
+        grad_Wr[(i2 + 1) * 100 + j4]! += x70 * b18;
+        grad_Wr[(i2 + 2) * 100 + j4]! += x71 * b18;
+        grad_Wr[(i2 + 3) * 100 + j4]! += x72 * b18;
+      }
     }
   }
 }
@@ -1206,20 +1328,6 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
-/** copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call */
-function backward_fill_copy_Wrt_Wzt(param_Wz: Float64Array, param_Wr: Float64Array): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wrt_Wzt[i * 100 + j4] = param_Wr[j4 * 100 + i]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wrt_Wzt[(i2 + 100) * 100 + j5] = param_Wz[j5 * 100 + i2]!;
-    }
-  }
-}
-
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_Uz: Float64Array,
@@ -1259,8 +1367,6 @@ function backwardSteps(
   // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_O_Vt(param_V);
-  // copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call
-  backward_fill_copy_Wrt_Wzt(param_Wz, param_Wr);
   for (let t = 24; t >= 0; t--) {
     // G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h
     backward_G_H(t, adjointIn_h);
@@ -1274,8 +1380,7 @@ function backwardSteps(
     backward_G_Az(t);
     // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
     // Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
-    // … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
-    backward_Matmul_G_Ar_Wrt_and_1(t);
+    backward_Matmul_G_Ar_Wrt_and_1(t, param_Wz, param_Wr);
     // G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h
     backward_G_Hprev(t, adjointOut_h);
     const swap_h = adjointIn_h;

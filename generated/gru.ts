@@ -108,13 +108,7 @@ const Matmul_G_Ar_Wrt = new Float64Array(100);
 /** G_{Az_t} = G_{Z_t} ⊙ Z_t ⊙ (1 − Z_t): n×h, one slot per step */
 const G_Az = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch = new Float64Array(19500);
-/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch_1 = new Float64Array(20000);
-/** Wz_Wr repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wz_Wr = new Float64Array(20000);
-/** Wrt_Wzt repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wrt_Wzt = new Float64Array(20000);
+const scratch = new Float64Array(6500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 
@@ -151,167 +145,345 @@ function forward_Matmul_X_Uz_and_2(
 ): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 300 + j * 8] = param_Uz[q1 * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 1] = param_Uz[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 2] = param_Uz[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 3] = param_Uz[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 4] = param_Uz[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 5] = param_Uz[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 6] = param_Uz[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 7] = param_Uz[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = param_Uz[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = param_Uz[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = param_Uz[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = param_Uz[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = param_Uz[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = param_Uz[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = param_Uz[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = param_Uz[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 64; q1 < 65; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 300 + j] = param_Uz[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = param_Uz[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 300 + (j2 + 100) * 8] = param_Ur[q1 * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 1] = param_Ur[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 2] = param_Ur[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 3] = param_Ur[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 4] = param_Ur[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 5] = param_Ur[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 6] = param_Ur[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 7] = param_Ur[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 300 + j2 + 100] = param_Ur[q1 * 100 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 300 + (j3 + 200) * 8] = param_Uh[q1 * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 1] = param_Uh[(q1 + 1) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 2] = param_Uh[(q1 + 2) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 3] = param_Uh[(q1 + 3) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 4] = param_Uh[(q1 + 4) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 5] = param_Uh[(q1 + 5) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 6] = param_Uh[(q1 + 6) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 7] = param_Uh[(q1 + 7) * 100 + j3]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 300 + j3 + 200] = param_Uh[q1 * 100 + j3]!;
-    }
-  }
-  scratch_1.fill(0, 0, 7500);
-  for (let c1 = 0; c1 < 300; c1 += 256) {
-    const cend1 = Math.min(c1 + 256, 300);
-    for (let i = 0; i < 24; i += 4) {
-      for (let p = 0; p < 64; p += 8) {
-        const x1 = batch_xs[i * 65 + p]!;
-        const x2 = batch_xs[i * 65 + p + 1]!;
-        const x3 = batch_xs[i * 65 + p + 2]!;
-        const x4 = batch_xs[i * 65 + p + 3]!;
-        const x5 = batch_xs[i * 65 + p + 4]!;
-        const x6 = batch_xs[i * 65 + p + 5]!;
-        const x7 = batch_xs[i * 65 + p + 6]!;
-        const x8 = batch_xs[i * 65 + p + 7]!;
-        const x9 = batch_xs[(i + 1) * 65 + p]!;
-        const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-        const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-        const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-        const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-        const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-        const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-        const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-        const x17 = batch_xs[(i + 2) * 65 + p]!;
-        const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-        const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-        const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-        const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-        const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-        const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-        const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-        const x25 = batch_xs[(i + 3) * 65 + p]!;
-        const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-        const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-        const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-        const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-        const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-        const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-        const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-        for (let j4 = c1; j4 < cend1; j4++) {
-          const b1 = scratch[p * 300 + j4 * 8]!;
-          const b2 = scratch[p * 300 + j4 * 8 + 1]!;
-          const b3 = scratch[p * 300 + j4 * 8 + 2]!;
-          const b4 = scratch[p * 300 + j4 * 8 + 3]!;
-          const b5 = scratch[p * 300 + j4 * 8 + 4]!;
-          const b6 = scratch[p * 300 + j4 * 8 + 5]!;
-          const b7 = scratch[p * 300 + j4 * 8 + 6]!;
-          const b8 = scratch[p * 300 + j4 * 8 + 7]!;
-          scratch_1[i * 300 + j4]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-          scratch_1[(i + 1) * 300 + j4]! +=
-            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-          scratch_1[(i + 2) * 300 + j4]! +=
-            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-          scratch_1[(i + 3) * 300 + j4]! +=
-            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-        }
-      }
-      {
-        const x33 = batch_xs[i * 65 + 64]!;
-        const x34 = batch_xs[(i + 1) * 65 + 64]!;
-        const x35 = batch_xs[(i + 2) * 65 + 64]!;
-        const x36 = batch_xs[(i + 3) * 65 + 64]!;
-        for (let j4 = c1; j4 < cend1; j4++) {
-          const b9 = scratch[19200 + j4]!;
-          scratch_1[i * 300 + j4]! += x33 * b9;
-          scratch_1[(i + 1) * 300 + j4]! += x34 * b9;
-          scratch_1[(i + 2) * 300 + j4]! += x35 * b9;
-          scratch_1[(i + 3) * 300 + j4]! += x36 * b9;
-        }
-      }
-    }
+  Matmul_X_Uz.fill(0);
+  for (let i = 0; i < 24; i += 4) {
     for (let p = 0; p < 64; p += 8) {
-      const x37 = batch_xs[1560 + p]!;
-      const x38 = batch_xs[1560 + p + 1]!;
-      const x39 = batch_xs[1560 + p + 2]!;
-      const x40 = batch_xs[1560 + p + 3]!;
-      const x41 = batch_xs[1560 + p + 4]!;
-      const x42 = batch_xs[1560 + p + 5]!;
-      const x43 = batch_xs[1560 + p + 6]!;
-      const x44 = batch_xs[1560 + p + 7]!;
-      for (let j4 = c1; j4 < cend1; j4++) {
-        const b10 = scratch[p * 300 + j4 * 8]!;
-        const b11 = scratch[p * 300 + j4 * 8 + 1]!;
-        const b12 = scratch[p * 300 + j4 * 8 + 2]!;
-        const b13 = scratch[p * 300 + j4 * 8 + 3]!;
-        const b14 = scratch[p * 300 + j4 * 8 + 4]!;
-        const b15 = scratch[p * 300 + j4 * 8 + 5]!;
-        const b16 = scratch[p * 300 + j4 * 8 + 6]!;
-        const b17 = scratch[p * 300 + j4 * 8 + 7]!;
-        scratch_1[7200 + j4]! +=
-          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+      const x1 = batch_xs[i * 65 + p]!;
+      const x2 = batch_xs[i * 65 + p + 1]!;
+      const x3 = batch_xs[i * 65 + p + 2]!;
+      const x4 = batch_xs[i * 65 + p + 3]!;
+      const x5 = batch_xs[i * 65 + p + 4]!;
+      const x6 = batch_xs[i * 65 + p + 5]!;
+      const x7 = batch_xs[i * 65 + p + 6]!;
+      const x8 = batch_xs[i * 65 + p + 7]!;
+      const x9 = batch_xs[(i + 1) * 65 + p]!;
+      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
+      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
+      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
+      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
+      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
+      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
+      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
+      const x17 = batch_xs[(i + 2) * 65 + p]!;
+      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
+      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
+      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
+      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
+      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
+      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
+      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
+      const x25 = batch_xs[(i + 3) * 65 + p]!;
+      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
+      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
+      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
+      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
+      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
+      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
+      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_X_Uz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_X_Uz[(i + 1) * 100 + j2]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        Matmul_X_Uz[(i + 2) * 100 + j2]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        Matmul_X_Uz[(i + 3) * 100 + j2]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x45 = batch_xs[1624]!;
-      for (let j4 = c1; j4 < cend1; j4++) {
-        const b18 = scratch[19200 + j4]!;
-        scratch_1[7200 + j4]! += x45 * b18;
+      const x33 = batch_xs[i * 65 + 64]!;
+      const x34 = batch_xs[(i + 1) * 65 + 64]!;
+      const x35 = batch_xs[(i + 2) * 65 + 64]!;
+      const x36 = batch_xs[(i + 3) * 65 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[6400 + j2]!;
+        Matmul_X_Uz[i * 100 + j2]! += x33 * b9;
+        Matmul_X_Uz[(i + 1) * 100 + j2]! += x34 * b9;
+        Matmul_X_Uz[(i + 2) * 100 + j2]! += x35 * b9;
+        Matmul_X_Uz[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 25; i2++) {
+  for (let p = 0; p < 64; p += 8) {
+    const x37 = batch_xs[1560 + p]!;
+    const x38 = batch_xs[1560 + p + 1]!;
+    const x39 = batch_xs[1560 + p + 2]!;
+    const x40 = batch_xs[1560 + p + 3]!;
+    const x41 = batch_xs[1560 + p + 4]!;
+    const x42 = batch_xs[1560 + p + 5]!;
+    const x43 = batch_xs[1560 + p + 6]!;
+    const x44 = batch_xs[1560 + p + 7]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_X_Uz[2400 + j2]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+    }
+  }
+  {
+    const x45 = batch_xs[1624]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[6400 + j2]!;
+      Matmul_X_Uz[2400 + j2]! += x45 * b18;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 64; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = param_Ur[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = param_Ur[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = param_Ur[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = param_Ur[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = param_Ur[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = param_Ur[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = param_Ur[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = param_Ur[(q2 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q2 = 64; q2 < 65; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = param_Ur[q2 * 100 + j3]!;
+    }
+  }
+  Matmul_X_Ur.fill(0);
+  for (let i2 = 0; i2 < 24; i2 += 4) {
+    for (let p2 = 0; p2 < 64; p2 += 8) {
+      const x46 = batch_xs[i2 * 65 + p2]!;
+      const x47 = batch_xs[i2 * 65 + p2 + 1]!;
+      const x48 = batch_xs[i2 * 65 + p2 + 2]!;
+      const x49 = batch_xs[i2 * 65 + p2 + 3]!;
+      const x50 = batch_xs[i2 * 65 + p2 + 4]!;
+      const x51 = batch_xs[i2 * 65 + p2 + 5]!;
+      const x52 = batch_xs[i2 * 65 + p2 + 6]!;
+      const x53 = batch_xs[i2 * 65 + p2 + 7]!;
+      const x54 = batch_xs[(i2 + 1) * 65 + p2]!;
+      const x55 = batch_xs[(i2 + 1) * 65 + p2 + 1]!;
+      const x56 = batch_xs[(i2 + 1) * 65 + p2 + 2]!;
+      const x57 = batch_xs[(i2 + 1) * 65 + p2 + 3]!;
+      const x58 = batch_xs[(i2 + 1) * 65 + p2 + 4]!;
+      const x59 = batch_xs[(i2 + 1) * 65 + p2 + 5]!;
+      const x60 = batch_xs[(i2 + 1) * 65 + p2 + 6]!;
+      const x61 = batch_xs[(i2 + 1) * 65 + p2 + 7]!;
+      const x62 = batch_xs[(i2 + 2) * 65 + p2]!;
+      const x63 = batch_xs[(i2 + 2) * 65 + p2 + 1]!;
+      const x64 = batch_xs[(i2 + 2) * 65 + p2 + 2]!;
+      const x65 = batch_xs[(i2 + 2) * 65 + p2 + 3]!;
+      const x66 = batch_xs[(i2 + 2) * 65 + p2 + 4]!;
+      const x67 = batch_xs[(i2 + 2) * 65 + p2 + 5]!;
+      const x68 = batch_xs[(i2 + 2) * 65 + p2 + 6]!;
+      const x69 = batch_xs[(i2 + 2) * 65 + p2 + 7]!;
+      const x70 = batch_xs[(i2 + 3) * 65 + p2]!;
+      const x71 = batch_xs[(i2 + 3) * 65 + p2 + 1]!;
+      const x72 = batch_xs[(i2 + 3) * 65 + p2 + 2]!;
+      const x73 = batch_xs[(i2 + 3) * 65 + p2 + 3]!;
+      const x74 = batch_xs[(i2 + 3) * 65 + p2 + 4]!;
+      const x75 = batch_xs[(i2 + 3) * 65 + p2 + 5]!;
+      const x76 = batch_xs[(i2 + 3) * 65 + p2 + 6]!;
+      const x77 = batch_xs[(i2 + 3) * 65 + p2 + 7]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b19 = scratch[p2 * 100 + j4 * 8]!;
+        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        Matmul_X_Ur[i2 * 100 + j4]! +=
+          x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
+        Matmul_X_Ur[(i2 + 1) * 100 + j4]! +=
+          x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
+        Matmul_X_Ur[(i2 + 2) * 100 + j4]! +=
+          x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
+        Matmul_X_Ur[(i2 + 3) * 100 + j4]! +=
+          x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
+      }
+    }
+    {
+      const x78 = batch_xs[i2 * 65 + 64]!;
+      const x79 = batch_xs[(i2 + 1) * 65 + 64]!;
+      const x80 = batch_xs[(i2 + 2) * 65 + 64]!;
+      const x81 = batch_xs[(i2 + 3) * 65 + 64]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b27 = scratch[6400 + j4]!;
+        Matmul_X_Ur[i2 * 100 + j4]! += x78 * b27;
+        Matmul_X_Ur[(i2 + 1) * 100 + j4]! += x79 * b27;
+        Matmul_X_Ur[(i2 + 2) * 100 + j4]! += x80 * b27;
+        Matmul_X_Ur[(i2 + 3) * 100 + j4]! += x81 * b27;
+      }
+    }
+  }
+  for (let p2 = 0; p2 < 64; p2 += 8) {
+    const x82 = batch_xs[1560 + p2]!;
+    const x83 = batch_xs[1560 + p2 + 1]!;
+    const x84 = batch_xs[1560 + p2 + 2]!;
+    const x85 = batch_xs[1560 + p2 + 3]!;
+    const x86 = batch_xs[1560 + p2 + 4]!;
+    const x87 = batch_xs[1560 + p2 + 5]!;
+    const x88 = batch_xs[1560 + p2 + 6]!;
+    const x89 = batch_xs[1560 + p2 + 7]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b28 = scratch[p2 * 100 + j4 * 8]!;
+      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
+      Matmul_X_Ur[2400 + j4]! +=
+        x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
+    }
+  }
+  {
+    const x90 = batch_xs[1624]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b36 = scratch[6400 + j4]!;
+      Matmul_X_Ur[2400 + j4]! += x90 * b36;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 64; q3 += 8) {
     for (let j5 = 0; j5 < 100; j5++) {
-      Matmul_X_Uz[i2 * 100 + j5]! = scratch_1[i2 * 300 + j5]!;
+      scratch[q3 * 100 + j5 * 8] = param_Uh[q3 * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 1] = param_Uh[(q3 + 1) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 2] = param_Uh[(q3 + 2) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 3] = param_Uh[(q3 + 3) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 4] = param_Uh[(q3 + 4) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 5] = param_Uh[(q3 + 5) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 6] = param_Uh[(q3 + 6) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 7] = param_Uh[(q3 + 7) * 100 + j5]!;
     }
   }
-  for (let i3 = 0; i3 < 25; i3++) {
+  for (let q3 = 64; q3 < 65; q3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5] = param_Uh[q3 * 100 + j5]!;
+    }
+  }
+  Matmul_X_Uh.fill(0);
+  for (let i3 = 0; i3 < 24; i3 += 4) {
+    for (let p3 = 0; p3 < 64; p3 += 8) {
+      const x91 = batch_xs[i3 * 65 + p3]!;
+      const x92 = batch_xs[i3 * 65 + p3 + 1]!;
+      const x93 = batch_xs[i3 * 65 + p3 + 2]!;
+      const x94 = batch_xs[i3 * 65 + p3 + 3]!;
+      const x95 = batch_xs[i3 * 65 + p3 + 4]!;
+      const x96 = batch_xs[i3 * 65 + p3 + 5]!;
+      const x97 = batch_xs[i3 * 65 + p3 + 6]!;
+      const x98 = batch_xs[i3 * 65 + p3 + 7]!;
+      const x99 = batch_xs[(i3 + 1) * 65 + p3]!;
+      const x100 = batch_xs[(i3 + 1) * 65 + p3 + 1]!;
+      const x101 = batch_xs[(i3 + 1) * 65 + p3 + 2]!;
+      const x102 = batch_xs[(i3 + 1) * 65 + p3 + 3]!;
+      const x103 = batch_xs[(i3 + 1) * 65 + p3 + 4]!;
+      const x104 = batch_xs[(i3 + 1) * 65 + p3 + 5]!;
+      const x105 = batch_xs[(i3 + 1) * 65 + p3 + 6]!;
+      const x106 = batch_xs[(i3 + 1) * 65 + p3 + 7]!;
+      const x107 = batch_xs[(i3 + 2) * 65 + p3]!;
+      const x108 = batch_xs[(i3 + 2) * 65 + p3 + 1]!;
+      const x109 = batch_xs[(i3 + 2) * 65 + p3 + 2]!;
+      const x110 = batch_xs[(i3 + 2) * 65 + p3 + 3]!;
+      const x111 = batch_xs[(i3 + 2) * 65 + p3 + 4]!;
+      const x112 = batch_xs[(i3 + 2) * 65 + p3 + 5]!;
+      const x113 = batch_xs[(i3 + 2) * 65 + p3 + 6]!;
+      const x114 = batch_xs[(i3 + 2) * 65 + p3 + 7]!;
+      const x115 = batch_xs[(i3 + 3) * 65 + p3]!;
+      const x116 = batch_xs[(i3 + 3) * 65 + p3 + 1]!;
+      const x117 = batch_xs[(i3 + 3) * 65 + p3 + 2]!;
+      const x118 = batch_xs[(i3 + 3) * 65 + p3 + 3]!;
+      const x119 = batch_xs[(i3 + 3) * 65 + p3 + 4]!;
+      const x120 = batch_xs[(i3 + 3) * 65 + p3 + 5]!;
+      const x121 = batch_xs[(i3 + 3) * 65 + p3 + 6]!;
+      const x122 = batch_xs[(i3 + 3) * 65 + p3 + 7]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b37 = scratch[p3 * 100 + j6 * 8]!;
+        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
+        Matmul_X_Uh[i3 * 100 + j6]! +=
+          x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
+        Matmul_X_Uh[(i3 + 1) * 100 + j6]! +=
+          x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
+        Matmul_X_Uh[(i3 + 2) * 100 + j6]! +=
+          x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
+        Matmul_X_Uh[(i3 + 3) * 100 + j6]! +=
+          x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
+      }
+    }
+    {
+      const x123 = batch_xs[i3 * 65 + 64]!;
+      const x124 = batch_xs[(i3 + 1) * 65 + 64]!;
+      const x125 = batch_xs[(i3 + 2) * 65 + 64]!;
+      const x126 = batch_xs[(i3 + 3) * 65 + 64]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b45 = scratch[6400 + j6]!;
+        Matmul_X_Uh[i3 * 100 + j6]! += x123 * b45;
+        Matmul_X_Uh[(i3 + 1) * 100 + j6]! += x124 * b45;
+        Matmul_X_Uh[(i3 + 2) * 100 + j6]! += x125 * b45;
+        Matmul_X_Uh[(i3 + 3) * 100 + j6]! += x126 * b45;
+      }
+    }
+  }
+  for (let p3 = 0; p3 < 64; p3 += 8) {
+    const x127 = batch_xs[1560 + p3]!;
+    const x128 = batch_xs[1560 + p3 + 1]!;
+    const x129 = batch_xs[1560 + p3 + 2]!;
+    const x130 = batch_xs[1560 + p3 + 3]!;
+    const x131 = batch_xs[1560 + p3 + 4]!;
+    const x132 = batch_xs[1560 + p3 + 5]!;
+    const x133 = batch_xs[1560 + p3 + 6]!;
+    const x134 = batch_xs[1560 + p3 + 7]!;
     for (let j6 = 0; j6 < 100; j6++) {
-      Matmul_X_Ur[i3 * 100 + j6]! = scratch_1[i3 * 300 + j6 + 100]!;
+      const b46 = scratch[p3 * 100 + j6 * 8]!;
+      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
+      Matmul_X_Uh[2400 + j6]! +=
+        x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
-  for (let i4 = 0; i4 < 25; i4++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      Matmul_X_Uh[i4 * 100 + j7]! = scratch_1[i4 * 300 + j7 + 200]!;
+  {
+    const x135 = batch_xs[1624]!;
+    for (let j6 = 0; j6 < 100; j6++) {
+      const b54 = scratch[6400 + j6]!;
+      Matmul_X_Uh[2400 + j6]! += x135 * b54;
     }
   }
 }
@@ -320,9 +492,9 @@ function forward_Matmul_X_Uz_and_2(
  * Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
  * Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
  */
-function forward_Matmul_Hprev_Wz_and_1(t: number): void {
+function forward_Matmul_Hprev_Wz_and_1(t: number, param_Wz: Float64Array, param_Wr: Float64Array): void {
   const off_state_h = t * 100;
-  scratch.fill(0, 0, 200);
+  Matmul_Hprev_Wz.fill(0);
   for (let p = 0; p < 96; p += 8) {
     const x1 = state_h[off_state_h + p]!;
     const x2 = state_h[off_state_h + p + 1]!;
@@ -332,30 +504,54 @@ function forward_Matmul_Hprev_Wz_and_1(t: number): void {
     const x6 = state_h[off_state_h + p + 5]!;
     const x7 = state_h[off_state_h + p + 6]!;
     const x8 = state_h[off_state_h + p + 7]!;
-    for (let j = 0; j < 200; j++) {
-      const b1 = copy_Wz_Wr[p * 200 + j]!;
-      const b2 = copy_Wz_Wr[(p + 1) * 200 + j]!;
-      const b3 = copy_Wz_Wr[(p + 2) * 200 + j]!;
-      const b4 = copy_Wz_Wr[(p + 3) * 200 + j]!;
-      const b5 = copy_Wz_Wr[(p + 4) * 200 + j]!;
-      const b6 = copy_Wz_Wr[(p + 5) * 200 + j]!;
-      const b7 = copy_Wz_Wr[(p + 6) * 200 + j]!;
-      const b8 = copy_Wz_Wr[(p + 7) * 200 + j]!;
-      scratch[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+    for (let j = 0; j < 100; j++) {
+      const b1 = param_Wz[p * 100 + j]!;
+      const b2 = param_Wz[(p + 1) * 100 + j]!;
+      const b3 = param_Wz[(p + 2) * 100 + j]!;
+      const b4 = param_Wz[(p + 3) * 100 + j]!;
+      const b5 = param_Wz[(p + 4) * 100 + j]!;
+      const b6 = param_Wz[(p + 5) * 100 + j]!;
+      const b7 = param_Wz[(p + 6) * 100 + j]!;
+      const b8 = param_Wz[(p + 7) * 100 + j]!;
+      Matmul_Hprev_Wz[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x9 = state_h[off_state_h + p]!;
-    for (let j = 0; j < 200; j++) {
-      const b9 = copy_Wz_Wr[p * 200 + j]!;
-      scratch[j]! += x9 * b9;
+    for (let j = 0; j < 100; j++) {
+      const b9 = param_Wz[p * 100 + j]!;
+      Matmul_Hprev_Wz[j]! += x9 * b9;
     }
   }
-  for (let j2 = 0; j2 < 100; j2++) {
-    Matmul_Hprev_Wz[j2]! = scratch[j2]!;
+  Matmul_Hprev_Wr.fill(0);
+  for (let p2 = 0; p2 < 96; p2 += 8) {
+    const x10 = state_h[off_state_h + p2]!;
+    const x11 = state_h[off_state_h + p2 + 1]!;
+    const x12 = state_h[off_state_h + p2 + 2]!;
+    const x13 = state_h[off_state_h + p2 + 3]!;
+    const x14 = state_h[off_state_h + p2 + 4]!;
+    const x15 = state_h[off_state_h + p2 + 5]!;
+    const x16 = state_h[off_state_h + p2 + 6]!;
+    const x17 = state_h[off_state_h + p2 + 7]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = param_Wr[p2 * 100 + j2]!;
+      const b11 = param_Wr[(p2 + 1) * 100 + j2]!;
+      const b12 = param_Wr[(p2 + 2) * 100 + j2]!;
+      const b13 = param_Wr[(p2 + 3) * 100 + j2]!;
+      const b14 = param_Wr[(p2 + 4) * 100 + j2]!;
+      const b15 = param_Wr[(p2 + 5) * 100 + j2]!;
+      const b16 = param_Wr[(p2 + 6) * 100 + j2]!;
+      const b17 = param_Wr[(p2 + 7) * 100 + j2]!;
+      Matmul_Hprev_Wr[j2]! +=
+        x10 * b10 + x11 * b11 + x12 * b12 + x13 * b13 + x14 * b14 + x15 * b15 + x16 * b16 + x17 * b17;
+    }
   }
-  for (let j3 = 0; j3 < 100; j3++) {
-    Matmul_Hprev_Wr[j3]! = scratch[j3 + 100]!;
+  for (let p2 = 96; p2 < 100; p2++) {
+    const x18 = state_h[off_state_h + p2]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = param_Wr[p2 * 100 + j2]!;
+      Matmul_Hprev_Wr[j2]! += x18 * b18;
+    }
   }
 }
 
@@ -608,20 +804,6 @@ function forward_Loss(batch_ys: Float64Array): void {
   Loss[0]! = -total1;
 }
 
-/** copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call */
-function forward_fill_copy_Wz_Wr(param_Wz: Float64Array, param_Wr: Float64Array): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wz_Wr[i * 200 + j4] = param_Wz[i * 100 + j4]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wz_Wr[i2 * 200 + j5 + 100] = param_Wr[i2 * 100 + j5]!;
-    }
-  }
-}
-
 /** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
 function forwardSteps(
   param_Uz: Float64Array,
@@ -645,12 +827,10 @@ function forwardSteps(
   // Matmul_X_Uh = X_t Uh: n×h, dsl/gru.ts:29:57
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   forward_Matmul_X_Uz_and_2(param_Uz, param_Ur, param_Uh, batch_xs);
-  // copy_Wz_Wr: the parameters repacked for the kernels in the time loop, once per call
-  forward_fill_copy_Wz_Wr(param_Wz, param_Wr);
   for (let t = 0; t < 25; t++) {
     // Matmul_Hprev_Wz = H_{t−1} Wz: n×h, dsl/gru.ts:27:69
     // Matmul_Hprev_Wr = H_{t−1} Wr: n×h, dsl/gru.ts:28:69
-    forward_Matmul_Hprev_Wz_and_1(t);
+    forward_Matmul_Hprev_Wz_and_1(t, param_Wz, param_Wr);
     // Z_t = σ(Az_t); Az_t = X_t Uz + H_{t−1} Wz + bz: n×h, dsl/gru.ts:27:26
     forward_Z(t, param_bz);
     // R_t = σ(Ar_t); Ar_t = X_t Ur + H_{t−1} Wr + br: n×h, dsl/gru.ts:28:26
@@ -931,38 +1111,101 @@ function backward_G_Az(t: number): void {
 /**
  * Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
  * Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
- * … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
  */
-function backward_Matmul_G_Ar_Wrt_and_1(t: number): void {
+function backward_Matmul_G_Ar_Wrt_and_1(t: number, param_Wz: Float64Array, param_Wr: Float64Array): void {
   const off_G_Ar = t * 100;
   const off_G_Az = t * 100;
-  for (let j = 0; j < 100; j++) {
-    scratch[j] = G_Ar[off_G_Ar + j]!;
-  }
-  for (let j2 = 0; j2 < 100; j2++) {
-    scratch[j2 + 100] = G_Az[off_G_Az + j2]!;
-  }
-  Matmul_G_Ar_Wrt.fill(0);
-  for (let p = 0; p < 200; p += 8) {
-    const x1 = scratch[p]!;
-    const x2 = scratch[p + 1]!;
-    const x3 = scratch[p + 2]!;
-    const x4 = scratch[p + 3]!;
-    const x5 = scratch[p + 4]!;
-    const x6 = scratch[p + 5]!;
-    const x7 = scratch[p + 6]!;
-    const x8 = scratch[p + 7]!;
-    for (let j3 = 0; j3 < 100; j3++) {
-      const b1 = copy_Wrt_Wzt[p * 100 + j3]!;
-      const b2 = copy_Wrt_Wzt[(p + 1) * 100 + j3]!;
-      const b3 = copy_Wrt_Wzt[(p + 2) * 100 + j3]!;
-      const b4 = copy_Wrt_Wzt[(p + 3) * 100 + j3]!;
-      const b5 = copy_Wrt_Wzt[(p + 4) * 100 + j3]!;
-      const b6 = copy_Wrt_Wzt[(p + 5) * 100 + j3]!;
-      const b7 = copy_Wrt_Wzt[(p + 6) * 100 + j3]!;
-      const b8 = copy_Wrt_Wzt[(p + 7) * 100 + j3]!;
-      Matmul_G_Ar_Wrt[j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ar[off_G_Ar + p]!;
+      const b1 = param_Wr[j * 100 + p]!;
+      const b2 = param_Wr[(j + 1) * 100 + p]!;
+      const b3 = param_Wr[(j + 2) * 100 + p]!;
+      const b4 = param_Wr[(j + 3) * 100 + p]!;
+      const b5 = param_Wr[(j + 4) * 100 + p]!;
+      const b6 = param_Wr[(j + 5) * 100 + p]!;
+      const b7 = param_Wr[(j + 6) * 100 + p]!;
+      const b8 = param_Wr[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
     }
+    Matmul_G_Ar_Wrt[j]! = s1;
+    Matmul_G_Ar_Wrt[j + 1]! = s2;
+    Matmul_G_Ar_Wrt[j + 2]! = s3;
+    Matmul_G_Ar_Wrt[j + 3]! = s4;
+    Matmul_G_Ar_Wrt[j + 4]! = s5;
+    Matmul_G_Ar_Wrt[j + 5]! = s6;
+    Matmul_G_Ar_Wrt[j + 6]! = s7;
+    Matmul_G_Ar_Wrt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ar[off_G_Ar + p]!;
+      const b9 = param_Wr[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ar_Wrt[j]! = s9;
+  }
+  for (let j2 = 0; j2 < 96; j2 += 8) {
+    let s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0,
+      s14 = 0,
+      s15 = 0,
+      s16 = 0,
+      s17 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a3 = G_Az[off_G_Az + p2]!;
+      const b10 = param_Wz[j2 * 100 + p2]!;
+      const b11 = param_Wz[(j2 + 1) * 100 + p2]!;
+      const b12 = param_Wz[(j2 + 2) * 100 + p2]!;
+      const b13 = param_Wz[(j2 + 3) * 100 + p2]!;
+      const b14 = param_Wz[(j2 + 4) * 100 + p2]!;
+      const b15 = param_Wz[(j2 + 5) * 100 + p2]!;
+      const b16 = param_Wz[(j2 + 6) * 100 + p2]!;
+      const b17 = param_Wz[(j2 + 7) * 100 + p2]!;
+      s10 += a3 * b10;
+      s11 += a3 * b11;
+      s12 += a3 * b12;
+      s13 += a3 * b13;
+      s14 += a3 * b14;
+      s15 += a3 * b15;
+      s16 += a3 * b16;
+      s17 += a3 * b17;
+    }
+    Matmul_G_Ar_Wrt[j2]! += s10;
+    Matmul_G_Ar_Wrt[j2 + 1]! += s11;
+    Matmul_G_Ar_Wrt[j2 + 2]! += s12;
+    Matmul_G_Ar_Wrt[j2 + 3]! += s13;
+    Matmul_G_Ar_Wrt[j2 + 4]! += s14;
+    Matmul_G_Ar_Wrt[j2 + 5]! += s15;
+    Matmul_G_Ar_Wrt[j2 + 6]! += s16;
+    Matmul_G_Ar_Wrt[j2 + 7]! += s17;
+  }
+  for (let j2 = 96; j2 < 100; j2++) {
+    let s18 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a4 = G_Az[off_G_Az + p2]!;
+      const b18 = param_Wz[j2 * 100 + p2]!;
+      s18 += a4 * b18;
+    }
+    Matmul_G_Ar_Wrt[j2]! += s18;
   }
 }
 
@@ -993,167 +1236,342 @@ function backward_dUz_and_2(
 ): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 300 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 300 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 300 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 300 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 300 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 300 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 300 + (j3 + 200) * 8] = G_Ah[q1 * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 1] = G_Ah[(q1 + 1) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 2] = G_Ah[(q1 + 2) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 3] = G_Ah[(q1 + 3) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 4] = G_Ah[(q1 + 4) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 5] = G_Ah[(q1 + 5) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 6] = G_Ah[(q1 + 6) * 100 + j3]!;
-      scratch[q1 * 300 + (j3 + 200) * 8 + 7] = G_Ah[(q1 + 7) * 100 + j3]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 300 + j3 + 200] = G_Ah[q1 * 100 + j3]!;
-    }
-  }
-  scratch_1.fill(0, 0, 19500);
-  for (let c1 = 0; c1 < 300; c1 += 256) {
-    const cend1 = Math.min(c1 + 256, 300);
-    for (let i = 0; i < 64; i += 4) {
-      for (let p = 0; p < 24; p += 8) {
-        const x1 = batch_xs[p * 65 + i]!;
-        const x2 = batch_xs[(p + 1) * 65 + i]!;
-        const x3 = batch_xs[(p + 2) * 65 + i]!;
-        const x4 = batch_xs[(p + 3) * 65 + i]!;
-        const x5 = batch_xs[(p + 4) * 65 + i]!;
-        const x6 = batch_xs[(p + 5) * 65 + i]!;
-        const x7 = batch_xs[(p + 6) * 65 + i]!;
-        const x8 = batch_xs[(p + 7) * 65 + i]!;
-        const x9 = batch_xs[p * 65 + i + 1]!;
-        const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-        const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-        const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-        const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-        const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-        const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-        const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-        const x17 = batch_xs[p * 65 + i + 2]!;
-        const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-        const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-        const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-        const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-        const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-        const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-        const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-        const x25 = batch_xs[p * 65 + i + 3]!;
-        const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-        const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-        const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-        const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-        const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-        const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-        const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-        for (let j4 = c1; j4 < cend1; j4++) {
-          const b1 = scratch[p * 300 + j4 * 8]!;
-          const b2 = scratch[p * 300 + j4 * 8 + 1]!;
-          const b3 = scratch[p * 300 + j4 * 8 + 2]!;
-          const b4 = scratch[p * 300 + j4 * 8 + 3]!;
-          const b5 = scratch[p * 300 + j4 * 8 + 4]!;
-          const b6 = scratch[p * 300 + j4 * 8 + 5]!;
-          const b7 = scratch[p * 300 + j4 * 8 + 6]!;
-          const b8 = scratch[p * 300 + j4 * 8 + 7]!;
-          scratch_1[i * 300 + j4]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-          scratch_1[(i + 1) * 300 + j4]! +=
-            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-          scratch_1[(i + 2) * 300 + j4]! +=
-            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-          scratch_1[(i + 3) * 300 + j4]! +=
-            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-        }
-      }
-      {
-        const x33 = batch_xs[1560 + i]!;
-        const x34 = batch_xs[1560 + i + 1]!;
-        const x35 = batch_xs[1560 + i + 2]!;
-        const x36 = batch_xs[1560 + i + 3]!;
-        for (let j4 = c1; j4 < cend1; j4++) {
-          const b9 = scratch[7200 + j4]!;
-          scratch_1[i * 300 + j4]! += x33 * b9;
-          scratch_1[(i + 1) * 300 + j4]! += x34 * b9;
-          scratch_1[(i + 2) * 300 + j4]! += x35 * b9;
-          scratch_1[(i + 3) * 300 + j4]! += x36 * b9;
-        }
-      }
-    }
+  for (let i = 0; i < 64; i += 4) {
     for (let p = 0; p < 24; p += 8) {
-      const x37 = batch_xs[p * 65 + 64]!;
-      const x38 = batch_xs[(p + 1) * 65 + 64]!;
-      const x39 = batch_xs[(p + 2) * 65 + 64]!;
-      const x40 = batch_xs[(p + 3) * 65 + 64]!;
-      const x41 = batch_xs[(p + 4) * 65 + 64]!;
-      const x42 = batch_xs[(p + 5) * 65 + 64]!;
-      const x43 = batch_xs[(p + 6) * 65 + 64]!;
-      const x44 = batch_xs[(p + 7) * 65 + 64]!;
-      for (let j4 = c1; j4 < cend1; j4++) {
-        const b10 = scratch[p * 300 + j4 * 8]!;
-        const b11 = scratch[p * 300 + j4 * 8 + 1]!;
-        const b12 = scratch[p * 300 + j4 * 8 + 2]!;
-        const b13 = scratch[p * 300 + j4 * 8 + 3]!;
-        const b14 = scratch[p * 300 + j4 * 8 + 4]!;
-        const b15 = scratch[p * 300 + j4 * 8 + 5]!;
-        const b16 = scratch[p * 300 + j4 * 8 + 6]!;
-        const b17 = scratch[p * 300 + j4 * 8 + 7]!;
-        scratch_1[19200 + j4]! +=
-          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+      const x1 = batch_xs[p * 65 + i]!;
+      const x2 = batch_xs[(p + 1) * 65 + i]!;
+      const x3 = batch_xs[(p + 2) * 65 + i]!;
+      const x4 = batch_xs[(p + 3) * 65 + i]!;
+      const x5 = batch_xs[(p + 4) * 65 + i]!;
+      const x6 = batch_xs[(p + 5) * 65 + i]!;
+      const x7 = batch_xs[(p + 6) * 65 + i]!;
+      const x8 = batch_xs[(p + 7) * 65 + i]!;
+      const x9 = batch_xs[p * 65 + i + 1]!;
+      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
+      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
+      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
+      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
+      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
+      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
+      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
+      const x17 = batch_xs[p * 65 + i + 2]!;
+      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
+      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
+      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
+      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
+      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
+      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
+      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
+      const x25 = batch_xs[p * 65 + i + 3]!;
+      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
+      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
+      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
+      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
+      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
+      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
+      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Uz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Uz[(i + 1) * 100 + j2]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        grad_Uz[(i + 2) * 100 + j2]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        grad_Uz[(i + 3) * 100 + j2]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x45 = batch_xs[1624]!;
-      for (let j4 = c1; j4 < cend1; j4++) {
-        const b18 = scratch[7200 + j4]!;
-        scratch_1[19200 + j4]! += x45 * b18;
+      const x33 = batch_xs[1560 + i]!;
+      const x34 = batch_xs[1560 + i + 1]!;
+      const x35 = batch_xs[1560 + i + 2]!;
+      const x36 = batch_xs[1560 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Uz[i * 100 + j2]! += x33 * b9;
+        grad_Uz[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Uz[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Uz[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 65; i2++) {
+  for (let p = 0; p < 24; p += 8) {
+    const x37 = batch_xs[p * 65 + 64]!;
+    const x38 = batch_xs[(p + 1) * 65 + 64]!;
+    const x39 = batch_xs[(p + 2) * 65 + 64]!;
+    const x40 = batch_xs[(p + 3) * 65 + 64]!;
+    const x41 = batch_xs[(p + 4) * 65 + 64]!;
+    const x42 = batch_xs[(p + 5) * 65 + 64]!;
+    const x43 = batch_xs[(p + 6) * 65 + 64]!;
+    const x44 = batch_xs[(p + 7) * 65 + 64]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      grad_Uz[6400 + j2]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+    }
+  }
+  {
+    const x45 = batch_xs[1624]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[2400 + j2]!;
+      grad_Uz[6400 + j2]! += x45 * b18;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 24; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = G_Ar[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q2 = 24; q2 < 25; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = G_Ar[q2 * 100 + j3]!;
+    }
+  }
+  for (let i2 = 0; i2 < 64; i2 += 4) {
+    for (let p2 = 0; p2 < 24; p2 += 8) {
+      const x46 = batch_xs[p2 * 65 + i2]!;
+      const x47 = batch_xs[(p2 + 1) * 65 + i2]!;
+      const x48 = batch_xs[(p2 + 2) * 65 + i2]!;
+      const x49 = batch_xs[(p2 + 3) * 65 + i2]!;
+      const x50 = batch_xs[(p2 + 4) * 65 + i2]!;
+      const x51 = batch_xs[(p2 + 5) * 65 + i2]!;
+      const x52 = batch_xs[(p2 + 6) * 65 + i2]!;
+      const x53 = batch_xs[(p2 + 7) * 65 + i2]!;
+      const x54 = batch_xs[p2 * 65 + i2 + 1]!;
+      const x55 = batch_xs[(p2 + 1) * 65 + i2 + 1]!;
+      const x56 = batch_xs[(p2 + 2) * 65 + i2 + 1]!;
+      const x57 = batch_xs[(p2 + 3) * 65 + i2 + 1]!;
+      const x58 = batch_xs[(p2 + 4) * 65 + i2 + 1]!;
+      const x59 = batch_xs[(p2 + 5) * 65 + i2 + 1]!;
+      const x60 = batch_xs[(p2 + 6) * 65 + i2 + 1]!;
+      const x61 = batch_xs[(p2 + 7) * 65 + i2 + 1]!;
+      const x62 = batch_xs[p2 * 65 + i2 + 2]!;
+      const x63 = batch_xs[(p2 + 1) * 65 + i2 + 2]!;
+      const x64 = batch_xs[(p2 + 2) * 65 + i2 + 2]!;
+      const x65 = batch_xs[(p2 + 3) * 65 + i2 + 2]!;
+      const x66 = batch_xs[(p2 + 4) * 65 + i2 + 2]!;
+      const x67 = batch_xs[(p2 + 5) * 65 + i2 + 2]!;
+      const x68 = batch_xs[(p2 + 6) * 65 + i2 + 2]!;
+      const x69 = batch_xs[(p2 + 7) * 65 + i2 + 2]!;
+      const x70 = batch_xs[p2 * 65 + i2 + 3]!;
+      const x71 = batch_xs[(p2 + 1) * 65 + i2 + 3]!;
+      const x72 = batch_xs[(p2 + 2) * 65 + i2 + 3]!;
+      const x73 = batch_xs[(p2 + 3) * 65 + i2 + 3]!;
+      const x74 = batch_xs[(p2 + 4) * 65 + i2 + 3]!;
+      const x75 = batch_xs[(p2 + 5) * 65 + i2 + 3]!;
+      const x76 = batch_xs[(p2 + 6) * 65 + i2 + 3]!;
+      const x77 = batch_xs[(p2 + 7) * 65 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b19 = scratch[p2 * 100 + j4 * 8]!;
+        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        grad_Ur[i2 * 100 + j4]! +=
+          x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
+        grad_Ur[(i2 + 1) * 100 + j4]! +=
+          x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
+        grad_Ur[(i2 + 2) * 100 + j4]! +=
+          x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
+        grad_Ur[(i2 + 3) * 100 + j4]! +=
+          x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
+      }
+    }
+    {
+      const x78 = batch_xs[1560 + i2]!;
+      const x79 = batch_xs[1560 + i2 + 1]!;
+      const x80 = batch_xs[1560 + i2 + 2]!;
+      const x81 = batch_xs[1560 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b27 = scratch[2400 + j4]!;
+        grad_Ur[i2 * 100 + j4]! += x78 * b27;
+        grad_Ur[(i2 + 1) * 100 + j4]! += x79 * b27;
+        grad_Ur[(i2 + 2) * 100 + j4]! += x80 * b27;
+        grad_Ur[(i2 + 3) * 100 + j4]! += x81 * b27;
+      }
+    }
+  }
+  for (let p2 = 0; p2 < 24; p2 += 8) {
+    const x82 = batch_xs[p2 * 65 + 64]!;
+    const x83 = batch_xs[(p2 + 1) * 65 + 64]!;
+    const x84 = batch_xs[(p2 + 2) * 65 + 64]!;
+    const x85 = batch_xs[(p2 + 3) * 65 + 64]!;
+    const x86 = batch_xs[(p2 + 4) * 65 + 64]!;
+    const x87 = batch_xs[(p2 + 5) * 65 + 64]!;
+    const x88 = batch_xs[(p2 + 6) * 65 + 64]!;
+    const x89 = batch_xs[(p2 + 7) * 65 + 64]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b28 = scratch[p2 * 100 + j4 * 8]!;
+      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
+      grad_Ur[6400 + j4]! +=
+        x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
+    }
+  }
+  {
+    const x90 = batch_xs[1624]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b36 = scratch[2400 + j4]!;
+      grad_Ur[6400 + j4]! += x90 * b36;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 24; q3 += 8) {
     for (let j5 = 0; j5 < 100; j5++) {
-      grad_Uz[i2 * 100 + j5]! += scratch_1[i2 * 300 + j5]!;
+      scratch[q3 * 100 + j5 * 8] = G_Ah[q3 * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 1] = G_Ah[(q3 + 1) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 2] = G_Ah[(q3 + 2) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 3] = G_Ah[(q3 + 3) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 4] = G_Ah[(q3 + 4) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 5] = G_Ah[(q3 + 5) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 6] = G_Ah[(q3 + 6) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 7] = G_Ah[(q3 + 7) * 100 + j5]!;
     }
   }
-  for (let i3 = 0; i3 < 65; i3++) {
+  for (let q3 = 24; q3 < 25; q3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5] = G_Ah[q3 * 100 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 64; i3 += 4) {
+    for (let p3 = 0; p3 < 24; p3 += 8) {
+      const x91 = batch_xs[p3 * 65 + i3]!;
+      const x92 = batch_xs[(p3 + 1) * 65 + i3]!;
+      const x93 = batch_xs[(p3 + 2) * 65 + i3]!;
+      const x94 = batch_xs[(p3 + 3) * 65 + i3]!;
+      const x95 = batch_xs[(p3 + 4) * 65 + i3]!;
+      const x96 = batch_xs[(p3 + 5) * 65 + i3]!;
+      const x97 = batch_xs[(p3 + 6) * 65 + i3]!;
+      const x98 = batch_xs[(p3 + 7) * 65 + i3]!;
+      const x99 = batch_xs[p3 * 65 + i3 + 1]!;
+      const x100 = batch_xs[(p3 + 1) * 65 + i3 + 1]!;
+      const x101 = batch_xs[(p3 + 2) * 65 + i3 + 1]!;
+      const x102 = batch_xs[(p3 + 3) * 65 + i3 + 1]!;
+      const x103 = batch_xs[(p3 + 4) * 65 + i3 + 1]!;
+      const x104 = batch_xs[(p3 + 5) * 65 + i3 + 1]!;
+      const x105 = batch_xs[(p3 + 6) * 65 + i3 + 1]!;
+      const x106 = batch_xs[(p3 + 7) * 65 + i3 + 1]!;
+      const x107 = batch_xs[p3 * 65 + i3 + 2]!;
+      const x108 = batch_xs[(p3 + 1) * 65 + i3 + 2]!;
+      const x109 = batch_xs[(p3 + 2) * 65 + i3 + 2]!;
+      const x110 = batch_xs[(p3 + 3) * 65 + i3 + 2]!;
+      const x111 = batch_xs[(p3 + 4) * 65 + i3 + 2]!;
+      const x112 = batch_xs[(p3 + 5) * 65 + i3 + 2]!;
+      const x113 = batch_xs[(p3 + 6) * 65 + i3 + 2]!;
+      const x114 = batch_xs[(p3 + 7) * 65 + i3 + 2]!;
+      const x115 = batch_xs[p3 * 65 + i3 + 3]!;
+      const x116 = batch_xs[(p3 + 1) * 65 + i3 + 3]!;
+      const x117 = batch_xs[(p3 + 2) * 65 + i3 + 3]!;
+      const x118 = batch_xs[(p3 + 3) * 65 + i3 + 3]!;
+      const x119 = batch_xs[(p3 + 4) * 65 + i3 + 3]!;
+      const x120 = batch_xs[(p3 + 5) * 65 + i3 + 3]!;
+      const x121 = batch_xs[(p3 + 6) * 65 + i3 + 3]!;
+      const x122 = batch_xs[(p3 + 7) * 65 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b37 = scratch[p3 * 100 + j6 * 8]!;
+        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
+        grad_Uh[i3 * 100 + j6]! +=
+          x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
+        grad_Uh[(i3 + 1) * 100 + j6]! +=
+          x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
+        grad_Uh[(i3 + 2) * 100 + j6]! +=
+          x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
+        grad_Uh[(i3 + 3) * 100 + j6]! +=
+          x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
+      }
+    }
+    {
+      const x123 = batch_xs[1560 + i3]!;
+      const x124 = batch_xs[1560 + i3 + 1]!;
+      const x125 = batch_xs[1560 + i3 + 2]!;
+      const x126 = batch_xs[1560 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b45 = scratch[2400 + j6]!;
+        grad_Uh[i3 * 100 + j6]! += x123 * b45;
+        grad_Uh[(i3 + 1) * 100 + j6]! += x124 * b45;
+        grad_Uh[(i3 + 2) * 100 + j6]! += x125 * b45;
+        grad_Uh[(i3 + 3) * 100 + j6]! += x126 * b45;
+      }
+    }
+  }
+  for (let p3 = 0; p3 < 24; p3 += 8) {
+    const x127 = batch_xs[p3 * 65 + 64]!;
+    const x128 = batch_xs[(p3 + 1) * 65 + 64]!;
+    const x129 = batch_xs[(p3 + 2) * 65 + 64]!;
+    const x130 = batch_xs[(p3 + 3) * 65 + 64]!;
+    const x131 = batch_xs[(p3 + 4) * 65 + 64]!;
+    const x132 = batch_xs[(p3 + 5) * 65 + 64]!;
+    const x133 = batch_xs[(p3 + 6) * 65 + 64]!;
+    const x134 = batch_xs[(p3 + 7) * 65 + 64]!;
     for (let j6 = 0; j6 < 100; j6++) {
-      grad_Ur[i3 * 100 + j6]! += scratch_1[i3 * 300 + j6 + 100]!;
+      const b46 = scratch[p3 * 100 + j6 * 8]!;
+      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
+      grad_Uh[6400 + j6]! +=
+        x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
-  for (let i4 = 0; i4 < 65; i4++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      grad_Uh[i4 * 100 + j7]! += scratch_1[i4 * 300 + j7 + 200]!;
+  {
+    const x135 = batch_xs[1624]!;
+    for (let j6 = 0; j6 < 100; j6++) {
+      const b54 = scratch[2400 + j6]!;
+      grad_Uh[6400 + j6]! += x135 * b54;
     }
   }
 }
@@ -1166,39 +1584,21 @@ function backward_dUz_and_2(
 function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 200 + j * 8] = G_Az[q1 * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 200 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_Az[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_Az[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_Az[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_Az[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_Az[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_Az[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_Az[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 200 + j] = G_Az[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = G_Az[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 200 + (j2 + 100) * 8] = G_Ar[q1 * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 1] = G_Ar[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 2] = G_Ar[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 3] = G_Ar[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 4] = G_Ar[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 5] = G_Ar[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 6] = G_Ar[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 200 + (j2 + 100) * 8 + 7] = G_Ar[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 200 + j2 + 100] = G_Ar[q1 * 100 + j2]!;
-    }
-  }
-  scratch_1.fill(0, 0, 20000);
   for (let i = 0; i < 100; i += 4) {
     for (let p = 0; p < 24; p += 8) {
       const x1 = state_h[p * 100 + i]!;
@@ -1233,21 +1633,21 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j3 = 0; j3 < 200; j3++) {
-        const b1 = scratch[p * 200 + j3 * 8]!;
-        const b2 = scratch[p * 200 + j3 * 8 + 1]!;
-        const b3 = scratch[p * 200 + j3 * 8 + 2]!;
-        const b4 = scratch[p * 200 + j3 * 8 + 3]!;
-        const b5 = scratch[p * 200 + j3 * 8 + 4]!;
-        const b6 = scratch[p * 200 + j3 * 8 + 5]!;
-        const b7 = scratch[p * 200 + j3 * 8 + 6]!;
-        const b8 = scratch[p * 200 + j3 * 8 + 7]!;
-        scratch_1[i * 200 + j3]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        scratch_1[(i + 1) * 200 + j3]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Wz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wz[(i + 1) * 100 + j2]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        scratch_1[(i + 2) * 200 + j3]! +=
+        grad_Wz[(i + 2) * 100 + j2]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        scratch_1[(i + 3) * 200 + j3]! +=
+        grad_Wz[(i + 3) * 100 + j2]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1256,23 +1656,98 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j3 = 0; j3 < 200; j3++) {
-        const b9 = scratch[4800 + j3]!;
-        scratch_1[i * 200 + j3]! += x33 * b9;
-        scratch_1[(i + 1) * 200 + j3]! += x34 * b9;
-        scratch_1[(i + 2) * 200 + j3]! += x35 * b9;
-        scratch_1[(i + 3) * 200 + j3]! += x36 * b9;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Wz[i * 100 + j2]! += x33 * b9;
+        grad_Wz[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Wz[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Wz[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      grad_Wz[i2 * 100 + j4]! += scratch_1[i2 * 200 + j4]!;
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 24; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = G_Ar[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j3]!;
     }
   }
-  for (let i3 = 0; i3 < 100; i3++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      grad_Wr[i3 * 100 + j5]! += scratch_1[i3 * 200 + j5 + 100]!;
+  for (let q2 = 24; q2 < 25; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = G_Ar[q2 * 100 + j3]!;
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2 += 4) {
+    for (let p2 = 0; p2 < 24; p2 += 8) {
+      const x37 = state_h[p2 * 100 + i2]!;
+      const x38 = state_h[(p2 + 1) * 100 + i2]!;
+      const x39 = state_h[(p2 + 2) * 100 + i2]!;
+      const x40 = state_h[(p2 + 3) * 100 + i2]!;
+      const x41 = state_h[(p2 + 4) * 100 + i2]!;
+      const x42 = state_h[(p2 + 5) * 100 + i2]!;
+      const x43 = state_h[(p2 + 6) * 100 + i2]!;
+      const x44 = state_h[(p2 + 7) * 100 + i2]!;
+      const x45 = state_h[p2 * 100 + i2 + 1]!;
+      const x46 = state_h[(p2 + 1) * 100 + i2 + 1]!;
+      const x47 = state_h[(p2 + 2) * 100 + i2 + 1]!;
+      const x48 = state_h[(p2 + 3) * 100 + i2 + 1]!;
+      const x49 = state_h[(p2 + 4) * 100 + i2 + 1]!;
+      const x50 = state_h[(p2 + 5) * 100 + i2 + 1]!;
+      const x51 = state_h[(p2 + 6) * 100 + i2 + 1]!;
+      const x52 = state_h[(p2 + 7) * 100 + i2 + 1]!;
+      const x53 = state_h[p2 * 100 + i2 + 2]!;
+      const x54 = state_h[(p2 + 1) * 100 + i2 + 2]!;
+      const x55 = state_h[(p2 + 2) * 100 + i2 + 2]!;
+      const x56 = state_h[(p2 + 3) * 100 + i2 + 2]!;
+      const x57 = state_h[(p2 + 4) * 100 + i2 + 2]!;
+      const x58 = state_h[(p2 + 5) * 100 + i2 + 2]!;
+      const x59 = state_h[(p2 + 6) * 100 + i2 + 2]!;
+      const x60 = state_h[(p2 + 7) * 100 + i2 + 2]!;
+      const x61 = state_h[p2 * 100 + i2 + 3]!;
+      const x62 = state_h[(p2 + 1) * 100 + i2 + 3]!;
+      const x63 = state_h[(p2 + 2) * 100 + i2 + 3]!;
+      const x64 = state_h[(p2 + 3) * 100 + i2 + 3]!;
+      const x65 = state_h[(p2 + 4) * 100 + i2 + 3]!;
+      const x66 = state_h[(p2 + 5) * 100 + i2 + 3]!;
+      const x67 = state_h[(p2 + 6) * 100 + i2 + 3]!;
+      const x68 = state_h[(p2 + 7) * 100 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b10 = scratch[p2 * 100 + j4 * 8]!;
+        const b11 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b12 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b13 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b14 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b15 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b16 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b17 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        grad_Wr[i2 * 100 + j4]! +=
+          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+        grad_Wr[(i2 + 1) * 100 + j4]! +=
+          x45 * b10 + x46 * b11 + x47 * b12 + x48 * b13 + x49 * b14 + x50 * b15 + x51 * b16 + x52 * b17;
+        grad_Wr[(i2 + 2) * 100 + j4]! +=
+          x53 * b10 + x54 * b11 + x55 * b12 + x56 * b13 + x57 * b14 + x58 * b15 + x59 * b16 + x60 * b17;
+        grad_Wr[(i2 + 3) * 100 + j4]! +=
+          x61 * b10 + x62 * b11 + x63 * b12 + x64 * b13 + x65 * b14 + x66 * b15 + x67 * b16 + x68 * b17;
+      }
+    }
+    {
+      const x69 = state_h[2400 + i2]!;
+      const x70 = state_h[2400 + i2 + 1]!;
+      const x71 = state_h[2400 + i2 + 2]!;
+      const x72 = state_h[2400 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b18 = scratch[2400 + j4]!;
+        grad_Wr[i2 * 100 + j4]! += x69 * b18;
+        grad_Wr[(i2 + 1) * 100 + j4]! += x70 * b18;
+        grad_Wr[(i2 + 2) * 100 + j4]! += x71 * b18;
+        grad_Wr[(i2 + 3) * 100 + j4]! += x72 * b18;
+      }
     }
   }
 }
@@ -1493,20 +1968,6 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
-/** copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call */
-function backward_fill_copy_Wrt_Wzt(param_Wz: Float64Array, param_Wr: Float64Array): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_Wrt_Wzt[i * 100 + j4] = param_Wr[j4 * 100 + i]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_Wrt_Wzt[(i2 + 100) * 100 + j5] = param_Wz[j5 * 100 + i2]!;
-    }
-  }
-}
-
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_Uz: Float64Array,
@@ -1546,8 +2007,6 @@ function backwardSteps(
   // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/gru.ts:31:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_O_Vt(param_V);
-  // copy_Wrt_Wzt: the parameters repacked for the kernels in the time loop, once per call
-  backward_fill_copy_Wrt_Wzt(param_Wz, param_Wr);
   for (let t = 24; t >= 0; t--) {
     // G_{H_t} = G_{H_{t+1}} ⊙ Z_{t+1} + G_{RH_{t+1}} ⊙ R_{t+1} + G_{Ar_{t+1}} Wrᵀ + G_{Az_{t+1}} Wzᵀ + G_{O_t} Vᵀ: n×h
     backward_G_H(t, adjointIn_h);
@@ -1561,8 +2020,7 @@ function backwardSteps(
     backward_G_Az(t);
     // Matmul_G_Ar_Wrt = G_{Ar_t} Wrᵀ: n×h, dsl/gru.ts:28:69
     // Matmul_G_Az_Wzt = G_{Az_t} Wzᵀ: n×h, dsl/gru.ts:27:69
-    // … summed into Matmul_G_Ar_Wrt as one product: Matmul_G_Az_Wzt read as 0
-    backward_Matmul_G_Ar_Wrt_and_1(t);
+    backward_Matmul_G_Ar_Wrt_and_1(t, param_Wz, param_Wr);
     // G_{H_{t−1}} = G_{H_t} ⊙ Z_t + G_{RH_t} ⊙ R_t + G_{Ar_t} Wrᵀ + G_{Az_t} Wzᵀ: n×h
     backward_G_Hprev(t, adjointOut_h);
     const swap_h = adjointIn_h;

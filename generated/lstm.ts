@@ -128,13 +128,7 @@ const G_Af = new Float64Array(2500);
 /** G_{Ai_t} = G_{I_t} ⊙ I_t ⊙ (1 − I_t): n×h, one slot per step */
 const G_Ai = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch = new Float64Array(26000);
-/** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
-const scratch_1 = new Float64Array(40000);
-/** Wi_Wf_Wo_Wg repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wi_Wf_Wo_Wg = new Float64Array(40000);
-/** Wgt_Wot_Wft_Wit repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_Wgt_Wot_Wft_Wit = new Float64Array(40000);
+const scratch = new Float64Array(6500);
 /** The final state hT: a view of the last slot, overwritten by the next call. */
 const final_h: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h.subarray(2500) };
 /** The final state cellT: a view of the last slot, overwritten by the next call. */
@@ -175,189 +169,460 @@ function forward_Matmul_X_Ui_and_3(
 ): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j * 8] = param_Ui[q1 * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 1] = param_Ui[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 2] = param_Ui[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 3] = param_Ui[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 4] = param_Ui[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 5] = param_Ui[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 6] = param_Ui[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 7] = param_Ui[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = param_Ui[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = param_Ui[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = param_Ui[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = param_Ui[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = param_Ui[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = param_Ui[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = param_Ui[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = param_Ui[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 64; q1 < 65; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j] = param_Ui[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = param_Ui[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + (j2 + 100) * 8] = param_Uf[q1 * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = param_Uf[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = param_Uf[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = param_Uf[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = param_Uf[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = param_Uf[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = param_Uf[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = param_Uf[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + j2 + 100] = param_Uf[q1 * 100 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + (j3 + 200) * 8] = param_Uo[q1 * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = param_Uo[(q1 + 1) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = param_Uo[(q1 + 2) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = param_Uo[(q1 + 3) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = param_Uo[(q1 + 4) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = param_Uo[(q1 + 5) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = param_Uo[(q1 + 6) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = param_Uo[(q1 + 7) * 100 + j3]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + j3 + 200] = param_Uo[q1 * 100 + j3]!;
-    }
-  }
-  for (let q1 = 0; q1 < 64; q1 += 8) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + (j4 + 300) * 8] = param_Ug[q1 * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = param_Ug[(q1 + 1) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = param_Ug[(q1 + 2) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = param_Ug[(q1 + 3) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = param_Ug[(q1 + 4) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = param_Ug[(q1 + 5) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = param_Ug[(q1 + 6) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = param_Ug[(q1 + 7) * 100 + j4]!;
-    }
-  }
-  for (let q1 = 64; q1 < 65; q1++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + j4 + 300] = param_Ug[q1 * 100 + j4]!;
-    }
-  }
-  scratch_1.fill(0, 0, 10000);
-  for (let c1 = 0; c1 < 400; c1 += 256) {
-    const cend1 = Math.min(c1 + 256, 400);
-    for (let i = 0; i < 24; i += 4) {
-      for (let p = 0; p < 64; p += 8) {
-        const x1 = batch_xs[i * 65 + p]!;
-        const x2 = batch_xs[i * 65 + p + 1]!;
-        const x3 = batch_xs[i * 65 + p + 2]!;
-        const x4 = batch_xs[i * 65 + p + 3]!;
-        const x5 = batch_xs[i * 65 + p + 4]!;
-        const x6 = batch_xs[i * 65 + p + 5]!;
-        const x7 = batch_xs[i * 65 + p + 6]!;
-        const x8 = batch_xs[i * 65 + p + 7]!;
-        const x9 = batch_xs[(i + 1) * 65 + p]!;
-        const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
-        const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
-        const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
-        const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
-        const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
-        const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
-        const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
-        const x17 = batch_xs[(i + 2) * 65 + p]!;
-        const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
-        const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
-        const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
-        const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
-        const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
-        const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
-        const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
-        const x25 = batch_xs[(i + 3) * 65 + p]!;
-        const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
-        const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
-        const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
-        const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
-        const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
-        const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
-        const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b1 = scratch[p * 400 + j5 * 8]!;
-          const b2 = scratch[p * 400 + j5 * 8 + 1]!;
-          const b3 = scratch[p * 400 + j5 * 8 + 2]!;
-          const b4 = scratch[p * 400 + j5 * 8 + 3]!;
-          const b5 = scratch[p * 400 + j5 * 8 + 4]!;
-          const b6 = scratch[p * 400 + j5 * 8 + 5]!;
-          const b7 = scratch[p * 400 + j5 * 8 + 6]!;
-          const b8 = scratch[p * 400 + j5 * 8 + 7]!;
-          scratch_1[i * 400 + j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-          scratch_1[(i + 1) * 400 + j5]! +=
-            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-          scratch_1[(i + 2) * 400 + j5]! +=
-            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-          scratch_1[(i + 3) * 400 + j5]! +=
-            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-        }
-      }
-      {
-        const x33 = batch_xs[i * 65 + 64]!;
-        const x34 = batch_xs[(i + 1) * 65 + 64]!;
-        const x35 = batch_xs[(i + 2) * 65 + 64]!;
-        const x36 = batch_xs[(i + 3) * 65 + 64]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b9 = scratch[25600 + j5]!;
-          scratch_1[i * 400 + j5]! += x33 * b9;
-          scratch_1[(i + 1) * 400 + j5]! += x34 * b9;
-          scratch_1[(i + 2) * 400 + j5]! += x35 * b9;
-          scratch_1[(i + 3) * 400 + j5]! += x36 * b9;
-        }
-      }
-    }
+  Matmul_X_Ui.fill(0);
+  for (let i = 0; i < 24; i += 4) {
     for (let p = 0; p < 64; p += 8) {
-      const x37 = batch_xs[1560 + p]!;
-      const x38 = batch_xs[1560 + p + 1]!;
-      const x39 = batch_xs[1560 + p + 2]!;
-      const x40 = batch_xs[1560 + p + 3]!;
-      const x41 = batch_xs[1560 + p + 4]!;
-      const x42 = batch_xs[1560 + p + 5]!;
-      const x43 = batch_xs[1560 + p + 6]!;
-      const x44 = batch_xs[1560 + p + 7]!;
-      for (let j5 = c1; j5 < cend1; j5++) {
-        const b10 = scratch[p * 400 + j5 * 8]!;
-        const b11 = scratch[p * 400 + j5 * 8 + 1]!;
-        const b12 = scratch[p * 400 + j5 * 8 + 2]!;
-        const b13 = scratch[p * 400 + j5 * 8 + 3]!;
-        const b14 = scratch[p * 400 + j5 * 8 + 4]!;
-        const b15 = scratch[p * 400 + j5 * 8 + 5]!;
-        const b16 = scratch[p * 400 + j5 * 8 + 6]!;
-        const b17 = scratch[p * 400 + j5 * 8 + 7]!;
-        scratch_1[9600 + j5]! +=
-          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+      const x1 = batch_xs[i * 65 + p]!;
+      const x2 = batch_xs[i * 65 + p + 1]!;
+      const x3 = batch_xs[i * 65 + p + 2]!;
+      const x4 = batch_xs[i * 65 + p + 3]!;
+      const x5 = batch_xs[i * 65 + p + 4]!;
+      const x6 = batch_xs[i * 65 + p + 5]!;
+      const x7 = batch_xs[i * 65 + p + 6]!;
+      const x8 = batch_xs[i * 65 + p + 7]!;
+      const x9 = batch_xs[(i + 1) * 65 + p]!;
+      const x10 = batch_xs[(i + 1) * 65 + p + 1]!;
+      const x11 = batch_xs[(i + 1) * 65 + p + 2]!;
+      const x12 = batch_xs[(i + 1) * 65 + p + 3]!;
+      const x13 = batch_xs[(i + 1) * 65 + p + 4]!;
+      const x14 = batch_xs[(i + 1) * 65 + p + 5]!;
+      const x15 = batch_xs[(i + 1) * 65 + p + 6]!;
+      const x16 = batch_xs[(i + 1) * 65 + p + 7]!;
+      const x17 = batch_xs[(i + 2) * 65 + p]!;
+      const x18 = batch_xs[(i + 2) * 65 + p + 1]!;
+      const x19 = batch_xs[(i + 2) * 65 + p + 2]!;
+      const x20 = batch_xs[(i + 2) * 65 + p + 3]!;
+      const x21 = batch_xs[(i + 2) * 65 + p + 4]!;
+      const x22 = batch_xs[(i + 2) * 65 + p + 5]!;
+      const x23 = batch_xs[(i + 2) * 65 + p + 6]!;
+      const x24 = batch_xs[(i + 2) * 65 + p + 7]!;
+      const x25 = batch_xs[(i + 3) * 65 + p]!;
+      const x26 = batch_xs[(i + 3) * 65 + p + 1]!;
+      const x27 = batch_xs[(i + 3) * 65 + p + 2]!;
+      const x28 = batch_xs[(i + 3) * 65 + p + 3]!;
+      const x29 = batch_xs[(i + 3) * 65 + p + 4]!;
+      const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
+      const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
+      const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_X_Ui[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_X_Ui[(i + 1) * 100 + j2]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        Matmul_X_Ui[(i + 2) * 100 + j2]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        Matmul_X_Ui[(i + 3) * 100 + j2]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x45 = batch_xs[1624]!;
-      for (let j5 = c1; j5 < cend1; j5++) {
-        const b18 = scratch[25600 + j5]!;
-        scratch_1[9600 + j5]! += x45 * b18;
+      const x33 = batch_xs[i * 65 + 64]!;
+      const x34 = batch_xs[(i + 1) * 65 + 64]!;
+      const x35 = batch_xs[(i + 2) * 65 + 64]!;
+      const x36 = batch_xs[(i + 3) * 65 + 64]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[6400 + j2]!;
+        Matmul_X_Ui[i * 100 + j2]! += x33 * b9;
+        Matmul_X_Ui[(i + 1) * 100 + j2]! += x34 * b9;
+        Matmul_X_Ui[(i + 2) * 100 + j2]! += x35 * b9;
+        Matmul_X_Ui[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 25; i2++) {
+  for (let p = 0; p < 64; p += 8) {
+    const x37 = batch_xs[1560 + p]!;
+    const x38 = batch_xs[1560 + p + 1]!;
+    const x39 = batch_xs[1560 + p + 2]!;
+    const x40 = batch_xs[1560 + p + 3]!;
+    const x41 = batch_xs[1560 + p + 4]!;
+    const x42 = batch_xs[1560 + p + 5]!;
+    const x43 = batch_xs[1560 + p + 6]!;
+    const x44 = batch_xs[1560 + p + 7]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_X_Ui[2400 + j2]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+    }
+  }
+  {
+    const x45 = batch_xs[1624]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[6400 + j2]!;
+      Matmul_X_Ui[2400 + j2]! += x45 * b18;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 64; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = param_Uf[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = param_Uf[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = param_Uf[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = param_Uf[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = param_Uf[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = param_Uf[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = param_Uf[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = param_Uf[(q2 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q2 = 64; q2 < 65; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = param_Uf[q2 * 100 + j3]!;
+    }
+  }
+  Matmul_X_Uf.fill(0);
+  for (let i2 = 0; i2 < 24; i2 += 4) {
+    for (let p2 = 0; p2 < 64; p2 += 8) {
+      const x46 = batch_xs[i2 * 65 + p2]!;
+      const x47 = batch_xs[i2 * 65 + p2 + 1]!;
+      const x48 = batch_xs[i2 * 65 + p2 + 2]!;
+      const x49 = batch_xs[i2 * 65 + p2 + 3]!;
+      const x50 = batch_xs[i2 * 65 + p2 + 4]!;
+      const x51 = batch_xs[i2 * 65 + p2 + 5]!;
+      const x52 = batch_xs[i2 * 65 + p2 + 6]!;
+      const x53 = batch_xs[i2 * 65 + p2 + 7]!;
+      const x54 = batch_xs[(i2 + 1) * 65 + p2]!;
+      const x55 = batch_xs[(i2 + 1) * 65 + p2 + 1]!;
+      const x56 = batch_xs[(i2 + 1) * 65 + p2 + 2]!;
+      const x57 = batch_xs[(i2 + 1) * 65 + p2 + 3]!;
+      const x58 = batch_xs[(i2 + 1) * 65 + p2 + 4]!;
+      const x59 = batch_xs[(i2 + 1) * 65 + p2 + 5]!;
+      const x60 = batch_xs[(i2 + 1) * 65 + p2 + 6]!;
+      const x61 = batch_xs[(i2 + 1) * 65 + p2 + 7]!;
+      const x62 = batch_xs[(i2 + 2) * 65 + p2]!;
+      const x63 = batch_xs[(i2 + 2) * 65 + p2 + 1]!;
+      const x64 = batch_xs[(i2 + 2) * 65 + p2 + 2]!;
+      const x65 = batch_xs[(i2 + 2) * 65 + p2 + 3]!;
+      const x66 = batch_xs[(i2 + 2) * 65 + p2 + 4]!;
+      const x67 = batch_xs[(i2 + 2) * 65 + p2 + 5]!;
+      const x68 = batch_xs[(i2 + 2) * 65 + p2 + 6]!;
+      const x69 = batch_xs[(i2 + 2) * 65 + p2 + 7]!;
+      const x70 = batch_xs[(i2 + 3) * 65 + p2]!;
+      const x71 = batch_xs[(i2 + 3) * 65 + p2 + 1]!;
+      const x72 = batch_xs[(i2 + 3) * 65 + p2 + 2]!;
+      const x73 = batch_xs[(i2 + 3) * 65 + p2 + 3]!;
+      const x74 = batch_xs[(i2 + 3) * 65 + p2 + 4]!;
+      const x75 = batch_xs[(i2 + 3) * 65 + p2 + 5]!;
+      const x76 = batch_xs[(i2 + 3) * 65 + p2 + 6]!;
+      const x77 = batch_xs[(i2 + 3) * 65 + p2 + 7]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b19 = scratch[p2 * 100 + j4 * 8]!;
+        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        Matmul_X_Uf[i2 * 100 + j4]! +=
+          x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
+        Matmul_X_Uf[(i2 + 1) * 100 + j4]! +=
+          x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
+        Matmul_X_Uf[(i2 + 2) * 100 + j4]! +=
+          x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
+        Matmul_X_Uf[(i2 + 3) * 100 + j4]! +=
+          x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
+      }
+    }
+    {
+      const x78 = batch_xs[i2 * 65 + 64]!;
+      const x79 = batch_xs[(i2 + 1) * 65 + 64]!;
+      const x80 = batch_xs[(i2 + 2) * 65 + 64]!;
+      const x81 = batch_xs[(i2 + 3) * 65 + 64]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b27 = scratch[6400 + j4]!;
+        Matmul_X_Uf[i2 * 100 + j4]! += x78 * b27;
+        Matmul_X_Uf[(i2 + 1) * 100 + j4]! += x79 * b27;
+        Matmul_X_Uf[(i2 + 2) * 100 + j4]! += x80 * b27;
+        Matmul_X_Uf[(i2 + 3) * 100 + j4]! += x81 * b27;
+      }
+    }
+  }
+  for (let p2 = 0; p2 < 64; p2 += 8) {
+    const x82 = batch_xs[1560 + p2]!;
+    const x83 = batch_xs[1560 + p2 + 1]!;
+    const x84 = batch_xs[1560 + p2 + 2]!;
+    const x85 = batch_xs[1560 + p2 + 3]!;
+    const x86 = batch_xs[1560 + p2 + 4]!;
+    const x87 = batch_xs[1560 + p2 + 5]!;
+    const x88 = batch_xs[1560 + p2 + 6]!;
+    const x89 = batch_xs[1560 + p2 + 7]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b28 = scratch[p2 * 100 + j4 * 8]!;
+      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
+      Matmul_X_Uf[2400 + j4]! +=
+        x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
+    }
+  }
+  {
+    const x90 = batch_xs[1624]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b36 = scratch[6400 + j4]!;
+      Matmul_X_Uf[2400 + j4]! += x90 * b36;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 64; q3 += 8) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5 * 8] = param_Uo[q3 * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 1] = param_Uo[(q3 + 1) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 2] = param_Uo[(q3 + 2) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 3] = param_Uo[(q3 + 3) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 4] = param_Uo[(q3 + 4) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 5] = param_Uo[(q3 + 5) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 6] = param_Uo[(q3 + 6) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 7] = param_Uo[(q3 + 7) * 100 + j5]!;
+    }
+  }
+  for (let q3 = 64; q3 < 65; q3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5] = param_Uo[q3 * 100 + j5]!;
+    }
+  }
+  Matmul_X_Uo.fill(0);
+  for (let i3 = 0; i3 < 24; i3 += 4) {
+    for (let p3 = 0; p3 < 64; p3 += 8) {
+      const x91 = batch_xs[i3 * 65 + p3]!;
+      const x92 = batch_xs[i3 * 65 + p3 + 1]!;
+      const x93 = batch_xs[i3 * 65 + p3 + 2]!;
+      const x94 = batch_xs[i3 * 65 + p3 + 3]!;
+      const x95 = batch_xs[i3 * 65 + p3 + 4]!;
+      const x96 = batch_xs[i3 * 65 + p3 + 5]!;
+      const x97 = batch_xs[i3 * 65 + p3 + 6]!;
+      const x98 = batch_xs[i3 * 65 + p3 + 7]!;
+      const x99 = batch_xs[(i3 + 1) * 65 + p3]!;
+      const x100 = batch_xs[(i3 + 1) * 65 + p3 + 1]!;
+      const x101 = batch_xs[(i3 + 1) * 65 + p3 + 2]!;
+      const x102 = batch_xs[(i3 + 1) * 65 + p3 + 3]!;
+      const x103 = batch_xs[(i3 + 1) * 65 + p3 + 4]!;
+      const x104 = batch_xs[(i3 + 1) * 65 + p3 + 5]!;
+      const x105 = batch_xs[(i3 + 1) * 65 + p3 + 6]!;
+      const x106 = batch_xs[(i3 + 1) * 65 + p3 + 7]!;
+      const x107 = batch_xs[(i3 + 2) * 65 + p3]!;
+      const x108 = batch_xs[(i3 + 2) * 65 + p3 + 1]!;
+      const x109 = batch_xs[(i3 + 2) * 65 + p3 + 2]!;
+      const x110 = batch_xs[(i3 + 2) * 65 + p3 + 3]!;
+      const x111 = batch_xs[(i3 + 2) * 65 + p3 + 4]!;
+      const x112 = batch_xs[(i3 + 2) * 65 + p3 + 5]!;
+      const x113 = batch_xs[(i3 + 2) * 65 + p3 + 6]!;
+      const x114 = batch_xs[(i3 + 2) * 65 + p3 + 7]!;
+      const x115 = batch_xs[(i3 + 3) * 65 + p3]!;
+      const x116 = batch_xs[(i3 + 3) * 65 + p3 + 1]!;
+      const x117 = batch_xs[(i3 + 3) * 65 + p3 + 2]!;
+      const x118 = batch_xs[(i3 + 3) * 65 + p3 + 3]!;
+      const x119 = batch_xs[(i3 + 3) * 65 + p3 + 4]!;
+      const x120 = batch_xs[(i3 + 3) * 65 + p3 + 5]!;
+      const x121 = batch_xs[(i3 + 3) * 65 + p3 + 6]!;
+      const x122 = batch_xs[(i3 + 3) * 65 + p3 + 7]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b37 = scratch[p3 * 100 + j6 * 8]!;
+        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
+        Matmul_X_Uo[i3 * 100 + j6]! +=
+          x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
+        Matmul_X_Uo[(i3 + 1) * 100 + j6]! +=
+          x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
+        Matmul_X_Uo[(i3 + 2) * 100 + j6]! +=
+          x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
+        Matmul_X_Uo[(i3 + 3) * 100 + j6]! +=
+          x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
+      }
+    }
+    {
+      const x123 = batch_xs[i3 * 65 + 64]!;
+      const x124 = batch_xs[(i3 + 1) * 65 + 64]!;
+      const x125 = batch_xs[(i3 + 2) * 65 + 64]!;
+      const x126 = batch_xs[(i3 + 3) * 65 + 64]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b45 = scratch[6400 + j6]!;
+        Matmul_X_Uo[i3 * 100 + j6]! += x123 * b45;
+        Matmul_X_Uo[(i3 + 1) * 100 + j6]! += x124 * b45;
+        Matmul_X_Uo[(i3 + 2) * 100 + j6]! += x125 * b45;
+        Matmul_X_Uo[(i3 + 3) * 100 + j6]! += x126 * b45;
+      }
+    }
+  }
+  for (let p3 = 0; p3 < 64; p3 += 8) {
+    const x127 = batch_xs[1560 + p3]!;
+    const x128 = batch_xs[1560 + p3 + 1]!;
+    const x129 = batch_xs[1560 + p3 + 2]!;
+    const x130 = batch_xs[1560 + p3 + 3]!;
+    const x131 = batch_xs[1560 + p3 + 4]!;
+    const x132 = batch_xs[1560 + p3 + 5]!;
+    const x133 = batch_xs[1560 + p3 + 6]!;
+    const x134 = batch_xs[1560 + p3 + 7]!;
     for (let j6 = 0; j6 < 100; j6++) {
-      Matmul_X_Ui[i2 * 100 + j6]! = scratch_1[i2 * 400 + j6]!;
+      const b46 = scratch[p3 * 100 + j6 * 8]!;
+      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
+      Matmul_X_Uo[2400 + j6]! +=
+        x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
-  for (let i3 = 0; i3 < 25; i3++) {
+  {
+    const x135 = batch_xs[1624]!;
+    for (let j6 = 0; j6 < 100; j6++) {
+      const b54 = scratch[6400 + j6]!;
+      Matmul_X_Uo[2400 + j6]! += x135 * b54;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q4 = 0; q4 < 64; q4 += 8) {
     for (let j7 = 0; j7 < 100; j7++) {
-      Matmul_X_Uf[i3 * 100 + j7]! = scratch_1[i3 * 400 + j7 + 100]!;
+      scratch[q4 * 100 + j7 * 8] = param_Ug[q4 * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 1] = param_Ug[(q4 + 1) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 2] = param_Ug[(q4 + 2) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 3] = param_Ug[(q4 + 3) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 4] = param_Ug[(q4 + 4) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 5] = param_Ug[(q4 + 5) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 6] = param_Ug[(q4 + 6) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 7] = param_Ug[(q4 + 7) * 100 + j7]!;
     }
   }
-  for (let i4 = 0; i4 < 25; i4++) {
+  for (let q4 = 64; q4 < 65; q4++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      scratch[q4 * 100 + j7] = param_Ug[q4 * 100 + j7]!;
+    }
+  }
+  Matmul_X_Ug.fill(0);
+  for (let i4 = 0; i4 < 24; i4 += 4) {
+    for (let p4 = 0; p4 < 64; p4 += 8) {
+      const x136 = batch_xs[i4 * 65 + p4]!;
+      const x137 = batch_xs[i4 * 65 + p4 + 1]!;
+      const x138 = batch_xs[i4 * 65 + p4 + 2]!;
+      const x139 = batch_xs[i4 * 65 + p4 + 3]!;
+      const x140 = batch_xs[i4 * 65 + p4 + 4]!;
+      const x141 = batch_xs[i4 * 65 + p4 + 5]!;
+      const x142 = batch_xs[i4 * 65 + p4 + 6]!;
+      const x143 = batch_xs[i4 * 65 + p4 + 7]!;
+      const x144 = batch_xs[(i4 + 1) * 65 + p4]!;
+      const x145 = batch_xs[(i4 + 1) * 65 + p4 + 1]!;
+      const x146 = batch_xs[(i4 + 1) * 65 + p4 + 2]!;
+      const x147 = batch_xs[(i4 + 1) * 65 + p4 + 3]!;
+      const x148 = batch_xs[(i4 + 1) * 65 + p4 + 4]!;
+      const x149 = batch_xs[(i4 + 1) * 65 + p4 + 5]!;
+      const x150 = batch_xs[(i4 + 1) * 65 + p4 + 6]!;
+      const x151 = batch_xs[(i4 + 1) * 65 + p4 + 7]!;
+      const x152 = batch_xs[(i4 + 2) * 65 + p4]!;
+      const x153 = batch_xs[(i4 + 2) * 65 + p4 + 1]!;
+      const x154 = batch_xs[(i4 + 2) * 65 + p4 + 2]!;
+      const x155 = batch_xs[(i4 + 2) * 65 + p4 + 3]!;
+      const x156 = batch_xs[(i4 + 2) * 65 + p4 + 4]!;
+      const x157 = batch_xs[(i4 + 2) * 65 + p4 + 5]!;
+      const x158 = batch_xs[(i4 + 2) * 65 + p4 + 6]!;
+      const x159 = batch_xs[(i4 + 2) * 65 + p4 + 7]!;
+      const x160 = batch_xs[(i4 + 3) * 65 + p4]!;
+      const x161 = batch_xs[(i4 + 3) * 65 + p4 + 1]!;
+      const x162 = batch_xs[(i4 + 3) * 65 + p4 + 2]!;
+      const x163 = batch_xs[(i4 + 3) * 65 + p4 + 3]!;
+      const x164 = batch_xs[(i4 + 3) * 65 + p4 + 4]!;
+      const x165 = batch_xs[(i4 + 3) * 65 + p4 + 5]!;
+      const x166 = batch_xs[(i4 + 3) * 65 + p4 + 6]!;
+      const x167 = batch_xs[(i4 + 3) * 65 + p4 + 7]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b55 = scratch[p4 * 100 + j8 * 8]!;
+        const b56 = scratch[p4 * 100 + j8 * 8 + 1]!;
+        const b57 = scratch[p4 * 100 + j8 * 8 + 2]!;
+        const b58 = scratch[p4 * 100 + j8 * 8 + 3]!;
+        const b59 = scratch[p4 * 100 + j8 * 8 + 4]!;
+        const b60 = scratch[p4 * 100 + j8 * 8 + 5]!;
+        const b61 = scratch[p4 * 100 + j8 * 8 + 6]!;
+        const b62 = scratch[p4 * 100 + j8 * 8 + 7]!;
+        Matmul_X_Ug[i4 * 100 + j8]! +=
+          x136 * b55 + x137 * b56 + x138 * b57 + x139 * b58 + x140 * b59 + x141 * b60 + x142 * b61 + x143 * b62;
+        Matmul_X_Ug[(i4 + 1) * 100 + j8]! +=
+          x144 * b55 + x145 * b56 + x146 * b57 + x147 * b58 + x148 * b59 + x149 * b60 + x150 * b61 + x151 * b62;
+        Matmul_X_Ug[(i4 + 2) * 100 + j8]! +=
+          x152 * b55 + x153 * b56 + x154 * b57 + x155 * b58 + x156 * b59 + x157 * b60 + x158 * b61 + x159 * b62;
+        Matmul_X_Ug[(i4 + 3) * 100 + j8]! +=
+          x160 * b55 + x161 * b56 + x162 * b57 + x163 * b58 + x164 * b59 + x165 * b60 + x166 * b61 + x167 * b62;
+      }
+    }
+    {
+      const x168 = batch_xs[i4 * 65 + 64]!;
+      const x169 = batch_xs[(i4 + 1) * 65 + 64]!;
+      const x170 = batch_xs[(i4 + 2) * 65 + 64]!;
+      const x171 = batch_xs[(i4 + 3) * 65 + 64]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b63 = scratch[6400 + j8]!;
+        Matmul_X_Ug[i4 * 100 + j8]! += x168 * b63;
+        Matmul_X_Ug[(i4 + 1) * 100 + j8]! += x169 * b63;
+        Matmul_X_Ug[(i4 + 2) * 100 + j8]! += x170 * b63;
+        Matmul_X_Ug[(i4 + 3) * 100 + j8]! += x171 * b63;
+      }
+    }
+  }
+  for (let p4 = 0; p4 < 64; p4 += 8) {
+    const x172 = batch_xs[1560 + p4]!;
+    const x173 = batch_xs[1560 + p4 + 1]!;
+    const x174 = batch_xs[1560 + p4 + 2]!;
+    const x175 = batch_xs[1560 + p4 + 3]!;
+    const x176 = batch_xs[1560 + p4 + 4]!;
+    const x177 = batch_xs[1560 + p4 + 5]!;
+    const x178 = batch_xs[1560 + p4 + 6]!;
+    const x179 = batch_xs[1560 + p4 + 7]!;
     for (let j8 = 0; j8 < 100; j8++) {
-      Matmul_X_Uo[i4 * 100 + j8]! = scratch_1[i4 * 400 + j8 + 200]!;
+      const b64 = scratch[p4 * 100 + j8 * 8]!;
+      const b65 = scratch[p4 * 100 + j8 * 8 + 1]!;
+      const b66 = scratch[p4 * 100 + j8 * 8 + 2]!;
+      const b67 = scratch[p4 * 100 + j8 * 8 + 3]!;
+      const b68 = scratch[p4 * 100 + j8 * 8 + 4]!;
+      const b69 = scratch[p4 * 100 + j8 * 8 + 5]!;
+      const b70 = scratch[p4 * 100 + j8 * 8 + 6]!;
+      const b71 = scratch[p4 * 100 + j8 * 8 + 7]!;
+      Matmul_X_Ug[2400 + j8]! +=
+        x172 * b64 + x173 * b65 + x174 * b66 + x175 * b67 + x176 * b68 + x177 * b69 + x178 * b70 + x179 * b71;
     }
   }
-  for (let i5 = 0; i5 < 25; i5++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      Matmul_X_Ug[i5 * 100 + j9]! = scratch_1[i5 * 400 + j9 + 300]!;
+  {
+    const x180 = batch_xs[1624]!;
+    for (let j8 = 0; j8 < 100; j8++) {
+      const b72 = scratch[6400 + j8]!;
+      Matmul_X_Ug[2400 + j8]! += x180 * b72;
     }
   }
 }
@@ -368,9 +633,15 @@ function forward_Matmul_X_Ui_and_3(
  * Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
  * Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
  */
-function forward_Matmul_Hprev_Wi_and_3(t: number): void {
+function forward_Matmul_Hprev_Wi_and_3(
+  t: number,
+  param_Wi: Float64Array,
+  param_Wf: Float64Array,
+  param_Wo: Float64Array,
+  param_Wg: Float64Array,
+): void {
   const off_state_h = t * 100;
-  scratch.fill(0, 0, 400);
+  Matmul_Hprev_Wi.fill(0);
   for (let p = 0; p < 96; p += 8) {
     const x1 = state_h[off_state_h + p]!;
     const x2 = state_h[off_state_h + p + 1]!;
@@ -380,36 +651,114 @@ function forward_Matmul_Hprev_Wi_and_3(t: number): void {
     const x6 = state_h[off_state_h + p + 5]!;
     const x7 = state_h[off_state_h + p + 6]!;
     const x8 = state_h[off_state_h + p + 7]!;
-    for (let j = 0; j < 400; j++) {
-      const b1 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
-      const b2 = copy_Wi_Wf_Wo_Wg[(p + 1) * 400 + j]!;
-      const b3 = copy_Wi_Wf_Wo_Wg[(p + 2) * 400 + j]!;
-      const b4 = copy_Wi_Wf_Wo_Wg[(p + 3) * 400 + j]!;
-      const b5 = copy_Wi_Wf_Wo_Wg[(p + 4) * 400 + j]!;
-      const b6 = copy_Wi_Wf_Wo_Wg[(p + 5) * 400 + j]!;
-      const b7 = copy_Wi_Wf_Wo_Wg[(p + 6) * 400 + j]!;
-      const b8 = copy_Wi_Wf_Wo_Wg[(p + 7) * 400 + j]!;
-      scratch[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+    for (let j = 0; j < 100; j++) {
+      const b1 = param_Wi[p * 100 + j]!;
+      const b2 = param_Wi[(p + 1) * 100 + j]!;
+      const b3 = param_Wi[(p + 2) * 100 + j]!;
+      const b4 = param_Wi[(p + 3) * 100 + j]!;
+      const b5 = param_Wi[(p + 4) * 100 + j]!;
+      const b6 = param_Wi[(p + 5) * 100 + j]!;
+      const b7 = param_Wi[(p + 6) * 100 + j]!;
+      const b8 = param_Wi[(p + 7) * 100 + j]!;
+      Matmul_Hprev_Wi[j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x9 = state_h[off_state_h + p]!;
-    for (let j = 0; j < 400; j++) {
-      const b9 = copy_Wi_Wf_Wo_Wg[p * 400 + j]!;
-      scratch[j]! += x9 * b9;
+    for (let j = 0; j < 100; j++) {
+      const b9 = param_Wi[p * 100 + j]!;
+      Matmul_Hprev_Wi[j]! += x9 * b9;
     }
   }
-  for (let j2 = 0; j2 < 100; j2++) {
-    Matmul_Hprev_Wi[j2]! = scratch[j2]!;
+  Matmul_Hprev_Wf.fill(0);
+  for (let p2 = 0; p2 < 96; p2 += 8) {
+    const x10 = state_h[off_state_h + p2]!;
+    const x11 = state_h[off_state_h + p2 + 1]!;
+    const x12 = state_h[off_state_h + p2 + 2]!;
+    const x13 = state_h[off_state_h + p2 + 3]!;
+    const x14 = state_h[off_state_h + p2 + 4]!;
+    const x15 = state_h[off_state_h + p2 + 5]!;
+    const x16 = state_h[off_state_h + p2 + 6]!;
+    const x17 = state_h[off_state_h + p2 + 7]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = param_Wf[p2 * 100 + j2]!;
+      const b11 = param_Wf[(p2 + 1) * 100 + j2]!;
+      const b12 = param_Wf[(p2 + 2) * 100 + j2]!;
+      const b13 = param_Wf[(p2 + 3) * 100 + j2]!;
+      const b14 = param_Wf[(p2 + 4) * 100 + j2]!;
+      const b15 = param_Wf[(p2 + 5) * 100 + j2]!;
+      const b16 = param_Wf[(p2 + 6) * 100 + j2]!;
+      const b17 = param_Wf[(p2 + 7) * 100 + j2]!;
+      Matmul_Hprev_Wf[j2]! +=
+        x10 * b10 + x11 * b11 + x12 * b12 + x13 * b13 + x14 * b14 + x15 * b15 + x16 * b16 + x17 * b17;
+    }
   }
-  for (let j3 = 0; j3 < 100; j3++) {
-    Matmul_Hprev_Wf[j3]! = scratch[j3 + 100]!;
+  for (let p2 = 96; p2 < 100; p2++) {
+    const x18 = state_h[off_state_h + p2]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = param_Wf[p2 * 100 + j2]!;
+      Matmul_Hprev_Wf[j2]! += x18 * b18;
+    }
   }
-  for (let j4 = 0; j4 < 100; j4++) {
-    Matmul_Hprev_Wo[j4]! = scratch[j4 + 200]!;
+  Matmul_Hprev_Wo.fill(0);
+  for (let p3 = 0; p3 < 96; p3 += 8) {
+    const x19 = state_h[off_state_h + p3]!;
+    const x20 = state_h[off_state_h + p3 + 1]!;
+    const x21 = state_h[off_state_h + p3 + 2]!;
+    const x22 = state_h[off_state_h + p3 + 3]!;
+    const x23 = state_h[off_state_h + p3 + 4]!;
+    const x24 = state_h[off_state_h + p3 + 5]!;
+    const x25 = state_h[off_state_h + p3 + 6]!;
+    const x26 = state_h[off_state_h + p3 + 7]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b19 = param_Wo[p3 * 100 + j3]!;
+      const b20 = param_Wo[(p3 + 1) * 100 + j3]!;
+      const b21 = param_Wo[(p3 + 2) * 100 + j3]!;
+      const b22 = param_Wo[(p3 + 3) * 100 + j3]!;
+      const b23 = param_Wo[(p3 + 4) * 100 + j3]!;
+      const b24 = param_Wo[(p3 + 5) * 100 + j3]!;
+      const b25 = param_Wo[(p3 + 6) * 100 + j3]!;
+      const b26 = param_Wo[(p3 + 7) * 100 + j3]!;
+      Matmul_Hprev_Wo[j3]! +=
+        x19 * b19 + x20 * b20 + x21 * b21 + x22 * b22 + x23 * b23 + x24 * b24 + x25 * b25 + x26 * b26;
+    }
   }
-  for (let j5 = 0; j5 < 100; j5++) {
-    Matmul_Hprev_Wg[j5]! = scratch[j5 + 300]!;
+  for (let p3 = 96; p3 < 100; p3++) {
+    const x27 = state_h[off_state_h + p3]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b27 = param_Wo[p3 * 100 + j3]!;
+      Matmul_Hprev_Wo[j3]! += x27 * b27;
+    }
+  }
+  Matmul_Hprev_Wg.fill(0);
+  for (let p4 = 0; p4 < 96; p4 += 8) {
+    const x28 = state_h[off_state_h + p4]!;
+    const x29 = state_h[off_state_h + p4 + 1]!;
+    const x30 = state_h[off_state_h + p4 + 2]!;
+    const x31 = state_h[off_state_h + p4 + 3]!;
+    const x32 = state_h[off_state_h + p4 + 4]!;
+    const x33 = state_h[off_state_h + p4 + 5]!;
+    const x34 = state_h[off_state_h + p4 + 6]!;
+    const x35 = state_h[off_state_h + p4 + 7]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b28 = param_Wg[p4 * 100 + j4]!;
+      const b29 = param_Wg[(p4 + 1) * 100 + j4]!;
+      const b30 = param_Wg[(p4 + 2) * 100 + j4]!;
+      const b31 = param_Wg[(p4 + 3) * 100 + j4]!;
+      const b32 = param_Wg[(p4 + 4) * 100 + j4]!;
+      const b33 = param_Wg[(p4 + 5) * 100 + j4]!;
+      const b34 = param_Wg[(p4 + 6) * 100 + j4]!;
+      const b35 = param_Wg[(p4 + 7) * 100 + j4]!;
+      Matmul_Hprev_Wg[j4]! +=
+        x28 * b28 + x29 * b29 + x30 * b30 + x31 * b31 + x32 * b32 + x33 * b33 + x34 * b34 + x35 * b35;
+    }
+  }
+  for (let p4 = 96; p4 < 100; p4++) {
+    const x36 = state_h[off_state_h + p4]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b36 = param_Wg[p4 * 100 + j4]!;
+      Matmul_Hprev_Wg[j4]! += x36 * b36;
+    }
   }
 }
 
@@ -639,35 +988,6 @@ function forward_Loss(batch_ys: Float64Array): void {
   Loss[0]! = -total1;
 }
 
-/** copy_Wi_Wf_Wo_Wg: the parameters repacked for the kernels in the time loop, once per call */
-function forward_fill_copy_Wi_Wf_Wo_Wg(
-  param_Wi: Float64Array,
-  param_Wf: Float64Array,
-  param_Wo: Float64Array,
-  param_Wg: Float64Array,
-): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j6 = 0; j6 < 100; j6++) {
-      copy_Wi_Wf_Wo_Wg[i * 400 + j6] = param_Wi[i * 100 + j6]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      copy_Wi_Wf_Wo_Wg[i2 * 400 + j7 + 100] = param_Wf[i2 * 100 + j7]!;
-    }
-  }
-  for (let i3 = 0; i3 < 100; i3++) {
-    for (let j8 = 0; j8 < 100; j8++) {
-      copy_Wi_Wf_Wo_Wg[i3 * 400 + j8 + 200] = param_Wo[i3 * 100 + j8]!;
-    }
-  }
-  for (let i4 = 0; i4 < 100; i4++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      copy_Wi_Wf_Wo_Wg[i4 * 400 + j9 + 300] = param_Wg[i4 * 100 + j9]!;
-    }
-  }
-}
-
 /** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
 function forwardSteps(
   param_Ui: Float64Array,
@@ -695,14 +1015,12 @@ function forwardSteps(
   // Matmul_X_Ug = X_t Ug: n×h, dsl/lstm.ts:34:51
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   forward_Matmul_X_Ui_and_3(param_Ui, param_Uf, param_Uo, param_Ug, batch_xs);
-  // copy_Wi_Wf_Wo_Wg: the parameters repacked for the kernels in the time loop, once per call
-  forward_fill_copy_Wi_Wf_Wo_Wg(param_Wi, param_Wf, param_Wo, param_Wg);
   for (let t = 0; t < 25; t++) {
     // Matmul_Hprev_Wi = H_{t−1} Wi: n×h, dsl/lstm.ts:31:69
     // Matmul_Hprev_Wf = H_{t−1} Wf: n×h, dsl/lstm.ts:32:69
     // Matmul_Hprev_Wo = H_{t−1} Wo: n×h, dsl/lstm.ts:33:69
     // Matmul_Hprev_Wg = H_{t−1} Wg: n×h, dsl/lstm.ts:34:66
-    forward_Matmul_Hprev_Wi_and_3(t);
+    forward_Matmul_Hprev_Wi_and_3(t, param_Wi, param_Wf, param_Wo, param_Wg);
     // I_t = σ(Ai_t); Ai_t = X_t Ui + H_{t−1} Wi + bi: n×h, dsl/lstm.ts:31:26
     forward_I(t, param_bi);
     // F_t = σ(Af_t); Af_t = X_t Uf + H_{t−1} Wf + bf: n×h, dsl/lstm.ts:32:26
@@ -960,46 +1278,201 @@ function backward_G_Ai(t: number): void {
  * Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
  * Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
  * Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
- * … summed into Matmul_G_Ag_Wgt as one product: Matmul_G_Ao_Wot, Matmul_G_Af_Wft, Matmul_G_Ai_Wit read as 0
  */
-function backward_Matmul_G_Ag_Wgt_and_3(t: number): void {
+function backward_Matmul_G_Ag_Wgt_and_3(
+  t: number,
+  param_Wi: Float64Array,
+  param_Wf: Float64Array,
+  param_Wo: Float64Array,
+  param_Wg: Float64Array,
+): void {
   const off_G_Ag = t * 100;
   const off_G_Ao = t * 100;
   const off_G_Af = t * 100;
   const off_G_Ai = t * 100;
-  for (let j = 0; j < 100; j++) {
-    scratch[j] = G_Ag[off_G_Ag + j]!;
-  }
-  for (let j2 = 0; j2 < 100; j2++) {
-    scratch[j2 + 100] = G_Ao[off_G_Ao + j2]!;
-  }
-  for (let j3 = 0; j3 < 100; j3++) {
-    scratch[j3 + 200] = G_Af[off_G_Af + j3]!;
-  }
-  for (let j4 = 0; j4 < 100; j4++) {
-    scratch[j4 + 300] = G_Ai[off_G_Ai + j4]!;
-  }
-  Matmul_G_Ag_Wgt.fill(0);
-  for (let p = 0; p < 400; p += 8) {
-    const x1 = scratch[p]!;
-    const x2 = scratch[p + 1]!;
-    const x3 = scratch[p + 2]!;
-    const x4 = scratch[p + 3]!;
-    const x5 = scratch[p + 4]!;
-    const x6 = scratch[p + 5]!;
-    const x7 = scratch[p + 6]!;
-    const x8 = scratch[p + 7]!;
-    for (let j5 = 0; j5 < 100; j5++) {
-      const b1 = copy_Wgt_Wot_Wft_Wit[p * 100 + j5]!;
-      const b2 = copy_Wgt_Wot_Wft_Wit[(p + 1) * 100 + j5]!;
-      const b3 = copy_Wgt_Wot_Wft_Wit[(p + 2) * 100 + j5]!;
-      const b4 = copy_Wgt_Wot_Wft_Wit[(p + 3) * 100 + j5]!;
-      const b5 = copy_Wgt_Wot_Wft_Wit[(p + 4) * 100 + j5]!;
-      const b6 = copy_Wgt_Wot_Wft_Wit[(p + 5) * 100 + j5]!;
-      const b7 = copy_Wgt_Wot_Wft_Wit[(p + 6) * 100 + j5]!;
-      const b8 = copy_Wgt_Wot_Wft_Wit[(p + 7) * 100 + j5]!;
-      Matmul_G_Ag_Wgt[j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_Ag[off_G_Ag + p]!;
+      const b1 = param_Wg[j * 100 + p]!;
+      const b2 = param_Wg[(j + 1) * 100 + p]!;
+      const b3 = param_Wg[(j + 2) * 100 + p]!;
+      const b4 = param_Wg[(j + 3) * 100 + p]!;
+      const b5 = param_Wg[(j + 4) * 100 + p]!;
+      const b6 = param_Wg[(j + 5) * 100 + p]!;
+      const b7 = param_Wg[(j + 6) * 100 + p]!;
+      const b8 = param_Wg[(j + 7) * 100 + p]!;
+      s1 += a1 * b1;
+      s2 += a1 * b2;
+      s3 += a1 * b3;
+      s4 += a1 * b4;
+      s5 += a1 * b5;
+      s6 += a1 * b6;
+      s7 += a1 * b7;
+      s8 += a1 * b8;
     }
+    Matmul_G_Ag_Wgt[j]! = s1;
+    Matmul_G_Ag_Wgt[j + 1]! = s2;
+    Matmul_G_Ag_Wgt[j + 2]! = s3;
+    Matmul_G_Ag_Wgt[j + 3]! = s4;
+    Matmul_G_Ag_Wgt[j + 4]! = s5;
+    Matmul_G_Ag_Wgt[j + 5]! = s6;
+    Matmul_G_Ag_Wgt[j + 6]! = s7;
+    Matmul_G_Ag_Wgt[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_Ag[off_G_Ag + p]!;
+      const b9 = param_Wg[j * 100 + p]!;
+      s9 += a2 * b9;
+    }
+    Matmul_G_Ag_Wgt[j]! = s9;
+  }
+  for (let j2 = 0; j2 < 96; j2 += 8) {
+    let s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0,
+      s14 = 0,
+      s15 = 0,
+      s16 = 0,
+      s17 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a3 = G_Ao[off_G_Ao + p2]!;
+      const b10 = param_Wo[j2 * 100 + p2]!;
+      const b11 = param_Wo[(j2 + 1) * 100 + p2]!;
+      const b12 = param_Wo[(j2 + 2) * 100 + p2]!;
+      const b13 = param_Wo[(j2 + 3) * 100 + p2]!;
+      const b14 = param_Wo[(j2 + 4) * 100 + p2]!;
+      const b15 = param_Wo[(j2 + 5) * 100 + p2]!;
+      const b16 = param_Wo[(j2 + 6) * 100 + p2]!;
+      const b17 = param_Wo[(j2 + 7) * 100 + p2]!;
+      s10 += a3 * b10;
+      s11 += a3 * b11;
+      s12 += a3 * b12;
+      s13 += a3 * b13;
+      s14 += a3 * b14;
+      s15 += a3 * b15;
+      s16 += a3 * b16;
+      s17 += a3 * b17;
+    }
+    Matmul_G_Ag_Wgt[j2]! += s10;
+    Matmul_G_Ag_Wgt[j2 + 1]! += s11;
+    Matmul_G_Ag_Wgt[j2 + 2]! += s12;
+    Matmul_G_Ag_Wgt[j2 + 3]! += s13;
+    Matmul_G_Ag_Wgt[j2 + 4]! += s14;
+    Matmul_G_Ag_Wgt[j2 + 5]! += s15;
+    Matmul_G_Ag_Wgt[j2 + 6]! += s16;
+    Matmul_G_Ag_Wgt[j2 + 7]! += s17;
+  }
+  for (let j2 = 96; j2 < 100; j2++) {
+    let s18 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a4 = G_Ao[off_G_Ao + p2]!;
+      const b18 = param_Wo[j2 * 100 + p2]!;
+      s18 += a4 * b18;
+    }
+    Matmul_G_Ag_Wgt[j2]! += s18;
+  }
+  for (let j3 = 0; j3 < 96; j3 += 8) {
+    let s19 = 0,
+      s20 = 0,
+      s21 = 0,
+      s22 = 0,
+      s23 = 0,
+      s24 = 0,
+      s25 = 0,
+      s26 = 0;
+    for (let p3 = 0; p3 < 100; p3++) {
+      const a5 = G_Af[off_G_Af + p3]!;
+      const b19 = param_Wf[j3 * 100 + p3]!;
+      const b20 = param_Wf[(j3 + 1) * 100 + p3]!;
+      const b21 = param_Wf[(j3 + 2) * 100 + p3]!;
+      const b22 = param_Wf[(j3 + 3) * 100 + p3]!;
+      const b23 = param_Wf[(j3 + 4) * 100 + p3]!;
+      const b24 = param_Wf[(j3 + 5) * 100 + p3]!;
+      const b25 = param_Wf[(j3 + 6) * 100 + p3]!;
+      const b26 = param_Wf[(j3 + 7) * 100 + p3]!;
+      s19 += a5 * b19;
+      s20 += a5 * b20;
+      s21 += a5 * b21;
+      s22 += a5 * b22;
+      s23 += a5 * b23;
+      s24 += a5 * b24;
+      s25 += a5 * b25;
+      s26 += a5 * b26;
+    }
+    Matmul_G_Ag_Wgt[j3]! += s19;
+    Matmul_G_Ag_Wgt[j3 + 1]! += s20;
+    Matmul_G_Ag_Wgt[j3 + 2]! += s21;
+    Matmul_G_Ag_Wgt[j3 + 3]! += s22;
+    Matmul_G_Ag_Wgt[j3 + 4]! += s23;
+    Matmul_G_Ag_Wgt[j3 + 5]! += s24;
+    Matmul_G_Ag_Wgt[j3 + 6]! += s25;
+    Matmul_G_Ag_Wgt[j3 + 7]! += s26;
+  }
+  for (let j3 = 96; j3 < 100; j3++) {
+    let s27 = 0;
+    for (let p3 = 0; p3 < 100; p3++) {
+      const a6 = G_Af[off_G_Af + p3]!;
+      const b27 = param_Wf[j3 * 100 + p3]!;
+      s27 += a6 * b27;
+    }
+    Matmul_G_Ag_Wgt[j3]! += s27;
+  }
+  for (let j4 = 0; j4 < 96; j4 += 8) {
+    let s28 = 0,
+      s29 = 0,
+      s30 = 0,
+      s31 = 0,
+      s32 = 0,
+      s33 = 0,
+      s34 = 0,
+      s35 = 0;
+    for (let p4 = 0; p4 < 100; p4++) {
+      const a7 = G_Ai[off_G_Ai + p4]!;
+      const b28 = param_Wi[j4 * 100 + p4]!;
+      const b29 = param_Wi[(j4 + 1) * 100 + p4]!;
+      const b30 = param_Wi[(j4 + 2) * 100 + p4]!;
+      const b31 = param_Wi[(j4 + 3) * 100 + p4]!;
+      const b32 = param_Wi[(j4 + 4) * 100 + p4]!;
+      const b33 = param_Wi[(j4 + 5) * 100 + p4]!;
+      const b34 = param_Wi[(j4 + 6) * 100 + p4]!;
+      const b35 = param_Wi[(j4 + 7) * 100 + p4]!;
+      s28 += a7 * b28;
+      s29 += a7 * b29;
+      s30 += a7 * b30;
+      s31 += a7 * b31;
+      s32 += a7 * b32;
+      s33 += a7 * b33;
+      s34 += a7 * b34;
+      s35 += a7 * b35;
+    }
+    Matmul_G_Ag_Wgt[j4]! += s28;
+    Matmul_G_Ag_Wgt[j4 + 1]! += s29;
+    Matmul_G_Ag_Wgt[j4 + 2]! += s30;
+    Matmul_G_Ag_Wgt[j4 + 3]! += s31;
+    Matmul_G_Ag_Wgt[j4 + 4]! += s32;
+    Matmul_G_Ag_Wgt[j4 + 5]! += s33;
+    Matmul_G_Ag_Wgt[j4 + 6]! += s34;
+    Matmul_G_Ag_Wgt[j4 + 7]! += s35;
+  }
+  for (let j4 = 96; j4 < 100; j4++) {
+    let s36 = 0;
+    for (let p4 = 0; p4 < 100; p4++) {
+      const a8 = G_Ai[off_G_Ai + p4]!;
+      const b36 = param_Wi[j4 * 100 + p4]!;
+      s36 += a8 * b36;
+    }
+    Matmul_G_Ag_Wgt[j4]! += s36;
   }
 }
 
@@ -1028,189 +1501,456 @@ function backward_dUi_and_3(
 ): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j * 8] = G_Ai[q1 * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = G_Ai[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + (j2 + 100) * 8] = G_Af[q1 * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = G_Af[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = G_Af[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = G_Af[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = G_Af[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = G_Af[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = G_Af[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = G_Af[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + j2 + 100] = G_Af[q1 * 100 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + (j3 + 200) * 8] = G_Ao[q1 * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = G_Ao[(q1 + 1) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = G_Ao[(q1 + 2) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = G_Ao[(q1 + 3) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = G_Ao[(q1 + 4) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = G_Ao[(q1 + 5) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = G_Ao[(q1 + 6) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = G_Ao[(q1 + 7) * 100 + j3]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + j3 + 200] = G_Ao[q1 * 100 + j3]!;
-    }
-  }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + (j4 + 300) * 8] = G_Ag[q1 * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = G_Ag[(q1 + 1) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = G_Ag[(q1 + 2) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = G_Ag[(q1 + 3) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = G_Ag[(q1 + 4) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = G_Ag[(q1 + 5) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = G_Ag[(q1 + 6) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = G_Ag[(q1 + 7) * 100 + j4]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + j4 + 300] = G_Ag[q1 * 100 + j4]!;
-    }
-  }
-  scratch_1.fill(0, 0, 26000);
-  for (let c1 = 0; c1 < 400; c1 += 256) {
-    const cend1 = Math.min(c1 + 256, 400);
-    for (let i = 0; i < 64; i += 4) {
-      for (let p = 0; p < 24; p += 8) {
-        const x1 = batch_xs[p * 65 + i]!;
-        const x2 = batch_xs[(p + 1) * 65 + i]!;
-        const x3 = batch_xs[(p + 2) * 65 + i]!;
-        const x4 = batch_xs[(p + 3) * 65 + i]!;
-        const x5 = batch_xs[(p + 4) * 65 + i]!;
-        const x6 = batch_xs[(p + 5) * 65 + i]!;
-        const x7 = batch_xs[(p + 6) * 65 + i]!;
-        const x8 = batch_xs[(p + 7) * 65 + i]!;
-        const x9 = batch_xs[p * 65 + i + 1]!;
-        const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
-        const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
-        const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
-        const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
-        const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
-        const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
-        const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
-        const x17 = batch_xs[p * 65 + i + 2]!;
-        const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
-        const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
-        const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
-        const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
-        const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
-        const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
-        const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
-        const x25 = batch_xs[p * 65 + i + 3]!;
-        const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
-        const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
-        const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
-        const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
-        const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
-        const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
-        const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b1 = scratch[p * 400 + j5 * 8]!;
-          const b2 = scratch[p * 400 + j5 * 8 + 1]!;
-          const b3 = scratch[p * 400 + j5 * 8 + 2]!;
-          const b4 = scratch[p * 400 + j5 * 8 + 3]!;
-          const b5 = scratch[p * 400 + j5 * 8 + 4]!;
-          const b6 = scratch[p * 400 + j5 * 8 + 5]!;
-          const b7 = scratch[p * 400 + j5 * 8 + 6]!;
-          const b8 = scratch[p * 400 + j5 * 8 + 7]!;
-          scratch_1[i * 400 + j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-          scratch_1[(i + 1) * 400 + j5]! +=
-            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-          scratch_1[(i + 2) * 400 + j5]! +=
-            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-          scratch_1[(i + 3) * 400 + j5]! +=
-            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-        }
-      }
-      {
-        const x33 = batch_xs[1560 + i]!;
-        const x34 = batch_xs[1560 + i + 1]!;
-        const x35 = batch_xs[1560 + i + 2]!;
-        const x36 = batch_xs[1560 + i + 3]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b9 = scratch[9600 + j5]!;
-          scratch_1[i * 400 + j5]! += x33 * b9;
-          scratch_1[(i + 1) * 400 + j5]! += x34 * b9;
-          scratch_1[(i + 2) * 400 + j5]! += x35 * b9;
-          scratch_1[(i + 3) * 400 + j5]! += x36 * b9;
-        }
-      }
-    }
+  for (let i = 0; i < 64; i += 4) {
     for (let p = 0; p < 24; p += 8) {
-      const x37 = batch_xs[p * 65 + 64]!;
-      const x38 = batch_xs[(p + 1) * 65 + 64]!;
-      const x39 = batch_xs[(p + 2) * 65 + 64]!;
-      const x40 = batch_xs[(p + 3) * 65 + 64]!;
-      const x41 = batch_xs[(p + 4) * 65 + 64]!;
-      const x42 = batch_xs[(p + 5) * 65 + 64]!;
-      const x43 = batch_xs[(p + 6) * 65 + 64]!;
-      const x44 = batch_xs[(p + 7) * 65 + 64]!;
-      for (let j5 = c1; j5 < cend1; j5++) {
-        const b10 = scratch[p * 400 + j5 * 8]!;
-        const b11 = scratch[p * 400 + j5 * 8 + 1]!;
-        const b12 = scratch[p * 400 + j5 * 8 + 2]!;
-        const b13 = scratch[p * 400 + j5 * 8 + 3]!;
-        const b14 = scratch[p * 400 + j5 * 8 + 4]!;
-        const b15 = scratch[p * 400 + j5 * 8 + 5]!;
-        const b16 = scratch[p * 400 + j5 * 8 + 6]!;
-        const b17 = scratch[p * 400 + j5 * 8 + 7]!;
-        scratch_1[25600 + j5]! +=
-          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+      const x1 = batch_xs[p * 65 + i]!;
+      const x2 = batch_xs[(p + 1) * 65 + i]!;
+      const x3 = batch_xs[(p + 2) * 65 + i]!;
+      const x4 = batch_xs[(p + 3) * 65 + i]!;
+      const x5 = batch_xs[(p + 4) * 65 + i]!;
+      const x6 = batch_xs[(p + 5) * 65 + i]!;
+      const x7 = batch_xs[(p + 6) * 65 + i]!;
+      const x8 = batch_xs[(p + 7) * 65 + i]!;
+      const x9 = batch_xs[p * 65 + i + 1]!;
+      const x10 = batch_xs[(p + 1) * 65 + i + 1]!;
+      const x11 = batch_xs[(p + 2) * 65 + i + 1]!;
+      const x12 = batch_xs[(p + 3) * 65 + i + 1]!;
+      const x13 = batch_xs[(p + 4) * 65 + i + 1]!;
+      const x14 = batch_xs[(p + 5) * 65 + i + 1]!;
+      const x15 = batch_xs[(p + 6) * 65 + i + 1]!;
+      const x16 = batch_xs[(p + 7) * 65 + i + 1]!;
+      const x17 = batch_xs[p * 65 + i + 2]!;
+      const x18 = batch_xs[(p + 1) * 65 + i + 2]!;
+      const x19 = batch_xs[(p + 2) * 65 + i + 2]!;
+      const x20 = batch_xs[(p + 3) * 65 + i + 2]!;
+      const x21 = batch_xs[(p + 4) * 65 + i + 2]!;
+      const x22 = batch_xs[(p + 5) * 65 + i + 2]!;
+      const x23 = batch_xs[(p + 6) * 65 + i + 2]!;
+      const x24 = batch_xs[(p + 7) * 65 + i + 2]!;
+      const x25 = batch_xs[p * 65 + i + 3]!;
+      const x26 = batch_xs[(p + 1) * 65 + i + 3]!;
+      const x27 = batch_xs[(p + 2) * 65 + i + 3]!;
+      const x28 = batch_xs[(p + 3) * 65 + i + 3]!;
+      const x29 = batch_xs[(p + 4) * 65 + i + 3]!;
+      const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
+      const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
+      const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Ui[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Ui[(i + 1) * 100 + j2]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        grad_Ui[(i + 2) * 100 + j2]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        grad_Ui[(i + 3) * 100 + j2]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
     {
-      const x45 = batch_xs[1624]!;
-      for (let j5 = c1; j5 < cend1; j5++) {
-        const b18 = scratch[9600 + j5]!;
-        scratch_1[25600 + j5]! += x45 * b18;
+      const x33 = batch_xs[1560 + i]!;
+      const x34 = batch_xs[1560 + i + 1]!;
+      const x35 = batch_xs[1560 + i + 2]!;
+      const x36 = batch_xs[1560 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Ui[i * 100 + j2]! += x33 * b9;
+        grad_Ui[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Ui[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Ui[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 65; i2++) {
+  for (let p = 0; p < 24; p += 8) {
+    const x37 = batch_xs[p * 65 + 64]!;
+    const x38 = batch_xs[(p + 1) * 65 + 64]!;
+    const x39 = batch_xs[(p + 2) * 65 + 64]!;
+    const x40 = batch_xs[(p + 3) * 65 + 64]!;
+    const x41 = batch_xs[(p + 4) * 65 + 64]!;
+    const x42 = batch_xs[(p + 5) * 65 + 64]!;
+    const x43 = batch_xs[(p + 6) * 65 + 64]!;
+    const x44 = batch_xs[(p + 7) * 65 + 64]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b10 = scratch[p * 100 + j2 * 8]!;
+      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
+      grad_Ui[6400 + j2]! +=
+        x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+    }
+  }
+  {
+    const x45 = batch_xs[1624]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b18 = scratch[2400 + j2]!;
+      grad_Ui[6400 + j2]! += x45 * b18;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 24; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = G_Af[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = G_Af[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = G_Af[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = G_Af[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = G_Af[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = G_Af[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = G_Af[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = G_Af[(q2 + 7) * 100 + j3]!;
+    }
+  }
+  for (let q2 = 24; q2 < 25; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = G_Af[q2 * 100 + j3]!;
+    }
+  }
+  for (let i2 = 0; i2 < 64; i2 += 4) {
+    for (let p2 = 0; p2 < 24; p2 += 8) {
+      const x46 = batch_xs[p2 * 65 + i2]!;
+      const x47 = batch_xs[(p2 + 1) * 65 + i2]!;
+      const x48 = batch_xs[(p2 + 2) * 65 + i2]!;
+      const x49 = batch_xs[(p2 + 3) * 65 + i2]!;
+      const x50 = batch_xs[(p2 + 4) * 65 + i2]!;
+      const x51 = batch_xs[(p2 + 5) * 65 + i2]!;
+      const x52 = batch_xs[(p2 + 6) * 65 + i2]!;
+      const x53 = batch_xs[(p2 + 7) * 65 + i2]!;
+      const x54 = batch_xs[p2 * 65 + i2 + 1]!;
+      const x55 = batch_xs[(p2 + 1) * 65 + i2 + 1]!;
+      const x56 = batch_xs[(p2 + 2) * 65 + i2 + 1]!;
+      const x57 = batch_xs[(p2 + 3) * 65 + i2 + 1]!;
+      const x58 = batch_xs[(p2 + 4) * 65 + i2 + 1]!;
+      const x59 = batch_xs[(p2 + 5) * 65 + i2 + 1]!;
+      const x60 = batch_xs[(p2 + 6) * 65 + i2 + 1]!;
+      const x61 = batch_xs[(p2 + 7) * 65 + i2 + 1]!;
+      const x62 = batch_xs[p2 * 65 + i2 + 2]!;
+      const x63 = batch_xs[(p2 + 1) * 65 + i2 + 2]!;
+      const x64 = batch_xs[(p2 + 2) * 65 + i2 + 2]!;
+      const x65 = batch_xs[(p2 + 3) * 65 + i2 + 2]!;
+      const x66 = batch_xs[(p2 + 4) * 65 + i2 + 2]!;
+      const x67 = batch_xs[(p2 + 5) * 65 + i2 + 2]!;
+      const x68 = batch_xs[(p2 + 6) * 65 + i2 + 2]!;
+      const x69 = batch_xs[(p2 + 7) * 65 + i2 + 2]!;
+      const x70 = batch_xs[p2 * 65 + i2 + 3]!;
+      const x71 = batch_xs[(p2 + 1) * 65 + i2 + 3]!;
+      const x72 = batch_xs[(p2 + 2) * 65 + i2 + 3]!;
+      const x73 = batch_xs[(p2 + 3) * 65 + i2 + 3]!;
+      const x74 = batch_xs[(p2 + 4) * 65 + i2 + 3]!;
+      const x75 = batch_xs[(p2 + 5) * 65 + i2 + 3]!;
+      const x76 = batch_xs[(p2 + 6) * 65 + i2 + 3]!;
+      const x77 = batch_xs[(p2 + 7) * 65 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b19 = scratch[p2 * 100 + j4 * 8]!;
+        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        grad_Uf[i2 * 100 + j4]! +=
+          x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
+        grad_Uf[(i2 + 1) * 100 + j4]! +=
+          x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
+        grad_Uf[(i2 + 2) * 100 + j4]! +=
+          x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
+        grad_Uf[(i2 + 3) * 100 + j4]! +=
+          x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
+      }
+    }
+    {
+      const x78 = batch_xs[1560 + i2]!;
+      const x79 = batch_xs[1560 + i2 + 1]!;
+      const x80 = batch_xs[1560 + i2 + 2]!;
+      const x81 = batch_xs[1560 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b27 = scratch[2400 + j4]!;
+        grad_Uf[i2 * 100 + j4]! += x78 * b27;
+        grad_Uf[(i2 + 1) * 100 + j4]! += x79 * b27;
+        grad_Uf[(i2 + 2) * 100 + j4]! += x80 * b27;
+        grad_Uf[(i2 + 3) * 100 + j4]! += x81 * b27;
+      }
+    }
+  }
+  for (let p2 = 0; p2 < 24; p2 += 8) {
+    const x82 = batch_xs[p2 * 65 + 64]!;
+    const x83 = batch_xs[(p2 + 1) * 65 + 64]!;
+    const x84 = batch_xs[(p2 + 2) * 65 + 64]!;
+    const x85 = batch_xs[(p2 + 3) * 65 + 64]!;
+    const x86 = batch_xs[(p2 + 4) * 65 + 64]!;
+    const x87 = batch_xs[(p2 + 5) * 65 + 64]!;
+    const x88 = batch_xs[(p2 + 6) * 65 + 64]!;
+    const x89 = batch_xs[(p2 + 7) * 65 + 64]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b28 = scratch[p2 * 100 + j4 * 8]!;
+      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
+      grad_Uf[6400 + j4]! +=
+        x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
+    }
+  }
+  {
+    const x90 = batch_xs[1624]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      const b36 = scratch[2400 + j4]!;
+      grad_Uf[6400 + j4]! += x90 * b36;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 24; q3 += 8) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5 * 8] = G_Ao[q3 * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 1] = G_Ao[(q3 + 1) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 2] = G_Ao[(q3 + 2) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 3] = G_Ao[(q3 + 3) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 4] = G_Ao[(q3 + 4) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 5] = G_Ao[(q3 + 5) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 6] = G_Ao[(q3 + 6) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 7] = G_Ao[(q3 + 7) * 100 + j5]!;
+    }
+  }
+  for (let q3 = 24; q3 < 25; q3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5] = G_Ao[q3 * 100 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 64; i3 += 4) {
+    for (let p3 = 0; p3 < 24; p3 += 8) {
+      const x91 = batch_xs[p3 * 65 + i3]!;
+      const x92 = batch_xs[(p3 + 1) * 65 + i3]!;
+      const x93 = batch_xs[(p3 + 2) * 65 + i3]!;
+      const x94 = batch_xs[(p3 + 3) * 65 + i3]!;
+      const x95 = batch_xs[(p3 + 4) * 65 + i3]!;
+      const x96 = batch_xs[(p3 + 5) * 65 + i3]!;
+      const x97 = batch_xs[(p3 + 6) * 65 + i3]!;
+      const x98 = batch_xs[(p3 + 7) * 65 + i3]!;
+      const x99 = batch_xs[p3 * 65 + i3 + 1]!;
+      const x100 = batch_xs[(p3 + 1) * 65 + i3 + 1]!;
+      const x101 = batch_xs[(p3 + 2) * 65 + i3 + 1]!;
+      const x102 = batch_xs[(p3 + 3) * 65 + i3 + 1]!;
+      const x103 = batch_xs[(p3 + 4) * 65 + i3 + 1]!;
+      const x104 = batch_xs[(p3 + 5) * 65 + i3 + 1]!;
+      const x105 = batch_xs[(p3 + 6) * 65 + i3 + 1]!;
+      const x106 = batch_xs[(p3 + 7) * 65 + i3 + 1]!;
+      const x107 = batch_xs[p3 * 65 + i3 + 2]!;
+      const x108 = batch_xs[(p3 + 1) * 65 + i3 + 2]!;
+      const x109 = batch_xs[(p3 + 2) * 65 + i3 + 2]!;
+      const x110 = batch_xs[(p3 + 3) * 65 + i3 + 2]!;
+      const x111 = batch_xs[(p3 + 4) * 65 + i3 + 2]!;
+      const x112 = batch_xs[(p3 + 5) * 65 + i3 + 2]!;
+      const x113 = batch_xs[(p3 + 6) * 65 + i3 + 2]!;
+      const x114 = batch_xs[(p3 + 7) * 65 + i3 + 2]!;
+      const x115 = batch_xs[p3 * 65 + i3 + 3]!;
+      const x116 = batch_xs[(p3 + 1) * 65 + i3 + 3]!;
+      const x117 = batch_xs[(p3 + 2) * 65 + i3 + 3]!;
+      const x118 = batch_xs[(p3 + 3) * 65 + i3 + 3]!;
+      const x119 = batch_xs[(p3 + 4) * 65 + i3 + 3]!;
+      const x120 = batch_xs[(p3 + 5) * 65 + i3 + 3]!;
+      const x121 = batch_xs[(p3 + 6) * 65 + i3 + 3]!;
+      const x122 = batch_xs[(p3 + 7) * 65 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b37 = scratch[p3 * 100 + j6 * 8]!;
+        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
+        grad_Uo[i3 * 100 + j6]! +=
+          x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
+        grad_Uo[(i3 + 1) * 100 + j6]! +=
+          x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
+        grad_Uo[(i3 + 2) * 100 + j6]! +=
+          x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
+        grad_Uo[(i3 + 3) * 100 + j6]! +=
+          x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
+      }
+    }
+    {
+      const x123 = batch_xs[1560 + i3]!;
+      const x124 = batch_xs[1560 + i3 + 1]!;
+      const x125 = batch_xs[1560 + i3 + 2]!;
+      const x126 = batch_xs[1560 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b45 = scratch[2400 + j6]!;
+        grad_Uo[i3 * 100 + j6]! += x123 * b45;
+        grad_Uo[(i3 + 1) * 100 + j6]! += x124 * b45;
+        grad_Uo[(i3 + 2) * 100 + j6]! += x125 * b45;
+        grad_Uo[(i3 + 3) * 100 + j6]! += x126 * b45;
+      }
+    }
+  }
+  for (let p3 = 0; p3 < 24; p3 += 8) {
+    const x127 = batch_xs[p3 * 65 + 64]!;
+    const x128 = batch_xs[(p3 + 1) * 65 + 64]!;
+    const x129 = batch_xs[(p3 + 2) * 65 + 64]!;
+    const x130 = batch_xs[(p3 + 3) * 65 + 64]!;
+    const x131 = batch_xs[(p3 + 4) * 65 + 64]!;
+    const x132 = batch_xs[(p3 + 5) * 65 + 64]!;
+    const x133 = batch_xs[(p3 + 6) * 65 + 64]!;
+    const x134 = batch_xs[(p3 + 7) * 65 + 64]!;
     for (let j6 = 0; j6 < 100; j6++) {
-      grad_Ui[i2 * 100 + j6]! += scratch_1[i2 * 400 + j6]!;
+      const b46 = scratch[p3 * 100 + j6 * 8]!;
+      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
+      grad_Uo[6400 + j6]! +=
+        x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
-  for (let i3 = 0; i3 < 65; i3++) {
+  {
+    const x135 = batch_xs[1624]!;
+    for (let j6 = 0; j6 < 100; j6++) {
+      const b54 = scratch[2400 + j6]!;
+      grad_Uo[6400 + j6]! += x135 * b54;
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q4 = 0; q4 < 24; q4 += 8) {
     for (let j7 = 0; j7 < 100; j7++) {
-      grad_Uf[i3 * 100 + j7]! += scratch_1[i3 * 400 + j7 + 100]!;
+      scratch[q4 * 100 + j7 * 8] = G_Ag[q4 * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 1] = G_Ag[(q4 + 1) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 2] = G_Ag[(q4 + 2) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 3] = G_Ag[(q4 + 3) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 4] = G_Ag[(q4 + 4) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 5] = G_Ag[(q4 + 5) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 6] = G_Ag[(q4 + 6) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 7] = G_Ag[(q4 + 7) * 100 + j7]!;
     }
   }
-  for (let i4 = 0; i4 < 65; i4++) {
+  for (let q4 = 24; q4 < 25; q4++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      scratch[q4 * 100 + j7] = G_Ag[q4 * 100 + j7]!;
+    }
+  }
+  for (let i4 = 0; i4 < 64; i4 += 4) {
+    for (let p4 = 0; p4 < 24; p4 += 8) {
+      const x136 = batch_xs[p4 * 65 + i4]!;
+      const x137 = batch_xs[(p4 + 1) * 65 + i4]!;
+      const x138 = batch_xs[(p4 + 2) * 65 + i4]!;
+      const x139 = batch_xs[(p4 + 3) * 65 + i4]!;
+      const x140 = batch_xs[(p4 + 4) * 65 + i4]!;
+      const x141 = batch_xs[(p4 + 5) * 65 + i4]!;
+      const x142 = batch_xs[(p4 + 6) * 65 + i4]!;
+      const x143 = batch_xs[(p4 + 7) * 65 + i4]!;
+      const x144 = batch_xs[p4 * 65 + i4 + 1]!;
+      const x145 = batch_xs[(p4 + 1) * 65 + i4 + 1]!;
+      const x146 = batch_xs[(p4 + 2) * 65 + i4 + 1]!;
+      const x147 = batch_xs[(p4 + 3) * 65 + i4 + 1]!;
+      const x148 = batch_xs[(p4 + 4) * 65 + i4 + 1]!;
+      const x149 = batch_xs[(p4 + 5) * 65 + i4 + 1]!;
+      const x150 = batch_xs[(p4 + 6) * 65 + i4 + 1]!;
+      const x151 = batch_xs[(p4 + 7) * 65 + i4 + 1]!;
+      const x152 = batch_xs[p4 * 65 + i4 + 2]!;
+      const x153 = batch_xs[(p4 + 1) * 65 + i4 + 2]!;
+      const x154 = batch_xs[(p4 + 2) * 65 + i4 + 2]!;
+      const x155 = batch_xs[(p4 + 3) * 65 + i4 + 2]!;
+      const x156 = batch_xs[(p4 + 4) * 65 + i4 + 2]!;
+      const x157 = batch_xs[(p4 + 5) * 65 + i4 + 2]!;
+      const x158 = batch_xs[(p4 + 6) * 65 + i4 + 2]!;
+      const x159 = batch_xs[(p4 + 7) * 65 + i4 + 2]!;
+      const x160 = batch_xs[p4 * 65 + i4 + 3]!;
+      const x161 = batch_xs[(p4 + 1) * 65 + i4 + 3]!;
+      const x162 = batch_xs[(p4 + 2) * 65 + i4 + 3]!;
+      const x163 = batch_xs[(p4 + 3) * 65 + i4 + 3]!;
+      const x164 = batch_xs[(p4 + 4) * 65 + i4 + 3]!;
+      const x165 = batch_xs[(p4 + 5) * 65 + i4 + 3]!;
+      const x166 = batch_xs[(p4 + 6) * 65 + i4 + 3]!;
+      const x167 = batch_xs[(p4 + 7) * 65 + i4 + 3]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b55 = scratch[p4 * 100 + j8 * 8]!;
+        const b56 = scratch[p4 * 100 + j8 * 8 + 1]!;
+        const b57 = scratch[p4 * 100 + j8 * 8 + 2]!;
+        const b58 = scratch[p4 * 100 + j8 * 8 + 3]!;
+        const b59 = scratch[p4 * 100 + j8 * 8 + 4]!;
+        const b60 = scratch[p4 * 100 + j8 * 8 + 5]!;
+        const b61 = scratch[p4 * 100 + j8 * 8 + 6]!;
+        const b62 = scratch[p4 * 100 + j8 * 8 + 7]!;
+        grad_Ug[i4 * 100 + j8]! +=
+          x136 * b55 + x137 * b56 + x138 * b57 + x139 * b58 + x140 * b59 + x141 * b60 + x142 * b61 + x143 * b62;
+        grad_Ug[(i4 + 1) * 100 + j8]! +=
+          x144 * b55 + x145 * b56 + x146 * b57 + x147 * b58 + x148 * b59 + x149 * b60 + x150 * b61 + x151 * b62;
+        grad_Ug[(i4 + 2) * 100 + j8]! +=
+          x152 * b55 + x153 * b56 + x154 * b57 + x155 * b58 + x156 * b59 + x157 * b60 + x158 * b61 + x159 * b62;
+        grad_Ug[(i4 + 3) * 100 + j8]! +=
+          x160 * b55 + x161 * b56 + x162 * b57 + x163 * b58 + x164 * b59 + x165 * b60 + x166 * b61 + x167 * b62;
+      }
+    }
+    {
+      const x168 = batch_xs[1560 + i4]!;
+      const x169 = batch_xs[1560 + i4 + 1]!;
+      const x170 = batch_xs[1560 + i4 + 2]!;
+      const x171 = batch_xs[1560 + i4 + 3]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b63 = scratch[2400 + j8]!;
+        grad_Ug[i4 * 100 + j8]! += x168 * b63;
+        grad_Ug[(i4 + 1) * 100 + j8]! += x169 * b63;
+        grad_Ug[(i4 + 2) * 100 + j8]! += x170 * b63;
+        grad_Ug[(i4 + 3) * 100 + j8]! += x171 * b63;
+      }
+    }
+  }
+  for (let p4 = 0; p4 < 24; p4 += 8) {
+    const x172 = batch_xs[p4 * 65 + 64]!;
+    const x173 = batch_xs[(p4 + 1) * 65 + 64]!;
+    const x174 = batch_xs[(p4 + 2) * 65 + 64]!;
+    const x175 = batch_xs[(p4 + 3) * 65 + 64]!;
+    const x176 = batch_xs[(p4 + 4) * 65 + 64]!;
+    const x177 = batch_xs[(p4 + 5) * 65 + 64]!;
+    const x178 = batch_xs[(p4 + 6) * 65 + 64]!;
+    const x179 = batch_xs[(p4 + 7) * 65 + 64]!;
     for (let j8 = 0; j8 < 100; j8++) {
-      grad_Uo[i4 * 100 + j8]! += scratch_1[i4 * 400 + j8 + 200]!;
+      const b64 = scratch[p4 * 100 + j8 * 8]!;
+      const b65 = scratch[p4 * 100 + j8 * 8 + 1]!;
+      const b66 = scratch[p4 * 100 + j8 * 8 + 2]!;
+      const b67 = scratch[p4 * 100 + j8 * 8 + 3]!;
+      const b68 = scratch[p4 * 100 + j8 * 8 + 4]!;
+      const b69 = scratch[p4 * 100 + j8 * 8 + 5]!;
+      const b70 = scratch[p4 * 100 + j8 * 8 + 6]!;
+      const b71 = scratch[p4 * 100 + j8 * 8 + 7]!;
+      grad_Ug[6400 + j8]! +=
+        x172 * b64 + x173 * b65 + x174 * b66 + x175 * b67 + x176 * b68 + x177 * b69 + x178 * b70 + x179 * b71;
     }
   }
-  for (let i5 = 0; i5 < 65; i5++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      grad_Ug[i5 * 100 + j9]! += scratch_1[i5 * 400 + j9 + 300]!;
+  {
+    const x180 = batch_xs[1624]!;
+    for (let j8 = 0; j8 < 100; j8++) {
+      const b72 = scratch[2400 + j8]!;
+      grad_Ug[6400 + j8]! += x180 * b72;
     }
   }
 }
@@ -1230,160 +1970,340 @@ function backward_dWi_and_3(
 ): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j * 8] = G_Ai[q1 * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
-      scratch[q1 * 400 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
+      scratch[q1 * 100 + j * 8] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 1] = G_Ai[(q1 + 1) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 2] = G_Ai[(q1 + 2) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 3] = G_Ai[(q1 + 3) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 4] = G_Ai[(q1 + 4) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 5] = G_Ai[(q1 + 5) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 6] = G_Ai[(q1 + 6) * 100 + j]!;
+      scratch[q1 * 100 + j * 8 + 7] = G_Ai[(q1 + 7) * 100 + j]!;
     }
   }
   for (let q1 = 24; q1 < 25; q1++) {
     for (let j = 0; j < 100; j++) {
-      scratch[q1 * 400 + j] = G_Ai[q1 * 100 + j]!;
+      scratch[q1 * 100 + j] = G_Ai[q1 * 100 + j]!;
     }
   }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + (j2 + 100) * 8] = G_Af[q1 * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 1] = G_Af[(q1 + 1) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 2] = G_Af[(q1 + 2) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 3] = G_Af[(q1 + 3) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 4] = G_Af[(q1 + 4) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 5] = G_Af[(q1 + 5) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 6] = G_Af[(q1 + 6) * 100 + j2]!;
-      scratch[q1 * 400 + (j2 + 100) * 8 + 7] = G_Af[(q1 + 7) * 100 + j2]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j2 = 0; j2 < 100; j2++) {
-      scratch[q1 * 400 + j2 + 100] = G_Af[q1 * 100 + j2]!;
-    }
-  }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + (j3 + 200) * 8] = G_Ao[q1 * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 1] = G_Ao[(q1 + 1) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 2] = G_Ao[(q1 + 2) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 3] = G_Ao[(q1 + 3) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 4] = G_Ao[(q1 + 4) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 5] = G_Ao[(q1 + 5) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 6] = G_Ao[(q1 + 6) * 100 + j3]!;
-      scratch[q1 * 400 + (j3 + 200) * 8 + 7] = G_Ao[(q1 + 7) * 100 + j3]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q1 * 400 + j3 + 200] = G_Ao[q1 * 100 + j3]!;
-    }
-  }
-  for (let q1 = 0; q1 < 24; q1 += 8) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + (j4 + 300) * 8] = G_Ag[q1 * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 1] = G_Ag[(q1 + 1) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 2] = G_Ag[(q1 + 2) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 3] = G_Ag[(q1 + 3) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 4] = G_Ag[(q1 + 4) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 5] = G_Ag[(q1 + 5) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 6] = G_Ag[(q1 + 6) * 100 + j4]!;
-      scratch[q1 * 400 + (j4 + 300) * 8 + 7] = G_Ag[(q1 + 7) * 100 + j4]!;
-    }
-  }
-  for (let q1 = 24; q1 < 25; q1++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      scratch[q1 * 400 + j4 + 300] = G_Ag[q1 * 100 + j4]!;
-    }
-  }
-  scratch_1.fill(0, 0, 40000);
-  for (let c1 = 0; c1 < 400; c1 += 256) {
-    const cend1 = Math.min(c1 + 256, 400);
-    for (let i = 0; i < 100; i += 4) {
-      for (let p = 0; p < 24; p += 8) {
-        const x1 = state_h[p * 100 + i]!;
-        const x2 = state_h[(p + 1) * 100 + i]!;
-        const x3 = state_h[(p + 2) * 100 + i]!;
-        const x4 = state_h[(p + 3) * 100 + i]!;
-        const x5 = state_h[(p + 4) * 100 + i]!;
-        const x6 = state_h[(p + 5) * 100 + i]!;
-        const x7 = state_h[(p + 6) * 100 + i]!;
-        const x8 = state_h[(p + 7) * 100 + i]!;
-        const x9 = state_h[p * 100 + i + 1]!;
-        const x10 = state_h[(p + 1) * 100 + i + 1]!;
-        const x11 = state_h[(p + 2) * 100 + i + 1]!;
-        const x12 = state_h[(p + 3) * 100 + i + 1]!;
-        const x13 = state_h[(p + 4) * 100 + i + 1]!;
-        const x14 = state_h[(p + 5) * 100 + i + 1]!;
-        const x15 = state_h[(p + 6) * 100 + i + 1]!;
-        const x16 = state_h[(p + 7) * 100 + i + 1]!;
-        const x17 = state_h[p * 100 + i + 2]!;
-        const x18 = state_h[(p + 1) * 100 + i + 2]!;
-        const x19 = state_h[(p + 2) * 100 + i + 2]!;
-        const x20 = state_h[(p + 3) * 100 + i + 2]!;
-        const x21 = state_h[(p + 4) * 100 + i + 2]!;
-        const x22 = state_h[(p + 5) * 100 + i + 2]!;
-        const x23 = state_h[(p + 6) * 100 + i + 2]!;
-        const x24 = state_h[(p + 7) * 100 + i + 2]!;
-        const x25 = state_h[p * 100 + i + 3]!;
-        const x26 = state_h[(p + 1) * 100 + i + 3]!;
-        const x27 = state_h[(p + 2) * 100 + i + 3]!;
-        const x28 = state_h[(p + 3) * 100 + i + 3]!;
-        const x29 = state_h[(p + 4) * 100 + i + 3]!;
-        const x30 = state_h[(p + 5) * 100 + i + 3]!;
-        const x31 = state_h[(p + 6) * 100 + i + 3]!;
-        const x32 = state_h[(p + 7) * 100 + i + 3]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b1 = scratch[p * 400 + j5 * 8]!;
-          const b2 = scratch[p * 400 + j5 * 8 + 1]!;
-          const b3 = scratch[p * 400 + j5 * 8 + 2]!;
-          const b4 = scratch[p * 400 + j5 * 8 + 3]!;
-          const b5 = scratch[p * 400 + j5 * 8 + 4]!;
-          const b6 = scratch[p * 400 + j5 * 8 + 5]!;
-          const b7 = scratch[p * 400 + j5 * 8 + 6]!;
-          const b8 = scratch[p * 400 + j5 * 8 + 7]!;
-          scratch_1[i * 400 + j5]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-          scratch_1[(i + 1) * 400 + j5]! +=
-            x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-          scratch_1[(i + 2) * 400 + j5]! +=
-            x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-          scratch_1[(i + 3) * 400 + j5]! +=
-            x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
-        }
+  for (let i = 0; i < 100; i += 4) {
+    for (let p = 0; p < 24; p += 8) {
+      const x1 = state_h[p * 100 + i]!;
+      const x2 = state_h[(p + 1) * 100 + i]!;
+      const x3 = state_h[(p + 2) * 100 + i]!;
+      const x4 = state_h[(p + 3) * 100 + i]!;
+      const x5 = state_h[(p + 4) * 100 + i]!;
+      const x6 = state_h[(p + 5) * 100 + i]!;
+      const x7 = state_h[(p + 6) * 100 + i]!;
+      const x8 = state_h[(p + 7) * 100 + i]!;
+      const x9 = state_h[p * 100 + i + 1]!;
+      const x10 = state_h[(p + 1) * 100 + i + 1]!;
+      const x11 = state_h[(p + 2) * 100 + i + 1]!;
+      const x12 = state_h[(p + 3) * 100 + i + 1]!;
+      const x13 = state_h[(p + 4) * 100 + i + 1]!;
+      const x14 = state_h[(p + 5) * 100 + i + 1]!;
+      const x15 = state_h[(p + 6) * 100 + i + 1]!;
+      const x16 = state_h[(p + 7) * 100 + i + 1]!;
+      const x17 = state_h[p * 100 + i + 2]!;
+      const x18 = state_h[(p + 1) * 100 + i + 2]!;
+      const x19 = state_h[(p + 2) * 100 + i + 2]!;
+      const x20 = state_h[(p + 3) * 100 + i + 2]!;
+      const x21 = state_h[(p + 4) * 100 + i + 2]!;
+      const x22 = state_h[(p + 5) * 100 + i + 2]!;
+      const x23 = state_h[(p + 6) * 100 + i + 2]!;
+      const x24 = state_h[(p + 7) * 100 + i + 2]!;
+      const x25 = state_h[p * 100 + i + 3]!;
+      const x26 = state_h[(p + 1) * 100 + i + 3]!;
+      const x27 = state_h[(p + 2) * 100 + i + 3]!;
+      const x28 = state_h[(p + 3) * 100 + i + 3]!;
+      const x29 = state_h[(p + 4) * 100 + i + 3]!;
+      const x30 = state_h[(p + 5) * 100 + i + 3]!;
+      const x31 = state_h[(p + 6) * 100 + i + 3]!;
+      const x32 = state_h[(p + 7) * 100 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b1 = scratch[p * 100 + j2 * 8]!;
+        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_Wi[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wi[(i + 1) * 100 + j2]! +=
+          x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
+        grad_Wi[(i + 2) * 100 + j2]! +=
+          x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
+        grad_Wi[(i + 3) * 100 + j2]! +=
+          x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
-      {
-        const x33 = state_h[2400 + i]!;
-        const x34 = state_h[2400 + i + 1]!;
-        const x35 = state_h[2400 + i + 2]!;
-        const x36 = state_h[2400 + i + 3]!;
-        for (let j5 = c1; j5 < cend1; j5++) {
-          const b9 = scratch[9600 + j5]!;
-          scratch_1[i * 400 + j5]! += x33 * b9;
-          scratch_1[(i + 1) * 400 + j5]! += x34 * b9;
-          scratch_1[(i + 2) * 400 + j5]! += x35 * b9;
-          scratch_1[(i + 3) * 400 + j5]! += x36 * b9;
-        }
+    }
+    {
+      const x33 = state_h[2400 + i]!;
+      const x34 = state_h[2400 + i + 1]!;
+      const x35 = state_h[2400 + i + 2]!;
+      const x36 = state_h[2400 + i + 3]!;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b9 = scratch[2400 + j2]!;
+        grad_Wi[i * 100 + j2]! += x33 * b9;
+        grad_Wi[(i + 1) * 100 + j2]! += x34 * b9;
+        grad_Wi[(i + 2) * 100 + j2]! += x35 * b9;
+        grad_Wi[(i + 3) * 100 + j2]! += x36 * b9;
       }
     }
   }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j6 = 0; j6 < 100; j6++) {
-      grad_Wi[i2 * 100 + j6]! += scratch_1[i2 * 400 + j6]!;
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q2 = 0; q2 < 24; q2 += 8) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3 * 8] = G_Af[q2 * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 1] = G_Af[(q2 + 1) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 2] = G_Af[(q2 + 2) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 3] = G_Af[(q2 + 3) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 4] = G_Af[(q2 + 4) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 5] = G_Af[(q2 + 5) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 6] = G_Af[(q2 + 6) * 100 + j3]!;
+      scratch[q2 * 100 + j3 * 8 + 7] = G_Af[(q2 + 7) * 100 + j3]!;
     }
   }
-  for (let i3 = 0; i3 < 100; i3++) {
+  for (let q2 = 24; q2 < 25; q2++) {
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q2 * 100 + j3] = G_Af[q2 * 100 + j3]!;
+    }
+  }
+  for (let i2 = 0; i2 < 100; i2 += 4) {
+    for (let p2 = 0; p2 < 24; p2 += 8) {
+      const x37 = state_h[p2 * 100 + i2]!;
+      const x38 = state_h[(p2 + 1) * 100 + i2]!;
+      const x39 = state_h[(p2 + 2) * 100 + i2]!;
+      const x40 = state_h[(p2 + 3) * 100 + i2]!;
+      const x41 = state_h[(p2 + 4) * 100 + i2]!;
+      const x42 = state_h[(p2 + 5) * 100 + i2]!;
+      const x43 = state_h[(p2 + 6) * 100 + i2]!;
+      const x44 = state_h[(p2 + 7) * 100 + i2]!;
+      const x45 = state_h[p2 * 100 + i2 + 1]!;
+      const x46 = state_h[(p2 + 1) * 100 + i2 + 1]!;
+      const x47 = state_h[(p2 + 2) * 100 + i2 + 1]!;
+      const x48 = state_h[(p2 + 3) * 100 + i2 + 1]!;
+      const x49 = state_h[(p2 + 4) * 100 + i2 + 1]!;
+      const x50 = state_h[(p2 + 5) * 100 + i2 + 1]!;
+      const x51 = state_h[(p2 + 6) * 100 + i2 + 1]!;
+      const x52 = state_h[(p2 + 7) * 100 + i2 + 1]!;
+      const x53 = state_h[p2 * 100 + i2 + 2]!;
+      const x54 = state_h[(p2 + 1) * 100 + i2 + 2]!;
+      const x55 = state_h[(p2 + 2) * 100 + i2 + 2]!;
+      const x56 = state_h[(p2 + 3) * 100 + i2 + 2]!;
+      const x57 = state_h[(p2 + 4) * 100 + i2 + 2]!;
+      const x58 = state_h[(p2 + 5) * 100 + i2 + 2]!;
+      const x59 = state_h[(p2 + 6) * 100 + i2 + 2]!;
+      const x60 = state_h[(p2 + 7) * 100 + i2 + 2]!;
+      const x61 = state_h[p2 * 100 + i2 + 3]!;
+      const x62 = state_h[(p2 + 1) * 100 + i2 + 3]!;
+      const x63 = state_h[(p2 + 2) * 100 + i2 + 3]!;
+      const x64 = state_h[(p2 + 3) * 100 + i2 + 3]!;
+      const x65 = state_h[(p2 + 4) * 100 + i2 + 3]!;
+      const x66 = state_h[(p2 + 5) * 100 + i2 + 3]!;
+      const x67 = state_h[(p2 + 6) * 100 + i2 + 3]!;
+      const x68 = state_h[(p2 + 7) * 100 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b10 = scratch[p2 * 100 + j4 * 8]!;
+        const b11 = scratch[p2 * 100 + j4 * 8 + 1]!;
+        const b12 = scratch[p2 * 100 + j4 * 8 + 2]!;
+        const b13 = scratch[p2 * 100 + j4 * 8 + 3]!;
+        const b14 = scratch[p2 * 100 + j4 * 8 + 4]!;
+        const b15 = scratch[p2 * 100 + j4 * 8 + 5]!;
+        const b16 = scratch[p2 * 100 + j4 * 8 + 6]!;
+        const b17 = scratch[p2 * 100 + j4 * 8 + 7]!;
+        grad_Wf[i2 * 100 + j4]! +=
+          x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
+        grad_Wf[(i2 + 1) * 100 + j4]! +=
+          x45 * b10 + x46 * b11 + x47 * b12 + x48 * b13 + x49 * b14 + x50 * b15 + x51 * b16 + x52 * b17;
+        grad_Wf[(i2 + 2) * 100 + j4]! +=
+          x53 * b10 + x54 * b11 + x55 * b12 + x56 * b13 + x57 * b14 + x58 * b15 + x59 * b16 + x60 * b17;
+        grad_Wf[(i2 + 3) * 100 + j4]! +=
+          x61 * b10 + x62 * b11 + x63 * b12 + x64 * b13 + x65 * b14 + x66 * b15 + x67 * b16 + x68 * b17;
+      }
+    }
+    {
+      const x69 = state_h[2400 + i2]!;
+      const x70 = state_h[2400 + i2 + 1]!;
+      const x71 = state_h[2400 + i2 + 2]!;
+      const x72 = state_h[2400 + i2 + 3]!;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b18 = scratch[2400 + j4]!;
+        grad_Wf[i2 * 100 + j4]! += x69 * b18;
+        grad_Wf[(i2 + 1) * 100 + j4]! += x70 * b18;
+        grad_Wf[(i2 + 2) * 100 + j4]! += x71 * b18;
+        grad_Wf[(i2 + 3) * 100 + j4]! += x72 * b18;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q3 = 0; q3 < 24; q3 += 8) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5 * 8] = G_Ao[q3 * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 1] = G_Ao[(q3 + 1) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 2] = G_Ao[(q3 + 2) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 3] = G_Ao[(q3 + 3) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 4] = G_Ao[(q3 + 4) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 5] = G_Ao[(q3 + 5) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 6] = G_Ao[(q3 + 6) * 100 + j5]!;
+      scratch[q3 * 100 + j5 * 8 + 7] = G_Ao[(q3 + 7) * 100 + j5]!;
+    }
+  }
+  for (let q3 = 24; q3 < 25; q3++) {
+    for (let j5 = 0; j5 < 100; j5++) {
+      scratch[q3 * 100 + j5] = G_Ao[q3 * 100 + j5]!;
+    }
+  }
+  for (let i3 = 0; i3 < 100; i3 += 4) {
+    for (let p3 = 0; p3 < 24; p3 += 8) {
+      const x73 = state_h[p3 * 100 + i3]!;
+      const x74 = state_h[(p3 + 1) * 100 + i3]!;
+      const x75 = state_h[(p3 + 2) * 100 + i3]!;
+      const x76 = state_h[(p3 + 3) * 100 + i3]!;
+      const x77 = state_h[(p3 + 4) * 100 + i3]!;
+      const x78 = state_h[(p3 + 5) * 100 + i3]!;
+      const x79 = state_h[(p3 + 6) * 100 + i3]!;
+      const x80 = state_h[(p3 + 7) * 100 + i3]!;
+      const x81 = state_h[p3 * 100 + i3 + 1]!;
+      const x82 = state_h[(p3 + 1) * 100 + i3 + 1]!;
+      const x83 = state_h[(p3 + 2) * 100 + i3 + 1]!;
+      const x84 = state_h[(p3 + 3) * 100 + i3 + 1]!;
+      const x85 = state_h[(p3 + 4) * 100 + i3 + 1]!;
+      const x86 = state_h[(p3 + 5) * 100 + i3 + 1]!;
+      const x87 = state_h[(p3 + 6) * 100 + i3 + 1]!;
+      const x88 = state_h[(p3 + 7) * 100 + i3 + 1]!;
+      const x89 = state_h[p3 * 100 + i3 + 2]!;
+      const x90 = state_h[(p3 + 1) * 100 + i3 + 2]!;
+      const x91 = state_h[(p3 + 2) * 100 + i3 + 2]!;
+      const x92 = state_h[(p3 + 3) * 100 + i3 + 2]!;
+      const x93 = state_h[(p3 + 4) * 100 + i3 + 2]!;
+      const x94 = state_h[(p3 + 5) * 100 + i3 + 2]!;
+      const x95 = state_h[(p3 + 6) * 100 + i3 + 2]!;
+      const x96 = state_h[(p3 + 7) * 100 + i3 + 2]!;
+      const x97 = state_h[p3 * 100 + i3 + 3]!;
+      const x98 = state_h[(p3 + 1) * 100 + i3 + 3]!;
+      const x99 = state_h[(p3 + 2) * 100 + i3 + 3]!;
+      const x100 = state_h[(p3 + 3) * 100 + i3 + 3]!;
+      const x101 = state_h[(p3 + 4) * 100 + i3 + 3]!;
+      const x102 = state_h[(p3 + 5) * 100 + i3 + 3]!;
+      const x103 = state_h[(p3 + 6) * 100 + i3 + 3]!;
+      const x104 = state_h[(p3 + 7) * 100 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b19 = scratch[p3 * 100 + j6 * 8]!;
+        const b20 = scratch[p3 * 100 + j6 * 8 + 1]!;
+        const b21 = scratch[p3 * 100 + j6 * 8 + 2]!;
+        const b22 = scratch[p3 * 100 + j6 * 8 + 3]!;
+        const b23 = scratch[p3 * 100 + j6 * 8 + 4]!;
+        const b24 = scratch[p3 * 100 + j6 * 8 + 5]!;
+        const b25 = scratch[p3 * 100 + j6 * 8 + 6]!;
+        const b26 = scratch[p3 * 100 + j6 * 8 + 7]!;
+        grad_Wo[i3 * 100 + j6]! +=
+          x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
+        grad_Wo[(i3 + 1) * 100 + j6]! +=
+          x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
+        grad_Wo[(i3 + 2) * 100 + j6]! +=
+          x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
+        grad_Wo[(i3 + 3) * 100 + j6]! +=
+          x97 * b19 + x98 * b20 + x99 * b21 + x100 * b22 + x101 * b23 + x102 * b24 + x103 * b25 + x104 * b26;
+      }
+    }
+    {
+      const x105 = state_h[2400 + i3]!;
+      const x106 = state_h[2400 + i3 + 1]!;
+      const x107 = state_h[2400 + i3 + 2]!;
+      const x108 = state_h[2400 + i3 + 3]!;
+      for (let j6 = 0; j6 < 100; j6++) {
+        const b27 = scratch[2400 + j6]!;
+        grad_Wo[i3 * 100 + j6]! += x105 * b27;
+        grad_Wo[(i3 + 1) * 100 + j6]! += x106 * b27;
+        grad_Wo[(i3 + 2) * 100 + j6]! += x107 * b27;
+        grad_Wo[(i3 + 3) * 100 + j6]! += x108 * b27;
+      }
+    }
+  }
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let q4 = 0; q4 < 24; q4 += 8) {
     for (let j7 = 0; j7 < 100; j7++) {
-      grad_Wf[i3 * 100 + j7]! += scratch_1[i3 * 400 + j7 + 100]!;
+      scratch[q4 * 100 + j7 * 8] = G_Ag[q4 * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 1] = G_Ag[(q4 + 1) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 2] = G_Ag[(q4 + 2) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 3] = G_Ag[(q4 + 3) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 4] = G_Ag[(q4 + 4) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 5] = G_Ag[(q4 + 5) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 6] = G_Ag[(q4 + 6) * 100 + j7]!;
+      scratch[q4 * 100 + j7 * 8 + 7] = G_Ag[(q4 + 7) * 100 + j7]!;
     }
   }
-  for (let i4 = 0; i4 < 100; i4++) {
-    for (let j8 = 0; j8 < 100; j8++) {
-      grad_Wo[i4 * 100 + j8]! += scratch_1[i4 * 400 + j8 + 200]!;
+  for (let q4 = 24; q4 < 25; q4++) {
+    for (let j7 = 0; j7 < 100; j7++) {
+      scratch[q4 * 100 + j7] = G_Ag[q4 * 100 + j7]!;
     }
   }
-  for (let i5 = 0; i5 < 100; i5++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      grad_Wg[i5 * 100 + j9]! += scratch_1[i5 * 400 + j9 + 300]!;
+  for (let i4 = 0; i4 < 100; i4 += 4) {
+    for (let p4 = 0; p4 < 24; p4 += 8) {
+      const x109 = state_h[p4 * 100 + i4]!;
+      const x110 = state_h[(p4 + 1) * 100 + i4]!;
+      const x111 = state_h[(p4 + 2) * 100 + i4]!;
+      const x112 = state_h[(p4 + 3) * 100 + i4]!;
+      const x113 = state_h[(p4 + 4) * 100 + i4]!;
+      const x114 = state_h[(p4 + 5) * 100 + i4]!;
+      const x115 = state_h[(p4 + 6) * 100 + i4]!;
+      const x116 = state_h[(p4 + 7) * 100 + i4]!;
+      const x117 = state_h[p4 * 100 + i4 + 1]!;
+      const x118 = state_h[(p4 + 1) * 100 + i4 + 1]!;
+      const x119 = state_h[(p4 + 2) * 100 + i4 + 1]!;
+      const x120 = state_h[(p4 + 3) * 100 + i4 + 1]!;
+      const x121 = state_h[(p4 + 4) * 100 + i4 + 1]!;
+      const x122 = state_h[(p4 + 5) * 100 + i4 + 1]!;
+      const x123 = state_h[(p4 + 6) * 100 + i4 + 1]!;
+      const x124 = state_h[(p4 + 7) * 100 + i4 + 1]!;
+      const x125 = state_h[p4 * 100 + i4 + 2]!;
+      const x126 = state_h[(p4 + 1) * 100 + i4 + 2]!;
+      const x127 = state_h[(p4 + 2) * 100 + i4 + 2]!;
+      const x128 = state_h[(p4 + 3) * 100 + i4 + 2]!;
+      const x129 = state_h[(p4 + 4) * 100 + i4 + 2]!;
+      const x130 = state_h[(p4 + 5) * 100 + i4 + 2]!;
+      const x131 = state_h[(p4 + 6) * 100 + i4 + 2]!;
+      const x132 = state_h[(p4 + 7) * 100 + i4 + 2]!;
+      const x133 = state_h[p4 * 100 + i4 + 3]!;
+      const x134 = state_h[(p4 + 1) * 100 + i4 + 3]!;
+      const x135 = state_h[(p4 + 2) * 100 + i4 + 3]!;
+      const x136 = state_h[(p4 + 3) * 100 + i4 + 3]!;
+      const x137 = state_h[(p4 + 4) * 100 + i4 + 3]!;
+      const x138 = state_h[(p4 + 5) * 100 + i4 + 3]!;
+      const x139 = state_h[(p4 + 6) * 100 + i4 + 3]!;
+      const x140 = state_h[(p4 + 7) * 100 + i4 + 3]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b28 = scratch[p4 * 100 + j8 * 8]!;
+        const b29 = scratch[p4 * 100 + j8 * 8 + 1]!;
+        const b30 = scratch[p4 * 100 + j8 * 8 + 2]!;
+        const b31 = scratch[p4 * 100 + j8 * 8 + 3]!;
+        const b32 = scratch[p4 * 100 + j8 * 8 + 4]!;
+        const b33 = scratch[p4 * 100 + j8 * 8 + 5]!;
+        const b34 = scratch[p4 * 100 + j8 * 8 + 6]!;
+        const b35 = scratch[p4 * 100 + j8 * 8 + 7]!;
+        grad_Wg[i4 * 100 + j8]! +=
+          x109 * b28 + x110 * b29 + x111 * b30 + x112 * b31 + x113 * b32 + x114 * b33 + x115 * b34 + x116 * b35;
+        grad_Wg[(i4 + 1) * 100 + j8]! +=
+          x117 * b28 + x118 * b29 + x119 * b30 + x120 * b31 + x121 * b32 + x122 * b33 + x123 * b34 + x124 * b35;
+        grad_Wg[(i4 + 2) * 100 + j8]! +=
+          x125 * b28 + x126 * b29 + x127 * b30 + x128 * b31 + x129 * b32 + x130 * b33 + x131 * b34 + x132 * b35;
+        grad_Wg[(i4 + 3) * 100 + j8]! +=
+          x133 * b28 + x134 * b29 + x135 * b30 + x136 * b31 + x137 * b32 + x138 * b33 + x139 * b34 + x140 * b35;
+      }
+    }
+    {
+      const x141 = state_h[2400 + i4]!;
+      const x142 = state_h[2400 + i4 + 1]!;
+      const x143 = state_h[2400 + i4 + 2]!;
+      const x144 = state_h[2400 + i4 + 3]!;
+      for (let j8 = 0; j8 < 100; j8++) {
+        const b36 = scratch[2400 + j8]!;
+        grad_Wg[i4 * 100 + j8]! += x141 * b36;
+        grad_Wg[(i4 + 1) * 100 + j8]! += x142 * b36;
+        grad_Wg[(i4 + 2) * 100 + j8]! += x143 * b36;
+        grad_Wg[(i4 + 3) * 100 + j8]! += x144 * b36;
+      }
     }
   }
 }
@@ -1523,35 +2443,6 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
-/** copy_Wgt_Wot_Wft_Wit: the parameters repacked for the kernels in the time loop, once per call */
-function backward_fill_copy_Wgt_Wot_Wft_Wit(
-  param_Wi: Float64Array,
-  param_Wf: Float64Array,
-  param_Wo: Float64Array,
-  param_Wg: Float64Array,
-): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j6 = 0; j6 < 100; j6++) {
-      copy_Wgt_Wot_Wft_Wit[i * 100 + j6] = param_Wg[j6 * 100 + i]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      copy_Wgt_Wot_Wft_Wit[(i2 + 100) * 100 + j7] = param_Wo[j7 * 100 + i2]!;
-    }
-  }
-  for (let i3 = 0; i3 < 100; i3++) {
-    for (let j8 = 0; j8 < 100; j8++) {
-      copy_Wgt_Wot_Wft_Wit[(i3 + 200) * 100 + j8] = param_Wf[j8 * 100 + i3]!;
-    }
-  }
-  for (let i4 = 0; i4 < 100; i4++) {
-    for (let j9 = 0; j9 < 100; j9++) {
-      copy_Wgt_Wot_Wft_Wit[(i4 + 300) * 100 + j9] = param_Wi[j9 * 100 + i4]!;
-    }
-  }
-}
-
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_Ui: Float64Array,
@@ -1601,8 +2492,6 @@ function backwardSteps(
   // Matmul_G_Out_Vt = G_{Out_t} Vᵀ: n×h over all steps (25×100), dsl/lstm.ts:37:34
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_Out_Vt(param_V);
-  // copy_Wgt_Wot_Wft_Wit: the parameters repacked for the kernels in the time loop, once per call
-  backward_fill_copy_Wgt_Wot_Wft_Wit(param_Wi, param_Wf, param_Wo, param_Wg);
   for (let t = 24; t >= 0; t--) {
     // G_{H_t} = G_{Ag_{t+1}} Wgᵀ + G_{Ao_{t+1}} Woᵀ + G_{Af_{t+1}} Wfᵀ + G_{Ai_{t+1}} Wiᵀ + G_{Out_t} Vᵀ: n×h
     backward_G_H(t, adjointIn_h);
@@ -1622,8 +2511,7 @@ function backwardSteps(
     // Matmul_G_Ao_Wot = G_{Ao_t} Woᵀ: n×h, dsl/lstm.ts:33:69
     // Matmul_G_Af_Wft = G_{Af_t} Wfᵀ: n×h, dsl/lstm.ts:32:69
     // Matmul_G_Ai_Wit = G_{Ai_t} Wiᵀ: n×h, dsl/lstm.ts:31:69
-    // … summed into Matmul_G_Ag_Wgt as one product: Matmul_G_Ao_Wot, Matmul_G_Af_Wft, Matmul_G_Ai_Wit read as 0
-    backward_Matmul_G_Ag_Wgt_and_3(t);
+    backward_Matmul_G_Ag_Wgt_and_3(t, param_Wi, param_Wf, param_Wo, param_Wg);
     // G_{H_{t−1}} = G_{Ag_t} Wgᵀ + G_{Ao_t} Woᵀ + G_{Af_t} Wfᵀ + G_{Ai_t} Wiᵀ: n×h
     backward_G_Hprev(adjointOut_h);
     const swap_h = adjointIn_h;

@@ -91,8 +91,6 @@ const Matmul_G_A2_U2t = new Float64Array(100);
 const G_A1 = new Float64Array(2500);
 /** Scratch space of the loop nests that repack an operand (see matmul's lowering), shared: they run one at a time. */
 const scratch = new Float64Array(6500);
-/** W2t_U2t repacked for the matmul kernels that read it at every step, refilled once per call. */
-const copy_W2t_U2t = new Float64Array(20000);
 /** The final state h1_T: a view of the last slot, overwritten by the next call. */
 const final_h1: Mat<"n", "h"> = { rowDim: "n", colDim: "h", rows: 1, cols: 100, data: state_h1.subarray(2500) };
 /** The final state h2_T: a view of the last slot, overwritten by the next call. */
@@ -721,42 +719,104 @@ function backward_G_A2(t: number, adjointIn_h2: Float64Array): void {
  * G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
  * Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
  */
-function backward_G_h2Prev_and_1(t: number, adjointOut_h2: Float64Array): void {
+function backward_G_h2Prev_and_1(
+  t: number,
+  param_U2: Float64Array,
+  param_W2: Float64Array,
+  adjointOut_h2: Float64Array,
+): void {
   const off_G_A2 = t * 100;
-  scratch.fill(0, 0, 200);
-  for (let p = 0; p < 96; p += 8) {
-    const x1 = G_A2[off_G_A2 + p]!;
-    const x2 = G_A2[off_G_A2 + p + 1]!;
-    const x3 = G_A2[off_G_A2 + p + 2]!;
-    const x4 = G_A2[off_G_A2 + p + 3]!;
-    const x5 = G_A2[off_G_A2 + p + 4]!;
-    const x6 = G_A2[off_G_A2 + p + 5]!;
-    const x7 = G_A2[off_G_A2 + p + 6]!;
-    const x8 = G_A2[off_G_A2 + p + 7]!;
-    for (let j = 0; j < 200; j++) {
-      const b3 = copy_W2t_U2t[p * 200 + j]!;
-      const b4 = copy_W2t_U2t[(p + 1) * 200 + j]!;
-      const b5 = copy_W2t_U2t[(p + 2) * 200 + j]!;
-      const b6 = copy_W2t_U2t[(p + 3) * 200 + j]!;
-      const b7 = copy_W2t_U2t[(p + 4) * 200 + j]!;
-      const b8 = copy_W2t_U2t[(p + 5) * 200 + j]!;
-      const b9 = copy_W2t_U2t[(p + 6) * 200 + j]!;
-      const b10 = copy_W2t_U2t[(p + 7) * 200 + j]!;
-      scratch[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_A2[off_G_A2 + p]!;
+      const b3 = param_W2[j * 100 + p]!;
+      const b4 = param_W2[(j + 1) * 100 + p]!;
+      const b5 = param_W2[(j + 2) * 100 + p]!;
+      const b6 = param_W2[(j + 3) * 100 + p]!;
+      const b7 = param_W2[(j + 4) * 100 + p]!;
+      const b8 = param_W2[(j + 5) * 100 + p]!;
+      const b9 = param_W2[(j + 6) * 100 + p]!;
+      const b10 = param_W2[(j + 7) * 100 + p]!;
+      s1 += a1 * b3;
+      s2 += a1 * b4;
+      s3 += a1 * b5;
+      s4 += a1 * b6;
+      s5 += a1 * b7;
+      s6 += a1 * b8;
+      s7 += a1 * b9;
+      s8 += a1 * b10;
     }
+    adjointOut_h2[j]! = s1;
+    adjointOut_h2[j + 1]! = s2;
+    adjointOut_h2[j + 2]! = s3;
+    adjointOut_h2[j + 3]! = s4;
+    adjointOut_h2[j + 4]! = s5;
+    adjointOut_h2[j + 5]! = s6;
+    adjointOut_h2[j + 6]! = s7;
+    adjointOut_h2[j + 7]! = s8;
   }
-  for (let p = 96; p < 100; p++) {
-    const x9 = G_A2[off_G_A2 + p]!;
-    for (let j = 0; j < 200; j++) {
-      const b11 = copy_W2t_U2t[p * 200 + j]!;
-      scratch[j]! += x9 * b11;
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_A2[off_G_A2 + p]!;
+      const b11 = param_W2[j * 100 + p]!;
+      s9 += a2 * b11;
     }
+    adjointOut_h2[j]! = s9;
   }
-  for (let j2 = 0; j2 < 100; j2++) {
-    adjointOut_h2[j2]! = scratch[j2]!;
+  for (let j2 = 0; j2 < 96; j2 += 8) {
+    let s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0,
+      s14 = 0,
+      s15 = 0,
+      s16 = 0,
+      s17 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a3 = G_A2[off_G_A2 + p2]!;
+      const b12 = param_U2[j2 * 100 + p2]!;
+      const b13 = param_U2[(j2 + 1) * 100 + p2]!;
+      const b14 = param_U2[(j2 + 2) * 100 + p2]!;
+      const b15 = param_U2[(j2 + 3) * 100 + p2]!;
+      const b16 = param_U2[(j2 + 4) * 100 + p2]!;
+      const b17 = param_U2[(j2 + 5) * 100 + p2]!;
+      const b18 = param_U2[(j2 + 6) * 100 + p2]!;
+      const b19 = param_U2[(j2 + 7) * 100 + p2]!;
+      s10 += a3 * b12;
+      s11 += a3 * b13;
+      s12 += a3 * b14;
+      s13 += a3 * b15;
+      s14 += a3 * b16;
+      s15 += a3 * b17;
+      s16 += a3 * b18;
+      s17 += a3 * b19;
+    }
+    Matmul_G_A2_U2t[j2]! = s10;
+    Matmul_G_A2_U2t[j2 + 1]! = s11;
+    Matmul_G_A2_U2t[j2 + 2]! = s12;
+    Matmul_G_A2_U2t[j2 + 3]! = s13;
+    Matmul_G_A2_U2t[j2 + 4]! = s14;
+    Matmul_G_A2_U2t[j2 + 5]! = s15;
+    Matmul_G_A2_U2t[j2 + 6]! = s16;
+    Matmul_G_A2_U2t[j2 + 7]! = s17;
   }
-  for (let j3 = 0; j3 < 100; j3++) {
-    Matmul_G_A2_U2t[j3]! = scratch[j3 + 100]!;
+  for (let j2 = 96; j2 < 100; j2++) {
+    let s18 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a4 = G_A2[off_G_A2 + p2]!;
+      const b20 = param_U2[j2 * 100 + p2]!;
+      s18 += a4 * b20;
+    }
+    Matmul_G_A2_U2t[j2]! = s18;
   }
 }
 
@@ -1327,20 +1387,6 @@ function backward_dc(grad_c: Float64Array): void {
   }
 }
 
-/** copy_W2t_U2t: the parameters repacked for the kernels in the time loop, once per call */
-function backward_fill_copy_W2t_U2t(param_U2: Float64Array, param_W2: Float64Array): void {
-  for (let i = 0; i < 100; i++) {
-    for (let j4 = 0; j4 < 100; j4++) {
-      copy_W2t_U2t[i * 200 + j4] = param_W2[j4 * 100 + i]!;
-    }
-  }
-  for (let i2 = 0; i2 < 100; i2++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      copy_W2t_U2t[i2 * 200 + j5 + 100] = param_U2[j5 * 100 + i2]!;
-    }
-  }
-}
-
 /** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
 function backwardSteps(
   param_U1: Float64Array,
@@ -1378,14 +1424,12 @@ function backwardSteps(
   // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   backward_Matmul_G_O_Vt(param_V);
-  // copy_W2t_U2t: the parameters repacked for the kernels in the time loop, once per call
-  backward_fill_copy_W2t_U2t(param_U2, param_W2);
   for (let t = 24; t >= 0; t--) {
     // G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32
     backward_G_A2(t, adjointIn_h2);
     // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
     // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
-    backward_G_h2Prev_and_1(t, adjointOut_h2);
+    backward_G_h2Prev_and_1(t, param_U2, param_W2, adjointOut_h2);
     // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
     backward_G_A1(t, adjointIn_h1);
     // G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72

@@ -187,12 +187,15 @@ export interface Block {
   read(i: string, j: string): string;
 }
 
-/** Columns col … col + cols − 1 of the output, written where they live. */
+/**
+ * Columns col … col + cols − 1 of the output, written where they live: `write` gives the statements
+ * that store `value` as the block's entry (i, j) (an assignment, or more: codegen may compute the
+ * value's elementwise consumer there).
+ */
 export interface OutputBlock {
   readonly col: number;
   readonly cols: number;
-  at(i: string, j: string): string;
-  readonly assign: "=" | "+=";
+  write(i: string, j: string, value: string): readonly string[];
 }
 
 /** What a loop nest may use to call a WebAssembly kernel. */

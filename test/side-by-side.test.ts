@@ -91,6 +91,22 @@ describe("which products run side by side", () => {
   });
 });
 
+describe("elementwise consumers computed where a product's result comes out", () => {
+  it("the LSTM's gates are computed in the copy-out of H·[Wi Wf Wo Wg] with SIMD kernels, whose results are then never stored; JavaScript keeps them apart", async () => {
+    const plan = planModel(traceModel(lstm, small));
+    const name = (id: number) => plan.names.names[id]!;
+    const roots = Object.fromEntries([...plan.consumerRoots].map(([p, r]) => [name(p), name(r)]));
+    expect(roots).toMatchObject({ Matmul_Hprev_Wi: "I", Matmul_Hprev_Wf: "F", Matmul_Hprev_Wo: "O", Matmul_Hprev_Wg: "G" });
+    const simd = (await generateAndImport(lstm, small, "dsl/lstm.ts", "simd")).source;
+    const js = (await generateAndImport(lstm, small, "dsl/lstm.ts", "js")).source;
+    expect(simd).toMatch(/… and, as each entry comes out: I_t = σ\(Ai_t\)/);
+    expect(simd).not.toMatch(/const Matmul_Hprev_Wi = /);
+    expect(simd).not.toMatch(/function forward_I\(/);
+    expect(js).toMatch(/const Matmul_Hprev_Wi = /);
+    expect(js).toMatch(/function forward_I\(/);
+  });
+});
+
 const cases: readonly { name: string; model: AnyModel; sizes: Record<string, number> }[] = [
   { name: "lstm", model: lstm, sizes: { n: 1, d: 3, h: 5, v: 4, T: 3 } },
   { name: "lstm", model: lstm, sizes: { n: 17, d: 9, h: 7, v: 5, T: 2 } },

@@ -21,7 +21,7 @@ export function inputBlocks(ctx: LoopContext, k: number): readonly Block[] {
 
 /** The output's column blocks (one, unless codegen runs several nodes as one: LoopContext.outputColumns). */
 export function outputColumns(ctx: LoopContext): readonly OutputBlock[] {
-  return ctx.outputColumns?.() ?? [{ col: 0, cols: ctx.output.cols, at: ctx.at, assign: ctx.assign }];
+  return ctx.outputColumns?.() ?? [{ col: 0, cols: ctx.output.cols, write: (i, j, value) => [`${ctx.at(i, j)} ${ctx.assign} ${value};`] }];
 }
 
 /** `j + offset` as an index, the zero offset left out. */

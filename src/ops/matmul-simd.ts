@@ -118,7 +118,7 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
     `${kernel}(${a.array}.byteOffset, ${b.array}.byteOffset, ${out}.byteOffset);`,
     ...outputColumns(ctx).flatMap((block) => {
       const jb = ctx.index("j", block.cols);
-      return loop(i, n, loop(jb, block.cols, [`${block.at(i, jb)} ${block.assign} ${out}[${flat(i, N, plus(jb, block.col))}]!;`]));
+      return loop(i, n, loop(jb, block.cols, [...block.write(i, jb, `${out}[${flat(i, N, plus(jb, block.col))}]!`)]));
     }),
   ];
 }
