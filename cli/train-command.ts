@@ -6,8 +6,8 @@ import { progress } from "./progress.js";
 
 export async function trainCommand(options: TrainOptions & { readonly json: boolean }): Promise<number> {
   let bar: ReturnType<typeof progress> | undefined;
-  // The rate is characters over the time of the training steps themselves, over the last second or
-  // two of them (from the first step on; evaluation, samples and checkpoints are not steps).
+  // The rate is characters over the time of the training steps themselves, over the last quarter to half a
+  // second of them (from the first step on; evaluation, samples and checkpoints are not steps).
   let [prevChars, prevNs, curChars, curNs] = [0, 0, 0, 0];
   let valLoss = NaN;
   const report = await train(options, {
@@ -25,7 +25,7 @@ export async function trainCommand(options: TrainOptions & { readonly json: bool
     onStep: (p) => {
       curChars += p.chars;
       curNs += p.ns;
-      if (curNs > 1e9) [prevChars, prevNs, curChars, curNs] = [curChars, curNs, 0, 0];
+      if (curNs > 0.25e9) [prevChars, prevNs, curChars, curNs] = [curChars, curNs, 0, 0];
       bar?.update({ step: p.step, elapsed: p.elapsed, loss: p.loss, smoothLoss: p.smoothLoss, valLoss, charsPerSecond: (prevChars + curChars) / ((prevNs + curNs) / 1e9) });
     },
     onValidation: (step, loss) => {

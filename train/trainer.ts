@@ -319,14 +319,16 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const ns = process.hrtime.bigint() - began;
     trainingNs += ns;
     hooks.onStep?.({ step, loss, smoothLoss: state.smoothLoss, chars: T * n, ns: Number(ns), elapsed: (performance.now() - started) / 1000 });
-    if (step % options.sampleEvery === 0) sample();
-    if (step % valEvery === 0) validation();
-    if (step % options.checkpointEvery === 0) lastPath = checkpoint();
+    if (step % options.sampleEvery === 0 || step === maxSteps) sample();
+    if (step % valEvery === 0 || step === maxSteps) validation();
+    if (step % options.checkpointEvery === 0 || step === maxSteps) lastPath = checkpoint();
   }
-  // The end, whichever limit it came from: a sample, the validation loss and a checkpoint of the last step.
+  // The end, when time ended the run (or nothing was left to run): a sample, the validation loss
+  // and a checkpoint of the last step, each unless it was just made.
   if (sampledStep !== state.step && state.step > startStep) sample();
-  if (validatedStep !== state.step) validation();
-  if (checkpointStep !== state.step) lastPath = checkpoint();
+  const validated = validatedStep === state.step;
+  if (!validated) validation();
+  if (checkpointStep !== state.step || (!validated && validate)) lastPath = checkpoint();
   const seconds = (performance.now() - started) / 1000;
 
   const entries = logLines.map((l) => JSON.parse(l) as { step: number; loss?: number; valLoss?: number });
