@@ -14,7 +14,7 @@ import { encode, TrainingInputError } from "./corpus.js";
 import { evaluatedSteps } from "./evaluate.js";
 import { defaultModelFile, expectModelFile, loadModelFile } from "./model-file.js";
 import { sampleText, samplingIR } from "./sample.js";
-import { modelIdentity } from "./trainer.js";
+import { modelIdentity } from "./model-identity.js";
 
 /** The checkpoint in `dir` and its model (`model`, or the file the checkpoint names), checked to belong together. */
 export async function checkpointModel(dir: string, model?: AnyModel): Promise<{ checkpoint: Checkpoint; model: AnyModel; sizes: Readonly<Record<string, number>> }> {

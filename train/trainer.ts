@@ -19,12 +19,15 @@ import { rng } from "../src/random.js";
 import { traceModel } from "../src/trace-model.js";
 import { characterBatch, segments } from "./batch.js";
 import { characterLayout } from "./character-model.js";
-import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointModel } from "./checkpoint.js";
+import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { modelIdentity } from "./model-identity.js";
 import { readCorpus, TrainingInputError, type Corpus } from "./corpus.js";
 import { evaluatedSteps, evaluator, type ForwardModule } from "./evaluate.js";
 import { renderLossPlot } from "./loss-plot.js";
 import { sampleText, samplingIR } from "./sample.js";
 import { runSettings } from "./settings.js";
+
+export { modelIdentity };
 
 export interface TrainOptions {
   readonly text: string;
@@ -127,17 +130,6 @@ interface TrainingModule extends ForwardModule {
   sgdStep(params: object, grads: object, lr: number, clip: number): void;
   adagradStep(params: object, grads: object, memory: object, lr: number, clip: number): void;
   adamStep(params: object, grads: object, m: object, v: object, t: number, lr: number, clip: number): void;
-}
-
-/** The model a checkpoint belongs to: its structure (ops, shapes, names; not source lines) and sizes. */
-export function modelIdentity(ir: ModelIR): CheckpointModel {
-  const structure = {
-    nodes: ir.nodes.map((n) => [n.op, n.inputs, n.attrs, n.shape, n.leaf ?? null]),
-    declared: [ir.params, ir.inputs, ir.targets, ir.state],
-    outputs: ir.outputs,
-    lossScale: ir.lossScale,
-  };
-  return { name: ir.name, hash: createHash("sha256").update(JSON.stringify(structure)).digest("hex").slice(0, 16), sizes: ir.sizes };
 }
 
 /** The smoothing factor of the console's (and the checkpoint's) smoothed loss. */
