@@ -37,20 +37,21 @@ function describe(line: ProgressLine): { loss: string; smoothed: string; val: st
 export function progress(limits: ProgressLimits, stream: NodeJS.WriteStream = process.stderr): Progress {
   const bySteps = Number.isFinite(limits.steps);
   const total = bySteps ? limits.steps : limits.time ?? 0;
-  const position = (line: ProgressLine) => (bySteps ? line.step : Math.min(total, Math.round(line.elapsed)));
+  const position = (line: ProgressLine) => (bySteps ? line.step : Math.min(total, line.elapsed));
   const stepText = (step: number) => (bySteps ? `step ${step}/${limits.steps}` : `step ${step}`);
   if (stream.isTTY) {
-    const head = bySteps ? "step {value}/{total}" : "{step} steps · {value}/{total} s";
+    // By time, the bar shows seconds (its own eta would be the time left, which the total says).
+    const [head, tail] = bySteps ? ["step {value}/{total}", " · eta {eta_formatted}"] : ["step {step} · {seconds}/{total} s", ""];
     const bar = new SingleBar(
-      { format: `${head} {bar} loss {loss} · smoothed {smoothed} · val {val} · {cps} chars/s · eta {eta_formatted}`, hideCursor: true, stream, barsize: 24, etaBuffer: 50 },
+      { format: `${head} {bar} loss {loss} · smoothed {smoothed} · val {val} · {cps} chars/s${tail}`, hideCursor: true, stream, barsize: 24, etaBuffer: 50 },
     );
     let current = bySteps ? limits.fromStep : 0;
-    let payload = { step: String(limits.fromStep), loss: "–", smoothed: "–", val: "–", cps: "–" };
+    let payload = { step: String(limits.fromStep), seconds: "0", loss: "–", smoothed: "–", val: "–", cps: "–" };
     bar.start(total, current, payload);
     return {
       update: (line) => {
         current = position(line);
-        payload = { step: String(line.step), ...describe(line) };
+        payload = { step: String(line.step), seconds: line.elapsed.toFixed(1), ...describe(line) };
         bar.update(current, payload);
       },
       // The bar is taken down for the text and put back as it was.
