@@ -66,6 +66,15 @@ describe.each(models)("train --model $file", ({ file, name, states, size }) => {
     expect(sample.status, sample.stderr).toBe(0);
     expect(Array.from(sample.stdout.slice(0, -1))).toHaveLength(34);
     expect(run("sample", "--checkpoint", straight, "--length", "30", "--seed", "2", "--prime", "the ").stdout).toBe(sample.stdout);
+    if (states.length === 0) {
+      // A window model evaluates each window on its own: the library's forwardFromCheckpoint (the
+      // interpreter, one window at a time) on the held-out end of the text gives the trainer's
+      // validation loss (the generated forward pass), to summation order.
+      const { forwardFromCheckpoint } = await import("../train/from-checkpoint.js");
+      const text = Array.from(readFileSync(corpus, "utf8"));
+      const held = text.slice(text.length - Math.floor(text.length * 0.1)).join("");
+      expect(Math.abs((await forwardFromCheckpoint(straight, held)) - (summary["valLoss"] as number))).toBeLessThan(1e-10);
+    }
 
     await killedRun([...common, "--out", killed], /step (1[5-9]\d|2\d\d|3[0-4]\d)\/400/);
     expect(existsSync(join(killed, "checkpoint.json"))).toBe(true);
