@@ -259,6 +259,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     hooks.onSample?.(state.step, text);
   };
   let validatedStep = -1, valLoss = NaN, evalMs = 0;
+  // A run resumed at a step it had validated (a finished one) keeps that measurement.
+  const lastVal = logLines.map((l) => JSON.parse(l) as { step: number; valLoss?: number }).findLast((e) => e.valLoss !== undefined);
+  if (lastVal?.step === state.step) [validatedStep, valLoss] = [state.step, lastVal.valLoss!];
   const validation = () => {
     if (!validate) return;
     const began = performance.now();
