@@ -285,7 +285,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       // The budget includes the closing evaluation: before it is measured, a forward pass over the
       // held-out characters is estimated at the cost of training on as many (an overestimate).
       const ran = state.step - startStep;
-      const estimate = validatedStep >= 0 ? evalMs : (Number(trainingNs) / 1e6 / (ran * T * n)) * valText.length;
+      const estimate = evalMs > 0 ? evalMs : (Number(trainingNs) / 1e6 / (ran * T * n)) * valText.length;
       if (performance.now() + estimate >= deadline) break;
     }
     const began = process.hrtime.bigint();
