@@ -280,13 +280,17 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const startStep = state.step;
   let lastPath = resumed ? checkpointPath : "";
   let lastLoss = NaN;
+  let fastestStepNs = Infinity;
   while (state.step < maxSteps) {
     if (deadline !== Infinity && state.step > startStep) {
       // The budget includes the closing evaluation: before it is measured, a forward pass over the
-      // held-out characters is estimated at the cost of training on as many (an overestimate).
-      const ran = state.step - startStep;
-      const estimate = evalMs > 0 ? evalMs : (Number(trainingNs) / 1e6 / (ran * T * n)) * valText.length;
-      if (performance.now() + estimate >= deadline) break;
+      // held-out characters is estimated at the cost of training on as many, at the fastest step so
+      // far (a forward pass costs less than a training step). The first, cold steps cost far more
+      // than the rest, so the estimate counts only after the first tenth of the budget.
+      const now = performance.now();
+      const warm = now - started >= (deadline - started) / 10;
+      const estimate = evalMs > 0 ? evalMs : warm ? (fastestStepNs / 1e6 / (T * n)) * valText.length : 0;
+      if (now + estimate >= deadline) break;
     }
     const began = process.hrtime.bigint();
     for (let k = 0; k < n; k++) {
@@ -313,6 +317,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     logLines.push(JSON.stringify({ step, loss }));
     const ns = process.hrtime.bigint() - began;
     trainingNs += ns;
+    if (Number(ns) < fastestStepNs) fastestStepNs = Number(ns);
     hooks.onStep?.({ step, loss, smoothLoss: state.smoothLoss, chars: T * n, ns: Number(ns), elapsed: (performance.now() - started) / 1000 });
     if (step % options.sampleEvery === 0 || step === maxSteps) sample();
     if (step % valEvery === 0 || step === maxSteps) validation();
