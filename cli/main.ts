@@ -29,6 +29,21 @@ function positiveNumber(value: string): number {
   return x;
 }
 
+/** A wall-clock duration: `60s`, `2m`, `1.5m`; in seconds. */
+function duration(value: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(s|m)$/.exec(value);
+  const seconds = match ? Number(match[1]) * (match[2] === "m" ? 60 : 1) : NaN;
+  if (!(seconds > 0)) throw new InvalidArgumentError("must be a duration such as 60s or 2m");
+  return seconds;
+}
+
+/** A fraction from 0 (included) to 1 (excluded). */
+function fraction(value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !(x >= 0 && x < 1)) throw new InvalidArgumentError("must be a fraction from 0 up to (not including) 1, such as 0.1");
+  return x;
+}
+
 /** The IR of the model in `file` at its default sizes, or at the --dim ones. */
 async function traceFile(file: string, dims: Readonly<Record<string, number>> = {}) {
   const { loadModel } = await import("../codegen/load-model.js");
@@ -119,18 +134,23 @@ program
 
 program
   .command("train")
-  .description("train the character-level RNN on a text with its generated code")
+  .description("train a character model (default: the tanh RNN of dsl/char-rnn.ts) on a text with its generated code")
   .requiredOption("--text <file>", "the text to train on (UTF-8)")
-  .option("--hidden <n>", "hidden width h", positiveInteger, 100)
-  .option("--seq <n>", "characters per sequence T", positiveInteger, 25)
-  .option("--batch <n>", "parallel streams of the text n", positiveInteger, 1)
-  .option("--steps <n>", "total training steps", positiveInteger, 2000)
+  .option("--model <file>", "the model to train: a file declaring a character model with trainable dims (default: shapegrad's dsl/char-rnn.ts)")
+  .option("--hidden <n>", "the width the model's trainable.hidden dim takes (default: the model's, 100 for char-rnn)", positiveInteger)
+  .option("--seq <n>", "characters per step: the model's steps T, or its window (default: the model's, 25 for char-rnn)", positiveInteger)
+  .option("--batch <n>", "parallel streams of the text n (default: the model's, 1)", positiveInteger)
+  .addOption(new Option("--dim <name=size>", "any of the model's dims (repeatable); must agree with --hidden, --seq, --batch").argParser(collectDim))
+  .option("--steps <n>", "total training steps (default 2000; unbounded with --time alone)", positiveInteger)
+  .option("--time <duration>", "train for this wall-clock time, evaluation included (60s, 2m); with --steps, the first limit reached ends the run", duration)
+  .option("--val <fraction>", "the fraction of the text held out for validation, from its end (0: none)", fraction, 0.1)
+  .option("--val-every <n>", "measure the validation loss every n steps, and at the end", positiveInteger, 1000)
   .addOption(new Option("--optimizer <name>", "optimizer").choices(["adagrad", "adam", "sgd"]).default("adagrad"))
   .option("--lr <x>", "learning rate (default: adagrad 0.1, adam 0.002, sgd 0.1)", positiveNumber)
   .option("--clip <x>", "clip every gradient entry to [-x, x]", positiveNumber, 5)
   .option("--seed <n>", "seed of initialization and sampling", nonNegativeInteger, 1)
   .option("--out <dir>", "where the checkpoint, the loss log and the loss plot go", "runs/train")
-  .option("--resume", "continue the run found in --out", false)
+  .option("--resume", "continue the run found in --out (to --steps in total, or for another --time)", false)
   .option("--fresh", "replace a run already in --out", false)
   .option("--sample-every <n>", "print a sample every n steps", positiveInteger, 500)
   .option("--sample-length <n>", "characters per sample", positiveInteger, 200)
@@ -138,11 +158,18 @@ program
   .option("--checkpoint-every <n>", "write a checkpoint every n steps", positiveInteger, 1000)
   .option("--json", "print a one-line JSON summary on stdout when done", false)
   .addOption(kernelsOption("simd"))
+  .addHelpText(
+    "after",
+    "\nProgress labels: loss = the last step's loss; smoothed = step losses smoothed exponentially (factor 0.999);\n" +
+      "val = the mean loss on the held-out text; all in nats per character. chars/s counts training steps only.\n" +
+      "--json: firstLoss (step 1), lastLoss (last step), finalLoss (mean of the last 100 steps), smoothLoss, valLoss.",
+  )
   .action(async (options, command: Command) => {
     if (options.resume && options.fresh) throw new UsageLine("--resume and --fresh contradict each other");
     const explicit = Object.keys(options).filter((k) => command.getOptionValueSource(k) === "cli");
+    const { dim, ...rest } = options as { dim?: Record<string, number> } & Record<string, unknown>;
     const { trainCommand } = await import("./train-command.js");
-    process.exitCode = await trainCommand({ ...options, explicit });
+    process.exitCode = await trainCommand({ ...(rest as unknown as Parameters<typeof trainCommand>[0]), ...(dim !== undefined && { dims: dim }), explicit });
   });
 
 program
@@ -155,7 +182,7 @@ program
   .option("--prime <text>", "text to start from")
   .action(async (options: { checkpoint: string; length: number; temperature: number; seed: number; prime?: string }) => {
     const { sampleFromCheckpoint } = await import("../train/from-checkpoint.js");
-    process.stdout.write(`${sampleFromCheckpoint(options.checkpoint, options)}\n`);
+    process.stdout.write(`${await sampleFromCheckpoint(options.checkpoint, options)}\n`);
   });
 
 try {

@@ -89,4 +89,6 @@ export default defineModel({
     const o = named("O", add(matmul(n3, Wout), bout));
     return { loss: softmaxCrossEntropy(o, y), output: o };
   },
+  // Trained on characters a window of T at a time (`--seq`), d wide (`--hidden`), over v of them.
+  trainable: { vocab: "v", hidden: "d", window: "T" },
 });

@@ -4,4 +4,4 @@
 import { defineModel } from "../src/index.js";
 import gru from "./gru.js";
 
-export default defineModel({ ...gru.spec, name: "charGru", oneHot: ["x"] });
+export default defineModel({ ...gru.spec, name: "charGru", oneHot: ["x"], trainable: { vocab: ["d", "v"], hidden: "h" } });

@@ -4,4 +4,4 @@
 import { defineModel } from "../src/index.js";
 import lstm from "./lstm.js";
 
-export default defineModel({ ...lstm.spec, name: "charLstm", oneHot: ["x"] });
+export default defineModel({ ...lstm.spec, name: "charLstm", oneHot: ["x"], trainable: { vocab: ["d", "v"], hidden: "h" } });

@@ -4,4 +4,4 @@
 import { defineModel } from "../src/index.js";
 import rnn from "./rnn.js";
 
-export default defineModel({ ...rnn.spec, name: "charRnn", oneHot: ["x"] });
+export default defineModel({ ...rnn.spec, name: "charRnn", oneHot: ["x"], trainable: { vocab: ["d", "v"], hidden: "h" } });

@@ -29,7 +29,7 @@ export { causalMask, type SquareArg } from "./ops/causal-mask.js";
 export { mulScalar } from "./ops/mul-scalar.js";
 export { sameShapeRule, type SameShapeArg } from "./ops/elementwise.js";
 export { elementwiseRule, type ElementwiseArg, type ElementwiseResult, type Operand } from "./ops/broadcast.js";
-export { defineModel, type Model, type AnyModel, type ModelSpec, type MatsOf, type BatchOf, type ParamsOf, type GradsOf, type FinalStateOf, type SizesOf, type StepResult } from "./model.js";
+export { defineModel, type Model, type AnyModel, type ModelSpec, type MatsOf, type BatchOf, type ParamsOf, type GradsOf, type FinalStateOf, type SizesOf, type StepResult, type Trainable } from "./model.js";
 export { valueAndGrad, interpret, batchKeys, type ValueAndGrad, type RunResult } from "./interpret.js";
 export { traceModel, resolveSizes, ModelError } from "./trace-model.js";
 export { validateModel, IRError } from "./ir/validate.js";

@@ -47,6 +47,13 @@ export interface ModelSpec<D extends Readonly<Record<string, number>>, P, I, Y, 
    * generated code turns its products into row gathers and scatter-adds.
    */
   readonly oneHot?: readonly O[];
+  /**
+   * What training on characters needs to know (`shapegrad train --model`): which dims are the
+   * vocabulary (set to the text's number of distinct characters: the one-hot input's width and the
+   * target's), which dim is the width that `--hidden` sets, and, for a model without steps (no
+   * `sequence`), which dim is the window of characters that `--seq` sets.
+   */
+  readonly trainable?: Trainable<keyof D & string>;
   step(params: MatsOf<P>, data: MatsOf<I> & MatsOf<Y>, state: MatsOf<S>, sizes: { readonly [K in keyof D]: number }): StepResult<S>;
 }
 
@@ -54,6 +61,16 @@ export interface Model<D extends Readonly<Record<string, number>> = Readonly<Rec
   readonly spec: ModelSpec<D, P, I, Y, S, Q, O>;
   /** Where defineModel was called: the model's file. */
   readonly source: string | undefined;
+}
+
+/** A model's declaration of how it trains on characters (ModelSpec.trainable). */
+export interface Trainable<K extends string = string> {
+  /** The dim (or dims) the vocabulary's size sets: e.g. `["d", "v"]`, input and output width. */
+  readonly vocab: K | readonly K[];
+  /** The width `--hidden` sets (e.g. `"h"`). */
+  readonly hidden: K;
+  /** A model without steps reads a window of characters: the dim `--seq` sets (e.g. `"T"`). */
+  readonly window?: K;
 }
 
 /** A model of any shape, for code that handles models generically (tracing checks it at run time). */
@@ -68,6 +85,7 @@ export interface AnyModel {
     readonly sequence?: { readonly steps: string; readonly stacked: string };
     readonly meanOver?: readonly string[];
     readonly oneHot?: readonly string[];
+    readonly trainable?: Trainable;
     step(...args: never[]): unknown;
   };
   readonly source: string | undefined;

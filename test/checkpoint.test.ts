@@ -50,6 +50,7 @@ function sample(overrides: Partial<Checkpoint> = {}): Checkpoint {
   const ramp = (n: number, scale: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * scale) * 1e-3);
   return {
     model,
+    modelFile: { path: "/models/dsl/char-ünï\"code\".ts", hash: "0123456789abcdef" },
     step: 12_345,
     vocab: 'ab\n"\\\'\t\u0000é€😀\u2028}{',
     options: { lr: 0.1, seqLength: 25, clip: Number.NaN, momentum: -0, limit: Number.POSITIVE_INFINITY, data: "NaN", file: 'in"put\n.txt', sample: true, resume: false },
@@ -85,6 +86,7 @@ function expectSameNumbers(actual: Readonly<Record<string, unknown>>, expected: 
 
 function expectSameCheckpoint(actual: Checkpoint, expected: Checkpoint) {
   expect(actual.model).toEqual(expected.model);
+  expect(actual.modelFile).toEqual(expected.modelFile);
   expect(Object.keys(actual.model.sizes)).toEqual(Object.keys(expected.model.sizes)); // the model's own order
   expect(actual.step).toBe(expected.step);
   expect(actual.vocab).toBe(expected.vocab);
@@ -178,6 +180,7 @@ describe("encoding", () => {
       options: Object.fromEntries(Object.entries(c.options).reverse()),
       vocab: c.vocab,
       step: c.step,
+      ...(c.modelFile && { modelFile: { hash: c.modelFile.hash, path: c.modelFile.path } }),
       model: c.model,
     };
     expect(encodeCheckpoint(reordered)).toBe(text);
@@ -188,7 +191,7 @@ describe("encoding", () => {
     const doc = JSON.parse(text) as Record<string, unknown>;
     expect(Object.keys(doc)).toEqual(["format", "version", "checksum", "body"]);
     expect(doc["format"]).toBe("shapegrad-checkpoint");
-    expect(doc["version"]).toBe(1);
+    expect(doc["version"]).toBe(2);
     const bodyText = text.slice(text.indexOf('"body":') + 7, text.trimEnd().length - 1);
     expect(doc["checksum"]).toBe(`sha256:${createHash("sha256").update(bodyText, "utf8").digest("hex")}`);
     // Arrays as little-endian base64 with their length; special numbers as strings.
@@ -267,14 +270,25 @@ describe("refusals", () => {
   const text = encodeCheckpoint(sample());
 
   it("refuses a newer format version", () => {
-    const newer = text.replace('"version":1', '"version":2');
+    const newer = text.replace('"version":2', '"version":3');
     expect(refusal(() => decodeCheckpoint(newer, "dir/checkpoint.json")).message).toBe(
-      "dir/checkpoint.json was written by a newer shapegrad (format version 2; this one reads 1)",
+      "dir/checkpoint.json was written by a newer shapegrad (format version 3; this one reads 2)",
     );
     // Whatever else a newer version changed.
     const other = JSON.stringify({ format: "shapegrad-checkpoint", version: 7, payload: [] });
-    expect(refusal(() => decodeCheckpoint(other, "x.json")).message).toBe("x.json was written by a newer shapegrad (format version 7; this one reads 1)");
-    expect(refusal(() => decodeCheckpoint(withBody(bodyOf(text), 0), "x.json")).message).toBe("x.json has no valid format version (found 0; this shapegrad reads 1)");
+    expect(refusal(() => decodeCheckpoint(other, "x.json")).message).toBe("x.json was written by a newer shapegrad (format version 7; this one reads 2)");
+    expect(refusal(() => decodeCheckpoint(withBody(bodyOf(text), 0), "x.json")).message).toBe("x.json has no valid format version (found 0; this shapegrad reads 2)");
+  });
+
+  it("reads version 1 (no model file), and refuses a model file in a version 1 body", () => {
+    const { modelFile: _file, ...v1 } = sample();
+    const body = bodyOf(encodeCheckpoint(v1));
+    const decoded = decodeCheckpoint(withBody(body, 1), "x.json");
+    expect(decoded.modelFile).toBeUndefined();
+    expectSameCheckpoint(decoded, v1);
+    expect(refusal(() => decodeCheckpoint(withBody(bodyOf(text), 1), "x.json")).message).toBe('x.json is not a valid checkpoint: body has an unexpected field "modelFile"');
+    // Version 2 without a model file (a model given to train() as an object with no file) reads too.
+    expect(decodeCheckpoint(encodeCheckpoint(v1), "x.json").modelFile).toBeUndefined();
   });
 
   it("refuses JSON that is not a checkpoint", () => {

@@ -203,4 +203,19 @@ describe("renderLossPlot", () => {
     expect(xTickLabels(out)).toContain("100k");
     expect(out.length).toBeLessThan(200_000);
   });
+  it("draws validation losses as points on a line, at their steps and heights, in the axes and the legend", () => {
+    const validation = [{ step: 500, loss: 2.6 }, { step: 1000, loss: 2.2 }, { step: 2000, loss: 0.4 }, { step: 1500, loss: NaN }];
+    const out = renderLossPlot(points, { title: "with validation", reference, validation });
+    expectClean(out);
+    checkWellFormed(out);
+    const line = vertices(out, "validation");
+    expect(line).toHaveLength(3);
+    expect(out.match(/<circle class="validation"/g)).toHaveLength(3);
+    // The lowest point, below every training loss, is inside the y axis, at its height.
+    expect(Math.min(...yTicks(out).map((t) => t.value))).toBeLessThanOrEqual(0.4);
+    expect(Math.abs(line[2]![1] - pixelOf(out, 0.4))).toBeLessThanOrEqual(0.1);
+    expect(line[0]![0]).toBeLessThan(line[1]![0]);
+    expect(out).toContain(">validation (mean over held-out text), last 0.400</text>");
+    expect(renderLossPlot(points, { title: "min-char-rnn on tiny-shakespeare", subtitle: "hidden 100, seq 25, Adagrad lr 0.1", reference, validation: [] })).toBe(svg);
+  });
 });

@@ -98,6 +98,7 @@ async function compareRun(optimizer: EagerOptimizer, c: Case): Promise<void> {
     sampleLength: 4,
     temperature: 1,
     checkpointEvery: 1_000_000,
+    val: 0,
     cacheDir,
   });
 

@@ -25,20 +25,40 @@ function run(...args: string[]) {
 const small = ["--hidden", "32", "--seq", "16", "--sample-every", "100", "--sample-length", "40", "--checkpoint-every", "50"];
 
 describe("shapegrad train", () => {
-  it("lowers the loss well below ln(vocab), with samples, a log, a plot and a checkpoint", () => {
+  it("lowers the loss well below ln(vocab), with samples, a log, validation, a plot and a checkpoint", () => {
     const out = join(work, "learn");
-    const r = run("train", "--text", corpus, ...small, "--steps", "400", "--out", out, "--json");
+    const r = run("train", "--text", corpus, ...small, "--steps", "400", "--val-every", "150", "--out", out, "--json");
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim()) as Record<string, number | string>;
     const vocab = summary["vocab"] as number;
+    expect(summary["model"]).toBe("charRnn");
     expect(summary["steps"]).toBe(400);
     expect(Math.abs((summary["firstLoss"] as number) - Math.log(vocab))).toBeLessThan(0.05);
     expect(summary["finalLoss"] as number).toBeLessThan(Math.log(vocab) - 0.9);
     expect(summary["msPerStep"] as number).toBeGreaterThan(0);
     expect(summary["checkpoint"]).toBe(join(out, "checkpoint.json"));
     expect(r.stderr).toContain("--- sample at step 100 ---");
-    expect(readFileSync(join(out, "loss.jsonl"), "utf8").trim().split("\n")).toHaveLength(400);
-    expect(readFileSync(join(out, "loss.svg"), "utf8")).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    const log = readFileSync(join(out, "loss.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; loss?: number; valLoss?: number });
+    const losses = log.filter((e) => e.loss !== undefined);
+    expect(losses.map((e) => e.step)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    // Each label is what it says: the last step's loss, the mean of the last 100, the 0.999-smoothed value.
+    expect(summary["lastLoss"]).toBe(losses[399]!.loss);
+    expect(summary["finalLoss"] as number).toBeCloseTo(losses.slice(300).reduce((s, e) => s + e.loss!, 0) / 100, 12);
+    const smooth = losses.reduce((s, e, i) => (i === 0 ? e.loss! : 0.999 * s + 0.001 * e.loss!), 0);
+    expect(summary["smoothLoss"] as number).toBeCloseTo(smooth, 12);
+    // Validation: measured at 150, 300 and at the end; it falls, and it is what --json reports.
+    const val = log.filter((e) => e.valLoss !== undefined);
+    expect(val.map((e) => e.step)).toEqual([150, 300, 400]);
+    expect(summary["valLoss"]).toBe(val[2]!.valLoss);
+    expect(val[2]!.valLoss!).toBeLessThan(val[0]!.valLoss!);
+    expect(val[2]!.valLoss!).toBeLessThan(Math.log(vocab) - 0.5);
+    expect(r.stderr).toContain(`step 400: validation loss ${val[2]!.valLoss!.toFixed(4)}`);
+    expect(r.stderr).toMatch(/the last 2000 held out for validation/);
+    expect(r.stderr).toMatch(/step 400\/400  loss \d\.\d{4}  smoothed \d\.\d{4}  val (\d\.\d{4}|–)  [1-9][\d,]{3,} chars\/s/);
+    const svg = readFileSync(join(out, "loss.svg"), "utf8");
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.match(/<circle class="validation"/g)).toHaveLength(3);
+    expect(svg).toContain(`validation (mean over held-out text), last ${val[2]!.valLoss!.toFixed(3)}`);
     const sample = run("sample", "--checkpoint", out, "--length", "60", "--temperature", "0.8", "--seed", "3", "--prime", "the ");
     expect(sample.status, sample.stderr).toBe(0);
     expect(sample.stdout.startsWith("the ")).toBe(true);
@@ -106,7 +126,16 @@ describe("shapegrad train", () => {
     [["--text", empty], /empty\.txt is empty/],
     [["--text", binary], /binary\.bin looks binary/],
     [["--text", one], /only one distinct character/],
-    [["--text", short], /the text has 10 characters: too short for 1 stream of --seq 25/],
+    [["--text", short], /the text has 9 characters for training \(--val 0\.1 holds out 1\): too short for 1 stream of --seq 25/],
+    [["--text", short, "--val", "0"], /the text has 10 characters: too short for 1 stream of --seq 25/],
+    [["--text", corpus, "--val", "0.0001"], /--val 0\.0001 holds out 2 characters: too few for 1 stream of --seq 25 \(each needs at least 26\)/],
+    [["--text", corpus, "--val", "1"], /option '--val <fraction>' argument '1' is invalid\. must be a fraction/],
+    [["--text", corpus, "--time", "60"], /option '--time <duration>' argument '60' is invalid\. must be a duration such as 60s or 2m/],
+    [["--text", corpus, "--hidden", "16", "--dim", "h=32"], /--hidden 16 and --dim h=32 disagree/],
+    [["--text", corpus, "--dim", "v=10"], /--dim v=10: v is the vocabulary's size, which the text sets/],
+    [["--text", corpus, "--dim", "q=3"], /unknown dim "q"; the model's dims are n, d, h, v, T/],
+    [["--text", corpus, "--model", join(repoRoot, "dsl/rnn.ts")], /model rnn declares no trainable dims/],
+    [["--text", corpus, "--model", join(repoRoot, "dsl/attention.ts"), "--batch", "2"], /--batch 2: model attention reads one window per step/],
     [["--text", corpus, "--hidden", "0"], /option '--hidden <n>' argument '0' is invalid\. must be a positive integer/],
     [["--text", corpus, "--lr", "-1"], /option '--lr <x>' argument '-1' is invalid\. must be a positive number/],
     [["--text", corpus, "--seq", "abc"], /option '--seq <n>' argument 'abc' is invalid/],

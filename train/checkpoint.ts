@@ -2,7 +2,11 @@
 // exactly where it stopped (parameters, optimizer state, carried recurrent state, generator states,
 // the smoothed loss), in one JSON file:
 //
-//   {"format":"shapegrad-checkpoint","version":1,"checksum":"sha256:<hex>","body":{...}}
+//   {"format":"shapegrad-checkpoint","version":2,"checksum":"sha256:<hex>","body":{...}}
+//
+// Version 2 adds `modelFile` (the model's file and a hash of its text, so that `sample` can load
+// the model and refuse a file that changed since) and carries every state of the model under its
+// name (version 1, written when only the RNN trained, carried `h`). Both versions are read.
 //
 // The checksum is the SHA-256 of the body's text exactly as it appears in the file (its UTF-8
 // bytes), so the reader verifies the bytes it was given, never a re-serialization of what it parsed.
@@ -19,7 +23,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
 
-export const checkpointFormatVersion = 1;
+export const checkpointFormatVersion = 2;
 
 const formatMarker = "shapegrad-checkpoint";
 const fileName = "checkpoint.json";
@@ -34,9 +38,17 @@ export interface CheckpointModel {
   readonly sizes: Readonly<Record<string, number>>;
 }
 
+/** The file a model was declared in, and the SHA-256 of its text (16 hex digits). */
+export interface ModelFile {
+  readonly path: string;
+  readonly hash: string;
+}
+
 export interface Checkpoint {
   /** Which model, at which sizes, it was made for. */
   readonly model: CheckpointModel;
+  /** Where the model was declared (absent in version 1 checkpoints, which were all of dsl/char-rnn.ts). */
+  readonly modelFile?: ModelFile;
   /** Training steps completed. */
   readonly step: number;
   /** The characters, in index order (any Unicode, newlines, quotes). */
@@ -49,7 +61,7 @@ export interface Checkpoint {
     readonly scalars: Readonly<Record<string, number>>;
     readonly state: Readonly<Record<string, Float64Array>>;
   };
-  /** Recurrent state carried between steps. */
+  /** Recurrent state carried between steps, by state name, and the streams' positions. */
   readonly carried: Readonly<Record<string, Float64Array>>;
   /** Generator states. */
   readonly rng: Readonly<Record<string, number>>;
@@ -148,8 +160,10 @@ function encodeBody(c: Checkpoint): string {
   const options = checkedEntries(c.options, "options", (v, at) => {
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw encodeFailure(`${at} must be a string, number or boolean`);
   });
+  if (c.modelFile !== undefined && (typeof c.modelFile.path !== "string" || typeof c.modelFile.hash !== "string")) throw encodeFailure("modelFile must hold a path and a hash");
   const body: Canonical = {
     model: { name: model.name, hash: model.hash, sizes: sizes.map(([k, v]) => [k, v]) },
+    ...(c.modelFile !== undefined && { modelFile: { path: c.modelFile.path, hash: c.modelFile.hash } }),
     step: c.step,
     vocab: c.vocab,
     // An option may be a string, so a number JSON cannot hold is wrapped: {"number": "NaN"}.
@@ -174,8 +188,8 @@ function sha256(text: string): string {
 }
 
 /** Everything before the body's text: fixed for a given checksum, so the reader can find the body. */
-function envelopePrefix(checksum: string): string {
-  return `{"format":${JSON.stringify(formatMarker)},"version":${checkpointFormatVersion},"checksum":${JSON.stringify(checksum)},"body":`;
+function envelopePrefix(checksum: string, version = checkpointFormatVersion): string {
+  return `{"format":${JSON.stringify(formatMarker)},"version":${version},"checksum":${JSON.stringify(checksum)},"body":`;
 }
 
 /** The checkpoint as text. Deterministic: the same checkpoint gives the same bytes. */
@@ -214,7 +228,7 @@ export function decodeCheckpoint(text: string, source: string, expected?: Checkp
 
   // The body's text as it appears in the file: between the fixed envelope prefix and the closing
   // brace. Anything else around it is not what shapegrad writes.
-  const prefix = envelopePrefix(checksum);
+  const prefix = envelopePrefix(checksum, version);
   const trimmed = text.replace(/[ \t\r\n]+$/, "");
   if (!trimmed.startsWith(prefix) || !trimmed.endsWith("}") || trimmed.length < prefix.length + 1) {
     throw new CheckpointError(`${source} is corrupted: its envelope is not laid out as shapegrad writes checkpoints`);
@@ -222,7 +236,7 @@ export function decodeCheckpoint(text: string, source: string, expected?: Checkp
   const bodyText = trimmed.slice(prefix.length, -1);
   if (`sha256:${sha256(bodyText)}` !== checksum) throw new CheckpointError(`${source} is corrupted: its checksum does not match`);
 
-  const checkpoint = decodeBody(doc["body"], source);
+  const checkpoint = decodeBody(doc["body"], source, version);
   if (expected !== undefined) expectModel(checkpoint, expected, source);
   return checkpoint;
 }
@@ -241,7 +255,7 @@ function sameModel(a: CheckpointModel, b: CheckpointModel): boolean {
 }
 
 /** Structural validation of a parsed body, field by field. */
-function decodeBody(body: unknown, source: string): Checkpoint {
+function decodeBody(body: unknown, source: string, version: number): Checkpoint {
   const invalid = (what: string) => new CheckpointError(`${source} is not a valid checkpoint: ${what}`);
 
   const object = (v: unknown, at: string, fields?: readonly string[]): { [key: string]: Json } => {
@@ -279,7 +293,14 @@ function decodeBody(body: unknown, source: string): Checkpoint {
   const recordOf = <T>(v: unknown, at: string, each: (x: unknown, at: string) => T): Record<string, T> =>
     Object.fromEntries(Object.entries(object(v, at)).map(([k, x]) => [k, each(x, `${at}.${k}`)]));
 
-  const b = object(body, "body", ["carried", "model", "optimizer", "options", "params", "rng", "smoothLoss", "step", "vocab"]);
+  const fields = ["carried", "model", "optimizer", "options", "params", "rng", "smoothLoss", "step", "vocab"];
+  // Version 2 may name the model's file (a model given to train() as an object may have none).
+  const b = object(body, "body", version >= 2 && isObject(body) && Object.hasOwn(body, "modelFile") ? [...fields, "modelFile"].sort() : fields);
+  let modelFile: ModelFile | undefined;
+  if (b["modelFile"] !== undefined) {
+    const f = object(b["modelFile"], "body.modelFile", ["hash", "path"]);
+    modelFile = { path: string(f["path"], "body.modelFile.path", true), hash: string(f["hash"], "body.modelFile.hash", true) };
+  }
 
   const m = object(b["model"], "body.model", ["hash", "name", "sizes"]);
   const sizePairs = m["sizes"];
@@ -307,6 +328,7 @@ function decodeBody(body: unknown, source: string): Checkpoint {
   const o = object(b["optimizer"], "body.optimizer", ["name", "scalars", "state"]);
   return {
     model,
+    ...(modelFile !== undefined && { modelFile }),
     step,
     vocab: string(b["vocab"], "body.vocab"),
     options,

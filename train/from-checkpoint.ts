@@ -1,30 +1,38 @@
 // Using a saved character model: sample text from it, or run it forward on a text, from nothing
-// but its checkpoint (the checkpoint names the model and its sizes).
-import charRnn from "../dsl/char-rnn.js";
-import { dataKey, initialKey } from "../src/batch-names.js";
+// but its checkpoint. The checkpoint names the model's file (refused if its text changed since)
+// and its sizes; a version 1 checkpoint, from before files were recorded, is dsl/char-rnn.ts's.
+import { join } from "node:path";
 import { interpret } from "../src/interpret.js";
 import { makeMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
 import { rng } from "../src/random.js";
 import { traceModel } from "../src/trace-model.js";
-import { join } from "node:path";
+import { characterBatch } from "./batch.js";
+import { characterDims, characterLayout } from "./character-model.js";
 import { expectModel, readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { encode, TrainingInputError } from "./corpus.js";
+import { evaluatedSteps } from "./evaluate.js";
+import { defaultModelFile, expectModelFile, loadModelFile } from "./model-file.js";
 import { sampleText, samplingIR } from "./sample.js";
-import { characterModelSizes, modelIdentity } from "./trainer.js";
+import { modelIdentity } from "./model-identity.js";
 
-function checked(dir: string, model: AnyModel): { checkpoint: Checkpoint; sizes: Record<string, number> } {
+/** The checkpoint in `dir` and its model (`model`, or the file the checkpoint names), checked to belong together. */
+export async function checkpointModel(dir: string, model?: AnyModel): Promise<{ checkpoint: Checkpoint; model: AnyModel; sizes: Readonly<Record<string, number>> }> {
   const checkpoint = readCheckpoint(dir);
-  const o = checkpoint.options;
-  const sizes = characterModelSizes(Array.from(checkpoint.vocab).length, { hidden: Number(o["hidden"]), seq: Number(o["seq"]), batch: Number(o["batch"]) });
-  // The checkpoint must belong to this model at these sizes: readCheckpoint verified its bytes, this its meaning.
-  expectModel(checkpoint, modelIdentity(traceModel(model, sizes)), join(dir, "checkpoint.json"));
-  return { checkpoint, sizes };
+  const path = join(dir, "checkpoint.json");
+  if (model === undefined) {
+    if (checkpoint.modelFile) expectModelFile(checkpoint.modelFile, path);
+    model = (await loadModelFile(checkpoint.modelFile?.path ?? defaultModelFile())).model;
+  }
+  const sizes = checkpoint.model.sizes;
+  // readCheckpoint verified the bytes; this, their meaning: this model at these sizes.
+  expectModel(checkpoint, modelIdentity(traceModel(model, sizes)), path);
+  return { checkpoint, model, sizes };
 }
 
-export function sampleFromCheckpoint(dir: string, options: { length: number; temperature: number; seed: number; prime?: string }, model: AnyModel = charRnn): string {
-  const { checkpoint, sizes } = checked(dir, model);
-  return sampleText(samplingIR(model, sizes), checkpoint.params, checkpoint.vocab, {
+export async function sampleFromCheckpoint(dir: string, options: { length: number; temperature: number; seed: number; prime?: string }, model?: AnyModel): Promise<string> {
+  const c = await checkpointModel(dir, model);
+  return sampleText(samplingIR(c.model, c.sizes), c.checkpoint.params, c.checkpoint.vocab, {
     length: options.length,
     temperature: options.temperature,
     random: rng(options.seed),
@@ -32,32 +40,21 @@ export function sampleFromCheckpoint(dir: string, options: { length: number; tem
   });
 }
 
-/** The mean cross-entropy per character (nats) of the saved model on `text`, read one sequence at a time from a zero state. */
-export function forwardFromCheckpoint(dir: string, text: string, model: AnyModel = charRnn): number {
-  const { checkpoint, sizes } = checked(dir, model);
-  const indices = encode(text, checkpoint.vocab, "the text");
-  const T = sizes["T"]!, v = sizes["v"]!;
-  const ir = traceModel(model, { ...sizes, n: 1 });
-  if (indices.length < T + 1) throw new TrainingInputError(`the text has ${indices.length} characters; the model reads sequences of ${T + 1}`);
-  const params = Object.fromEntries(ir.params.map((d) => [d.name, makeMat(d.shape.rowDim, d.shape.colDim, d.shape.rows, d.shape.cols, checkpoint.params[d.name]!)]));
-  let total = 0, count = 0;
-  for (let p = 0; p + T + 1 <= indices.length; p += T) {
-    const oneHot = ir.inputs[0]!.oneHot === true;
-    const xs = new Float64Array(oneHot ? T : T * v), ys = new Float64Array(T * v);
-    for (let t = 0; t < T; t++) {
-      if (oneHot) xs[t] = indices[p + t]!;
-      else xs[t * v + indices[p + t]!] = 1;
-      ys[t * v + indices[p + t + 1]!] = 1;
-    }
-    const h = ir.state[0]!.shape;
-    const batch = {
-      [dataKey(ir.inputs[0]!.name, true)]: makeMat("Tn", oneHot ? 1 : "d", T, oneHot ? 1 : v, xs),
-      [dataKey(ir.targets[0]!.name, true)]: makeMat("Tn", "v", T, v, ys),
-      [initialKey(ir.state[0]!.name)]: makeMat(h.rowDim, h.colDim, h.rows, h.cols, new Float64Array(h.rows * h.cols)),
-    };
-    const r = interpret(ir, params, batch, false);
-    total += r.loss;
-    count++;
+/** The mean cross-entropy per character (nats) of the saved model on `text`, read one stream of T characters at a time from a zero state (the interpreter). */
+export async function forwardFromCheckpoint(dir: string, text: string, model?: AnyModel): Promise<number> {
+  const c = await checkpointModel(dir, model);
+  const indices = Int32Array.from(encode(text, c.checkpoint.vocab, "the text"));
+  const dims = characterDims(c.model);
+  const ir = traceModel(c.model, { ...c.sizes, ...(dims.streams !== undefined && { [dims.streams]: 1 }) });
+  const layout = characterLayout(ir, dims);
+  const steps = evaluatedSteps(indices.length, layout);
+  if (steps === 0) throw new TrainingInputError(`the text has ${indices.length} characters; the model reads sequences of ${layout.length + 1}`);
+  const params = Object.fromEntries(ir.params.map((d) => [d.name, makeMat(d.shape.rowDim, d.shape.colDim, d.shape.rows, d.shape.cols, c.checkpoint.params[d.name]!)]));
+  const b = characterBatch(ir, layout);
+  let total = 0;
+  for (let k = 0; k < steps; k++) {
+    b.fill(indices, [k * layout.length]);
+    total += interpret(ir, params, b.batch, false).loss;
   }
-  return total / count;
+  return total / steps;
 }

@@ -15,6 +15,8 @@ export interface LossPlotOptions {
   reference?: { value: number; label: string };
   /** Exponential smoothing factor in [0, 1); min-char-rnn's smooth_loss uses 0.999 over long runs. */
   smoothing?: number;
+  /** Validation losses (the mean over held-out text), drawn as points joined by a line. */
+  validation?: readonly LossPoint[];
 }
 
 const WIDTH = 800;
@@ -30,6 +32,7 @@ const BUCKETS = MAX_RAW_VERTICES / 2; // each bucket emits its min and its max
 const FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif";
 const RAW_COLOR = "#4a90d9";
 const SMOOTH_COLOR = "#0b3d91";
+const VALIDATION_COLOR = "#c2410c";
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
@@ -110,6 +113,7 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
   // Sorting (stable) lets callers pass steps gathered out of order, e.g. from resumed runs.
   const data = points.filter((p) => Number.isFinite(p.step) && Number.isFinite(p.loss)).sort((a, b) => a.step - b.step);
   const skipped = points.length - data.length;
+  const validation = (options.validation ?? []).filter((p) => Number.isFinite(p.step) && Number.isFinite(p.loss)).sort((a, b) => a.step - b.step);
   const reference = options.reference !== undefined && Number.isFinite(options.reference.value) ? options.reference : undefined;
 
   // Same recurrence as min-char-rnn's smooth_loss, but started at the first loss instead of a guess.
@@ -122,7 +126,7 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
 
   // ---- Domains: all data and the reference must be visible; degenerate ranges get widened. ----
   let [xLo, xHi, yLo, yHi] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (const p of data) [xLo, xHi, yLo, yHi] = [Math.min(xLo, p.step), Math.max(xHi, p.step), Math.min(yLo, p.loss), Math.max(yHi, p.loss)];
+  for (const p of [...data, ...validation]) [xLo, xHi, yLo, yHi] = [Math.min(xLo, p.step), Math.max(xHi, p.step), Math.min(yLo, p.loss), Math.max(yHi, p.loss)];
   if (reference !== undefined) [yLo, yHi] = [Math.min(yLo, reference.value), Math.max(yHi, reference.value)];
   if (!(xLo <= xHi)) [xLo, xHi] = [0, 1];
   if (!(yLo <= yHi)) [yLo, yHi] = [0, 1];
@@ -131,7 +135,7 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
     const d = yLo !== 0 ? Math.abs(yLo) * 0.1 : 1; // a constant loss sits mid-plot, ±10%
     [yLo, yHi] = [yLo - d, yHi + d];
   }
-  const integerSteps = data.every((p) => Number.isInteger(p.step));
+  const integerSteps = [...data, ...validation].every((p) => Number.isInteger(p.step));
   const xStep = Math.max(niceStep((xHi - xLo) / 7), integerSteps ? 1 : 0);
   xLo = Math.floor(xLo / xStep + 1e-9) * xStep; // start on a tick; the right end stays at the last step
   const pad = (yHi - yLo) * 0.04; // so the highest spike does not merge with the frame
@@ -184,6 +188,9 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
     `<polyline ${attrs} fill="none" stroke-linejoin="round" points="${pts.map(([x, y]) => `${px(x)},${px(y)}`).join(" ")}"/>`;
   if (raw.length > 1) out.push(polyline(raw, `class="raw" stroke="${RAW_COLOR}" stroke-opacity="0.45" stroke-width="0.8"`));
   if (smooth.length > 1) out.push(polyline(smooth, `class="smoothed" stroke="${SMOOTH_COLOR}" stroke-width="2.25"`));
+  const held = validation.map((p) => [X(p.step), Y(p.loss)] as const);
+  if (held.length > 1) out.push(polyline(held, `class="validation" stroke="${VALIDATION_COLOR}" stroke-width="1.75"`));
+  for (const [x, y] of held) out.push(`<circle class="validation" cx="${px(x)}" cy="${px(y)}" r="3" fill="${VALIDATION_COLOR}"/>`);
   const last = smooth[smooth.length - 1];
   if (last !== undefined) out.push(`<circle cx="${px(last[0])}" cy="${px(last[1])}" r="3" fill="${SMOOTH_COLOR}"/>`);
   // A third of the way down: the middle is where a reference line lands when there is no data.
@@ -197,6 +204,9 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
       label: `smoothed (factor ${String(beta)})${lastLoss === undefined ? "" : `, last ${lastLoss.toFixed(3)}`}`,
       swatch: `stroke="${SMOOTH_COLOR}" stroke-width="2.25"`,
     },
+    ...(validation.length === 0
+      ? []
+      : [{ label: `validation (mean over held-out text), last ${validation[validation.length - 1]!.loss.toFixed(3)}`, swatch: `stroke="${VALIDATION_COLOR}" stroke-width="1.75"` }]),
   ];
   // 0.6 em per character is a generous average for proportional sans-serif fonts at this size.
   const boxW = 40 + Math.max(...entries.map((e) => e.label.length)) * 6.6;
@@ -207,7 +217,7 @@ export function renderLossPlot(points: readonly LossPoint[], options: LossPlotOp
     const inside = ([x, y]: readonly [number, number]): boolean => x >= bx - 4 && x <= bx + boxW + 4 && y >= by - 4 && y <= by + boxH + 4;
     const refY = reference === undefined ? NaN : Y(reference.value);
     const refHit = refY >= by - 20 && refY <= by + boxH + 20 ? 50 : 0; // the line and its label
-    return raw.filter(inside).length + 3 * smooth.filter(inside).length + refHit;
+    return raw.filter(inside).length + 3 * smooth.filter(inside).length + 3 * held.filter(inside).length + refHit;
   };
   let [lx, ly] = spots[0]!;
   let best = Infinity;

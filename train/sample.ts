@@ -1,6 +1,7 @@
-// Sampling text from a trained character model: one character at a time, the model's own step
-// run forward by the interpreter (one row, one step), its output turned into probabilities with a
-// temperature, and the next character drawn from them with a seeded generator.
+// Sampling text from a trained character model: one character at a time, the model run forward by
+// the interpreter (a recurrent model: one row, one step, its state carried; a window model: the
+// last T characters, the output read at the newest one), its output turned into probabilities
+// with a temperature, and the next character drawn from them with a seeded generator.
 import { dataKey, finalKey, initialKey } from "../src/batch-names.js";
 import { interpret } from "../src/interpret.js";
 import type { ModelIR } from "../src/ir/graph.js";
@@ -20,9 +21,13 @@ export interface SampleOptions {
   readonly state?: Readonly<Record<string, Float64Array>>;
 }
 
-/** The IR of one step with one row: what sampling runs. */
+/** What sampling runs: a recurrent model's IR at one step of one row; a window model's as trained. */
 export function samplingIR(model: AnyModel, sizes: Readonly<Record<string, number>>): ModelIR {
   const full = traceModel(model, sizes);
+  if (full.sequence === undefined && model.spec.trainable?.window !== undefined) {
+    if (full.outputs.output === undefined) throw new TrainingInputError(`model ${full.name} names no output in its step, so it cannot be sampled`);
+    return full;
+  }
   const seq = full.sequence;
   const rowDim = full.inputs[0]?.shape.rowDim;
   const one: Record<string, number> = { ...sizes };
@@ -54,7 +59,8 @@ export function drawFrom(logits: Float64Array, temperature: number, random: Rng)
 export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64Array>>, vocab: string, options: SampleOptions): string {
   const chars = Array.from(vocab);
   const input = ir.inputs[0];
-  if (!input || ir.state.length === 0) throw new TrainingInputError(`model ${ir.name} is not a recurrent character model`);
+  if (!input || !input.oneHot) throw new TrainingInputError(`model ${ir.name} is not a character model (its input is not one-hot)`);
+  if (ir.sequence === undefined) return sampleWindow(ir, params, chars, options);
   const matOf = (shape: ModelIR["params"][number]["shape"], data: Float64Array): AnyMat => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data);
   const p = Object.fromEntries(ir.params.map((d) => [d.name, matOf(d.shape, params[d.name]!)]));
   let state = Object.fromEntries(ir.state.map((d) => [d.name, options.state?.[d.name]?.slice(0, d.shape.rows * d.shape.cols) ?? new Float64Array(d.shape.rows * d.shape.cols)]));
@@ -79,6 +85,33 @@ export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64A
     const next = drawFrom(logits, options.temperature, options.random);
     out += chars[next];
     logits = run(next);
+  }
+  return (options.prime ?? "") + out;
+}
+
+/**
+ * A model without steps reads a window of T characters (its input's rows) and, being causal, its
+ * output row t predicts the character after row t: the context is the last T characters at most,
+ * in rows 0.., and the next character is drawn from the row of the newest one.
+ */
+function sampleWindow(ir: ModelIR, params: Readonly<Record<string, Float64Array>>, chars: readonly string[], options: SampleOptions): string {
+  const input = ir.inputs[0]!;
+  const T = input.shape.rows;
+  const p = Object.fromEntries(ir.params.map((d) => [d.name, makeMat(d.shape.rowDim, d.shape.colDim, d.shape.rows, d.shape.cols, params[d.name]!)]));
+  const rows = new Float64Array(T);
+  const batch: Record<string, AnyMat> = { [dataKey(input.name, false)]: makeMat(input.shape.rowDim, 1, T, 1, rows) };
+  for (const t of ir.targets) batch[dataKey(t.name, false)] = makeMat(t.shape.rowDim, t.shape.colDim, t.shape.rows, t.shape.cols, new Float64Array(t.shape.rows * t.shape.cols));
+  const v = chars.length;
+  const context = options.prime ? encode(options.prime, chars.join(""), "--prime") : [options.random.uniform() * v | 0];
+  let out = "";
+  for (let k = 0; k < options.length; k++) {
+    const window = context.slice(-T);
+    rows.fill(0);
+    rows.set(window);
+    const logits = interpret(ir, p, batch, false).outputs[0]!.data.subarray((window.length - 1) * v, window.length * v);
+    const next = drawFrom(logits, options.temperature, options.random);
+    out += chars[next];
+    context.push(next);
   }
   return (options.prime ?? "") + out;
 }

@@ -1,8 +1,9 @@
-// Training a character-level recurrent model with its generated code: the text as n parallel
-// streams, each step one sequence of T characters per stream, the generated lossAndGrad and
-// optimizer step (no allocation per step), the state carried from step to step, samples and
-// checkpoints along the way. Everything that decides the numbers is in the checkpoint, so a
-// resumed run ends bit-identical to one that never stopped.
+// Training a declared character model with its generated code: the text as n parallel streams
+// (one window for a model without steps), each step T characters per stream, the generated
+// lossAndGrad and optimizer step (no allocation per step), every state carried from step to step,
+// a held-out validation split measured every so often, samples and checkpoints along the way.
+// Everything that decides the numbers is in the checkpoint, so a resumed run ends bit-identical to
+// one that never stopped.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,25 +11,48 @@ import type { Kernels } from "../codegen/generate.js";
 import { specialize } from "../codegen/specialize.js";
 import { optimizerDefaults, optimizerState, type OptimizerName } from "../codegen/optimizers.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
-import charRnn from "../dsl/char-rnn.js";
-import { dataKey, finalKey, initialKey } from "../src/batch-names.js";
+import { finalKey, initialKey } from "../src/batch-names.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
 import { rng } from "../src/random.js";
 import { traceModel } from "../src/trace-model.js";
-import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointModel } from "./checkpoint.js";
+import { characterBatch, segments } from "./batch.js";
+import { characterLayout } from "./character-model.js";
+import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { modelIdentity } from "./model-identity.js";
 import { readCorpus, TrainingInputError, type Corpus } from "./corpus.js";
+import { evaluatedSteps, evaluator, type ForwardModule } from "./evaluate.js";
 import { renderLossPlot } from "./loss-plot.js";
 import { sampleText, samplingIR } from "./sample.js";
+import { runSettings } from "./settings.js";
+
+export { modelIdentity };
 
 export interface TrainOptions {
   readonly text: string;
-  readonly hidden: number;
-  readonly seq: number;
-  readonly batch: number;
-  /** The total number of steps of the run (resumed steps included). */
-  readonly steps: number;
+  /**
+   * The model to train: a declared model, or the file that declares one (loaded like `--model`).
+   * Default: the package's dsl/char-rnn.ts. It must declare `trainable` (README, "Training a
+   * character-level model"). On resume, the checkpoint's model file when none is given.
+   */
+  readonly model?: AnyModel | string;
+  /** The width the model's trainable.hidden dim takes (default: the model's own). */
+  readonly hidden?: number;
+  /** Characters per step and stream: the model's steps, or its window (default: the model's own). */
+  readonly seq?: number;
+  /** Parallel streams of the text, the model's batch rows (default: the model's own). */
+  readonly batch?: number;
+  /** Any of the model's dims, by name (--dim). */
+  readonly dims?: Readonly<Record<string, number>>;
+  /** The total number of steps of the run (resumed steps included). Default 2000, or unbounded with `time`. */
+  readonly steps?: number;
+  /** A wall-clock budget in seconds (evaluation included); the first of `steps` and `time` ends the run. */
+  readonly time?: number;
+  /** The fraction of the text held out for validation, from its end (default 0.1; 0: none). */
+  readonly val?: number;
+  /** Measure the validation loss every this many steps, and at the end (default 1000). */
+  readonly valEvery?: number;
   readonly optimizer: OptimizerName;
   /** Default: the optimizer's own (optimizerDefaults). */
   readonly lr?: number;
@@ -50,19 +74,47 @@ export interface TrainOptions {
 }
 
 export interface TrainReport {
+  readonly model: string;
   readonly vocab: number;
+  readonly sizes: Readonly<Record<string, number>>;
   readonly steps: number;
+  /** The loss of the first step of the run (of step 1; NaN when the log does not reach back to it). */
   readonly firstLoss: number;
+  /** The loss of the last step. */
+  readonly lastLoss: number;
+  /** The mean of the last 100 steps' losses. */
   readonly finalLoss: number;
+  /** The exponentially smoothed step loss (factor 0.999, from the first step's loss), as the console shows it. */
+  readonly smoothLoss: number;
+  /** The mean loss per character on the held-out text at the end (null without --val). */
+  readonly valLoss: number | null;
   readonly msPerStep: number;
+  /** Characters trained on per second of training (evaluation, samples and checkpoints excluded). */
+  readonly charsPerSecond: number;
+  /** The wall-clock seconds of the run, from the first step to the last checkpoint. */
+  readonly seconds: number;
   readonly checkpoint: string;
   readonly plot: string;
   readonly log: string;
 }
 
+export interface StepProgress {
+  readonly step: number;
+  /** This step's loss: the mean cross-entropy of its T·n characters. */
+  readonly loss: number;
+  /** The exponentially smoothed step loss (factor 0.999). */
+  readonly smoothLoss: number;
+  /** The characters this step trained on, and the nanoseconds it took. */
+  readonly chars: number;
+  readonly ns: number;
+  /** Seconds since the first step of this run. */
+  readonly elapsed: number;
+}
+
 export interface TrainHooks {
-  onStart?(info: { readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly generated: boolean }): void;
-  onStep?(step: number, loss: number, smoothLoss: number, charsPerStep: number): void;
+  onStart?(info: { readonly model: string; readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly time: number | undefined; readonly trainChars: number; readonly valChars: number; readonly generated: boolean }): void;
+  onStep?(progress: StepProgress): void;
+  onValidation?(step: number, valLoss: number): void;
   onSample?(step: number, text: string): void;
   onCheckpoint?(step: number, path: string): void;
 }
@@ -72,93 +124,72 @@ export class TrainingStopped extends Error {
   override readonly name = "TrainingStopped";
 }
 
-interface TrainingModule {
-  /** The result holds the final state under its key (`hT`, see finalKey). */
+interface TrainingModule extends ForwardModule {
+  /** The result holds each final state under its key (`hT`, see finalKey). */
   lossAndGrad(params: object, batch: object, grads: object): { readonly loss: number } & Readonly<Record<string, AnyMat | number>>;
   sgdStep(params: object, grads: object, lr: number, clip: number): void;
   adagradStep(params: object, grads: object, memory: object, lr: number, clip: number): void;
   adamStep(params: object, grads: object, m: object, v: object, t: number, lr: number, clip: number): void;
 }
 
-/** The model a checkpoint belongs to: its structure (ops, shapes, names; not source lines) and sizes. */
-export function modelIdentity(ir: ModelIR): CheckpointModel {
-  const structure = {
-    nodes: ir.nodes.map((n) => [n.op, n.inputs, n.attrs, n.shape, n.leaf ?? null]),
-    declared: [ir.params, ir.inputs, ir.targets, ir.state],
-    outputs: ir.outputs,
-    lossScale: ir.lossScale,
-  };
-  return { name: ir.name, hash: createHash("sha256").update(JSON.stringify(structure)).digest("hex").slice(0, 16), sizes: ir.sizes };
-}
-
-export function characterModelSizes(vocab: number, o: Pick<TrainOptions, "hidden" | "seq" | "batch">): Record<string, number> {
-  return { n: o.batch, d: vocab, h: o.hidden, v: vocab, T: o.seq };
-}
-
-function describeSizes(o: Pick<TrainOptions, "hidden" | "seq" | "batch">): string {
-  return `--hidden ${o.hidden} --seq ${o.seq} --batch ${o.batch}`;
-}
-
-/** Stream k reads the k-th of n segments of the text (equal, the last one taking the remainder), wrapping to its start (and a zero state) at the end. */
-function segments(length: number, n: number, seq: number): { start: number; end: number }[] {
-  const size = Math.floor(length / n);
-  if (size < seq + 1) {
-    throw new TrainingInputError(`the text has ${length} characters: too short for ${n} stream${n === 1 ? "" : "s"} of --seq ${seq} (each needs at least ${seq + 1})`);
-  }
-  return Array.from({ length: n }, (_, k) => ({ start: k * size, end: k === n - 1 ? length : (k + 1) * size }));
-}
+/** The smoothing factor of the console's (and the checkpoint's) smoothed loss. */
+export const smoothing = 0.999;
 
 interface RunState {
   step: number;
   smoothLoss: number;
   params: Record<string, AnyMat>;
   optimizer: Record<string, Record<string, AnyMat>>;
-  h: AnyMat;
   positions: Float64Array;
   random: ReturnType<typeof rng>;
 }
 
-/** Trains `model` (by default dsl/char-rnn.ts: the flagship RNN with one-hot character input). */
-export async function train(options: TrainOptions, hooks: TrainHooks = {}, model: AnyModel = charRnn): Promise<TrainReport> {
+/** Trains a character model (options.model; by default dsl/char-rnn.ts, the flagship RNN with one-hot input). */
+export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainReport> {
   const corpus: Corpus = readCorpus(options.text);
   const textHash = createHash("sha256").update(readFileSync(options.text)).digest("hex").slice(0, 16);
   const vocabSize = Array.from(corpus.vocab).length;
   const checkpointPath = join(options.out, "checkpoint.json");
   const logPath = join(options.out, "loss.jsonl");
   const plotPath = join(options.out, "loss.svg");
+  if (options.time !== undefined && !(options.time > 0)) throw new TrainingInputError(`--time ${options.time}: the budget must be a positive number of seconds`);
+  const maxSteps = options.steps ?? (options.time !== undefined ? Infinity : 2000);
 
   // Settle everything that can be refused before anything is written.
   let resumed: Checkpoint | undefined;
-  let settings = options;
   if (options.resume) {
     if (!existsSync(checkpointPath)) throw new TrainingInputError(`no checkpoint in ${options.out} to resume`);
     const found = readCheckpoint(options.out);
     if (found.options["textHash"] !== textHash) throw new TrainingInputError(`${options.out} holds a run on another text than ${options.text}`);
     resumed = found;
-    const o = found.options;
-    settings = { ...options, hidden: Number(o["hidden"]), seq: Number(o["seq"]), batch: Number(o["batch"]), optimizer: o["optimizer"] as OptimizerName, lr: Number(o["lr"]), clip: Number(o["clip"]), seed: Number(o["seed"]) };
-    const conflicts = (["hidden", "seq", "batch", "optimizer", "lr", "clip", "seed"] as const).filter((k) => options.explicit?.includes(k) && options[k] !== settings[k]);
-    if (conflicts.length > 0) {
-      const show = (o: TrainOptions) => conflicts.map((k) => `--${k} ${String(o[k])}`).join(" ");
-      throw new TrainingInputError(`${checkpointPath} was made with ${show(settings)}, not ${show(options)}; drop those options to resume it`);
-    }
   } else if (existsSync(checkpointPath) && !options.fresh) {
     throw new TrainingInputError(`${options.out} already holds a run; pass --resume to continue it, --fresh to replace it, or choose another --out`);
   }
+  const settings = await runSettings(options, vocabSize, resumed, checkpointPath);
+  const { model, sizes } = settings;
   const lr = settings.lr ?? optimizerDefaults[settings.optimizer].lr;
-  const sizes = characterModelSizes(vocabSize, settings);
-  const streams = segments(corpus.indices.length, settings.batch, settings.seq);
   const ir = traceModel(model, sizes);
+  const layout = characterLayout(ir, settings.dims);
   const identity = modelIdentity(ir);
   if (resumed) {
     expectModel(resumed, identity, checkpointPath);
-    if (resumed.step > options.steps) throw new TrainingInputError(`${checkpointPath} is at step ${resumed.step}, past --steps ${options.steps}`);
+    if (resumed.step > maxSteps) throw new TrainingInputError(`${checkpointPath} is at step ${resumed.step}, past --steps ${maxSteps}`);
   }
+  const T = layout.length, n = layout.streams;
+  // The validation split is the end of the text; the vocabulary is the whole text's.
+  const valLength = Math.floor(corpus.indices.length * settings.val);
+  const trainText = corpus.indices.subarray(0, corpus.indices.length - valLength), valText = corpus.indices.subarray(corpus.indices.length - valLength);
+  if (Math.floor(trainText.length / n) < T + 1) {
+    throw new TrainingInputError(`the text has ${trainText.length} characters${valLength > 0 ? ` for training (--val ${settings.val} holds out ${valLength})` : ""}: too short for ${n} stream${n === 1 ? "" : "s"} of --seq ${T} (each needs at least ${T + 1})`);
+  }
+  if (valLength > 0 && evaluatedSteps(valText.length, layout) === 0) {
+    throw new TrainingInputError(`--val ${settings.val} holds out ${valLength} characters: too few for ${n} stream${n === 1 ? "" : "s"} of --seq ${T} (each needs at least ${T + 1}); raise --val or pass --val 0`);
+  }
+  const streams = segments(trainText.length, n);
 
   const { module, generated } = await specialize<TrainingModule>(model, sizes, { ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }), ...(options.kernels && { kernels: options.kernels }) });
   const sampler = samplingIR(model, sizes);
   const mat = (shape: ModelIR["params"][number]["shape"], data?: Float64Array) => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data ?? new Float64Array(shape.rows * shape.cols));
-  const stateDecl = ir.state[0]!;
 
   const state: RunState = resumed
     ? {
@@ -166,7 +197,6 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
         smoothLoss: resumed.smoothLoss,
         params: Object.fromEntries(ir.params.map((d) => [d.name, mat(d.shape, Float64Array.from(resumed!.params[d.name]!))])),
         optimizer: Object.fromEntries(optimizerState[settings.optimizer].map((s) => [s, Object.fromEntries(ir.params.map((d) => [d.name, mat(d.shape, Float64Array.from(resumed!.optimizer.state[`${s}.${d.name}`]!))]))])),
-        h: mat(stateDecl.shape, Float64Array.from(resumed.carried["h"]!)),
         positions: Float64Array.from(resumed.carried["positions"]!),
         random: rng(settings.seed, resumed.rng["main"]),
       }
@@ -175,80 +205,103 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
         // min-char-rnn's initialization: weights N(0, 0.01²), biases zero, drawn in declaration order.
         const params = Object.fromEntries(ir.params.map((d) => [d.name, mat(d.shape, Float64Array.from({ length: d.shape.rows * d.shape.cols }, () => (d.shape.rowDim === 1 ? 0 : 0.01 * random.normal())))]));
         const optimizer = Object.fromEntries(optimizerState[settings.optimizer].map((s) => [s, Object.fromEntries(ir.params.map((d) => [d.name, mat(d.shape)]))]));
-        return { step: 0, smoothLoss: NaN, params, optimizer, h: mat(stateDecl.shape), positions: Float64Array.from(streams, (s) => s.start), random };
+        return { step: 0, smoothLoss: NaN, params, optimizer, positions: Float64Array.from(streams, (s) => s.start), random };
       })();
+
+  // The batch holds every state's carried value (zero at the start).
+  const b = characterBatch(ir, layout);
+  for (const s of layout.states) {
+    const saved = resumed?.carried[s.name];
+    if (resumed && saved === undefined) throw new TrainingInputError(`${checkpointPath} holds no carried state ${s.name}`);
+    if (saved) b.states[s.name]!.data.set(saved);
+  }
+  const grads = Object.fromEntries([...ir.params.map((d) => [d.name, mat(d.shape)] as const), ...layout.states.map((s) => [initialKey(s.name), mat(s.shape)] as const)]);
+  const validate = valLength > 0 ? evaluator(module, ir, layout, valText) : undefined;
 
   mkdirSync(options.out, { recursive: true });
   // The log keeps exactly the steps the checkpoint has seen: later lines died with the interrupted run.
   const logLines = resumed && existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").filter((l) => l && Number(JSON.parse(l).step) <= resumed!.step) : [];
   if (!resumed) writeFileAtomic(logPath, "");
 
-  const inputs = ir.inputs[0]!, targets = ir.targets[0]!;
-  // A one-hot input takes one character index per row; a dense one, the one-hot rows themselves.
-  const inputWidth = inputs.oneHot ? 1 : vocabSize;
-  const batch = {
-    [dataKey(inputs.name, true)]: makeMat(ir.sequence!.stacked, inputs.oneHot ? 1 : inputs.shape.colDim, settings.seq * settings.batch, inputWidth, new Float64Array(settings.seq * settings.batch * inputWidth)),
-    [dataKey(targets.name, true)]: makeMat(ir.sequence!.stacked, targets.shape.colDim, settings.seq * settings.batch, vocabSize, new Float64Array(settings.seq * settings.batch * vocabSize)),
-    [initialKey(stateDecl.name)]: state.h,
-  };
-  const xs = batch[dataKey(inputs.name, true)]!.data, ys = batch[dataKey(targets.name, true)]!.data;
-  const grads = Object.fromEntries([...ir.params.map((d) => [d.name, mat(d.shape)] as const), [initialKey(stateDecl.name), mat(stateDecl.shape)] as const]);
-  const hSize = settings.hidden;
-
+  const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, seed: settings.seed, val: settings.val, textHash };
+  let checkpointStep = -1;
   const checkpoint = (): string => {
     writeFileAtomic(logPath, logLines.map((l) => `${l}\n`).join(""));
     const opt = state.optimizer;
     const path = writeCheckpoint(options.out, {
       model: identity,
+      ...(settings.modelFile && { modelFile: settings.modelFile }),
       step: state.step,
       vocab: corpus.vocab,
-      options: { hidden: settings.hidden, seq: settings.seq, batch: settings.batch, optimizer: settings.optimizer, lr, clip: settings.clip, seed: settings.seed, textHash },
+      options: options_,
       params: Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])),
       optimizer: { name: settings.optimizer, scalars: { t: state.step }, state: Object.fromEntries(Object.entries(opt).flatMap(([s, rec]) => Object.entries(rec).map(([k, m]) => [`${s}.${k}`, m.data]))) },
-      carried: { h: state.h.data, positions: state.positions },
+      carried: { ...Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data])), positions: state.positions },
       rng: { main: state.random.state },
       smoothLoss: state.smoothLoss,
     });
+    checkpointStep = state.step;
     hooks.onCheckpoint?.(state.step, path);
     return path;
   };
+  let sampledStep = -1;
   const sample = () => {
     const text = sampleText(sampler, Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])), corpus.vocab, {
-      length: settings.sampleLength,
-      temperature: settings.temperature,
+      length: options.sampleLength,
+      temperature: options.temperature,
       // Each sample draws from its own generator, seeded by the seed and the step: a sample at the
       // end of an interrupted run then leaves no trace in what a resumed run computes.
       random: rng((settings.seed ^ Math.imul(state.step, 0x9e3779b1)) >>> 0),
-      state: { [stateDecl.name]: state.h.data.subarray(0, hSize) },
+      // Stream 0's state: row 0 of each.
+      state: Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data.subarray(0, s.shape.cols)])),
     });
+    sampledStep = state.step;
     hooks.onSample?.(state.step, text);
   };
+  let validatedStep = -1, valLoss = NaN, evalMs = 0;
+  // A run resumed at a step it had validated (a finished one) keeps that measurement.
+  const lastVal = logLines.map((l) => JSON.parse(l) as { step: number; valLoss?: number }).findLast((e) => e.valLoss !== undefined);
+  if (lastVal?.step === state.step) [validatedStep, valLoss] = [state.step, lastVal.valLoss!];
+  const validation = () => {
+    if (!validate) return;
+    const began = performance.now();
+    valLoss = validate(state.params);
+    evalMs = performance.now() - began;
+    validatedStep = state.step;
+    logLines.push(JSON.stringify({ step: state.step, valLoss }));
+    hooks.onValidation?.(state.step, valLoss);
+  };
 
-  hooks.onStart?.({ vocab: vocabSize, sizes, fromStep: state.step, steps: options.steps, generated });
+  hooks.onStart?.({ model: ir.name, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
+  const valEvery = options.valEvery ?? 1000;
+  const started = performance.now();
+  const deadline = options.time === undefined ? Infinity : started + options.time * 1000;
   let trainingNs = 0n;
   const startStep = state.step;
   let lastPath = resumed ? checkpointPath : "";
-  const T = settings.seq, n = settings.batch;
-  while (state.step < options.steps) {
+  let lastLoss = NaN;
+  let fastestStepNs = Infinity;
+  while (state.step < maxSteps) {
+    if (deadline !== Infinity && state.step > startStep) {
+      // The budget includes the closing evaluation: before it is measured, a forward pass over the
+      // held-out characters is estimated at the cost of training on as many, at the fastest step so
+      // far (a forward pass costs less than a training step). The first, cold steps cost far more
+      // than the rest, so the estimate counts only after the first tenth of the budget.
+      const now = performance.now();
+      const warm = now - started >= (deadline - started) / 10;
+      const estimate = evalMs > 0 ? evalMs : warm ? (fastestStepNs / 1e6 / (T * n)) * valText.length : 0;
+      if (now + estimate >= deadline) break;
+    }
     const began = process.hrtime.bigint();
     for (let k = 0; k < n; k++) {
       if (state.positions[k]! + T + 1 > streams[k]!.end) {
         state.positions[k] = streams[k]!.start;
-        state.h.data.fill(0, k * hSize, (k + 1) * hSize);
+        for (const s of layout.states) b.states[s.name]!.data.fill(0, k * s.shape.cols, (k + 1) * s.shape.cols);
       }
     }
-    xs.fill(0);
-    ys.fill(0);
-    for (let t = 0; t < T; t++) {
-      for (let k = 0; k < n; k++) {
-        const p = state.positions[k]! + t;
-        if (inputWidth === 1) xs[t * n + k] = corpus.indices[p]!;
-        else xs[(t * n + k) * vocabSize + corpus.indices[p]!] = 1;
-        ys[(t * n + k) * vocabSize + corpus.indices[p + 1]!] = 1;
-      }
-    }
-    const result = module.lossAndGrad(state.params, batch, grads);
-    const loss = result.loss, hT = result[finalKey(stateDecl.name)] as AnyMat;
+    b.fill(trainText, state.positions);
+    const result = module.lossAndGrad(state.params, b.batch, grads);
+    const loss = result.loss;
     const step = state.step + 1;
     if (!Number.isFinite(loss)) {
       throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
@@ -256,32 +309,52 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}, model
     if (settings.optimizer === "adagrad") module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip);
     else if (settings.optimizer === "adam") module.adamStep(state.params, grads, state.optimizer["m"]!, state.optimizer["v"]!, step, lr, settings.clip);
     else module.sgdStep(state.params, grads, lr, settings.clip);
-    state.h.data.set(hT.data);
+    for (const s of layout.states) b.states[s.name]!.data.set((result[finalKey(s.name)] as AnyMat).data);
     for (let k = 0; k < n; k++) state.positions[k]! += T;
     state.step = step;
-    state.smoothLoss = Number.isNaN(state.smoothLoss) ? loss : 0.999 * state.smoothLoss + 0.001 * loss;
+    state.smoothLoss = Number.isNaN(state.smoothLoss) ? loss : smoothing * state.smoothLoss + (1 - smoothing) * loss;
+    lastLoss = loss;
     logLines.push(JSON.stringify({ step, loss }));
-    trainingNs += process.hrtime.bigint() - began;
-    hooks.onStep?.(step, loss, state.smoothLoss, T * n);
-    if (step % settings.sampleEvery === 0 || step === options.steps) sample();
-    if (step % settings.checkpointEvery === 0 || step === options.steps) lastPath = checkpoint();
+    const ns = process.hrtime.bigint() - began;
+    trainingNs += ns;
+    if (Number(ns) < fastestStepNs) fastestStepNs = Number(ns);
+    hooks.onStep?.({ step, loss, smoothLoss: state.smoothLoss, chars: T * n, ns: Number(ns), elapsed: (performance.now() - started) / 1000 });
+    if (step % options.sampleEvery === 0 || step === maxSteps) sample();
+    if (step % valEvery === 0 || step === maxSteps) validation();
+    if (step % options.checkpointEvery === 0 || step === maxSteps) lastPath = checkpoint();
   }
-  if (state.step === startStep) lastPath = checkpoint();
+  // The end, when time ended the run (or nothing was left to run): a sample, the validation loss
+  // and a checkpoint of the last step, each unless it was just made.
+  if (sampledStep !== state.step && state.step > startStep) sample();
+  const validated = validatedStep === state.step;
+  if (!validated) validation();
+  if (checkpointStep !== state.step || (!validated && validate)) lastPath = checkpoint();
+  const seconds = (performance.now() - started) / 1000;
 
-  const points = logLines.map((l) => JSON.parse(l) as { step: number; loss: number });
+  const entries = logLines.map((l) => JSON.parse(l) as { step: number; loss?: number; valLoss?: number });
+  const points = entries.flatMap((e) => (e.loss === undefined ? [] : [{ step: e.step, loss: e.loss }]));
+  const valPoints = entries.flatMap((e) => (e.valLoss === undefined ? [] : [{ step: e.step, loss: e.valLoss }]));
   writeFileAtomic(plotPath, renderLossPlot(points, {
-    title: `shapegrad: character-level RNN on ${options.text}`,
-    subtitle: `vocab ${vocabSize}, ${describeSizes(settings)}, ${settings.optimizer} lr ${lr}, ${state.step} steps`,
+    title: `shapegrad: ${ir.name} on ${options.text}`,
+    subtitle: `vocab ${vocabSize}, ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(" ")}, ${settings.optimizer} lr ${lr}, ${state.step} steps${valLength > 0 ? `, last ${valLength} characters held out` : ""}`,
     reference: { value: Math.log(vocabSize), label: `uniform guess ln ${vocabSize} = ${Math.log(vocabSize).toFixed(2)}` },
+    ...(valPoints.length > 0 && { validation: valPoints }),
   }));
   const last = points.slice(-100);
   const ran = state.step - startStep;
   return {
+    model: ir.name,
     vocab: vocabSize,
+    sizes,
     steps: state.step,
-    firstLoss: points[0]?.loss ?? NaN,
+    firstLoss: points[0]?.step === 1 ? points[0].loss : NaN,
+    lastLoss: points[points.length - 1]?.loss ?? lastLoss,
     finalLoss: last.reduce((s, p) => s + p.loss, 0) / Math.max(1, last.length),
+    smoothLoss: state.smoothLoss,
+    valLoss: validate ? valLoss : null,
     msPerStep: ran > 0 ? Number(trainingNs) / 1e6 / ran : 0,
+    charsPerSecond: trainingNs > 0n ? (ran * T * n) / (Number(trainingNs) / 1e9) : 0,
+    seconds,
     checkpoint: lastPath,
     plot: plotPath,
     log: logPath,
