@@ -125,138 +125,144 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
-/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
-function forwardSteps(
-  param_U1: Float64Array,
-  param_W1: Float64Array,
-  param_b1: Float64Array,
-  param_U2: Float64Array,
-  param_W2: Float64Array,
-  param_b2: Float64Array,
-  param_V: Float64Array,
-  param_c: Float64Array,
-  batch_xs: Float64Array,
-  batch_ys: Float64Array,
-): number {
-  let loss = 0;
-  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
+/** Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57 */
+function forward_Matmul_X_U1(param_U1: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     const c1 = batch_xs[i]!;
     for (let j = 0; j < 100; j++) {
       Matmul_X_U1[i * 100 + j]! = param_U1[c1 * 100 + j]!;
     }
   }
-  for (let t = 0; t < 25; t++) {
-    const off_state_h1 = t * 100;
-    const off_Matmul_X_U1 = t * 100;
-    const off_state_h2 = t * 100;
-    // Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72
-    Matmul_h1Prev_W1.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h1[off_state_h1 + p]!;
-      const x2 = state_h1[off_state_h1 + p + 1]!;
-      const x3 = state_h1[off_state_h1 + p + 2]!;
-      const x4 = state_h1[off_state_h1 + p + 3]!;
-      const x5 = state_h1[off_state_h1 + p + 4]!;
-      const x6 = state_h1[off_state_h1 + p + 5]!;
-      const x7 = state_h1[off_state_h1 + p + 6]!;
-      const x8 = state_h1[off_state_h1 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_W1[p * 100 + j]!;
-        const b4 = param_W1[(p + 1) * 100 + j]!;
-        const b5 = param_W1[(p + 2) * 100 + j]!;
-        const b6 = param_W1[(p + 3) * 100 + j]!;
-        const b7 = param_W1[(p + 4) * 100 + j]!;
-        const b8 = param_W1[(p + 5) * 100 + j]!;
-        const b9 = param_W1[(p + 6) * 100 + j]!;
-        const b10 = param_W1[(p + 7) * 100 + j]!;
-        Matmul_h1Prev_W1[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h1[off_state_h1 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_W1[p * 100 + j]!;
-        Matmul_h1Prev_W1[j]! += x9 * b11;
-      }
-    }
-    // H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32
+}
+
+/** Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72 */
+function forward_Matmul_h1Prev_W1(t: number, param_W1: Float64Array): void {
+  const off_state_h1 = t * 100;
+  Matmul_h1Prev_W1.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h1[off_state_h1 + p]!;
+    const x2 = state_h1[off_state_h1 + p + 1]!;
+    const x3 = state_h1[off_state_h1 + p + 2]!;
+    const x4 = state_h1[off_state_h1 + p + 3]!;
+    const x5 = state_h1[off_state_h1 + p + 4]!;
+    const x6 = state_h1[off_state_h1 + p + 5]!;
+    const x7 = state_h1[off_state_h1 + p + 6]!;
+    const x8 = state_h1[off_state_h1 + p + 7]!;
     for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_X_U1[off_Matmul_X_U1 + j]! + Matmul_h1Prev_W1[j]!;
-      const a1 = add1 + param_b1[j]!;
-      state_h1[off_state_h1 + 100 + j]! = Math.tanh(a1);
-    }
-    // Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57
-    Matmul_H1_U2.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h1[off_state_h1 + 100 + p]!;
-      const x2 = state_h1[off_state_h1 + 100 + p + 1]!;
-      const x3 = state_h1[off_state_h1 + 100 + p + 2]!;
-      const x4 = state_h1[off_state_h1 + 100 + p + 3]!;
-      const x5 = state_h1[off_state_h1 + 100 + p + 4]!;
-      const x6 = state_h1[off_state_h1 + 100 + p + 5]!;
-      const x7 = state_h1[off_state_h1 + 100 + p + 6]!;
-      const x8 = state_h1[off_state_h1 + 100 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_U2[p * 100 + j]!;
-        const b4 = param_U2[(p + 1) * 100 + j]!;
-        const b5 = param_U2[(p + 2) * 100 + j]!;
-        const b6 = param_U2[(p + 3) * 100 + j]!;
-        const b7 = param_U2[(p + 4) * 100 + j]!;
-        const b8 = param_U2[(p + 5) * 100 + j]!;
-        const b9 = param_U2[(p + 6) * 100 + j]!;
-        const b10 = param_U2[(p + 7) * 100 + j]!;
-        Matmul_H1_U2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h1[off_state_h1 + 100 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_U2[p * 100 + j]!;
-        Matmul_H1_U2[j]! += x9 * b11;
-      }
-    }
-    // Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77
-    Matmul_h2Prev_W2.fill(0);
-    for (let p = 0; p < 96; p += 8) {
-      const x1 = state_h2[off_state_h2 + p]!;
-      const x2 = state_h2[off_state_h2 + p + 1]!;
-      const x3 = state_h2[off_state_h2 + p + 2]!;
-      const x4 = state_h2[off_state_h2 + p + 3]!;
-      const x5 = state_h2[off_state_h2 + p + 4]!;
-      const x6 = state_h2[off_state_h2 + p + 5]!;
-      const x7 = state_h2[off_state_h2 + p + 6]!;
-      const x8 = state_h2[off_state_h2 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = param_W2[p * 100 + j]!;
-        const b4 = param_W2[(p + 1) * 100 + j]!;
-        const b5 = param_W2[(p + 2) * 100 + j]!;
-        const b6 = param_W2[(p + 3) * 100 + j]!;
-        const b7 = param_W2[(p + 4) * 100 + j]!;
-        const b8 = param_W2[(p + 5) * 100 + j]!;
-        const b9 = param_W2[(p + 6) * 100 + j]!;
-        const b10 = param_W2[(p + 7) * 100 + j]!;
-        Matmul_h2Prev_W2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-      }
-    }
-    for (let p = 96; p < 100; p++) {
-      const x9 = state_h2[off_state_h2 + p]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = param_W2[p * 100 + j]!;
-        Matmul_h2Prev_W2[j]! += x9 * b11;
-      }
-    }
-    // H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32
-    for (let j = 0; j < 100; j++) {
-      const add1 = Matmul_H1_U2[j]! + Matmul_h2Prev_W2[j]!;
-      const a1 = add1 + param_b2[j]!;
-      state_h2[off_state_h2 + 100 + j]! = Math.tanh(a1);
+      const b3 = param_W1[p * 100 + j]!;
+      const b4 = param_W1[(p + 1) * 100 + j]!;
+      const b5 = param_W1[(p + 2) * 100 + j]!;
+      const b6 = param_W1[(p + 3) * 100 + j]!;
+      const b7 = param_W1[(p + 4) * 100 + j]!;
+      const b8 = param_W1[(p + 5) * 100 + j]!;
+      const b9 = param_W1[(p + 6) * 100 + j]!;
+      const b10 = param_W1[(p + 7) * 100 + j]!;
+      Matmul_h1Prev_W1[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
     }
   }
-  // After the time loop, over all steps' rows at once: the recurrence does not read these.
-  // Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h1[off_state_h1 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_W1[p * 100 + j]!;
+      Matmul_h1Prev_W1[j]! += x9 * b11;
+    }
+  }
+}
+
+/** H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32 */
+function forward_H1(t: number, param_b1: Float64Array): void {
+  const off_state_h1 = t * 100;
+  const off_Matmul_X_U1 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_X_U1[off_Matmul_X_U1 + j]! + Matmul_h1Prev_W1[j]!;
+    const a1 = add1 + param_b1[j]!;
+    state_h1[off_state_h1 + 100 + j]! = Math.tanh(a1);
+  }
+}
+
+/** Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57 */
+function forward_Matmul_H1_U2(t: number, param_U2: Float64Array): void {
+  const off_state_h1 = t * 100;
+  Matmul_H1_U2.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h1[off_state_h1 + 100 + p]!;
+    const x2 = state_h1[off_state_h1 + 100 + p + 1]!;
+    const x3 = state_h1[off_state_h1 + 100 + p + 2]!;
+    const x4 = state_h1[off_state_h1 + 100 + p + 3]!;
+    const x5 = state_h1[off_state_h1 + 100 + p + 4]!;
+    const x6 = state_h1[off_state_h1 + 100 + p + 5]!;
+    const x7 = state_h1[off_state_h1 + 100 + p + 6]!;
+    const x8 = state_h1[off_state_h1 + 100 + p + 7]!;
+    for (let j = 0; j < 100; j++) {
+      const b3 = param_U2[p * 100 + j]!;
+      const b4 = param_U2[(p + 1) * 100 + j]!;
+      const b5 = param_U2[(p + 2) * 100 + j]!;
+      const b6 = param_U2[(p + 3) * 100 + j]!;
+      const b7 = param_U2[(p + 4) * 100 + j]!;
+      const b8 = param_U2[(p + 5) * 100 + j]!;
+      const b9 = param_U2[(p + 6) * 100 + j]!;
+      const b10 = param_U2[(p + 7) * 100 + j]!;
+      Matmul_H1_U2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+    }
+  }
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h1[off_state_h1 + 100 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_U2[p * 100 + j]!;
+      Matmul_H1_U2[j]! += x9 * b11;
+    }
+  }
+}
+
+/** Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77 */
+function forward_Matmul_h2Prev_W2(t: number, param_W2: Float64Array): void {
+  const off_state_h2 = t * 100;
+  Matmul_h2Prev_W2.fill(0);
+  for (let p = 0; p < 96; p += 8) {
+    const x1 = state_h2[off_state_h2 + p]!;
+    const x2 = state_h2[off_state_h2 + p + 1]!;
+    const x3 = state_h2[off_state_h2 + p + 2]!;
+    const x4 = state_h2[off_state_h2 + p + 3]!;
+    const x5 = state_h2[off_state_h2 + p + 4]!;
+    const x6 = state_h2[off_state_h2 + p + 5]!;
+    const x7 = state_h2[off_state_h2 + p + 6]!;
+    const x8 = state_h2[off_state_h2 + p + 7]!;
+    for (let j = 0; j < 100; j++) {
+      const b3 = param_W2[p * 100 + j]!;
+      const b4 = param_W2[(p + 1) * 100 + j]!;
+      const b5 = param_W2[(p + 2) * 100 + j]!;
+      const b6 = param_W2[(p + 3) * 100 + j]!;
+      const b7 = param_W2[(p + 4) * 100 + j]!;
+      const b8 = param_W2[(p + 5) * 100 + j]!;
+      const b9 = param_W2[(p + 6) * 100 + j]!;
+      const b10 = param_W2[(p + 7) * 100 + j]!;
+      Matmul_h2Prev_W2[j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+    }
+  }
+  for (let p = 96; p < 100; p++) {
+    const x9 = state_h2[off_state_h2 + p]!;
+    for (let j = 0; j < 100; j++) {
+      const b11 = param_W2[p * 100 + j]!;
+      Matmul_h2Prev_W2[j]! += x9 * b11;
+    }
+  }
+}
+
+/** H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32 */
+function forward_H2(t: number, param_b2: Float64Array): void {
+  const off_state_h2 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const add1 = Matmul_H1_U2[j]! + Matmul_h2Prev_W2[j]!;
+    const a1 = add1 + param_b2[j]!;
+    state_h2[off_state_h2 + 100 + j]! = Math.tanh(a1);
+  }
+}
+
+/**
+ * Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function forward_Matmul_H2_V(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 96; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = param_V[q1 * 65 + j]!;
@@ -309,21 +315,21 @@ function forwardSteps(
       const x30 = state_h2[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h2[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h2[100 + (i + 3) * 100 + p + 7]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        Matmul_H2_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_H2_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        Matmul_H2_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_H2_V[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_H2_V[(i + 2) * 65 + j]! +=
+        Matmul_H2_V[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_H2_V[(i + 3) * 65 + j]! +=
+        Matmul_H2_V[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -332,12 +338,12 @@ function forwardSteps(
       const x34 = state_h2[100 + (i + 1) * 100 + p]!;
       const x35 = state_h2[100 + (i + 2) * 100 + p]!;
       const x36 = state_h2[100 + (i + 3) * 100 + p]!;
-      for (let j = 0; j < 65; j++) {
-        const b11 = scratch[p * 65 + j]!;
-        Matmul_H2_V[i * 65 + j]! += x33 * b11;
-        Matmul_H2_V[(i + 1) * 65 + j]! += x34 * b11;
-        Matmul_H2_V[(i + 2) * 65 + j]! += x35 * b11;
-        Matmul_H2_V[(i + 3) * 65 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b11 = scratch[p * 65 + j2]!;
+        Matmul_H2_V[i * 65 + j2]! += x33 * b11;
+        Matmul_H2_V[(i + 1) * 65 + j2]! += x34 * b11;
+        Matmul_H2_V[(i + 2) * 65 + j2]! += x35 * b11;
+        Matmul_H2_V[(i + 3) * 65 + j2]! += x36 * b11;
       }
     }
   }
@@ -350,58 +356,60 @@ function forwardSteps(
     const x42 = state_h2[2500 + p + 5]!;
     const x43 = state_h2[2500 + p + 6]!;
     const x44 = state_h2[2500 + p + 7]!;
-    for (let j = 0; j < 65; j++) {
-      const b12 = scratch[p * 65 + j * 8]!;
-      const b13 = scratch[p * 65 + j * 8 + 1]!;
-      const b14 = scratch[p * 65 + j * 8 + 2]!;
-      const b15 = scratch[p * 65 + j * 8 + 3]!;
-      const b16 = scratch[p * 65 + j * 8 + 4]!;
-      const b17 = scratch[p * 65 + j * 8 + 5]!;
-      const b18 = scratch[p * 65 + j * 8 + 6]!;
-      const b19 = scratch[p * 65 + j * 8 + 7]!;
-      Matmul_H2_V[1560 + j]! +=
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b12 = scratch[p * 65 + j2 * 8]!;
+      const b13 = scratch[p * 65 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 65 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 65 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 65 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 65 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 65 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 65 + j2 * 8 + 7]!;
+      Matmul_H2_V[1560 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h2[2500 + p]!;
-    for (let j = 0; j < 65; j++) {
-      const b20 = scratch[p * 65 + j]!;
-      Matmul_H2_V[1560 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 65; j2++) {
+      const b20 = scratch[p * 65 + j2]!;
+      Matmul_H2_V[1560 + j2]! += x45 * b20;
     }
   }
-  // O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26
+}
+
+/** O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26 */
+function forward_O(param_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       O[i * 65 + j]! = Matmul_H2_V[i * 65 + j]! + param_c[j]!;
     }
   }
-  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20
-  {
-    let total1 = 0;
-    for (let i = 0; i < 25; i++) {
-      let max1 = -Infinity;
-      for (let j = 0; j < 65; j++) {
-        max1 = Math.max(max1, O[i * 65 + j]!);
-      }
-      let sum1 = 0;
-      for (let j2 = 0; j2 < 65; j2++) {
-        sum1 += Math.exp(O[i * 65 + j2]! - max1);
-      }
-      const lse1 = Math.log(sum1);
-      for (let j3 = 0; j3 < 65; j3++) {
-        const target1 = batch_ys[i * 65 + j3]!;
-        total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
-      }
-    }
-    Loss[0]! = -total1;
-  }
-  loss += Loss[0]!;
-  return loss;
 }
 
-/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
-function backwardSteps(
+/** loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20 */
+function forward_Loss(batch_ys: Float64Array): void {
+  let total1 = 0;
+  for (let i = 0; i < 25; i++) {
+    let max1 = -Infinity;
+    for (let j = 0; j < 65; j++) {
+      max1 = Math.max(max1, O[i * 65 + j]!);
+    }
+    let sum1 = 0;
+    for (let j2 = 0; j2 < 65; j2++) {
+      sum1 += Math.exp(O[i * 65 + j2]! - max1);
+    }
+    const lse1 = Math.log(sum1);
+    for (let j3 = 0; j3 < 65; j3++) {
+      const target1 = batch_ys[i * 65 + j3]!;
+      total1 += target1 !== 0 ? target1 * (O[i * 65 + j3]! - max1 - lse1) : 0;
+    }
+  }
+  Loss[0]! = -total1;
+}
+
+/** Runs the forward pass over the 25 steps and returns Σ_t loss_t (unscaled). */
+function forwardSteps(
   param_U1: Float64Array,
   param_W1: Float64Array,
   param_b1: Float64Array,
@@ -412,25 +420,37 @@ function backwardSteps(
   param_c: Float64Array,
   batch_xs: Float64Array,
   batch_ys: Float64Array,
-  grad_U1: Float64Array,
-  grad_W1: Float64Array,
-  grad_b1: Float64Array,
-  grad_U2: Float64Array,
-  grad_W2: Float64Array,
-  grad_b2: Float64Array,
-  grad_V: Float64Array,
-  grad_c: Float64Array,
-  grad_h1_0: Float64Array,
-  grad_h2_0: Float64Array,
-): void {
-  let adjointIn_h1 = adjointA_h1;
-  let adjointOut_h1 = adjointB_h1;
-  adjointIn_h1.fill(0);
-  let adjointIn_h2 = adjointA_h2;
-  let adjointOut_h2 = adjointB_h2;
-  adjointIn_h2.fill(0);
+): number {
+  let loss = 0;
   // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
-  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  // Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
+  forward_Matmul_X_U1(param_U1, batch_xs);
+  for (let t = 0; t < 25; t++) {
+    // Matmul_h1Prev_W1 = h1_{t−1} W1: n×h, dsl/rnn2.ts:26:72
+    forward_Matmul_h1Prev_W1(t, param_W1);
+    // H1_t = tanh(A1_t); A1_t = X_t U1 + h1_{t−1} W1 + b1: n×h, dsl/rnn2.ts:26:32
+    forward_H1(t, param_b1);
+    // Matmul_H1_U2 = H1_t U2: n×h, dsl/rnn2.ts:27:57
+    forward_Matmul_H1_U2(t, param_U2);
+    // Matmul_h2Prev_W2 = h2_{t−1} W2: n×h, dsl/rnn2.ts:27:77
+    forward_Matmul_h2Prev_W2(t, param_W2);
+    // H2_t = tanh(A2_t); A2_t = H1_t U2 + h2_{t−1} W2 + b2: n×h, dsl/rnn2.ts:27:32
+    forward_H2(t, param_b2);
+  }
+  // After the time loop, over all steps' rows at once: the recurrence does not read these.
+  // Matmul_H2_V = H2_t V: n×v over all steps (25×65), dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  forward_Matmul_H2_V(param_V);
+  // O_t = H2_t V + c: n×v over all steps (25×65), dsl/rnn2.ts:28:26
+  forward_O(param_c);
+  // loss_t = −Σ Y_t ⊙ log softmax(O_t): 1×1, dsl/rnn2.ts:29:20
+  forward_Loss(batch_ys);
+  loss += Loss[0]!;
+  return loss;
+}
+
+/** SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20 */
+function backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     let max1 = -Infinity;
     for (let j = 0; j < 65; j++) {
@@ -452,14 +472,22 @@ function backwardSteps(
         SoftmaxCrossEntropyGrad_O_Y[i * 65 + j4]! * rowscale1 - batch_ys[i * 65 + j4]!;
     }
   }
-  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+}
+
+/** G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20 */
+function backward_G_O(): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       G_O[i * 65 + j]! = SoftmaxCrossEntropyGrad_O_Y[i * 65 + j]! * 0.04;
     }
   }
-  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
   for (let q1 = 0; q1 < 64; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = param_V[j * 65 + q1]!;
@@ -512,21 +540,21 @@ function backwardSteps(
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -535,12 +563,12 @@ function backwardSteps(
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[6400 + j]!;
-        Matmul_G_O_Vt[i * 100 + j]! += x33 * b11;
-        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b11;
-        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b11;
-        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[6400 + j2]!;
+        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b11;
+        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b11;
+        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b11;
+        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
@@ -553,200 +581,220 @@ function backwardSteps(
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j = 0; j < 100; j++) {
-      const b12 = scratch[p * 100 + j * 8]!;
-      const b13 = scratch[p * 100 + j * 8 + 1]!;
-      const b14 = scratch[p * 100 + j * 8 + 2]!;
-      const b15 = scratch[p * 100 + j * 8 + 3]!;
-      const b16 = scratch[p * 100 + j * 8 + 4]!;
-      const b17 = scratch[p * 100 + j * 8 + 5]!;
-      const b18 = scratch[p * 100 + j * 8 + 6]!;
-      const b19 = scratch[p * 100 + j * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b12 = scratch[p * 100 + j2 * 8]!;
+      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
+      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
+      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
+      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
+      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
+      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
+      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j2]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j = 0; j < 100; j++) {
-      const b20 = scratch[6400 + j]!;
-      Matmul_G_O_Vt[2400 + j]! += x45 * b20;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b20 = scratch[6400 + j2]!;
+      Matmul_G_O_Vt[2400 + j2]! += x45 * b20;
     }
   }
-  for (let t = 24; t >= 0; t--) {
-    const off_G_A2 = t * 100;
-    const off_state_h2 = t * 100;
-    const off_Matmul_G_O_Vt = t * 100;
-    const off_G_A1 = t * 100;
-    const off_state_h1 = t * 100;
-    // G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32
-    for (let j = 0; j < 100; j++) {
-      const gh1 = adjointIn_h2[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
-      G_A2[off_G_A2 + j]! = gh1 * (1 - state_h2[off_state_h2 + 100 + j]! * state_h2[off_state_h2 + 100 + j]!);
-    }
-    // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A2[off_G_A2 + p]!;
-        const b3 = param_W2[j * 100 + p]!;
-        const b4 = param_W2[(j + 1) * 100 + p]!;
-        const b5 = param_W2[(j + 2) * 100 + p]!;
-        const b6 = param_W2[(j + 3) * 100 + p]!;
-        const b7 = param_W2[(j + 4) * 100 + p]!;
-        const b8 = param_W2[(j + 5) * 100 + p]!;
-        const b9 = param_W2[(j + 6) * 100 + p]!;
-        const b10 = param_W2[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
-      }
-      adjointOut_h2[j]! = s1;
-      adjointOut_h2[j + 1]! = s2;
-      adjointOut_h2[j + 2]! = s3;
-      adjointOut_h2[j + 3]! = s4;
-      adjointOut_h2[j + 4]! = s5;
-      adjointOut_h2[j + 5]! = s6;
-      adjointOut_h2[j + 6]! = s7;
-      adjointOut_h2[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A2[off_G_A2 + p]!;
-        const b11 = param_W2[j * 100 + p]!;
-        s9 += a2 * b11;
-      }
-      adjointOut_h2[j]! = s9;
-    }
-    // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A2[off_G_A2 + p]!;
-        const b3 = param_U2[j * 100 + p]!;
-        const b4 = param_U2[(j + 1) * 100 + p]!;
-        const b5 = param_U2[(j + 2) * 100 + p]!;
-        const b6 = param_U2[(j + 3) * 100 + p]!;
-        const b7 = param_U2[(j + 4) * 100 + p]!;
-        const b8 = param_U2[(j + 5) * 100 + p]!;
-        const b9 = param_U2[(j + 6) * 100 + p]!;
-        const b10 = param_U2[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
-      }
-      Matmul_G_A2_U2t[j]! = s1;
-      Matmul_G_A2_U2t[j + 1]! = s2;
-      Matmul_G_A2_U2t[j + 2]! = s3;
-      Matmul_G_A2_U2t[j + 3]! = s4;
-      Matmul_G_A2_U2t[j + 4]! = s5;
-      Matmul_G_A2_U2t[j + 5]! = s6;
-      Matmul_G_A2_U2t[j + 6]! = s7;
-      Matmul_G_A2_U2t[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A2[off_G_A2 + p]!;
-        const b11 = param_U2[j * 100 + p]!;
-        s9 += a2 * b11;
-      }
-      Matmul_G_A2_U2t[j]! = s9;
-    }
-    // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
-    for (let j = 0; j < 100; j++) {
-      const gh1 = adjointIn_h1[j]! + Matmul_G_A2_U2t[j]!;
-      G_A1[off_G_A1 + j]! = gh1 * (1 - state_h1[off_state_h1 + 100 + j]! * state_h1[off_state_h1 + 100 + j]!);
-    }
-    // G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72
-    for (let j = 0; j < 96; j += 8) {
-      let s1 = 0,
-        s2 = 0,
-        s3 = 0,
-        s4 = 0,
-        s5 = 0,
-        s6 = 0,
-        s7 = 0,
-        s8 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a1 = G_A1[off_G_A1 + p]!;
-        const b3 = param_W1[j * 100 + p]!;
-        const b4 = param_W1[(j + 1) * 100 + p]!;
-        const b5 = param_W1[(j + 2) * 100 + p]!;
-        const b6 = param_W1[(j + 3) * 100 + p]!;
-        const b7 = param_W1[(j + 4) * 100 + p]!;
-        const b8 = param_W1[(j + 5) * 100 + p]!;
-        const b9 = param_W1[(j + 6) * 100 + p]!;
-        const b10 = param_W1[(j + 7) * 100 + p]!;
-        s1 += a1 * b3;
-        s2 += a1 * b4;
-        s3 += a1 * b5;
-        s4 += a1 * b6;
-        s5 += a1 * b7;
-        s6 += a1 * b8;
-        s7 += a1 * b9;
-        s8 += a1 * b10;
-      }
-      adjointOut_h1[j]! = s1;
-      adjointOut_h1[j + 1]! = s2;
-      adjointOut_h1[j + 2]! = s3;
-      adjointOut_h1[j + 3]! = s4;
-      adjointOut_h1[j + 4]! = s5;
-      adjointOut_h1[j + 5]! = s6;
-      adjointOut_h1[j + 6]! = s7;
-      adjointOut_h1[j + 7]! = s8;
-    }
-    for (let j = 96; j < 100; j++) {
-      let s9 = 0;
-      for (let p = 0; p < 100; p++) {
-        const a2 = G_A1[off_G_A1 + p]!;
-        const b11 = param_W1[j * 100 + p]!;
-        s9 += a2 * b11;
-      }
-      adjointOut_h1[j]! = s9;
-    }
-    const swap_h1 = adjointIn_h1;
-    adjointIn_h1 = adjointOut_h1;
-    adjointOut_h1 = swap_h1;
-    const swap_h2 = adjointIn_h2;
-    adjointIn_h2 = adjointOut_h2;
-    adjointOut_h2 = swap_h2;
+}
+
+/** G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32 */
+function backward_G_A2(t: number, adjointIn_h2: Float64Array): void {
+  const off_G_A2 = t * 100;
+  const off_state_h2 = t * 100;
+  const off_Matmul_G_O_Vt = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gh1 = adjointIn_h2[j]! + Matmul_G_O_Vt[off_Matmul_G_O_Vt + j]!;
+    G_A2[off_G_A2 + j]! = gh1 * (1 - state_h2[off_state_h2 + 100 + j]! * state_h2[off_state_h2 + 100 + j]!);
   }
-  // Gradients summed over the steps, each as one product over all steps' rows:
-  // G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57
+}
+
+/**
+ * G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
+ * Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
+ */
+function backward_G_h2Prev_and_1(
+  t: number,
+  param_U2: Float64Array,
+  param_W2: Float64Array,
+  adjointOut_h2: Float64Array,
+): void {
+  const off_G_A2 = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_A2[off_G_A2 + p]!;
+      const b3 = param_W2[j * 100 + p]!;
+      const b4 = param_W2[(j + 1) * 100 + p]!;
+      const b5 = param_W2[(j + 2) * 100 + p]!;
+      const b6 = param_W2[(j + 3) * 100 + p]!;
+      const b7 = param_W2[(j + 4) * 100 + p]!;
+      const b8 = param_W2[(j + 5) * 100 + p]!;
+      const b9 = param_W2[(j + 6) * 100 + p]!;
+      const b10 = param_W2[(j + 7) * 100 + p]!;
+      s1 += a1 * b3;
+      s2 += a1 * b4;
+      s3 += a1 * b5;
+      s4 += a1 * b6;
+      s5 += a1 * b7;
+      s6 += a1 * b8;
+      s7 += a1 * b9;
+      s8 += a1 * b10;
+    }
+    adjointOut_h2[j]! = s1;
+    adjointOut_h2[j + 1]! = s2;
+    adjointOut_h2[j + 2]! = s3;
+    adjointOut_h2[j + 3]! = s4;
+    adjointOut_h2[j + 4]! = s5;
+    adjointOut_h2[j + 5]! = s6;
+    adjointOut_h2[j + 6]! = s7;
+    adjointOut_h2[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_A2[off_G_A2 + p]!;
+      const b11 = param_W2[j * 100 + p]!;
+      s9 += a2 * b11;
+    }
+    adjointOut_h2[j]! = s9;
+  }
+  for (let j2 = 0; j2 < 96; j2 += 8) {
+    let s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0,
+      s14 = 0,
+      s15 = 0,
+      s16 = 0,
+      s17 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a3 = G_A2[off_G_A2 + p2]!;
+      const b12 = param_U2[j2 * 100 + p2]!;
+      const b13 = param_U2[(j2 + 1) * 100 + p2]!;
+      const b14 = param_U2[(j2 + 2) * 100 + p2]!;
+      const b15 = param_U2[(j2 + 3) * 100 + p2]!;
+      const b16 = param_U2[(j2 + 4) * 100 + p2]!;
+      const b17 = param_U2[(j2 + 5) * 100 + p2]!;
+      const b18 = param_U2[(j2 + 6) * 100 + p2]!;
+      const b19 = param_U2[(j2 + 7) * 100 + p2]!;
+      s10 += a3 * b12;
+      s11 += a3 * b13;
+      s12 += a3 * b14;
+      s13 += a3 * b15;
+      s14 += a3 * b16;
+      s15 += a3 * b17;
+      s16 += a3 * b18;
+      s17 += a3 * b19;
+    }
+    Matmul_G_A2_U2t[j2]! = s10;
+    Matmul_G_A2_U2t[j2 + 1]! = s11;
+    Matmul_G_A2_U2t[j2 + 2]! = s12;
+    Matmul_G_A2_U2t[j2 + 3]! = s13;
+    Matmul_G_A2_U2t[j2 + 4]! = s14;
+    Matmul_G_A2_U2t[j2 + 5]! = s15;
+    Matmul_G_A2_U2t[j2 + 6]! = s16;
+    Matmul_G_A2_U2t[j2 + 7]! = s17;
+  }
+  for (let j2 = 96; j2 < 100; j2++) {
+    let s18 = 0;
+    for (let p2 = 0; p2 < 100; p2++) {
+      const a4 = G_A2[off_G_A2 + p2]!;
+      const b20 = param_U2[j2 * 100 + p2]!;
+      s18 += a4 * b20;
+    }
+    Matmul_G_A2_U2t[j2]! = s18;
+  }
+}
+
+/** G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32 */
+function backward_G_A1(t: number, adjointIn_h1: Float64Array): void {
+  const off_G_A1 = t * 100;
+  const off_state_h1 = t * 100;
+  for (let j = 0; j < 100; j++) {
+    const gh1 = adjointIn_h1[j]! + Matmul_G_A2_U2t[j]!;
+    G_A1[off_G_A1 + j]! = gh1 * (1 - state_h1[off_state_h1 + 100 + j]! * state_h1[off_state_h1 + 100 + j]!);
+  }
+}
+
+/** G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72 */
+function backward_G_h1Prev(t: number, param_W1: Float64Array, adjointOut_h1: Float64Array): void {
+  const off_G_A1 = t * 100;
+  for (let j = 0; j < 96; j += 8) {
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0,
+      s8 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a1 = G_A1[off_G_A1 + p]!;
+      const b3 = param_W1[j * 100 + p]!;
+      const b4 = param_W1[(j + 1) * 100 + p]!;
+      const b5 = param_W1[(j + 2) * 100 + p]!;
+      const b6 = param_W1[(j + 3) * 100 + p]!;
+      const b7 = param_W1[(j + 4) * 100 + p]!;
+      const b8 = param_W1[(j + 5) * 100 + p]!;
+      const b9 = param_W1[(j + 6) * 100 + p]!;
+      const b10 = param_W1[(j + 7) * 100 + p]!;
+      s1 += a1 * b3;
+      s2 += a1 * b4;
+      s3 += a1 * b5;
+      s4 += a1 * b6;
+      s5 += a1 * b7;
+      s6 += a1 * b8;
+      s7 += a1 * b9;
+      s8 += a1 * b10;
+    }
+    adjointOut_h1[j]! = s1;
+    adjointOut_h1[j + 1]! = s2;
+    adjointOut_h1[j + 2]! = s3;
+    adjointOut_h1[j + 3]! = s4;
+    adjointOut_h1[j + 4]! = s5;
+    adjointOut_h1[j + 5]! = s6;
+    adjointOut_h1[j + 6]! = s7;
+    adjointOut_h1[j + 7]! = s8;
+  }
+  for (let j = 96; j < 100; j++) {
+    let s9 = 0;
+    for (let p = 0; p < 100; p++) {
+      const a2 = G_A1[off_G_A1 + p]!;
+      const b11 = param_W1[j * 100 + p]!;
+      s9 += a2 * b11;
+    }
+    adjointOut_h1[j]! = s9;
+  }
+}
+
+/** G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57 */
+function backward_dU1(batch_xs: Float64Array, grad_U1: Float64Array): void {
   for (let p = 0; p < 25; p++) {
     const c1 = batch_xs[p]!;
     for (let j = 0; j < 100; j++) {
       grad_U1[c1 * 100 + j]! += G_A1[p * 100 + j]!;
     }
   }
-  // G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW1(grad_W1: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A1[q1 * 100 + j]!;
@@ -798,21 +846,21 @@ function backwardSteps(
       const x30 = state_h1[(p + 5) * 100 + i + 3]!;
       const x31 = state_h1[(p + 6) * 100 + i + 3]!;
       const x32 = state_h1[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_W1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W1[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_W1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W1[(i + 2) * 100 + j]! +=
+        grad_W1[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W1[(i + 3) * 100 + j]! +=
+        grad_W1[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -821,23 +869,31 @@ function backwardSteps(
       const x34 = state_h1[2400 + i + 1]!;
       const x35 = state_h1[2400 + i + 2]!;
       const x36 = state_h1[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_W1[i * 100 + j]! += x33 * b11;
-        grad_W1[(i + 1) * 100 + j]! += x34 * b11;
-        grad_W1[(i + 2) * 100 + j]! += x35 * b11;
-        grad_W1[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_W1[i * 100 + j2]! += x33 * b11;
+        grad_W1[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_W1[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_W1[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
-  // G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49
+}
+
+/** G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49 */
+function backward_db1(grad_b1: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_b1[j]! += G_A1[i * 100 + j]!;
     }
   }
-  // G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dU2(grad_U2: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A2[q1 * 100 + j]!;
@@ -889,21 +945,21 @@ function backwardSteps(
       const x30 = state_h1[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h1[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h1[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_U2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_U2[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_U2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_U2[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_U2[(i + 2) * 100 + j]! +=
+        grad_U2[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_U2[(i + 3) * 100 + j]! +=
+        grad_U2[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -912,17 +968,22 @@ function backwardSteps(
       const x34 = state_h1[2500 + i + 1]!;
       const x35 = state_h1[2500 + i + 2]!;
       const x36 = state_h1[2500 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_U2[i * 100 + j]! += x33 * b11;
-        grad_U2[(i + 1) * 100 + j]! += x34 * b11;
-        grad_U2[(i + 2) * 100 + j]! += x35 * b11;
-        grad_U2[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_U2[i * 100 + j2]! += x33 * b11;
+        grad_U2[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_U2[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_U2[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
-  // G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dW2(grad_W2: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 100; j++) {
       scratch[q1 * 100 + j * 8] = G_A2[q1 * 100 + j]!;
@@ -974,21 +1035,21 @@ function backwardSteps(
       const x30 = state_h2[(p + 5) * 100 + i + 3]!;
       const x31 = state_h2[(p + 6) * 100 + i + 3]!;
       const x32 = state_h2[(p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b3 = scratch[p * 100 + j * 8]!;
-        const b4 = scratch[p * 100 + j * 8 + 1]!;
-        const b5 = scratch[p * 100 + j * 8 + 2]!;
-        const b6 = scratch[p * 100 + j * 8 + 3]!;
-        const b7 = scratch[p * 100 + j * 8 + 4]!;
-        const b8 = scratch[p * 100 + j * 8 + 5]!;
-        const b9 = scratch[p * 100 + j * 8 + 6]!;
-        const b10 = scratch[p * 100 + j * 8 + 7]!;
-        grad_W2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 100 + j]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b3 = scratch[p * 100 + j2 * 8]!;
+        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
+        grad_W2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 100 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 100 + j]! +=
+        grad_W2[(i + 2) * 100 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 100 + j]! +=
+        grad_W2[(i + 3) * 100 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -997,23 +1058,31 @@ function backwardSteps(
       const x34 = state_h2[2400 + i + 1]!;
       const x35 = state_h2[2400 + i + 2]!;
       const x36 = state_h2[2400 + i + 3]!;
-      for (let j = 0; j < 100; j++) {
-        const b11 = scratch[2400 + j]!;
-        grad_W2[i * 100 + j]! += x33 * b11;
-        grad_W2[(i + 1) * 100 + j]! += x34 * b11;
-        grad_W2[(i + 2) * 100 + j]! += x35 * b11;
-        grad_W2[(i + 3) * 100 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b11 = scratch[2400 + j2]!;
+        grad_W2[i * 100 + j2]! += x33 * b11;
+        grad_W2[(i + 1) * 100 + j2]! += x34 * b11;
+        grad_W2[(i + 2) * 100 + j2]! += x35 * b11;
+        grad_W2[(i + 3) * 100 + j2]! += x36 * b11;
       }
     }
   }
-  // G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49
+}
+
+/** G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49 */
+function backward_db2(grad_b2: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 100; j++) {
       grad_b2[j]! += G_A2[i * 100 + j]!;
     }
   }
-  // G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
-  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+}
+
+/**
+ * G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
+ * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+ */
+function backward_dV(grad_V: Float64Array): void {
   for (let q1 = 0; q1 < 24; q1 += 8) {
     for (let j = 0; j < 65; j++) {
       scratch[q1 * 65 + j * 8] = G_O[q1 * 65 + j]!;
@@ -1065,21 +1134,21 @@ function backwardSteps(
       const x30 = state_h2[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h2[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h2[100 + (p + 7) * 100 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b3 = scratch[p * 65 + j * 8]!;
-        const b4 = scratch[p * 65 + j * 8 + 1]!;
-        const b5 = scratch[p * 65 + j * 8 + 2]!;
-        const b6 = scratch[p * 65 + j * 8 + 3]!;
-        const b7 = scratch[p * 65 + j * 8 + 4]!;
-        const b8 = scratch[p * 65 + j * 8 + 5]!;
-        const b9 = scratch[p * 65 + j * 8 + 6]!;
-        const b10 = scratch[p * 65 + j * 8 + 7]!;
-        grad_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_V[(i + 1) * 65 + j]! +=
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b3 = scratch[p * 65 + j2 * 8]!;
+        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
+        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
+        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
+        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
+        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
+        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
+        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
+        grad_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_V[(i + 1) * 65 + j2]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_V[(i + 2) * 65 + j]! +=
+        grad_V[(i + 2) * 65 + j2]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_V[(i + 3) * 65 + j]! +=
+        grad_V[(i + 3) * 65 + j2]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1088,21 +1157,101 @@ function backwardSteps(
       const x34 = state_h2[2500 + i + 1]!;
       const x35 = state_h2[2500 + i + 2]!;
       const x36 = state_h2[2500 + i + 3]!;
-      for (let j = 0; j < 65; j++) {
-        const b11 = scratch[1560 + j]!;
-        grad_V[i * 65 + j]! += x33 * b11;
-        grad_V[(i + 1) * 65 + j]! += x34 * b11;
-        grad_V[(i + 2) * 65 + j]! += x35 * b11;
-        grad_V[(i + 3) * 65 + j]! += x36 * b11;
+      for (let j2 = 0; j2 < 65; j2++) {
+        const b11 = scratch[1560 + j2]!;
+        grad_V[i * 65 + j2]! += x33 * b11;
+        grad_V[(i + 1) * 65 + j2]! += x34 * b11;
+        grad_V[(i + 2) * 65 + j2]! += x35 * b11;
+        grad_V[(i + 3) * 65 + j2]! += x36 * b11;
       }
     }
   }
-  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26
+}
+
+/** G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26 */
+function backward_dc(grad_c: Float64Array): void {
   for (let i = 0; i < 25; i++) {
     for (let j = 0; j < 65; j++) {
       grad_c[j]! += G_O[i * 65 + j]!;
     }
   }
+}
+
+/** Runs the backward pass over the steps in reverse, accumulating each parameter's gradient and carrying each state's adjoint back to the initial state. */
+function backwardSteps(
+  param_U1: Float64Array,
+  param_W1: Float64Array,
+  param_b1: Float64Array,
+  param_U2: Float64Array,
+  param_W2: Float64Array,
+  param_b2: Float64Array,
+  param_V: Float64Array,
+  param_c: Float64Array,
+  batch_xs: Float64Array,
+  batch_ys: Float64Array,
+  grad_U1: Float64Array,
+  grad_W1: Float64Array,
+  grad_b1: Float64Array,
+  grad_U2: Float64Array,
+  grad_W2: Float64Array,
+  grad_b2: Float64Array,
+  grad_V: Float64Array,
+  grad_c: Float64Array,
+  grad_h1_0: Float64Array,
+  grad_h2_0: Float64Array,
+): void {
+  let adjointIn_h1 = adjointA_h1;
+  let adjointOut_h1 = adjointB_h1;
+  adjointIn_h1.fill(0);
+  let adjointIn_h2 = adjointA_h2;
+  let adjointOut_h2 = adjointB_h2;
+  adjointIn_h2.fill(0);
+  // Before the time loop, over all steps' rows at once: these do not depend on the recurrence.
+  // SoftmaxCrossEntropyGrad_O_Y = (Ŷ_t − Y_t): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  backward_SoftmaxCrossEntropyGrad_O_Y(batch_ys);
+  // G_{O_t} = (Ŷ_t − Y_t)/(T·n): n×v over all steps (25×65), dsl/rnn2.ts:29:20
+  backward_G_O();
+  // Matmul_G_O_Vt = G_{O_t} Vᵀ: n×h over all steps (25×100), dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_Matmul_G_O_Vt(param_V);
+  for (let t = 24; t >= 0; t--) {
+    // G_{A2_t} = G_{H2_t} ⊙ (1 − H2_t ⊙ H2_t); G_{H2_t} = G_{A2_{t+1}} W2ᵀ + G_{O_t} Vᵀ: n×h, dsl/rnn2.ts:27:32
+    backward_G_A2(t, adjointIn_h2);
+    // G_{h2_{t−1}} = G_{A2_t} W2ᵀ: n×h, dsl/rnn2.ts:27:77
+    // Matmul_G_A2_U2t = G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:27:57
+    backward_G_h2Prev_and_1(t, param_U2, param_W2, adjointOut_h2);
+    // G_{A1_t} = G_{H1_t} ⊙ (1 − H1_t ⊙ H1_t); G_{H1_t} = G_{A1_{t+1}} W1ᵀ + G_{A2_t} U2ᵀ: n×h, dsl/rnn2.ts:26:32
+    backward_G_A1(t, adjointIn_h1);
+    // G_{h1_{t−1}} = G_{A1_t} W1ᵀ: n×h, dsl/rnn2.ts:26:72
+    backward_G_h1Prev(t, param_W1, adjointOut_h1);
+    const swap_h1 = adjointIn_h1;
+    adjointIn_h1 = adjointOut_h1;
+    adjointOut_h1 = swap_h1;
+    const swap_h2 = adjointIn_h2;
+    adjointIn_h2 = adjointOut_h2;
+    adjointOut_h2 = swap_h2;
+  }
+  // Gradients summed over the steps, each as one product over all steps' rows:
+  // G_U1 = X_tᵀ G_{A1_t}: d×h, dsl/rnn2.ts:26:57
+  backward_dU1(batch_xs, grad_U1);
+  // G_W1 = h1_{t−1}ᵀ G_{A1_t}: h×h, dsl/rnn2.ts:26:72
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW1(grad_W1);
+  // G_b1 = 1ᵀ G_{A1_t}: 1×h, dsl/rnn2.ts:26:49
+  backward_db1(grad_b1);
+  // G_U2 = H1_tᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:57
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dU2(grad_U2);
+  // G_W2 = h2_{t−1}ᵀ G_{A2_t}: h×h, dsl/rnn2.ts:27:77
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dW2(grad_W2);
+  // G_b2 = 1ᵀ G_{A2_t}: 1×h, dsl/rnn2.ts:27:49
+  backward_db2(grad_b2);
+  // G_V = H2_tᵀ G_{O_t}: h×v, dsl/rnn2.ts:28:30
+  // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
+  backward_dV(grad_V);
+  // G_c = 1ᵀ G_{O_t}: 1×v, dsl/rnn2.ts:28:26
+  backward_dc(grad_c);
   grad_h1_0.set(adjointIn_h1);
   grad_h2_0.set(adjointIn_h2);
 }
