@@ -1,6 +1,7 @@
 // What a caller of a generated module sees: its types (Mat, Params, Batch, Grads, Result, sizes),
 // the argument checks, and the two entry points, forward and lossAndGrad, which check every
 // argument's shape, load the initial states and call the step functions.
+import { apartCheck, apartFunction } from "./apart.js";
 import { batchKeys, finalKey, type DataKey, type StateKey } from "../src/batch-names.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { numberLiteral } from "../src/op.js";
@@ -67,6 +68,10 @@ export function typeDeclarations(ir: ModelIR): Declaration[] {
 
 /** The functions that check a caller's arguments: every shape, and one-hot inputs' class indices. */
 export function checkFunctions(ir: ModelIR): Declaration[] {
+  return [...shapeChecks(ir), apartFunction()];
+}
+
+function shapeChecks(ir: ModelIR): Declaration[] {
   const expectShape: Declaration = {
     kind: "function",
     name: "expectShape",
@@ -132,7 +137,19 @@ export function entryPoints(ir: ModelIR, args: StepArguments): Declaration[] {
   const result = `return { loss${ir.state.map((d) => `, ${finalKey(d.name)}: ${ids.final(d.name)}`).join("")} };`;
   const loss = `const loss = ${numberLiteral(ir.lossScale.factor)} * ${call("forwardSteps", [...args.params, ...args.batch])};`;
   const { scale, views } = lossNote(ir);
+  // lossAndGrad writes the gradients: none may share memory with another, with what it reads, or
+  // with this module's own states (a final state returned by the last call views one).
+  const apart = apartCheck(
+    "lossAndGrad",
+    [...params, ...keys.state].map((e) => ({ name: `grads.${e.key}`, from: `grads.${e.key}.data` })),
+    [
+      ...params.map((e) => ({ name: `params.${e.key}`, from: `params.${e.key}.data` })),
+      ...[...keys.data, ...keys.state].map((k) => ({ name: `batch.${k.key}`, from: `batch.${k.key}.data` })),
+      ...ir.state.map((d) => ({ name: `this module's state ${d.name} (${finalKey(d.name)} of a call views it)`, from: ids.state(d.name) })),
+    ],
+  );
   return [
+    ...apart.declarations,
     {
       kind: "function",
       name: "forward",
@@ -158,6 +175,7 @@ export function entryPoints(ir: ModelIR, args: StepArguments): Declaration[] {
       body: [
         ...argumentChecks("lossAndGrad"),
         ...checks("lossAndGrad", "grads", [...params, ...keys.state]),
+        ...apart.lines,
         ...loadState,
         loss,
         ...args.grads.map((a) => `${a.from}.fill(0);`),

@@ -47,6 +47,7 @@ export const ids = {
 const reserved = new Set([
   ...["Mat", "Params", "Batch", "Grads", "Result", "Kernels", "sizes", "expectShape", "expectIndices", "forwardSteps", "backwardSteps", "forward", "lossAndGrad"],
   ...["sgdStep", "adagradStep", "adamStep", "loadKernels", "kernels", "scratch", "t", "loss", "params", "batch", "grads"],
+  ...["expectApart", "lossAndGradNames", "lossAndGradArrays", "sgdStepNames", "sgdStepArrays", "adagradStepNames", "adagradStepArrays", "adamStepNames", "adamStepArrays"],
   ...["Math", "Float64Array", "Uint8Array", "ArrayBuffer", "Infinity", "NaN", "TypeError", "RangeError", "Promise", "WebAssembly", "globalThis", "undefined"],
   ...["Array", "Object", "Number", "Error", "Symbol", "JSON", "Buffer"],
 ]);

@@ -2,6 +2,7 @@
 // constant bound, clipping each gradient entry and updating the parameter and the optimizer's
 // state in place, so a training step allocates nothing.
 import type { ModelIR } from "../src/ir/graph.js";
+import { apartCheck } from "./apart.js";
 import type { Declaration } from "./module-parts.js";
 
 /** Defaults, documented in the generated code and used by the trainer. */
@@ -42,16 +43,25 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
     "}",
   ];
   const { adagrad, adam } = optimizerDefaults;
+  // A step writes the parameters and its state: none may share memory with another or with the gradients it reads.
+  const apart = (fn: string, state: readonly string[]) =>
+    apartCheck(
+      fn,
+      ["params", ...state].flatMap((group) => ir.params.map((d) => ({ name: `${group}.${d.name}`, from: `${group}.${d.name}.data` }))),
+      ir.params.map((d) => ({ name: `grads.${d.name}`, from: `grads.${d.name}.data` })),
+    );
+  const checks = { sgdStep: apart("sgdStep", []), adagradStep: apart("adagradStep", ["memory"]), adamStep: apart("adamStep", ["m", "v"]) };
   const mutableParams = { name: "params", type: "Params" };
   const gradsArg = { name: "grads", type: "Grads" };
   return [
+    ...Object.values(checks).flatMap((c) => c.declarations),
     {
       kind: "function",
       name: "sgdStep",
       doc: "Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip].",
       parameters: [mutableParams, gradsArg, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
-      body: each((name, size) => loopOver(name, size, [], ["p[k]! -= lr * g;"])),
+      body: [...checks.sgdStep.lines, ...each((name, size) => loopOver(name, size, [], ["p[k]! -= lr * g;"]))],
       exported: true,
     },
     {
@@ -60,9 +70,10 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       doc: `Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + ${adagrad.epsilon}), with g = clip(gradient).`,
       parameters: [mutableParams, gradsArg, { name: "memory", type: "Params" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
-      body: each((name, size) =>
-        loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", `p[k]! -= (lr * g) / Math.sqrt(mk + ${adagrad.epsilon});`]),
-      ),
+      body: [
+        ...checks.adagradStep.lines,
+        ...each((name, size) => loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", `p[k]! -= (lr * g) / Math.sqrt(mk + ${adagrad.epsilon});`])),
+      ],
       exported: true,
     },
     {
@@ -72,6 +83,7 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       parameters: [mutableParams, gradsArg, { name: "m", type: "Params" }, { name: "v", type: "Params" }, { name: "t", type: "number" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
       body: [
+        ...checks.adamStep.lines,
         `const c1 = 1 - Math.pow(${adam.beta1}, t);`,
         `const c2 = 1 - Math.pow(${adam.beta2}, t);`,
         ...each((name, size) =>

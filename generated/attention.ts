@@ -273,6 +273,23 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /** Matmul_X_E = X E: T×d, dsl/attention.ts:74:32 */
 function forward_Matmul_X_E(param_E: Float64Array, batch_x: Float64Array): void {
   for (let i = 0; i < 16; i++) {
@@ -3326,6 +3343,50 @@ function backwardSteps(
   backward_copy_P(grad_P);
 }
 
+/** What lossAndGrad writes (the first 18) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.E",
+  "grads.P",
+  "grads.gain1",
+  "grads.bias1",
+  "grads.Wq",
+  "grads.Wk",
+  "grads.Wv",
+  "grads.Wo",
+  "grads.gain2",
+  "grads.bias2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+  "grads.gain3",
+  "grads.bias3",
+  "grads.Wout",
+  "grads.bout",
+  "params.E",
+  "params.P",
+  "params.gain1",
+  "params.bias1",
+  "params.Wq",
+  "params.Wk",
+  "params.Wv",
+  "params.Wo",
+  "params.gain2",
+  "params.bias2",
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "params.gain3",
+  "params.bias3",
+  "params.Wout",
+  "params.bout",
+  "batch.x",
+  "batch.y",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(38);
+
 /** The loss of attention on one batch. L = (1/T) loss. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.E", params.E, 65, 32, "v×d");
@@ -3417,6 +3478,45 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.bias3", grads.bias3, 1, 32, "1×d");
   expectShape("lossAndGrad", "grads.Wout", grads.Wout, 32, 65, "d×v");
   expectShape("lossAndGrad", "grads.bout", grads.bout, 1, 65, "1×v");
+  lossAndGradArrays[0] = grads.E.data;
+  lossAndGradArrays[1] = grads.P.data;
+  lossAndGradArrays[2] = grads.gain1.data;
+  lossAndGradArrays[3] = grads.bias1.data;
+  lossAndGradArrays[4] = grads.Wq.data;
+  lossAndGradArrays[5] = grads.Wk.data;
+  lossAndGradArrays[6] = grads.Wv.data;
+  lossAndGradArrays[7] = grads.Wo.data;
+  lossAndGradArrays[8] = grads.gain2.data;
+  lossAndGradArrays[9] = grads.bias2.data;
+  lossAndGradArrays[10] = grads.W1.data;
+  lossAndGradArrays[11] = grads.b1.data;
+  lossAndGradArrays[12] = grads.W2.data;
+  lossAndGradArrays[13] = grads.b2.data;
+  lossAndGradArrays[14] = grads.gain3.data;
+  lossAndGradArrays[15] = grads.bias3.data;
+  lossAndGradArrays[16] = grads.Wout.data;
+  lossAndGradArrays[17] = grads.bout.data;
+  lossAndGradArrays[18] = params.E.data;
+  lossAndGradArrays[19] = params.P.data;
+  lossAndGradArrays[20] = params.gain1.data;
+  lossAndGradArrays[21] = params.bias1.data;
+  lossAndGradArrays[22] = params.Wq.data;
+  lossAndGradArrays[23] = params.Wk.data;
+  lossAndGradArrays[24] = params.Wv.data;
+  lossAndGradArrays[25] = params.Wo.data;
+  lossAndGradArrays[26] = params.gain2.data;
+  lossAndGradArrays[27] = params.bias2.data;
+  lossAndGradArrays[28] = params.W1.data;
+  lossAndGradArrays[29] = params.b1.data;
+  lossAndGradArrays[30] = params.W2.data;
+  lossAndGradArrays[31] = params.b2.data;
+  lossAndGradArrays[32] = params.gain3.data;
+  lossAndGradArrays[33] = params.bias3.data;
+  lossAndGradArrays[34] = params.Wout.data;
+  lossAndGradArrays[35] = params.bout.data;
+  lossAndGradArrays[36] = batch.x.data;
+  lossAndGradArrays[37] = batch.y.data;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 18);
   const loss =
     0.0625 *
     forwardSteps(
@@ -3502,8 +3602,223 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss };
 }
 
+/** What sgdStep writes (the first 18) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.E",
+  "params.P",
+  "params.gain1",
+  "params.bias1",
+  "params.Wq",
+  "params.Wk",
+  "params.Wv",
+  "params.Wo",
+  "params.gain2",
+  "params.bias2",
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "params.gain3",
+  "params.bias3",
+  "params.Wout",
+  "params.bout",
+  "grads.E",
+  "grads.P",
+  "grads.gain1",
+  "grads.bias1",
+  "grads.Wq",
+  "grads.Wk",
+  "grads.Wv",
+  "grads.Wo",
+  "grads.gain2",
+  "grads.bias2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+  "grads.gain3",
+  "grads.bias3",
+  "grads.Wout",
+  "grads.bout",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(36);
+/** What adagradStep writes (the first 36) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.E",
+  "params.P",
+  "params.gain1",
+  "params.bias1",
+  "params.Wq",
+  "params.Wk",
+  "params.Wv",
+  "params.Wo",
+  "params.gain2",
+  "params.bias2",
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "params.gain3",
+  "params.bias3",
+  "params.Wout",
+  "params.bout",
+  "memory.E",
+  "memory.P",
+  "memory.gain1",
+  "memory.bias1",
+  "memory.Wq",
+  "memory.Wk",
+  "memory.Wv",
+  "memory.Wo",
+  "memory.gain2",
+  "memory.bias2",
+  "memory.W1",
+  "memory.b1",
+  "memory.W2",
+  "memory.b2",
+  "memory.gain3",
+  "memory.bias3",
+  "memory.Wout",
+  "memory.bout",
+  "grads.E",
+  "grads.P",
+  "grads.gain1",
+  "grads.bias1",
+  "grads.Wq",
+  "grads.Wk",
+  "grads.Wv",
+  "grads.Wo",
+  "grads.gain2",
+  "grads.bias2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+  "grads.gain3",
+  "grads.bias3",
+  "grads.Wout",
+  "grads.bout",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(54);
+/** What adamStep writes (the first 54) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.E",
+  "params.P",
+  "params.gain1",
+  "params.bias1",
+  "params.Wq",
+  "params.Wk",
+  "params.Wv",
+  "params.Wo",
+  "params.gain2",
+  "params.bias2",
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "params.gain3",
+  "params.bias3",
+  "params.Wout",
+  "params.bout",
+  "m.E",
+  "m.P",
+  "m.gain1",
+  "m.bias1",
+  "m.Wq",
+  "m.Wk",
+  "m.Wv",
+  "m.Wo",
+  "m.gain2",
+  "m.bias2",
+  "m.W1",
+  "m.b1",
+  "m.W2",
+  "m.b2",
+  "m.gain3",
+  "m.bias3",
+  "m.Wout",
+  "m.bout",
+  "v.E",
+  "v.P",
+  "v.gain1",
+  "v.bias1",
+  "v.Wq",
+  "v.Wk",
+  "v.Wv",
+  "v.Wo",
+  "v.gain2",
+  "v.bias2",
+  "v.W1",
+  "v.b1",
+  "v.W2",
+  "v.b2",
+  "v.gain3",
+  "v.bias3",
+  "v.Wout",
+  "v.bout",
+  "grads.E",
+  "grads.P",
+  "grads.gain1",
+  "grads.bias1",
+  "grads.Wq",
+  "grads.Wk",
+  "grads.Wv",
+  "grads.Wo",
+  "grads.gain2",
+  "grads.bias2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+  "grads.gain3",
+  "grads.bias3",
+  "grads.Wout",
+  "grads.bout",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(72);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.E.data;
+  sgdStepArrays[1] = params.P.data;
+  sgdStepArrays[2] = params.gain1.data;
+  sgdStepArrays[3] = params.bias1.data;
+  sgdStepArrays[4] = params.Wq.data;
+  sgdStepArrays[5] = params.Wk.data;
+  sgdStepArrays[6] = params.Wv.data;
+  sgdStepArrays[7] = params.Wo.data;
+  sgdStepArrays[8] = params.gain2.data;
+  sgdStepArrays[9] = params.bias2.data;
+  sgdStepArrays[10] = params.W1.data;
+  sgdStepArrays[11] = params.b1.data;
+  sgdStepArrays[12] = params.W2.data;
+  sgdStepArrays[13] = params.b2.data;
+  sgdStepArrays[14] = params.gain3.data;
+  sgdStepArrays[15] = params.bias3.data;
+  sgdStepArrays[16] = params.Wout.data;
+  sgdStepArrays[17] = params.bout.data;
+  sgdStepArrays[18] = grads.E.data;
+  sgdStepArrays[19] = grads.P.data;
+  sgdStepArrays[20] = grads.gain1.data;
+  sgdStepArrays[21] = grads.bias1.data;
+  sgdStepArrays[22] = grads.Wq.data;
+  sgdStepArrays[23] = grads.Wk.data;
+  sgdStepArrays[24] = grads.Wv.data;
+  sgdStepArrays[25] = grads.Wo.data;
+  sgdStepArrays[26] = grads.gain2.data;
+  sgdStepArrays[27] = grads.bias2.data;
+  sgdStepArrays[28] = grads.W1.data;
+  sgdStepArrays[29] = grads.b1.data;
+  sgdStepArrays[30] = grads.W2.data;
+  sgdStepArrays[31] = grads.b2.data;
+  sgdStepArrays[32] = grads.gain3.data;
+  sgdStepArrays[33] = grads.bias3.data;
+  sgdStepArrays[34] = grads.Wout.data;
+  sgdStepArrays[35] = grads.bout.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 18);
   // E: v×d
   {
     const p = params.E.data,
@@ -3706,6 +4021,61 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.E.data;
+  adagradStepArrays[1] = params.P.data;
+  adagradStepArrays[2] = params.gain1.data;
+  adagradStepArrays[3] = params.bias1.data;
+  adagradStepArrays[4] = params.Wq.data;
+  adagradStepArrays[5] = params.Wk.data;
+  adagradStepArrays[6] = params.Wv.data;
+  adagradStepArrays[7] = params.Wo.data;
+  adagradStepArrays[8] = params.gain2.data;
+  adagradStepArrays[9] = params.bias2.data;
+  adagradStepArrays[10] = params.W1.data;
+  adagradStepArrays[11] = params.b1.data;
+  adagradStepArrays[12] = params.W2.data;
+  adagradStepArrays[13] = params.b2.data;
+  adagradStepArrays[14] = params.gain3.data;
+  adagradStepArrays[15] = params.bias3.data;
+  adagradStepArrays[16] = params.Wout.data;
+  adagradStepArrays[17] = params.bout.data;
+  adagradStepArrays[18] = memory.E.data;
+  adagradStepArrays[19] = memory.P.data;
+  adagradStepArrays[20] = memory.gain1.data;
+  adagradStepArrays[21] = memory.bias1.data;
+  adagradStepArrays[22] = memory.Wq.data;
+  adagradStepArrays[23] = memory.Wk.data;
+  adagradStepArrays[24] = memory.Wv.data;
+  adagradStepArrays[25] = memory.Wo.data;
+  adagradStepArrays[26] = memory.gain2.data;
+  adagradStepArrays[27] = memory.bias2.data;
+  adagradStepArrays[28] = memory.W1.data;
+  adagradStepArrays[29] = memory.b1.data;
+  adagradStepArrays[30] = memory.W2.data;
+  adagradStepArrays[31] = memory.b2.data;
+  adagradStepArrays[32] = memory.gain3.data;
+  adagradStepArrays[33] = memory.bias3.data;
+  adagradStepArrays[34] = memory.Wout.data;
+  adagradStepArrays[35] = memory.bout.data;
+  adagradStepArrays[36] = grads.E.data;
+  adagradStepArrays[37] = grads.P.data;
+  adagradStepArrays[38] = grads.gain1.data;
+  adagradStepArrays[39] = grads.bias1.data;
+  adagradStepArrays[40] = grads.Wq.data;
+  adagradStepArrays[41] = grads.Wk.data;
+  adagradStepArrays[42] = grads.Wv.data;
+  adagradStepArrays[43] = grads.Wo.data;
+  adagradStepArrays[44] = grads.gain2.data;
+  adagradStepArrays[45] = grads.bias2.data;
+  adagradStepArrays[46] = grads.W1.data;
+  adagradStepArrays[47] = grads.b1.data;
+  adagradStepArrays[48] = grads.W2.data;
+  adagradStepArrays[49] = grads.b2.data;
+  adagradStepArrays[50] = grads.gain3.data;
+  adagradStepArrays[51] = grads.bias3.data;
+  adagradStepArrays[52] = grads.Wout.data;
+  adagradStepArrays[53] = grads.bout.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 36);
   // E: v×d
   {
     const p = params.E.data,
@@ -3970,6 +4340,79 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.E.data;
+  adamStepArrays[1] = params.P.data;
+  adamStepArrays[2] = params.gain1.data;
+  adamStepArrays[3] = params.bias1.data;
+  adamStepArrays[4] = params.Wq.data;
+  adamStepArrays[5] = params.Wk.data;
+  adamStepArrays[6] = params.Wv.data;
+  adamStepArrays[7] = params.Wo.data;
+  adamStepArrays[8] = params.gain2.data;
+  adamStepArrays[9] = params.bias2.data;
+  adamStepArrays[10] = params.W1.data;
+  adamStepArrays[11] = params.b1.data;
+  adamStepArrays[12] = params.W2.data;
+  adamStepArrays[13] = params.b2.data;
+  adamStepArrays[14] = params.gain3.data;
+  adamStepArrays[15] = params.bias3.data;
+  adamStepArrays[16] = params.Wout.data;
+  adamStepArrays[17] = params.bout.data;
+  adamStepArrays[18] = m.E.data;
+  adamStepArrays[19] = m.P.data;
+  adamStepArrays[20] = m.gain1.data;
+  adamStepArrays[21] = m.bias1.data;
+  adamStepArrays[22] = m.Wq.data;
+  adamStepArrays[23] = m.Wk.data;
+  adamStepArrays[24] = m.Wv.data;
+  adamStepArrays[25] = m.Wo.data;
+  adamStepArrays[26] = m.gain2.data;
+  adamStepArrays[27] = m.bias2.data;
+  adamStepArrays[28] = m.W1.data;
+  adamStepArrays[29] = m.b1.data;
+  adamStepArrays[30] = m.W2.data;
+  adamStepArrays[31] = m.b2.data;
+  adamStepArrays[32] = m.gain3.data;
+  adamStepArrays[33] = m.bias3.data;
+  adamStepArrays[34] = m.Wout.data;
+  adamStepArrays[35] = m.bout.data;
+  adamStepArrays[36] = v.E.data;
+  adamStepArrays[37] = v.P.data;
+  adamStepArrays[38] = v.gain1.data;
+  adamStepArrays[39] = v.bias1.data;
+  adamStepArrays[40] = v.Wq.data;
+  adamStepArrays[41] = v.Wk.data;
+  adamStepArrays[42] = v.Wv.data;
+  adamStepArrays[43] = v.Wo.data;
+  adamStepArrays[44] = v.gain2.data;
+  adamStepArrays[45] = v.bias2.data;
+  adamStepArrays[46] = v.W1.data;
+  adamStepArrays[47] = v.b1.data;
+  adamStepArrays[48] = v.W2.data;
+  adamStepArrays[49] = v.b2.data;
+  adamStepArrays[50] = v.gain3.data;
+  adamStepArrays[51] = v.bias3.data;
+  adamStepArrays[52] = v.Wout.data;
+  adamStepArrays[53] = v.bout.data;
+  adamStepArrays[54] = grads.E.data;
+  adamStepArrays[55] = grads.P.data;
+  adamStepArrays[56] = grads.gain1.data;
+  adamStepArrays[57] = grads.bias1.data;
+  adamStepArrays[58] = grads.Wq.data;
+  adamStepArrays[59] = grads.Wk.data;
+  adamStepArrays[60] = grads.Wv.data;
+  adamStepArrays[61] = grads.Wo.data;
+  adamStepArrays[62] = grads.gain2.data;
+  adamStepArrays[63] = grads.bias2.data;
+  adamStepArrays[64] = grads.W1.data;
+  adamStepArrays[65] = grads.b1.data;
+  adamStepArrays[66] = grads.W2.data;
+  adamStepArrays[67] = grads.b2.data;
+  adamStepArrays[68] = grads.gain3.data;
+  adamStepArrays[69] = grads.bias3.data;
+  adamStepArrays[70] = grads.Wout.data;
+  adamStepArrays[71] = grads.bout.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 54);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // E: v×d

@@ -141,6 +141,23 @@ function expectIndices(fn: string, what: string, indices: Float64Array, classes:
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /** Matmul_X_Uz = X_t Uz: n×h over all steps (25×100), dsl/gru.ts:27:54 */
 function forward_Matmul_X_Uz(param_Uz: Float64Array, batch_xs: Float64Array): void {
   for (let i = 0; i < 25; i++) {
@@ -1415,6 +1432,39 @@ function backwardSteps(
   grad_h0.set(adjointIn_h);
 }
 
+/** What lossAndGrad writes (the first 12) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.Uz",
+  "grads.Wz",
+  "grads.bz",
+  "grads.Ur",
+  "grads.Wr",
+  "grads.br",
+  "grads.Uh",
+  "grads.Wh",
+  "grads.bh",
+  "grads.V",
+  "grads.c",
+  "grads.h0",
+  "params.Uz",
+  "params.Wz",
+  "params.bz",
+  "params.Ur",
+  "params.Wr",
+  "params.br",
+  "params.Uh",
+  "params.Wh",
+  "params.bh",
+  "params.V",
+  "params.c",
+  "batch.xs",
+  "batch.ys",
+  "batch.h0",
+  "this module's state h (hT of a call views it)",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(27);
+
 /** The loss of charGru on one batch. L = (1/(T·n)) Σ_t loss_t. `hT` views a buffer of this module that the next call overwrites: copy it to keep it. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.Uz", params.Uz, 65, 100, "d×h");
@@ -1482,6 +1532,34 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.V", grads.V, 100, 65, "h×v");
   expectShape("lossAndGrad", "grads.c", grads.c, 1, 65, "1×v");
   expectShape("lossAndGrad", "grads.h0", grads.h0, 1, 100, "n×h");
+  lossAndGradArrays[0] = grads.Uz.data;
+  lossAndGradArrays[1] = grads.Wz.data;
+  lossAndGradArrays[2] = grads.bz.data;
+  lossAndGradArrays[3] = grads.Ur.data;
+  lossAndGradArrays[4] = grads.Wr.data;
+  lossAndGradArrays[5] = grads.br.data;
+  lossAndGradArrays[6] = grads.Uh.data;
+  lossAndGradArrays[7] = grads.Wh.data;
+  lossAndGradArrays[8] = grads.bh.data;
+  lossAndGradArrays[9] = grads.V.data;
+  lossAndGradArrays[10] = grads.c.data;
+  lossAndGradArrays[11] = grads.h0.data;
+  lossAndGradArrays[12] = params.Uz.data;
+  lossAndGradArrays[13] = params.Wz.data;
+  lossAndGradArrays[14] = params.bz.data;
+  lossAndGradArrays[15] = params.Ur.data;
+  lossAndGradArrays[16] = params.Wr.data;
+  lossAndGradArrays[17] = params.br.data;
+  lossAndGradArrays[18] = params.Uh.data;
+  lossAndGradArrays[19] = params.Wh.data;
+  lossAndGradArrays[20] = params.bh.data;
+  lossAndGradArrays[21] = params.V.data;
+  lossAndGradArrays[22] = params.c.data;
+  lossAndGradArrays[23] = batch.xs.data;
+  lossAndGradArrays[24] = batch.ys.data;
+  lossAndGradArrays[25] = batch.h0.data;
+  lossAndGradArrays[26] = state_h;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 12);
   state_h.set(batch.h0.data);
   const loss =
     0.04 *
@@ -1541,8 +1619,146 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss, hT: final_h };
 }
 
+/** What sgdStep writes (the first 11) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.Uz",
+  "params.Wz",
+  "params.bz",
+  "params.Ur",
+  "params.Wr",
+  "params.br",
+  "params.Uh",
+  "params.Wh",
+  "params.bh",
+  "params.V",
+  "params.c",
+  "grads.Uz",
+  "grads.Wz",
+  "grads.bz",
+  "grads.Ur",
+  "grads.Wr",
+  "grads.br",
+  "grads.Uh",
+  "grads.Wh",
+  "grads.bh",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(22);
+/** What adagradStep writes (the first 22) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.Uz",
+  "params.Wz",
+  "params.bz",
+  "params.Ur",
+  "params.Wr",
+  "params.br",
+  "params.Uh",
+  "params.Wh",
+  "params.bh",
+  "params.V",
+  "params.c",
+  "memory.Uz",
+  "memory.Wz",
+  "memory.bz",
+  "memory.Ur",
+  "memory.Wr",
+  "memory.br",
+  "memory.Uh",
+  "memory.Wh",
+  "memory.bh",
+  "memory.V",
+  "memory.c",
+  "grads.Uz",
+  "grads.Wz",
+  "grads.bz",
+  "grads.Ur",
+  "grads.Wr",
+  "grads.br",
+  "grads.Uh",
+  "grads.Wh",
+  "grads.bh",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(33);
+/** What adamStep writes (the first 33) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.Uz",
+  "params.Wz",
+  "params.bz",
+  "params.Ur",
+  "params.Wr",
+  "params.br",
+  "params.Uh",
+  "params.Wh",
+  "params.bh",
+  "params.V",
+  "params.c",
+  "m.Uz",
+  "m.Wz",
+  "m.bz",
+  "m.Ur",
+  "m.Wr",
+  "m.br",
+  "m.Uh",
+  "m.Wh",
+  "m.bh",
+  "m.V",
+  "m.c",
+  "v.Uz",
+  "v.Wz",
+  "v.bz",
+  "v.Ur",
+  "v.Wr",
+  "v.br",
+  "v.Uh",
+  "v.Wh",
+  "v.bh",
+  "v.V",
+  "v.c",
+  "grads.Uz",
+  "grads.Wz",
+  "grads.bz",
+  "grads.Ur",
+  "grads.Wr",
+  "grads.br",
+  "grads.Uh",
+  "grads.Wh",
+  "grads.bh",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(44);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.Uz.data;
+  sgdStepArrays[1] = params.Wz.data;
+  sgdStepArrays[2] = params.bz.data;
+  sgdStepArrays[3] = params.Ur.data;
+  sgdStepArrays[4] = params.Wr.data;
+  sgdStepArrays[5] = params.br.data;
+  sgdStepArrays[6] = params.Uh.data;
+  sgdStepArrays[7] = params.Wh.data;
+  sgdStepArrays[8] = params.bh.data;
+  sgdStepArrays[9] = params.V.data;
+  sgdStepArrays[10] = params.c.data;
+  sgdStepArrays[11] = grads.Uz.data;
+  sgdStepArrays[12] = grads.Wz.data;
+  sgdStepArrays[13] = grads.bz.data;
+  sgdStepArrays[14] = grads.Ur.data;
+  sgdStepArrays[15] = grads.Wr.data;
+  sgdStepArrays[16] = grads.br.data;
+  sgdStepArrays[17] = grads.Uh.data;
+  sgdStepArrays[18] = grads.Wh.data;
+  sgdStepArrays[19] = grads.bh.data;
+  sgdStepArrays[20] = grads.V.data;
+  sgdStepArrays[21] = grads.c.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 11);
   // Uz: d×h
   {
     const p = params.Uz.data,
@@ -1668,6 +1884,40 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.Uz.data;
+  adagradStepArrays[1] = params.Wz.data;
+  adagradStepArrays[2] = params.bz.data;
+  adagradStepArrays[3] = params.Ur.data;
+  adagradStepArrays[4] = params.Wr.data;
+  adagradStepArrays[5] = params.br.data;
+  adagradStepArrays[6] = params.Uh.data;
+  adagradStepArrays[7] = params.Wh.data;
+  adagradStepArrays[8] = params.bh.data;
+  adagradStepArrays[9] = params.V.data;
+  adagradStepArrays[10] = params.c.data;
+  adagradStepArrays[11] = memory.Uz.data;
+  adagradStepArrays[12] = memory.Wz.data;
+  adagradStepArrays[13] = memory.bz.data;
+  adagradStepArrays[14] = memory.Ur.data;
+  adagradStepArrays[15] = memory.Wr.data;
+  adagradStepArrays[16] = memory.br.data;
+  adagradStepArrays[17] = memory.Uh.data;
+  adagradStepArrays[18] = memory.Wh.data;
+  adagradStepArrays[19] = memory.bh.data;
+  adagradStepArrays[20] = memory.V.data;
+  adagradStepArrays[21] = memory.c.data;
+  adagradStepArrays[22] = grads.Uz.data;
+  adagradStepArrays[23] = grads.Wz.data;
+  adagradStepArrays[24] = grads.bz.data;
+  adagradStepArrays[25] = grads.Ur.data;
+  adagradStepArrays[26] = grads.Wr.data;
+  adagradStepArrays[27] = grads.br.data;
+  adagradStepArrays[28] = grads.Uh.data;
+  adagradStepArrays[29] = grads.Wh.data;
+  adagradStepArrays[30] = grads.bh.data;
+  adagradStepArrays[31] = grads.V.data;
+  adagradStepArrays[32] = grads.c.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 22);
   // Uz: d×h
   {
     const p = params.Uz.data,
@@ -1834,6 +2084,51 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.Uz.data;
+  adamStepArrays[1] = params.Wz.data;
+  adamStepArrays[2] = params.bz.data;
+  adamStepArrays[3] = params.Ur.data;
+  adamStepArrays[4] = params.Wr.data;
+  adamStepArrays[5] = params.br.data;
+  adamStepArrays[6] = params.Uh.data;
+  adamStepArrays[7] = params.Wh.data;
+  adamStepArrays[8] = params.bh.data;
+  adamStepArrays[9] = params.V.data;
+  adamStepArrays[10] = params.c.data;
+  adamStepArrays[11] = m.Uz.data;
+  adamStepArrays[12] = m.Wz.data;
+  adamStepArrays[13] = m.bz.data;
+  adamStepArrays[14] = m.Ur.data;
+  adamStepArrays[15] = m.Wr.data;
+  adamStepArrays[16] = m.br.data;
+  adamStepArrays[17] = m.Uh.data;
+  adamStepArrays[18] = m.Wh.data;
+  adamStepArrays[19] = m.bh.data;
+  adamStepArrays[20] = m.V.data;
+  adamStepArrays[21] = m.c.data;
+  adamStepArrays[22] = v.Uz.data;
+  adamStepArrays[23] = v.Wz.data;
+  adamStepArrays[24] = v.bz.data;
+  adamStepArrays[25] = v.Ur.data;
+  adamStepArrays[26] = v.Wr.data;
+  adamStepArrays[27] = v.br.data;
+  adamStepArrays[28] = v.Uh.data;
+  adamStepArrays[29] = v.Wh.data;
+  adamStepArrays[30] = v.bh.data;
+  adamStepArrays[31] = v.V.data;
+  adamStepArrays[32] = v.c.data;
+  adamStepArrays[33] = grads.Uz.data;
+  adamStepArrays[34] = grads.Wz.data;
+  adamStepArrays[35] = grads.bz.data;
+  adamStepArrays[36] = grads.Ur.data;
+  adamStepArrays[37] = grads.Wr.data;
+  adamStepArrays[38] = grads.br.data;
+  adamStepArrays[39] = grads.Uh.data;
+  adamStepArrays[40] = grads.Wh.data;
+  adamStepArrays[41] = grads.bh.data;
+  adamStepArrays[42] = grads.V.data;
+  adamStepArrays[43] = grads.c.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 33);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // Uz: d×h

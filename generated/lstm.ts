@@ -153,6 +153,23 @@ function expectShape(
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Matmul_X_Ui = X_t Ui: n×h, dsl/lstm.ts:31:54
  * Matmul_X_Uf = X_t Uf: n×h, dsl/lstm.ts:32:54
@@ -2551,6 +2568,48 @@ function backwardSteps(
   grad_cell0.set(adjointIn_cell);
 }
 
+/** What lossAndGrad writes (the first 16) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.Ui",
+  "grads.Wi",
+  "grads.bi",
+  "grads.Uf",
+  "grads.Wf",
+  "grads.bf",
+  "grads.Uo",
+  "grads.Wo",
+  "grads.bo",
+  "grads.Ug",
+  "grads.Wg",
+  "grads.bg",
+  "grads.V",
+  "grads.c",
+  "grads.h0",
+  "grads.cell0",
+  "params.Ui",
+  "params.Wi",
+  "params.bi",
+  "params.Uf",
+  "params.Wf",
+  "params.bf",
+  "params.Uo",
+  "params.Wo",
+  "params.bo",
+  "params.Ug",
+  "params.Wg",
+  "params.bg",
+  "params.V",
+  "params.c",
+  "batch.xs",
+  "batch.ys",
+  "batch.h0",
+  "batch.cell0",
+  "this module's state h (hT of a call views it)",
+  "this module's state cell (cellT of a call views it)",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(36);
+
 /** The loss of lstm on one batch. L = (1/(T·n)) Σ_t loss_t. `hT`, `cellT` views a buffer of this module that the next call overwrites: copy it to keep it. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.Ui", params.Ui, 65, 100, "d×h");
@@ -2632,6 +2691,43 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.c", grads.c, 1, 65, "1×v");
   expectShape("lossAndGrad", "grads.h0", grads.h0, 1, 100, "n×h");
   expectShape("lossAndGrad", "grads.cell0", grads.cell0, 1, 100, "n×h");
+  lossAndGradArrays[0] = grads.Ui.data;
+  lossAndGradArrays[1] = grads.Wi.data;
+  lossAndGradArrays[2] = grads.bi.data;
+  lossAndGradArrays[3] = grads.Uf.data;
+  lossAndGradArrays[4] = grads.Wf.data;
+  lossAndGradArrays[5] = grads.bf.data;
+  lossAndGradArrays[6] = grads.Uo.data;
+  lossAndGradArrays[7] = grads.Wo.data;
+  lossAndGradArrays[8] = grads.bo.data;
+  lossAndGradArrays[9] = grads.Ug.data;
+  lossAndGradArrays[10] = grads.Wg.data;
+  lossAndGradArrays[11] = grads.bg.data;
+  lossAndGradArrays[12] = grads.V.data;
+  lossAndGradArrays[13] = grads.c.data;
+  lossAndGradArrays[14] = grads.h0.data;
+  lossAndGradArrays[15] = grads.cell0.data;
+  lossAndGradArrays[16] = params.Ui.data;
+  lossAndGradArrays[17] = params.Wi.data;
+  lossAndGradArrays[18] = params.bi.data;
+  lossAndGradArrays[19] = params.Uf.data;
+  lossAndGradArrays[20] = params.Wf.data;
+  lossAndGradArrays[21] = params.bf.data;
+  lossAndGradArrays[22] = params.Uo.data;
+  lossAndGradArrays[23] = params.Wo.data;
+  lossAndGradArrays[24] = params.bo.data;
+  lossAndGradArrays[25] = params.Ug.data;
+  lossAndGradArrays[26] = params.Wg.data;
+  lossAndGradArrays[27] = params.bg.data;
+  lossAndGradArrays[28] = params.V.data;
+  lossAndGradArrays[29] = params.c.data;
+  lossAndGradArrays[30] = batch.xs.data;
+  lossAndGradArrays[31] = batch.ys.data;
+  lossAndGradArrays[32] = batch.h0.data;
+  lossAndGradArrays[33] = batch.cell0.data;
+  lossAndGradArrays[34] = state_h;
+  lossAndGradArrays[35] = state_cell;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 16);
   state_h.set(batch.h0.data);
   state_cell.set(batch.cell0.data);
   const loss =
@@ -2705,8 +2801,179 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss, hT: final_h, cellT: final_cell };
 }
 
+/** What sgdStep writes (the first 14) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.Ui",
+  "params.Wi",
+  "params.bi",
+  "params.Uf",
+  "params.Wf",
+  "params.bf",
+  "params.Uo",
+  "params.Wo",
+  "params.bo",
+  "params.Ug",
+  "params.Wg",
+  "params.bg",
+  "params.V",
+  "params.c",
+  "grads.Ui",
+  "grads.Wi",
+  "grads.bi",
+  "grads.Uf",
+  "grads.Wf",
+  "grads.bf",
+  "grads.Uo",
+  "grads.Wo",
+  "grads.bo",
+  "grads.Ug",
+  "grads.Wg",
+  "grads.bg",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(28);
+/** What adagradStep writes (the first 28) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.Ui",
+  "params.Wi",
+  "params.bi",
+  "params.Uf",
+  "params.Wf",
+  "params.bf",
+  "params.Uo",
+  "params.Wo",
+  "params.bo",
+  "params.Ug",
+  "params.Wg",
+  "params.bg",
+  "params.V",
+  "params.c",
+  "memory.Ui",
+  "memory.Wi",
+  "memory.bi",
+  "memory.Uf",
+  "memory.Wf",
+  "memory.bf",
+  "memory.Uo",
+  "memory.Wo",
+  "memory.bo",
+  "memory.Ug",
+  "memory.Wg",
+  "memory.bg",
+  "memory.V",
+  "memory.c",
+  "grads.Ui",
+  "grads.Wi",
+  "grads.bi",
+  "grads.Uf",
+  "grads.Wf",
+  "grads.bf",
+  "grads.Uo",
+  "grads.Wo",
+  "grads.bo",
+  "grads.Ug",
+  "grads.Wg",
+  "grads.bg",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(42);
+/** What adamStep writes (the first 42) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.Ui",
+  "params.Wi",
+  "params.bi",
+  "params.Uf",
+  "params.Wf",
+  "params.bf",
+  "params.Uo",
+  "params.Wo",
+  "params.bo",
+  "params.Ug",
+  "params.Wg",
+  "params.bg",
+  "params.V",
+  "params.c",
+  "m.Ui",
+  "m.Wi",
+  "m.bi",
+  "m.Uf",
+  "m.Wf",
+  "m.bf",
+  "m.Uo",
+  "m.Wo",
+  "m.bo",
+  "m.Ug",
+  "m.Wg",
+  "m.bg",
+  "m.V",
+  "m.c",
+  "v.Ui",
+  "v.Wi",
+  "v.bi",
+  "v.Uf",
+  "v.Wf",
+  "v.bf",
+  "v.Uo",
+  "v.Wo",
+  "v.bo",
+  "v.Ug",
+  "v.Wg",
+  "v.bg",
+  "v.V",
+  "v.c",
+  "grads.Ui",
+  "grads.Wi",
+  "grads.bi",
+  "grads.Uf",
+  "grads.Wf",
+  "grads.bf",
+  "grads.Uo",
+  "grads.Wo",
+  "grads.bo",
+  "grads.Ug",
+  "grads.Wg",
+  "grads.bg",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(56);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.Ui.data;
+  sgdStepArrays[1] = params.Wi.data;
+  sgdStepArrays[2] = params.bi.data;
+  sgdStepArrays[3] = params.Uf.data;
+  sgdStepArrays[4] = params.Wf.data;
+  sgdStepArrays[5] = params.bf.data;
+  sgdStepArrays[6] = params.Uo.data;
+  sgdStepArrays[7] = params.Wo.data;
+  sgdStepArrays[8] = params.bo.data;
+  sgdStepArrays[9] = params.Ug.data;
+  sgdStepArrays[10] = params.Wg.data;
+  sgdStepArrays[11] = params.bg.data;
+  sgdStepArrays[12] = params.V.data;
+  sgdStepArrays[13] = params.c.data;
+  sgdStepArrays[14] = grads.Ui.data;
+  sgdStepArrays[15] = grads.Wi.data;
+  sgdStepArrays[16] = grads.bi.data;
+  sgdStepArrays[17] = grads.Uf.data;
+  sgdStepArrays[18] = grads.Wf.data;
+  sgdStepArrays[19] = grads.bf.data;
+  sgdStepArrays[20] = grads.Uo.data;
+  sgdStepArrays[21] = grads.Wo.data;
+  sgdStepArrays[22] = grads.bo.data;
+  sgdStepArrays[23] = grads.Ug.data;
+  sgdStepArrays[24] = grads.Wg.data;
+  sgdStepArrays[25] = grads.bg.data;
+  sgdStepArrays[26] = grads.V.data;
+  sgdStepArrays[27] = grads.c.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 14);
   // Ui: d×h
   {
     const p = params.Ui.data,
@@ -2865,6 +3132,49 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.Ui.data;
+  adagradStepArrays[1] = params.Wi.data;
+  adagradStepArrays[2] = params.bi.data;
+  adagradStepArrays[3] = params.Uf.data;
+  adagradStepArrays[4] = params.Wf.data;
+  adagradStepArrays[5] = params.bf.data;
+  adagradStepArrays[6] = params.Uo.data;
+  adagradStepArrays[7] = params.Wo.data;
+  adagradStepArrays[8] = params.bo.data;
+  adagradStepArrays[9] = params.Ug.data;
+  adagradStepArrays[10] = params.Wg.data;
+  adagradStepArrays[11] = params.bg.data;
+  adagradStepArrays[12] = params.V.data;
+  adagradStepArrays[13] = params.c.data;
+  adagradStepArrays[14] = memory.Ui.data;
+  adagradStepArrays[15] = memory.Wi.data;
+  adagradStepArrays[16] = memory.bi.data;
+  adagradStepArrays[17] = memory.Uf.data;
+  adagradStepArrays[18] = memory.Wf.data;
+  adagradStepArrays[19] = memory.bf.data;
+  adagradStepArrays[20] = memory.Uo.data;
+  adagradStepArrays[21] = memory.Wo.data;
+  adagradStepArrays[22] = memory.bo.data;
+  adagradStepArrays[23] = memory.Ug.data;
+  adagradStepArrays[24] = memory.Wg.data;
+  adagradStepArrays[25] = memory.bg.data;
+  adagradStepArrays[26] = memory.V.data;
+  adagradStepArrays[27] = memory.c.data;
+  adagradStepArrays[28] = grads.Ui.data;
+  adagradStepArrays[29] = grads.Wi.data;
+  adagradStepArrays[30] = grads.bi.data;
+  adagradStepArrays[31] = grads.Uf.data;
+  adagradStepArrays[32] = grads.Wf.data;
+  adagradStepArrays[33] = grads.bf.data;
+  adagradStepArrays[34] = grads.Uo.data;
+  adagradStepArrays[35] = grads.Wo.data;
+  adagradStepArrays[36] = grads.bo.data;
+  adagradStepArrays[37] = grads.Ug.data;
+  adagradStepArrays[38] = grads.Wg.data;
+  adagradStepArrays[39] = grads.bg.data;
+  adagradStepArrays[40] = grads.V.data;
+  adagradStepArrays[41] = grads.c.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 28);
   // Ui: d×h
   {
     const p = params.Ui.data,
@@ -3073,6 +3383,63 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.Ui.data;
+  adamStepArrays[1] = params.Wi.data;
+  adamStepArrays[2] = params.bi.data;
+  adamStepArrays[3] = params.Uf.data;
+  adamStepArrays[4] = params.Wf.data;
+  adamStepArrays[5] = params.bf.data;
+  adamStepArrays[6] = params.Uo.data;
+  adamStepArrays[7] = params.Wo.data;
+  adamStepArrays[8] = params.bo.data;
+  adamStepArrays[9] = params.Ug.data;
+  adamStepArrays[10] = params.Wg.data;
+  adamStepArrays[11] = params.bg.data;
+  adamStepArrays[12] = params.V.data;
+  adamStepArrays[13] = params.c.data;
+  adamStepArrays[14] = m.Ui.data;
+  adamStepArrays[15] = m.Wi.data;
+  adamStepArrays[16] = m.bi.data;
+  adamStepArrays[17] = m.Uf.data;
+  adamStepArrays[18] = m.Wf.data;
+  adamStepArrays[19] = m.bf.data;
+  adamStepArrays[20] = m.Uo.data;
+  adamStepArrays[21] = m.Wo.data;
+  adamStepArrays[22] = m.bo.data;
+  adamStepArrays[23] = m.Ug.data;
+  adamStepArrays[24] = m.Wg.data;
+  adamStepArrays[25] = m.bg.data;
+  adamStepArrays[26] = m.V.data;
+  adamStepArrays[27] = m.c.data;
+  adamStepArrays[28] = v.Ui.data;
+  adamStepArrays[29] = v.Wi.data;
+  adamStepArrays[30] = v.bi.data;
+  adamStepArrays[31] = v.Uf.data;
+  adamStepArrays[32] = v.Wf.data;
+  adamStepArrays[33] = v.bf.data;
+  adamStepArrays[34] = v.Uo.data;
+  adamStepArrays[35] = v.Wo.data;
+  adamStepArrays[36] = v.bo.data;
+  adamStepArrays[37] = v.Ug.data;
+  adamStepArrays[38] = v.Wg.data;
+  adamStepArrays[39] = v.bg.data;
+  adamStepArrays[40] = v.V.data;
+  adamStepArrays[41] = v.c.data;
+  adamStepArrays[42] = grads.Ui.data;
+  adamStepArrays[43] = grads.Wi.data;
+  adamStepArrays[44] = grads.bi.data;
+  adamStepArrays[45] = grads.Uf.data;
+  adamStepArrays[46] = grads.Wf.data;
+  adamStepArrays[47] = grads.bf.data;
+  adamStepArrays[48] = grads.Uo.data;
+  adamStepArrays[49] = grads.Wo.data;
+  adamStepArrays[50] = grads.bo.data;
+  adamStepArrays[51] = grads.Ug.data;
+  adamStepArrays[52] = grads.Wg.data;
+  adamStepArrays[53] = grads.bg.data;
+  adamStepArrays[54] = grads.V.data;
+  adamStepArrays[55] = grads.c.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 42);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // Ui: d×h

@@ -79,6 +79,23 @@ function expectShape(
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /** Matmul_X_W1 = X W1: n×h, dsl/mlp.ts:13:51 */
 function forward_Matmul_X_W1(param_W1: Float64Array, batch_x: Float64Array): void {
   Matmul_X_W1.fill(0);
@@ -509,6 +526,22 @@ function backwardSteps(
   backward_dW1(batch_x, grad_W1);
 }
 
+/** What lossAndGrad writes (the first 4) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "batch.x",
+  "batch.y",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(10);
+
 /** The loss of mlp on one batch. L = (1/n) loss. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.W1", params.W1, 4, 16, "d×h");
@@ -534,6 +567,17 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.b1", grads.b1, 1, 16, "1×h");
   expectShape("lossAndGrad", "grads.W2", grads.W2, 16, 3, "h×v");
   expectShape("lossAndGrad", "grads.b2", grads.b2, 1, 3, "1×v");
+  lossAndGradArrays[0] = grads.W1.data;
+  lossAndGradArrays[1] = grads.b1.data;
+  lossAndGradArrays[2] = grads.W2.data;
+  lossAndGradArrays[3] = grads.b2.data;
+  lossAndGradArrays[4] = params.W1.data;
+  lossAndGradArrays[5] = params.b1.data;
+  lossAndGradArrays[6] = params.W2.data;
+  lossAndGradArrays[7] = params.b2.data;
+  lossAndGradArrays[8] = batch.x.data;
+  lossAndGradArrays[9] = batch.y.data;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 4);
   const loss =
     0.125 * forwardSteps(params.W1.data, params.b1.data, params.W2.data, params.b2.data, batch.x.data, batch.y.data);
   grads.W1.data.fill(0);
@@ -555,8 +599,69 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss };
 }
 
+/** What sgdStep writes (the first 4) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(8);
+/** What adagradStep writes (the first 8) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "memory.W1",
+  "memory.b1",
+  "memory.W2",
+  "memory.b2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(12);
+/** What adamStep writes (the first 12) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.W1",
+  "params.b1",
+  "params.W2",
+  "params.b2",
+  "m.W1",
+  "m.b1",
+  "m.W2",
+  "m.b2",
+  "v.W1",
+  "v.b1",
+  "v.W2",
+  "v.b2",
+  "grads.W1",
+  "grads.b1",
+  "grads.W2",
+  "grads.b2",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(16);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.W1.data;
+  sgdStepArrays[1] = params.b1.data;
+  sgdStepArrays[2] = params.W2.data;
+  sgdStepArrays[3] = params.b2.data;
+  sgdStepArrays[4] = grads.W1.data;
+  sgdStepArrays[5] = grads.b1.data;
+  sgdStepArrays[6] = grads.W2.data;
+  sgdStepArrays[7] = grads.b2.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 4);
   // W1: d×h
   {
     const p = params.W1.data,
@@ -605,6 +710,19 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.W1.data;
+  adagradStepArrays[1] = params.b1.data;
+  adagradStepArrays[2] = params.W2.data;
+  adagradStepArrays[3] = params.b2.data;
+  adagradStepArrays[4] = memory.W1.data;
+  adagradStepArrays[5] = memory.b1.data;
+  adagradStepArrays[6] = memory.W2.data;
+  adagradStepArrays[7] = memory.b2.data;
+  adagradStepArrays[8] = grads.W1.data;
+  adagradStepArrays[9] = grads.b1.data;
+  adagradStepArrays[10] = grads.W2.data;
+  adagradStepArrays[11] = grads.b2.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 8);
   // W1: d×h
   {
     const p = params.W1.data,
@@ -673,6 +791,23 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.W1.data;
+  adamStepArrays[1] = params.b1.data;
+  adamStepArrays[2] = params.W2.data;
+  adamStepArrays[3] = params.b2.data;
+  adamStepArrays[4] = m.W1.data;
+  adamStepArrays[5] = m.b1.data;
+  adamStepArrays[6] = m.W2.data;
+  adamStepArrays[7] = m.b2.data;
+  adamStepArrays[8] = v.W1.data;
+  adamStepArrays[9] = v.b1.data;
+  adamStepArrays[10] = v.W2.data;
+  adamStepArrays[11] = v.b2.data;
+  adamStepArrays[12] = grads.W1.data;
+  adamStepArrays[13] = grads.b1.data;
+  adamStepArrays[14] = grads.W2.data;
+  adamStepArrays[15] = grads.b2.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 12);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // W1: d×h

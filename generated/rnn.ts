@@ -91,6 +91,23 @@ function expectShape(
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Matmul_X_U = X_t U: n×h over all steps (25×100), dsl/rnn.ts:18:43
  * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
@@ -1025,6 +1042,27 @@ function backwardSteps(
   grad_h0.set(adjointIn_h);
 }
 
+/** What lossAndGrad writes (the first 6) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.U",
+  "grads.W",
+  "grads.b",
+  "grads.V",
+  "grads.c",
+  "grads.h0",
+  "params.U",
+  "params.W",
+  "params.b",
+  "params.V",
+  "params.c",
+  "batch.xs",
+  "batch.ys",
+  "batch.h0",
+  "this module's state h (hT of a call views it)",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(15);
+
 /** The loss of rnn on one batch. L = (1/(T·n)) Σ_t loss_t. `hT` views a buffer of this module that the next call overwrites: copy it to keep it. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.U", params.U, 65, 100, "d×h");
@@ -1066,6 +1104,22 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.V", grads.V, 100, 65, "h×v");
   expectShape("lossAndGrad", "grads.c", grads.c, 1, 65, "1×v");
   expectShape("lossAndGrad", "grads.h0", grads.h0, 1, 100, "n×h");
+  lossAndGradArrays[0] = grads.U.data;
+  lossAndGradArrays[1] = grads.W.data;
+  lossAndGradArrays[2] = grads.b.data;
+  lossAndGradArrays[3] = grads.V.data;
+  lossAndGradArrays[4] = grads.c.data;
+  lossAndGradArrays[5] = grads.h0.data;
+  lossAndGradArrays[6] = params.U.data;
+  lossAndGradArrays[7] = params.W.data;
+  lossAndGradArrays[8] = params.b.data;
+  lossAndGradArrays[9] = params.V.data;
+  lossAndGradArrays[10] = params.c.data;
+  lossAndGradArrays[11] = batch.xs.data;
+  lossAndGradArrays[12] = batch.ys.data;
+  lossAndGradArrays[13] = batch.h0.data;
+  lossAndGradArrays[14] = state_h;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 6);
   state_h.set(batch.h0.data);
   const loss =
     0.04 *
@@ -1101,8 +1155,80 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss, hT: final_h };
 }
 
+/** What sgdStep writes (the first 5) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.U",
+  "params.W",
+  "params.b",
+  "params.V",
+  "params.c",
+  "grads.U",
+  "grads.W",
+  "grads.b",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(10);
+/** What adagradStep writes (the first 10) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.U",
+  "params.W",
+  "params.b",
+  "params.V",
+  "params.c",
+  "memory.U",
+  "memory.W",
+  "memory.b",
+  "memory.V",
+  "memory.c",
+  "grads.U",
+  "grads.W",
+  "grads.b",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(15);
+/** What adamStep writes (the first 15) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.U",
+  "params.W",
+  "params.b",
+  "params.V",
+  "params.c",
+  "m.U",
+  "m.W",
+  "m.b",
+  "m.V",
+  "m.c",
+  "v.U",
+  "v.W",
+  "v.b",
+  "v.V",
+  "v.c",
+  "grads.U",
+  "grads.W",
+  "grads.b",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(20);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.U.data;
+  sgdStepArrays[1] = params.W.data;
+  sgdStepArrays[2] = params.b.data;
+  sgdStepArrays[3] = params.V.data;
+  sgdStepArrays[4] = params.c.data;
+  sgdStepArrays[5] = grads.U.data;
+  sgdStepArrays[6] = grads.W.data;
+  sgdStepArrays[7] = grads.b.data;
+  sgdStepArrays[8] = grads.V.data;
+  sgdStepArrays[9] = grads.c.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 5);
   // U: d×h
   {
     const p = params.U.data,
@@ -1162,6 +1288,22 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.U.data;
+  adagradStepArrays[1] = params.W.data;
+  adagradStepArrays[2] = params.b.data;
+  adagradStepArrays[3] = params.V.data;
+  adagradStepArrays[4] = params.c.data;
+  adagradStepArrays[5] = memory.U.data;
+  adagradStepArrays[6] = memory.W.data;
+  adagradStepArrays[7] = memory.b.data;
+  adagradStepArrays[8] = memory.V.data;
+  adagradStepArrays[9] = memory.c.data;
+  adagradStepArrays[10] = grads.U.data;
+  adagradStepArrays[11] = grads.W.data;
+  adagradStepArrays[12] = grads.b.data;
+  adagradStepArrays[13] = grads.V.data;
+  adagradStepArrays[14] = grads.c.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 10);
   // U: d×h
   {
     const p = params.U.data,
@@ -1244,6 +1386,27 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.U.data;
+  adamStepArrays[1] = params.W.data;
+  adamStepArrays[2] = params.b.data;
+  adamStepArrays[3] = params.V.data;
+  adamStepArrays[4] = params.c.data;
+  adamStepArrays[5] = m.U.data;
+  adamStepArrays[6] = m.W.data;
+  adamStepArrays[7] = m.b.data;
+  adamStepArrays[8] = m.V.data;
+  adamStepArrays[9] = m.c.data;
+  adamStepArrays[10] = v.U.data;
+  adamStepArrays[11] = v.W.data;
+  adamStepArrays[12] = v.b.data;
+  adamStepArrays[13] = v.V.data;
+  adamStepArrays[14] = v.c.data;
+  adamStepArrays[15] = grads.U.data;
+  adamStepArrays[16] = grads.W.data;
+  adamStepArrays[17] = grads.b.data;
+  adamStepArrays[18] = grads.V.data;
+  adamStepArrays[19] = grads.c.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 15);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // U: d×h

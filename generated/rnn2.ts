@@ -115,6 +115,23 @@ function expectShape(
   }
 }
 
+/** Throws when one of the first `written` arrays shares memory with any other array of `arrays` (the same buffer, overlapping bytes): a call would read what it has overwritten. */
+function expectApart(fn: string, names: readonly string[], arrays: readonly Float64Array[], written: number): void {
+  for (let a = 0; a < written; a++) {
+    const w = arrays[a]!;
+    const start = w.byteOffset,
+      end = start + w.byteLength;
+    for (let b = a + 1; b < arrays.length; b++) {
+      const r = arrays[b]!;
+      if (r.buffer === w.buffer && r.byteOffset < end && start < r.byteOffset + r.byteLength) {
+        throw new TypeError(
+          `${fn}: ${names[a]} shares memory with ${names[b]}; ${fn} writes ${names[a]}, so it must be an array of its own`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Matmul_X_U1 = X_t U1: n×h over all steps (25×100), dsl/rnn2.ts:26:57
  * b, repacked: eight rows interleaved per group (see matmul's packedProduct)
@@ -1467,6 +1484,36 @@ function backwardSteps(
   grad_h2_0.set(adjointIn_h2);
 }
 
+/** What lossAndGrad writes (the first 10) and reads, as its caller names them. */
+const lossAndGradNames = [
+  "grads.U1",
+  "grads.W1",
+  "grads.b1",
+  "grads.U2",
+  "grads.W2",
+  "grads.b2",
+  "grads.V",
+  "grads.c",
+  "grads.h1_0",
+  "grads.h2_0",
+  "params.U1",
+  "params.W1",
+  "params.b1",
+  "params.U2",
+  "params.W2",
+  "params.b2",
+  "params.V",
+  "params.c",
+  "batch.xs",
+  "batch.ys",
+  "batch.h1_0",
+  "batch.h2_0",
+  "this module's state h1 (h1_T of a call views it)",
+  "this module's state h2 (h2_T of a call views it)",
+];
+/** The arrays of lossAndGradNames, filled at each call of lossAndGrad and checked apart. */
+const lossAndGradArrays: Float64Array[] = new Array<Float64Array>(24);
+
 /** The loss of rnn2 on one batch. L = (1/(T·n)) Σ_t loss_t. `h1_T`, `h2_T` views a buffer of this module that the next call overwrites: copy it to keep it. */
 export function forward(params: Params, batch: Batch): Result {
   expectShape("forward", "params.U1", params.U1, 65, 100, "d×h");
@@ -1524,6 +1571,31 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   expectShape("lossAndGrad", "grads.c", grads.c, 1, 65, "1×v");
   expectShape("lossAndGrad", "grads.h1_0", grads.h1_0, 1, 100, "n×h");
   expectShape("lossAndGrad", "grads.h2_0", grads.h2_0, 1, 100, "n×h");
+  lossAndGradArrays[0] = grads.U1.data;
+  lossAndGradArrays[1] = grads.W1.data;
+  lossAndGradArrays[2] = grads.b1.data;
+  lossAndGradArrays[3] = grads.U2.data;
+  lossAndGradArrays[4] = grads.W2.data;
+  lossAndGradArrays[5] = grads.b2.data;
+  lossAndGradArrays[6] = grads.V.data;
+  lossAndGradArrays[7] = grads.c.data;
+  lossAndGradArrays[8] = grads.h1_0.data;
+  lossAndGradArrays[9] = grads.h2_0.data;
+  lossAndGradArrays[10] = params.U1.data;
+  lossAndGradArrays[11] = params.W1.data;
+  lossAndGradArrays[12] = params.b1.data;
+  lossAndGradArrays[13] = params.U2.data;
+  lossAndGradArrays[14] = params.W2.data;
+  lossAndGradArrays[15] = params.b2.data;
+  lossAndGradArrays[16] = params.V.data;
+  lossAndGradArrays[17] = params.c.data;
+  lossAndGradArrays[18] = batch.xs.data;
+  lossAndGradArrays[19] = batch.ys.data;
+  lossAndGradArrays[20] = batch.h1_0.data;
+  lossAndGradArrays[21] = batch.h2_0.data;
+  lossAndGradArrays[22] = state_h1;
+  lossAndGradArrays[23] = state_h2;
+  expectApart("lossAndGrad", lossAndGradNames, lossAndGradArrays, 10);
   state_h1.set(batch.h1_0.data);
   state_h2.set(batch.h2_0.data);
   const loss =
@@ -1573,8 +1645,113 @@ export function lossAndGrad(params: Params, batch: Batch, grads: Grads): Result 
   return { loss, h1_T: final_h1, h2_T: final_h2 };
 }
 
+/** What sgdStep writes (the first 8) and reads, as its caller names them. */
+const sgdStepNames = [
+  "params.U1",
+  "params.W1",
+  "params.b1",
+  "params.U2",
+  "params.W2",
+  "params.b2",
+  "params.V",
+  "params.c",
+  "grads.U1",
+  "grads.W1",
+  "grads.b1",
+  "grads.U2",
+  "grads.W2",
+  "grads.b2",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of sgdStepNames, filled at each call of sgdStep and checked apart. */
+const sgdStepArrays: Float64Array[] = new Array<Float64Array>(16);
+/** What adagradStep writes (the first 16) and reads, as its caller names them. */
+const adagradStepNames = [
+  "params.U1",
+  "params.W1",
+  "params.b1",
+  "params.U2",
+  "params.W2",
+  "params.b2",
+  "params.V",
+  "params.c",
+  "memory.U1",
+  "memory.W1",
+  "memory.b1",
+  "memory.U2",
+  "memory.W2",
+  "memory.b2",
+  "memory.V",
+  "memory.c",
+  "grads.U1",
+  "grads.W1",
+  "grads.b1",
+  "grads.U2",
+  "grads.W2",
+  "grads.b2",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adagradStepNames, filled at each call of adagradStep and checked apart. */
+const adagradStepArrays: Float64Array[] = new Array<Float64Array>(24);
+/** What adamStep writes (the first 24) and reads, as its caller names them. */
+const adamStepNames = [
+  "params.U1",
+  "params.W1",
+  "params.b1",
+  "params.U2",
+  "params.W2",
+  "params.b2",
+  "params.V",
+  "params.c",
+  "m.U1",
+  "m.W1",
+  "m.b1",
+  "m.U2",
+  "m.W2",
+  "m.b2",
+  "m.V",
+  "m.c",
+  "v.U1",
+  "v.W1",
+  "v.b1",
+  "v.U2",
+  "v.W2",
+  "v.b2",
+  "v.V",
+  "v.c",
+  "grads.U1",
+  "grads.W1",
+  "grads.b1",
+  "grads.U2",
+  "grads.W2",
+  "grads.b2",
+  "grads.V",
+  "grads.c",
+];
+/** The arrays of adamStepNames, filled at each call of adamStep and checked apart. */
+const adamStepArrays: Float64Array[] = new Array<Float64Array>(32);
+
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  sgdStepArrays[0] = params.U1.data;
+  sgdStepArrays[1] = params.W1.data;
+  sgdStepArrays[2] = params.b1.data;
+  sgdStepArrays[3] = params.U2.data;
+  sgdStepArrays[4] = params.W2.data;
+  sgdStepArrays[5] = params.b2.data;
+  sgdStepArrays[6] = params.V.data;
+  sgdStepArrays[7] = params.c.data;
+  sgdStepArrays[8] = grads.U1.data;
+  sgdStepArrays[9] = grads.W1.data;
+  sgdStepArrays[10] = grads.b1.data;
+  sgdStepArrays[11] = grads.U2.data;
+  sgdStepArrays[12] = grads.W2.data;
+  sgdStepArrays[13] = grads.b2.data;
+  sgdStepArrays[14] = grads.V.data;
+  sgdStepArrays[15] = grads.c.data;
+  expectApart("sgdStep", sgdStepNames, sgdStepArrays, 8);
   // U1: d×h
   {
     const p = params.U1.data,
@@ -1667,6 +1844,31 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  adagradStepArrays[0] = params.U1.data;
+  adagradStepArrays[1] = params.W1.data;
+  adagradStepArrays[2] = params.b1.data;
+  adagradStepArrays[3] = params.U2.data;
+  adagradStepArrays[4] = params.W2.data;
+  adagradStepArrays[5] = params.b2.data;
+  adagradStepArrays[6] = params.V.data;
+  adagradStepArrays[7] = params.c.data;
+  adagradStepArrays[8] = memory.U1.data;
+  adagradStepArrays[9] = memory.W1.data;
+  adagradStepArrays[10] = memory.b1.data;
+  adagradStepArrays[11] = memory.U2.data;
+  adagradStepArrays[12] = memory.W2.data;
+  adagradStepArrays[13] = memory.b2.data;
+  adagradStepArrays[14] = memory.V.data;
+  adagradStepArrays[15] = memory.c.data;
+  adagradStepArrays[16] = grads.U1.data;
+  adagradStepArrays[17] = grads.W1.data;
+  adagradStepArrays[18] = grads.b1.data;
+  adagradStepArrays[19] = grads.U2.data;
+  adagradStepArrays[20] = grads.W2.data;
+  adagradStepArrays[21] = grads.b2.data;
+  adagradStepArrays[22] = grads.V.data;
+  adagradStepArrays[23] = grads.c.data;
+  expectApart("adagradStep", adagradStepNames, adagradStepArrays, 16);
   // U1: d×h
   {
     const p = params.U1.data,
@@ -1791,6 +1993,39 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  adamStepArrays[0] = params.U1.data;
+  adamStepArrays[1] = params.W1.data;
+  adamStepArrays[2] = params.b1.data;
+  adamStepArrays[3] = params.U2.data;
+  adamStepArrays[4] = params.W2.data;
+  adamStepArrays[5] = params.b2.data;
+  adamStepArrays[6] = params.V.data;
+  adamStepArrays[7] = params.c.data;
+  adamStepArrays[8] = m.U1.data;
+  adamStepArrays[9] = m.W1.data;
+  adamStepArrays[10] = m.b1.data;
+  adamStepArrays[11] = m.U2.data;
+  adamStepArrays[12] = m.W2.data;
+  adamStepArrays[13] = m.b2.data;
+  adamStepArrays[14] = m.V.data;
+  adamStepArrays[15] = m.c.data;
+  adamStepArrays[16] = v.U1.data;
+  adamStepArrays[17] = v.W1.data;
+  adamStepArrays[18] = v.b1.data;
+  adamStepArrays[19] = v.U2.data;
+  adamStepArrays[20] = v.W2.data;
+  adamStepArrays[21] = v.b2.data;
+  adamStepArrays[22] = v.V.data;
+  adamStepArrays[23] = v.c.data;
+  adamStepArrays[24] = grads.U1.data;
+  adamStepArrays[25] = grads.W1.data;
+  adamStepArrays[26] = grads.b1.data;
+  adamStepArrays[27] = grads.U2.data;
+  adamStepArrays[28] = grads.W2.data;
+  adamStepArrays[29] = grads.b2.data;
+  adamStepArrays[30] = grads.V.data;
+  adamStepArrays[31] = grads.c.data;
+  expectApart("adamStep", adamStepNames, adamStepArrays, 24);
   const c1 = 1 - Math.pow(0.9, t);
   const c2 = 1 - Math.pow(0.999, t);
   // U1: d×h

@@ -10,6 +10,7 @@ import { traceModel } from "../src/trace-model.js";
 import { characterBatch } from "./batch.js";
 import { characterDims, characterLayout } from "./character-model.js";
 import { expectModel, readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { expectContents } from "./checkpoint-contents.js";
 import { encode, TrainingInputError } from "./corpus.js";
 import { evaluatedSteps } from "./evaluate.js";
 import { defaultModelFile, expectModelFile, loadModelFile } from "./model-file.js";
@@ -26,7 +27,9 @@ export async function checkpointModel(dir: string, model?: AnyModel): Promise<{ 
   }
   const sizes = checkpoint.model.sizes;
   // readCheckpoint verified the bytes; this, their meaning: this model at these sizes.
-  expectModel(checkpoint, modelIdentity(traceModel(model, sizes)), path);
+  const ir = traceModel(model, sizes);
+  expectModel(checkpoint, modelIdentity(ir), path);
+  expectContents(checkpoint, ir, { vocabSize: sizes[characterDims(model).vocab[0]!] }, path);
   return { checkpoint, model, sizes };
 }
 

@@ -20,6 +20,7 @@ import { traceModel } from "../src/trace-model.js";
 import { characterBatch, segments } from "./batch.js";
 import { characterLayout } from "./character-model.js";
 import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { expectContents } from "./checkpoint-contents.js";
 import { modelIdentity } from "./model-identity.js";
 import { readCorpus, TrainingInputError, type Corpus } from "./corpus.js";
 import { evaluatedSteps, evaluator, type ForwardModule } from "./evaluate.js";
@@ -174,6 +175,16 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   if (resumed) {
     expectModel(resumed, identity, checkpointPath);
     if (resumed.step > maxSteps) throw new TrainingInputError(`${checkpointPath} is at step ${resumed.step}, past --steps ${maxSteps}`);
+  }
+  // The bytes are the ones written (readCheckpoint); their meaning is checked before any is used.
+  if (resumed) {
+    expectContents(resumed, ir, {
+      vocabSize,
+      optimizerState: optimizerState[settings.optimizer],
+      carried: layout.states.map((s) => ({ name: s.name, size: s.shape.rows * s.shape.cols })),
+      // Positions in the training part of the text (the held-out end is never streamed).
+      positions: { count: layout.streams, below: corpus.indices.length - Math.floor(corpus.indices.length * settings.val) },
+    }, checkpointPath);
   }
   const T = layout.length, n = layout.streams;
   // The validation split is the end of the text; the vocabulary is the whole text's.
