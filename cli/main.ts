@@ -59,7 +59,8 @@ const program = new Command()
   .name("shapegrad")
   .description("Shape-checked matrix programs: typed ops, matrix-calculus gradients, generated loops.")
   .version(info.version, "-v, --version")
-  .showHelpAfterError()
+  .option("--debug", "print the stack trace of an error (also: SHAPEGRAD_DEBUG=1)")
+  .showHelpAfterError("see shapegrad --help")
   .configureOutput({ outputError: (text, write) => write(text) });
 
 program
@@ -185,15 +186,20 @@ program
     process.stdout.write(`${await sampleFromCheckpoint(options.checkpoint, options)}\n`);
   });
 
+// A mistake in an option prints the error and where to read about the command, not its whole usage.
+for (const command of program.commands) command.showHelpAfterError(`see shapegrad ${command.name()} --help`);
+
+const debug = process.argv.includes("--debug") || process.env["SHAPEGRAD_DEBUG"] === "1";
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  // Expected failures (bad input, a model the validator refuses) are reported as their message alone.
-  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError", "TrainingInputError", "CheckpointError", "TrainingStopped", "OpDefinitionError"];
-  if (e instanceof Error && known.includes(e.name)) {
-    process.stderr.write(`shapegrad: ${e.message}\n`);
-    process.exitCode = 1;
-  } else {
-    throw e;
-  }
+  // Every failure reaches the user as one line; the stack trace only with --debug. Expected ones
+  // (bad input, a model the validator refuses, a file that cannot be written) are their message
+  // alone; anything else says that it is unexpected.
+  const known = ["UsageError", "ModelError", "IRError", "ShapeError", "GenerateError", "TrainingInputError", "CheckpointError", "TrainingStopped", "OpDefinitionError", "FileWriteError"];
+  if (debug) throw e;
+  const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+  const expected = e instanceof Error && known.includes(e.name);
+  process.stderr.write(`shapegrad: ${expected ? message : `${e instanceof Error ? `${e.name}: ` : ""}${message} (unexpected; run with --debug for the stack trace)`}\n`);
+  process.exitCode = 1;
 }

@@ -51,3 +51,21 @@ export function checkKernelMemory(plan: Plan, kernelBytes: number): void {
     );
   }
 }
+
+/**
+ * A training run allocates, beside the module's buffers, the parameters, their gradients and the
+ * optimizer's state (arrays shaped like the parameters): all of it within the same budget, checked
+ * before anything is generated. `stateArrays` is how many arrays per parameter the optimizer keeps.
+ */
+export function checkTrainingBudget(ir: ModelIR, stateArrays: number, optimizer: string): void {
+  const paramBytes = ir.params.reduce((s, d) => s + 8 * d.shape.rows * d.shape.cols, 0);
+  const arrays = 2 + stateArrays;
+  const training = paramBytes * arrays;
+  const buffers = bufferBytes(planModel(ir)).total;
+  // A typed array holds at most 2^31 − 1 entries here whatever the total (one parameter could pass that alone).
+  const largest = ir.params.reduce((m, d) => Math.max(m, d.shape.rows * d.shape.cols), 0);
+  if (training + buffers > bufferBudgetBytes || largest > 2 ** 31 - 1) {
+    const what = `the parameters, their gradients${stateArrays > 0 ? ` and ${optimizer}'s state` : ""} would take ${gib(training)} (${arrays} × ${gib(paramBytes)}) and the generated buffers ${gib(buffers)}: ${gib(training + buffers)} in all, over the ${gib(bufferBudgetBytes)} limit`;
+    throw overBudget(ir, what);
+  }
+}

@@ -11,8 +11,10 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** What defineModel made: its mark (see modelBrand), a spec and a step. */
 function isModel(value: unknown): value is AnyModel {
-  const spec = (value as { spec?: { step?: unknown; name?: unknown } } | null)?.spec;
+  if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[Symbol.for("shapegrad.model")] !== true) return false;
+  const spec = (value as { spec?: { step?: unknown } }).spec;
   return typeof spec === "object" && spec !== null && typeof spec.step === "function";
 }
 
@@ -29,6 +31,6 @@ export async function loadModel(file: string): Promise<AnyModel> {
   }
   // In a package that is not "type": "module", the file loads as CommonJS and its default export arrives wrapped once more.
   const candidate = isModel(loaded.default) ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
-  if (!isModel(candidate)) throw new UsageError(`${file}: its default export is not a model (export default defineModel({ ... }))`);
+  if (!isModel(candidate)) throw new UsageError(`${file}: its default export is not a model made by defineModel (export default defineModel({ ... }))`);
   return candidate;
 }

@@ -92,6 +92,9 @@ export interface AnyModel {
 }
 
 /** Declares a model. Nothing runs here: tracing happens when the model is used (valueAndGrad, generate). */
+/** Marks what defineModel made (registered, so both instances of the library, compiled and source, see one symbol). */
+export const modelBrand: unique symbol = Symbol.for("shapegrad.model") as never;
+
 export function defineModel<
   const D extends Readonly<Record<string, number>>,
   const P extends Shapes<D>,
@@ -102,7 +105,7 @@ export function defineModel<
   const O extends keyof I & string = never,
 >(spec: ModelSpec<D, P, I, Y, S, Q, O>): Model<D, P, I, Y, S, Q, O> {
   const location = callerLocation();
-  return Object.freeze({ spec, source: location?.replace(/:\d+:\d+$/, "") });
+  return Object.freeze({ spec, source: location?.replace(/:\d+:\d+$/, ""), [modelBrand]: true });
 }
 
 type Digit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";

@@ -1,5 +1,6 @@
-// Names from a model (its own, its dims', its parameters') become identifiers and object keys in
-// generated code, so they are checked before anything uses them.
+// Names from a model (its own, its dims', its parameters', its values' labels) become identifiers
+// and object keys in generated code, so they are checked before anything uses them. One rule for
+// every name: ASCII letters, digits and _, not starting with a digit, and not a reserved word.
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const reserved = new Set(
@@ -13,7 +14,7 @@ const reserved = new Set(
 /** Why `name` cannot be used, or undefined when it can. */
 export function nameProblem(name: unknown): string | undefined {
   if (typeof name !== "string") return `a name must be a string, got ${typeof name}`;
-  if (!identifier.test(name)) return `${JSON.stringify(name)} is not an identifier (letters, digits and _, not starting with a digit)`;
+  if (!identifier.test(name)) return `${JSON.stringify(name)} is not a name shapegrad accepts (ASCII letters, digits and _, not starting with a digit)`;
   if (reserved.has(name)) return `${JSON.stringify(name)} is a reserved word`;
   return undefined;
 }

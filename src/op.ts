@@ -3,7 +3,9 @@
 // vector-Jacobian rule and the index-level description that codegen lowers to loops.
 import type { Dim } from "./dims.js";
 import { makeMat, type AnyMat, type Mat } from "./mat.js";
-import { ShapeError, type Shape } from "./shape-error.js";
+import { callerLocation, ShapeError, type Shape } from "./shape-error.js";
+import { ModelError } from "./model-error.js";
+import { nameProblem } from "./names.js";
 import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
 import type { MapEntry } from "./kernel/map.js";
@@ -284,7 +286,9 @@ function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts va
 function describe(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   const m = value as Partial<AnyMat>;
-  return `rows=${String(m.rows)}, cols=${String(m.cols)}, data length=${String(m.data?.length)}`;
+  // A size of the wrong type shows as what it is: rows="8" (a string), never as if it were 8.
+  const size = (v: unknown) => (typeof v === "number" ? String(v) : `${JSON.stringify(v) ?? String(v)} (a ${typeof v}, not a number)`);
+  return `rows=${size(m.rows)}, cols=${size(m.cols)}, data length=${String(m.data?.length)}`;
 }
 
 /**
@@ -292,7 +296,11 @@ function describe(value: unknown): string {
  * labelled `A` when a model is traced. Eagerly it returns `m` itself.
  */
 export function named<R extends Dim, C extends Dim>(name: string, m: Mat<R, C>): Mat<R, C> {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new TypeError(`named: "${name}" is not a name (letters and digits, starting with a letter)`);
+  const problem = nameProblem(name);
+  if (problem) {
+    const loc = callerLocation();
+    throw new ModelError(`${loc ? `${loc}: ` : ""}named: ${problem}`);
+  }
   const recorder = currentRecorder();
   if (recorder?.owns(m)) recorder.label(m, name);
   return m;

@@ -23,7 +23,10 @@ export function resolveSizes(model: AnyModel, overrides: Readonly<Record<string,
     throw new ModelError(`${model.source ?? model.spec.name}: ${what}`);
   };
   const sizes: Record<string, number> = {};
-  for (const [name, size] of Object.entries(model.spec.dims as Record<string, number>)) {
+  const dims = model.spec.dims as Record<string, number>;
+  const proto = typeof dims === "object" && dims !== null ? Object.getPrototypeOf(dims) : null;
+  if (proto !== null && proto !== Object.prototype) fail(`dims: a plain "__proto__" key sets the object's prototype instead of declaring a dim; "__proto__" cannot be a name`);
+  for (const [name, size] of Object.entries(dims)) {
     const problem = nameProblem(name);
     if (problem) fail(`dim ${problem}`);
     sizes[name] = size;
@@ -60,14 +63,18 @@ export function traceModel(model: AnyModel, overrides: Readonly<Record<string, n
   };
 
   const seen = new Set<string>();
-  const declare = (group: string, shapes: unknown): Declared[] =>
-    Object.entries((shapes ?? {}) as Record<string, unknown>).map(([name, decl]) => {
+  const declare = (group: string, shapes: unknown): Declared[] => {
+    // A plain `__proto__: …` key in an object literal sets its prototype and declares nothing.
+    const proto = shapes === undefined || shapes === null ? null : Object.getPrototypeOf(shapes);
+    if (proto !== null && proto !== Object.prototype) fail(`${group}s: a plain "__proto__" key sets the object's prototype instead of declaring a ${group}; "__proto__" cannot be a name`);
+    return Object.entries((shapes ?? {}) as Record<string, unknown>).map(([name, decl]) => {
       const problem = nameProblem(name);
       if (problem) fail(`${group} name: ${problem}`);
       if (seen.has(name)) fail(`the name "${name}" is declared twice`);
       seen.add(name);
       return { name, shape: shapeOf(group, name, decl) };
     });
+  };
   const params = declare("param", spec.params);
   const oneHot = new Set((spec.oneHot ?? []) as string[]);
   const inputs = declare("input", spec.inputs).map((d) => (oneHot.has(d.name) ? { ...d, oneHot: true } : d));

@@ -5,9 +5,10 @@
 // Everything that decides the numbers is in the checkpoint, so a resumed run ends bit-identical to
 // one that never stopped.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kernels } from "../codegen/generate.js";
+import { checkTrainingBudget } from "../codegen/budget.js";
 import { specialize } from "../codegen/specialize.js";
 import { optimizerDefaults, optimizerState, type OptimizerName } from "../codegen/optimizers.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
@@ -21,6 +22,7 @@ import { characterBatch, segments } from "./batch.js";
 import { characterLayout } from "./character-model.js";
 import { expectModel, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { expectContents } from "./checkpoint-contents.js";
+import { lockRunFolder } from "./run-lock.js";
 import { modelIdentity } from "./model-identity.js";
 import { readCorpus, TrainingInputError, type Corpus } from "./corpus.js";
 import { evaluatedSteps, evaluator, type ForwardModule } from "./evaluate.js";
@@ -198,6 +200,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   }
   const streams = segments(trainText.length, n);
 
+  // The parameters, gradients and optimizer state, with the module's buffers, within the budget, before anything is generated.
+  checkTrainingBudget(ir, optimizerState[settings.optimizer].length, settings.optimizer);
   const { module, generated } = await specialize<TrainingModule>(model, sizes, { ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }), ...(options.kernels && { kernels: options.kernels }) });
   const sampler = samplingIR(model, sizes);
   const mat = (shape: ModelIR["params"][number]["shape"], data?: Float64Array) => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data ?? new Float64Array(shape.rows * shape.cols));
@@ -229,145 +233,150 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const grads = Object.fromEntries([...ir.params.map((d) => [d.name, mat(d.shape)] as const), ...layout.states.map((s) => [initialKey(s.name), mat(s.shape)] as const)]);
   const validate = valLength > 0 ? evaluator(module, ir, layout, valText) : undefined;
 
-  mkdirSync(options.out, { recursive: true });
-  // The log keeps exactly the steps the checkpoint has seen: later lines died with the interrupted run.
-  const logLines = resumed && existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").filter((l) => l && Number(JSON.parse(l).step) <= resumed!.step) : [];
-  if (!resumed) writeFileAtomic(logPath, "");
+  // One run per folder at a time (a second is refused; a lock left by a killed run is taken over).
+  const release = lockRunFolder(options.out);
+  try {
+    // The log keeps exactly the steps the checkpoint has seen: later lines died with the interrupted run.
+    const logLines = resumed && existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").filter((l) => l && Number(JSON.parse(l).step) <= resumed!.step) : [];
+    if (!resumed) writeFileAtomic(logPath, "");
 
-  const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, seed: settings.seed, val: settings.val, textHash };
-  let checkpointStep = -1;
-  const checkpoint = (): string => {
-    writeFileAtomic(logPath, logLines.map((l) => `${l}\n`).join(""));
-    const opt = state.optimizer;
-    const path = writeCheckpoint(options.out, {
-      model: identity,
-      ...(settings.modelFile && { modelFile: settings.modelFile }),
-      step: state.step,
-      vocab: corpus.vocab,
-      options: options_,
-      params: Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])),
-      optimizer: { name: settings.optimizer, scalars: { t: state.step }, state: Object.fromEntries(Object.entries(opt).flatMap(([s, rec]) => Object.entries(rec).map(([k, m]) => [`${s}.${k}`, m.data]))) },
-      carried: { ...Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data])), positions: state.positions },
-      rng: { main: state.random.state },
-      smoothLoss: state.smoothLoss,
-    });
-    checkpointStep = state.step;
-    hooks.onCheckpoint?.(state.step, path);
-    return path;
-  };
-  let sampledStep = -1;
-  const sample = () => {
-    const text = sampleText(sampler, Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])), corpus.vocab, {
-      length: options.sampleLength,
-      temperature: options.temperature,
-      // Each sample draws from its own generator, seeded by the seed and the step: a sample at the
-      // end of an interrupted run then leaves no trace in what a resumed run computes.
-      random: rng((settings.seed ^ Math.imul(state.step, 0x9e3779b1)) >>> 0),
-      // Stream 0's state: row 0 of each.
-      state: Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data.subarray(0, s.shape.cols)])),
-    });
-    sampledStep = state.step;
-    hooks.onSample?.(state.step, text);
-  };
-  let validatedStep = -1, valLoss = NaN, evalMs = 0;
-  // A run resumed at a step it had validated (a finished one) keeps that measurement.
-  const lastVal = logLines.map((l) => JSON.parse(l) as { step: number; valLoss?: number }).findLast((e) => e.valLoss !== undefined);
-  if (lastVal?.step === state.step) [validatedStep, valLoss] = [state.step, lastVal.valLoss!];
-  const validation = () => {
-    if (!validate) return;
-    const began = performance.now();
-    valLoss = validate(state.params);
-    evalMs = performance.now() - began;
-    validatedStep = state.step;
-    logLines.push(JSON.stringify({ step: state.step, valLoss }));
-    hooks.onValidation?.(state.step, valLoss);
-  };
+    const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, seed: settings.seed, val: settings.val, textHash };
+    let checkpointStep = -1;
+    const checkpoint = (): string => {
+      writeFileAtomic(logPath, logLines.map((l) => `${l}\n`).join(""));
+      const opt = state.optimizer;
+      const path = writeCheckpoint(options.out, {
+        model: identity,
+        ...(settings.modelFile && { modelFile: settings.modelFile }),
+        step: state.step,
+        vocab: corpus.vocab,
+        options: options_,
+        params: Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])),
+        optimizer: { name: settings.optimizer, scalars: { t: state.step }, state: Object.fromEntries(Object.entries(opt).flatMap(([s, rec]) => Object.entries(rec).map(([k, m]) => [`${s}.${k}`, m.data]))) },
+        carried: { ...Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data])), positions: state.positions },
+        rng: { main: state.random.state },
+        smoothLoss: state.smoothLoss,
+      });
+      checkpointStep = state.step;
+      hooks.onCheckpoint?.(state.step, path);
+      return path;
+    };
+    let sampledStep = -1;
+    const sample = () => {
+      const text = sampleText(sampler, Object.fromEntries(Object.entries(state.params).map(([k, m]) => [k, m.data])), corpus.vocab, {
+        length: options.sampleLength,
+        temperature: options.temperature,
+        // Each sample draws from its own generator, seeded by the seed and the step: a sample at the
+        // end of an interrupted run then leaves no trace in what a resumed run computes.
+        random: rng((settings.seed ^ Math.imul(state.step, 0x9e3779b1)) >>> 0),
+        // Stream 0's state: row 0 of each.
+        state: Object.fromEntries(layout.states.map((s) => [s.name, b.states[s.name]!.data.subarray(0, s.shape.cols)])),
+      });
+      sampledStep = state.step;
+      hooks.onSample?.(state.step, text);
+    };
+    let validatedStep = -1, valLoss = NaN, evalMs = 0;
+    // A run resumed at a step it had validated (a finished one) keeps that measurement.
+    const lastVal = logLines.map((l) => JSON.parse(l) as { step: number; valLoss?: number }).findLast((e) => e.valLoss !== undefined);
+    if (lastVal?.step === state.step) [validatedStep, valLoss] = [state.step, lastVal.valLoss!];
+    const validation = () => {
+      if (!validate) return;
+      const began = performance.now();
+      valLoss = validate(state.params);
+      evalMs = performance.now() - began;
+      validatedStep = state.step;
+      logLines.push(JSON.stringify({ step: state.step, valLoss }));
+      hooks.onValidation?.(state.step, valLoss);
+    };
 
-  hooks.onStart?.({ model: ir.name, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
-  const valEvery = options.valEvery ?? 1000;
-  const started = performance.now();
-  const deadline = options.time === undefined ? Infinity : started + options.time * 1000;
-  let trainingNs = 0n;
-  const startStep = state.step;
-  let lastPath = resumed ? checkpointPath : "";
-  let lastLoss = NaN;
-  let fastestStepNs = Infinity;
-  while (state.step < maxSteps) {
-    if (deadline !== Infinity && state.step > startStep) {
-      // The budget includes the closing evaluation: before it is measured, a forward pass over the
-      // held-out characters is estimated at the cost of training on as many, at the fastest step so
-      // far (a forward pass costs less than a training step). The first, cold steps cost far more
-      // than the rest, so the estimate counts only after the first tenth of the budget.
-      const now = performance.now();
-      const warm = now - started >= (deadline - started) / 10;
-      const estimate = evalMs > 0 ? evalMs : warm ? (fastestStepNs / 1e6 / (T * n)) * valText.length : 0;
-      if (now + estimate >= deadline) break;
-    }
-    const began = process.hrtime.bigint();
-    for (let k = 0; k < n; k++) {
-      if (state.positions[k]! + T + 1 > streams[k]!.end) {
-        state.positions[k] = streams[k]!.start;
-        for (const s of layout.states) b.states[s.name]!.data.fill(0, k * s.shape.cols, (k + 1) * s.shape.cols);
+    hooks.onStart?.({ model: ir.name, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
+    const valEvery = options.valEvery ?? 1000;
+    const started = performance.now();
+    const deadline = options.time === undefined ? Infinity : started + options.time * 1000;
+    let trainingNs = 0n;
+    const startStep = state.step;
+    let lastPath = resumed ? checkpointPath : "";
+    let lastLoss = NaN;
+    let fastestStepNs = Infinity;
+    while (state.step < maxSteps) {
+      if (deadline !== Infinity && state.step > startStep) {
+        // The budget includes the closing evaluation: before it is measured, a forward pass over the
+        // held-out characters is estimated at the cost of training on as many, at the fastest step so
+        // far (a forward pass costs less than a training step). The first, cold steps cost far more
+        // than the rest, so the estimate counts only after the first tenth of the budget.
+        const now = performance.now();
+        const warm = now - started >= (deadline - started) / 10;
+        const estimate = evalMs > 0 ? evalMs : warm ? (fastestStepNs / 1e6 / (T * n)) * valText.length : 0;
+        if (now + estimate >= deadline) break;
       }
+      const began = process.hrtime.bigint();
+      for (let k = 0; k < n; k++) {
+        if (state.positions[k]! + T + 1 > streams[k]!.end) {
+          state.positions[k] = streams[k]!.start;
+          for (const s of layout.states) b.states[s.name]!.data.fill(0, k * s.shape.cols, (k + 1) * s.shape.cols);
+        }
+      }
+      b.fill(trainText, state.positions);
+      const result = module.lossAndGrad(state.params, b.batch, grads);
+      const loss = result.loss;
+      const step = state.step + 1;
+      if (!Number.isFinite(loss)) {
+        throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
+      }
+      if (settings.optimizer === "adagrad") module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip);
+      else if (settings.optimizer === "adam") module.adamStep(state.params, grads, state.optimizer["m"]!, state.optimizer["v"]!, step, lr, settings.clip);
+      else module.sgdStep(state.params, grads, lr, settings.clip);
+      for (const s of layout.states) b.states[s.name]!.data.set((result[finalKey(s.name)] as AnyMat).data);
+      for (let k = 0; k < n; k++) state.positions[k]! += T;
+      state.step = step;
+      state.smoothLoss = Number.isNaN(state.smoothLoss) ? loss : smoothing * state.smoothLoss + (1 - smoothing) * loss;
+      lastLoss = loss;
+      logLines.push(JSON.stringify({ step, loss }));
+      const ns = process.hrtime.bigint() - began;
+      trainingNs += ns;
+      if (Number(ns) < fastestStepNs) fastestStepNs = Number(ns);
+      hooks.onStep?.({ step, loss, smoothLoss: state.smoothLoss, chars: T * n, ns: Number(ns), elapsed: (performance.now() - started) / 1000 });
+      if (step % options.sampleEvery === 0 || step === maxSteps) sample();
+      if (step % valEvery === 0 || step === maxSteps) validation();
+      if (step % options.checkpointEvery === 0 || step === maxSteps) lastPath = checkpoint();
     }
-    b.fill(trainText, state.positions);
-    const result = module.lossAndGrad(state.params, b.batch, grads);
-    const loss = result.loss;
-    const step = state.step + 1;
-    if (!Number.isFinite(loss)) {
-      throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
-    }
-    if (settings.optimizer === "adagrad") module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip);
-    else if (settings.optimizer === "adam") module.adamStep(state.params, grads, state.optimizer["m"]!, state.optimizer["v"]!, step, lr, settings.clip);
-    else module.sgdStep(state.params, grads, lr, settings.clip);
-    for (const s of layout.states) b.states[s.name]!.data.set((result[finalKey(s.name)] as AnyMat).data);
-    for (let k = 0; k < n; k++) state.positions[k]! += T;
-    state.step = step;
-    state.smoothLoss = Number.isNaN(state.smoothLoss) ? loss : smoothing * state.smoothLoss + (1 - smoothing) * loss;
-    lastLoss = loss;
-    logLines.push(JSON.stringify({ step, loss }));
-    const ns = process.hrtime.bigint() - began;
-    trainingNs += ns;
-    if (Number(ns) < fastestStepNs) fastestStepNs = Number(ns);
-    hooks.onStep?.({ step, loss, smoothLoss: state.smoothLoss, chars: T * n, ns: Number(ns), elapsed: (performance.now() - started) / 1000 });
-    if (step % options.sampleEvery === 0 || step === maxSteps) sample();
-    if (step % valEvery === 0 || step === maxSteps) validation();
-    if (step % options.checkpointEvery === 0 || step === maxSteps) lastPath = checkpoint();
-  }
-  // The end, when time ended the run (or nothing was left to run): a sample, the validation loss
-  // and a checkpoint of the last step, each unless it was just made.
-  if (sampledStep !== state.step && state.step > startStep) sample();
-  const validated = validatedStep === state.step;
-  if (!validated) validation();
-  if (checkpointStep !== state.step || (!validated && validate)) lastPath = checkpoint();
-  const seconds = (performance.now() - started) / 1000;
+    // The end, when time ended the run (or nothing was left to run): a sample, the validation loss
+    // and a checkpoint of the last step, each unless it was just made.
+    if (sampledStep !== state.step && state.step > startStep) sample();
+    const validated = validatedStep === state.step;
+    if (!validated) validation();
+    if (checkpointStep !== state.step || (!validated && validate)) lastPath = checkpoint();
+    const seconds = (performance.now() - started) / 1000;
 
-  const entries = logLines.map((l) => JSON.parse(l) as { step: number; loss?: number; valLoss?: number });
-  const points = entries.flatMap((e) => (e.loss === undefined ? [] : [{ step: e.step, loss: e.loss }]));
-  const valPoints = entries.flatMap((e) => (e.valLoss === undefined ? [] : [{ step: e.step, loss: e.valLoss }]));
-  writeFileAtomic(plotPath, renderLossPlot(points, {
-    title: `shapegrad: ${ir.name} on ${options.text}`,
-    subtitle: `vocab ${vocabSize}, ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(" ")}, ${settings.optimizer} lr ${lr}, ${state.step} steps${valLength > 0 ? `, last ${valLength} characters held out` : ""}`,
-    reference: { value: Math.log(vocabSize), label: `uniform guess ln ${vocabSize} = ${Math.log(vocabSize).toFixed(2)}` },
-    ...(valPoints.length > 0 && { validation: valPoints }),
-  }));
-  const last = points.slice(-100);
-  const ran = state.step - startStep;
-  return {
-    model: ir.name,
-    vocab: vocabSize,
-    sizes,
-    steps: state.step,
-    firstLoss: points[0]?.step === 1 ? points[0].loss : NaN,
-    lastLoss: points[points.length - 1]?.loss ?? lastLoss,
-    finalLoss: last.reduce((s, p) => s + p.loss, 0) / Math.max(1, last.length),
-    smoothLoss: state.smoothLoss,
-    valLoss: validate ? valLoss : null,
-    msPerStep: ran > 0 ? Number(trainingNs) / 1e6 / ran : 0,
-    charsPerSecond: trainingNs > 0n ? (ran * T * n) / (Number(trainingNs) / 1e9) : 0,
-    seconds,
-    checkpoint: lastPath,
-    plot: plotPath,
-    log: logPath,
-  };
+    const entries = logLines.map((l) => JSON.parse(l) as { step: number; loss?: number; valLoss?: number });
+    const points = entries.flatMap((e) => (e.loss === undefined ? [] : [{ step: e.step, loss: e.loss }]));
+    const valPoints = entries.flatMap((e) => (e.valLoss === undefined ? [] : [{ step: e.step, loss: e.valLoss }]));
+    writeFileAtomic(plotPath, renderLossPlot(points, {
+      title: `shapegrad: ${ir.name} on ${options.text}`,
+      subtitle: `vocab ${vocabSize}, ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(" ")}, ${settings.optimizer} lr ${lr}, ${state.step} steps${valLength > 0 ? `, last ${valLength} characters held out` : ""}`,
+      reference: { value: Math.log(vocabSize), label: `uniform guess ln ${vocabSize} = ${Math.log(vocabSize).toFixed(2)}` },
+      ...(valPoints.length > 0 && { validation: valPoints }),
+    }));
+    const last = points.slice(-100);
+    const ran = state.step - startStep;
+    return {
+      model: ir.name,
+      vocab: vocabSize,
+      sizes,
+      steps: state.step,
+      firstLoss: points[0]?.step === 1 ? points[0].loss : NaN,
+      lastLoss: points[points.length - 1]?.loss ?? lastLoss,
+      finalLoss: last.reduce((s, p) => s + p.loss, 0) / Math.max(1, last.length),
+      smoothLoss: state.smoothLoss,
+      valLoss: validate ? valLoss : null,
+      msPerStep: ran > 0 ? Number(trainingNs) / 1e6 / ran : 0,
+      charsPerSecond: trainingNs > 0n ? (ran * T * n) / (Number(trainingNs) / 1e9) : 0,
+      seconds,
+      checkpoint: lastPath,
+      plot: plotPath,
+      log: logPath,
+    };
+  } finally {
+    release();
+  }
 }
