@@ -84,6 +84,11 @@ function expectShape(
   if (typeof m !== "object" || m === null || !(m.data instanceof Float64Array)) {
     throw new TypeError(`${fn}: ${what} must be a ${dims} matrix (${rows}×${cols}) of float64`);
   }
+  if (typeof m.rows !== "number" || typeof m.cols !== "number") {
+    throw new TypeError(
+      `${fn}: ${what} must be ${dims} = ${rows}×${cols}; its rows and cols are ${JSON.stringify(m.rows)} and ${JSON.stringify(m.cols)}, and sizes must be numbers`,
+    );
+  }
   if (m.rows !== rows || m.cols !== cols || m.data.length !== rows * cols) {
     throw new RangeError(
       `${fn}: ${what} must be ${dims} = ${rows}×${cols}, got ${m.rows}×${m.cols} with ${m.data.length} numbers`,

@@ -60,8 +60,9 @@ export class Tracer implements Recorder {
 
   label(value: AnyMat, name: string): void {
     const id = this.idOf(value);
-    // A label is how derivations and generated code name the value: it must not be a declared name.
-    const declared = this.nodes.find((n) => n.leaf && n.leaf.kind !== "const" && n.leaf.name === name);
+    // A label is how derivations and generated code name the value: it must not be the name of a
+    // parameter, input or target (a state's name is the label of its next value: cell_t beside cell_{t−1}).
+    const declared = this.nodes.find((n) => n.leaf && ["param", "input", "target"].includes(n.leaf.kind) && n.leaf.name === name);
     if (declared && declared.id !== id) {
       const loc = callerLocation();
       throw new ModelError(`${loc ? `${loc}: ` : ""}model ${this.modelName}: named("${name}", …) would give a computed value the name of the model's ${declared.leaf!.kind} ${name}; choose another name`);
