@@ -19,7 +19,7 @@ afterAll(() => {
 });
 const corpus = join(work, "corpus.txt");
 writeFileSync(corpus, readFileSync(join(repoRoot, "data/shakespeare.txt"), "utf8").slice(0, 20_000));
-const env = { ...process.env, SHAPEGRAD_CACHE_DIR: join(work, "cache") };
+const env: NodeJS.ProcessEnv = { ...process.env, SHAPEGRAD_CACHE_DIR: join(work, "cache") };
 delete env["SHAPEGRAD_DEBUG"];
 
 function run(args: readonly string[], user: readonly string[] = [], extra: Record<string, string> = {}) {

@@ -23,6 +23,7 @@ import { interpret, ModelError, ShapeError, traceModel, type AnyMat, type ModelI
 import { makeMat } from "../src/mat.js";
 import { finalKey } from "../src/batch-names.js";
 import { rng } from "../src/random.js";
+import { assertProperty } from "./property/assert.js";
 import { generate, interpreterFloor, magnitudeLimit, measure, prepare, relErrFloor } from "./property/checks.js";
 import { drawnOps, illShapedArbitrary, programArbitrary, type Recipe } from "./property/generate.js";
 import { argumentsFor, garbageLike, modelOf, runStep } from "./property/model.js";
@@ -32,11 +33,12 @@ import { repoRoot } from "./support/type-diagnostics.js";
 
 const longRuns = process.env["SHAPEGRAD_PROPERTY_RUNS"] ? Number(process.env["SHAPEGRAD_PROPERTY_RUNS"]) : undefined;
 const seedOverride = process.env["SHAPEGRAD_PROPERTY_SEED"] ? Number(process.env["SHAPEGRAD_PROPERTY_SEED"]) : undefined;
+const pathOverride = process.env["SHAPEGRAD_PROPERTY_PATH"] || undefined;
 
-function settings(defaultRuns: number, seed: number): fc.Parameters<unknown> {
+/** A run's parameters; a failure is reported as found and shrunk for a bounded time (see property/assert.ts). */
+function settings<Ts>(defaultRuns: number, seed: number): fc.Parameters<Ts> {
   const chosen = seedOverride ?? (longRuns === undefined ? seed : undefined);
-  // A failure is reported as found: shrinking a counterexample of generated code can take longer than the run.
-  return { numRuns: longRuns ?? defaultRuns, ...(chosen !== undefined && { seed: chosen }), maxSkipsPerRun: 10, endOnFailure: true };
+  return { numRuns: longRuns ?? defaultRuns, ...(chosen !== undefined && { seed: chosen }), ...(pathOverride !== undefined && { path: pathOverride }), maxSkipsPerRun: 10 };
 }
 const timeout = longRuns === undefined ? 120_000 : 6 * 3_600_000;
 
@@ -134,7 +136,7 @@ describe("random well-shaped programs: generated code = interpreter = finite dif
     "for plain models, sequences and recurrent models with 1–2 states",
     async () => {
       const started = performance.now();
-      await fc.assert(
+      await assertProperty(
         fc.asyncProperty(programArbitrary(), fc.nat(), async ({ recipe, program }, seed) => {
           const { outcome, ir } = await checkGenerated(program, seed);
           if (outcome === "skipped") coverage.skipped++;
@@ -212,7 +214,7 @@ describe("random ill-shaped programs: tracing and generation refuse, naming the 
     "generateSource throws (it returns no text) with the refusal the shape rules predict",
     async () => {
       const kinds = new Map<string, number>();
-      await fc.assert(
+      await assertProperty(
         fc.asyncProperty(illShapedArbitrary(), async ({ program, failure }) => {
           kinds.set(failure.kind, (kinds.get(failure.kind) ?? 0) + 1);
           let text: string | undefined;
@@ -279,8 +281,8 @@ describe("the eager ops on random ill-shaped programs: a mismatch throws with bo
     ["another label (name or literal, same size or not)", false],
     ["the same label at another size", true],
   ] as const) {
-    it(`one dim changed to ${what}`, () => {
-      fc.assert(
+    it(`one dim changed to ${what}`, async () => {
+      await assertProperty(
         fc.property(
           illShapedArbitrary({ sizes }).filter((x) => x.failure.kind === "op"),
           fc.nat(),
@@ -310,11 +312,11 @@ describe("the eager ops on random ill-shaped programs: a mismatch throws with bo
     });
   }
 
-  it("an operand that is not a well-formed matrix (data of the wrong length) is refused before any read", () => {
+  it("an operand that is not a well-formed matrix (data of the wrong length) is refused before any read", async () => {
     // Every forward op of the table, through its typed function, on operands of a shape template it accepts.
     const ops = forwardOps();
     const size = fc.integer({ min: 1, max: 9 });
-    fc.assert(
+    await assertProperty(
       fc.property(fc.nat(), fc.nat(), fc.tuple(size, size, size, size), fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0), fc.nat(), (o, t, sizes, delta, which) => {
         const op = ops[o % ops.length]!;
         const template = templates(op)[t % templates(op).length]!;
