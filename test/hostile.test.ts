@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import lstm from "../dsl/lstm.js";
 import { randomArguments } from "../cli/random-arguments.js";
+import { add } from "../src/index.js";
 import { traceModel } from "../src/trace-model.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "../train/checkpoint.js";
 import { generateAndImport } from "./support/generated-module.js";
@@ -56,6 +57,17 @@ describe.each(["js", "simd"] as const)("aliased arguments, %s kernels", (kernels
     const before = Float64Array.from(params["Wi"]!.data);
     expect(() => module.adagradStep(params, grads, params, 0.1, 5)).toThrow();
     expect(params["Wi"]!.data).toEqual(before);
+  });
+});
+
+describe("a size of the wrong type", () => {
+  it("shows as what it is, in the library and in generated code, never as if it were the number", async () => {
+    const good = { rowDim: "n", colDim: "d", rows: 2, cols: 2, data: new Float64Array(4) };
+    expect(() => add(good as never, { ...good, rows: "2" } as never)).toThrow('add: argument 2 is not a matrix (rows="2" (a string, not a number), cols=2, data length=4)');
+    const sizes = { n: 2, d: 3, h: 4, v: 5, T: 3 };
+    const module = (await generateAndImport(lstm, sizes, "dsl/lstm.ts", "js")).module as unknown as Steps;
+    const { params, batch, grads } = randomArguments(traceModel(lstm, sizes), 5, 0.5);
+    expect(() => module.lossAndGrad({ ...params, Ui: { ...params["Ui"]!, rows: "3" } }, batch, grads)).toThrow('lossAndGrad: params.Ui must be d×h = 3×4; its rows and cols are "3" and 4, and sizes must be numbers');
   });
 });
 

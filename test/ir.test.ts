@@ -72,7 +72,7 @@ describe("the validator refuses", () => {
     expect(refusal(edited(ir, tanhNode.id, { inputs: [0, 1] }))).toContain("tanh takes 1 inputs, got 2");
   });
   it("names that are not identifiers, or reserved", () => {
-    expect(refusal({ ...ir, params: ir.params.map((p, i) => (i === 0 ? { ...p, name: "n; process.exit()" } : p)) })).toContain("is not an identifier");
+    expect(refusal({ ...ir, params: ir.params.map((p, i) => (i === 0 ? { ...p, name: "n; process.exit()" } : p)) })).toContain("is not a name shapegrad accepts");
     expect(refusal({ ...ir, name: "__proto__" })).toContain("reserved word");
   });
   it("a gradient whose shape is not its parameter's", () => {
@@ -117,7 +117,7 @@ describe("tracing refuses", () => {
       [{ dims: { n: 1e12, d: 3, h: 4 } }, /dim n = 1000000000000/],
       [{ params: { constructor: ["d", "h"] } }, /param name: "constructor" is a reserved word/],
       [{ inputs: { W: ["n", "d"] } }, /the name "W" is declared twice/],
-      [{ name: "my model" }, /model name: "my model" is not an identifier/],
+      [{ name: "my model" }, /model name: "my model" is not a name shapegrad accepts/],
       [{ params: { W: ["d", "h"], h0: ["n", "h"] }, dims: { n: 2, d: 3, h: 4, T: 2 }, state: { h: ["n", "h"] }, sequence: { steps: "T", stacked: "Tn" } }, /the gradients would have two entries named "h0"/],
       [{ inputs: { x: ["n", "d"], xs: ["n", "d"] }, targets: { y: ["n", "h"] } }, null],
     ];
