@@ -71,3 +71,10 @@ export function encodeOnnx(model: ModelSpec, producerVersion: string): Uint8Arra
   });
   return type.encode(message).finish();
 }
+
+/** The metadata of an ONNX model's file (`shapegrad.vocabulary`, `shapegrad.sizes`, …), which ONNX Runtime's JavaScript API does not read. */
+export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const type = modelProto();
+  const model = type.toObject(type.decode(bytes)) as { metadata_props?: { key: string; value: string }[] };
+  return Object.fromEntries((model.metadata_props ?? []).map((p) => [p.key, p.value]));
+}
