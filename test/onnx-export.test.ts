@@ -150,4 +150,47 @@ export default defineModel({
     expect(r.stderr).toMatch(/^shapegrad: model noForm uses op softmaxCrossEntropy, which has no ONNX form/);
     expect(existsSync(out)).toBe(false);
   });
+  describe("from a trained checkpoint", () => {
+    const out = join(work, "run");
+    const onnx = join(work, "char-rnn.onnx");
+    beforeAll(() => {
+      const corpus = join(work, "corpus.txt");
+      writeFileSync(corpus, readFileSync(join(repoRoot, "data/shakespeare.txt"), "utf8").slice(0, 5000));
+      const trained = run(["train", "--text", corpus, "--hidden", "16", "--seq", "8", "--steps", "30", "--val", "0", "--sample-every", "100000", "--kernels", "js", "--out", out]);
+      expect(trained.stderr).not.toMatch(/^shapegrad:/m);
+      const exported = run(["export", join(repoRoot, "dsl/char-rnn.ts"), "--checkpoint", out, "--onnx", onnx]);
+      expect(exported.stderr).toBe(`${onnx}\n`);
+    }, 300_000);
+
+    it("a --dim that disagrees with the checkpoint is refused in one line, and nothing is written", () => {
+      const refused = join(work, "refused.onnx");
+      const r = run(["export", join(repoRoot, "dsl/char-rnn.ts"), "--checkpoint", out, "--dim", "h=17", "--onnx", refused]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^shapegrad: --dim h=17 disagrees with the checkpoint in .*, whose h is 16\n$/);
+      expect(existsSync(refused)).toBe(false);
+    });
+
+    it("README, Deploying a model: a few lines of Node with onnxruntime-node sample what shapegrad sample does", () => {
+      const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+      const section = readme.split("\n## Deploying a model\n")[1]?.split("\n## ")[0] ?? "";
+      const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+      expect(example).toBeDefined();
+      const dist = (p: string) => JSON.stringify(pathToFileURL(join(repoRoot, "dist", p)).href);
+      const script = join(work, "deploy.mjs");
+      writeFileSync(
+        script,
+        example!
+          .replace('"onnxruntime-node"', JSON.stringify(pathToFileURL(onnxRuntimeEntry()).href))
+          .replace('"shapegrad/train"', dist("train/index.js"))
+          .replace('"shapegrad/codegen"', dist("codegen/index.js"))
+          .replace('"shapegrad"', dist("src/index.js")),
+      );
+      const deployed = spawnSync(process.execPath, [script, onnx], { cwd: work, encoding: "utf8", timeout: 120_000 });
+      expect(deployed.stderr).toBe("");
+      const sampled = run(["sample", "--checkpoint", out, "--length", "200", "--seed", "1"]);
+      expect(sampled.status).toBe(0);
+      expect(deployed.stdout).toBe(sampled.stdout);
+      expect(deployed.stdout.length).toBeGreaterThan(200);
+    });
+  });
 });
