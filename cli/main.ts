@@ -186,6 +186,20 @@ program
     process.stdout.write(`${await sampleFromCheckpoint(options.checkpoint, options)}\n`);
   });
 
+program
+  .command("export")
+  .description("write a model's forward computation as an ONNX model, its parameters from a checkpoint or seeded")
+  .argument("<model>", "model file")
+  .requiredOption("--onnx <file>", "the ONNX file to write")
+  .option("--checkpoint <dir>", "a training --out directory: its parameters, sizes and vocabulary")
+  .addOption(new Option("--dim <name=size>", "a size to export at (repeatable); with --checkpoint it must agree with the checkpoint's").argParser(collectDim))
+  .option("--seed <n>", "seed of the parameters when no checkpoint is given", nonNegativeInteger, 1)
+  .addOption(new Option("--dtype <type>", "the float type of the exported graph").choices(["f64", "f32"]).default("f64"))
+  .action(async (model: string, options: { onnx: string; checkpoint?: string; dim?: Record<string, number>; seed: number; dtype: "f64" | "f32" }) => {
+    const { exportCommand } = await import("./export-command.js");
+    log(await exportCommand(model, options, info.version));
+  });
+
 // A mistake in an option prints the error and where to read about the command, not its whole usage.
 for (const command of program.commands) command.showHelpAfterError(`see shapegrad ${command.name()} --help`);
 

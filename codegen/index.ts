@@ -6,3 +6,5 @@ export { importGenerated, type LoadedModule } from "./import-module.js";
 export { loadModel, UsageError } from "./load-model.js";
 export { optimizerDefaults, optimizerState, type OptimizerName } from "./optimizers.js";
 export { planModel, type Plan } from "./plan.js";
+export { onnxModel, checkExportable, onnxOpset, type ModelSpec, type ExportOptions } from "./onnx-graph.js";
+export { encodeOnnx, onnxMetadata } from "./onnx-write.js";

@@ -29,7 +29,7 @@ function fileAbove(path: string): string | undefined {
   }
 }
 
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const fail = (why: string): never => {
     throw new FileWriteError(`cannot write ${path}: ${why}`);
   };

@@ -26,6 +26,7 @@ export { neg } from "./ops/neg.js";
 export { sumCols } from "./ops/sum-cols.js";
 export { meanCols } from "./ops/mean-cols.js";
 export { causalMask, type SquareArg } from "./ops/causal-mask.js";
+export { predict, type Prediction } from "./predict.js";
 export { mulScalar } from "./ops/mul-scalar.js";
 export { sameShapeRule, type SameShapeArg } from "./ops/elementwise.js";
 export { elementwiseRule, type ElementwiseArg, type ElementwiseResult, type Operand } from "./ops/broadcast.js";

@@ -10,6 +10,7 @@ import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
+import type { OnnxForm } from "./onnx-form.js";
 
 /** Scalar settings of an op (for example scale's factor): plain data, so IR records stay printable. */
 export type Attrs = Readonly<Record<string, number>>;
@@ -46,6 +47,8 @@ export interface OpDef<N extends Arity = Arity> {
   readonly vjp?: (inputs: Inputs<AnyMat, N>, out: AnyMat, g: AnyMat, attrs: Attrs) => readonly (AnyMat | undefined)[];
   /** How `shapegrad explain` states the op's rule and prints it. */
   readonly explain?: OpExplanation;
+  /** The op as ONNX nodes, for `shapegrad export` (a model using an op without one is refused). */
+  readonly onnx?: OnnxForm;
 }
 
 /**

@@ -3,7 +3,7 @@
 // last T characters, the output read at the newest one), its output turned into probabilities
 // with a temperature, and the next character drawn from them with a seeded generator.
 import { dataKey, finalKey, initialKey } from "../src/batch-names.js";
-import { interpret } from "../src/interpret.js";
+import { predict } from "../src/predict.js";
 import type { ModelIR } from "../src/ir/graph.js";
 import { makeMat, type AnyMat } from "../src/mat.js";
 import type { AnyModel } from "../src/model.js";
@@ -71,11 +71,10 @@ export function sampleText(ir: ModelIR, params: Readonly<Record<string, Float64A
     if (input.oneHot) row[0] = index;
     else row[index] = 1;
     const batch: Record<string, AnyMat> = { [dataKey(input.name, ir.sequence !== undefined)]: makeMat(1, input.oneHot ? 1 : input.shape.colDim, 1, row.length, row) };
-    for (const t of ir.targets) batch[dataKey(t.name, ir.sequence !== undefined)] = makeMat(1, t.shape.colDim, 1, t.shape.cols, new Float64Array(t.shape.cols));
     for (const s of ir.state) batch[initialKey(s.name)] = matOf(s.shape, state[s.name]!);
-    const r = interpret(ir, p, batch, false);
+    const r = predict(ir, p, batch);
     state = Object.fromEntries(ir.state.map((d) => [d.name, Float64Array.from(r.final[finalKey(d.name)]!.data)]));
-    return r.outputs[0]!.data;
+    return r.output.data;
   };
   const primer = options.prime ? encode(options.prime, vocab, "--prime") : [options.random.uniform() * chars.length | 0];
   let logits: Float64Array = new Float64Array(chars.length);
@@ -100,7 +99,6 @@ function sampleWindow(ir: ModelIR, params: Readonly<Record<string, Float64Array>
   const p = Object.fromEntries(ir.params.map((d) => [d.name, makeMat(d.shape.rowDim, d.shape.colDim, d.shape.rows, d.shape.cols, params[d.name]!)]));
   const rows = new Float64Array(T);
   const batch: Record<string, AnyMat> = { [dataKey(input.name, false)]: makeMat(input.shape.rowDim, 1, T, 1, rows) };
-  for (const t of ir.targets) batch[dataKey(t.name, false)] = makeMat(t.shape.rowDim, t.shape.colDim, t.shape.rows, t.shape.cols, new Float64Array(t.shape.rows * t.shape.cols));
   const v = chars.length;
   const context = options.prime ? encode(options.prime, chars.join(""), "--prime") : [options.random.uniform() * v | 0];
   let out = "";
@@ -108,7 +106,7 @@ function sampleWindow(ir: ModelIR, params: Readonly<Record<string, Float64Array>
     const window = context.slice(-T);
     rows.fill(0);
     rows.set(window);
-    const logits = interpret(ir, p, batch, false).outputs[0]!.data.subarray((window.length - 1) * v, window.length * v);
+    const logits = predict(ir, p, batch).output.data.subarray((window.length - 1) * v, window.length * v);
     const next = drawFrom(logits, options.temperature, options.random);
     out += chars[next];
     context.push(next);

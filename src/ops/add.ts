@@ -10,6 +10,7 @@ export function addRule(b: AnyMat, g: AnyMat): [AnyMat, AnyMat] {
 }
 
 export const addOp: OpDef<2> = {
+  onnx: (b, [x, y], { swapped = 0 }) => b.node("Add", swapped ? [y!, x!] : [x!, y!]),
   ...binaryOp("add", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.add(y, x) : (x, y) => m.add(x, y)), ([, b], _out, g) => addRule(b, g)),
   optionalAttrs: ["swapped"],
   explain: {

@@ -13,6 +13,11 @@ export function causalMaskRule<R extends Dim>(g: Mat<R, R>): Mat<R, R> {
 }
 
 export const causalMaskOp: OpDef<1> = {
+  onnx: (b, [x], { fill = NaN }) => {
+    const { rows, cols } = b.output;
+    const above = Array.from({ length: rows * cols }, (_, k) => k % cols > Math.floor(k / cols));
+    return b.node("Where", [b.bools(above, [rows, cols]), b.constant([fill], []), x!]);
+  },
   name: "causalMask",
   arity: 1,
   // What the entries above the diagonal become: −Infinity in a model, 0 in its gradient rule.

@@ -18,6 +18,7 @@ export function divRule(a: AnyMat, b: AnyMat, out: AnyMat, g: AnyMat, swapped: b
 }
 
 export const divOp: OpDef<2> = {
+  onnx: (b, [x, y], { swapped = 0 }) => b.node("Div", swapped ? [y!, x!] : [x!, y!]),
   ...binaryOp("div", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.div(y, x) : (x, y) => m.div(x, y)), ([a, b], out, g, { swapped = 0 }) => divRule(a, b, out, g, swapped !== 0)),
   optionalAttrs: ["swapped"],
   explain: {

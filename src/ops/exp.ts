@@ -11,6 +11,7 @@ export function expRule<R extends Dim, C extends Dim>(e: Mat<R, C>, g: Mat<R, C>
 }
 
 export const expOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Exp", [x!]),
   ...unaryOp("exp", (m, x) => m.exp(x), (_inputs, out, g) => [expRule(out, g)]),
   explain: {
     rule: { text: "d exp(A) = E ⊙ dA with E = exp(A), so G : dE = G ⊙ E : dA", latex: String.raw`d\exp(A) = E \odot dA,\ E = \exp(A):\ G : dE = G \odot E : dA` },

@@ -11,6 +11,7 @@ export function logSoftmaxRule<R extends Dim, C extends Dim>(y: Mat<R, C>, g: Ma
 }
 
 export const logSoftmaxOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("LogSoftmax", [x!], { axis: 1 }),
   name: "logSoftmax",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),

@@ -11,6 +11,7 @@ export function logRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, C>
 }
 
 export const logOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Log", [x!]),
   ...unaryOp("log", (m, x) => m.log(x), ([a], _out, g) => [logRule(a, g)]),
   explain: {
     rule: { text: "d log(A) = dA ⊘ A, so G : d log(A) = G ⊘ A : dA", latex: String.raw`d\log(A) = dA \oslash A,\quad G : d\log(A) = G \oslash A : dA` },

@@ -17,6 +17,7 @@ export function matmulRule<N extends Dim, K extends Dim, M extends Dim>(a: Mat<N
 }
 
 export const matmulOp: OpDef<2> = {
+  onnx: (b, [x, y]) => b.node("MatMul", [x!, y!]),
   name: "matmul",
   arity: 2,
   shape([a, b]) {

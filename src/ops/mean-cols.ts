@@ -11,6 +11,7 @@ export function meanColsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<
 }
 
 export const meanColsOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("ReduceMean", [x!], { axes: [1], keepdims: 1 }),
   name: "meanCols",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: 1, rows: a.rows, cols: 1 }),

@@ -12,6 +12,7 @@ export function mulScalarRule<R extends Dim, C extends Dim>(a: Mat<R, C>, s: Mat
 }
 
 export const mulScalarOp: OpDef<2> = {
+  onnx: (b, [x, s]) => b.node("Mul", [x!, s!]),
   name: "mulScalar",
   arity: 2,
   shape([a, s]) {

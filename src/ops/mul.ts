@@ -10,6 +10,7 @@ export function mulRule(a: AnyMat, b: AnyMat, g: AnyMat): [AnyMat, AnyMat] {
 }
 
 export const mulOp: OpDef<2> = {
+  onnx: (b, [x, y], { swapped = 0 }) => b.node("Mul", swapped ? [y!, x!] : [x!, y!]),
   ...binaryOp("mul", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.mul(y, x) : (x, y) => m.mul(x, y)), ([a, b], _out, g) => mulRule(a, b, g)),
   optionalAttrs: ["swapped"],
   explain: {

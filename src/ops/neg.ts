@@ -10,6 +10,7 @@ export function negRule<R extends Dim, C extends Dim>(g: Mat<R, C>): Mat<R, C> {
 }
 
 export const negOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Neg", [x!]),
   ...unaryOp("neg", (m, x) => m.neg(x), (_inputs, _out, g) => [negRule(g)]),
   explain: {
     rule: { text: "d(−A) = −dA, so G : d(−A) = −G : dA", latex: String.raw`d(-A) = -dA:\ G : d(-A) = -G : dA` },

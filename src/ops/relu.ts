@@ -12,6 +12,7 @@ export function reluRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, C
 
 // max(x, 0): relu(−0) is 0, and NaN stays NaN.
 export const reluOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Relu", [x!]),
   ...unaryOp("relu", (m, x) => m.max(x, m.num(0)), ([a], _out, g) => [reluRule(a, g)]),
   explain: {
     rule: { text: "d relu(A) = [A > 0] ⊙ dA (0 where A = 0), so G : d relu(A) = G ⊙ [A > 0] : dA", latex: String.raw`d\operatorname{relu}(A) = [A > 0] \odot dA:\ G : d\operatorname{relu}(A) = G \odot [A > 0] : dA` },

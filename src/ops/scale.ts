@@ -9,6 +9,7 @@ export function scaleRule<R extends Dim, C extends Dim>(g: Mat<R, C>, s: number)
 }
 
 export const scaleOp: OpDef<1> = {
+  onnx: (b, [x], { s = NaN }) => b.node("Mul", [x!, b.constant([s], [])]),
   name: "scale",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),

@@ -12,6 +12,7 @@ export function sigmoidRule<R extends Dim, C extends Dim>(s: Mat<R, C>, g: Mat<R
 
 // 1 / (1 + e^−x): for x below about −709 e^−x is +Infinity and the result 0, its limit; never NaN.
 export const sigmoidOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Sigmoid", [x!]),
   ...unaryOp("sigmoid", (m, x) => m.div(m.num(1), m.add(m.num(1), m.exp(m.neg(x)))), (_inputs, out, g) => [sigmoidRule(out, g)]),
   explain: {
     rule: { text: "dσ(A) = S ⊙ (1 − S) ⊙ dA with S = σ(A), so G : dS = G ⊙ S ⊙ (1 − S) : dA", latex: String.raw`d\sigma(A) = S \odot (1 - S) \odot dA,\ S = \sigma(A):\ G : dS = G \odot S \odot (1 - S) : dA` },

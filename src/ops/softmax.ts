@@ -11,6 +11,7 @@ export function softmaxRule<R extends Dim, C extends Dim>(y: Mat<R, C>, g: Mat<R
 }
 
 export const softmaxOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Softmax", [x!], { axis: 1 }),
   name: "softmax",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: a.colDim, rows: a.rows, cols: a.cols }),

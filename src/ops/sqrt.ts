@@ -13,6 +13,7 @@ export function sqrtRule<R extends Dim, C extends Dim>(s: Mat<R, C>, g: Mat<R, C
 
 // Math.sqrt: √−x is NaN, √0 is 0 (its gradient there +Infinity, as the derivative's limit).
 export const sqrtOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Sqrt", [x!]),
   ...unaryOp("sqrt", (m, x) => m.sqrt(x), (_inputs, out, g) => [sqrtRule(out, g)]),
   explain: {
     rule: { text: "d√A = dA ⊘ (2S) with S = √A, so G : dS = G ⊘ (2S) : dA", latex: String.raw`d\sqrt{A} = dA \oslash (2S),\ S = \sqrt{A}:\ G : dS = G \oslash (2S) : dA` },

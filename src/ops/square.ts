@@ -12,6 +12,7 @@ export function squareRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R,
 }
 
 export const squareOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Mul", [x!, x!]),
   ...unaryOp("square", (m, x) => m.mul(x, x), ([a], _out, g) => [squareRule(a, g)]),
   explain: {
     rule: { text: "d(A²) = 2A ⊙ dA, so G : d(A²) = 2G ⊙ A : dA", latex: String.raw`d(A^2) = 2A \odot dA:\ G : d(A^2) = 2\,G \odot A : dA` },

@@ -14,6 +14,7 @@ export function subRule(b: AnyMat, g: AnyMat, swapped: boolean): [AnyMat, AnyMat
 }
 
 export const subOp: OpDef<2> = {
+  onnx: (b, [x, y], { swapped = 0 }) => b.node("Sub", swapped ? [y!, x!] : [x!, y!]),
   ...binaryOp("sub", "broadcast", (m, { swapped = 0 }) => (swapped ? (x, y) => m.sub(y, x) : (x, y) => m.sub(x, y)), ([, b], _out, g, { swapped = 0 }) => subRule(b, g, swapped !== 0)),
   optionalAttrs: ["swapped"],
   explain: {

@@ -10,6 +10,7 @@ export function sumAllRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1,
 }
 
 export const sumAllOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("ReduceSum", [x!, b.ints([0, 1], [2])], { keepdims: 1 }),
   name: "sumAll",
   arity: 1,
   shape: () => ({ rowDim: 1, colDim: 1, rows: 1, cols: 1 }),

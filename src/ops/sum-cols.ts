@@ -10,6 +10,7 @@ export function sumColsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R
 }
 
 export const sumColsOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("ReduceSum", [x!, b.ints([1], [1])], { keepdims: 1 }),
   name: "sumCols",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.rowDim, colDim: 1, rows: a.rows, cols: 1 }),

@@ -10,6 +10,7 @@ export function sumRowsRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<1
 }
 
 export const sumRowsOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("ReduceSum", [x!, b.ints([0], [1])], { keepdims: 1 }),
   name: "sumRows",
   arity: 1,
   shape: ([a]) => ({ rowDim: 1, colDim: a.colDim, rows: 1, cols: a.cols }),

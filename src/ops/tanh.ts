@@ -11,6 +11,7 @@ export function tanhRule<R extends Dim, C extends Dim>(h: Mat<R, C>, g: Mat<R, C
 }
 
 export const tanhOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Tanh", [x!]),
   ...unaryOp("tanh", (m, x) => m.tanh(x), (_inputs, out, g) => [tanhRule(out, g)]),
   explain: {
     rule: { text: "d tanh(A) = (1 − H ⊙ H) ⊙ dA with H = tanh(A), so G : dH = G ⊙ (1 − H ⊙ H) : dA", latex: String.raw`d\tanh(A) = (1 - H \odot H) \odot dA,\ H = \tanh(A):\ G : dH = G \odot (1 - H \odot H) : dA` },

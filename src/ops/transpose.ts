@@ -9,6 +9,7 @@ export function transposeRule<R extends Dim, C extends Dim>(g: Mat<C, R>): Mat<R
 }
 
 export const transposeOp: OpDef<1> = {
+  onnx: (b, [x]) => b.node("Transpose", [x!], { perm: [1, 0] }),
   name: "transpose",
   arity: 1,
   shape: ([a]) => ({ rowDim: a.colDim, colDim: a.rowDim, rows: a.cols, cols: a.rows }),
