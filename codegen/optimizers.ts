@@ -43,7 +43,10 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
     "}",
   ];
   const { adagrad, adam } = optimizerDefaults;
-  // A step writes the parameters and its state: none may share memory with another or with the gradients it reads.
+  // A step checks every argument's shape, then that what it writes (the parameters and its state)
+  // shares memory with nothing else it touches.
+  const shapes = (fn: string, state: readonly string[]) =>
+    ["params", "grads", ...state].flatMap((group) => ir.params.map((d) => `expectShape("${fn}", "${group}.${d.name}", ${group}.${d.name}, ${d.shape.rows}, ${d.shape.cols}, "${d.shape.rowDim}×${d.shape.colDim}");`));
   const apart = (fn: string, state: readonly string[]) =>
     apartCheck(
       fn,
@@ -61,7 +64,7 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       doc: "Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip].",
       parameters: [mutableParams, gradsArg, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
-      body: [...checks.sgdStep.lines, ...each((name, size) => loopOver(name, size, [], ["p[k]! -= lr * g;"]))],
+      body: [...shapes("sgdStep", []), ...checks.sgdStep.lines, ...each((name, size) => loopOver(name, size, [], ["p[k]! -= lr * g;"]))],
       exported: true,
     },
     {
@@ -71,6 +74,7 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       parameters: [mutableParams, gradsArg, { name: "memory", type: "Params" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
       body: [
+        ...shapes("adagradStep", ["memory"]),
         ...checks.adagradStep.lines,
         ...each((name, size) => loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", `p[k]! -= (lr * g) / Math.sqrt(mk + ${adagrad.epsilon});`])),
       ],
@@ -83,6 +87,7 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
       parameters: [mutableParams, gradsArg, { name: "m", type: "Params" }, { name: "v", type: "Params" }, { name: "t", type: "number" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
       returnType: "void",
       body: [
+        ...shapes("adamStep", ["m", "v"]),
         ...checks.adamStep.lines,
         `const c1 = 1 - Math.pow(${adam.beta1}, t);`,
         `const c2 = 1 - Math.pow(${adam.beta2}, t);`,

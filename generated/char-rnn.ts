@@ -1014,6 +1014,16 @@ const adamStepArrays: Float64Array[] = new Array<Float64Array>(20);
 
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  expectShape("sgdStep", "params.U", params.U, 65, 100, "d×h");
+  expectShape("sgdStep", "params.W", params.W, 100, 100, "h×h");
+  expectShape("sgdStep", "params.b", params.b, 1, 100, "1×h");
+  expectShape("sgdStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("sgdStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("sgdStep", "grads.U", grads.U, 65, 100, "d×h");
+  expectShape("sgdStep", "grads.W", grads.W, 100, 100, "h×h");
+  expectShape("sgdStep", "grads.b", grads.b, 1, 100, "1×h");
+  expectShape("sgdStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("sgdStep", "grads.c", grads.c, 1, 65, "1×v");
   sgdStepArrays[0] = params.U.data;
   sgdStepArrays[1] = params.W.data;
   sgdStepArrays[2] = params.b.data;
@@ -1084,6 +1094,21 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  expectShape("adagradStep", "params.U", params.U, 65, 100, "d×h");
+  expectShape("adagradStep", "params.W", params.W, 100, 100, "h×h");
+  expectShape("adagradStep", "params.b", params.b, 1, 100, "1×h");
+  expectShape("adagradStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("adagradStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("adagradStep", "grads.U", grads.U, 65, 100, "d×h");
+  expectShape("adagradStep", "grads.W", grads.W, 100, 100, "h×h");
+  expectShape("adagradStep", "grads.b", grads.b, 1, 100, "1×h");
+  expectShape("adagradStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("adagradStep", "grads.c", grads.c, 1, 65, "1×v");
+  expectShape("adagradStep", "memory.U", memory.U, 65, 100, "d×h");
+  expectShape("adagradStep", "memory.W", memory.W, 100, 100, "h×h");
+  expectShape("adagradStep", "memory.b", memory.b, 1, 100, "1×h");
+  expectShape("adagradStep", "memory.V", memory.V, 100, 65, "h×v");
+  expectShape("adagradStep", "memory.c", memory.c, 1, 65, "1×v");
   adagradStepArrays[0] = params.U.data;
   adagradStepArrays[1] = params.W.data;
   adagradStepArrays[2] = params.b.data;
@@ -1182,6 +1207,26 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  expectShape("adamStep", "params.U", params.U, 65, 100, "d×h");
+  expectShape("adamStep", "params.W", params.W, 100, 100, "h×h");
+  expectShape("adamStep", "params.b", params.b, 1, 100, "1×h");
+  expectShape("adamStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("adamStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("adamStep", "grads.U", grads.U, 65, 100, "d×h");
+  expectShape("adamStep", "grads.W", grads.W, 100, 100, "h×h");
+  expectShape("adamStep", "grads.b", grads.b, 1, 100, "1×h");
+  expectShape("adamStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("adamStep", "grads.c", grads.c, 1, 65, "1×v");
+  expectShape("adamStep", "m.U", m.U, 65, 100, "d×h");
+  expectShape("adamStep", "m.W", m.W, 100, 100, "h×h");
+  expectShape("adamStep", "m.b", m.b, 1, 100, "1×h");
+  expectShape("adamStep", "m.V", m.V, 100, 65, "h×v");
+  expectShape("adamStep", "m.c", m.c, 1, 65, "1×v");
+  expectShape("adamStep", "v.U", v.U, 65, 100, "d×h");
+  expectShape("adamStep", "v.W", v.W, 100, 100, "h×h");
+  expectShape("adamStep", "v.b", v.b, 1, 100, "1×h");
+  expectShape("adamStep", "v.V", v.V, 100, 65, "h×v");
+  expectShape("adamStep", "v.c", v.c, 1, 65, "1×v");
   adamStepArrays[0] = params.U.data;
   adamStepArrays[1] = params.W.data;
   adamStepArrays[2] = params.b.data;

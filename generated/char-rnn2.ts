@@ -1531,6 +1531,22 @@ const adamStepArrays: Float64Array[] = new Array<Float64Array>(32);
 
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  expectShape("sgdStep", "params.U1", params.U1, 65, 100, "d×h");
+  expectShape("sgdStep", "params.W1", params.W1, 100, 100, "h×h");
+  expectShape("sgdStep", "params.b1", params.b1, 1, 100, "1×h");
+  expectShape("sgdStep", "params.U2", params.U2, 100, 100, "h×h");
+  expectShape("sgdStep", "params.W2", params.W2, 100, 100, "h×h");
+  expectShape("sgdStep", "params.b2", params.b2, 1, 100, "1×h");
+  expectShape("sgdStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("sgdStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("sgdStep", "grads.U1", grads.U1, 65, 100, "d×h");
+  expectShape("sgdStep", "grads.W1", grads.W1, 100, 100, "h×h");
+  expectShape("sgdStep", "grads.b1", grads.b1, 1, 100, "1×h");
+  expectShape("sgdStep", "grads.U2", grads.U2, 100, 100, "h×h");
+  expectShape("sgdStep", "grads.W2", grads.W2, 100, 100, "h×h");
+  expectShape("sgdStep", "grads.b2", grads.b2, 1, 100, "1×h");
+  expectShape("sgdStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("sgdStep", "grads.c", grads.c, 1, 65, "1×v");
   sgdStepArrays[0] = params.U1.data;
   sgdStepArrays[1] = params.W1.data;
   sgdStepArrays[2] = params.b1.data;
@@ -1640,6 +1656,30 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  expectShape("adagradStep", "params.U1", params.U1, 65, 100, "d×h");
+  expectShape("adagradStep", "params.W1", params.W1, 100, 100, "h×h");
+  expectShape("adagradStep", "params.b1", params.b1, 1, 100, "1×h");
+  expectShape("adagradStep", "params.U2", params.U2, 100, 100, "h×h");
+  expectShape("adagradStep", "params.W2", params.W2, 100, 100, "h×h");
+  expectShape("adagradStep", "params.b2", params.b2, 1, 100, "1×h");
+  expectShape("adagradStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("adagradStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("adagradStep", "grads.U1", grads.U1, 65, 100, "d×h");
+  expectShape("adagradStep", "grads.W1", grads.W1, 100, 100, "h×h");
+  expectShape("adagradStep", "grads.b1", grads.b1, 1, 100, "1×h");
+  expectShape("adagradStep", "grads.U2", grads.U2, 100, 100, "h×h");
+  expectShape("adagradStep", "grads.W2", grads.W2, 100, 100, "h×h");
+  expectShape("adagradStep", "grads.b2", grads.b2, 1, 100, "1×h");
+  expectShape("adagradStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("adagradStep", "grads.c", grads.c, 1, 65, "1×v");
+  expectShape("adagradStep", "memory.U1", memory.U1, 65, 100, "d×h");
+  expectShape("adagradStep", "memory.W1", memory.W1, 100, 100, "h×h");
+  expectShape("adagradStep", "memory.b1", memory.b1, 1, 100, "1×h");
+  expectShape("adagradStep", "memory.U2", memory.U2, 100, 100, "h×h");
+  expectShape("adagradStep", "memory.W2", memory.W2, 100, 100, "h×h");
+  expectShape("adagradStep", "memory.b2", memory.b2, 1, 100, "1×h");
+  expectShape("adagradStep", "memory.V", memory.V, 100, 65, "h×v");
+  expectShape("adagradStep", "memory.c", memory.c, 1, 65, "1×v");
   adagradStepArrays[0] = params.U1.data;
   adagradStepArrays[1] = params.W1.data;
   adagradStepArrays[2] = params.b1.data;
@@ -1789,6 +1829,38 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  expectShape("adamStep", "params.U1", params.U1, 65, 100, "d×h");
+  expectShape("adamStep", "params.W1", params.W1, 100, 100, "h×h");
+  expectShape("adamStep", "params.b1", params.b1, 1, 100, "1×h");
+  expectShape("adamStep", "params.U2", params.U2, 100, 100, "h×h");
+  expectShape("adamStep", "params.W2", params.W2, 100, 100, "h×h");
+  expectShape("adamStep", "params.b2", params.b2, 1, 100, "1×h");
+  expectShape("adamStep", "params.V", params.V, 100, 65, "h×v");
+  expectShape("adamStep", "params.c", params.c, 1, 65, "1×v");
+  expectShape("adamStep", "grads.U1", grads.U1, 65, 100, "d×h");
+  expectShape("adamStep", "grads.W1", grads.W1, 100, 100, "h×h");
+  expectShape("adamStep", "grads.b1", grads.b1, 1, 100, "1×h");
+  expectShape("adamStep", "grads.U2", grads.U2, 100, 100, "h×h");
+  expectShape("adamStep", "grads.W2", grads.W2, 100, 100, "h×h");
+  expectShape("adamStep", "grads.b2", grads.b2, 1, 100, "1×h");
+  expectShape("adamStep", "grads.V", grads.V, 100, 65, "h×v");
+  expectShape("adamStep", "grads.c", grads.c, 1, 65, "1×v");
+  expectShape("adamStep", "m.U1", m.U1, 65, 100, "d×h");
+  expectShape("adamStep", "m.W1", m.W1, 100, 100, "h×h");
+  expectShape("adamStep", "m.b1", m.b1, 1, 100, "1×h");
+  expectShape("adamStep", "m.U2", m.U2, 100, 100, "h×h");
+  expectShape("adamStep", "m.W2", m.W2, 100, 100, "h×h");
+  expectShape("adamStep", "m.b2", m.b2, 1, 100, "1×h");
+  expectShape("adamStep", "m.V", m.V, 100, 65, "h×v");
+  expectShape("adamStep", "m.c", m.c, 1, 65, "1×v");
+  expectShape("adamStep", "v.U1", v.U1, 65, 100, "d×h");
+  expectShape("adamStep", "v.W1", v.W1, 100, 100, "h×h");
+  expectShape("adamStep", "v.b1", v.b1, 1, 100, "1×h");
+  expectShape("adamStep", "v.U2", v.U2, 100, 100, "h×h");
+  expectShape("adamStep", "v.W2", v.W2, 100, 100, "h×h");
+  expectShape("adamStep", "v.b2", v.b2, 1, 100, "1×h");
+  expectShape("adamStep", "v.V", v.V, 100, 65, "h×v");
+  expectShape("adamStep", "v.c", v.c, 1, 65, "1×v");
   adamStepArrays[0] = params.U1.data;
   adamStepArrays[1] = params.W1.data;
   adamStepArrays[2] = params.b1.data;

@@ -658,6 +658,14 @@ const adamStepArrays: Float64Array[] = new Array<Float64Array>(16);
 
 /** Plain gradient descent: p −= lr · clip(g), each gradient entry clipped to [−clip, clip]. */
 export function sgdStep(params: Params, grads: Grads, lr: number, clip: number): void {
+  expectShape("sgdStep", "params.W1", params.W1, 4, 16, "d×h");
+  expectShape("sgdStep", "params.b1", params.b1, 1, 16, "1×h");
+  expectShape("sgdStep", "params.W2", params.W2, 16, 3, "h×v");
+  expectShape("sgdStep", "params.b2", params.b2, 1, 3, "1×v");
+  expectShape("sgdStep", "grads.W1", grads.W1, 4, 16, "d×h");
+  expectShape("sgdStep", "grads.b1", grads.b1, 1, 16, "1×h");
+  expectShape("sgdStep", "grads.W2", grads.W2, 16, 3, "h×v");
+  expectShape("sgdStep", "grads.b2", grads.b2, 1, 3, "1×v");
   sgdStepArrays[0] = params.W1.data;
   sgdStepArrays[1] = params.b1.data;
   sgdStepArrays[2] = params.W2.data;
@@ -715,6 +723,18 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
 
 /** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
 export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+  expectShape("adagradStep", "params.W1", params.W1, 4, 16, "d×h");
+  expectShape("adagradStep", "params.b1", params.b1, 1, 16, "1×h");
+  expectShape("adagradStep", "params.W2", params.W2, 16, 3, "h×v");
+  expectShape("adagradStep", "params.b2", params.b2, 1, 3, "1×v");
+  expectShape("adagradStep", "grads.W1", grads.W1, 4, 16, "d×h");
+  expectShape("adagradStep", "grads.b1", grads.b1, 1, 16, "1×h");
+  expectShape("adagradStep", "grads.W2", grads.W2, 16, 3, "h×v");
+  expectShape("adagradStep", "grads.b2", grads.b2, 1, 3, "1×v");
+  expectShape("adagradStep", "memory.W1", memory.W1, 4, 16, "d×h");
+  expectShape("adagradStep", "memory.b1", memory.b1, 1, 16, "1×h");
+  expectShape("adagradStep", "memory.W2", memory.W2, 16, 3, "h×v");
+  expectShape("adagradStep", "memory.b2", memory.b2, 1, 3, "1×v");
   adagradStepArrays[0] = params.W1.data;
   adagradStepArrays[1] = params.b1.data;
   adagradStepArrays[2] = params.W2.data;
@@ -796,6 +816,22 @@ export function adamStep(
   lr: number,
   clip: number,
 ): void {
+  expectShape("adamStep", "params.W1", params.W1, 4, 16, "d×h");
+  expectShape("adamStep", "params.b1", params.b1, 1, 16, "1×h");
+  expectShape("adamStep", "params.W2", params.W2, 16, 3, "h×v");
+  expectShape("adamStep", "params.b2", params.b2, 1, 3, "1×v");
+  expectShape("adamStep", "grads.W1", grads.W1, 4, 16, "d×h");
+  expectShape("adamStep", "grads.b1", grads.b1, 1, 16, "1×h");
+  expectShape("adamStep", "grads.W2", grads.W2, 16, 3, "h×v");
+  expectShape("adamStep", "grads.b2", grads.b2, 1, 3, "1×v");
+  expectShape("adamStep", "m.W1", m.W1, 4, 16, "d×h");
+  expectShape("adamStep", "m.b1", m.b1, 1, 16, "1×h");
+  expectShape("adamStep", "m.W2", m.W2, 16, 3, "h×v");
+  expectShape("adamStep", "m.b2", m.b2, 1, 3, "1×v");
+  expectShape("adamStep", "v.W1", v.W1, 4, 16, "d×h");
+  expectShape("adamStep", "v.b1", v.b1, 1, 16, "1×h");
+  expectShape("adamStep", "v.W2", v.W2, 16, 3, "h×v");
+  expectShape("adamStep", "v.b2", v.b2, 1, 3, "1×v");
   adamStepArrays[0] = params.W1.data;
   adamStepArrays[1] = params.b1.data;
   adamStepArrays[2] = params.W2.data;

@@ -21,6 +21,7 @@ type Mats = Record<string, { rows: number; cols: number; data: Float64Array }>;
 interface Steps {
   lossAndGrad(p: object, b: object, g: object): { loss: number } & Mats;
   adagradStep(p: object, g: object, memory: object, lr: number, clip: number): void;
+  sgdStep(p: object, g: object, lr: number, clip: number): void;
   adamStep(p: object, g: object, m: object, v: object, t: number, lr: number, clip: number): void;
 }
 
@@ -46,7 +47,7 @@ describe.each(["js", "simd"] as const)("aliased arguments, %s kernels", (kernels
     expect(Number.isFinite(second.loss)).toBe(true);
   });
 
-  it("the optimizer steps refuse state that shares memory with the parameters or gradients, and parameters that share memory with each other", async () => {
+  it("the optimizer steps refuse state that shares memory with the parameters or gradients, parameters that share memory with each other, and arguments of the wrong shape", async () => {
     const module = await load();
     const { params, grads } = fresh();
     expect(() => module.adagradStep(params, grads, params, 0.1, 5)).toThrow("adagradStep: params.Ui shares memory with memory.Ui; adagradStep writes params.Ui, so it must be an array of its own");
@@ -54,6 +55,9 @@ describe.each(["js", "simd"] as const)("aliased arguments, %s kernels", (kernels
     const m = copy(params as Mats);
     expect(() => module.adamStep(params, grads, m, m, 1, 0.01, 5)).toThrow(/adamStep: m\.Ui shares memory with v\.Ui/);
     expect(() => module.adamStep({ ...params, Wf: params["Wi"] }, grads, m, copy(params as Mats), 1, 0.01, 5)).toThrow(/adamStep: params\.Wi shares memory with params\.Wf/);
+    const { Wi: _dropped, ...withoutWi } = copy(params as Mats);
+    expect(() => module.adagradStep(params, grads, withoutWi, 0.1, 5)).toThrow("adagradStep: memory.Wi must be a h×h matrix (4×4) of float64");
+    expect(() => module.sgdStep(params, { ...grads, Uf: { ...grads["Uf"]!, rows: 2 } }, 0.1, 5)).toThrow("sgdStep: grads.Uf must be d×h = 3×4, got 2×4 with 12 numbers");
     const before = Float64Array.from(params["Wi"]!.data);
     expect(() => module.adagradStep(params, grads, params, 0.1, 5)).toThrow();
     expect(params["Wi"]!.data).toEqual(before);
