@@ -148,6 +148,7 @@ program
   .addOption(new Option("--optimizer <name>", "optimizer").choices(["adagrad", "adam", "sgd"]).default("adagrad"))
   .option("--lr <x>", "learning rate (default: adagrad 0.1, adam 0.002, sgd 0.1)", positiveNumber)
   .option("--clip <x>", "clip every gradient entry to [-x, x]", positiveNumber, 5)
+  .option("--epsilon <x>", "Adagrad's ε, added to the sum of squared gradients (default 1e-12)", positiveNumber)
   .option("--seed <n>", "seed of initialization and sampling", nonNegativeInteger, 1)
   .option("--out <dir>", "where the checkpoint, the loss log and the loss plot go", "runs/train")
   .option("--resume", "continue the run found in --out (to --steps in total, or for another --time)", false)
