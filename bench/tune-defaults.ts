@@ -8,6 +8,7 @@
 //   --clip 5  --steps 2000  --time 60 (0: no timed runs)  --seed 1
 //   --also lr=0.1/eps=1e-9,...  settings added to the grid
 //   --timed lr=0.1/eps=1e-10,...  settings that train for --time too (beside the default and the best)
+//   --listed  time only the --timed settings (not the default and the best too)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ const fail = (line: string): never => {
   process.stderr.write(`bench:tune: ${line}\n`);
   process.exit(1);
 };
-let values: Record<string, string | undefined>;
+let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -34,23 +35,24 @@ try {
       time: { type: "string", default: "60" },
       also: { type: "string", default: "" },
       timed: { type: "string", default: "" },
+      listed: { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
     },
   }));
 } catch (e) {
   fail((e as Error).message.split("\n")[0]!);
 }
-const models = values!.models!.split(",").map((m) => (["rnn", "gru", "lstm", "rnn2"].includes(m) ? m : fail(`--models: ${m} is not one of rnn, gru, lstm, rnn2`)));
+const models = String(values!.models).split(",").map((m) => (["rnn", "gru", "lstm", "rnn2"].includes(m) ? m : fail(`--models: ${m} is not one of rnn, gru, lstm, rnn2`)));
 let texts: ReturnType<typeof parseTexts> = [];
 let grid: Setting[] = [], also: Setting[] = [], timed: Setting[] = [];
 let steps = 0, time = 0, seed = 0;
 try {
-  texts = parseTexts(values!.texts!);
-  const [lrs, epsilons, clips] = [numberList("--lr", values!.lr!), numberList("--epsilon", values!.epsilon!), numberList("--clip", values!.clip!)];
+  texts = parseTexts(String(values!.texts));
+  const [lrs, epsilons, clips] = [numberList("--lr", String(values!.lr)), numberList("--epsilon", String(values!.epsilon)), numberList("--clip", String(values!.clip))];
   grid = lrs.flatMap((lr) => epsilons.flatMap((epsilon) => clips.map((clip) => ({ lr, epsilon, clip }))));
-  also = values!.also ? values!.also.split(",").map(parseSetting) : [];
-  timed = values!.timed ? values!.timed.split(",").map(parseSetting) : [];
-  [steps, time, seed] = [numberList("--steps", values!.steps!)[0]!, Number(values!.time), Number(values!.seed)];
+  also = values!.also ? String(values!.also).split(",").map(parseSetting) : [];
+  timed = values!.timed ? String(values!.timed).split(",").map(parseSetting) : [];
+  [steps, time, seed] = [numberList("--steps", String(values!.steps))[0]!, Number(values!.time), Number(values!.seed)];
   if (!(time >= 0)) throw new Error(`--time ${values!.time}: seconds, 0 or more`);
 } catch (e) {
   fail((e as Error).message);
@@ -81,7 +83,7 @@ try {
       }
       if (time > 0) {
         const best = here.reduce((a, b) => (b.atSteps < a.atSteps ? b : a));
-        for (const row of here.filter((r) => r === best || same(r.setting, current) || timed.some((a) => same(a, r.setting)))) {
+        for (const row of here.filter((r) => (!values!.listed && (r === best || same(r.setting, current))) || timed.some((a) => same(a, r.setting)))) {
           row.timed = await run(text, model, row.setting, { time });
           process.stderr.write(`${name} ${model} ${formatSetting(row.setting)}: ${row.timed.val.toFixed(3)} after ${time} s (${row.timed.steps} steps)\n`);
         }

@@ -57,7 +57,9 @@ export async function runSettings(o: SettingsRequest, vocabSize: number, resumed
     const { model, file } = await modelOf(o.model ?? defaultModelFile());
     const dims = characterDims(model);
     const sizes = characterSizes(model, dims, vocabSize, o);
-    return { model, modelFile: file, dims, sizes, optimizer: o.optimizer, lr: o.lr, clip: o.clip, epsilon: o.epsilon ?? defaultEpsilon, seed: o.seed, val: o.val ?? defaultVal };
+    // Adagrad's rate: --lr, else the model's declared one (trainable.lr), else Adagrad's default.
+    const lr = o.lr ?? (o.optimizer === "adagrad" ? dims.lr : undefined);
+    return { model, modelFile: file, dims, sizes, optimizer: o.optimizer, lr, clip: o.clip, epsilon: o.epsilon ?? defaultEpsilon, seed: o.seed, val: o.val ?? defaultVal };
   }
   // A version 1 checkpoint names no file: it was made with dsl/char-rnn.ts, on the whole text.
   const recorded = resumed.modelFile;

@@ -54,7 +54,7 @@ export interface TrainOptions {
   /** Measure the validation loss every this many steps, and at the end (default 1000). */
   readonly valEvery?: number;
   readonly optimizer: OptimizerName;
-  /** Default: the optimizer's own (optimizerDefaults). */
+  /** Default: the model's declared trainable.lr under Adagrad, else the optimizer's own (optimizerDefaults). */
   readonly lr?: number;
   readonly clip: number;
   /**
@@ -118,7 +118,7 @@ export interface StepProgress {
 }
 
 export interface TrainHooks {
-  onStart?(info: { readonly model: string; readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly time: number | undefined; readonly trainChars: number; readonly valChars: number; readonly generated: boolean }): void;
+  onStart?(info: { readonly model: string; readonly lr: number; readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly time: number | undefined; readonly trainChars: number; readonly valChars: number; readonly generated: boolean }): void;
   onStep?(progress: StepProgress): void;
   onValidation?(step: number, valLoss: number): void;
   onSample?(step: number, text: string): void;
@@ -284,7 +284,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     hooks.onValidation?.(state.step, valLoss);
   };
 
-  hooks.onStart?.({ model: ir.name, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
+  hooks.onStart?.({ model: ir.name, lr, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
   const valEvery = options.valEvery ?? 1000;
   const started = performance.now();
   const deadline = options.time === undefined ? Infinity : started + options.time * 1000;
