@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { optimizerDefaults } from "../codegen/optimizers.js";
 import { train } from "../train/trainer.js";
 import { parseTexts, textPath } from "./texts.js";
-import { formatSetting, numberList, parseSetting, worstGaps, type Setting } from "./tune-table.js";
+import { formatSetting, numberList, parseSetting, pivotTable, worstGaps, type Setting } from "./tune-table.js";
 
 const fail = (line: string): never => {
   process.stderr.write(`bench:tune: ${line}\n`);
@@ -96,12 +96,16 @@ try {
 }
 
 const lines = [
+  `Validation loss after ${steps} steps (after ${time} s in parentheses, where run):`,
+  "",
+  ...pivotTable(rows, (s) => same(s, current)),
+  "",
   `| text | model | setting | val after ${steps} steps | val after ${time} s (steps) |`,
   "|---|---|---|---:|---:|",
   ...rows.map((r) => `| ${r.text} | ${r.model} | ${formatSetting(r.setting)}${same(r.setting, current) ? " (old default)" : ""} | ${r.atSteps.toFixed(3)} | ${r.timed ? `${r.timed.val.toFixed(3)} (${r.timed.steps})` : ""} |`),
   "",
-  `| setting | worst gap to the best after ${steps} steps | worst gap after ${time} s (of those run) |`,
-  "|---|---:|---:|",
-  ...worstGaps(rows).map((g) => `| ${formatSetting(g.setting)} | ${g.atSteps.toFixed(3)} | ${Number.isFinite(g.timed) ? g.timed.toFixed(3) : ""} |`),
+  `| model | setting | worst gap to the model's best after ${steps} steps | worst gap after ${time} s (of those run) |`,
+  "|---|---|---:|---:|",
+  ...worstGaps(rows).map((g) => `| ${g.model} | ${formatSetting(g.setting)} | ${g.atSteps.toFixed(3)} | ${Number.isFinite(g.timed) ? g.timed.toFixed(3) : ""} |`),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

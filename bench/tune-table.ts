@@ -28,22 +28,40 @@ export const formatSetting = (s: Setting) => `lr ${s.lr} ε ${s.epsilon.toExpone
 
 interface Measured { readonly text: string; readonly model: string; readonly setting: Setting; readonly atSteps: number; readonly timed?: { readonly val: number } }
 
-/** Each setting's largest distance to the best of its text and model, best first (NaN counts as worst). */
-export function worstGaps(rows: readonly Measured[]): { setting: Setting; atSteps: number; timed: number }[] {
+/** Each model and setting's largest distance to the best of the model on any text, best first per model (NaN counts as worst). */
+export function worstGaps(rows: readonly Measured[]): { model: string; setting: Setting; atSteps: number; timed: number }[] {
   const key = (r: Measured) => `${r.text}\u0000${r.model}`;
   const best = new Map<string, { atSteps: number; timed: number }>();
   for (const r of rows) {
     const b = best.get(key(r)) ?? { atSteps: Infinity, timed: Infinity };
     best.set(key(r), { atSteps: Math.min(b.atSteps, r.atSteps), timed: r.timed ? Math.min(b.timed, r.timed.val) : b.timed });
   }
-  const gaps = new Map<string, { setting: Setting; atSteps: number; timed: number }>();
+  const gaps = new Map<string, { model: string; setting: Setting; atSteps: number; timed: number }>();
   for (const r of rows) {
-    const name = formatSetting(r.setting);
-    const g = gaps.get(name) ?? { setting: r.setting, atSteps: -Infinity, timed: -Infinity };
+    const name = `${r.model} ${formatSetting(r.setting)}`;
+    const g = gaps.get(name) ?? { model: r.model, setting: r.setting, atSteps: -Infinity, timed: -Infinity };
     const d = r.atSteps - best.get(key(r))!.atSteps;
     g.atSteps = Math.max(g.atSteps, Number.isNaN(d) ? Infinity : d);
     if (r.timed) g.timed = Math.max(g.timed, r.timed.val - best.get(key(r))!.timed);
     gaps.set(name, g);
   }
-  return [...gaps.values()].sort((a, b) => a.atSteps - b.atSteps);
+  return [...gaps.values()].sort((a, b) => a.model.localeCompare(b.model) || a.atSteps - b.atSteps);
+}
+
+/**
+ * The measurements as one table: a row per setting, a column per text and model, each cell the
+ * validation loss after the steps, and after the time in parentheses where that was run.
+ */
+export function pivotTable(rows: readonly Measured[], isDefault: (s: Setting) => boolean): string[] {
+  const columns = [...new Set(rows.map((r) => `${r.text} ${r.model}`))];
+  const settings = [...new Map(rows.map((r) => [formatSetting(r.setting), r.setting])).values()];
+  const cell = (s: Setting, column: string) => {
+    const r = rows.find((x) => `${x.text} ${x.model}` === column && formatSetting(x.setting) === formatSetting(s));
+    return r ? `${r.atSteps.toFixed(3)}${r.timed ? ` (${r.timed.val.toFixed(3)})` : ""}` : "";
+  };
+  return [
+    `| setting | ${columns.join(" | ")} |`,
+    `|---|${columns.map(() => "---:").join("|")}|`,
+    ...settings.map((s) => `| ${formatSetting(s)}${isDefault(s) ? " (old default)" : ""} | ${columns.map((c) => cell(s, c)).join(" | ")} |`),
+  ];
 }

@@ -21,9 +21,9 @@ describe("bench:tune's options and gaps", () => {
       { text: "code", model: "rnn", setting: a, atSteps: 2.0 },
       { text: "code", model: "rnn", setting: b, atSteps: 2.04 },
     ]);
-    expect(gaps.map((g) => [g.setting.lr, g.atSteps, g.timed])).toEqual([
-      [0.05, expect.closeTo(0.04, 10), expect.closeTo(0.1, 10)],
-      [0.1, 0.5, 0],
+    expect(gaps.map((g) => [g.model, g.setting.lr, g.atSteps, g.timed])).toEqual([
+      ["rnn", 0.05, expect.closeTo(0.04, 10), expect.closeTo(0.1, 10)],
+      ["rnn", 0.1, 0.5, 0],
     ]);
   });
 });
@@ -39,5 +39,17 @@ describe("bench:models' runs", () => {
     expect(() => parseRuns("--runs", "transformer/h=1")).toThrow("--runs: transformer is not one of rnn, gru, lstm, rnn2, attention");
     expect(() => parseRuns("--runs", "gru/h=-1")).toThrow("--runs: h=-1 is not key=positive number");
     expect(oneLine("a|b\nc")).toBe("a\\|b⏎c");
+  });
+});
+
+describe("bench:tune's pivot table", () => {
+  it("puts a setting per row and a text and model per column", async () => {
+    const { pivotTable } = await import("../bench/tune-table.js");
+    const a = { lr: 0.1, epsilon: 1e-12, clip: 5 };
+    expect(pivotTable([{ text: "code", model: "rnn", setting: a, atSteps: 2.5, timed: { val: 2 } }, { text: "code", model: "lstm", setting: a, atSteps: 2.25 }], () => true)).toEqual([
+      "| setting | code rnn | code lstm |",
+      "|---|---:|---:|",
+      "| lr 0.1 ε 1e-12 clip 5 (old default) | 2.500 (2.000) | 2.250 |",
+    ]);
   });
 });
