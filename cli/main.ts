@@ -146,7 +146,7 @@ program
   .option("--val <fraction>", "the fraction of the text held out for validation, from its end (0: none)", fraction, 0.1)
   .option("--val-every <n>", "measure the validation loss every n steps, and at the end", positiveInteger, 1000)
   .addOption(new Option("--optimizer <name>", "optimizer").choices(["adagrad", "adam", "sgd"]).default("adagrad"))
-  .option("--lr <x>", "learning rate (default: adagrad 0.1, adam 0.002, sgd 0.1)", positiveNumber)
+  .option("--lr <x>", "learning rate (default: adagrad the model's trainable.lr, else 0.1; adam 0.002; sgd 0.1)", positiveNumber)
   .option("--clip <x>", "clip every gradient entry to [-x, x]", positiveNumber, 5)
   .option("--epsilon <x>", "Adagrad's ε, added to the sum of squared gradients (default 1e-12)", positiveNumber)
   .option("--seed <n>", "seed of initialization and sampling", nonNegativeInteger, 1)
