@@ -21,7 +21,7 @@ import { parseTexts, textPath, type TextName } from "./texts.js";
 import { benchModels, formatRun, modelFile, oneLine, parseRuns, type BenchModel, type Run } from "./model-runs.js";
 
 /** The runs of --corpus when --runs is not given: the configurations the README's table reports. */
-const corpusRuns = "gru/h=256/n=16/T=32/opt=adam/lr=0.003";
+const corpusRuns = "gru,gru/h=128/n=16/T=32/opt=adam";
 
 const fail = (line: string): never => {
   process.stderr.write(`bench:models: ${line}\n`);
