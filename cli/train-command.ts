@@ -1,6 +1,5 @@
 // `shapegrad train --text FILE`: the main job. Options are checked before anything is written;
 // progress and samples go to stderr, and `--json` puts one summary line on stdout.
-import { optimizerDefaults, type OptimizerName } from "../codegen/optimizers.js";
 import { train, type TrainOptions } from "../train/trainer.js";
 import { progress } from "./progress.js";
 
@@ -12,11 +11,10 @@ export async function trainCommand(options: TrainOptions & { readonly json: bool
   let valLoss = NaN;
   const report = await train(options, {
     onStart: (info) => {
-      const lr = options.lr ?? optimizerDefaults[options.optimizer as OptimizerName].lr;
       const limits = [Number.isFinite(info.steps) ? `${info.steps} steps` : "", info.time !== undefined ? `${info.time} s` : ""].filter((s) => s !== "").join(" or ");
       process.stderr.write(
         `training ${info.model} on ${options.text} (${info.trainChars} characters; ${info.valChars > 0 ? `the last ${info.valChars} held out for validation` : "none held out"}): ` +
-          `vocab ${info.vocab}, ${Object.entries(info.sizes).map(([k, v]) => `${k}=${v}`).join(" ")}, ${options.optimizer} lr ${lr}, ${limits}` +
+          `vocab ${info.vocab}, ${Object.entries(info.sizes).map(([k, v]) => `${k}=${v}`).join(" ")}, ${options.optimizer} lr ${info.lr}, ${limits}` +
           `${info.fromStep ? `, resuming at step ${info.fromStep}` : ""}${info.generated ? " (generated the model's code)" : " (model's code from the cache)"}\n` +
           `progress: loss = this step's loss, smoothed = step losses smoothed (factor 0.999), val = mean loss on the held-out text (nats per character)\n`,
       );

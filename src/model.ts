@@ -71,6 +71,11 @@ export interface Trainable<K extends string = string> {
   readonly hidden: K;
   /** A model without steps reads a window of characters: the dim `--seq` sets (e.g. `"T"`). */
   readonly window?: K;
+  /**
+   * Adagrad's learning rate for this model when `--lr` is not given (default: Adagrad's own, 0.1).
+   * The character models' values were measured (README, "Training defaults, measured").
+   */
+  readonly lr?: number;
 }
 
 /** A model of any shape, for code that handles models generically (tracing checks it at run time). */

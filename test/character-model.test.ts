@@ -25,7 +25,7 @@ function refusal(f: () => unknown): string {
 
 describe("characterDims", () => {
   it("names the dims of every character model in dsl/", () => {
-    expect(characterDims(charLstm)).toEqual({ vocab: ["d", "v"], hidden: "h", length: "T", streams: "n" });
+    expect(characterDims(charLstm)).toEqual({ vocab: ["d", "v"], hidden: "h", length: "T", streams: "n", lr: 0.2 });
     expect(characterDims(charRnn2)).toEqual({ vocab: ["d", "v"], hidden: "h", length: "T", streams: "n" });
     expect(characterDims(attention)).toEqual({ vocab: ["v"], hidden: "d", length: "T" });
   });
@@ -37,6 +37,7 @@ describe("characterDims", () => {
     [{ trainable: { vocab: ["d"], hidden: "h" } }, /has target y of width "v", which is not a trainable\.vocab dim \(d\)/],
     [{ trainable: { vocab: ["d", "v"], hidden: "v" } }, /has trainable\.hidden "v" among its vocabulary dims/],
     [{ trainable: { vocab: [], hidden: "h" } }, /declares no trainable\.vocab/],
+    [{ trainable: { vocab: ["d", "v"], hidden: "h", lr: -1 } }, /has trainable\.lr -1; a learning rate is a positive number/],
     [{ trainable: { vocab: ["d", "v"], hidden: "h", window: "T" } }, /declares both steps \(sequence\) and trainable\.window/],
     [{ sequence: undefined, state: undefined }, /has no steps \(sequence\) and no trainable\.window/],
     [{ inputs: { x: ["n", "d"], z: ["n", "d"] } }, /has 2 inputs and 1 targets; a character model reads one input and predicts one target/],

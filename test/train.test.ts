@@ -139,6 +139,8 @@ describe("shapegrad train", () => {
     [["--text", corpus, "--hidden", "0"], /option '--hidden <n>' argument '0' is invalid\. must be a positive integer/],
     [["--text", corpus, "--lr", "-1"], /option '--lr <x>' argument '-1' is invalid\. must be a positive number/],
     [["--text", corpus, "--seq", "abc"], /option '--seq <n>' argument 'abc' is invalid/],
+    [["--text", corpus, "--epsilon", "1"], /--epsilon 1: Adagrad's ε must be a positive number below 1/],
+    [["--text", corpus, "--epsilon", "1e-8", "--optimizer", "adam"], /--epsilon is Adagrad's; --optimizer adam takes none/],
     [["--text", corpus, "--optimizer", "rmsprop"], /argument 'rmsprop' is invalid\. Allowed choices are adagrad, adam, sgd/],
     [["--text", corpus, "--bogus"], /unknown option '--bogus'/],
     [["--text", corpus, "--resume"], /no checkpoint in .* to resume/],

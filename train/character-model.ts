@@ -24,6 +24,8 @@ export interface CharacterDims {
   readonly length: string;
   /** The parallel streams (the input's row dim) of a recurrent model; none for a window model. */
   readonly streams?: string;
+  /** Adagrad's learning rate the model declares (trainable.lr), if it does. */
+  readonly lr?: number;
 }
 
 function declared(spec: AnyModel["spec"], group: "inputs" | "targets"): [string, readonly unknown[]][] {
@@ -47,6 +49,8 @@ export function characterDims(model: AnyModel): CharacterDims {
   for (const [what, d] of [...vocab.map((v) => ["trainable.vocab", v] as const), ["trainable.hidden", t.hidden] as const, ...(t.window === undefined ? [] : [["trainable.window", t.window] as const])]) {
     if (typeof d !== "string" || !dims.includes(d)) refuse(`has ${what} ${JSON.stringify(d)}, which is not one of its dims (${dims.join(", ")})`);
   }
+  if (t.lr !== undefined && !(typeof t.lr === "number" && t.lr > 0 && Number.isFinite(t.lr))) refuse(`has trainable.lr ${JSON.stringify(t.lr)}; a learning rate is a positive number`);
+  const lr = t.lr === undefined ? {} : { lr: t.lr };
   if (vocab.includes(t.hidden)) refuse(`has trainable.hidden "${t.hidden}" among its vocabulary dims`);
   const inputs = declared(spec, "inputs"), targets = declared(spec, "targets");
   if (inputs.length !== 1 || targets.length !== 1) refuse(`has ${inputs.length} inputs and ${targets.length} targets; a character model reads one input and predicts one target`);
@@ -59,12 +63,12 @@ export function characterDims(model: AnyModel): CharacterDims {
   if (targetShape[0] !== rows) refuse(`has input ${inputName} and target ${targetName} with different rows (${JSON.stringify(rows)}, ${JSON.stringify(targetShape[0])})`);
   if (spec.sequence !== undefined) {
     if (t.window !== undefined) refuse("declares both steps (sequence) and trainable.window; a recurrent model reads T steps, a window model T rows");
-    return { vocab, hidden: t.hidden, length: spec.sequence.steps, ...(typeof rows === "string" && { streams: rows }) };
+    return { vocab, hidden: t.hidden, length: spec.sequence.steps, ...(typeof rows === "string" && { streams: rows }), ...lr };
   }
   if (t.window === undefined) refuse("has no steps (sequence) and no trainable.window (the dim of the characters it reads at once)");
   if (rows !== t.window) refuse(`reads its input ${inputName} in rows of ${JSON.stringify(rows)}, not of its window ${t.window}`);
   if (typeof spec.state === "object" && spec.state !== null && Object.keys(spec.state).length > 0) refuse("has a state but no steps (sequence)");
-  return { vocab, hidden: t.hidden, length: t.window! };
+  return { vocab, hidden: t.hidden, length: t.window!, ...lr };
 }
 
 /** The sizes to train at: the vocabulary's size, the options, --dim, and the model's defaults for the rest. */

@@ -57,9 +57,15 @@ export interface TrainOptions {
   /** Measure the validation loss every this many steps, and at the end (default 1000). */
   readonly valEvery?: number;
   readonly optimizer: OptimizerName;
-  /** Default: the optimizer's own (optimizerDefaults). */
+  /** Default: the model's declared trainable.lr under Adagrad, else the optimizer's own (optimizerDefaults). */
   readonly lr?: number;
   readonly clip: number;
+  /**
+   * Adagrad's ε (default optimizerDefaults.adagrad.epsilon, which the generated step has compiled
+   * in). Another ε is reached exactly by scaling the gradient and the clip by s = √(compiled/ε):
+   * lr·sg/√(s²m + compiled) = lr·g/√(m + ε). The optimizer's memory then holds s² times Σg².
+   */
+  readonly epsilon?: number;
   readonly seed: number;
   readonly out: string;
   readonly resume: boolean;
@@ -115,7 +121,7 @@ export interface StepProgress {
 }
 
 export interface TrainHooks {
-  onStart?(info: { readonly model: string; readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly time: number | undefined; readonly trainChars: number; readonly valChars: number; readonly generated: boolean }): void;
+  onStart?(info: { readonly model: string; readonly lr: number; readonly vocab: number; readonly sizes: Readonly<Record<string, number>>; readonly fromStep: number; readonly steps: number; readonly time: number | undefined; readonly trainChars: number; readonly valChars: number; readonly generated: boolean }): void;
   onStep?(progress: StepProgress): void;
   onValidation?(step: number, valLoss: number): void;
   onSample?(step: number, text: string): void;
@@ -147,6 +153,10 @@ interface RunState {
   random: ReturnType<typeof rng>;
 }
 
+function scaleInPlace(data: Float64Array, s: number): void {
+  for (let k = 0; k < data.length; k++) data[k]! *= s;
+}
+
 /** Trains a character model (options.model; by default dsl/char-rnn.ts, the flagship RNN with one-hot input). */
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainReport> {
   const corpus: Corpus = readCorpus(options.text);
@@ -171,6 +181,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const settings = await runSettings(options, vocabSize, resumed, checkpointPath);
   const { model, sizes } = settings;
   const lr = settings.lr ?? optimizerDefaults[settings.optimizer].lr;
+  const gradScale = settings.optimizer === "adagrad" ? Math.sqrt(optimizerDefaults.adagrad.epsilon / settings.epsilon) : 1;
   const ir = traceModel(model, sizes);
   const layout = characterLayout(ir, settings.dims);
   const identity = modelIdentity(ir);
@@ -240,7 +251,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const logLines = resumed && existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").filter((l) => l && Number(JSON.parse(l).step) <= resumed!.step) : [];
     if (!resumed) writeFileAtomic(logPath, "");
 
-    const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, seed: settings.seed, val: settings.val, textHash };
+    // ε is recorded only when it is not the compiled one (checkpoints made before --epsilon read the same).
+    const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, ...(gradScale !== 1 && { epsilon: settings.epsilon }), seed: settings.seed, val: settings.val, textHash };
     let checkpointStep = -1;
     const checkpoint = (): string => {
       writeFileAtomic(logPath, logLines.map((l) => `${l}\n`).join(""));
@@ -289,7 +301,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       hooks.onValidation?.(state.step, valLoss);
     };
 
-    hooks.onStart?.({ model: ir.name, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
+    hooks.onStart?.({ model: ir.name, lr, vocab: vocabSize, sizes, fromStep: state.step, steps: maxSteps, time: options.time, trainChars: trainText.length, valChars: valText.length, generated });
     const valEvery = options.valEvery ?? 1000;
     const started = performance.now();
     const deadline = options.time === undefined ? Infinity : started + options.time * 1000;
@@ -323,7 +335,10 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       if (!Number.isFinite(loss)) {
         throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
       }
-      if (settings.optimizer === "adagrad") module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip);
+      if (settings.optimizer === "adagrad") {
+        if (gradScale !== 1) for (const d of ir.params) scaleInPlace(grads[d.name]!.data, gradScale);
+        module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip * gradScale);
+      }
       else if (settings.optimizer === "adam") module.adamStep(state.params, grads, state.optimizer["m"]!, state.optimizer["v"]!, step, lr, settings.clip);
       else module.sgdStep(state.params, grads, lr, settings.clip);
       for (const s of layout.states) b.states[s.name]!.data.set((result[finalKey(s.name)] as AnyMat).data);
