@@ -14,7 +14,8 @@ export type Declaration =
       readonly kind: "function";
       readonly name: string;
       readonly doc?: string;
-      readonly parameters: readonly { readonly name: string; readonly type: string }[];
+      /** A parameter with an initializer is optional (its default). */
+      readonly parameters: readonly { readonly name: string; readonly type: string; readonly initializer?: string }[];
       readonly returnType: string;
       readonly body: readonly string[];
       readonly exported: boolean;

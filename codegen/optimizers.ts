@@ -70,13 +70,13 @@ export function optimizerDeclarations(ir: ModelIR): Declaration[] {
     {
       kind: "function",
       name: "adagradStep",
-      doc: `Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + ${adagrad.epsilon}), with g = clip(gradient).`,
-      parameters: [mutableParams, gradsArg, { name: "memory", type: "Params" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }],
+      doc: `Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to ${adagrad.epsilon}.`,
+      parameters: [mutableParams, gradsArg, { name: "memory", type: "Params" }, { name: "lr", type: "number" }, { name: "clip", type: "number" }, { name: "epsilon", type: "number", initializer: String(adagrad.epsilon) }],
       returnType: "void",
       body: [
         ...shapes("adagradStep", ["memory"]),
         ...checks.adagradStep.lines,
-        ...each((name, size) => loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", `p[k]! -= (lr * g) / Math.sqrt(mk + ${adagrad.epsilon});`])),
+        ...each((name, size) => loopOver(name, size, ["memory"], ["const mk = memoryp[k]! + g * g;", "memoryp[k] = mk;", "p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);"])),
       ],
       exported: true,
     },

@@ -31,7 +31,7 @@ function structure(d: Declaration): StatementStructures {
         isExported: d.exported,
         isAsync: d.async ?? false,
         docs,
-        parameters: d.parameters.map((p) => ({ name: p.name, type: p.type })),
+        parameters: d.parameters.map((p) => ({ name: p.name, type: p.type, ...(p.initializer !== undefined && { initializer: p.initializer }) })),
         returnType: d.returnType,
         statements: d.body.join("\n"),
       };

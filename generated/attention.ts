@@ -4060,8 +4060,15 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
   }
 }
 
-/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
-export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to 1e-12. */
+export function adagradStep(
+  params: Params,
+  grads: Grads,
+  memory: Params,
+  lr: number,
+  clip: number,
+  epsilon: number = 1e-12,
+): void {
   expectShape("adagradStep", "params.E", params.E, 65, 32, "v×d");
   expectShape("adagradStep", "params.P", params.P, 16, 32, "T×d");
   expectShape("adagradStep", "params.gain1", params.gain1, 1, 32, "1×d");
@@ -4182,7 +4189,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // P: T×d
@@ -4196,7 +4203,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // gain1: 1×d
@@ -4210,7 +4217,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bias1: 1×d
@@ -4224,7 +4231,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wq: d×k
@@ -4238,7 +4245,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wk: d×k
@@ -4252,7 +4259,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wv: d×k
@@ -4266,7 +4273,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wo: k×d
@@ -4280,7 +4287,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // gain2: 1×d
@@ -4294,7 +4301,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bias2: 1×d
@@ -4308,7 +4315,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // W1: d×m
@@ -4322,7 +4329,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // b1: 1×m
@@ -4336,7 +4343,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // W2: m×d
@@ -4350,7 +4357,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // b2: 1×d
@@ -4364,7 +4371,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // gain3: 1×d
@@ -4378,7 +4385,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bias3: 1×d
@@ -4392,7 +4399,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wout: d×v
@@ -4406,7 +4413,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bout: 1×v
@@ -4420,7 +4427,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
 }

@@ -1909,8 +1909,15 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
   }
 }
 
-/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
-export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to 1e-12. */
+export function adagradStep(
+  params: Params,
+  grads: Grads,
+  memory: Params,
+  lr: number,
+  clip: number,
+  epsilon: number = 1e-12,
+): void {
   expectShape("adagradStep", "params.Uz", params.Uz, 65, 100, "d×h");
   expectShape("adagradStep", "params.Wz", params.Wz, 100, 100, "h×h");
   expectShape("adagradStep", "params.bz", params.bz, 1, 100, "1×h");
@@ -1989,7 +1996,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wz: h×h
@@ -2003,7 +2010,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bz: 1×h
@@ -2017,7 +2024,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Ur: d×h
@@ -2031,7 +2038,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wr: h×h
@@ -2045,7 +2052,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // br: 1×h
@@ -2059,7 +2066,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Uh: d×h
@@ -2073,7 +2080,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wh: h×h
@@ -2087,7 +2094,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bh: 1×h
@@ -2101,7 +2108,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // V: h×v
@@ -2115,7 +2122,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // c: 1×v
@@ -2129,7 +2136,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
 }

@@ -2315,8 +2315,15 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
   }
 }
 
-/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
-export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to 1e-12. */
+export function adagradStep(
+  params: Params,
+  grads: Grads,
+  memory: Params,
+  lr: number,
+  clip: number,
+  epsilon: number = 1e-12,
+): void {
   expectShape("adagradStep", "params.Ui", params.Ui, 65, 100, "d×h");
   expectShape("adagradStep", "params.Wi", params.Wi, 100, 100, "h×h");
   expectShape("adagradStep", "params.bi", params.bi, 1, 100, "1×h");
@@ -2413,7 +2420,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wi: h×h
@@ -2427,7 +2434,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bi: 1×h
@@ -2441,7 +2448,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Uf: d×h
@@ -2455,7 +2462,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wf: h×h
@@ -2469,7 +2476,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bf: 1×h
@@ -2483,7 +2490,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Uo: d×h
@@ -2497,7 +2504,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wo: h×h
@@ -2511,7 +2518,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bo: 1×h
@@ -2525,7 +2532,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Ug: d×h
@@ -2539,7 +2546,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wg: h×h
@@ -2553,7 +2560,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bg: 1×h
@@ -2567,7 +2574,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // V: h×v
@@ -2581,7 +2588,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // c: 1×v
@@ -2595,7 +2602,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
 }

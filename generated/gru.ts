@@ -2546,8 +2546,15 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
   }
 }
 
-/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
-export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to 1e-12. */
+export function adagradStep(
+  params: Params,
+  grads: Grads,
+  memory: Params,
+  lr: number,
+  clip: number,
+  epsilon: number = 1e-12,
+): void {
   expectShape("adagradStep", "params.Uz", params.Uz, 65, 100, "d×h");
   expectShape("adagradStep", "params.Wz", params.Wz, 100, 100, "h×h");
   expectShape("adagradStep", "params.bz", params.bz, 1, 100, "1×h");
@@ -2626,7 +2633,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wz: h×h
@@ -2640,7 +2647,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bz: 1×h
@@ -2654,7 +2661,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Ur: d×h
@@ -2668,7 +2675,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wr: h×h
@@ -2682,7 +2689,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // br: 1×h
@@ -2696,7 +2703,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Uh: d×h
@@ -2710,7 +2717,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // Wh: h×h
@@ -2724,7 +2731,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // bh: 1×h
@@ -2738,7 +2745,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // V: h×v
@@ -2752,7 +2759,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // c: 1×v
@@ -2766,7 +2773,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
 }

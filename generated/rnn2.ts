@@ -1863,8 +1863,15 @@ export function sgdStep(params: Params, grads: Grads, lr: number, clip: number):
   }
 }
 
-/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + 1e-12), with g = clip(gradient). */
-export function adagradStep(params: Params, grads: Grads, memory: Params, lr: number, clip: number): void {
+/** Adagrad (as in min-char-rnn): memory += g², p −= lr · g / √(memory + epsilon), with g = clip(gradient); epsilon defaults to 1e-12. */
+export function adagradStep(
+  params: Params,
+  grads: Grads,
+  memory: Params,
+  lr: number,
+  clip: number,
+  epsilon: number = 1e-12,
+): void {
   expectShape("adagradStep", "params.U1", params.U1, 65, 100, "d×h");
   expectShape("adagradStep", "params.W1", params.W1, 100, 100, "h×h");
   expectShape("adagradStep", "params.b1", params.b1, 1, 100, "1×h");
@@ -1925,7 +1932,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // W1: h×h
@@ -1939,7 +1946,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // b1: 1×h
@@ -1953,7 +1960,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // U2: h×h
@@ -1967,7 +1974,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // W2: h×h
@@ -1981,7 +1988,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // b2: 1×h
@@ -1995,7 +2002,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // V: h×v
@@ -2009,7 +2016,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
   // c: 1×v
@@ -2023,7 +2030,7 @@ export function adagradStep(params: Params, grads: Grads, memory: Params, lr: nu
       g = g > clip ? clip : g < -clip ? -clip : g;
       const mk = memoryp[k]! + g * g;
       memoryp[k] = mk;
-      p[k]! -= (lr * g) / Math.sqrt(mk + 1e-12);
+      p[k]! -= (lr * g) / Math.sqrt(mk + epsilon);
     }
   }
 }

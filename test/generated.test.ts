@@ -218,3 +218,28 @@ describe("names in generated code", () => {
     expect(project.getPreEmitDiagnostics().map((d) => String(d.getMessageText()))).toEqual([]);
   });
 });
+
+// Adagrad's ε is the generated step's last argument (1e-12 when left out): each entry, by hand,
+// m' = m + clip(g)², p' = p − lr·clip(g)/√(m' + ε).
+describe("adagradStep's epsilon", () => {
+  it.each([[undefined, 1e-12], [1e-8, 1e-8], [0.5, 0.5]] as const)("given %s, it divides by √(memory + %s)", async (given, epsilon) => {
+    const sizes = { n: 1, d: 3, h: 2, v: 3, T: 2 };
+    const { module } = await generateAndImport(rnn, sizes);
+    const step = (module as unknown as { adagradStep(p: object, g: object, m: object, lr: number, clip: number, epsilon?: number): void }).adagradStep;
+    const { params, grads } = randomArguments(traceModel(rnn, sizes), 9);
+    for (const m of Object.values(grads)) m.data.forEach((_, k) => (m.data[k] = ((k % 5) - 2) * 0.7));
+    const memory = Object.fromEntries(Object.entries(params).map(([k, m]) => [k, { ...m, data: Float64Array.from(m.data, (_, i) => (i % 3) * 0.01) }]));
+    const expected = Object.fromEntries(
+      Object.entries(params).map(([k, p]) => {
+        const g = grads[k]!.data, m = memory[k]!.data;
+        return [k, Float64Array.from(p.data, (x, i) => {
+          const gi = Math.max(-1, Math.min(1, g[i]!));
+          return gi === 0 ? x : x - (0.3 * gi) / Math.sqrt(m[i]! + gi * gi + epsilon);
+        })];
+      }),
+    );
+    if (given === undefined) step(params, grads, memory, 0.3, 1);
+    else step(params, grads, memory, 0.3, 1, given);
+    for (const k of Object.keys(params)) expect(relErr(params[k]!.data, expected[k]!), k).toBeLessThan(1e-15);
+  });
+});

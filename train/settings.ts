@@ -40,7 +40,7 @@ export interface SettingsRequest {
 }
 
 export const defaultVal = 0.1;
-/** Adagrad's ε when none is given: the one the generated step has compiled in. */
+/** Adagrad's ε when none is given: the generated step's default. */
 export const defaultEpsilon: number = optimizerDefaults.adagrad.epsilon;
 
 async function modelOf(choice: AnyModel | string): Promise<{ model: AnyModel; file: ModelFile | undefined }> {

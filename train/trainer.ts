@@ -60,11 +60,7 @@ export interface TrainOptions {
   /** Default: the model's declared trainable.lr under Adagrad, else the optimizer's own (optimizerDefaults). */
   readonly lr?: number;
   readonly clip: number;
-  /**
-   * Adagrad's ε (default optimizerDefaults.adagrad.epsilon, which the generated step has compiled
-   * in). Another ε is reached exactly by scaling the gradient and the clip by s = √(compiled/ε):
-   * lr·sg/√(s²m + compiled) = lr·g/√(m + ε). The optimizer's memory then holds s² times Σg².
-   */
+  /** Adagrad's ε (default optimizerDefaults.adagrad.epsilon), passed to the generated step. */
   readonly epsilon?: number;
   readonly seed: number;
   readonly out: string;
@@ -137,7 +133,7 @@ interface TrainingModule extends ForwardModule {
   /** The result holds each final state under its key (`hT`, see finalKey). */
   lossAndGrad(params: object, batch: object, grads: object): { readonly loss: number } & Readonly<Record<string, AnyMat | number>>;
   sgdStep(params: object, grads: object, lr: number, clip: number): void;
-  adagradStep(params: object, grads: object, memory: object, lr: number, clip: number): void;
+  adagradStep(params: object, grads: object, memory: object, lr: number, clip: number, epsilon?: number): void;
   adamStep(params: object, grads: object, m: object, v: object, t: number, lr: number, clip: number): void;
 }
 
@@ -151,10 +147,6 @@ interface RunState {
   optimizer: Record<string, Record<string, AnyMat>>;
   positions: Float64Array;
   random: ReturnType<typeof rng>;
-}
-
-function scaleInPlace(data: Float64Array, s: number): void {
-  for (let k = 0; k < data.length; k++) data[k]! *= s;
 }
 
 /** Trains a character model (options.model; by default dsl/char-rnn.ts, the flagship RNN with one-hot input). */
@@ -181,7 +173,6 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const settings = await runSettings(options, vocabSize, resumed, checkpointPath);
   const { model, sizes } = settings;
   const lr = settings.lr ?? optimizerDefaults[settings.optimizer].lr;
-  const gradScale = settings.optimizer === "adagrad" ? Math.sqrt(optimizerDefaults.adagrad.epsilon / settings.epsilon) : 1;
   const ir = traceModel(model, sizes);
   const layout = characterLayout(ir, settings.dims);
   const identity = modelIdentity(ir);
@@ -251,8 +242,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const logLines = resumed && existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").filter((l) => l && Number(JSON.parse(l).step) <= resumed!.step) : [];
     if (!resumed) writeFileAtomic(logPath, "");
 
-    // ε is recorded only when it is not the compiled one (checkpoints made before --epsilon read the same).
-    const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, ...(gradScale !== 1 && { epsilon: settings.epsilon }), seed: settings.seed, val: settings.val, textHash };
+    // ε is recorded only when it is not the default (checkpoints made before --epsilon read the same).
+    const options_ = { hidden: sizes[settings.dims.hidden]!, seq: T, batch: n, optimizer: settings.optimizer, lr, clip: settings.clip, ...(settings.optimizer === "adagrad" && settings.epsilon !== optimizerDefaults.adagrad.epsilon && { epsilon: settings.epsilon }), seed: settings.seed, val: settings.val, textHash };
     let checkpointStep = -1;
     const checkpoint = (): string => {
       writeFileAtomic(logPath, logLines.map((l) => `${l}\n`).join(""));
@@ -336,8 +327,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
         throw new TrainingStopped(`training stopped at step ${step}: the loss is ${loss}${lastPath ? `; the last good checkpoint is ${lastPath} (step ${readCheckpoint(options.out).step})` : "; no checkpoint was written"}`);
       }
       if (settings.optimizer === "adagrad") {
-        if (gradScale !== 1) for (const d of ir.params) scaleInPlace(grads[d.name]!.data, gradScale);
-        module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip * gradScale);
+        module.adagradStep(state.params, grads, state.optimizer["memory"]!, lr, settings.clip, settings.epsilon);
       }
       else if (settings.optimizer === "adam") module.adamStep(state.params, grads, state.optimizer["m"]!, state.optimizer["v"]!, step, lr, settings.clip);
       else module.sgdStep(state.params, grads, lr, settings.clip);
