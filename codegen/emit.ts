@@ -6,6 +6,7 @@
 // functions around them (step-functions.ts), the arrays allocated once and the SIMD kernels'
 // memory (memory.ts), and what a caller sees (interface.ts); names.ts names everything.
 import type { Declaration, ModuleParts } from "./module-parts.js";
+import { identifiersIn } from "./names.js";
 import { newCopies } from "./kernels.js";
 import { bufferDeclarations, copyDeclarations } from "./memory.js";
 import { checkFunctions, entryPoints, stepArguments, typeDeclarations } from "./interface.js";
@@ -26,9 +27,9 @@ export interface EmitOptions {
  * reader where its result is written (consumers.ts) never stores it.
  */
 function withoutUnread(declarations: readonly Declaration[], plan: Plan, functions: readonly Declaration[]): Declaration[] {
-  const code = functions.flatMap((f) => (f.kind === "function" ? f.body.map((line) => line.replace(/\/\/.*$/, "")) : [])).join("\n");
+  const read = identifiersIn(functions.flatMap((f) => (f.kind === "function" ? f.body : [])));
   const nodeBuffers = new Set(plan.buffers.map((b) => b.name));
-  return declarations.filter((d) => !nodeBuffers.has(d.name) || new RegExp(`(?<![\\w$])${d.name}(?![\\w$])`).test(code));
+  return declarations.filter((d) => !nodeBuffers.has(d.name) || read.has(d.name));
 }
 
 export function emitModule(plan: Plan, meta: { readonly source: string; readonly generator: string }, options: EmitOptions = {}): ModuleParts {

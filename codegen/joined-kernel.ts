@@ -3,11 +3,9 @@
 // tiles, repacking, SIMD kernels, all unchanged) over operands joined from the members' operands,
 // and an output joined from theirs. A schedule that copies an operand reads it block by block,
 // from each member's own operand (LoopContext.blocks), and one that copies its result out writes
-// each block into its member's output (outputColumns); one that reads or writes entries in place
-// gets the operand packed into one array (once per call when every block is a parameter) and the
-// result through scratch space, copied out after.
+// each block into its member's output (outputColumns). Nodes are joined only for such schedules
+// (joinPays, a dry run): one that reads or writes entries in place would need them packed first.
 import type { Block, LoopContext, OutputBlock } from "../src/op.js";
-import { loop, plus } from "../src/ops/loop-code.js";
 
 /** An operand joined from blocks, each read where it lives. */
 export interface JoinedOperand {
@@ -24,19 +22,14 @@ export interface JoinedSpace {
   scratch(length: number): string;
   /** An array of the module's for input k, filled by `fill` once per call before the time loop; `layout` names one of several. */
   perCall(k: number, layout: string, length: number, fill: (array: string) => readonly string[]): string;
-  index(hint: string, count: number): string;
-}
-
-/** `i * cols + j`, the zero cases folded. */
-function flat(i: string, cols: number, j: string): string {
-  const row = i === "0" ? "" : `${/^\w+$/.test(i) ? i : `(${i})`} * ${cols}`;
-  return [row, j === "0" ? "" : j].filter(Boolean).join(" + ") || "0";
 }
 
 /**
  * The lines of the members run as one. `base` is the first member's loop context; `inputs[k]`
  * replaces its input k when given; `output`, when given, is the joined output's column blocks
- * (else the result is the first member's own output).
+ * (else the result is the first member's own output). Only for a schedule that copies what is
+ * joined (see joinPays): one that reads a joined operand, or writes the joined output, in place
+ * is an error here.
  */
 export function joinedLines(
   base: LoopContext,
@@ -45,27 +38,10 @@ export function joinedLines(
   space: JoinedSpace,
   loops: (ctx: LoopContext) => readonly string[],
 ): string[] {
-  const before: string[] = [];
-  // Made when the schedule first reads an operand or writes the result in place.
-  const packed = new Map<number, string>();
-  const packedArray = (k: number, operand: JoinedOperand): string => {
-    const known = packed.get(k);
-    if (known) return known;
-    const pack = (array: string) =>
-      operand.blocks.flatMap((block) => {
-        const i = space.index("i", block.rows), j = space.index("j", block.cols);
-        return loop(i, block.rows, loop(j, block.cols, [`${array}[${flat(plus(i, block.row), operand.cols, plus(j, block.col))}] = ${block.read(i, j)};`]));
-      });
-    let array: string;
-    if (operand.sameEveryStep) array = space.perCall(k, "", operand.rows * operand.cols, pack);
-    else before.push(...pack((array = space.scratch(operand.rows * operand.cols))));
-    packed.set(k, array);
-    return array;
+  const inPlace = (what: string): never => {
+    throw new Error(`internal: a joined kernel's schedule ${what} in place, which joinPays rules out`);
   };
   const width = output ? output.reduce((sum, block) => Math.max(sum, block.col + block.cols), 0) : base.output.cols;
-  const n = base.output.rows;
-  let out: string | undefined;
-  const outArray = (): string => (out ??= space.scratch(n * width));
   const joined = (k: number) => inputs[k];
   const ctx: LoopContext = {
     ...base,
@@ -74,16 +50,12 @@ export function joinedLines(
       return operand ? { ...shape, rowDim: String(operand.rows), colDim: String(operand.cols), rows: operand.rows, cols: operand.cols } : shape;
     }),
     output: output ? { ...base.output, colDim: String(width), cols: width } : base.output,
-    read: (k, i, j) => {
-      const operand = joined(k);
-      return operand ? `${packedArray(k, operand)}[${flat(i, operand.cols, j)}]!` : base.read(k, i, j);
-    },
+    read: (k, i, j) => (joined(k) ? inPlace(`reads input ${k}`) : base.read(k, i, j)),
     transposed: (k) => !joined(k) && base.transposed(k),
     classOf: (k, i) => (joined(k) ? undefined : base.classOf(k, i)),
     ...(output && {
-      at: (i: string, j: string) => `${outArray()}[${flat(i, width, j)}]!`,
-      assign: "=" as const,
-      zero: () => [`${outArray()}.fill(0, 0, ${n * width});`],
+      at: () => inPlace("writes its output"),
+      zero: () => inPlace("zeroes its output"),
       outputColumns: () => output,
     }),
     copyOf: (k, length, fill, layout = "") => {
@@ -99,15 +71,7 @@ export function joinedLines(
       return operand ? operand.blocks : [{ row: 0, col: 0, rows, cols, read: (i, j) => base.read(k, i, j) }];
     },
   };
-  const lines = loops(ctx);
-  const copyOut =
-    output && out
-      ? output.flatMap((block) => {
-          const i = space.index("i", n), j = space.index("j", block.cols);
-          return loop(i, n, loop(j, block.cols, [...block.write(i, j, `${out}[${flat(i, width, plus(j, block.col))}]!`)]));
-        })
-      : [];
-  return [...before, ...lines, ...copyOut];
+  return [...loops(ctx)];
 }
 
 /**

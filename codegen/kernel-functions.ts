@@ -8,7 +8,7 @@
 // caller's arrays, the state adjoints that swap each step, the step t); the module's own arrays
 // it reads as they are.
 import type { Declaration } from "./module-parts.js";
-import { Unique } from "./names.js";
+import { identifiersIn, Unique } from "./names.js";
 
 /** A step function's locals that a kernel may read, with their types, in the order to pass them. */
 export type StepLocals = ReadonlyMap<string, string>;
@@ -31,10 +31,9 @@ export class KernelFunctions {
     if (lines.length === 0) return [];
     const head = Math.max(1, lines.findIndex((line) => !line.trimStart().startsWith("//")));
     const comments = lines.slice(0, head), body = lines.slice(head);
-    const code = body.map((line) => line.replace(/\/\/.*$/, "")).join("\n");
-    const reads = (id: string) => new RegExp(`(?<![\\w$.])${id.replace(/\$/g, "\\$")}(?![\\w$])`).test(code);
-    const used = [...offsets].filter(([offset]) => reads(offset));
-    const parameters = [...(used.length > 0 || reads("t") ? [{ name: "t", type: "number" }] : []), ...[...locals].filter(([local]) => reads(local)).map(([local, type]) => ({ name: local, type }))];
+    const read = identifiersIn(body);
+    const used = [...offsets].filter(([offset]) => read.has(offset));
+    const parameters = [...(used.length > 0 || read.has("t") ? [{ name: "t", type: "number" }] : []), ...[...locals].filter(([local]) => read.has(local)).map(([local, type]) => ({ name: local, type }))];
     const fn = this.names.name(name);
     this.declarations.push({
       kind: "function",

@@ -226,7 +226,6 @@ export class KernelEmitter extends Reader {
           if (!this.prelude.has(array)) this.prelude.set(array, fill(array));
           return array;
         },
-        index: (hint, count) => this.locals.index(hint, count),
       },
       (ctx) => nestLines(first, ctx),
     );
@@ -275,12 +274,7 @@ export class KernelEmitter extends Reader {
       inputs: node.inputs.map((i) => this.shapeOf(i)),
       output: this.shapeOf(node.id),
       attrs: node.attrs,
-      read: (input, i, j) => {
-        const pre: string[] = [];
-        const value = this.read(node.inputs[input]!, i, j, pre);
-        if (pre.length > 0) throw new Error(`%${node.id}: a loop nest cannot read a fused value`);
-        return value;
-      },
+      read: (input, i, j) => this.readWhole(node.id, node.inputs[input]!, i, j),
       transposed: (input) => this.storage(node.inputs[input]!).kind === "view",
       classOf: (input, i) => this.classOf(node.inputs[input]!, i),
       at: t.at,

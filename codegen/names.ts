@@ -207,3 +207,12 @@ export class Locals {
 
 /** A placeholder of Locals, which stands for a local's name until the nest is named. */
 export const localPlaceholder = /^ℓ\d+ℓ$/;
+
+/**
+ * The identifiers that generated lines read, comments left out: every name not after a `.`
+ * (`kernels.product_1x4x8` reads `kernels`). One scan, then set lookups.
+ */
+export function identifiersIn(lines: readonly string[]): Set<string> {
+  const code = lines.map((line) => line.replace(/\/\/.*$/, "")).join("\n");
+  return new Set(code.match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
+}

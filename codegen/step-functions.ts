@@ -7,7 +7,7 @@ import { KernelFunctions, type StepLocals } from "./kernel-functions.js";
 import { KernelEmitter, type Copies } from "./kernels.js";
 import { StackedMode, StepMode } from "./locations.js";
 import type { Declaration } from "./module-parts.js";
-import { ids } from "./names.js";
+import { identifiersIn, ids } from "./names.js";
 import type { Kernel, Plan } from "./plan.js";
 
 export interface Argument {
@@ -121,8 +121,8 @@ function stackedBlock(kernels: readonly Kernel[], run: (k: Kernel) => string[], 
 /** The step's body in a loop over t, the offsets it reads itself declared first; a single step runs as it is (t is 0, and no offset is needed). */
 function timeLoop(steps: number, phase: "forward" | "backward", offsets: ReadonlyMap<string, string>, body: readonly string[]): string[] {
   if (steps === 1) return [...body];
-  const code = body.filter((line) => !line.trimStart().startsWith("//")).join("\n");
-  const declared = [...offsets].filter(([name]) => new RegExp(`\\b${name}\\b`).test(code)).map(([name, value]) => `const ${name} = ${value};`);
+  const read = identifiersIn(body);
+  const declared = [...offsets].filter(([name]) => read.has(name)).map(([name, value]) => `const ${name} = ${value};`);
   const head = phase === "forward" ? `for (let t = 0; t < ${steps}; t++) {` : `for (let t = ${steps - 1}; t >= 0; t--) {`;
   return [head, ...declared, ...body, "}"];
 }

@@ -435,33 +435,33 @@ function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_W
       const x30 = N1[(i + 3) * 32 + p + 5]!;
       const x31 = N1[(i + 3) * 32 + p + 6]!;
       const x32 = N1[(i + 3) * 32 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        Q[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Q[(i + 1) * 16 + j2]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Q[(i + 2) * 16 + j2]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Q[(i + 3) * 16 + j2]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        Q[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Q[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        Q[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        Q[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 32; q2 += 8) {
-    for (let j3 = 0; j3 < 16; j3++) {
-      scratch[q2 * 16 + j3 * 8] = param_Wk[q2 * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 1] = param_Wk[(q2 + 1) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 2] = param_Wk[(q2 + 2) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 3] = param_Wk[(q2 + 3) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 4] = param_Wk[(q2 + 4) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 5] = param_Wk[(q2 + 5) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 6] = param_Wk[(q2 + 6) * 16 + j3]!;
-      scratch[q2 * 16 + j3 * 8 + 7] = param_Wk[(q2 + 7) * 16 + j3]!;
+    for (let j2 = 0; j2 < 16; j2++) {
+      scratch[q2 * 16 + j2 * 8] = param_Wk[q2 * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 1] = param_Wk[(q2 + 1) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 2] = param_Wk[(q2 + 2) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 3] = param_Wk[(q2 + 3) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 4] = param_Wk[(q2 + 4) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 5] = param_Wk[(q2 + 5) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 6] = param_Wk[(q2 + 6) * 16 + j2]!;
+      scratch[q2 * 16 + j2 * 8 + 7] = param_Wk[(q2 + 7) * 16 + j2]!;
     }
   }
   K.fill(0);
@@ -499,37 +499,37 @@ function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_W
       const x62 = N1[(i2 + 3) * 32 + p2 + 5]!;
       const x63 = N1[(i2 + 3) * 32 + p2 + 6]!;
       const x64 = N1[(i2 + 3) * 32 + p2 + 7]!;
-      for (let j4 = 0; j4 < 16; j4++) {
-        const b11 = scratch[p2 * 16 + j4 * 8]!;
-        const b12 = scratch[p2 * 16 + j4 * 8 + 1]!;
-        const b13 = scratch[p2 * 16 + j4 * 8 + 2]!;
-        const b14 = scratch[p2 * 16 + j4 * 8 + 3]!;
-        const b15 = scratch[p2 * 16 + j4 * 8 + 4]!;
-        const b16 = scratch[p2 * 16 + j4 * 8 + 5]!;
-        const b17 = scratch[p2 * 16 + j4 * 8 + 6]!;
-        const b18 = scratch[p2 * 16 + j4 * 8 + 7]!;
-        K[i2 * 16 + j4]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b11 = scratch[p2 * 16 + j2 * 8]!;
+        const b12 = scratch[p2 * 16 + j2 * 8 + 1]!;
+        const b13 = scratch[p2 * 16 + j2 * 8 + 2]!;
+        const b14 = scratch[p2 * 16 + j2 * 8 + 3]!;
+        const b15 = scratch[p2 * 16 + j2 * 8 + 4]!;
+        const b16 = scratch[p2 * 16 + j2 * 8 + 5]!;
+        const b17 = scratch[p2 * 16 + j2 * 8 + 6]!;
+        const b18 = scratch[p2 * 16 + j2 * 8 + 7]!;
+        K[i2 * 16 + j2]! +=
           x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
-        K[(i2 + 1) * 16 + j4]! +=
+        K[(i2 + 1) * 16 + j2]! +=
           x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
-        K[(i2 + 2) * 16 + j4]! +=
+        K[(i2 + 2) * 16 + j2]! +=
           x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
-        K[(i2 + 3) * 16 + j4]! +=
+        K[(i2 + 3) * 16 + j2]! +=
           x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 32; q3 += 8) {
-    for (let j5 = 0; j5 < 16; j5++) {
-      scratch[q3 * 16 + j5 * 8] = param_Wv[q3 * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 1] = param_Wv[(q3 + 1) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 2] = param_Wv[(q3 + 2) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 3] = param_Wv[(q3 + 3) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 4] = param_Wv[(q3 + 4) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 5] = param_Wv[(q3 + 5) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 6] = param_Wv[(q3 + 6) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 7] = param_Wv[(q3 + 7) * 16 + j5]!;
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q3 * 16 + j3 * 8] = param_Wv[q3 * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 1] = param_Wv[(q3 + 1) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 2] = param_Wv[(q3 + 2) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 3] = param_Wv[(q3 + 3) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 4] = param_Wv[(q3 + 4) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 5] = param_Wv[(q3 + 5) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 6] = param_Wv[(q3 + 6) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 7] = param_Wv[(q3 + 7) * 16 + j3]!;
     }
   }
   V.fill(0);
@@ -567,22 +567,22 @@ function forward_Q_and_2(param_Wq: Float64Array, param_Wk: Float64Array, param_W
       const x94 = N1[(i3 + 3) * 32 + p3 + 5]!;
       const x95 = N1[(i3 + 3) * 32 + p3 + 6]!;
       const x96 = N1[(i3 + 3) * 32 + p3 + 7]!;
-      for (let j6 = 0; j6 < 16; j6++) {
-        const b19 = scratch[p3 * 16 + j6 * 8]!;
-        const b20 = scratch[p3 * 16 + j6 * 8 + 1]!;
-        const b21 = scratch[p3 * 16 + j6 * 8 + 2]!;
-        const b22 = scratch[p3 * 16 + j6 * 8 + 3]!;
-        const b23 = scratch[p3 * 16 + j6 * 8 + 4]!;
-        const b24 = scratch[p3 * 16 + j6 * 8 + 5]!;
-        const b25 = scratch[p3 * 16 + j6 * 8 + 6]!;
-        const b26 = scratch[p3 * 16 + j6 * 8 + 7]!;
-        V[i3 * 16 + j6]! +=
+      for (let j3 = 0; j3 < 16; j3++) {
+        const b19 = scratch[p3 * 16 + j3 * 8]!;
+        const b20 = scratch[p3 * 16 + j3 * 8 + 1]!;
+        const b21 = scratch[p3 * 16 + j3 * 8 + 2]!;
+        const b22 = scratch[p3 * 16 + j3 * 8 + 3]!;
+        const b23 = scratch[p3 * 16 + j3 * 8 + 4]!;
+        const b24 = scratch[p3 * 16 + j3 * 8 + 5]!;
+        const b25 = scratch[p3 * 16 + j3 * 8 + 6]!;
+        const b26 = scratch[p3 * 16 + j3 * 8 + 7]!;
+        V[i3 * 16 + j3]! +=
           x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
-        V[(i3 + 1) * 16 + j6]! +=
+        V[(i3 + 1) * 16 + j3]! +=
           x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
-        V[(i3 + 2) * 16 + j6]! +=
+        V[(i3 + 2) * 16 + j3]! +=
           x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
-        V[(i3 + 3) * 16 + j6]! +=
+        V[(i3 + 3) * 16 + j3]! +=
           x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
       }
     }
@@ -641,21 +641,21 @@ function forward_Matmul_Q_Kt(): void {
       const x30 = Q[(i + 3) * 16 + p + 5]!;
       const x31 = Q[(i + 3) * 16 + p + 6]!;
       const x32 = Q[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        Matmul_Q_Kt[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Q_Kt[(i + 1) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        Matmul_Q_Kt[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_Q_Kt[(i + 1) * 16 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Q_Kt[(i + 2) * 16 + j2]! +=
+        Matmul_Q_Kt[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Q_Kt[(i + 3) * 16 + j2]! +=
+        Matmul_Q_Kt[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -750,19 +750,19 @@ function forward_C(): void {
       const x30 = A[(i + 3) * 16 + p + 5]!;
       const x31 = A[(i + 3) * 16 + p + 6]!;
       const x32 = A[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        C[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        C[(i + 1) * 16 + j2]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        C[(i + 2) * 16 + j2]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        C[(i + 3) * 16 + j2]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        C[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        C[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        C[(i + 2) * 16 + j]! += x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
+        C[(i + 3) * 16 + j]! += x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
@@ -820,21 +820,21 @@ function forward_Matmul_C_Wo(param_Wo: Float64Array): void {
       const x30 = C[(i + 3) * 16 + p + 5]!;
       const x31 = C[(i + 3) * 16 + p + 6]!;
       const x32 = C[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_C_Wo[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_C_Wo[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        Matmul_C_Wo[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_C_Wo[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_C_Wo[(i + 2) * 32 + j2]! +=
+        Matmul_C_Wo[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_C_Wo[(i + 3) * 32 + j2]! +=
+        Matmul_C_Wo[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -969,21 +969,21 @@ function forward_Matmul_N2_W1(param_W1: Float64Array): void {
       const x30 = N2[(i + 3) * 32 + p + 5]!;
       const x31 = N2[(i + 3) * 32 + p + 6]!;
       const x32 = N2[(i + 3) * 32 + p + 7]!;
-      for (let j2 = 0; j2 < 64; j2++) {
-        const b3 = scratch[p * 64 + j2 * 8]!;
-        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
-        Matmul_N2_W1[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_N2_W1[(i + 1) * 64 + j2]! +=
+      for (let j = 0; j < 64; j++) {
+        const b3 = scratch[p * 64 + j * 8]!;
+        const b4 = scratch[p * 64 + j * 8 + 1]!;
+        const b5 = scratch[p * 64 + j * 8 + 2]!;
+        const b6 = scratch[p * 64 + j * 8 + 3]!;
+        const b7 = scratch[p * 64 + j * 8 + 4]!;
+        const b8 = scratch[p * 64 + j * 8 + 5]!;
+        const b9 = scratch[p * 64 + j * 8 + 6]!;
+        const b10 = scratch[p * 64 + j * 8 + 7]!;
+        Matmul_N2_W1[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_N2_W1[(i + 1) * 64 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_N2_W1[(i + 2) * 64 + j2]! +=
+        Matmul_N2_W1[(i + 2) * 64 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_N2_W1[(i + 3) * 64 + j2]! +=
+        Matmul_N2_W1[(i + 3) * 64 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1060,21 +1060,21 @@ function forward_Matmul_W2(param_W2: Float64Array): void {
       const x30 = Relu_Z[(i + 3) * 64 + p + 5]!;
       const x31 = Relu_Z[(i + 3) * 64 + p + 6]!;
       const x32 = Relu_Z[(i + 3) * 64 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_W2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_W2[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        Matmul_W2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_W2[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_W2[(i + 2) * 32 + j2]! +=
+        Matmul_W2[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_W2[(i + 3) * 32 + j2]! +=
+        Matmul_W2[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1210,21 +1210,21 @@ function forward_Matmul_N3_Wout(param_Wout: Float64Array): void {
       const x30 = N3[(i + 3) * 32 + p + 5]!;
       const x31 = N3[(i + 3) * 32 + p + 6]!;
       const x32 = N3[(i + 3) * 32 + p + 7]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b3 = scratch[p * 65 + j2 * 8]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
-        Matmul_N3_Wout[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_N3_Wout[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b3 = scratch[p * 65 + j * 8]!;
+        const b4 = scratch[p * 65 + j * 8 + 1]!;
+        const b5 = scratch[p * 65 + j * 8 + 2]!;
+        const b6 = scratch[p * 65 + j * 8 + 3]!;
+        const b7 = scratch[p * 65 + j * 8 + 4]!;
+        const b8 = scratch[p * 65 + j * 8 + 5]!;
+        const b9 = scratch[p * 65 + j * 8 + 6]!;
+        const b10 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_N3_Wout[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_N3_Wout[(i + 1) * 65 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_N3_Wout[(i + 2) * 65 + j2]! +=
+        Matmul_N3_Wout[(i + 2) * 65 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_N3_Wout[(i + 3) * 65 + j2]! +=
+        Matmul_N3_Wout[(i + 3) * 65 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1476,21 +1476,21 @@ function backward_G_N3(param_Wout: Float64Array): void {
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        G_N3[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_N3[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        G_N3[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_N3[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_N3[(i + 2) * 32 + j2]! +=
+        G_N3[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_N3[(i + 3) * 32 + j2]! +=
+        G_N3[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1499,12 +1499,12 @@ function backward_G_N3(param_Wout: Float64Array): void {
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b11 = scratch[2048 + j2]!;
-        G_N3[i * 32 + j2]! += x33 * b11;
-        G_N3[(i + 1) * 32 + j2]! += x34 * b11;
-        G_N3[(i + 2) * 32 + j2]! += x35 * b11;
-        G_N3[(i + 3) * 32 + j2]! += x36 * b11;
+      for (let j = 0; j < 32; j++) {
+        const b11 = scratch[2048 + j]!;
+        G_N3[i * 32 + j]! += x33 * b11;
+        G_N3[(i + 1) * 32 + j]! += x34 * b11;
+        G_N3[(i + 2) * 32 + j]! += x35 * b11;
+        G_N3[(i + 3) * 32 + j]! += x36 * b11;
       }
     }
   }
@@ -1561,21 +1561,21 @@ function backward_dWout(grad_Wout: Float64Array): void {
       const x30 = N3[(p + 5) * 32 + i + 3]!;
       const x31 = N3[(p + 6) * 32 + i + 3]!;
       const x32 = N3[(p + 7) * 32 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b3 = scratch[p * 65 + j2 * 8]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
-        grad_Wout[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wout[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b3 = scratch[p * 65 + j * 8]!;
+        const b4 = scratch[p * 65 + j * 8 + 1]!;
+        const b5 = scratch[p * 65 + j * 8 + 2]!;
+        const b6 = scratch[p * 65 + j * 8 + 3]!;
+        const b7 = scratch[p * 65 + j * 8 + 4]!;
+        const b8 = scratch[p * 65 + j * 8 + 5]!;
+        const b9 = scratch[p * 65 + j * 8 + 6]!;
+        const b10 = scratch[p * 65 + j * 8 + 7]!;
+        grad_Wout[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wout[(i + 1) * 65 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wout[(i + 2) * 65 + j2]! +=
+        grad_Wout[(i + 2) * 65 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wout[(i + 3) * 65 + j2]! +=
+        grad_Wout[(i + 3) * 65 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1759,21 +1759,21 @@ function backward_Matmul_G_H2_W2t(param_W2: Float64Array): void {
       const x30 = G_H2[(i + 3) * 32 + p + 5]!;
       const x31 = G_H2[(i + 3) * 32 + p + 6]!;
       const x32 = G_H2[(i + 3) * 32 + p + 7]!;
-      for (let j2 = 0; j2 < 64; j2++) {
-        const b3 = scratch[p * 64 + j2 * 8]!;
-        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
-        Matmul_G_H2_W2t[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_H2_W2t[(i + 1) * 64 + j2]! +=
+      for (let j = 0; j < 64; j++) {
+        const b3 = scratch[p * 64 + j * 8]!;
+        const b4 = scratch[p * 64 + j * 8 + 1]!;
+        const b5 = scratch[p * 64 + j * 8 + 2]!;
+        const b6 = scratch[p * 64 + j * 8 + 3]!;
+        const b7 = scratch[p * 64 + j * 8 + 4]!;
+        const b8 = scratch[p * 64 + j * 8 + 5]!;
+        const b9 = scratch[p * 64 + j * 8 + 6]!;
+        const b10 = scratch[p * 64 + j * 8 + 7]!;
+        Matmul_G_H2_W2t[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_H2_W2t[(i + 1) * 64 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_H2_W2t[(i + 2) * 64 + j2]! +=
+        Matmul_G_H2_W2t[(i + 2) * 64 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_H2_W2t[(i + 3) * 64 + j2]! +=
+        Matmul_G_H2_W2t[(i + 3) * 64 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1831,21 +1831,21 @@ function backward_dW2(grad_W2: Float64Array): void {
       const x30 = Relu_Z[(p + 5) * 64 + i + 3]!;
       const x31 = Relu_Z[(p + 6) * 64 + i + 3]!;
       const x32 = Relu_Z[(p + 7) * 64 + i + 3]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        grad_W2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        grad_W2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 32 + j2]! +=
+        grad_W2[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 32 + j2]! +=
+        grad_W2[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1922,21 +1922,21 @@ function backward_G_N2(param_W1: Float64Array): void {
       const x30 = G_Z[(i + 3) * 64 + p + 5]!;
       const x31 = G_Z[(i + 3) * 64 + p + 6]!;
       const x32 = G_Z[(i + 3) * 64 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        G_N2[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_N2[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        G_N2[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_N2[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_N2[(i + 2) * 32 + j2]! +=
+        G_N2[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_N2[(i + 3) * 32 + j2]! +=
+        G_N2[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1994,21 +1994,21 @@ function backward_dW1(grad_W1: Float64Array): void {
       const x30 = N2[(p + 5) * 32 + i + 3]!;
       const x31 = N2[(p + 6) * 32 + i + 3]!;
       const x32 = N2[(p + 7) * 32 + i + 3]!;
-      for (let j2 = 0; j2 < 64; j2++) {
-        const b3 = scratch[p * 64 + j2 * 8]!;
-        const b4 = scratch[p * 64 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 64 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 64 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 64 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 64 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 64 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 64 + j2 * 8 + 7]!;
-        grad_W1[i * 64 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W1[(i + 1) * 64 + j2]! +=
+      for (let j = 0; j < 64; j++) {
+        const b3 = scratch[p * 64 + j * 8]!;
+        const b4 = scratch[p * 64 + j * 8 + 1]!;
+        const b5 = scratch[p * 64 + j * 8 + 2]!;
+        const b6 = scratch[p * 64 + j * 8 + 3]!;
+        const b7 = scratch[p * 64 + j * 8 + 4]!;
+        const b8 = scratch[p * 64 + j * 8 + 5]!;
+        const b9 = scratch[p * 64 + j * 8 + 6]!;
+        const b10 = scratch[p * 64 + j * 8 + 7]!;
+        grad_W1[i * 64 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 64 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W1[(i + 2) * 64 + j2]! +=
+        grad_W1[(i + 2) * 64 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W1[(i + 3) * 64 + j2]! +=
+        grad_W1[(i + 3) * 64 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2184,21 +2184,20 @@ function backward_G_C(param_Wo: Float64Array): void {
       const x30 = G_H1[(i + 3) * 32 + p + 5]!;
       const x31 = G_H1[(i + 3) * 32 + p + 6]!;
       const x32 = G_H1[(i + 3) * 32 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        G_C[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_C[(i + 1) * 16 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_C[(i + 2) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        G_C[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_C[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_C[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_C[(i + 3) * 16 + j2]! +=
+        G_C[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2256,21 +2255,21 @@ function backward_dWo(grad_Wo: Float64Array): void {
       const x30 = C[(p + 5) * 16 + i + 3]!;
       const x31 = C[(p + 6) * 16 + i + 3]!;
       const x32 = C[(p + 7) * 16 + i + 3]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        grad_Wo[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wo[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        grad_Wo[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wo[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wo[(i + 2) * 32 + j2]! +=
+        grad_Wo[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wo[(i + 3) * 32 + j2]! +=
+        grad_Wo[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2329,21 +2328,20 @@ function backward_G_A(): void {
       const x30 = G_C[(i + 3) * 16 + p + 5]!;
       const x31 = G_C[(i + 3) * 16 + p + 6]!;
       const x32 = G_C[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        G_A[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_A[(i + 1) * 16 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_A[(i + 2) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        G_A[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_A[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_A[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_A[(i + 3) * 16 + j2]! +=
+        G_A[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2402,21 +2400,20 @@ function backward_G_V(): void {
       const x30 = A[(p + 5) * 16 + i + 3]!;
       const x31 = A[(p + 6) * 16 + i + 3]!;
       const x32 = A[(p + 7) * 16 + i + 3]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        G_V[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_V[(i + 1) * 16 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_V[(i + 2) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        G_V[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_V[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_V[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_V[(i + 3) * 16 + j2]! +=
+        G_V[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2506,21 +2503,20 @@ function backward_G_Q(): void {
       const x30 = Div_G_S[(i + 3) * 16 + p + 5]!;
       const x31 = Div_G_S[(i + 3) * 16 + p + 6]!;
       const x32 = Div_G_S[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        G_Q[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        G_Q[(i + 1) * 16 + j2]! +=
-          x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        G_Q[(i + 2) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        G_Q[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        G_Q[(i + 1) * 16 + j]! += x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
+        G_Q[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        G_Q[(i + 3) * 16 + j2]! +=
+        G_Q[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2579,21 +2575,21 @@ function backward_Matmul_Qt(): void {
       const x30 = Q[(p + 5) * 16 + i + 3]!;
       const x31 = Q[(p + 6) * 16 + i + 3]!;
       const x32 = Q[(p + 7) * 16 + i + 3]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        Matmul_Qt[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_Qt[(i + 1) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        Matmul_Qt[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_Qt[(i + 1) * 16 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_Qt[(i + 2) * 16 + j2]! +=
+        Matmul_Qt[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_Qt[(i + 3) * 16 + j2]! +=
+        Matmul_Qt[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -2653,36 +2649,36 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
       const x30 = N1[(p + 5) * 32 + i + 3]!;
       const x31 = N1[(p + 6) * 32 + i + 3]!;
       const x32 = N1[(p + 7) * 32 + i + 3]!;
-      for (let j2 = 0; j2 < 16; j2++) {
-        const b3 = scratch[p * 16 + j2 * 8]!;
-        const b4 = scratch[p * 16 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 16 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 16 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 16 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 16 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 16 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 16 + j2 * 8 + 7]!;
-        grad_Wv[i * 16 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_Wv[(i + 1) * 16 + j2]! +=
+      for (let j = 0; j < 16; j++) {
+        const b3 = scratch[p * 16 + j * 8]!;
+        const b4 = scratch[p * 16 + j * 8 + 1]!;
+        const b5 = scratch[p * 16 + j * 8 + 2]!;
+        const b6 = scratch[p * 16 + j * 8 + 3]!;
+        const b7 = scratch[p * 16 + j * 8 + 4]!;
+        const b8 = scratch[p * 16 + j * 8 + 5]!;
+        const b9 = scratch[p * 16 + j * 8 + 6]!;
+        const b10 = scratch[p * 16 + j * 8 + 7]!;
+        grad_Wv[i * 16 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_Wv[(i + 1) * 16 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_Wv[(i + 2) * 16 + j2]! +=
+        grad_Wv[(i + 2) * 16 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_Wv[(i + 3) * 16 + j2]! +=
+        grad_Wv[(i + 3) * 16 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 16; q2 += 8) {
-    for (let j3 = 0; j3 < 16; j3++) {
-      scratch[q2 * 16 + j3 * 8] = Matmul_Qt[j3 * 16 + q2]!;
-      scratch[q2 * 16 + j3 * 8 + 1] = Matmul_Qt[j3 * 16 + q2 + 1]!;
-      scratch[q2 * 16 + j3 * 8 + 2] = Matmul_Qt[j3 * 16 + q2 + 2]!;
-      scratch[q2 * 16 + j3 * 8 + 3] = Matmul_Qt[j3 * 16 + q2 + 3]!;
-      scratch[q2 * 16 + j3 * 8 + 4] = Matmul_Qt[j3 * 16 + q2 + 4]!;
-      scratch[q2 * 16 + j3 * 8 + 5] = Matmul_Qt[j3 * 16 + q2 + 5]!;
-      scratch[q2 * 16 + j3 * 8 + 6] = Matmul_Qt[j3 * 16 + q2 + 6]!;
-      scratch[q2 * 16 + j3 * 8 + 7] = Matmul_Qt[j3 * 16 + q2 + 7]!;
+    for (let j2 = 0; j2 < 16; j2++) {
+      scratch[q2 * 16 + j2 * 8] = Matmul_Qt[j2 * 16 + q2]!;
+      scratch[q2 * 16 + j2 * 8 + 1] = Matmul_Qt[j2 * 16 + q2 + 1]!;
+      scratch[q2 * 16 + j2 * 8 + 2] = Matmul_Qt[j2 * 16 + q2 + 2]!;
+      scratch[q2 * 16 + j2 * 8 + 3] = Matmul_Qt[j2 * 16 + q2 + 3]!;
+      scratch[q2 * 16 + j2 * 8 + 4] = Matmul_Qt[j2 * 16 + q2 + 4]!;
+      scratch[q2 * 16 + j2 * 8 + 5] = Matmul_Qt[j2 * 16 + q2 + 5]!;
+      scratch[q2 * 16 + j2 * 8 + 6] = Matmul_Qt[j2 * 16 + q2 + 6]!;
+      scratch[q2 * 16 + j2 * 8 + 7] = Matmul_Qt[j2 * 16 + q2 + 7]!;
     }
   }
   for (let i2 = 0; i2 < 32; i2 += 4) {
@@ -2719,37 +2715,37 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
       const x62 = N1[(p2 + 5) * 32 + i2 + 3]!;
       const x63 = N1[(p2 + 6) * 32 + i2 + 3]!;
       const x64 = N1[(p2 + 7) * 32 + i2 + 3]!;
-      for (let j4 = 0; j4 < 16; j4++) {
-        const b11 = scratch[p2 * 16 + j4 * 8]!;
-        const b12 = scratch[p2 * 16 + j4 * 8 + 1]!;
-        const b13 = scratch[p2 * 16 + j4 * 8 + 2]!;
-        const b14 = scratch[p2 * 16 + j4 * 8 + 3]!;
-        const b15 = scratch[p2 * 16 + j4 * 8 + 4]!;
-        const b16 = scratch[p2 * 16 + j4 * 8 + 5]!;
-        const b17 = scratch[p2 * 16 + j4 * 8 + 6]!;
-        const b18 = scratch[p2 * 16 + j4 * 8 + 7]!;
-        grad_Wk[i2 * 16 + j4]! +=
+      for (let j2 = 0; j2 < 16; j2++) {
+        const b11 = scratch[p2 * 16 + j2 * 8]!;
+        const b12 = scratch[p2 * 16 + j2 * 8 + 1]!;
+        const b13 = scratch[p2 * 16 + j2 * 8 + 2]!;
+        const b14 = scratch[p2 * 16 + j2 * 8 + 3]!;
+        const b15 = scratch[p2 * 16 + j2 * 8 + 4]!;
+        const b16 = scratch[p2 * 16 + j2 * 8 + 5]!;
+        const b17 = scratch[p2 * 16 + j2 * 8 + 6]!;
+        const b18 = scratch[p2 * 16 + j2 * 8 + 7]!;
+        grad_Wk[i2 * 16 + j2]! +=
           x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
-        grad_Wk[(i2 + 1) * 16 + j4]! +=
+        grad_Wk[(i2 + 1) * 16 + j2]! +=
           x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
-        grad_Wk[(i2 + 2) * 16 + j4]! +=
+        grad_Wk[(i2 + 2) * 16 + j2]! +=
           x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
-        grad_Wk[(i2 + 3) * 16 + j4]! +=
+        grad_Wk[(i2 + 3) * 16 + j2]! +=
           x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 16; q3 += 8) {
-    for (let j5 = 0; j5 < 16; j5++) {
-      scratch[q3 * 16 + j5 * 8] = G_Q[q3 * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 1] = G_Q[(q3 + 1) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 2] = G_Q[(q3 + 2) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 3] = G_Q[(q3 + 3) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 4] = G_Q[(q3 + 4) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 5] = G_Q[(q3 + 5) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 6] = G_Q[(q3 + 6) * 16 + j5]!;
-      scratch[q3 * 16 + j5 * 8 + 7] = G_Q[(q3 + 7) * 16 + j5]!;
+    for (let j3 = 0; j3 < 16; j3++) {
+      scratch[q3 * 16 + j3 * 8] = G_Q[q3 * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 1] = G_Q[(q3 + 1) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 2] = G_Q[(q3 + 2) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 3] = G_Q[(q3 + 3) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 4] = G_Q[(q3 + 4) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 5] = G_Q[(q3 + 5) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 6] = G_Q[(q3 + 6) * 16 + j3]!;
+      scratch[q3 * 16 + j3 * 8 + 7] = G_Q[(q3 + 7) * 16 + j3]!;
     }
   }
   for (let i3 = 0; i3 < 32; i3 += 4) {
@@ -2786,22 +2782,22 @@ function backward_dWv_and_2(grad_Wq: Float64Array, grad_Wk: Float64Array, grad_W
       const x94 = N1[(p3 + 5) * 32 + i3 + 3]!;
       const x95 = N1[(p3 + 6) * 32 + i3 + 3]!;
       const x96 = N1[(p3 + 7) * 32 + i3 + 3]!;
-      for (let j6 = 0; j6 < 16; j6++) {
-        const b19 = scratch[p3 * 16 + j6 * 8]!;
-        const b20 = scratch[p3 * 16 + j6 * 8 + 1]!;
-        const b21 = scratch[p3 * 16 + j6 * 8 + 2]!;
-        const b22 = scratch[p3 * 16 + j6 * 8 + 3]!;
-        const b23 = scratch[p3 * 16 + j6 * 8 + 4]!;
-        const b24 = scratch[p3 * 16 + j6 * 8 + 5]!;
-        const b25 = scratch[p3 * 16 + j6 * 8 + 6]!;
-        const b26 = scratch[p3 * 16 + j6 * 8 + 7]!;
-        grad_Wq[i3 * 16 + j6]! +=
+      for (let j3 = 0; j3 < 16; j3++) {
+        const b19 = scratch[p3 * 16 + j3 * 8]!;
+        const b20 = scratch[p3 * 16 + j3 * 8 + 1]!;
+        const b21 = scratch[p3 * 16 + j3 * 8 + 2]!;
+        const b22 = scratch[p3 * 16 + j3 * 8 + 3]!;
+        const b23 = scratch[p3 * 16 + j3 * 8 + 4]!;
+        const b24 = scratch[p3 * 16 + j3 * 8 + 5]!;
+        const b25 = scratch[p3 * 16 + j3 * 8 + 6]!;
+        const b26 = scratch[p3 * 16 + j3 * 8 + 7]!;
+        grad_Wq[i3 * 16 + j3]! +=
           x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
-        grad_Wq[(i3 + 1) * 16 + j6]! +=
+        grad_Wq[(i3 + 1) * 16 + j3]! +=
           x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
-        grad_Wq[(i3 + 2) * 16 + j6]! +=
+        grad_Wq[(i3 + 2) * 16 + j3]! +=
           x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
-        grad_Wq[(i3 + 3) * 16 + j6]! +=
+        grad_Wq[(i3 + 3) * 16 + j3]! +=
           x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
       }
     }
@@ -2862,36 +2858,36 @@ function backward_Matmul_G_V_Wvt_and_2(param_Wq: Float64Array, param_Wk: Float64
       const x30 = G_V[(i + 3) * 16 + p + 5]!;
       const x31 = G_V[(i + 3) * 16 + p + 6]!;
       const x32 = G_V[(i + 3) * 16 + p + 7]!;
-      for (let j2 = 0; j2 < 32; j2++) {
-        const b3 = scratch[p * 32 + j2 * 8]!;
-        const b4 = scratch[p * 32 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 32 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 32 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 32 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 32 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 32 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 32 + j2 * 8 + 7]!;
-        Matmul_G_V_Wvt[i * 32 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_V_Wvt[(i + 1) * 32 + j2]! +=
+      for (let j = 0; j < 32; j++) {
+        const b3 = scratch[p * 32 + j * 8]!;
+        const b4 = scratch[p * 32 + j * 8 + 1]!;
+        const b5 = scratch[p * 32 + j * 8 + 2]!;
+        const b6 = scratch[p * 32 + j * 8 + 3]!;
+        const b7 = scratch[p * 32 + j * 8 + 4]!;
+        const b8 = scratch[p * 32 + j * 8 + 5]!;
+        const b9 = scratch[p * 32 + j * 8 + 6]!;
+        const b10 = scratch[p * 32 + j * 8 + 7]!;
+        Matmul_G_V_Wvt[i * 32 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_V_Wvt[(i + 1) * 32 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_V_Wvt[(i + 2) * 32 + j2]! +=
+        Matmul_G_V_Wvt[(i + 2) * 32 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_V_Wvt[(i + 3) * 32 + j2]! +=
+        Matmul_G_V_Wvt[(i + 3) * 32 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 16; q2 += 8) {
-    for (let j3 = 0; j3 < 32; j3++) {
-      scratch[q2 * 32 + j3 * 8] = param_Wk[j3 * 16 + q2]!;
-      scratch[q2 * 32 + j3 * 8 + 1] = param_Wk[j3 * 16 + q2 + 1]!;
-      scratch[q2 * 32 + j3 * 8 + 2] = param_Wk[j3 * 16 + q2 + 2]!;
-      scratch[q2 * 32 + j3 * 8 + 3] = param_Wk[j3 * 16 + q2 + 3]!;
-      scratch[q2 * 32 + j3 * 8 + 4] = param_Wk[j3 * 16 + q2 + 4]!;
-      scratch[q2 * 32 + j3 * 8 + 5] = param_Wk[j3 * 16 + q2 + 5]!;
-      scratch[q2 * 32 + j3 * 8 + 6] = param_Wk[j3 * 16 + q2 + 6]!;
-      scratch[q2 * 32 + j3 * 8 + 7] = param_Wk[j3 * 16 + q2 + 7]!;
+    for (let j2 = 0; j2 < 32; j2++) {
+      scratch[q2 * 32 + j2 * 8] = param_Wk[j2 * 16 + q2]!;
+      scratch[q2 * 32 + j2 * 8 + 1] = param_Wk[j2 * 16 + q2 + 1]!;
+      scratch[q2 * 32 + j2 * 8 + 2] = param_Wk[j2 * 16 + q2 + 2]!;
+      scratch[q2 * 32 + j2 * 8 + 3] = param_Wk[j2 * 16 + q2 + 3]!;
+      scratch[q2 * 32 + j2 * 8 + 4] = param_Wk[j2 * 16 + q2 + 4]!;
+      scratch[q2 * 32 + j2 * 8 + 5] = param_Wk[j2 * 16 + q2 + 5]!;
+      scratch[q2 * 32 + j2 * 8 + 6] = param_Wk[j2 * 16 + q2 + 6]!;
+      scratch[q2 * 32 + j2 * 8 + 7] = param_Wk[j2 * 16 + q2 + 7]!;
     }
   }
   for (let i2 = 0; i2 < 16; i2 += 4) {
@@ -2928,37 +2924,37 @@ function backward_Matmul_G_V_Wvt_and_2(param_Wq: Float64Array, param_Wk: Float64
       const x62 = Matmul_Qt[(p2 + 5) * 16 + i2 + 3]!;
       const x63 = Matmul_Qt[(p2 + 6) * 16 + i2 + 3]!;
       const x64 = Matmul_Qt[(p2 + 7) * 16 + i2 + 3]!;
-      for (let j4 = 0; j4 < 32; j4++) {
-        const b11 = scratch[p2 * 32 + j4 * 8]!;
-        const b12 = scratch[p2 * 32 + j4 * 8 + 1]!;
-        const b13 = scratch[p2 * 32 + j4 * 8 + 2]!;
-        const b14 = scratch[p2 * 32 + j4 * 8 + 3]!;
-        const b15 = scratch[p2 * 32 + j4 * 8 + 4]!;
-        const b16 = scratch[p2 * 32 + j4 * 8 + 5]!;
-        const b17 = scratch[p2 * 32 + j4 * 8 + 6]!;
-        const b18 = scratch[p2 * 32 + j4 * 8 + 7]!;
-        Matmul_G_V_Wvt[i2 * 32 + j4]! +=
+      for (let j2 = 0; j2 < 32; j2++) {
+        const b11 = scratch[p2 * 32 + j2 * 8]!;
+        const b12 = scratch[p2 * 32 + j2 * 8 + 1]!;
+        const b13 = scratch[p2 * 32 + j2 * 8 + 2]!;
+        const b14 = scratch[p2 * 32 + j2 * 8 + 3]!;
+        const b15 = scratch[p2 * 32 + j2 * 8 + 4]!;
+        const b16 = scratch[p2 * 32 + j2 * 8 + 5]!;
+        const b17 = scratch[p2 * 32 + j2 * 8 + 6]!;
+        const b18 = scratch[p2 * 32 + j2 * 8 + 7]!;
+        Matmul_G_V_Wvt[i2 * 32 + j2]! +=
           x33 * b11 + x34 * b12 + x35 * b13 + x36 * b14 + x37 * b15 + x38 * b16 + x39 * b17 + x40 * b18;
-        Matmul_G_V_Wvt[(i2 + 1) * 32 + j4]! +=
+        Matmul_G_V_Wvt[(i2 + 1) * 32 + j2]! +=
           x41 * b11 + x42 * b12 + x43 * b13 + x44 * b14 + x45 * b15 + x46 * b16 + x47 * b17 + x48 * b18;
-        Matmul_G_V_Wvt[(i2 + 2) * 32 + j4]! +=
+        Matmul_G_V_Wvt[(i2 + 2) * 32 + j2]! +=
           x49 * b11 + x50 * b12 + x51 * b13 + x52 * b14 + x53 * b15 + x54 * b16 + x55 * b17 + x56 * b18;
-        Matmul_G_V_Wvt[(i2 + 3) * 32 + j4]! +=
+        Matmul_G_V_Wvt[(i2 + 3) * 32 + j2]! +=
           x57 * b11 + x58 * b12 + x59 * b13 + x60 * b14 + x61 * b15 + x62 * b16 + x63 * b17 + x64 * b18;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 16; q3 += 8) {
-    for (let j5 = 0; j5 < 32; j5++) {
-      scratch[q3 * 32 + j5 * 8] = param_Wq[j5 * 16 + q3]!;
-      scratch[q3 * 32 + j5 * 8 + 1] = param_Wq[j5 * 16 + q3 + 1]!;
-      scratch[q3 * 32 + j5 * 8 + 2] = param_Wq[j5 * 16 + q3 + 2]!;
-      scratch[q3 * 32 + j5 * 8 + 3] = param_Wq[j5 * 16 + q3 + 3]!;
-      scratch[q3 * 32 + j5 * 8 + 4] = param_Wq[j5 * 16 + q3 + 4]!;
-      scratch[q3 * 32 + j5 * 8 + 5] = param_Wq[j5 * 16 + q3 + 5]!;
-      scratch[q3 * 32 + j5 * 8 + 6] = param_Wq[j5 * 16 + q3 + 6]!;
-      scratch[q3 * 32 + j5 * 8 + 7] = param_Wq[j5 * 16 + q3 + 7]!;
+    for (let j3 = 0; j3 < 32; j3++) {
+      scratch[q3 * 32 + j3 * 8] = param_Wq[j3 * 16 + q3]!;
+      scratch[q3 * 32 + j3 * 8 + 1] = param_Wq[j3 * 16 + q3 + 1]!;
+      scratch[q3 * 32 + j3 * 8 + 2] = param_Wq[j3 * 16 + q3 + 2]!;
+      scratch[q3 * 32 + j3 * 8 + 3] = param_Wq[j3 * 16 + q3 + 3]!;
+      scratch[q3 * 32 + j3 * 8 + 4] = param_Wq[j3 * 16 + q3 + 4]!;
+      scratch[q3 * 32 + j3 * 8 + 5] = param_Wq[j3 * 16 + q3 + 5]!;
+      scratch[q3 * 32 + j3 * 8 + 6] = param_Wq[j3 * 16 + q3 + 6]!;
+      scratch[q3 * 32 + j3 * 8 + 7] = param_Wq[j3 * 16 + q3 + 7]!;
     }
   }
   for (let i3 = 0; i3 < 16; i3 += 4) {
@@ -2995,22 +2991,22 @@ function backward_Matmul_G_V_Wvt_and_2(param_Wq: Float64Array, param_Wk: Float64
       const x94 = G_Q[(i3 + 3) * 16 + p3 + 5]!;
       const x95 = G_Q[(i3 + 3) * 16 + p3 + 6]!;
       const x96 = G_Q[(i3 + 3) * 16 + p3 + 7]!;
-      for (let j6 = 0; j6 < 32; j6++) {
-        const b19 = scratch[p3 * 32 + j6 * 8]!;
-        const b20 = scratch[p3 * 32 + j6 * 8 + 1]!;
-        const b21 = scratch[p3 * 32 + j6 * 8 + 2]!;
-        const b22 = scratch[p3 * 32 + j6 * 8 + 3]!;
-        const b23 = scratch[p3 * 32 + j6 * 8 + 4]!;
-        const b24 = scratch[p3 * 32 + j6 * 8 + 5]!;
-        const b25 = scratch[p3 * 32 + j6 * 8 + 6]!;
-        const b26 = scratch[p3 * 32 + j6 * 8 + 7]!;
-        Matmul_G_V_Wvt[i3 * 32 + j6]! +=
+      for (let j3 = 0; j3 < 32; j3++) {
+        const b19 = scratch[p3 * 32 + j3 * 8]!;
+        const b20 = scratch[p3 * 32 + j3 * 8 + 1]!;
+        const b21 = scratch[p3 * 32 + j3 * 8 + 2]!;
+        const b22 = scratch[p3 * 32 + j3 * 8 + 3]!;
+        const b23 = scratch[p3 * 32 + j3 * 8 + 4]!;
+        const b24 = scratch[p3 * 32 + j3 * 8 + 5]!;
+        const b25 = scratch[p3 * 32 + j3 * 8 + 6]!;
+        const b26 = scratch[p3 * 32 + j3 * 8 + 7]!;
+        Matmul_G_V_Wvt[i3 * 32 + j3]! +=
           x65 * b19 + x66 * b20 + x67 * b21 + x68 * b22 + x69 * b23 + x70 * b24 + x71 * b25 + x72 * b26;
-        Matmul_G_V_Wvt[(i3 + 1) * 32 + j6]! +=
+        Matmul_G_V_Wvt[(i3 + 1) * 32 + j3]! +=
           x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
-        Matmul_G_V_Wvt[(i3 + 2) * 32 + j6]! +=
+        Matmul_G_V_Wvt[(i3 + 2) * 32 + j3]! +=
           x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
-        Matmul_G_V_Wvt[(i3 + 3) * 32 + j6]! +=
+        Matmul_G_V_Wvt[(i3 + 3) * 32 + j3]! +=
           x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
       }
     }

@@ -493,21 +493,21 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j2]! +=
+        Matmul_H_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j2]! +=
+        Matmul_H_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -516,12 +516,12 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[p * 65 + j2]!;
-        Matmul_H_V[i * 65 + j2]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[p * 65 + j]!;
+        Matmul_H_V[i * 65 + j]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }
@@ -534,24 +534,24 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b10 = scratch[p * 65 + j2 * 8]!;
-      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
-      Matmul_H_V[1560 + j2]! +=
+    for (let j = 0; j < 65; j++) {
+      const b10 = scratch[p * 65 + j * 8]!;
+      const b11 = scratch[p * 65 + j * 8 + 1]!;
+      const b12 = scratch[p * 65 + j * 8 + 2]!;
+      const b13 = scratch[p * 65 + j * 8 + 3]!;
+      const b14 = scratch[p * 65 + j * 8 + 4]!;
+      const b15 = scratch[p * 65 + j * 8 + 5]!;
+      const b16 = scratch[p * 65 + j * 8 + 6]!;
+      const b17 = scratch[p * 65 + j * 8 + 7]!;
+      Matmul_H_V[1560 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b18 = scratch[p * 65 + j2]!;
-      Matmul_H_V[1560 + j2]! += x45 * b18;
+    for (let j = 0; j < 65; j++) {
+      const b18 = scratch[p * 65 + j]!;
+      Matmul_H_V[1560 + j]! += x45 * b18;
     }
   }
 }
@@ -739,21 +739,21 @@ function backward_Matmul_G_Out_Vt(param_V: Float64Array): void {
       const x30 = G_Out[(i + 3) * 65 + p + 5]!;
       const x31 = G_Out[(i + 3) * 65 + p + 6]!;
       const x32 = G_Out[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_G_Out_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_Out_Vt[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_G_Out_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_Out_Vt[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_Out_Vt[(i + 2) * 100 + j2]! +=
+        Matmul_G_Out_Vt[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_Out_Vt[(i + 3) * 100 + j2]! +=
+        Matmul_G_Out_Vt[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -762,12 +762,12 @@ function backward_Matmul_G_Out_Vt(param_V: Float64Array): void {
       const x34 = G_Out[(i + 1) * 65 + 64]!;
       const x35 = G_Out[(i + 2) * 65 + 64]!;
       const x36 = G_Out[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[6400 + j2]!;
-        Matmul_G_Out_Vt[i * 100 + j2]! += x33 * b9;
-        Matmul_G_Out_Vt[(i + 1) * 100 + j2]! += x34 * b9;
-        Matmul_G_Out_Vt[(i + 2) * 100 + j2]! += x35 * b9;
-        Matmul_G_Out_Vt[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[6400 + j]!;
+        Matmul_G_Out_Vt[i * 100 + j]! += x33 * b9;
+        Matmul_G_Out_Vt[(i + 1) * 100 + j]! += x34 * b9;
+        Matmul_G_Out_Vt[(i + 2) * 100 + j]! += x35 * b9;
+        Matmul_G_Out_Vt[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -780,24 +780,24 @@ function backward_Matmul_G_Out_Vt(param_V: Float64Array): void {
     const x42 = G_Out[1560 + p + 5]!;
     const x43 = G_Out[1560 + p + 6]!;
     const x44 = G_Out[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b10 = scratch[p * 100 + j2 * 8]!;
-      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_G_Out_Vt[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_G_Out_Vt[2400 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_Out[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b18 = scratch[6400 + j2]!;
-      Matmul_G_Out_Vt[2400 + j2]! += x45 * b18;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[6400 + j]!;
+      Matmul_G_Out_Vt[2400 + j]! += x45 * b18;
     }
   }
 }
@@ -1159,21 +1159,21 @@ function backward_dWi_and_3(
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_Wi[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wi[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_Wi[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wi[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wi[(i + 2) * 100 + j2]! +=
+        grad_Wi[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wi[(i + 3) * 100 + j2]! +=
+        grad_Wi[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1182,31 +1182,31 @@ function backward_dWi_and_3(
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[2400 + j2]!;
-        grad_Wi[i * 100 + j2]! += x33 * b9;
-        grad_Wi[(i + 1) * 100 + j2]! += x34 * b9;
-        grad_Wi[(i + 2) * 100 + j2]! += x35 * b9;
-        grad_Wi[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_Wi[i * 100 + j]! += x33 * b9;
+        grad_Wi[(i + 1) * 100 + j]! += x34 * b9;
+        grad_Wi[(i + 2) * 100 + j]! += x35 * b9;
+        grad_Wi[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 24; q2 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3 * 8] = G_Af[q2 * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 1] = G_Af[(q2 + 1) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 2] = G_Af[(q2 + 2) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 3] = G_Af[(q2 + 3) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 4] = G_Af[(q2 + 4) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 5] = G_Af[(q2 + 5) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 6] = G_Af[(q2 + 6) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 7] = G_Af[(q2 + 7) * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2 * 8] = G_Af[q2 * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 1] = G_Af[(q2 + 1) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 2] = G_Af[(q2 + 2) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 3] = G_Af[(q2 + 3) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 4] = G_Af[(q2 + 4) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 5] = G_Af[(q2 + 5) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 6] = G_Af[(q2 + 6) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 7] = G_Af[(q2 + 7) * 100 + j2]!;
     }
   }
   for (let q2 = 24; q2 < 25; q2++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3] = G_Af[q2 * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2] = G_Af[q2 * 100 + j2]!;
     }
   }
   for (let i2 = 0; i2 < 100; i2 += 4) {
@@ -1243,22 +1243,22 @@ function backward_dWi_and_3(
       const x66 = state_h[(p2 + 5) * 100 + i2 + 3]!;
       const x67 = state_h[(p2 + 6) * 100 + i2 + 3]!;
       const x68 = state_h[(p2 + 7) * 100 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b10 = scratch[p2 * 100 + j4 * 8]!;
-        const b11 = scratch[p2 * 100 + j4 * 8 + 1]!;
-        const b12 = scratch[p2 * 100 + j4 * 8 + 2]!;
-        const b13 = scratch[p2 * 100 + j4 * 8 + 3]!;
-        const b14 = scratch[p2 * 100 + j4 * 8 + 4]!;
-        const b15 = scratch[p2 * 100 + j4 * 8 + 5]!;
-        const b16 = scratch[p2 * 100 + j4 * 8 + 6]!;
-        const b17 = scratch[p2 * 100 + j4 * 8 + 7]!;
-        grad_Wf[i2 * 100 + j4]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b10 = scratch[p2 * 100 + j2 * 8]!;
+        const b11 = scratch[p2 * 100 + j2 * 8 + 1]!;
+        const b12 = scratch[p2 * 100 + j2 * 8 + 2]!;
+        const b13 = scratch[p2 * 100 + j2 * 8 + 3]!;
+        const b14 = scratch[p2 * 100 + j2 * 8 + 4]!;
+        const b15 = scratch[p2 * 100 + j2 * 8 + 5]!;
+        const b16 = scratch[p2 * 100 + j2 * 8 + 6]!;
+        const b17 = scratch[p2 * 100 + j2 * 8 + 7]!;
+        grad_Wf[i2 * 100 + j2]! +=
           x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-        grad_Wf[(i2 + 1) * 100 + j4]! +=
+        grad_Wf[(i2 + 1) * 100 + j2]! +=
           x45 * b10 + x46 * b11 + x47 * b12 + x48 * b13 + x49 * b14 + x50 * b15 + x51 * b16 + x52 * b17;
-        grad_Wf[(i2 + 2) * 100 + j4]! +=
+        grad_Wf[(i2 + 2) * 100 + j2]! +=
           x53 * b10 + x54 * b11 + x55 * b12 + x56 * b13 + x57 * b14 + x58 * b15 + x59 * b16 + x60 * b17;
-        grad_Wf[(i2 + 3) * 100 + j4]! +=
+        grad_Wf[(i2 + 3) * 100 + j2]! +=
           x61 * b10 + x62 * b11 + x63 * b12 + x64 * b13 + x65 * b14 + x66 * b15 + x67 * b16 + x68 * b17;
       }
     }
@@ -1267,31 +1267,31 @@ function backward_dWi_and_3(
       const x70 = state_h[2400 + i2 + 1]!;
       const x71 = state_h[2400 + i2 + 2]!;
       const x72 = state_h[2400 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b18 = scratch[2400 + j4]!;
-        grad_Wf[i2 * 100 + j4]! += x69 * b18;
-        grad_Wf[(i2 + 1) * 100 + j4]! += x70 * b18;
-        grad_Wf[(i2 + 2) * 100 + j4]! += x71 * b18;
-        grad_Wf[(i2 + 3) * 100 + j4]! += x72 * b18;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b18 = scratch[2400 + j2]!;
+        grad_Wf[i2 * 100 + j2]! += x69 * b18;
+        grad_Wf[(i2 + 1) * 100 + j2]! += x70 * b18;
+        grad_Wf[(i2 + 2) * 100 + j2]! += x71 * b18;
+        grad_Wf[(i2 + 3) * 100 + j2]! += x72 * b18;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 24; q3 += 8) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5 * 8] = G_Ao[q3 * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 1] = G_Ao[(q3 + 1) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 2] = G_Ao[(q3 + 2) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 3] = G_Ao[(q3 + 3) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 4] = G_Ao[(q3 + 4) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 5] = G_Ao[(q3 + 5) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 6] = G_Ao[(q3 + 6) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 7] = G_Ao[(q3 + 7) * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3 * 8] = G_Ao[q3 * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 1] = G_Ao[(q3 + 1) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 2] = G_Ao[(q3 + 2) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 3] = G_Ao[(q3 + 3) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 4] = G_Ao[(q3 + 4) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 5] = G_Ao[(q3 + 5) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 6] = G_Ao[(q3 + 6) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 7] = G_Ao[(q3 + 7) * 100 + j3]!;
     }
   }
   for (let q3 = 24; q3 < 25; q3++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5] = G_Ao[q3 * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3] = G_Ao[q3 * 100 + j3]!;
     }
   }
   for (let i3 = 0; i3 < 100; i3 += 4) {
@@ -1328,22 +1328,22 @@ function backward_dWi_and_3(
       const x102 = state_h[(p3 + 5) * 100 + i3 + 3]!;
       const x103 = state_h[(p3 + 6) * 100 + i3 + 3]!;
       const x104 = state_h[(p3 + 7) * 100 + i3 + 3]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b19 = scratch[p3 * 100 + j6 * 8]!;
-        const b20 = scratch[p3 * 100 + j6 * 8 + 1]!;
-        const b21 = scratch[p3 * 100 + j6 * 8 + 2]!;
-        const b22 = scratch[p3 * 100 + j6 * 8 + 3]!;
-        const b23 = scratch[p3 * 100 + j6 * 8 + 4]!;
-        const b24 = scratch[p3 * 100 + j6 * 8 + 5]!;
-        const b25 = scratch[p3 * 100 + j6 * 8 + 6]!;
-        const b26 = scratch[p3 * 100 + j6 * 8 + 7]!;
-        grad_Wo[i3 * 100 + j6]! +=
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b19 = scratch[p3 * 100 + j3 * 8]!;
+        const b20 = scratch[p3 * 100 + j3 * 8 + 1]!;
+        const b21 = scratch[p3 * 100 + j3 * 8 + 2]!;
+        const b22 = scratch[p3 * 100 + j3 * 8 + 3]!;
+        const b23 = scratch[p3 * 100 + j3 * 8 + 4]!;
+        const b24 = scratch[p3 * 100 + j3 * 8 + 5]!;
+        const b25 = scratch[p3 * 100 + j3 * 8 + 6]!;
+        const b26 = scratch[p3 * 100 + j3 * 8 + 7]!;
+        grad_Wo[i3 * 100 + j3]! +=
           x73 * b19 + x74 * b20 + x75 * b21 + x76 * b22 + x77 * b23 + x78 * b24 + x79 * b25 + x80 * b26;
-        grad_Wo[(i3 + 1) * 100 + j6]! +=
+        grad_Wo[(i3 + 1) * 100 + j3]! +=
           x81 * b19 + x82 * b20 + x83 * b21 + x84 * b22 + x85 * b23 + x86 * b24 + x87 * b25 + x88 * b26;
-        grad_Wo[(i3 + 2) * 100 + j6]! +=
+        grad_Wo[(i3 + 2) * 100 + j3]! +=
           x89 * b19 + x90 * b20 + x91 * b21 + x92 * b22 + x93 * b23 + x94 * b24 + x95 * b25 + x96 * b26;
-        grad_Wo[(i3 + 3) * 100 + j6]! +=
+        grad_Wo[(i3 + 3) * 100 + j3]! +=
           x97 * b19 + x98 * b20 + x99 * b21 + x100 * b22 + x101 * b23 + x102 * b24 + x103 * b25 + x104 * b26;
       }
     }
@@ -1352,31 +1352,31 @@ function backward_dWi_and_3(
       const x106 = state_h[2400 + i3 + 1]!;
       const x107 = state_h[2400 + i3 + 2]!;
       const x108 = state_h[2400 + i3 + 3]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b27 = scratch[2400 + j6]!;
-        grad_Wo[i3 * 100 + j6]! += x105 * b27;
-        grad_Wo[(i3 + 1) * 100 + j6]! += x106 * b27;
-        grad_Wo[(i3 + 2) * 100 + j6]! += x107 * b27;
-        grad_Wo[(i3 + 3) * 100 + j6]! += x108 * b27;
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b27 = scratch[2400 + j3]!;
+        grad_Wo[i3 * 100 + j3]! += x105 * b27;
+        grad_Wo[(i3 + 1) * 100 + j3]! += x106 * b27;
+        grad_Wo[(i3 + 2) * 100 + j3]! += x107 * b27;
+        grad_Wo[(i3 + 3) * 100 + j3]! += x108 * b27;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q4 = 0; q4 < 24; q4 += 8) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      scratch[q4 * 100 + j7 * 8] = G_Ag[q4 * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 1] = G_Ag[(q4 + 1) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 2] = G_Ag[(q4 + 2) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 3] = G_Ag[(q4 + 3) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 4] = G_Ag[(q4 + 4) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 5] = G_Ag[(q4 + 5) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 6] = G_Ag[(q4 + 6) * 100 + j7]!;
-      scratch[q4 * 100 + j7 * 8 + 7] = G_Ag[(q4 + 7) * 100 + j7]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q4 * 100 + j4 * 8] = G_Ag[q4 * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 1] = G_Ag[(q4 + 1) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 2] = G_Ag[(q4 + 2) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 3] = G_Ag[(q4 + 3) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 4] = G_Ag[(q4 + 4) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 5] = G_Ag[(q4 + 5) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 6] = G_Ag[(q4 + 6) * 100 + j4]!;
+      scratch[q4 * 100 + j4 * 8 + 7] = G_Ag[(q4 + 7) * 100 + j4]!;
     }
   }
   for (let q4 = 24; q4 < 25; q4++) {
-    for (let j7 = 0; j7 < 100; j7++) {
-      scratch[q4 * 100 + j7] = G_Ag[q4 * 100 + j7]!;
+    for (let j4 = 0; j4 < 100; j4++) {
+      scratch[q4 * 100 + j4] = G_Ag[q4 * 100 + j4]!;
     }
   }
   for (let i4 = 0; i4 < 100; i4 += 4) {
@@ -1413,22 +1413,22 @@ function backward_dWi_and_3(
       const x138 = state_h[(p4 + 5) * 100 + i4 + 3]!;
       const x139 = state_h[(p4 + 6) * 100 + i4 + 3]!;
       const x140 = state_h[(p4 + 7) * 100 + i4 + 3]!;
-      for (let j8 = 0; j8 < 100; j8++) {
-        const b28 = scratch[p4 * 100 + j8 * 8]!;
-        const b29 = scratch[p4 * 100 + j8 * 8 + 1]!;
-        const b30 = scratch[p4 * 100 + j8 * 8 + 2]!;
-        const b31 = scratch[p4 * 100 + j8 * 8 + 3]!;
-        const b32 = scratch[p4 * 100 + j8 * 8 + 4]!;
-        const b33 = scratch[p4 * 100 + j8 * 8 + 5]!;
-        const b34 = scratch[p4 * 100 + j8 * 8 + 6]!;
-        const b35 = scratch[p4 * 100 + j8 * 8 + 7]!;
-        grad_Wg[i4 * 100 + j8]! +=
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b28 = scratch[p4 * 100 + j4 * 8]!;
+        const b29 = scratch[p4 * 100 + j4 * 8 + 1]!;
+        const b30 = scratch[p4 * 100 + j4 * 8 + 2]!;
+        const b31 = scratch[p4 * 100 + j4 * 8 + 3]!;
+        const b32 = scratch[p4 * 100 + j4 * 8 + 4]!;
+        const b33 = scratch[p4 * 100 + j4 * 8 + 5]!;
+        const b34 = scratch[p4 * 100 + j4 * 8 + 6]!;
+        const b35 = scratch[p4 * 100 + j4 * 8 + 7]!;
+        grad_Wg[i4 * 100 + j4]! +=
           x109 * b28 + x110 * b29 + x111 * b30 + x112 * b31 + x113 * b32 + x114 * b33 + x115 * b34 + x116 * b35;
-        grad_Wg[(i4 + 1) * 100 + j8]! +=
+        grad_Wg[(i4 + 1) * 100 + j4]! +=
           x117 * b28 + x118 * b29 + x119 * b30 + x120 * b31 + x121 * b32 + x122 * b33 + x123 * b34 + x124 * b35;
-        grad_Wg[(i4 + 2) * 100 + j8]! +=
+        grad_Wg[(i4 + 2) * 100 + j4]! +=
           x125 * b28 + x126 * b29 + x127 * b30 + x128 * b31 + x129 * b32 + x130 * b33 + x131 * b34 + x132 * b35;
-        grad_Wg[(i4 + 3) * 100 + j8]! +=
+        grad_Wg[(i4 + 3) * 100 + j4]! +=
           x133 * b28 + x134 * b29 + x135 * b30 + x136 * b31 + x137 * b32 + x138 * b33 + x139 * b34 + x140 * b35;
       }
     }
@@ -1437,12 +1437,12 @@ function backward_dWi_and_3(
       const x142 = state_h[2400 + i4 + 1]!;
       const x143 = state_h[2400 + i4 + 2]!;
       const x144 = state_h[2400 + i4 + 3]!;
-      for (let j8 = 0; j8 < 100; j8++) {
-        const b36 = scratch[2400 + j8]!;
-        grad_Wg[i4 * 100 + j8]! += x141 * b36;
-        grad_Wg[(i4 + 1) * 100 + j8]! += x142 * b36;
-        grad_Wg[(i4 + 2) * 100 + j8]! += x143 * b36;
-        grad_Wg[(i4 + 3) * 100 + j8]! += x144 * b36;
+      for (let j4 = 0; j4 < 100; j4++) {
+        const b36 = scratch[2400 + j4]!;
+        grad_Wg[i4 * 100 + j4]! += x141 * b36;
+        grad_Wg[(i4 + 1) * 100 + j4]! += x142 * b36;
+        grad_Wg[(i4 + 2) * 100 + j4]! += x143 * b36;
+        grad_Wg[(i4 + 3) * 100 + j4]! += x144 * b36;
       }
     }
   }
@@ -1570,21 +1570,21 @@ function backward_dV(grad_V: Float64Array): void {
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j2]! +=
+        grad_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j2]! +=
+        grad_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1593,12 +1593,12 @@ function backward_dV(grad_V: Float64Array): void {
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[1560 + j2]!;
-        grad_V[i * 65 + j2]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[1560 + j]!;
+        grad_V[i * 65 + j]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }

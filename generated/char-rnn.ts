@@ -235,21 +235,21 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j2]! +=
+        Matmul_H_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j2]! +=
+        Matmul_H_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -258,12 +258,12 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[p * 65 + j2]!;
-        Matmul_H_V[i * 65 + j2]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[p * 65 + j]!;
+        Matmul_H_V[i * 65 + j]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }
@@ -276,24 +276,24 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b10 = scratch[p * 65 + j2 * 8]!;
-      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
-      Matmul_H_V[1560 + j2]! +=
+    for (let j = 0; j < 65; j++) {
+      const b10 = scratch[p * 65 + j * 8]!;
+      const b11 = scratch[p * 65 + j * 8 + 1]!;
+      const b12 = scratch[p * 65 + j * 8 + 2]!;
+      const b13 = scratch[p * 65 + j * 8 + 3]!;
+      const b14 = scratch[p * 65 + j * 8 + 4]!;
+      const b15 = scratch[p * 65 + j * 8 + 5]!;
+      const b16 = scratch[p * 65 + j * 8 + 6]!;
+      const b17 = scratch[p * 65 + j * 8 + 7]!;
+      Matmul_H_V[1560 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b18 = scratch[p * 65 + j2]!;
-      Matmul_H_V[1560 + j2]! += x45 * b18;
+    for (let j = 0; j < 65; j++) {
+      const b18 = scratch[p * 65 + j]!;
+      Matmul_H_V[1560 + j]! += x45 * b18;
     }
   }
 }
@@ -451,21 +451,21 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -474,12 +474,12 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[6400 + j2]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b9;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b9;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b9;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[6400 + j]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x33 * b9;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b9;
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b9;
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -492,24 +492,24 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b10 = scratch[p * 100 + j2 * 8]!;
-      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b18 = scratch[6400 + j2]!;
-      Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[6400 + j]!;
+      Matmul_G_O_Vt[2400 + j]! += x45 * b18;
     }
   }
 }
@@ -642,21 +642,21 @@ function backward_dW(grad_W: Float64Array): void {
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_W[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_W[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_W[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_W[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_W[(i + 2) * 100 + j2]! +=
+        grad_W[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_W[(i + 3) * 100 + j2]! +=
+        grad_W[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -665,12 +665,12 @@ function backward_dW(grad_W: Float64Array): void {
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[2400 + j2]!;
-        grad_W[i * 100 + j2]! += x33 * b9;
-        grad_W[(i + 1) * 100 + j2]! += x34 * b9;
-        grad_W[(i + 2) * 100 + j2]! += x35 * b9;
-        grad_W[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_W[i * 100 + j]! += x33 * b9;
+        grad_W[(i + 1) * 100 + j]! += x34 * b9;
+        grad_W[(i + 2) * 100 + j]! += x35 * b9;
+        grad_W[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -741,21 +741,21 @@ function backward_dV(grad_V: Float64Array): void {
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j2]! +=
+        grad_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j2]! +=
+        grad_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -764,12 +764,12 @@ function backward_dV(grad_V: Float64Array): void {
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[1560 + j2]!;
-        grad_V[i * 65 + j2]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[1560 + j]!;
+        grad_V[i * 65 + j]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }

@@ -217,21 +217,21 @@ function forward_Matmul_X_Uz_and_2(
       const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
       const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
       const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_X_Uz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_X_Uz[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_X_Uz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_X_Uz[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_X_Uz[(i + 2) * 100 + j2]! +=
+        Matmul_X_Uz[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_X_Uz[(i + 3) * 100 + j2]! +=
+        Matmul_X_Uz[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -240,12 +240,12 @@ function forward_Matmul_X_Uz_and_2(
       const x34 = batch_xs[(i + 1) * 65 + 64]!;
       const x35 = batch_xs[(i + 2) * 65 + 64]!;
       const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[6400 + j2]!;
-        Matmul_X_Uz[i * 100 + j2]! += x33 * b9;
-        Matmul_X_Uz[(i + 1) * 100 + j2]! += x34 * b9;
-        Matmul_X_Uz[(i + 2) * 100 + j2]! += x35 * b9;
-        Matmul_X_Uz[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[6400 + j]!;
+        Matmul_X_Uz[i * 100 + j]! += x33 * b9;
+        Matmul_X_Uz[(i + 1) * 100 + j]! += x34 * b9;
+        Matmul_X_Uz[(i + 2) * 100 + j]! += x35 * b9;
+        Matmul_X_Uz[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -258,42 +258,42 @@ function forward_Matmul_X_Uz_and_2(
     const x42 = batch_xs[1560 + p + 5]!;
     const x43 = batch_xs[1560 + p + 6]!;
     const x44 = batch_xs[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b10 = scratch[p * 100 + j2 * 8]!;
-      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_X_Uz[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_X_Uz[2400 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b18 = scratch[6400 + j2]!;
-      Matmul_X_Uz[2400 + j2]! += x45 * b18;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[6400 + j]!;
+      Matmul_X_Uz[2400 + j]! += x45 * b18;
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 64; q2 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3 * 8] = param_Ur[q2 * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 1] = param_Ur[(q2 + 1) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 2] = param_Ur[(q2 + 2) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 3] = param_Ur[(q2 + 3) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 4] = param_Ur[(q2 + 4) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 5] = param_Ur[(q2 + 5) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 6] = param_Ur[(q2 + 6) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 7] = param_Ur[(q2 + 7) * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2 * 8] = param_Ur[q2 * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 1] = param_Ur[(q2 + 1) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 2] = param_Ur[(q2 + 2) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 3] = param_Ur[(q2 + 3) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 4] = param_Ur[(q2 + 4) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 5] = param_Ur[(q2 + 5) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 6] = param_Ur[(q2 + 6) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 7] = param_Ur[(q2 + 7) * 100 + j2]!;
     }
   }
   for (let q2 = 64; q2 < 65; q2++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3] = param_Ur[q2 * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2] = param_Ur[q2 * 100 + j2]!;
     }
   }
   Matmul_X_Ur.fill(0);
@@ -331,22 +331,22 @@ function forward_Matmul_X_Uz_and_2(
       const x75 = batch_xs[(i2 + 3) * 65 + p2 + 5]!;
       const x76 = batch_xs[(i2 + 3) * 65 + p2 + 6]!;
       const x77 = batch_xs[(i2 + 3) * 65 + p2 + 7]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b19 = scratch[p2 * 100 + j4 * 8]!;
-        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
-        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
-        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
-        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
-        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
-        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
-        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
-        Matmul_X_Ur[i2 * 100 + j4]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b19 = scratch[p2 * 100 + j2 * 8]!;
+        const b20 = scratch[p2 * 100 + j2 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j2 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j2 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j2 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j2 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j2 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j2 * 8 + 7]!;
+        Matmul_X_Ur[i2 * 100 + j2]! +=
           x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
-        Matmul_X_Ur[(i2 + 1) * 100 + j4]! +=
+        Matmul_X_Ur[(i2 + 1) * 100 + j2]! +=
           x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
-        Matmul_X_Ur[(i2 + 2) * 100 + j4]! +=
+        Matmul_X_Ur[(i2 + 2) * 100 + j2]! +=
           x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
-        Matmul_X_Ur[(i2 + 3) * 100 + j4]! +=
+        Matmul_X_Ur[(i2 + 3) * 100 + j2]! +=
           x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
       }
     }
@@ -355,12 +355,12 @@ function forward_Matmul_X_Uz_and_2(
       const x79 = batch_xs[(i2 + 1) * 65 + 64]!;
       const x80 = batch_xs[(i2 + 2) * 65 + 64]!;
       const x81 = batch_xs[(i2 + 3) * 65 + 64]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b27 = scratch[6400 + j4]!;
-        Matmul_X_Ur[i2 * 100 + j4]! += x78 * b27;
-        Matmul_X_Ur[(i2 + 1) * 100 + j4]! += x79 * b27;
-        Matmul_X_Ur[(i2 + 2) * 100 + j4]! += x80 * b27;
-        Matmul_X_Ur[(i2 + 3) * 100 + j4]! += x81 * b27;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b27 = scratch[6400 + j2]!;
+        Matmul_X_Ur[i2 * 100 + j2]! += x78 * b27;
+        Matmul_X_Ur[(i2 + 1) * 100 + j2]! += x79 * b27;
+        Matmul_X_Ur[(i2 + 2) * 100 + j2]! += x80 * b27;
+        Matmul_X_Ur[(i2 + 3) * 100 + j2]! += x81 * b27;
       }
     }
   }
@@ -373,42 +373,42 @@ function forward_Matmul_X_Uz_and_2(
     const x87 = batch_xs[1560 + p2 + 5]!;
     const x88 = batch_xs[1560 + p2 + 6]!;
     const x89 = batch_xs[1560 + p2 + 7]!;
-    for (let j4 = 0; j4 < 100; j4++) {
-      const b28 = scratch[p2 * 100 + j4 * 8]!;
-      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
-      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
-      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
-      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
-      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
-      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
-      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
-      Matmul_X_Ur[2400 + j4]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b28 = scratch[p2 * 100 + j2 * 8]!;
+      const b29 = scratch[p2 * 100 + j2 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j2 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j2 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j2 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j2 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j2 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j2 * 8 + 7]!;
+      Matmul_X_Ur[2400 + j2]! +=
         x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
     }
   }
   {
     const x90 = batch_xs[1624]!;
-    for (let j4 = 0; j4 < 100; j4++) {
-      const b36 = scratch[6400 + j4]!;
-      Matmul_X_Ur[2400 + j4]! += x90 * b36;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b36 = scratch[6400 + j2]!;
+      Matmul_X_Ur[2400 + j2]! += x90 * b36;
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 64; q3 += 8) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5 * 8] = param_Uh[q3 * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 1] = param_Uh[(q3 + 1) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 2] = param_Uh[(q3 + 2) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 3] = param_Uh[(q3 + 3) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 4] = param_Uh[(q3 + 4) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 5] = param_Uh[(q3 + 5) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 6] = param_Uh[(q3 + 6) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 7] = param_Uh[(q3 + 7) * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3 * 8] = param_Uh[q3 * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 1] = param_Uh[(q3 + 1) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 2] = param_Uh[(q3 + 2) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 3] = param_Uh[(q3 + 3) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 4] = param_Uh[(q3 + 4) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 5] = param_Uh[(q3 + 5) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 6] = param_Uh[(q3 + 6) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 7] = param_Uh[(q3 + 7) * 100 + j3]!;
     }
   }
   for (let q3 = 64; q3 < 65; q3++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5] = param_Uh[q3 * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3] = param_Uh[q3 * 100 + j3]!;
     }
   }
   Matmul_X_Uh.fill(0);
@@ -446,22 +446,22 @@ function forward_Matmul_X_Uz_and_2(
       const x120 = batch_xs[(i3 + 3) * 65 + p3 + 5]!;
       const x121 = batch_xs[(i3 + 3) * 65 + p3 + 6]!;
       const x122 = batch_xs[(i3 + 3) * 65 + p3 + 7]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b37 = scratch[p3 * 100 + j6 * 8]!;
-        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
-        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
-        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
-        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
-        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
-        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
-        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
-        Matmul_X_Uh[i3 * 100 + j6]! +=
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b37 = scratch[p3 * 100 + j3 * 8]!;
+        const b38 = scratch[p3 * 100 + j3 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j3 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j3 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j3 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j3 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j3 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j3 * 8 + 7]!;
+        Matmul_X_Uh[i3 * 100 + j3]! +=
           x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
-        Matmul_X_Uh[(i3 + 1) * 100 + j6]! +=
+        Matmul_X_Uh[(i3 + 1) * 100 + j3]! +=
           x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
-        Matmul_X_Uh[(i3 + 2) * 100 + j6]! +=
+        Matmul_X_Uh[(i3 + 2) * 100 + j3]! +=
           x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
-        Matmul_X_Uh[(i3 + 3) * 100 + j6]! +=
+        Matmul_X_Uh[(i3 + 3) * 100 + j3]! +=
           x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
       }
     }
@@ -470,12 +470,12 @@ function forward_Matmul_X_Uz_and_2(
       const x124 = batch_xs[(i3 + 1) * 65 + 64]!;
       const x125 = batch_xs[(i3 + 2) * 65 + 64]!;
       const x126 = batch_xs[(i3 + 3) * 65 + 64]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b45 = scratch[6400 + j6]!;
-        Matmul_X_Uh[i3 * 100 + j6]! += x123 * b45;
-        Matmul_X_Uh[(i3 + 1) * 100 + j6]! += x124 * b45;
-        Matmul_X_Uh[(i3 + 2) * 100 + j6]! += x125 * b45;
-        Matmul_X_Uh[(i3 + 3) * 100 + j6]! += x126 * b45;
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b45 = scratch[6400 + j3]!;
+        Matmul_X_Uh[i3 * 100 + j3]! += x123 * b45;
+        Matmul_X_Uh[(i3 + 1) * 100 + j3]! += x124 * b45;
+        Matmul_X_Uh[(i3 + 2) * 100 + j3]! += x125 * b45;
+        Matmul_X_Uh[(i3 + 3) * 100 + j3]! += x126 * b45;
       }
     }
   }
@@ -488,24 +488,24 @@ function forward_Matmul_X_Uz_and_2(
     const x132 = batch_xs[1560 + p3 + 5]!;
     const x133 = batch_xs[1560 + p3 + 6]!;
     const x134 = batch_xs[1560 + p3 + 7]!;
-    for (let j6 = 0; j6 < 100; j6++) {
-      const b46 = scratch[p3 * 100 + j6 * 8]!;
-      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
-      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
-      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
-      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
-      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
-      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
-      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
-      Matmul_X_Uh[2400 + j6]! +=
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b46 = scratch[p3 * 100 + j3 * 8]!;
+      const b47 = scratch[p3 * 100 + j3 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j3 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j3 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j3 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j3 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j3 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j3 * 8 + 7]!;
+      Matmul_X_Uh[2400 + j3]! +=
         x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
   {
     const x135 = batch_xs[1624]!;
-    for (let j6 = 0; j6 < 100; j6++) {
-      const b54 = scratch[6400 + j6]!;
-      Matmul_X_Uh[2400 + j6]! += x135 * b54;
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b54 = scratch[6400 + j3]!;
+      Matmul_X_Uh[2400 + j3]! += x135 * b54;
     }
   }
 }
@@ -733,21 +733,21 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x30 = state_h[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h[100 + (i + 3) * 100 + p + 7]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        Matmul_H_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_H_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_H_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_H_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_H_V[(i + 2) * 65 + j2]! +=
+        Matmul_H_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_H_V[(i + 3) * 65 + j2]! +=
+        Matmul_H_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -756,12 +756,12 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
       const x34 = state_h[100 + (i + 1) * 100 + p]!;
       const x35 = state_h[100 + (i + 2) * 100 + p]!;
       const x36 = state_h[100 + (i + 3) * 100 + p]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[p * 65 + j2]!;
-        Matmul_H_V[i * 65 + j2]! += x33 * b9;
-        Matmul_H_V[(i + 1) * 65 + j2]! += x34 * b9;
-        Matmul_H_V[(i + 2) * 65 + j2]! += x35 * b9;
-        Matmul_H_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[p * 65 + j]!;
+        Matmul_H_V[i * 65 + j]! += x33 * b9;
+        Matmul_H_V[(i + 1) * 65 + j]! += x34 * b9;
+        Matmul_H_V[(i + 2) * 65 + j]! += x35 * b9;
+        Matmul_H_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }
@@ -774,24 +774,24 @@ function forward_Matmul_H_V(param_V: Float64Array): void {
     const x42 = state_h[2500 + p + 5]!;
     const x43 = state_h[2500 + p + 6]!;
     const x44 = state_h[2500 + p + 7]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b10 = scratch[p * 65 + j2 * 8]!;
-      const b11 = scratch[p * 65 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 65 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 65 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 65 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 65 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 65 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 65 + j2 * 8 + 7]!;
-      Matmul_H_V[1560 + j2]! +=
+    for (let j = 0; j < 65; j++) {
+      const b10 = scratch[p * 65 + j * 8]!;
+      const b11 = scratch[p * 65 + j * 8 + 1]!;
+      const b12 = scratch[p * 65 + j * 8 + 2]!;
+      const b13 = scratch[p * 65 + j * 8 + 3]!;
+      const b14 = scratch[p * 65 + j * 8 + 4]!;
+      const b15 = scratch[p * 65 + j * 8 + 5]!;
+      const b16 = scratch[p * 65 + j * 8 + 6]!;
+      const b17 = scratch[p * 65 + j * 8 + 7]!;
+      Matmul_H_V[1560 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h[2500 + p]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b18 = scratch[p * 65 + j2]!;
-      Matmul_H_V[1560 + j2]! += x45 * b18;
+    for (let j = 0; j < 65; j++) {
+      const b18 = scratch[p * 65 + j]!;
+      Matmul_H_V[1560 + j]! += x45 * b18;
     }
   }
 }
@@ -971,21 +971,21 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -994,12 +994,12 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[6400 + j2]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b9;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b9;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b9;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[6400 + j]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x33 * b9;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b9;
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b9;
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -1012,24 +1012,24 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b10 = scratch[p * 100 + j2 * 8]!;
-      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b18 = scratch[6400 + j2]!;
-      Matmul_G_O_Vt[2400 + j2]! += x45 * b18;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[6400 + j]!;
+      Matmul_G_O_Vt[2400 + j]! += x45 * b18;
     }
   }
 }
@@ -1307,21 +1307,21 @@ function backward_dUz_and_2(
       const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
       const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
       const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_Uz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Uz[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_Uz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Uz[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Uz[(i + 2) * 100 + j2]! +=
+        grad_Uz[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Uz[(i + 3) * 100 + j2]! +=
+        grad_Uz[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1330,12 +1330,12 @@ function backward_dUz_and_2(
       const x34 = batch_xs[1560 + i + 1]!;
       const x35 = batch_xs[1560 + i + 2]!;
       const x36 = batch_xs[1560 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[2400 + j2]!;
-        grad_Uz[i * 100 + j2]! += x33 * b9;
-        grad_Uz[(i + 1) * 100 + j2]! += x34 * b9;
-        grad_Uz[(i + 2) * 100 + j2]! += x35 * b9;
-        grad_Uz[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_Uz[i * 100 + j]! += x33 * b9;
+        grad_Uz[(i + 1) * 100 + j]! += x34 * b9;
+        grad_Uz[(i + 2) * 100 + j]! += x35 * b9;
+        grad_Uz[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -1348,42 +1348,42 @@ function backward_dUz_and_2(
     const x42 = batch_xs[(p + 5) * 65 + 64]!;
     const x43 = batch_xs[(p + 6) * 65 + 64]!;
     const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b10 = scratch[p * 100 + j2 * 8]!;
-      const b11 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b12 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 7]!;
-      grad_Uz[6400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b10 = scratch[p * 100 + j * 8]!;
+      const b11 = scratch[p * 100 + j * 8 + 1]!;
+      const b12 = scratch[p * 100 + j * 8 + 2]!;
+      const b13 = scratch[p * 100 + j * 8 + 3]!;
+      const b14 = scratch[p * 100 + j * 8 + 4]!;
+      const b15 = scratch[p * 100 + j * 8 + 5]!;
+      const b16 = scratch[p * 100 + j * 8 + 6]!;
+      const b17 = scratch[p * 100 + j * 8 + 7]!;
+      grad_Uz[6400 + j]! +=
         x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b18 = scratch[2400 + j2]!;
-      grad_Uz[6400 + j2]! += x45 * b18;
+    for (let j = 0; j < 100; j++) {
+      const b18 = scratch[2400 + j]!;
+      grad_Uz[6400 + j]! += x45 * b18;
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 24; q2 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3 * 8] = G_Ar[q2 * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2 * 8] = G_Ar[q2 * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j2]!;
     }
   }
   for (let q2 = 24; q2 < 25; q2++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3] = G_Ar[q2 * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2] = G_Ar[q2 * 100 + j2]!;
     }
   }
   for (let i2 = 0; i2 < 64; i2 += 4) {
@@ -1420,22 +1420,22 @@ function backward_dUz_and_2(
       const x75 = batch_xs[(p2 + 5) * 65 + i2 + 3]!;
       const x76 = batch_xs[(p2 + 6) * 65 + i2 + 3]!;
       const x77 = batch_xs[(p2 + 7) * 65 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b19 = scratch[p2 * 100 + j4 * 8]!;
-        const b20 = scratch[p2 * 100 + j4 * 8 + 1]!;
-        const b21 = scratch[p2 * 100 + j4 * 8 + 2]!;
-        const b22 = scratch[p2 * 100 + j4 * 8 + 3]!;
-        const b23 = scratch[p2 * 100 + j4 * 8 + 4]!;
-        const b24 = scratch[p2 * 100 + j4 * 8 + 5]!;
-        const b25 = scratch[p2 * 100 + j4 * 8 + 6]!;
-        const b26 = scratch[p2 * 100 + j4 * 8 + 7]!;
-        grad_Ur[i2 * 100 + j4]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b19 = scratch[p2 * 100 + j2 * 8]!;
+        const b20 = scratch[p2 * 100 + j2 * 8 + 1]!;
+        const b21 = scratch[p2 * 100 + j2 * 8 + 2]!;
+        const b22 = scratch[p2 * 100 + j2 * 8 + 3]!;
+        const b23 = scratch[p2 * 100 + j2 * 8 + 4]!;
+        const b24 = scratch[p2 * 100 + j2 * 8 + 5]!;
+        const b25 = scratch[p2 * 100 + j2 * 8 + 6]!;
+        const b26 = scratch[p2 * 100 + j2 * 8 + 7]!;
+        grad_Ur[i2 * 100 + j2]! +=
           x46 * b19 + x47 * b20 + x48 * b21 + x49 * b22 + x50 * b23 + x51 * b24 + x52 * b25 + x53 * b26;
-        grad_Ur[(i2 + 1) * 100 + j4]! +=
+        grad_Ur[(i2 + 1) * 100 + j2]! +=
           x54 * b19 + x55 * b20 + x56 * b21 + x57 * b22 + x58 * b23 + x59 * b24 + x60 * b25 + x61 * b26;
-        grad_Ur[(i2 + 2) * 100 + j4]! +=
+        grad_Ur[(i2 + 2) * 100 + j2]! +=
           x62 * b19 + x63 * b20 + x64 * b21 + x65 * b22 + x66 * b23 + x67 * b24 + x68 * b25 + x69 * b26;
-        grad_Ur[(i2 + 3) * 100 + j4]! +=
+        grad_Ur[(i2 + 3) * 100 + j2]! +=
           x70 * b19 + x71 * b20 + x72 * b21 + x73 * b22 + x74 * b23 + x75 * b24 + x76 * b25 + x77 * b26;
       }
     }
@@ -1444,12 +1444,12 @@ function backward_dUz_and_2(
       const x79 = batch_xs[1560 + i2 + 1]!;
       const x80 = batch_xs[1560 + i2 + 2]!;
       const x81 = batch_xs[1560 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b27 = scratch[2400 + j4]!;
-        grad_Ur[i2 * 100 + j4]! += x78 * b27;
-        grad_Ur[(i2 + 1) * 100 + j4]! += x79 * b27;
-        grad_Ur[(i2 + 2) * 100 + j4]! += x80 * b27;
-        grad_Ur[(i2 + 3) * 100 + j4]! += x81 * b27;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b27 = scratch[2400 + j2]!;
+        grad_Ur[i2 * 100 + j2]! += x78 * b27;
+        grad_Ur[(i2 + 1) * 100 + j2]! += x79 * b27;
+        grad_Ur[(i2 + 2) * 100 + j2]! += x80 * b27;
+        grad_Ur[(i2 + 3) * 100 + j2]! += x81 * b27;
       }
     }
   }
@@ -1462,42 +1462,42 @@ function backward_dUz_and_2(
     const x87 = batch_xs[(p2 + 5) * 65 + 64]!;
     const x88 = batch_xs[(p2 + 6) * 65 + 64]!;
     const x89 = batch_xs[(p2 + 7) * 65 + 64]!;
-    for (let j4 = 0; j4 < 100; j4++) {
-      const b28 = scratch[p2 * 100 + j4 * 8]!;
-      const b29 = scratch[p2 * 100 + j4 * 8 + 1]!;
-      const b30 = scratch[p2 * 100 + j4 * 8 + 2]!;
-      const b31 = scratch[p2 * 100 + j4 * 8 + 3]!;
-      const b32 = scratch[p2 * 100 + j4 * 8 + 4]!;
-      const b33 = scratch[p2 * 100 + j4 * 8 + 5]!;
-      const b34 = scratch[p2 * 100 + j4 * 8 + 6]!;
-      const b35 = scratch[p2 * 100 + j4 * 8 + 7]!;
-      grad_Ur[6400 + j4]! +=
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b28 = scratch[p2 * 100 + j2 * 8]!;
+      const b29 = scratch[p2 * 100 + j2 * 8 + 1]!;
+      const b30 = scratch[p2 * 100 + j2 * 8 + 2]!;
+      const b31 = scratch[p2 * 100 + j2 * 8 + 3]!;
+      const b32 = scratch[p2 * 100 + j2 * 8 + 4]!;
+      const b33 = scratch[p2 * 100 + j2 * 8 + 5]!;
+      const b34 = scratch[p2 * 100 + j2 * 8 + 6]!;
+      const b35 = scratch[p2 * 100 + j2 * 8 + 7]!;
+      grad_Ur[6400 + j2]! +=
         x82 * b28 + x83 * b29 + x84 * b30 + x85 * b31 + x86 * b32 + x87 * b33 + x88 * b34 + x89 * b35;
     }
   }
   {
     const x90 = batch_xs[1624]!;
-    for (let j4 = 0; j4 < 100; j4++) {
-      const b36 = scratch[2400 + j4]!;
-      grad_Ur[6400 + j4]! += x90 * b36;
+    for (let j2 = 0; j2 < 100; j2++) {
+      const b36 = scratch[2400 + j2]!;
+      grad_Ur[6400 + j2]! += x90 * b36;
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q3 = 0; q3 < 24; q3 += 8) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5 * 8] = G_Ah[q3 * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 1] = G_Ah[(q3 + 1) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 2] = G_Ah[(q3 + 2) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 3] = G_Ah[(q3 + 3) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 4] = G_Ah[(q3 + 4) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 5] = G_Ah[(q3 + 5) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 6] = G_Ah[(q3 + 6) * 100 + j5]!;
-      scratch[q3 * 100 + j5 * 8 + 7] = G_Ah[(q3 + 7) * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3 * 8] = G_Ah[q3 * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 1] = G_Ah[(q3 + 1) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 2] = G_Ah[(q3 + 2) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 3] = G_Ah[(q3 + 3) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 4] = G_Ah[(q3 + 4) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 5] = G_Ah[(q3 + 5) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 6] = G_Ah[(q3 + 6) * 100 + j3]!;
+      scratch[q3 * 100 + j3 * 8 + 7] = G_Ah[(q3 + 7) * 100 + j3]!;
     }
   }
   for (let q3 = 24; q3 < 25; q3++) {
-    for (let j5 = 0; j5 < 100; j5++) {
-      scratch[q3 * 100 + j5] = G_Ah[q3 * 100 + j5]!;
+    for (let j3 = 0; j3 < 100; j3++) {
+      scratch[q3 * 100 + j3] = G_Ah[q3 * 100 + j3]!;
     }
   }
   for (let i3 = 0; i3 < 64; i3 += 4) {
@@ -1534,22 +1534,22 @@ function backward_dUz_and_2(
       const x120 = batch_xs[(p3 + 5) * 65 + i3 + 3]!;
       const x121 = batch_xs[(p3 + 6) * 65 + i3 + 3]!;
       const x122 = batch_xs[(p3 + 7) * 65 + i3 + 3]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b37 = scratch[p3 * 100 + j6 * 8]!;
-        const b38 = scratch[p3 * 100 + j6 * 8 + 1]!;
-        const b39 = scratch[p3 * 100 + j6 * 8 + 2]!;
-        const b40 = scratch[p3 * 100 + j6 * 8 + 3]!;
-        const b41 = scratch[p3 * 100 + j6 * 8 + 4]!;
-        const b42 = scratch[p3 * 100 + j6 * 8 + 5]!;
-        const b43 = scratch[p3 * 100 + j6 * 8 + 6]!;
-        const b44 = scratch[p3 * 100 + j6 * 8 + 7]!;
-        grad_Uh[i3 * 100 + j6]! +=
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b37 = scratch[p3 * 100 + j3 * 8]!;
+        const b38 = scratch[p3 * 100 + j3 * 8 + 1]!;
+        const b39 = scratch[p3 * 100 + j3 * 8 + 2]!;
+        const b40 = scratch[p3 * 100 + j3 * 8 + 3]!;
+        const b41 = scratch[p3 * 100 + j3 * 8 + 4]!;
+        const b42 = scratch[p3 * 100 + j3 * 8 + 5]!;
+        const b43 = scratch[p3 * 100 + j3 * 8 + 6]!;
+        const b44 = scratch[p3 * 100 + j3 * 8 + 7]!;
+        grad_Uh[i3 * 100 + j3]! +=
           x91 * b37 + x92 * b38 + x93 * b39 + x94 * b40 + x95 * b41 + x96 * b42 + x97 * b43 + x98 * b44;
-        grad_Uh[(i3 + 1) * 100 + j6]! +=
+        grad_Uh[(i3 + 1) * 100 + j3]! +=
           x99 * b37 + x100 * b38 + x101 * b39 + x102 * b40 + x103 * b41 + x104 * b42 + x105 * b43 + x106 * b44;
-        grad_Uh[(i3 + 2) * 100 + j6]! +=
+        grad_Uh[(i3 + 2) * 100 + j3]! +=
           x107 * b37 + x108 * b38 + x109 * b39 + x110 * b40 + x111 * b41 + x112 * b42 + x113 * b43 + x114 * b44;
-        grad_Uh[(i3 + 3) * 100 + j6]! +=
+        grad_Uh[(i3 + 3) * 100 + j3]! +=
           x115 * b37 + x116 * b38 + x117 * b39 + x118 * b40 + x119 * b41 + x120 * b42 + x121 * b43 + x122 * b44;
       }
     }
@@ -1558,12 +1558,12 @@ function backward_dUz_and_2(
       const x124 = batch_xs[1560 + i3 + 1]!;
       const x125 = batch_xs[1560 + i3 + 2]!;
       const x126 = batch_xs[1560 + i3 + 3]!;
-      for (let j6 = 0; j6 < 100; j6++) {
-        const b45 = scratch[2400 + j6]!;
-        grad_Uh[i3 * 100 + j6]! += x123 * b45;
-        grad_Uh[(i3 + 1) * 100 + j6]! += x124 * b45;
-        grad_Uh[(i3 + 2) * 100 + j6]! += x125 * b45;
-        grad_Uh[(i3 + 3) * 100 + j6]! += x126 * b45;
+      for (let j3 = 0; j3 < 100; j3++) {
+        const b45 = scratch[2400 + j3]!;
+        grad_Uh[i3 * 100 + j3]! += x123 * b45;
+        grad_Uh[(i3 + 1) * 100 + j3]! += x124 * b45;
+        grad_Uh[(i3 + 2) * 100 + j3]! += x125 * b45;
+        grad_Uh[(i3 + 3) * 100 + j3]! += x126 * b45;
       }
     }
   }
@@ -1576,24 +1576,24 @@ function backward_dUz_and_2(
     const x132 = batch_xs[(p3 + 5) * 65 + 64]!;
     const x133 = batch_xs[(p3 + 6) * 65 + 64]!;
     const x134 = batch_xs[(p3 + 7) * 65 + 64]!;
-    for (let j6 = 0; j6 < 100; j6++) {
-      const b46 = scratch[p3 * 100 + j6 * 8]!;
-      const b47 = scratch[p3 * 100 + j6 * 8 + 1]!;
-      const b48 = scratch[p3 * 100 + j6 * 8 + 2]!;
-      const b49 = scratch[p3 * 100 + j6 * 8 + 3]!;
-      const b50 = scratch[p3 * 100 + j6 * 8 + 4]!;
-      const b51 = scratch[p3 * 100 + j6 * 8 + 5]!;
-      const b52 = scratch[p3 * 100 + j6 * 8 + 6]!;
-      const b53 = scratch[p3 * 100 + j6 * 8 + 7]!;
-      grad_Uh[6400 + j6]! +=
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b46 = scratch[p3 * 100 + j3 * 8]!;
+      const b47 = scratch[p3 * 100 + j3 * 8 + 1]!;
+      const b48 = scratch[p3 * 100 + j3 * 8 + 2]!;
+      const b49 = scratch[p3 * 100 + j3 * 8 + 3]!;
+      const b50 = scratch[p3 * 100 + j3 * 8 + 4]!;
+      const b51 = scratch[p3 * 100 + j3 * 8 + 5]!;
+      const b52 = scratch[p3 * 100 + j3 * 8 + 6]!;
+      const b53 = scratch[p3 * 100 + j3 * 8 + 7]!;
+      grad_Uh[6400 + j3]! +=
         x127 * b46 + x128 * b47 + x129 * b48 + x130 * b49 + x131 * b50 + x132 * b51 + x133 * b52 + x134 * b53;
     }
   }
   {
     const x135 = batch_xs[1624]!;
-    for (let j6 = 0; j6 < 100; j6++) {
-      const b54 = scratch[2400 + j6]!;
-      grad_Uh[6400 + j6]! += x135 * b54;
+    for (let j3 = 0; j3 < 100; j3++) {
+      const b54 = scratch[2400 + j3]!;
+      grad_Uh[6400 + j3]! += x135 * b54;
     }
   }
 }
@@ -1655,21 +1655,21 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x30 = state_h[(p + 5) * 100 + i + 3]!;
       const x31 = state_h[(p + 6) * 100 + i + 3]!;
       const x32 = state_h[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_Wz[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wz[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_Wz[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wz[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wz[(i + 2) * 100 + j2]! +=
+        grad_Wz[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wz[(i + 3) * 100 + j2]! +=
+        grad_Wz[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1678,31 +1678,31 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x34 = state_h[2400 + i + 1]!;
       const x35 = state_h[2400 + i + 2]!;
       const x36 = state_h[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[2400 + j2]!;
-        grad_Wz[i * 100 + j2]! += x33 * b9;
-        grad_Wz[(i + 1) * 100 + j2]! += x34 * b9;
-        grad_Wz[(i + 2) * 100 + j2]! += x35 * b9;
-        grad_Wz[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_Wz[i * 100 + j]! += x33 * b9;
+        grad_Wz[(i + 1) * 100 + j]! += x34 * b9;
+        grad_Wz[(i + 2) * 100 + j]! += x35 * b9;
+        grad_Wz[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
   // b, repacked: eight rows interleaved per group (see matmul's packedProduct)
   for (let q2 = 0; q2 < 24; q2 += 8) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3 * 8] = G_Ar[q2 * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j3]!;
-      scratch[q2 * 100 + j3 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2 * 8] = G_Ar[q2 * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 1] = G_Ar[(q2 + 1) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 2] = G_Ar[(q2 + 2) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 3] = G_Ar[(q2 + 3) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 4] = G_Ar[(q2 + 4) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 5] = G_Ar[(q2 + 5) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 6] = G_Ar[(q2 + 6) * 100 + j2]!;
+      scratch[q2 * 100 + j2 * 8 + 7] = G_Ar[(q2 + 7) * 100 + j2]!;
     }
   }
   for (let q2 = 24; q2 < 25; q2++) {
-    for (let j3 = 0; j3 < 100; j3++) {
-      scratch[q2 * 100 + j3] = G_Ar[q2 * 100 + j3]!;
+    for (let j2 = 0; j2 < 100; j2++) {
+      scratch[q2 * 100 + j2] = G_Ar[q2 * 100 + j2]!;
     }
   }
   for (let i2 = 0; i2 < 100; i2 += 4) {
@@ -1739,22 +1739,22 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x66 = state_h[(p2 + 5) * 100 + i2 + 3]!;
       const x67 = state_h[(p2 + 6) * 100 + i2 + 3]!;
       const x68 = state_h[(p2 + 7) * 100 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b10 = scratch[p2 * 100 + j4 * 8]!;
-        const b11 = scratch[p2 * 100 + j4 * 8 + 1]!;
-        const b12 = scratch[p2 * 100 + j4 * 8 + 2]!;
-        const b13 = scratch[p2 * 100 + j4 * 8 + 3]!;
-        const b14 = scratch[p2 * 100 + j4 * 8 + 4]!;
-        const b15 = scratch[p2 * 100 + j4 * 8 + 5]!;
-        const b16 = scratch[p2 * 100 + j4 * 8 + 6]!;
-        const b17 = scratch[p2 * 100 + j4 * 8 + 7]!;
-        grad_Wr[i2 * 100 + j4]! +=
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b10 = scratch[p2 * 100 + j2 * 8]!;
+        const b11 = scratch[p2 * 100 + j2 * 8 + 1]!;
+        const b12 = scratch[p2 * 100 + j2 * 8 + 2]!;
+        const b13 = scratch[p2 * 100 + j2 * 8 + 3]!;
+        const b14 = scratch[p2 * 100 + j2 * 8 + 4]!;
+        const b15 = scratch[p2 * 100 + j2 * 8 + 5]!;
+        const b16 = scratch[p2 * 100 + j2 * 8 + 6]!;
+        const b17 = scratch[p2 * 100 + j2 * 8 + 7]!;
+        grad_Wr[i2 * 100 + j2]! +=
           x37 * b10 + x38 * b11 + x39 * b12 + x40 * b13 + x41 * b14 + x42 * b15 + x43 * b16 + x44 * b17;
-        grad_Wr[(i2 + 1) * 100 + j4]! +=
+        grad_Wr[(i2 + 1) * 100 + j2]! +=
           x45 * b10 + x46 * b11 + x47 * b12 + x48 * b13 + x49 * b14 + x50 * b15 + x51 * b16 + x52 * b17;
-        grad_Wr[(i2 + 2) * 100 + j4]! +=
+        grad_Wr[(i2 + 2) * 100 + j2]! +=
           x53 * b10 + x54 * b11 + x55 * b12 + x56 * b13 + x57 * b14 + x58 * b15 + x59 * b16 + x60 * b17;
-        grad_Wr[(i2 + 3) * 100 + j4]! +=
+        grad_Wr[(i2 + 3) * 100 + j2]! +=
           x61 * b10 + x62 * b11 + x63 * b12 + x64 * b13 + x65 * b14 + x66 * b15 + x67 * b16 + x68 * b17;
       }
     }
@@ -1763,12 +1763,12 @@ function backward_dWz_and_1(grad_Wz: Float64Array, grad_Wr: Float64Array): void 
       const x70 = state_h[2400 + i2 + 1]!;
       const x71 = state_h[2400 + i2 + 2]!;
       const x72 = state_h[2400 + i2 + 3]!;
-      for (let j4 = 0; j4 < 100; j4++) {
-        const b18 = scratch[2400 + j4]!;
-        grad_Wr[i2 * 100 + j4]! += x69 * b18;
-        grad_Wr[(i2 + 1) * 100 + j4]! += x70 * b18;
-        grad_Wr[(i2 + 2) * 100 + j4]! += x71 * b18;
-        grad_Wr[(i2 + 3) * 100 + j4]! += x72 * b18;
+      for (let j2 = 0; j2 < 100; j2++) {
+        const b18 = scratch[2400 + j2]!;
+        grad_Wr[i2 * 100 + j2]! += x69 * b18;
+        grad_Wr[(i2 + 1) * 100 + j2]! += x70 * b18;
+        grad_Wr[(i2 + 2) * 100 + j2]! += x71 * b18;
+        grad_Wr[(i2 + 3) * 100 + j2]! += x72 * b18;
       }
     }
   }
@@ -1848,21 +1848,21 @@ function backward_dWh(grad_Wh: Float64Array): void {
       const x30 = RH[(p + 5) * 100 + i + 3]!;
       const x31 = RH[(p + 6) * 100 + i + 3]!;
       const x32 = RH[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b1 = scratch[p * 100 + j2 * 8]!;
-        const b2 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_Wh[i * 100 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_Wh[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b1 = scratch[p * 100 + j * 8]!;
+        const b2 = scratch[p * 100 + j * 8 + 1]!;
+        const b3 = scratch[p * 100 + j * 8 + 2]!;
+        const b4 = scratch[p * 100 + j * 8 + 3]!;
+        const b5 = scratch[p * 100 + j * 8 + 4]!;
+        const b6 = scratch[p * 100 + j * 8 + 5]!;
+        const b7 = scratch[p * 100 + j * 8 + 6]!;
+        const b8 = scratch[p * 100 + j * 8 + 7]!;
+        grad_Wh[i * 100 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_Wh[(i + 1) * 100 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_Wh[(i + 2) * 100 + j2]! +=
+        grad_Wh[(i + 2) * 100 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_Wh[(i + 3) * 100 + j2]! +=
+        grad_Wh[(i + 3) * 100 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1871,12 +1871,12 @@ function backward_dWh(grad_Wh: Float64Array): void {
       const x34 = RH[2400 + i + 1]!;
       const x35 = RH[2400 + i + 2]!;
       const x36 = RH[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b9 = scratch[2400 + j2]!;
-        grad_Wh[i * 100 + j2]! += x33 * b9;
-        grad_Wh[(i + 1) * 100 + j2]! += x34 * b9;
-        grad_Wh[(i + 2) * 100 + j2]! += x35 * b9;
-        grad_Wh[(i + 3) * 100 + j2]! += x36 * b9;
+      for (let j = 0; j < 100; j++) {
+        const b9 = scratch[2400 + j]!;
+        grad_Wh[i * 100 + j]! += x33 * b9;
+        grad_Wh[(i + 1) * 100 + j]! += x34 * b9;
+        grad_Wh[(i + 2) * 100 + j]! += x35 * b9;
+        grad_Wh[(i + 3) * 100 + j]! += x36 * b9;
       }
     }
   }
@@ -1947,21 +1947,21 @@ function backward_dV(grad_V: Float64Array): void {
       const x30 = state_h[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h[100 + (p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b1 = scratch[p * 65 + j2 * 8]!;
-        const b2 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b3 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 7]!;
-        grad_V[i * 65 + j2]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
-        grad_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b1 = scratch[p * 65 + j * 8]!;
+        const b2 = scratch[p * 65 + j * 8 + 1]!;
+        const b3 = scratch[p * 65 + j * 8 + 2]!;
+        const b4 = scratch[p * 65 + j * 8 + 3]!;
+        const b5 = scratch[p * 65 + j * 8 + 4]!;
+        const b6 = scratch[p * 65 + j * 8 + 5]!;
+        const b7 = scratch[p * 65 + j * 8 + 6]!;
+        const b8 = scratch[p * 65 + j * 8 + 7]!;
+        grad_V[i * 65 + j]! += x1 * b1 + x2 * b2 + x3 * b3 + x4 * b4 + x5 * b5 + x6 * b6 + x7 * b7 + x8 * b8;
+        grad_V[(i + 1) * 65 + j]! +=
           x9 * b1 + x10 * b2 + x11 * b3 + x12 * b4 + x13 * b5 + x14 * b6 + x15 * b7 + x16 * b8;
-        grad_V[(i + 2) * 65 + j2]! +=
+        grad_V[(i + 2) * 65 + j]! +=
           x17 * b1 + x18 * b2 + x19 * b3 + x20 * b4 + x21 * b5 + x22 * b6 + x23 * b7 + x24 * b8;
-        grad_V[(i + 3) * 65 + j2]! +=
+        grad_V[(i + 3) * 65 + j]! +=
           x25 * b1 + x26 * b2 + x27 * b3 + x28 * b4 + x29 * b5 + x30 * b6 + x31 * b7 + x32 * b8;
       }
     }
@@ -1970,12 +1970,12 @@ function backward_dV(grad_V: Float64Array): void {
       const x34 = state_h[2500 + i + 1]!;
       const x35 = state_h[2500 + i + 2]!;
       const x36 = state_h[2500 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b9 = scratch[1560 + j2]!;
-        grad_V[i * 65 + j2]! += x33 * b9;
-        grad_V[(i + 1) * 65 + j2]! += x34 * b9;
-        grad_V[(i + 2) * 65 + j2]! += x35 * b9;
-        grad_V[(i + 3) * 65 + j2]! += x36 * b9;
+      for (let j = 0; j < 65; j++) {
+        const b9 = scratch[1560 + j]!;
+        grad_V[i * 65 + j]! += x33 * b9;
+        grad_V[(i + 1) * 65 + j]! += x34 * b9;
+        grad_V[(i + 2) * 65 + j]! += x35 * b9;
+        grad_V[(i + 3) * 65 + j]! += x36 * b9;
       }
     }
   }

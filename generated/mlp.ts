@@ -403,21 +403,21 @@ function backward_dW2(grad_W2: Float64Array): void {
       const x30 = H[(p + 5) * 16 + i + 3]!;
       const x31 = H[(p + 6) * 16 + i + 3]!;
       const x32 = H[(p + 7) * 16 + i + 3]!;
-      for (let j2 = 0; j2 < 3; j2++) {
-        const b3 = scratch[p * 3 + j2 * 8]!;
-        const b4 = scratch[p * 3 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 3 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 3 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 3 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 3 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 3 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 3 + j2 * 8 + 7]!;
-        grad_W2[i * 3 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 3 + j2]! +=
+      for (let j = 0; j < 3; j++) {
+        const b3 = scratch[p * 3 + j * 8]!;
+        const b4 = scratch[p * 3 + j * 8 + 1]!;
+        const b5 = scratch[p * 3 + j * 8 + 2]!;
+        const b6 = scratch[p * 3 + j * 8 + 3]!;
+        const b7 = scratch[p * 3 + j * 8 + 4]!;
+        const b8 = scratch[p * 3 + j * 8 + 5]!;
+        const b9 = scratch[p * 3 + j * 8 + 6]!;
+        const b10 = scratch[p * 3 + j * 8 + 7]!;
+        grad_W2[i * 3 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 3 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 3 + j2]! +=
+        grad_W2[(i + 2) * 3 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 3 + j2]! +=
+        grad_W2[(i + 3) * 3 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }

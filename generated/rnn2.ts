@@ -194,21 +194,21 @@ function forward_Matmul_X_U1(param_U1: Float64Array, batch_xs: Float64Array): vo
       const x30 = batch_xs[(i + 3) * 65 + p + 5]!;
       const x31 = batch_xs[(i + 3) * 65 + p + 6]!;
       const x32 = batch_xs[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_X_U1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_X_U1[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_X_U1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_X_U1[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_X_U1[(i + 2) * 100 + j2]! +=
+        Matmul_X_U1[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_X_U1[(i + 3) * 100 + j2]! +=
+        Matmul_X_U1[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -217,12 +217,12 @@ function forward_Matmul_X_U1(param_U1: Float64Array, batch_xs: Float64Array): vo
       const x34 = batch_xs[(i + 1) * 65 + 64]!;
       const x35 = batch_xs[(i + 2) * 65 + 64]!;
       const x36 = batch_xs[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[6400 + j2]!;
-        Matmul_X_U1[i * 100 + j2]! += x33 * b11;
-        Matmul_X_U1[(i + 1) * 100 + j2]! += x34 * b11;
-        Matmul_X_U1[(i + 2) * 100 + j2]! += x35 * b11;
-        Matmul_X_U1[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[6400 + j]!;
+        Matmul_X_U1[i * 100 + j]! += x33 * b11;
+        Matmul_X_U1[(i + 1) * 100 + j]! += x34 * b11;
+        Matmul_X_U1[(i + 2) * 100 + j]! += x35 * b11;
+        Matmul_X_U1[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -235,24 +235,24 @@ function forward_Matmul_X_U1(param_U1: Float64Array, batch_xs: Float64Array): vo
     const x42 = batch_xs[1560 + p + 5]!;
     const x43 = batch_xs[1560 + p + 6]!;
     const x44 = batch_xs[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b12 = scratch[p * 100 + j2 * 8]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_X_U1[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b12 = scratch[p * 100 + j * 8]!;
+      const b13 = scratch[p * 100 + j * 8 + 1]!;
+      const b14 = scratch[p * 100 + j * 8 + 2]!;
+      const b15 = scratch[p * 100 + j * 8 + 3]!;
+      const b16 = scratch[p * 100 + j * 8 + 4]!;
+      const b17 = scratch[p * 100 + j * 8 + 5]!;
+      const b18 = scratch[p * 100 + j * 8 + 6]!;
+      const b19 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_X_U1[2400 + j]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b20 = scratch[6400 + j2]!;
-      Matmul_X_U1[2400 + j2]! += x45 * b20;
+    for (let j = 0; j < 100; j++) {
+      const b20 = scratch[6400 + j]!;
+      Matmul_X_U1[2400 + j]! += x45 * b20;
     }
   }
 }
@@ -437,21 +437,21 @@ function forward_Matmul_H2_V(param_V: Float64Array): void {
       const x30 = state_h2[100 + (i + 3) * 100 + p + 5]!;
       const x31 = state_h2[100 + (i + 3) * 100 + p + 6]!;
       const x32 = state_h2[100 + (i + 3) * 100 + p + 7]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b3 = scratch[p * 65 + j2 * 8]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
-        Matmul_H2_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_H2_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b3 = scratch[p * 65 + j * 8]!;
+        const b4 = scratch[p * 65 + j * 8 + 1]!;
+        const b5 = scratch[p * 65 + j * 8 + 2]!;
+        const b6 = scratch[p * 65 + j * 8 + 3]!;
+        const b7 = scratch[p * 65 + j * 8 + 4]!;
+        const b8 = scratch[p * 65 + j * 8 + 5]!;
+        const b9 = scratch[p * 65 + j * 8 + 6]!;
+        const b10 = scratch[p * 65 + j * 8 + 7]!;
+        Matmul_H2_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_H2_V[(i + 1) * 65 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_H2_V[(i + 2) * 65 + j2]! +=
+        Matmul_H2_V[(i + 2) * 65 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_H2_V[(i + 3) * 65 + j2]! +=
+        Matmul_H2_V[(i + 3) * 65 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -460,12 +460,12 @@ function forward_Matmul_H2_V(param_V: Float64Array): void {
       const x34 = state_h2[100 + (i + 1) * 100 + p]!;
       const x35 = state_h2[100 + (i + 2) * 100 + p]!;
       const x36 = state_h2[100 + (i + 3) * 100 + p]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b11 = scratch[p * 65 + j2]!;
-        Matmul_H2_V[i * 65 + j2]! += x33 * b11;
-        Matmul_H2_V[(i + 1) * 65 + j2]! += x34 * b11;
-        Matmul_H2_V[(i + 2) * 65 + j2]! += x35 * b11;
-        Matmul_H2_V[(i + 3) * 65 + j2]! += x36 * b11;
+      for (let j = 0; j < 65; j++) {
+        const b11 = scratch[p * 65 + j]!;
+        Matmul_H2_V[i * 65 + j]! += x33 * b11;
+        Matmul_H2_V[(i + 1) * 65 + j]! += x34 * b11;
+        Matmul_H2_V[(i + 2) * 65 + j]! += x35 * b11;
+        Matmul_H2_V[(i + 3) * 65 + j]! += x36 * b11;
       }
     }
   }
@@ -478,24 +478,24 @@ function forward_Matmul_H2_V(param_V: Float64Array): void {
     const x42 = state_h2[2500 + p + 5]!;
     const x43 = state_h2[2500 + p + 6]!;
     const x44 = state_h2[2500 + p + 7]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b12 = scratch[p * 65 + j2 * 8]!;
-      const b13 = scratch[p * 65 + j2 * 8 + 1]!;
-      const b14 = scratch[p * 65 + j2 * 8 + 2]!;
-      const b15 = scratch[p * 65 + j2 * 8 + 3]!;
-      const b16 = scratch[p * 65 + j2 * 8 + 4]!;
-      const b17 = scratch[p * 65 + j2 * 8 + 5]!;
-      const b18 = scratch[p * 65 + j2 * 8 + 6]!;
-      const b19 = scratch[p * 65 + j2 * 8 + 7]!;
-      Matmul_H2_V[1560 + j2]! +=
+    for (let j = 0; j < 65; j++) {
+      const b12 = scratch[p * 65 + j * 8]!;
+      const b13 = scratch[p * 65 + j * 8 + 1]!;
+      const b14 = scratch[p * 65 + j * 8 + 2]!;
+      const b15 = scratch[p * 65 + j * 8 + 3]!;
+      const b16 = scratch[p * 65 + j * 8 + 4]!;
+      const b17 = scratch[p * 65 + j * 8 + 5]!;
+      const b18 = scratch[p * 65 + j * 8 + 6]!;
+      const b19 = scratch[p * 65 + j * 8 + 7]!;
+      Matmul_H2_V[1560 + j]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   for (let p = 96; p < 100; p++) {
     const x45 = state_h2[2500 + p]!;
-    for (let j2 = 0; j2 < 65; j2++) {
-      const b20 = scratch[p * 65 + j2]!;
-      Matmul_H2_V[1560 + j2]! += x45 * b20;
+    for (let j = 0; j < 65; j++) {
+      const b20 = scratch[p * 65 + j]!;
+      Matmul_H2_V[1560 + j]! += x45 * b20;
     }
   }
 }
@@ -663,21 +663,21 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x30 = G_O[(i + 3) * 65 + p + 5]!;
       const x31 = G_O[(i + 3) * 65 + p + 6]!;
       const x32 = G_O[(i + 3) * 65 + p + 7]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! +=
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -686,12 +686,12 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
       const x34 = G_O[(i + 1) * 65 + 64]!;
       const x35 = G_O[(i + 2) * 65 + 64]!;
       const x36 = G_O[(i + 3) * 65 + 64]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[6400 + j2]!;
-        Matmul_G_O_Vt[i * 100 + j2]! += x33 * b11;
-        Matmul_G_O_Vt[(i + 1) * 100 + j2]! += x34 * b11;
-        Matmul_G_O_Vt[(i + 2) * 100 + j2]! += x35 * b11;
-        Matmul_G_O_Vt[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[6400 + j]!;
+        Matmul_G_O_Vt[i * 100 + j]! += x33 * b11;
+        Matmul_G_O_Vt[(i + 1) * 100 + j]! += x34 * b11;
+        Matmul_G_O_Vt[(i + 2) * 100 + j]! += x35 * b11;
+        Matmul_G_O_Vt[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -704,24 +704,24 @@ function backward_Matmul_G_O_Vt(param_V: Float64Array): void {
     const x42 = G_O[1560 + p + 5]!;
     const x43 = G_O[1560 + p + 6]!;
     const x44 = G_O[1560 + p + 7]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b12 = scratch[p * 100 + j2 * 8]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
-      Matmul_G_O_Vt[2400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b12 = scratch[p * 100 + j * 8]!;
+      const b13 = scratch[p * 100 + j * 8 + 1]!;
+      const b14 = scratch[p * 100 + j * 8 + 2]!;
+      const b15 = scratch[p * 100 + j * 8 + 3]!;
+      const b16 = scratch[p * 100 + j * 8 + 4]!;
+      const b17 = scratch[p * 100 + j * 8 + 5]!;
+      const b18 = scratch[p * 100 + j * 8 + 6]!;
+      const b19 = scratch[p * 100 + j * 8 + 7]!;
+      Matmul_G_O_Vt[2400 + j]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = G_O[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b20 = scratch[6400 + j2]!;
-      Matmul_G_O_Vt[2400 + j2]! += x45 * b20;
+    for (let j = 0; j < 100; j++) {
+      const b20 = scratch[6400 + j]!;
+      Matmul_G_O_Vt[2400 + j]! += x45 * b20;
     }
   }
 }
@@ -959,21 +959,21 @@ function backward_dU1(batch_xs: Float64Array, grad_U1: Float64Array): void {
       const x30 = batch_xs[(p + 5) * 65 + i + 3]!;
       const x31 = batch_xs[(p + 6) * 65 + i + 3]!;
       const x32 = batch_xs[(p + 7) * 65 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_U1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_U1[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        grad_U1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_U1[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_U1[(i + 2) * 100 + j2]! +=
+        grad_U1[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_U1[(i + 3) * 100 + j2]! +=
+        grad_U1[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -982,12 +982,12 @@ function backward_dU1(batch_xs: Float64Array, grad_U1: Float64Array): void {
       const x34 = batch_xs[1560 + i + 1]!;
       const x35 = batch_xs[1560 + i + 2]!;
       const x36 = batch_xs[1560 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[2400 + j2]!;
-        grad_U1[i * 100 + j2]! += x33 * b11;
-        grad_U1[(i + 1) * 100 + j2]! += x34 * b11;
-        grad_U1[(i + 2) * 100 + j2]! += x35 * b11;
-        grad_U1[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[2400 + j]!;
+        grad_U1[i * 100 + j]! += x33 * b11;
+        grad_U1[(i + 1) * 100 + j]! += x34 * b11;
+        grad_U1[(i + 2) * 100 + j]! += x35 * b11;
+        grad_U1[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -1000,24 +1000,24 @@ function backward_dU1(batch_xs: Float64Array, grad_U1: Float64Array): void {
     const x42 = batch_xs[(p + 5) * 65 + 64]!;
     const x43 = batch_xs[(p + 6) * 65 + 64]!;
     const x44 = batch_xs[(p + 7) * 65 + 64]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b12 = scratch[p * 100 + j2 * 8]!;
-      const b13 = scratch[p * 100 + j2 * 8 + 1]!;
-      const b14 = scratch[p * 100 + j2 * 8 + 2]!;
-      const b15 = scratch[p * 100 + j2 * 8 + 3]!;
-      const b16 = scratch[p * 100 + j2 * 8 + 4]!;
-      const b17 = scratch[p * 100 + j2 * 8 + 5]!;
-      const b18 = scratch[p * 100 + j2 * 8 + 6]!;
-      const b19 = scratch[p * 100 + j2 * 8 + 7]!;
-      grad_U1[6400 + j2]! +=
+    for (let j = 0; j < 100; j++) {
+      const b12 = scratch[p * 100 + j * 8]!;
+      const b13 = scratch[p * 100 + j * 8 + 1]!;
+      const b14 = scratch[p * 100 + j * 8 + 2]!;
+      const b15 = scratch[p * 100 + j * 8 + 3]!;
+      const b16 = scratch[p * 100 + j * 8 + 4]!;
+      const b17 = scratch[p * 100 + j * 8 + 5]!;
+      const b18 = scratch[p * 100 + j * 8 + 6]!;
+      const b19 = scratch[p * 100 + j * 8 + 7]!;
+      grad_U1[6400 + j]! +=
         x37 * b12 + x38 * b13 + x39 * b14 + x40 * b15 + x41 * b16 + x42 * b17 + x43 * b18 + x44 * b19;
     }
   }
   {
     const x45 = batch_xs[1624]!;
-    for (let j2 = 0; j2 < 100; j2++) {
-      const b20 = scratch[2400 + j2]!;
-      grad_U1[6400 + j2]! += x45 * b20;
+    for (let j = 0; j < 100; j++) {
+      const b20 = scratch[2400 + j]!;
+      grad_U1[6400 + j]! += x45 * b20;
     }
   }
 }
@@ -1078,21 +1078,21 @@ function backward_dW1(grad_W1: Float64Array): void {
       const x30 = state_h1[(p + 5) * 100 + i + 3]!;
       const x31 = state_h1[(p + 6) * 100 + i + 3]!;
       const x32 = state_h1[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_W1[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W1[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        grad_W1[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W1[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W1[(i + 2) * 100 + j2]! +=
+        grad_W1[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W1[(i + 3) * 100 + j2]! +=
+        grad_W1[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1101,12 +1101,12 @@ function backward_dW1(grad_W1: Float64Array): void {
       const x34 = state_h1[2400 + i + 1]!;
       const x35 = state_h1[2400 + i + 2]!;
       const x36 = state_h1[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[2400 + j2]!;
-        grad_W1[i * 100 + j2]! += x33 * b11;
-        grad_W1[(i + 1) * 100 + j2]! += x34 * b11;
-        grad_W1[(i + 2) * 100 + j2]! += x35 * b11;
-        grad_W1[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[2400 + j]!;
+        grad_W1[i * 100 + j]! += x33 * b11;
+        grad_W1[(i + 1) * 100 + j]! += x34 * b11;
+        grad_W1[(i + 2) * 100 + j]! += x35 * b11;
+        grad_W1[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -1177,21 +1177,21 @@ function backward_dU2(grad_U2: Float64Array): void {
       const x30 = state_h1[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h1[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h1[100 + (p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_U2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_U2[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        grad_U2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_U2[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_U2[(i + 2) * 100 + j2]! +=
+        grad_U2[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_U2[(i + 3) * 100 + j2]! +=
+        grad_U2[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1200,12 +1200,12 @@ function backward_dU2(grad_U2: Float64Array): void {
       const x34 = state_h1[2500 + i + 1]!;
       const x35 = state_h1[2500 + i + 2]!;
       const x36 = state_h1[2500 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[2400 + j2]!;
-        grad_U2[i * 100 + j2]! += x33 * b11;
-        grad_U2[(i + 1) * 100 + j2]! += x34 * b11;
-        grad_U2[(i + 2) * 100 + j2]! += x35 * b11;
-        grad_U2[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[2400 + j]!;
+        grad_U2[i * 100 + j]! += x33 * b11;
+        grad_U2[(i + 1) * 100 + j]! += x34 * b11;
+        grad_U2[(i + 2) * 100 + j]! += x35 * b11;
+        grad_U2[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -1267,21 +1267,21 @@ function backward_dW2(grad_W2: Float64Array): void {
       const x30 = state_h2[(p + 5) * 100 + i + 3]!;
       const x31 = state_h2[(p + 6) * 100 + i + 3]!;
       const x32 = state_h2[(p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b3 = scratch[p * 100 + j2 * 8]!;
-        const b4 = scratch[p * 100 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 100 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 100 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 100 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 100 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 100 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 100 + j2 * 8 + 7]!;
-        grad_W2[i * 100 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_W2[(i + 1) * 100 + j2]! +=
+      for (let j = 0; j < 100; j++) {
+        const b3 = scratch[p * 100 + j * 8]!;
+        const b4 = scratch[p * 100 + j * 8 + 1]!;
+        const b5 = scratch[p * 100 + j * 8 + 2]!;
+        const b6 = scratch[p * 100 + j * 8 + 3]!;
+        const b7 = scratch[p * 100 + j * 8 + 4]!;
+        const b8 = scratch[p * 100 + j * 8 + 5]!;
+        const b9 = scratch[p * 100 + j * 8 + 6]!;
+        const b10 = scratch[p * 100 + j * 8 + 7]!;
+        grad_W2[i * 100 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_W2[(i + 1) * 100 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_W2[(i + 2) * 100 + j2]! +=
+        grad_W2[(i + 2) * 100 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_W2[(i + 3) * 100 + j2]! +=
+        grad_W2[(i + 3) * 100 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1290,12 +1290,12 @@ function backward_dW2(grad_W2: Float64Array): void {
       const x34 = state_h2[2400 + i + 1]!;
       const x35 = state_h2[2400 + i + 2]!;
       const x36 = state_h2[2400 + i + 3]!;
-      for (let j2 = 0; j2 < 100; j2++) {
-        const b11 = scratch[2400 + j2]!;
-        grad_W2[i * 100 + j2]! += x33 * b11;
-        grad_W2[(i + 1) * 100 + j2]! += x34 * b11;
-        grad_W2[(i + 2) * 100 + j2]! += x35 * b11;
-        grad_W2[(i + 3) * 100 + j2]! += x36 * b11;
+      for (let j = 0; j < 100; j++) {
+        const b11 = scratch[2400 + j]!;
+        grad_W2[i * 100 + j]! += x33 * b11;
+        grad_W2[(i + 1) * 100 + j]! += x34 * b11;
+        grad_W2[(i + 2) * 100 + j]! += x35 * b11;
+        grad_W2[(i + 3) * 100 + j]! += x36 * b11;
       }
     }
   }
@@ -1366,21 +1366,21 @@ function backward_dV(grad_V: Float64Array): void {
       const x30 = state_h2[100 + (p + 5) * 100 + i + 3]!;
       const x31 = state_h2[100 + (p + 6) * 100 + i + 3]!;
       const x32 = state_h2[100 + (p + 7) * 100 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b3 = scratch[p * 65 + j2 * 8]!;
-        const b4 = scratch[p * 65 + j2 * 8 + 1]!;
-        const b5 = scratch[p * 65 + j2 * 8 + 2]!;
-        const b6 = scratch[p * 65 + j2 * 8 + 3]!;
-        const b7 = scratch[p * 65 + j2 * 8 + 4]!;
-        const b8 = scratch[p * 65 + j2 * 8 + 5]!;
-        const b9 = scratch[p * 65 + j2 * 8 + 6]!;
-        const b10 = scratch[p * 65 + j2 * 8 + 7]!;
-        grad_V[i * 65 + j2]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
-        grad_V[(i + 1) * 65 + j2]! +=
+      for (let j = 0; j < 65; j++) {
+        const b3 = scratch[p * 65 + j * 8]!;
+        const b4 = scratch[p * 65 + j * 8 + 1]!;
+        const b5 = scratch[p * 65 + j * 8 + 2]!;
+        const b6 = scratch[p * 65 + j * 8 + 3]!;
+        const b7 = scratch[p * 65 + j * 8 + 4]!;
+        const b8 = scratch[p * 65 + j * 8 + 5]!;
+        const b9 = scratch[p * 65 + j * 8 + 6]!;
+        const b10 = scratch[p * 65 + j * 8 + 7]!;
+        grad_V[i * 65 + j]! += x1 * b3 + x2 * b4 + x3 * b5 + x4 * b6 + x5 * b7 + x6 * b8 + x7 * b9 + x8 * b10;
+        grad_V[(i + 1) * 65 + j]! +=
           x9 * b3 + x10 * b4 + x11 * b5 + x12 * b6 + x13 * b7 + x14 * b8 + x15 * b9 + x16 * b10;
-        grad_V[(i + 2) * 65 + j2]! +=
+        grad_V[(i + 2) * 65 + j]! +=
           x17 * b3 + x18 * b4 + x19 * b5 + x20 * b6 + x21 * b7 + x22 * b8 + x23 * b9 + x24 * b10;
-        grad_V[(i + 3) * 65 + j2]! +=
+        grad_V[(i + 3) * 65 + j]! +=
           x25 * b3 + x26 * b4 + x27 * b5 + x28 * b6 + x29 * b7 + x30 * b8 + x31 * b9 + x32 * b10;
       }
     }
@@ -1389,12 +1389,12 @@ function backward_dV(grad_V: Float64Array): void {
       const x34 = state_h2[2500 + i + 1]!;
       const x35 = state_h2[2500 + i + 2]!;
       const x36 = state_h2[2500 + i + 3]!;
-      for (let j2 = 0; j2 < 65; j2++) {
-        const b11 = scratch[1560 + j2]!;
-        grad_V[i * 65 + j2]! += x33 * b11;
-        grad_V[(i + 1) * 65 + j2]! += x34 * b11;
-        grad_V[(i + 2) * 65 + j2]! += x35 * b11;
-        grad_V[(i + 3) * 65 + j2]! += x36 * b11;
+      for (let j = 0; j < 65; j++) {
+        const b11 = scratch[1560 + j]!;
+        grad_V[i * 65 + j]! += x33 * b11;
+        grad_V[(i + 1) * 65 + j]! += x34 * b11;
+        grad_V[(i + 2) * 65 + j]! += x35 * b11;
+        grad_V[(i + 3) * 65 + j]! += x36 * b11;
       }
     }
   }

@@ -3,7 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, mismatch, sameDim, type LoopContext, type OpDef } from "../op.js";
 import { shapeText, type Shape } from "../shape-error.js";
 import { juxtapose } from "../explain/notation.js";
-import { inputBlocks, loop, plus } from "./loop-code.js";
+import { loop } from "./loop-code.js";
 import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
 
@@ -146,33 +146,17 @@ function matmulLoops(ctx: LoopContext): readonly string[] {
  * One register tile of a sum of rank-one updates: the rows × ps values of a in locals, then for
  * every column j the ps values of b (`bAt(q)` for the row q of b) added into each of the rows.
  */
-function rankUpdateTile(ctx: LoopContext, rows: readonly string[], ps: readonly string[], j: string, m: number | Panel, bAt: (q: string, u: number) => string): string[] {
+function rankUpdateTile(ctx: LoopContext, rows: readonly string[], ps: readonly string[], j: string, m: number, bAt: (q: string, u: number) => string): string[] {
   const xs = rows.map(() => ps.map(() => ctx.local("x")));
   const bs = ps.map(() => ctx.local("b"));
-  const body = [
-    ...ps.map((q, u) => `const ${bs[u]} = ${bAt(q, u)};`),
-    ...rows.map((r, ri) => `${ctx.at(r, j)} += ${ps.map((_q, u) => `${xs[ri]![u]} * ${bs[u]}`).join(" + ")};`),
-  ];
   return [
     ...rows.flatMap((r, ri) => ps.map((q, u) => `const ${xs[ri]![u]} = ${ctx.read(0, r, q)};`)),
-    ...(typeof m === "number" ? loop(j, m, body) : [`for (let ${j} = ${m.from}; ${j} < ${m.to}; ${j}++) {`, ...body, "}"]),
+    ...loop(j, m, [
+      ...ps.map((q, u) => `const ${bs[u]} = ${bAt(q, u)};`),
+      ...rows.map((r, ri) => `${ctx.at(r, j)} += ${ps.map((_q, u) => `${xs[ri]![u]} * ${bs[u]}`).join(" + ")};`),
+    ]),
   ];
 }
-
-/** Columns from … to − 1 of the output, as code (a panel of a wide product). */
-interface Panel {
-  readonly from: string;
-  readonly to: string;
-}
-
-/**
- * The widest output that the repacked product's tiles sweep at once: four rows of it and eight
- * rows of the panel of b stay in the L1 cache. Wider products (several side by side) run panel by
- * panel, each output entry's sum in the same order. Measured on the LSTM at n=32, h=256 (four
- * products of 256 columns side by side, bench/side-by-side.ts): 1024 columns at once 375 ms a
- * call, the four products apart 330 ms.
- */
-const panelCols = 256;
 
 /**
  * A product with enough rows that b is worth repacking first: b's rows are copied, eight at a
@@ -191,30 +175,17 @@ function packedProduct(ctx: LoopContext, n: number, k: number, m: number, i: str
   const q = ctx.local("q");
   // Row p + d of a group of eight starting at p sits at p·m + j·8 + d; the rows past the last
   // whole group stay as they are (p·m + j).
-  const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${width === 1 ? jj : `${/^\w+$/.test(jj) ? jj : `(${jj})`} * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
-  // Block by block when b is several whole-height blocks side by side (LoopContext.blocks); blocks
-  // stacked would split the groups of eight rows, so those are read entry by entry.
-  const given = inputBlocks(ctx, 1);
-  const blocks = given.every((block) => block.row === 0 && block.rows === k) ? given : [{ row: 0, col: 0, rows: k, cols: m, read: (r: string, c: string) => ctx.read(1, r, c) }];
+  const at = (panel: string, p0: string, width: number, jj: string, d: number) => `${panel}[${p0 === "0" ? "" : `${p0} * ${m} + `}${jj}${width === 1 ? "" : ` * ${width}`}${d === 0 ? "" : ` + ${d}`}]`;
   const packInto = (array: string) => [
     `// b, repacked: eight rows interleaved per group (see matmul's packedProduct)`,
-    ...blocks.flatMap((block) => {
-      const jb = ctx.index("j", block.cols), jj = plus(jb, block.col);
-      return [
-        ...(end > 0
-          ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(jb, block.cols, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, jj, d)} = ${block.read(d === 0 ? q : `${q} + ${d}`, jb)};`)), "}"]
-          : []),
-        ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(jb, block.cols, [`${at(array, q, 1, jj, 0)} = ${block.read(q, jb)};`]), "}"] : []),
-      ];
-    }),
+    ...(end > 0
+      ? [`for (let ${q} = 0; ${q} < ${end}; ${q} += ${depthPerTile}) {`, ...loop(j, m, Array.from({ length: depthPerTile }, (_, d) => `${at(array, q, depthPerTile, j, d)} = ${ctx.read(1, d === 0 ? q : `${q} + ${d}`, j)};`)), "}"]
+      : []),
+    ...(end < k ? [`for (let ${q} = ${end}; ${q} < ${k}; ${q}++) {`, ...loop(j, m, [`${at(array, q, 1, j, 0)} = ${ctx.read(1, q, j)};`]), "}"] : []),
   ];
   const { array: panel, lines: pack } = ctx.copyOf(1, k * m, packInto);
-  const c = ctx.local("c"), cEnd = ctx.local("cEnd");
-  const cols = m <= panelCols ? m : { from: c, to: cEnd };
-  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, cols, (_q, u) => `${at(panel, ps[0]!, ps.length, j, u)}!`);
-  const tiles = unrolled(i, n, rowsPerTile, (rows) => unrolled(p, k, depthPerTile, (ps) => tile(rows, ps)));
-  if (m <= panelCols) return [...pack, ...ctx.zero(), ...tiles];
-  return [...pack, ...ctx.zero(), `for (let ${c} = 0; ${c} < ${m}; ${c} += ${panelCols}) {`, `const ${cEnd} = Math.min(${c} + ${panelCols}, ${m});`, ...tiles, "}"];
+  const tile = (rows: readonly string[], ps: readonly string[]) => rankUpdateTile(ctx, rows, ps, j, m, (_q, u) => `${at(panel, ps[0]!, ps.length, j, u)}!`);
+  return [...pack, ...ctx.zero(), ...unrolled(i, n, rowsPerTile, (rows) => unrolled(p, k, depthPerTile, (ps) => tile(rows, ps)))];
 }
 
 /**
