@@ -8,6 +8,7 @@ import { ModelError } from "./model-error.js";
 import { nameProblem } from "./names.js";
 import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
+import type { MathFunction } from "./kernel/algebra.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
 import type { OnnxForm } from "./onnx-form.js";
@@ -49,6 +50,28 @@ export interface OpDef<N extends Arity = Arity> {
   readonly explain?: OpExplanation;
   /** The op as ONNX nodes, for `shapegrad export` (a model using an op without one is refused). */
   readonly onnx?: OnnxForm;
+  /** A map's entry as a WebAssembly function on f64x2 vectors: its SIMD schedule (see VectorEntry). */
+  readonly vector?: VectorEntry;
+}
+
+/**
+ * A map op's entry on two lanes at once, in WebAssembly text: what the SIMD kernels call for the
+ * op's entry, and for a function of the scalar language (`provides`: `exp`, `log`, `tanh`) wherever
+ * another op's recorded math calls it. Stated against JavaScript's Math, which the JavaScript
+ * kernels and the eager library call: at most `ulp` units in the last place apart on every finite
+ * input, and the same NaN, ±Infinity and ±0 wherever Math gives them.
+ */
+export interface VectorEntry {
+  /** The function's name without `$`, unique among the table's vector entries. */
+  readonly name: string;
+  /** `(func $name (param $x v128) … (result v128) …)`: one v128 parameter per input of the op. */
+  readonly text: string;
+  /** The vector entries it calls (`$exp` from sigmoid's), included once with it. */
+  readonly uses?: readonly VectorEntry[];
+  /** The function of the scalar language it computes, when it is one. */
+  readonly provides?: MathFunction;
+  /** The largest distance from Math's result, in units in the last place, on any finite input. */
+  readonly ulp: number;
 }
 
 /**
