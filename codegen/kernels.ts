@@ -3,6 +3,7 @@
 // constants of its indices, and is a block of its own when it declares anything at its top level.
 import type { Node } from "../src/ir/graph.js";
 import type { Block, LoopContext, OutputBlock } from "../src/op.js";
+import type { Shape } from "../src/shape-error.js";
 import { loop } from "../src/ops/loop-code.js";
 import { kernelComment } from "./comments.js";
 import { foldIndices } from "./fold-index.js";
@@ -11,6 +12,8 @@ import { mathOf, nestLines } from "./lowering.js";
 import { ids, Unique } from "./names.js";
 import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
+import { VectorFunctions } from "./print-wat.js";
+import { vectorMap, type MapSource } from "./wasm-maps.js";
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
 export interface Copies {
@@ -21,10 +24,12 @@ export interface Copies {
   readonly names: Unique;
   /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
   readonly kernels?: Map<string, string>;
+  /** With SIMD kernels: the vector functions (exp, tanh, …) that elementwise kernels call. */
+  readonly vector?: VectorFunctions;
 }
 
 export function newCopies(simd: boolean): Copies {
-  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>() }) };
+  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>(), vector: new VectorFunctions() }) };
 }
 
 /** Lines without the bare blocks (`{ … }` on lines of their own) that declare nothing at their top level: such a block does nothing. */
@@ -53,6 +58,11 @@ export function scoped(lines: readonly string[]): string[] {
     if (text.endsWith("{")) depth++;
   }
   return declares ? ["{", ...lines, "}"] : [...lines];
+}
+
+/** `array`'s entry `base` as a byte address in the kernels' memory. */
+function byteAddress(array: string, base: string): string {
+  return base === "" ? `${array}.byteOffset` : `${array}.byteOffset + 8 * ${/^\w+$/.test(base) ? base : `(${base})`}`;
 }
 
 export class KernelEmitter extends Reader {
@@ -119,14 +129,16 @@ export class KernelEmitter extends Reader {
     const comment = kernelComment(this.plan, node, shape.rows !== node.shape.rows ? shape : undefined);
     const t = into ?? this.target(node.id);
     if (math.kind === "map") {
+      const wasm = into ? undefined : this.wasmMapKernel(node, shape, false);
+      if (wasm) return [comment, ...wasm];
       const i = this.locals.index("i", shape.rows), j = this.locals.index("j", shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
-    const ctx = this.loopContext(node, { next: 0 }, t);
+    const ctx = this.loopContext(node, { next: 0 }, t, into === undefined);
     // A product whose result the schedule copies out computes its consumer there (consumers.ts).
     const root = into ? undefined : this.plan.consumerRoots.get(node.id);
-    if (root !== undefined && !this.hosted.has(root) && joinPays(ctx, [], [{ col: 0, cols: shape.cols, write: () => [] }], (c) => nestLines(node, c))) {
+    if (root !== undefined && !this.hosted.has(root) && !this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true) && joinPays(ctx, [], [{ col: 0, cols: shape.cols, write: () => [] }], (c) => nestLines(node, c))) {
       this.host(node.id, root);
       let written = false;
       const lines = nestLines(node, {
@@ -142,6 +154,71 @@ export class KernelEmitter extends Reader {
       this.hosted.delete(root);
     }
     return [comment, ...nestLines(node, ctx)];
+  }
+
+  /**
+   * With SIMD kernels, map `node` and the maps fused into it as a WebAssembly kernel (wasm-maps.ts):
+   * the lines that fill the copies it reads and call it; undefined when it cannot run there.
+   * `dry`: only whether it can, with nothing added to the module.
+   */
+  private wasmMapKernel(node: Node, shape: Shape, dry: boolean): string[] | undefined {
+    const kernels = this.copies.kernels;
+    if (!kernels || !this.copies.vector) return undefined;
+    const pre: string[] = [];
+    const output = this.mapSource(node.id, dry, pre);
+    if (output?.kind !== "array") return undefined;
+    const name = `map_${this.plan.names.names[node.id]!}`;
+    const nodes = {
+      node: (id: number) => this.nodes[id]!,
+      shapeOf: (id: number) => this.shapeOf(id),
+      fused: (id: number) => this.storage(id).kind === "fused",
+      source: (id: number) => this.mapSource(id, dry, pre),
+    };
+    const map = vectorMap(name, node, shape, output.address, "=", nodes, dry ? new VectorFunctions() : this.copies.vector);
+    if (!map || dry) return map && [];
+    let unique = name;
+    for (let k = 2; kernels.has(unique) && kernels.get(unique) !== map.text.replaceAll(`$${name} (export "${name}")`, `$${unique} (export "${unique}")`); k++) unique = `${name}_${k}`;
+    kernels.set(unique, map.text.replaceAll(`$${name} (export "${name}")`, `$${unique} (export "${unique}")`));
+    return [...pre, `kernels.${unique}(${map.addresses.join(", ")});`];
+  }
+
+  /**
+   * Where a kernel in WebAssembly finds node `id`: the module's arrays where they are; a parameter
+   * or the caller's data through a copy in the kernels' memory, refilled once per call (its fill
+   * pushed onto `pre` when the kernel itself must make it); undefined for what it cannot read.
+   */
+  private mapSource(id: number, dry: boolean, pre: string[]): MapSource | undefined {
+    const s = this.storage(id), node = this.nodes[id]!;
+    const address = byteAddress;
+    switch (s.kind) {
+      case "literal": {
+        const value = Number(s.code.replace(/[()\s]/g, ""));
+        return Number.isNaN(value) && !/NaN/.test(s.code) ? undefined : { kind: "number", value };
+      }
+      case "state":
+      case "buffer":
+      case "const":
+      case "stateAdjointIn":
+      case "stateAdjointOut": {
+        if (dry) return { kind: "array", address: "" };
+        const { array, base } = this.location(s, node);
+        return { kind: "array", address: address(array, base) };
+      }
+      case "param":
+      case "data": {
+        if (dry) return { kind: "array", address: "" };
+        const from = s.kind === "param" ? ids.param(s.name) : ids.batch(s.key);
+        const length = s.kind === "param" ? node.shape.rows * node.shape.cols : s.stepSize * this.plan.steps;
+        const copy = this.copyArrayFor(JSON.stringify(["copy", from]), s.kind === "param" ? s.name : s.key, length, "copy", "");
+        const fill = [`${copy}.set(${from});`];
+        if (this.mode.copiesBeforeLoop) {
+          if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
+        } else pre.push(...fill);
+        return { kind: "array", address: address(copy, s.kind === "data" ? this.mode.stepBase(copy, s.stepSize) : "") };
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** Product `id` computes map `root` where its result is written. */
@@ -209,7 +286,7 @@ export class KernelEmitter extends Reader {
     const roots: number[] = [];
     for (const id of k.kind === "sideBySide" ? members : []) {
       const root = this.plan.consumerRoots.get(id);
-      if (root === undefined || this.hosted.has(root)) continue;
+      if (root === undefined || this.hosted.has(root) || this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true)) continue;
       this.host(id, root);
       roots.push(root);
     }
@@ -267,7 +344,7 @@ export class KernelEmitter extends Reader {
   }
 
   /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
-  private loopContext(node: Node, slots = { next: 0 }, t: Target = this.target(node.id)): LoopContext {
+  private loopContext(node: Node, slots = { next: 0 }, t: Target = this.target(node.id), own = false): LoopContext {
     const scratch = (length: number) => this.scratchSlot(slots, length);
     const kernels = this.copies.kernels;
     return {
@@ -300,9 +377,19 @@ export class KernelEmitter extends Reader {
             return `kernels.${name}`;
           },
           scratch,
+          address: (k) => this.residentAddress(node.inputs[k]!),
+          outputAddress: () => (own && t.assign === "=" ? this.residentAddress(node.id) : undefined),
         },
       }),
     };
+  }
+
+  /** The byte address of a node that lives in the kernels' memory as it is (see SimdContext.address), as code. */
+  private residentAddress(id: number): string | undefined {
+    const s = this.storage(id);
+    if (s.kind !== "state" && s.kind !== "buffer" && s.kind !== "const" && s.kind !== "stateAdjointIn" && s.kind !== "stateAdjointOut") return undefined;
+    const { array, base } = this.location(s, this.nodes[id]!);
+    return byteAddress(array, base);
   }
 
   /** One copy per input, op and layout, shared by every kernel that asks for the same: `copy_U`, `copy_U_a`. */

@@ -235,6 +235,17 @@ export interface SimdContext {
   kernel(name: string, text: (name: string) => string): string;
   /** An array of `length` entries in the kernels' memory, apart from every other this loop nest asks for. */
   scratch(length: number): string;
+  /**
+   * The byte address of input k's entry (0, 0), as an expression, when the input lives in the
+   * kernels' memory as it is: row-major, its rows `cols` entries apart (not a transpose view).
+   * Undefined otherwise. Valid only for a nest that reads the input whole (no LoopContext.blocks).
+   */
+  address?(k: number): string | undefined;
+  /**
+   * Likewise the output's, when it lives in the kernels' memory row-major and the nest may write it
+   * whole with `=` (no LoopContext.outputColumns, nothing computed as it comes out).
+   */
+  outputAddress?(): string | undefined;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */

@@ -7,6 +7,7 @@ import { vectorEntry, VectorFunctions, NoVectorForm, watNumber } from "../codege
 import { numbers, type Algebra, type Scalar } from "../src/kernel/algebra.js";
 import type { Attrs, OpDef } from "../src/op.js";
 import { allOps } from "../src/ops/table.js";
+import { instantiate } from "./support/wasm.js";
 
 const specials = [0, -0, 1, -1, 0.5, -2.25, 3e-310, -7e300, Infinity, -Infinity, NaN, 1e-5, 42];
 
@@ -59,8 +60,7 @@ describe("map entries printed as WebAssembly f64x2", async () => {
     }
     const count = 256;
     const a = inputs(count, 3), b = inputs(count, 7);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(assemble(moduleText(body, functions))));
-    const { memory, run } = instance.exports as { memory: WebAssembly.Memory; run(count: number): void };
+    const { memory, run } = instantiate<{ memory: { buffer: ArrayBuffer }; run(count: number): void }>(assemble(moduleText(body, functions)));
     new Float64Array(memory.buffer, 0, count).set(a);
     new Float64Array(memory.buffer, 8192, count).set(b);
     run(count);
