@@ -14,6 +14,9 @@ import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
 import { VectorFunctions } from "./print-wat.js";
 import { vectorMap, type MapSource } from "./wasm-maps.js";
+import { wasmNest, type NestInput } from "./wasm-nests.js";
+import { recordNest } from "../src/kernel/record.js";
+import { opNamed } from "../src/ops/table.js";
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
 export interface Copies {
@@ -135,6 +138,10 @@ export class KernelEmitter extends Reader {
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
+    if (!into && !opNamed(node.op).schedule?.emit) {
+      const wasm = this.wasmNestKernel(node, shape);
+      if (wasm) return [comment, ...wasm];
+    }
     const ctx = this.loopContext(node, { next: 0 }, t, into === undefined);
     // A product whose result the schedule copies out computes its consumer there (consumers.ts).
     const root = into ? undefined : this.plan.consumerRoots.get(node.id);
@@ -167,7 +174,7 @@ export class KernelEmitter extends Reader {
     const pre: string[] = [];
     const output = this.mapSource(node.id, dry, pre);
     if (output?.kind !== "array") return undefined;
-    const name = `map_${this.plan.names.names[node.id]!}`;
+    const name = dry ? "map" : this.uniqueKernel(`map_${this.plan.names.names[node.id]!}`);
     const nodes = {
       node: (id: number) => this.nodes[id]!,
       shapeOf: (id: number) => this.shapeOf(id),
@@ -176,10 +183,45 @@ export class KernelEmitter extends Reader {
     };
     const map = vectorMap(name, node, shape, output.address, "=", nodes, dry ? new VectorFunctions() : this.copies.vector);
     if (!map || dry) return map && [];
+    kernels.set(name, map.text);
+    return [...pre, `kernels.${name}(${map.addresses.join(", ")});`];
+  }
+
+  /** With SIMD kernels, a loop nest without a schedule of its own as a WebAssembly kernel (wasm-nests.ts); undefined when it cannot run there. */
+  private wasmNestKernel(node: Node, shape: Shape): string[] | undefined {
+    const kernels = this.copies.kernels, math = mathOf(node);
+    if (!kernels || !this.copies.vector || math.kind !== "nest") return undefined;
+    const output = this.residentAddress(node.id);
+    if (output === undefined) return undefined;
+    const pre: string[] = [];
+    const inputs = node.inputs.map((input): NestInput | undefined => {
+      let source = input, views = 0;
+      while (this.storage(source).kind === "view") {
+        source = this.nodes[source]!.inputs[0]!;
+        views++;
+      }
+      const s = this.storage(source), transposed = views % 2 === 1;
+      if (s.kind === "oneHot") {
+        const copy = this.callerCopy(ids.batch(s.key), s.key, s.stepRows * this.plan.steps, pre);
+        return { kind: "oneHot", address: byteAddress(copy, this.mode.stepBase(copy, s.stepRows)), transposed };
+      }
+      const found = this.mapSource(source, false, pre);
+      if (!found) return undefined;
+      return found.kind === "number" ? found : { kind: "array", address: found.address, cols: this.shapeOf(source).cols, transposed };
+    });
+    const stmts = recordNest(math.body, node.inputs.map((i) => this.shapeOf(i)), shape, node.attrs, false);
+    const name = this.uniqueKernel(`nest_${this.plan.names.names[node.id]!}`);
+    const nest = wasmNest(name, `${node.op} over ${shape.rows}×${shape.cols}`, stmts, { inputs, output: { address: output, rows: shape.rows, cols: shape.cols } }, this.copies.vector);
+    if (!nest) return undefined;
+    kernels.set(name, nest.text);
+    return [...pre, `kernels.${name}(${nest.addresses.join(", ")});`];
+  }
+
+  /** A kernel name not yet taken. */
+  private uniqueKernel(name: string): string {
     let unique = name;
-    for (let k = 2; kernels.has(unique) && kernels.get(unique) !== map.text.replaceAll(`$${name} (export "${name}")`, `$${unique} (export "${unique}")`); k++) unique = `${name}_${k}`;
-    kernels.set(unique, map.text.replaceAll(`$${name} (export "${name}")`, `$${unique} (export "${unique}")`));
-    return [...pre, `kernels.${unique}(${map.addresses.join(", ")});`];
+    for (let k = 2; this.copies.kernels!.has(unique); k++) unique = `${name}_${k}`;
+    return unique;
   }
 
   /**
@@ -189,7 +231,6 @@ export class KernelEmitter extends Reader {
    */
   private mapSource(id: number, dry: boolean, pre: string[]): MapSource | undefined {
     const s = this.storage(id), node = this.nodes[id]!;
-    const address = byteAddress;
     switch (s.kind) {
       case "literal": {
         const value = Number(s.code.replace(/[()\s]/g, ""));
@@ -202,23 +243,32 @@ export class KernelEmitter extends Reader {
       case "stateAdjointOut": {
         if (dry) return { kind: "array", address: "" };
         const { array, base } = this.location(s, node);
-        return { kind: "array", address: address(array, base) };
+        return { kind: "array", address: byteAddress(array, base) };
       }
       case "param":
       case "data": {
         if (dry) return { kind: "array", address: "" };
         const from = s.kind === "param" ? ids.param(s.name) : ids.batch(s.key);
         const length = s.kind === "param" ? node.shape.rows * node.shape.cols : s.stepSize * this.plan.steps;
-        const copy = this.copyArrayFor(JSON.stringify(["copy", from]), s.kind === "param" ? s.name : s.key, length, "copy", "");
-        const fill = [`${copy}.set(${from});`];
-        if (this.mode.copiesBeforeLoop) {
-          if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
-        } else pre.push(...fill);
-        return { kind: "array", address: address(copy, s.kind === "data" ? this.mode.stepBase(copy, s.stepSize) : "") };
+        const copy = this.callerCopy(from, s.kind === "param" ? s.name : s.key, length, pre);
+        return { kind: "array", address: byteAddress(copy, s.kind === "data" ? this.mode.stepBase(copy, s.stepSize) : "") };
       }
       default:
         return undefined;
     }
+  }
+
+  /**
+   * A copy in the kernels' memory of the caller's array `from` (`length` entries), refilled once per
+   * call: before the time loop, or by the kernel itself (its fill pushed onto `pre`) where there is none.
+   */
+  private callerCopy(from: string, name: string, length: number, pre: string[]): string {
+    const copy = this.copyArrayFor(JSON.stringify(["copy", from]), name, length, "copy", "");
+    const fill = [`${copy}.set(${from});`];
+    if (this.mode.copiesBeforeLoop) {
+      if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
+    } else pre.push(...fill);
+    return copy;
   }
 
   /** Product `id` computes map `root` where its result is written. */
