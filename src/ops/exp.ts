@@ -4,7 +4,7 @@ import { apply, type OpDef, type VectorEntry } from "../op.js";
 import { call } from "../explain/notation.js";
 import { unaryOp } from "./elementwise.js";
 import { mul } from "./mul.js";
-import { f64x2, horner, i64x2, signBit } from "./vector-code.js";
+import { f64x2, horner, i64x2, powerOfTwo, signBit, toI64 } from "./vector-code.js";
 
 /** d exp(A) = exp(A) ⊙ dA: adjoint G ⊙ E, with E the forward output. */
 export function expRule<R extends Dim, C extends Dim>(e: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
@@ -18,9 +18,8 @@ export function expRule<R extends Dim, C extends Dim>(e: Mat<R, C>, g: Mat<R, C>
 // c = r − r²·P(r²) and e^r = 1 − ((lo − r·c/(2 − c)) − hi); times 2^k in two exact factors, so
 // that a subnormal result is rounded once. |x| < 2^−28 gives 1 + x; x above 709.78… +Infinity,
 // below −745.13… 0, NaN NaN (x is clamped before k is made an integer, so no lane overflows it).
-const one = f64x2(1), magic = f64x2(1.5 * 2 ** 52), magicBits = i64x2(0x4338000000000000n);
+const one = f64x2(1);
 const P = [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8];
-const exponent = (n: string) => `(i64x2.shl (i64x2.add ${n} ${i64x2(1023n)}) (i32.const 52))`;
 
 export const expVector: VectorEntry = {
   name: "exp",
@@ -40,9 +39,9 @@ export const expVector: VectorEntry = {
   (local.set $y (f64x2.sub ${one} (f64x2.sub
     (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub ${f64x2(2)} (local.get $c))))
     (local.get $hi))))
-  (local.set $n (i64x2.sub (f64x2.add (local.get $k) ${magic}) ${magicBits}))
+  (local.set $n ${toI64("(local.get $k)")})
   (local.set $n1 (i64x2.shr_s (local.get $n) (i32.const 1)))
-  (local.set $y (f64x2.mul (f64x2.mul (local.get $y) ${exponent("(local.get $n1)")}) ${exponent("(i64x2.sub (local.get $n) (local.get $n1))")}))
+  (local.set $y (f64x2.mul (f64x2.mul (local.get $y) ${powerOfTwo("(local.get $n1)")}) ${powerOfTwo("(i64x2.sub (local.get $n) (local.get $n1))")}))
   (local.set $y (v128.bitselect (f64x2.add ${one} (local.get $x)) (local.get $y) (f64x2.lt (f64x2.abs (local.get $x)) ${f64x2(2 ** -28)})))
   (local.set $y (v128.bitselect ${f64x2(Math.E)} (local.get $y) (f64x2.eq (local.get $x) ${one})))
   (local.set $y (v128.bitselect ${f64x2(Infinity)} (local.get $y) (f64x2.gt (local.get $x) ${f64x2(7.09782712893383973096e2)})))

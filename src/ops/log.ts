@@ -4,7 +4,7 @@ import { apply, type OpDef, type VectorEntry } from "../op.js";
 import { call } from "../explain/notation.js";
 import { div } from "./div.js";
 import { unaryOp } from "./elementwise.js";
-import { f64x2, horner, i64x2 } from "./vector-code.js";
+import { f64x2, horner, i64x2, toF64 } from "./vector-code.js";
 
 /** d log(A) = dA / A: adjoint G / A. */
 export function logRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
@@ -39,7 +39,7 @@ export const logVector: VectorEntry = {
   (local.set $i (v128.and (i64x2.add ${get("m")} ${i64x2(0x95f64n << 32n)}) ${i64x2(1n << 52n)}))
   (local.set $f (f64x2.sub (v128.or ${get("m")} (v128.xor ${get("i")} ${i64x2(0x3ff0000000000000n)})) ${f64x2(1)}))
   (local.set $k (i64x2.add ${get("k")} (i64x2.shr_u ${get("i")} (i32.const 52))))
-  (local.set $dk (f64x2.sub (i64x2.add ${get("k")} ${i64x2(0x4338000000000000n)}) ${f64x2(1.5 * 2 ** 52)}))
+  (local.set $dk ${toF64(get("k"))})
   (local.set $s (f64x2.div ${get("f")} (f64x2.add ${f64x2(2)} ${get("f")})))
   (local.set $z (f64x2.mul ${get("s")} ${get("s")}))
   (local.set $w (f64x2.mul ${get("z")} ${get("z")}))

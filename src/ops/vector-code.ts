@@ -36,3 +36,22 @@ export function horner(t: string, coefficients: readonly number[]): string {
   if (first === undefined) throw new Error("horner: no coefficients");
   return rest.length === 0 ? f64x2(first) : `(f64x2.add ${f64x2(first)} (f64x2.mul ${t} ${horner(t, rest)}))`;
 }
+
+// A double that is an integer of magnitude below 2^51 plus 1.5·2^52 has that integer in its low
+// bits: integers move between f64 and i64 lanes (which have no conversion instruction) through it.
+const magic = 1.5 * 2 ** 52;
+
+/** The i64 lanes of an f64 expression whose lanes are integers below 2^51 in magnitude. */
+export function toI64(integral: string): string {
+  return `(i64x2.sub (f64x2.add ${integral} ${f64x2(magic)}) ${i64x2(0x4338000000000000n)})`;
+}
+
+/** The f64 lanes of an i64 expression whose lanes are below 2^51 in magnitude. */
+export function toF64(integer: string): string {
+  return `(f64x2.sub (i64x2.add ${integer} ${i64x2(0x4338000000000000n)}) ${f64x2(magic)})`;
+}
+
+/** 2^n for the i64 lanes n of an expression, each in [−1022, 1023]: n + 1023 in the exponent bits. */
+export function powerOfTwo(n: string): string {
+  return `(i64x2.shl (i64x2.add ${n} ${i64x2(1023n)}) (i32.const 52))`;
+}
