@@ -75,6 +75,10 @@ export class KernelEmitter extends Reader {
   private readonly hosted = new Set<number>();
   /** For the kernel being emitted: the map each product computes where its result is written. */
   private hosting = new Map<number, number>();
+  /** With SIMD kernels, the map a member of a joined product runs as a WebAssembly kernel on the block the product left in the kernels' memory. */
+  private hostedInWasm = new Map<number, number>();
+  /** Values read in place while such a map is emitted: the block's address and row distance, by node. */
+  private readonly placed = new Map<number, { address: string; stride: number }>();
 
   constructor(
     plan: Plan,
@@ -88,6 +92,7 @@ export class KernelEmitter extends Reader {
   kernel(k: Kernel): string[] {
     if (k.kind === "op" && this.hosted.has(k.node)) return [];
     this.hosting = new Map();
+    this.hostedInWasm = new Map();
     const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" || k.kind === "summed" ? this.joinedKernel(k) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     // Its comments (one per node it runs) head it.
@@ -230,6 +235,8 @@ export class KernelEmitter extends Reader {
    * pushed onto `pre` when the kernel itself must make it); undefined for what it cannot read.
    */
   private mapSource(id: number, dry: boolean, pre: string[]): MapSource | undefined {
+    const placed = this.placed.get(id);
+    if (placed) return { kind: "array", ...placed };
     const s = this.storage(id), node = this.nodes[id]!;
     switch (s.kind) {
       case "literal": {
@@ -269,6 +276,25 @@ export class KernelEmitter extends Reader {
       if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
     } else pre.push(...fill);
     return copy;
+  }
+
+  /** The block of member `id`, taken in place by its map's WebAssembly kernel when it has one (see hostedInWasm). */
+  private inWasm(id: number, block: OutputBlock): OutputBlock {
+    const root = this.hostedInWasm.get(id);
+    if (root === undefined) return block;
+    return {
+      ...block,
+      inPlace: (address, stride) => {
+        this.placed.set(id, { address, stride });
+        try {
+          const lines = this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), false);
+          if (!lines) throw new Error(`%${root}: its WebAssembly kernel failed after its dry run`);
+          return lines;
+        } finally {
+          this.placed.delete(id);
+        }
+      },
+    };
   }
 
   /** Product `id` computes map `root` where its result is written. */
@@ -336,11 +362,18 @@ export class KernelEmitter extends Reader {
     const roots: number[] = [];
     for (const id of k.kind === "sideBySide" ? members : []) {
       const root = this.plan.consumerRoots.get(id);
-      if (root === undefined || this.hosted.has(root) || this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true)) continue;
+      if (root === undefined || this.hosted.has(root)) continue;
+      if (this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true)) {
+        if (!this.plan.readOnlyByRoot.has(id)) continue;
+        this.hostedInWasm.set(id, root);
+        this.hosted.add(root);
+        roots.push(root);
+        continue;
+      }
       this.host(id, root);
       roots.push(root);
     }
-    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)) : undefined;
+    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)).map((block, m) => this.inWasm(members[m]!, block)) : undefined;
     const sources = (input: number) => members.map((id) => this.sourceName(this.nodes[id]!.inputs[input]!)).join("_");
     const lines = joinedLines(
       base,

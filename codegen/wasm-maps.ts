@@ -10,7 +10,7 @@ import { opNamed } from "../src/ops/table.js";
 import { NoVectorForm, splat, vectorEntry, type VectorFunctions } from "./print-wat.js";
 
 /** Where a leaf of the map lives: an array at a byte address (a code expression), or a number. */
-export type MapSource = { readonly kind: "array"; readonly address: string } | { readonly kind: "number"; readonly value: number };
+export type MapSource = { readonly kind: "array"; readonly address: string; readonly stride?: number } | { readonly kind: "number"; readonly value: number };
 
 /** What the builder asks of the emitter about the nodes of a fused chain. */
 export interface MapNodes {
@@ -28,6 +28,8 @@ type Walk = "linear" | "row" | "column" | "scalar";
 interface Leaf {
   readonly address: string;
   readonly walk: Walk;
+  /** The distance of its rows in entries, when not the output's columns (a block of a wider array). */
+  readonly stride?: number;
 }
 
 export interface VectorMap {
@@ -65,7 +67,7 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
     if (source.kind === "number") return splat(source.value);
     const walk: Walk = rows && cols ? "linear" : cols ? "row" : rows ? "column" : "scalar";
     let k = leaves.findIndex((l) => l.address === source.address && l.walk === walk);
-    if (k < 0) k = leaves.push({ address: source.address, walk }) - 1;
+    if (k < 0) k = leaves.push({ address: source.address, walk, ...(source.stride !== undefined && { stride: source.stride }) }) - 1;
     return read(k, walk);
   };
   const rootArgs = (read: (leaf: number, walk: Walk) => string): string => {
@@ -88,7 +90,7 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
   }
   if (!ok) return undefined;
   // Without a row or column read, the rows run as one.
-  const flat = leaves.every((l) => l.walk === "linear" || l.walk === "scalar");
+  const flat = leaves.every((l) => (l.walk === "linear" && (l.stride ?? shape.cols) === shape.cols) || l.walk === "scalar");
   const rows = flat ? 1 : shape.rows, cols = flat ? shape.rows * shape.cols : shape.cols;
   const whole = Math.floor(cols / 2) * 16;
   const at = "(i32.add (local.get $o) (local.get $j))";
@@ -106,7 +108,7 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
       : []),
     ...(cols % 2 === 1 ? [`(v128.store64_lane 0 ${at} ${value(single, "v128.load64_zero")})`] : []),
   ];
-  const advance = [...step("$o", cols * 8), ...leaves.flatMap((l, k) => step(`$p${k}`, l.walk === "linear" ? cols * 8 : l.walk === "column" ? 8 : 0))];
+  const advance = [...step("$o", cols * 8), ...leaves.flatMap((l, k) => step(`$p${k}`, l.walk === "linear" ? (l.stride ?? cols) * 8 : l.walk === "column" ? (l.stride ?? 1) * 8 : 0))];
   const body =
     rows === 1
       ? row

@@ -112,9 +112,8 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   // a row-major a (its padded rows read past its end, at most a row, into the spare memory after
   // it: they reach only padded output rows), a b whose columns need no padding, an output of whole
   // tiles.
-  const whole = !ctx.blocks;
-  const inPlaceA = whole ? simd.address?.(0) : undefined;
-  const inPlaceB = whole && N === m ? simd.address?.(1) : undefined;
+  const inPlaceA = simd.address?.(0);
+  const inPlaceB = N === m ? simd.address?.(1) : undefined;
   const inPlaceO = !ctx.outputColumns && N === m && tile.paddedRows === n ? simd.outputAddress?.() : undefined;
   const a = inPlaceA === undefined || (tile.paddedRows !== n && k * 8 > 65536) ? ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a") : undefined;
   const b = inPlaceB === undefined ? ctx.copyOf(1, k * N, copy(1, N), `_b${N}`) : undefined;
@@ -126,6 +125,8 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
     ...(b?.lines ?? []),
     `${kernel}(${address(a, inPlaceA)}, ${address(b, inPlaceB)}, ${out === undefined ? inPlaceO : `${out}.byteOffset`});`,
     ...(out === undefined ? [] : outputColumns(ctx)).flatMap((block) => {
+      const inPlace = block.inPlace?.(`${out}.byteOffset${block.col === 0 ? "" : ` + ${8 * block.col}`}`, N);
+      if (inPlace) return inPlace;
       const jb = ctx.index("j", block.cols);
       return loop(i, n, loop(jb, block.cols, [...block.write(i, jb, `${out}[${flat(i, N, plus(jb, block.col))}]!`)]));
     }),
