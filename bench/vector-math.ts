@@ -1,8 +1,9 @@
 // `npm run bench:vector-math`: the ops' vector entries (OpDef.vector, WebAssembly f64x2) against
 // Math's function in a JavaScript loop, in one process, over the same 10^4-entry array per function
-// (uniform in the range shown: arguments an RNN's nonlinearities see): first their agreement (the
-// largest distance in ulp on these inputs), then rounds alternating between the two, each call of a
-// whole array repeated for --ms, and the median ns per value. Options: --ms 200 --rounds 7
+// (uniform in the range shown: arguments an RNN's nonlinearities see; the last row, a function that
+// returns its argument, is the loop's own cost): first their agreement (the largest distance in ulp
+// on these inputs), then rounds alternating between the two, each pass over the array repeated for
+// --ms, and the median ns per value. Options: --ms 200 --rounds 7
 import { parseArgs } from "node:util";
 import type { VectorEntry } from "../src/op.js";
 import { expOp } from "../src/ops/exp.js";
@@ -27,6 +28,8 @@ const cases: readonly { name: string; vector: VectorEntry | undefined; range: [n
   { name: "tanh", vector: tanhOp.vector, range: [-5, 5], math: (a, o) => { for (let i = 0; i < a.length; i++) o[i] = Math.tanh(a[i]!); } },
   { name: "sigmoid", vector: sigmoidOp.vector, range: [-10, 10], math: (a, o) => { for (let i = 0; i < a.length; i++) o[i] = 1 / (1 + Math.exp(-a[i]!)); } },
   { name: "sqrt", vector: sqrtOp.vector, range: [0, 10], math: (a, o) => { for (let i = 0; i < a.length; i++) o[i] = Math.sqrt(a[i]!); } },
+  // The loop, the call and the copy alone: what every row above pays besides its function.
+  { name: "(copy)", vector: { name: "copy", ulp: 0, text: "(func $copy (param $x v128) (result v128) (local.get $x))" }, range: [0, 1], math: (a, o) => { for (let i = 0; i < a.length; i++) o[i] = a[i]!; } },
 ];
 
 /** Nanoseconds per value of `call` (one pass over the array), calls repeated for `ms`. */
