@@ -14,10 +14,11 @@ export function logRule<R extends Dim, C extends Dim>(a: Mat<R, C>, g: Mat<R, C>
 // fdlibm's e_log.c (Sun, 1993; the coefficients below are its), which V8's Math.log runs too
 // (src/base/ieee754.cc), on both lanes at once: its branches all computed, then chosen lane by lane.
 // x = 2^k·(1 + f) with 1 + f in [√2/2, √2) from the bits (a subnormal x scaled by 2^54 first);
-// with s = f/(2 + f), log(1 + f) = f − (f²/2 − s·(f²/2 + R(s²))), or f − s·(f − R) away from
-// f ≈ 0.41; for |f| < 2^−20, f − f²·(1/2 − f/3); plus k·ln2 in two parts. Where k = 0 fdlibm's
-// own k = 0 forms are what these give with k = 0, exactly. Then Math's special values: 0 → −Infinity,
-// negative → NaN, +Infinity → +Infinity, NaN → NaN.
+// with s = f/(2 + f), log(1 + f) = f − (f²/2 − s·(f²/2 + R(s²))) where x's mantissa lies in
+// [1.38, 1.42] (its top 20 bits in [0x6147a, 0x6b851]), f − s·(f − R) elsewhere, and
+// f − f²·(1/2 − f/3) for |f| < 2^−20; plus k·ln2 in two parts. fdlibm's own forms for k = 0 are what
+// these give with k = 0, exactly. Then Math's special values: ±0 → −Infinity, negative → NaN,
+// +Infinity → +Infinity, NaN → NaN.
 const Lg = [6.666666666666735130e-1, 3.999999999940941908e-1, 2.857142874366239149e-1, 2.222219843214978396e-1, 1.818357216161805012e-1, 1.531383769920937332e-1, 1.479819860511658591e-1];
 const ln2Hi = f64x2(6.93147180369123816490e-1), ln2Lo = f64x2(1.90821492927058770002e-10);
 const get = (name: string) => `(local.get $${name})`;

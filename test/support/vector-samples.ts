@@ -46,23 +46,28 @@ function around(points: readonly number[], spread: number): number[] {
   return points.flatMap((p) => [p, -p].flatMap((q) => Array.from({ length: 2 * spread + 1 }, (_, i) => fromBits(bitsOf(q) + BigInt(i - spread)))));
 }
 
-/** The test's inputs: special values, subnormals, dense samples near 0 and around branch points, large magnitudes, random bit patterns. */
+/**
+ * The test's inputs: special values, subnormals, dense samples near 0 and around branch points,
+ * moderate and large magnitudes, random bit patterns; the dense parts grow with `randomCount`.
+ */
 export function vectorSamples(randomCount: number, seed: number): Float64Array {
   const r = rng(seed ^ 0x5eed);
   const signed = (x: number) => (r.uniform() < 0.5 ? -x : x);
+  const dense = Math.max(20_000, Math.floor(randomCount / 5));
+  const many = (count: number, draw: () => number) => Array.from({ length: count }, draw);
   const values: number[] = [
     0, -0, NaN, Infinity, -Infinity, 1, -1,
     ...around([Number.MIN_VALUE, 2 ** -1022, Number.MAX_VALUE], 3),
     // subnormals: random mantissas under a zero exponent
-    ...Array.from({ length: 2000 }, () => signed(r.uniform() * 2 ** -1022)),
+    ...many(dense / 10, () => signed(r.uniform() * 2 ** -1022)),
     // |x| < 1, uniform and over every binade
-    ...Array.from({ length: 20000 }, () => 2 * r.uniform() - 1),
-    ...Array.from({ length: 20000 }, () => signed(2 ** (-1074 * r.uniform()) * (1 + r.uniform()))),
+    ...many(dense, () => 2 * r.uniform() - 1),
+    ...many(dense, () => signed(2 ** (-1074 * r.uniform()) * (1 + r.uniform()))),
     ...around(branchPoints, 40),
-    ...branchPoints.flatMap((p) => [1e-3, 1e-6].flatMap((spread) => Array.from({ length: 300 }, () => signed(p * (1 + (r.uniform() - 0.5) * spread))))),
+    ...branchPoints.flatMap((p) => [1e-3, 1e-6].flatMap((spread) => many(dense / 60, () => signed(p * (1 + (r.uniform() - 0.5) * spread))))),
     // moderate and large magnitudes up to the largest double
-    ...Array.from({ length: 20000 }, () => signed(800 * r.uniform())),
-    ...Array.from({ length: 5000 }, () => signed(2 ** (1024 * r.uniform()))),
+    ...many(dense, () => signed(800 * r.uniform())),
+    ...many(dense / 4, () => signed(2 ** (1024 * r.uniform()))),
   ];
   return Float64Array.from([...values, ...randomBitPatterns(randomCount, seed)]);
 }
