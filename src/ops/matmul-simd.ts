@@ -46,23 +46,26 @@ export function productTile(n: number, k: number, m: number): ProductTile {
  * once; the loop over the shared dim reads one scalar of a per tile row (splat to both lanes) and
  * C vectors of b.
  */
-export function productKernel(name: string, k: number, tile: ProductTile): string {
+export function productKernel(name: string, k: number, tile: ProductTile, aStride?: number): string {
   const { rows: R, vectors: C, paddedRows: M, paddedCols: N } = tile;
   const rs = Array.from({ length: R }, (_, r) => r);
   const cs = Array.from({ length: C }, (_, c) => c);
   const acc = (r: number, c: number) => `$c${r}_${c}`;
+  // a row-major: row r of a tile at r·k entries, the shared dim one entry a step. Given as its
+  // transpose (aᵀ row-major, rows aStride apart): row r at r entries, the shared dim a row a step.
+  const rowBytes = aStride === undefined ? k * 8 : 8, depthBytes = aStride === undefined ? 8 : aStride * 8;
   const tileCode = [
     ...rs.flatMap((r) => cs.map((c) => `(local.set ${acc(r, c)} (v128.const f64x2 0 0))`)),
-    `(local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (i32.const ${k * 8}))))`,
-    `(local.set $end (i32.add (local.get $pa) (i32.const ${k * 8})))`,
+    `(local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (i32.const ${rowBytes}))))`,
+    `(local.set $end (i32.add (local.get $pa) (i32.const ${k * depthBytes})))`,
     `(local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))`,
     `(loop $depth`,
     ...cs.map((c) => `  (local.set $b${c} (v128.load offset=${16 * c} (local.get $pb)))`),
     ...rs.flatMap((r) => [
-      `  (local.set $x (f64x2.splat (f64.load offset=${r * k * 8} (local.get $pa))))`,
+      `  (local.set $x (f64x2.splat (f64.load offset=${r * rowBytes} (local.get $pa))))`,
       ...cs.map((c) => `  (local.set ${acc(r, c)} (f64x2.add (local.get ${acc(r, c)}) (f64x2.mul (local.get $x) (local.get $b${c}))))`),
     ]),
-    `  (local.set $pa (i32.add (local.get $pa) (i32.const 8)))`,
+    `  (local.set $pa (i32.add (local.get $pa) (i32.const ${depthBytes})))`,
     `  (local.set $pb (i32.add (local.get $pb) (i32.const ${N * 8})))`,
     `  (br_if $depth (i32.lt_u (local.get $pa) (local.get $end))))`,
     `(local.set $po (i32.add (local.get $o) (i32.shl (i32.add (i32.mul (local.get $i) (i32.const ${N})) (local.get $j)) (i32.const 3))))`,
@@ -71,7 +74,7 @@ export function productKernel(name: string, k: number, tile: ProductTile): strin
   const rows = { v: "$i", step: R, end: M }, cols = { v: "$j", step: 2 * C, end: N };
   const [outer, inner] = tile.order === "panels" ? [cols, rows] : [rows, cols];
   return [
-    `;; o (${M}×${N}) = a (${M}×${k}) · b (${k}×${N}), row-major at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
+    `;; o (${M}×${N}) = a (${M}×${k}) · b (${k}×${N}), ${aStride === undefined ? "row-major" : `a given as aᵀ (rows ${aStride} apart), b and o row-major,`} at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
     `;; in ${R * C} vector accumulators, ${tile.order === "panels" ? "panels of b's columns outermost" : "rows outermost"}; one scalar of a (both lanes) and ${C} vectors of b per step of the shared dim.`,
     `(func $${name} (export "${name}") (param $a i32) (param $b i32) (param $o i32)`,
     `  (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $pb i32) (local $po i32) (local $x v128)`,
@@ -113,17 +116,24 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   // it: they reach only padded output rows), a b whose columns need no padding, an output of whole
   // tiles.
   const inPlaceA = simd.address?.(0);
+  // A transposed a that lives in the kernels' memory (Hᵀ·G) is read down its columns in place.
+  const transposedA = inPlaceA === undefined && ctx.transposed(0) ? simd.transposedAddress?.(0) : undefined;
   const inPlaceB = N === m ? simd.address?.(1) : undefined;
   const inPlaceO = !ctx.outputColumns && N === m && tile.paddedRows === n ? simd.outputAddress?.() : undefined;
-  const a = inPlaceA === undefined || (tile.paddedRows !== n && k * 8 > 65536) ? ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a") : undefined;
-  const b = inPlaceB === undefined ? ctx.copyOf(1, k * N, copy(1, N), `_b${N}`) : undefined;
+  const a = (inPlaceA === undefined || (tile.paddedRows !== n && k * 8 > 65536)) && transposedA === undefined ? ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a") : undefined;
+  // A caller's b in the kernel's layout already is copied whole (a memory copy, not a loop).
+  const callerB = N === m ? simd.callerArray?.(1) : undefined;
+  const b = inPlaceB === undefined ? ctx.copyOf(1, k * N, callerB === undefined ? copy(1, N) : (array) => [`${array}.set(${callerB});`], `_b${N}`) : undefined;
   const out = inPlaceO === undefined ? simd.scratch(tile.paddedRows * N) : undefined;
-  const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
+  const kernel = transposedA
+    ? simd.kernel(`product_${tile.paddedRows}x${k}x${N}_at${transposedA.stride}`, (name) => productKernel(name, k, tile, transposedA.stride))
+    : simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
   const address = (copy: { array: string } | undefined, inPlace: string | undefined) => (copy ? `${copy.array}.byteOffset` : inPlace!);
   return [
+    ...(transposedA?.lines ?? []),
     ...(a?.lines ?? []),
     ...(b?.lines ?? []),
-    `${kernel}(${address(a, inPlaceA)}, ${address(b, inPlaceB)}, ${out === undefined ? inPlaceO : `${out}.byteOffset`});`,
+    `${kernel}(${address(a, inPlaceA ?? transposedA?.address)}, ${address(b, inPlaceB)}, ${out === undefined ? inPlaceO : `${out}.byteOffset`});`,
     ...(out === undefined ? [] : outputColumns(ctx)).flatMap((block) => {
       const inPlace = block.inPlace?.(`${out}.byteOffset${block.col === 0 ? "" : ` + ${8 * block.col}`}`, N);
       if (inPlace) return inPlace;
