@@ -465,6 +465,8 @@ export class KernelEmitter extends Reader {
           transposedAddress: (k) => this.transposedAddress(node.inputs[k]!),
           callerArray: (k) => {
             const s = this.storage(node.inputs[k]!);
+            // The caller's data whole: every step's rows, read as one matrix outside the time loop.
+            if (s.kind === "data") return this.mode.stepBase(ids.batch(s.key), s.stepSize) === "" ? ids.batch(s.key) : undefined;
             return s.kind === "param" ? ids.param(s.name) : undefined;
           },
         },

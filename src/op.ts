@@ -258,7 +258,7 @@ export interface SimdContext {
    * first (a copy of a caller's array made there); undefined when it lives elsewhere.
    */
   transposedAddress?(k: number): { readonly address: string; readonly stride: number; readonly lines: readonly string[] } | undefined;
-  /** The caller's array that holds input k row-major as it is (a parameter, not a view), as code; undefined otherwise. */
+  /** The caller's array that holds input k row-major as it is (a parameter, or the data of every step at once; not a view), as code; undefined otherwise. */
   callerArray?(k: number): string | undefined;
 }
 
