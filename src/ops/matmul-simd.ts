@@ -36,13 +36,13 @@ export function productTile(n: number, k: number, m: number): ProductTile {
 /**
  * The kernel `o = a · b` for a (n × k) and b (k × m), row-major at the byte addresses given (a
  * may be given as its transpose instead: aᵀ row-major, its rows `aStride` apart), every size a
- * constant, nothing padded. Whole tiles of R rows × 2C columns cover what they can; the columns
+ * constant, nothing padded (b's rows may be `bStride` entries apart). Whole tiles of R rows × 2C columns cover what they can; the columns
  * left over run in one narrower tile per row of tiles (an odd last column as one lane: its vector
  * of b reads one entry past the row, whose product is never stored), and the rows left over in
  * tiles of one row. Each tile's accumulators start at zero and are stored once; the loop over the
  * shared dim reads one scalar of a per tile row (splat to both lanes) and the tile's vectors of b.
  */
-export function productKernel(name: string, n: number, k: number, m: number, tile: ProductTile, aStride?: number): string {
+export function productKernel(name: string, n: number, k: number, m: number, tile: ProductTile, aStride?: number, bStride = m): string {
   const { rows: R, vectors: C } = tile;
   // a row-major: row r of a tile at r·k entries, the shared dim one entry a step. Given as its
   // transpose (aᵀ row-major, rows aStride apart): row r at r entries, the shared dim a row a step.
@@ -67,7 +67,7 @@ export function productKernel(name: string, n: number, k: number, m: number, til
         ...cs.map((c) => `  (local.set ${acc(r, c)} (f64x2.add (local.get ${acc(r, c)}) (f64x2.mul (local.get $x) (local.get $b${c}))))`),
       ]),
       `  (local.set $pa (i32.add (local.get $pa) (i32.const ${depthBytes})))`,
-      `  (local.set $pb (i32.add (local.get $pb) (i32.const ${m * 8})))`,
+      `  (local.set $pb (i32.add (local.get $pb) (i32.const ${bStride * 8})))`,
       `  (br_if $depth (i32.lt_u (local.get $pa) (local.get $end))))`,
       `(local.set $po (i32.add (local.get $o) (i32.shl (i32.add (i32.mul (local.get $i) (i32.const ${m})) (local.get $j)) (i32.const 3))))`,
       ...rs.flatMap((r) => cs.map((c) => store(r, c))),
@@ -83,7 +83,7 @@ export function productKernel(name: string, n: number, k: number, m: number, til
   const bottomEdge = fullRows === n ? [] : at("$i", fullRows, [...range("$j", 0, 2 * C, fullCols, tileCode(n - fullRows, C, false)), ...(edgeCols === 0 ? [] : at("$j", fullCols, tileCode(n - fullRows, edgeVectors, half)))]);
   const cs = Array.from({ length: C }, (_, c) => c), rs = Array.from({ length: R }, (_, r) => r);
   return [
-    `;; o (${n}×${m}) = a (${n}×${k}) · b (${k}×${m}), ${aStride === undefined ? "row-major" : `a given as aᵀ (rows ${aStride} apart), b and o row-major,`} at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
+    `;; o (${n}×${m}) = a (${n}×${k}) · b (${k}×${m}), ${aStride === undefined ? "row-major" : `a given as aᵀ (rows ${aStride} apart), b and o row-major,`}${bStride === m ? "" : ` b's rows ${bStride} apart,`} at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
     `;; in ${R * C} vector accumulators, ${tile.order === "panels" ? "panels of b's columns outermost" : "rows outermost"}; one scalar of a (both lanes) and ${C} vectors of b per step of the shared dim${edgeCols > 0 ? `; the last ${edgeCols} column${edgeCols === 1 ? "" : "s"} in tiles of ${edgeVectors} vector${edgeVectors === 1 ? "" : "s"}` : ""}${fullRows < n ? "; the last row in tiles of one row" : ""}.`,
     `(func $${name} (export "${name}") (param $a i32) (param $b i32) (param $o i32)`,
     `  (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $pb i32) (local $po i32) (local $x v128)`,
@@ -118,11 +118,15 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   // A caller's a or b is copied whole (a memory copy, not a loop).
   const callerA = simd.callerArray?.(0), callerB = simd.callerArray?.(1);
   const a = inPlaceA === undefined && transposedA === undefined ? ctx.copyOf(0, n * k, callerA === undefined ? copy(0, k) : (array) => [`${array}.set(${callerA});`], "_a") : undefined;
-  const b = inPlaceB === undefined ? ctx.copyOf(1, k * m, callerB === undefined ? copy(1, m) : (array) => [`${array}.set(${callerB});`], "_b") : undefined;
+  // A copy of b has its rows apart by more than m where m·8 bytes is a multiple of 4 KiB: rows that
+  // far apart fall into one set of the L1 cache and evict each other (a 1×128·128×512 product ran
+  // 1.14× slower without; bench/ab-model.ts on the LSTM at h = 128).
+  const bStride = (m * 8) % 4096 === 0 ? m + 2 * tile.vectors : m;
+  const b = inPlaceB === undefined ? ctx.copyOf(1, k * bStride, callerB === undefined || bStride !== m ? copy(1, bStride) : (array) => [`${array}.set(${callerB});`], `_b${bStride === m ? "" : bStride}`) : undefined;
   const out = inPlaceO === undefined ? simd.scratch(n * m) : undefined;
   const kernel = transposedA
-    ? simd.kernel(`product_${n}x${k}x${m}_at${transposedA.stride}`, (name) => productKernel(name, n, k, m, tile, transposedA.stride))
-    : simd.kernel(`product_${n}x${k}x${m}`, (name) => productKernel(name, n, k, m, tile));
+    ? simd.kernel(`product_${n}x${k}x${m}_at${transposedA.stride}${b && bStride !== m ? `_b${bStride}` : ""}`, (name) => productKernel(name, n, k, m, tile, transposedA.stride, b ? bStride : m))
+    : simd.kernel(`product_${n}x${k}x${m}${b && bStride !== m ? `_b${bStride}` : ""}`, (name) => productKernel(name, n, k, m, tile, undefined, b ? bStride : m));
   const address = (copy: { array: string } | undefined, inPlace: string | undefined) => (copy ? `${copy.array}.byteOffset` : inPlace!);
   return [
     ...(transposedA?.lines ?? []),
