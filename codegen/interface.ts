@@ -124,7 +124,12 @@ function shapeChecks(ir: ModelIR): Declaration[] {
 }
 
 /** The exported entry points: forward (the loss) and lossAndGrad (the loss and every gradient). */
-export function entryPoints(ir: ModelIR, args: StepArguments): Declaration[] {
+/**
+ * The exported functions. With `gradients` (SIMD kernels), lossAndGrad computes the gradients in
+ * arrays of the kernels' memory (ids.gradient), where kernels write them in place, and copies each
+ * into the caller's array once at the end.
+ */
+export function entryPoints(ir: ModelIR, args: StepArguments, gradients = false): Declaration[] {
   const keys = batchKeys(ir);
   const checks = (fn: string, group: string, entries: readonly { key: string; shape: Shape }[]) =>
     entries.map((e) => `expectShape("${fn}", "${group}.${e.key}", ${group}.${e.key}, ${e.shape.rows}, ${e.shape.cols}, "${dimLabel(e.shape)}");`);
@@ -181,8 +186,13 @@ export function entryPoints(ir: ModelIR, args: StepArguments): Declaration[] {
         ...apart.lines,
         ...loadState,
         loss,
-        ...args.grads.map((a) => `${a.from}.fill(0);`),
-        `${call("backwardSteps", [...args.params, ...args.batch, ...args.grads, ...args.stateGrads])};`,
+        ...(gradients
+          ? [
+              ...args.grads.map((a) => `${ids.gradient(a.name.slice(ids.grad("").length))}.fill(0);`),
+              `${call("backwardSteps", [...args.params, ...args.batch, ...[...args.grads, ...args.stateGrads].map((a) => ({ ...a, from: ids.gradient(a.name.slice(ids.grad("").length)) }))])};`,
+              ...[...args.grads, ...args.stateGrads].map((a) => `${a.from}.set(${ids.gradient(a.name.slice(ids.grad("").length))});`),
+            ]
+          : [...args.grads.map((a) => `${a.from}.fill(0);`), `${call("backwardSteps", [...args.params, ...args.batch, ...args.grads, ...args.stateGrads])};`]),
         result,
       ],
       exported: true,

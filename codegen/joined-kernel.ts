@@ -73,6 +73,7 @@ export function joinedLines(
         transposedAddress: (k: number) => (joined(k) ? undefined : base.simd!.transposedAddress?.(k)),
         callerArray: (k: number) => (joined(k) ? undefined : base.simd!.callerArray?.(k)),
         outputAddress: () => (output ? undefined : base.simd!.outputAddress?.()),
+        outputAdds: () => (output ? undefined : base.simd!.outputAdds?.()),
       },
     }),
     blocks: (k) => {

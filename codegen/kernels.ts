@@ -186,7 +186,7 @@ export class KernelEmitter extends Reader {
       fused: (id: number) => this.storage(id).kind === "fused",
       source: (id: number) => this.mapSource(id, dry, pre),
     };
-    const map = vectorMap(name, node, shape, output.address, "=", nodes, dry ? new VectorFunctions() : this.copies.vector);
+    const map = vectorMap(name, node, shape, output.address, this.target(node.id).assign, nodes, dry ? new VectorFunctions() : this.copies.vector);
     if (!map || dry) return map && [];
     kernels.set(name, map.text);
     return [...pre, `kernels.${name}(${map.addresses.join(", ")});`];
@@ -214,9 +214,10 @@ export class KernelEmitter extends Reader {
       if (!found) return undefined;
       return found.kind === "number" ? found : { kind: "array", address: found.address, cols: this.shapeOf(source).cols, transposed };
     });
-    const stmts = recordNest(math.body, node.inputs.map((i) => this.shapeOf(i)), shape, node.attrs, false);
+    const adds = this.target(node.id).assign === "+=";
+    const stmts = recordNest(math.body, node.inputs.map((i) => this.shapeOf(i)), shape, node.attrs, adds);
     const name = this.uniqueKernel(`nest_${this.plan.names.names[node.id]!}`);
-    const nest = wasmNest(name, `${node.op} over ${shape.rows}×${shape.cols}`, stmts, { inputs, output: { address: output, rows: shape.rows, cols: shape.cols } }, this.copies.vector);
+    const nest = wasmNest(name, `${node.op} over ${shape.rows}×${shape.cols}`, stmts, { inputs, output: { address: output, rows: shape.rows, cols: shape.cols, adds } }, this.copies.vector);
     if (!nest) return undefined;
     kernels.set(name, nest.text);
     return [...pre, `kernels.${name}(${nest.addresses.join(", ")});`];
@@ -247,7 +248,9 @@ export class KernelEmitter extends Reader {
       case "buffer":
       case "const":
       case "stateAdjointIn":
-      case "stateAdjointOut": {
+      case "stateAdjointOut":
+      // With SIMD kernels a gradient is computed in the kernels' memory (see entryPoints).
+      case "grad": {
         if (dry) return { kind: "array", address: "" };
         const { array, base } = this.location(s, node);
         return { kind: "array", address: byteAddress(array, base) };
@@ -462,6 +465,7 @@ export class KernelEmitter extends Reader {
           scratch,
           address: (k) => this.residentAddress(node.inputs[k]!),
           outputAddress: () => (own && t.assign === "=" ? this.residentAddress(node.id) : undefined),
+          outputAdds: () => (own && t.assign === "+=" ? this.residentAddress(node.id) : undefined),
           transposedAddress: (k) => this.transposedAddress(node.inputs[k]!),
           callerArray: (k) => {
             const s = this.storage(node.inputs[k]!);
@@ -487,7 +491,7 @@ export class KernelEmitter extends Reader {
   /** The byte address of a node that lives in the kernels' memory as it is (see SimdContext.address), as code. */
   private residentAddress(id: number): string | undefined {
     const s = this.storage(id);
-    if (s.kind !== "state" && s.kind !== "buffer" && s.kind !== "const" && s.kind !== "stateAdjointIn" && s.kind !== "stateAdjointOut") return undefined;
+    if (s.kind !== "state" && s.kind !== "buffer" && s.kind !== "const" && s.kind !== "stateAdjointIn" && s.kind !== "stateAdjointOut" && s.kind !== "grad") return undefined;
     const { array, base } = this.location(s, this.nodes[id]!);
     return byteAddress(array, base);
   }

@@ -1,7 +1,7 @@
 // The module's arrays, allocated once: each state's slots and adjoints, the nodes' buffers and
 // constants, and the arrays that loop nests copy operands into. With SIMD kernels the copies are
 // views of one WebAssembly memory, laid out here, and the kernels' module is assembled here.
-import { finalKey, initialKey } from "../src/batch-names.js";
+import { batchKeys, finalKey, initialKey } from "../src/batch-names.js";
 import { numberLiteral } from "../src/op.js";
 import type { Shape } from "../src/shape-error.js";
 import { checkKernelMemory } from "./budget.js";
@@ -40,6 +40,15 @@ function bufferArrays(plan: Plan): ModuleArray[] {
   ];
 }
 
+/** With SIMD kernels, each gradient's array in the kernels' memory (see entryPoints). */
+function gradientArrays(plan: Plan): ModuleArray[] {
+  return [...plan.ir.params.map((d) => ({ key: d.name, shape: d.shape })), ...batchKeys(plan.ir).state].map((e) => ({
+    name: ids.gradient(e.key),
+    doc: `The gradient of ${e.key}, computed here by the kernels and copied into the caller's grads.${e.key} at the end of lossAndGrad.`,
+    length: sizeOf(e.shape),
+  }));
+}
+
 /** The arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
 function copyArrays(copies: Copies): ModuleArray[] {
   return [
@@ -68,9 +77,10 @@ function finalDeclarations(plan: Plan): Declaration[] {
  */
 export function moduleArrays(plan: Plan, copies: Copies, assemble: ((text: string) => Uint8Array) | undefined, read: ReadonlySet<string>): { declarations: Declaration[]; text?: string } {
   const nodeBuffers = new Set(plan.buffers.map((b) => b.name));
-  const buffers = bufferArrays(plan).filter((a) => !nodeBuffers.has(a.name) || read.has(a.name));
+  const simd = copies.kernels !== undefined && copies.kernels.size > 0 && assemble !== undefined;
+  const buffers = [...bufferArrays(plan), ...(simd ? gradientArrays(plan) : [])].filter((a) => !nodeBuffers.has(a.name) || read.has(a.name));
   const arrays = [...buffers, ...copyArrays(copies)];
-  if (!copies.kernels || copies.kernels.size === 0 || !assemble) {
+  if (!simd || !copies.kernels || !assemble) {
     const plain = arrays.map((a): Declaration => ({ kind: "const", name: a.name, ...(a.doc && { doc: a.doc }), initializer: a.values ? `Float64Array.of(${a.values.map(numberLiteral).join(", ")})` : `new Float64Array(${a.length})`, exported: false }));
     return { declarations: [...plain, ...finalDeclarations(plan)] };
   }

@@ -23,6 +23,8 @@ export const ids = {
   param: (name: string) => `param_${name}`,
   batch: (key: string) => `batch_${key}`,
   grad: (key: string) => `grad_${key}`,
+  /** With SIMD kernels, where a gradient is computed in the kernels' memory before it is copied into the caller's array. */
+  gradient: (key: string) => `gradient_${key}`,
   state: (name: string) => `state_${name}`,
   adjointIn: (name: string) => `adjointIn_${name}`,
   adjointOut: (name: string) => `adjointOut_${name}`,

@@ -14,7 +14,8 @@ export type NestInput =
 
 export interface NestPlaces {
   readonly inputs: readonly (NestInput | undefined)[];
-  readonly output: { readonly address: string; readonly rows: number; readonly cols: number };
+  /** `adds`: the output accumulates (a gradient summed over steps): every write adds, and it is never zeroed. */
+  readonly output: { readonly address: string; readonly rows: number; readonly cols: number; readonly adds?: boolean };
 }
 
 export interface WasmNest {
@@ -154,7 +155,7 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
         for (const lane of [0, 1]) body.push(`(local.set ${acc} (${fold} (local.get ${acc}) (f64x2.extract_lane ${lane} (local.get ${term}))))`);
       } else if (t.k === "write") {
         const v = vector(t.value, s.ix), contiguous = typeof t.j !== "number" && t.j.ix === s.ix && (typeof t.i === "number" || t.i.ix !== s.ix);
-        const add = t.mode === "accumulate";
+        const add = t.mode === "accumulate" || places.output.adds === true;
         if (contiguous) {
           const at = `(i32.add (local.get $o) ${offset(t.i, t.j, places.output.cols)})`;
           body.push(`(v128.store ${at} ${add ? `(f64x2.add (v128.load ${at}) ${v})` : v})`);
@@ -206,9 +207,9 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
         case "update":
           return [`(local.set ${valueLocal.get(s.local) ?? fail(`local ${s.local} updated before it is set`)} ${value(s.value)})`];
         case "write":
-          return [store(s.i, s.j, value(s.value), s.mode === "accumulate")];
+          return [store(s.i, s.j, value(s.value), s.mode === "accumulate" || places.output.adds === true)];
         case "zero":
-          return zeroLines(places.output.rows * places.output.cols);
+          return places.output.adds ? [] : zeroLines(places.output.rows * places.output.cols);
       }
     });
   let body: string[];
@@ -218,7 +219,7 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
     if (e instanceof NoVectorForm) return undefined;
     throw e;
   }
-  const zero = stmts.some((s) => s.k === "zero");
+  const zero = !places.output.adds && stmts.some((s) => s.k === "zero");
   const declared = [...Array(indices).keys()]
     .map((k) => `(local $i${k} i32)`)
     .concat([...Array(locals).keys()].map((k) => `(local $v${k} f64)`), [...Array(vectors).keys()].map((k) => `(local $w${k} v128)`));

@@ -252,6 +252,8 @@ export interface SimdContext {
    * whole with `=` (not joined with others', nothing computed as it comes out).
    */
   outputAddress?(): string | undefined;
+  /** The output's address when it lives in the kernels' memory row-major and the nest must add its result to what is there (a gradient summed over steps). */
+  outputAdds?(): string | undefined;
   /**
    * For an input that is a transpose view (`transposed(k)`): where the array it transposes lives in
    * the kernels' memory (row-major, its rows `stride` entries apart), with the lines that must run

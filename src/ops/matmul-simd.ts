@@ -36,13 +36,13 @@ export function productTile(n: number, k: number, m: number): ProductTile {
 /**
  * The kernel `o = a · b` for a (n × k) and b (k × m), row-major at the byte addresses given (a
  * may be given as its transpose instead: aᵀ row-major, its rows `aStride` apart), every size a
- * constant, nothing padded (b's rows may be `bStride` entries apart). Whole tiles of R rows × 2C columns cover what they can; the columns
+ * constant, nothing padded (b's rows may be `bStride` entries apart); with `adds`, o += a · b. Whole tiles of R rows × 2C columns cover what they can; the columns
  * left over run in one narrower tile per row of tiles (an odd last column as one lane: its vector
  * of b reads one entry past the row, whose product is never stored), and the rows left over in
  * tiles of one row. Each tile's accumulators start at zero and are stored once; the loop over the
  * shared dim reads one scalar of a per tile row (splat to both lanes) and the tile's vectors of b.
  */
-export function productKernel(name: string, n: number, k: number, m: number, tile: ProductTile, aStride?: number, bStride = m): string {
+export function productKernel(name: string, n: number, k: number, m: number, tile: ProductTile, aStride?: number, bStride = m, adds = false): string {
   const { rows: R, vectors: C } = tile;
   // a row-major: row r of a tile at r·k entries, the shared dim one entry a step. Given as its
   // transpose (aᵀ row-major, rows aStride apart): row r at r entries, the shared dim a row a step.
@@ -53,8 +53,12 @@ export function productKernel(name: string, n: number, k: number, m: number, til
   // One tile of `rt` rows × `ct` vectors at ($i, $j); with `last` half, its last vector stores one lane.
   const tileCode = (rt: number, ct: number, lastHalf: boolean): string[] => {
     const rs = Array.from({ length: rt }, (_, r) => r), cs = Array.from({ length: ct }, (_, c) => c);
+    // With `adds`, o + (the tile's sum): the order in which a copy-out would add it.
+    const value = (r: number, c: number, load: string) => (adds ? `(f64x2.add (${load} offset=${r * m * 8 + 16 * c} (local.get $po)) (local.get ${acc(r, c)}))` : `(local.get ${acc(r, c)})`);
     const store = (r: number, c: number) =>
-      lastHalf && c === ct - 1 ? `(v128.store64_lane offset=${r * m * 8 + 16 * c} 0 (local.get $po) (local.get ${acc(r, c)}))` : `(v128.store offset=${r * m * 8 + 16 * c} (local.get $po) (local.get ${acc(r, c)}))`;
+      lastHalf && c === ct - 1
+        ? `(v128.store64_lane offset=${r * m * 8 + 16 * c} 0 (local.get $po) ${value(r, c, "v128.load64_zero")})`
+        : `(v128.store offset=${r * m * 8 + 16 * c} (local.get $po) ${value(r, c, "v128.load")})`;
     return [
       ...rs.flatMap((r) => cs.map((c) => `(local.set ${acc(r, c)} (v128.const f64x2 0 0))`)),
       `(local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (i32.const ${rowBytes}))))`,
@@ -83,7 +87,7 @@ export function productKernel(name: string, n: number, k: number, m: number, til
   const bottomEdge = fullRows === n ? [] : at("$i", fullRows, [...range("$j", 0, 2 * C, fullCols, tileCode(n - fullRows, C, false)), ...(edgeCols === 0 ? [] : at("$j", fullCols, tileCode(n - fullRows, edgeVectors, half)))]);
   const cs = Array.from({ length: C }, (_, c) => c), rs = Array.from({ length: R }, (_, r) => r);
   return [
-    `;; o (${n}×${m}) = a (${n}×${k}) · b (${k}×${m}), ${aStride === undefined ? "row-major" : `a given as aᵀ (rows ${aStride} apart), b and o row-major,`}${bStride === m ? "" : ` b's rows ${bStride} apart,`} at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
+    `;; o (${n}×${m}) ${adds ? "+=" : "="} a (${n}×${k}) · b (${k}×${m}), ${aStride === undefined ? "row-major" : `a given as aᵀ (rows ${aStride} apart), b and o row-major,`}${bStride === m ? "" : ` b's rows ${bStride} apart,`} at byte addresses a, b, o: tiles of ${R} row${R === 1 ? "" : "s"} × ${2 * C} columns`,
     `;; in ${R * C} vector accumulators, ${tile.order === "panels" ? "panels of b's columns outermost" : "rows outermost"}; one scalar of a (both lanes) and ${C} vectors of b per step of the shared dim${edgeCols > 0 ? `; the last ${edgeCols} column${edgeCols === 1 ? "" : "s"} in tiles of ${edgeVectors} vector${edgeVectors === 1 ? "" : "s"}` : ""}${fullRows < n ? "; the last row in tiles of one row" : ""}.`,
     `(func $${name} (export "${name}") (param $a i32) (param $b i32) (param $o i32)`,
     `  (local $i i32) (local $j i32) (local $pa i32) (local $end i32) (local $pb i32) (local $po i32) (local $x v128)`,
@@ -115,6 +119,8 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   const transposedA = inPlaceA === undefined && ctx.transposed(0) ? simd.transposedAddress?.(0) : undefined;
   const inPlaceB = simd.address?.(1);
   const inPlaceO = ctx.outputColumns ? undefined : simd.outputAddress?.();
+  // A gradient summed over steps: the kernel adds its result where it lives.
+  const addsTo = ctx.outputColumns || inPlaceO !== undefined ? undefined : simd.outputAdds?.();
   // A caller's a or b is copied whole (a memory copy, not a loop).
   const callerA = simd.callerArray?.(0), callerB = simd.callerArray?.(1);
   const a = inPlaceA === undefined && transposedA === undefined ? ctx.copyOf(0, n * k, callerA === undefined ? copy(0, k) : (array) => [`${array}.set(${callerA});`], "_a") : undefined;
@@ -123,16 +129,17 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   // 1.14× slower without; bench/ab-model.ts on the LSTM at h = 128).
   const bStride = (m * 8) % 4096 === 0 ? m + 2 * tile.vectors : m;
   const b = inPlaceB === undefined ? ctx.copyOf(1, k * bStride, callerB === undefined || bStride !== m ? copy(1, bStride) : (array) => [`${array}.set(${callerB});`], `_b${bStride === m ? "" : bStride}`) : undefined;
-  const out = inPlaceO === undefined ? simd.scratch(n * m) : undefined;
+  const out = inPlaceO === undefined && addsTo === undefined ? simd.scratch(n * m) : undefined;
+  const variant = `${b && bStride !== m ? `_b${bStride}` : ""}${addsTo ? "_add" : ""}`;
   const kernel = transposedA
-    ? simd.kernel(`product_${n}x${k}x${m}_at${transposedA.stride}${b && bStride !== m ? `_b${bStride}` : ""}`, (name) => productKernel(name, n, k, m, tile, transposedA.stride, b ? bStride : m))
-    : simd.kernel(`product_${n}x${k}x${m}${b && bStride !== m ? `_b${bStride}` : ""}`, (name) => productKernel(name, n, k, m, tile, undefined, b ? bStride : m));
+    ? simd.kernel(`product_${n}x${k}x${m}_at${transposedA.stride}${variant}`, (name) => productKernel(name, n, k, m, tile, transposedA.stride, b ? bStride : m, addsTo !== undefined))
+    : simd.kernel(`product_${n}x${k}x${m}${variant}`, (name) => productKernel(name, n, k, m, tile, undefined, b ? bStride : m, addsTo !== undefined));
   const address = (copy: { array: string } | undefined, inPlace: string | undefined) => (copy ? `${copy.array}.byteOffset` : inPlace!);
   return [
     ...(transposedA?.lines ?? []),
     ...(a?.lines ?? []),
     ...(b?.lines ?? []),
-    `${kernel}(${address(a, inPlaceA ?? transposedA?.address)}, ${address(b, inPlaceB)}, ${out === undefined ? inPlaceO : `${out}.byteOffset`});`,
+    `${kernel}(${address(a, inPlaceA ?? transposedA?.address)}, ${address(b, inPlaceB)}, ${out === undefined ? (inPlaceO ?? addsTo) : `${out}.byteOffset`});`,
     ...(out === undefined ? [] : outputColumns(ctx)).flatMap((block) => {
       const inPlace = block.inPlace?.(`${out}.byteOffset${block.col === 0 ? "" : ` + ${8 * block.col}`}`, m);
       if (inPlace) return inPlace;
