@@ -13,7 +13,7 @@ import { ids, Unique } from "./names.js";
 import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
 import { VectorFunctions } from "./print-wat.js";
-import { vectorMap, type MapSource } from "./wasm-maps.js";
+import { blockCopy, vectorMap, type MapSource } from "./wasm-maps.js";
 import { wasmNest, type NestInput } from "./wasm-nests.js";
 import { recordNest } from "../src/kernel/record.js";
 import { opNamed } from "../src/ops/table.js";
@@ -281,10 +281,26 @@ export class KernelEmitter extends Reader {
     return copy;
   }
 
-  /** The block of member `id`, taken in place by its map's WebAssembly kernel when it has one (see hostedInWasm). */
-  private inWasm(id: number, block: OutputBlock): OutputBlock {
+  /**
+   * The block of member `id`, taken in place by its map's WebAssembly kernel when it has one (see
+   * hostedInWasm), else copied (a gradient: added) into its array by a WebAssembly kernel when that
+   * lives in the kernels' memory and no map is computed in its JavaScript copy-out (`hostsInJs`).
+   */
+  private inWasm(id: number, block: OutputBlock, hostsInJs: boolean): OutputBlock {
     const root = this.hostedInWasm.get(id);
-    if (root === undefined) return block;
+    if (root === undefined) {
+      const to = hostsInJs || !this.copies.kernels ? undefined : this.residentAddress(id);
+      if (to === undefined) return block;
+      const { rows, cols } = this.shapeOf(id), adds = this.target(id).assign === "+=";
+      return {
+        ...block,
+        inPlace: (address, stride) => {
+          const name = `block_${rows}x${cols}_from${stride}_to${cols}${adds ? "_add" : ""}`;
+          if (!this.copies.kernels!.has(name)) this.copies.kernels!.set(name, blockCopy(name, rows, cols, stride, cols, adds));
+          return [`kernels.${name}(${to}, ${address});`];
+        },
+      };
+    }
     return {
       ...block,
       inPlace: (address, stride) => {
@@ -341,7 +357,7 @@ export class KernelEmitter extends Reader {
       const blocks = members.map((id): Block => {
         const source = this.nodes[id]!.inputs[input]!;
         const { rows, cols } = this.shapeOf(source);
-        const block = { row, col, rows, cols, read: (i: string, j: string) => this.readWhole(id, source, i, j) };
+        const block = { row, col, rows, cols, read: (i: string, j: string) => this.readWhole(id, source, i, j), place: () => this.placeOf(source) };
         if (stacked) row += rows;
         else col += cols;
         return block;
@@ -363,6 +379,7 @@ export class KernelEmitter extends Reader {
     if (!joinPays(base, inputs, k.kind === "sideBySide" ? blocks(() => () => []) : undefined, (ctx) => nestLines(first, ctx))) return this.apart(k);
     // Each member computes its consumer as its result comes out (consumers.ts).
     const roots: number[] = [];
+    const hosting = new Set<number>();
     for (const id of k.kind === "sideBySide" ? members : []) {
       const root = this.plan.consumerRoots.get(id);
       if (root === undefined || this.hosted.has(root)) continue;
@@ -374,9 +391,10 @@ export class KernelEmitter extends Reader {
         continue;
       }
       this.host(id, root);
+      hosting.add(id);
       roots.push(root);
     }
-    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)).map((block, m) => this.inWasm(members[m]!, block)) : undefined;
+    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)).map((block, m) => this.inWasm(members[m]!, block, hosting.has(members[m]!))) : undefined;
     const sources = (input: number) => members.map((id) => this.sourceName(this.nodes[id]!.inputs[input]!)).join("_");
     const lines = joinedLines(
       base,
@@ -467,6 +485,11 @@ export class KernelEmitter extends Reader {
           outputAddress: () => (own && t.assign === "=" ? this.residentAddress(node.id) : undefined),
           outputAdds: () => (own && t.assign === "+=" ? this.residentAddress(node.id) : undefined),
           transposedAddress: (k) => this.transposedAddress(node.inputs[k]!),
+          copyBlock: (rows, cols, from, to) => {
+            const name = `block_${rows}x${cols}_from${from.stride}_to${to.stride}`;
+            if (!kernels.has(name)) kernels.set(name, blockCopy(name, rows, cols, from.stride, to.stride, false));
+            return `kernels.${name}(${to.address}, ${from.address});`;
+          },
           callerArray: (k) => {
             const s = this.storage(node.inputs[k]!);
             // The caller's data whole: every step's rows, read as one matrix outside the time loop.
@@ -476,6 +499,14 @@ export class KernelEmitter extends Reader {
         },
       }),
     };
+  }
+
+  /** Where node `id` lives in the kernels' memory, with the lines that copy it there first when it is a caller's (see Block.place). */
+  private placeOf(id: number): { address: string; stride: number; lines: string[] } | undefined {
+    if (!this.copies.kernels) return undefined;
+    const lines: string[] = [];
+    const found = this.mapSource(id, false, lines);
+    return found?.kind === "array" && found.stride === undefined ? { address: found.address, stride: this.shapeOf(id).cols, lines } : undefined;
   }
 
   /** Where the array that view `id` transposes lives in the kernels' memory (see SimdContext.transposedAddress). */

@@ -122,3 +122,27 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
   ].join("\n");
   return { text, addresses: [output, ...leaves.map((l) => l.address)] };
 }
+
+/**
+ * A block of `rows` × `cols` entries copied (or, with `adds`, added) from rows `fromStride` entries
+ * apart at $p0 into rows `toStride` apart at $o, two entries at a time: a joined product's output
+ * block into its member's array where the kernel left it, with no JavaScript loop.
+ */
+export function blockCopy(name: string, rows: number, cols: number, fromStride: number, toStride: number, adds: boolean): string {
+  const whole = Math.floor(cols / 2) * 16;
+  const at = (p: string) => `(i32.add (local.get ${p}) (local.get $j))`;
+  const value = (load: string) => (adds ? `(f64x2.add (${load} ${at("$o")}) (${load} ${at("$p0")}))` : `(${load} ${at("$p0")})`);
+  const row = [
+    `(local.set $j (i32.const 0))`,
+    ...(whole > 0 ? [`(loop $pairs`, `  (v128.store ${at("$o")} ${value("v128.load")})`, `  (local.set $j (i32.add (local.get $j) (i32.const 16)))`, `  (br_if $pairs (i32.lt_u (local.get $j) (i32.const ${whole}))))`] : []),
+    ...(cols % 2 === 1 ? [`(v128.store64_lane 0 ${at("$o")} ${value("v128.load64_zero")})`] : []),
+  ];
+  return [
+    `;; ${rows}×${cols} entries ${adds ? "added" : "copied"} from rows ${fromStride} apart at $p0 into rows ${toStride} apart at $o`,
+    `(func $${name} (export "${name}") (param $o i32) (param $p0 i32) (local $j i32) (local $r i32)`,
+    `  (loop $rows`,
+    ...[...row, `(local.set $o (i32.add (local.get $o) (i32.const ${toStride * 8})))`, `(local.set $p0 (i32.add (local.get $p0) (i32.const ${fromStride * 8})))`, `(local.set $r (i32.add (local.get $r) (i32.const 1)))`, `(br_if $rows (i32.lt_u (local.get $r) (i32.const ${rows})))`].map((l) => `    ${l}`),
+    `  )`,
+    `)`,
+  ].join("\n");
+}

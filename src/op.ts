@@ -213,6 +213,12 @@ export interface Block {
   readonly rows: number;
   readonly cols: number;
   read(i: string, j: string): string;
+  /**
+   * With SIMD kernels: where the block lives in the kernels' memory (the byte address of its entry
+   * (0, 0) as code, its rows `stride` entries apart), with the lines to run first (a caller's array
+   * copied there); undefined when it does not (a transpose view).
+   */
+  place?(): { readonly address: string; readonly stride: number; readonly lines: readonly string[] } | undefined;
 }
 
 /**
@@ -260,6 +266,8 @@ export interface SimdContext {
    * first (a copy of a caller's array made there); undefined when it lives elsewhere.
    */
   transposedAddress?(k: number): { readonly address: string; readonly stride: number; readonly lines: readonly string[] } | undefined;
+  /** The line that copies `rows` × `cols` entries between two places in the kernels' memory (byte addresses as code, rows `stride` entries apart), in WebAssembly. */
+  copyBlock?(rows: number, cols: number, from: { readonly address: string; readonly stride: number }, to: { readonly address: string; readonly stride: number }): string;
   /** The caller's array that holds input k row-major as it is (a parameter, or the data of every step at once; not a view), as code; undefined otherwise. */
   callerArray?(k: number): string | undefined;
 }

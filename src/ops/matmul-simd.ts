@@ -111,6 +111,12 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
   // Block by block: several products' operands side by side or stacked are one a or b (LoopContext.blocks).
   const copy = (input: number, stride: number) => (array: string) =>
     inputBlocks(ctx, input).flatMap((block) => {
+      // A block in the kernels' memory is copied there by a WebAssembly kernel.
+      const where = simd.copyBlock ? block.place?.() : undefined;
+      if (where) {
+        const offset = block.row * stride + block.col;
+        return [...where.lines, simd.copyBlock!(block.rows, block.cols, where, { address: `${array}.byteOffset${offset === 0 ? "" : ` + ${8 * offset}`}`, stride })];
+      }
       const r = ctx.index(input === 0 ? "i" : "p", block.rows), c = ctx.index(input === 0 ? "p" : "j", block.cols);
       return loop(r, block.rows, loop(c, block.cols, [`${array}[${flat(plus(r, block.row), stride, plus(c, block.col))}] = ${block.read(r, c)};`]));
     });
