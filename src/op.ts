@@ -108,6 +108,13 @@ export type OpMath =
  */
 export interface Schedule<N extends Arity> {
   eager?(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+  /**
+   * WebAssembly functions, in text, that `eager` calls through src/wasm/instance.ts: the eager
+   * library's kernels for sizes known only at run time. codegen/eager-wasm.ts assembles those of
+   * every op of the table into one module at build time (src/wasm/kernels.generated.ts), so the
+   * library itself never assembles anything.
+   */
+  readonly wasm?: () => readonly string[];
   emit?(ctx: LoopContext): readonly string[] | undefined;
 }
 
@@ -294,6 +301,8 @@ export function mismatch(op: string, what: string, shapes: readonly Shape[]): ne
 /** Run-time evidence that a value is a well-formed matrix, so a kernel never reads out of bounds. */
 function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
   if (currentRecorder()?.owns(value)) return;
+  // A lazy view was made by apply from checked inputs; reading its data here would make the copy.
+  if (typeof value === "object" && value !== null && views.has(value)) return;
   const m = value as Partial<AnyMat> | null;
   const ok =
     m !== null &&
@@ -346,9 +355,46 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   const s = op.shape(mats, attrs);
   const recorder = currentRecorder();
   if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
+  if (op.math.kind === "view") return lazyView(op, mats, attrs, s);
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
   runEager(op, out, mats, attrs);
   return out;
+}
+
+/** A view op's eager result until its data is first read: the op and the inputs it reads. */
+export interface LazyView {
+  readonly op: OpDef<Arity>;
+  readonly inputs: readonly AnyMat[];
+}
+
+const views = new WeakMap<object, LazyView>();
+
+/**
+ * The eager result of a view op (the transpose) is an ordinary Mat whose `data` is computed the
+ * first time it is read, then kept: an op that can read the view's inputs in place (a product
+ * reading aᵀ from a's rows) asks `lazyViewOf` and never makes the copy. The view reads its inputs
+ * when it is first read, so writing into an input's data in between shows in the view.
+ */
+function lazyView<N extends Arity>(op: OpDef<N>, inputs: Inputs<AnyMat, N>, attrs: Attrs, s: Shape): AnyMat {
+  const m = { rowDim: s.rowDim, colDim: s.colDim, rows: s.rows, cols: s.cols } as { -readonly [K in keyof AnyMat]: AnyMat[K] };
+  Object.defineProperty(m, "data", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
+      runEager(op, out, inputs, attrs);
+      views.delete(m);
+      Object.defineProperty(m, "data", { value: out.data, enumerable: true, configurable: true, writable: true });
+      return out.data;
+    },
+  });
+  views.set(m, { op: op as OpDef<Arity>, inputs });
+  return m;
+}
+
+/** The op and inputs of a view whose data has not been read yet (see lazyView), or undefined. */
+export function lazyViewOf(m: AnyMat): LazyView | undefined {
+  return views.get(m);
 }
 
 /** Fills `out` (zeroed, of the op's shape) with the op's result: its eager schedule, or its math run on numbers. */
