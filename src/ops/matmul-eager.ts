@@ -10,13 +10,21 @@ import { productWasm, type Operand } from "../wasm/product.js";
 import { transposeOp } from "./transpose.js";
 
 /**
- * The smallest product (multiply-adds n·k·m) and the smallest output (n·m) that run on
- * WebAssembly; below either, JavaScript is as fast or faster (the copies into and out of the
- * kernels' memory cost more than the kernel saves). Measured with
- * `taskset -c 1 npx tsx bench/eager-crossover.ts` (see there).
+ * The smallest product (multiply-adds n·k·m) that runs on WebAssembly, which also needs two rows of
+ * a and two columns of b at least; below, JavaScript is as fast or faster (the copies into and out
+ * of the kernels' memory cost more than the kernel saves). Measured with
+ * `taskset -c 1 npx tsx bench/eager-crossover.ts` (two runs, 2 Dec 2026, a shared 2-core EPYC, so
+ * noisy): squares even at 8³ (0.63×, 1.30×) and 10³ (0.84×, 1.26×), WebAssembly ahead from 12³
+ * (1.04×, 2.58×) and by 3.7–22× from 16³; a single row of a (1×k·k×m) never ahead (0.4–1.0× up to
+ * 1×256·256×256: b is packed and read once), a single column of b ahead only from 64×64·64×1
+ * (0.9–1.5×); two or three rows of a ahead by 1.8–4× from 2×64·64×64.
  */
-export const wasmMinMultiplyAdds = 4096;
-export const wasmMinOutputs = 16;
+export const wasmMinMultiplyAdds = 12 * 12 * 12;
+
+/** Whether an n×k · k×m product runs on WebAssembly (when it runs here): see wasmMinMultiplyAdds. */
+export function productOnWasm(n: number, k: number, m: number): boolean {
+  return n >= 2 && m >= 2 && n * k * m >= wasmMinMultiplyAdds;
+}
 
 /** A matrix as it lies in memory: its own data, or its source's when it is an unread transpose view. */
 export function operand(m: AnyMat): Operand {
@@ -29,7 +37,7 @@ export function operand(m: AnyMat): Operand {
 export function eagerProduct(out: AnyMat, a: AnyMat, b: AnyMat): void {
   const n = a.rows, k = a.cols, m = b.cols;
   const A = operand(a), B = operand(b);
-  if (n * k * m >= wasmMinMultiplyAdds && n * m >= wasmMinOutputs && productWasm(out.data, A, B, n, k, m)) return;
+  if (productOnWasm(n, k, m) && productWasm(out.data, A, B, n, k, m)) return;
   productJs(out.data, A, B, n, k, m);
 }
 

@@ -12,19 +12,18 @@ export interface Operand {
 }
 
 /**
- * Four rows by two vectors (4×4 entries, eight accumulators) for a of four rows or more; one row by
- * four vectors for fewer. Measured at 256²–1024² (kernels with packing, one thread, noisy shared
- * machine): 4×2 and 2×4 at 10–20 GFLOP/s, 4×3, 6×2, 3×4 and 4×4 at 9–14.
+ * Four rows by two vectors (4×4 entries, eight accumulators). Measured at 64²–1024² (kernel with
+ * packing, one thread, noisy shared machine), rows×vectors: 4×2 and 2×4 at 10–20 GFLOP/s, 4×3,
+ * 6×2, 3×4 and 4×4 at 8–14, 1×4 at 9–17. Products with fewer than two rows run in JavaScript
+ * (see matmul-eager.ts), so the tile needs no single-row variant.
  */
-const wide: EagerTile = { rows: 4, vectors: 2 };
-const single: EagerTile = { rows: 1, vectors: 4 };
-const tiles = [wide, single] as const;
+const tile: EagerTile = { rows: 4, vectors: 2 };
 
-const kernelName = (t: EagerTile) => `product_${t.rows}x${2 * t.vectors}`;
+const kernelName = (t: EagerTile): string => `product_${t.rows}x${2 * t.vectors}`;
 
 /** The WebAssembly text of the product kernels (matmul's `schedule.wasm`). */
 export function productKernelTexts(): readonly string[] {
-  return tiles.map((t) => eagerProductText(kernelName(t), t));
+  return [eagerProductText(kernelName(tile), tile)];
 }
 
 /**
@@ -46,7 +45,6 @@ type Kernel = (a: number, b: number, o: number, rowTiles: number, panels: number
 export function productWasm(out: Float64Array, a: Operand, b: Operand, n: number, k: number, m: number): boolean {
   const kernels = wasmKernels();
   if (!kernels) return false;
-  const tile = n >= wide.rows ? wide : single;
   const R = tile.rows, W = 2 * tile.vectors;
   const rowTiles = Math.ceil(n / R), panels = Math.ceil(m / W);
   const rows = rowTiles * R, cols = panels * W;

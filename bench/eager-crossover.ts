@@ -1,0 +1,53 @@
+// `taskset -c 1 npx tsx bench/eager-crossover.ts`: where the eager library's WebAssembly kernels
+// start to beat its JavaScript loops, measured, not guessed. For each shape, the JavaScript kernel
+// and the WebAssembly one (packing, kernel and copy out included, as the op runs them) on the same
+// operands, interleaved in rounds, fastest of five rounds each; a ratio > 1 means WebAssembly is
+// faster. The thresholds in src/ops/matmul-eager.ts (and the maps') come from this table.
+import { productJs } from "../src/ops/matmul-eager.js";
+import { productWasm, type Operand } from "../src/wasm/product.js";
+import { wasmKernels } from "../src/wasm/instance.js";
+
+if (!wasmKernels()) throw new Error("WebAssembly kernels unavailable here");
+
+function random(length: number): Float64Array {
+  return Float64Array.from({ length }, () => Math.random() - 0.5);
+}
+
+/** Nanoseconds per call of `f`, fastest of five rounds of ~20 ms, interleaved with `g`'s rounds. */
+function timePair(f: () => void, g: () => void): [number, number] {
+  let calls = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let c = 0; c < calls; c++) f(), g();
+    if (performance.now() - t > 10) break;
+    calls *= 2;
+  }
+  const best = [Infinity, Infinity];
+  for (let round = 0; round < 5; round++) {
+    [f, g].forEach((h, w) => {
+      const t = performance.now();
+      for (let c = 0; c < calls; c++) h();
+      best[w] = Math.min(best[w]!, ((performance.now() - t) * 1e6) / calls);
+    });
+  }
+  return [best[0]!, best[1]!];
+}
+
+function product(n: number, k: number, m: number, aT = false, bT = false): string {
+  const a: Operand = { data: random(n * k), transposed: aT }, b: Operand = { data: random(k * m), transposed: bT };
+  const [js, wasm] = timePair(
+    () => productJs(new Float64Array(n * m), a, b, n, k, m),
+    () => productWasm(new Float64Array(n * m), a, b, n, k, m),
+  );
+  return `| ${n}×${k}·${k}×${m}${aT ? " (aᵀ)" : ""}${bT ? " (bᵀ)" : ""} | ${n * k * m} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
+}
+
+console.log("matmul: JavaScript loops against the WebAssembly kernel (ns per call; ratio > 1: WebAssembly faster)\n");
+console.log("| shape | n·k·m | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|");
+for (const s of [2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64]) console.log(product(s, s, s));
+for (const s of [4, 8, 16, 32, 64, 128, 256]) console.log(product(1, s, s));
+for (const s of [4, 8, 16, 32, 64, 128, 256]) console.log(product(s, s, 1));
+for (const s of [4, 8, 16, 32, 64, 128, 256]) console.log(product(s, 1, s));
+for (const n of [2, 3, 4, 8]) for (const s of [64, 256]) console.log(product(n, s, s));
+for (const s of [8, 16, 32, 64]) console.log(product(s, s, s, true, false));
+for (const s of [8, 16, 32, 64]) console.log(product(s, s, s, false, true));

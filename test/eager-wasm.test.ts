@@ -1,0 +1,200 @@
+// The eager library's WebAssembly kernels (src/wasm/): the product against hand-written loops and
+// hand values at sizes around the register tile, the blocks and the crossover, with transposed
+// views on either side; the memory (results are ordinary arrays, a loop of ops does not grow it,
+// it grows to the largest op and no more, the cap); the JavaScript fallback without WebAssembly;
+// and the generated module, regenerated from the op table and compared.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { dim, fromRows, mat, matmul, rng, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
+import { lazyViewOf } from "../src/op.js";
+import { productOnWasm } from "../src/ops/matmul-eager.js";
+import { productWasm } from "../src/wasm/product.js";
+import { memoryCap, scratch, wasmKernels } from "../src/wasm/instance.js";
+import { eagerKernelsPath, eagerKernelsSource } from "../codegen/eager-wasm.js";
+import { relErr } from "./support/numeric.js";
+
+/** A random rows×cols matrix with dims named by role ("n", "k", "m"), so that products of them check. */
+function random(rows: number, cols: number, r: Rng, dims: string): AnyMat {
+  const [rowName, colName] = dims as unknown as [string, string];
+  return mat(dim(rowName as "r", rows as 1), dim(colName as "c", cols as 1), Float64Array.from({ length: rows * cols }, () => r.normal())) as AnyMat;
+}
+
+// Sizes known only at run time: the typed ops, seen as taking any matrices.
+const mm = matmul as unknown as (a: AnyMat, b: AnyMat) => AnyMat;
+const tr = transpose as unknown as (a: AnyMat) => AnyMat;
+
+/** The product by its definition: out_ij = Σ_p a_ip b_pj, entries read with `at`. */
+function naive(n: number, k: number, m: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a(i, p) * b(p, j);
+      out[i * m + j] = s;
+    }
+  }
+  return out;
+}
+
+// n × k × m: 1×1; odd sizes; rows around the 4-row tile, columns around the 4-column tile; the
+// crossover (12³ multiply-adds); the shared dim around its block of 256; rows around the block of 64.
+const shapes: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1], [2, 2, 2], [3, 5, 7], [4, 4, 4], [5, 3, 5], [7, 9, 11], [8, 8, 8], [9, 9, 9],
+  [11, 12, 13], [12, 12, 12], [13, 11, 12], [16, 16, 16], [17, 3, 33], [2, 40, 30], [3, 50, 1], [1, 70, 60],
+  [63, 255, 5], [64, 256, 8], [65, 257, 9], [67, 300, 66], [130, 33, 129],
+];
+
+describe("eager matmul on WebAssembly", () => {
+  it("runs here (WebAssembly with SIMD is in Node 20)", () => {
+    expect(wasmKernels()).toBeDefined();
+  });
+
+  it.each(shapes)("n=%i k=%i m=%i: a·b, aᵀ·b, a·bᵀ, aᵀ·bᵀ agree with the definition to 1e-12", (n, k, m) => {
+    const r = rng(n * 1000 + k * 10 + m);
+    const a = random(n, k, r, "nk"), b = random(k, m, r, "km");
+    const at = random(k, n, r, "kn"), bt = random(m, k, r, "mk"); // stored transposed
+    const A = (i: number, p: number) => a.data[i * k + p]!, B = (p: number, j: number) => b.data[p * m + j]!;
+    const At = (i: number, p: number) => at.data[p * n + i]!, Bt = (p: number, j: number) => bt.data[j * k + p]!;
+    expect(relErr(mm(a, b).data, naive(n, k, m, A, B))).toBeLessThan(1e-12);
+    expect(relErr(mm(tr(at), b).data, naive(n, k, m, At, B))).toBeLessThan(1e-12);
+    expect(relErr(mm(a, tr(bt)).data, naive(n, k, m, A, Bt))).toBeLessThan(1e-12);
+    expect(relErr(mm(tr(at), tr(bt)).data, naive(n, k, m, At, Bt))).toBeLessThan(1e-12);
+  });
+
+  it.each(shapes)("n=%i k=%i m=%i: the kernel itself (whatever the crossover) agrees with the definition to 1e-12", (n, k, m) => {
+    const r = rng(n + 7 * k + 31 * m);
+    const a = random(n, k, r, "nk"), bt = random(m, k, r, "mk");
+    const out = new Float64Array(n * m);
+    expect(productWasm(out, { data: a.data, transposed: false }, { data: bt.data, transposed: true }, n, k, m)).toBe(true);
+    expect(relErr(out, naive(n, k, m, (i, p) => a.data[i * k + p]!, (p, j) => bt.data[j * k + p]!))).toBeLessThan(1e-12);
+  });
+
+  it("hand values: ones·ones is k everywhere, I·X is X, and a 2×3·3×2 product by hand", () => {
+    const ones = (rows: number, cols: number, dims: string) => {
+      const m = random(rows, cols, rng(0), dims);
+      m.data.fill(1);
+      return m;
+    };
+    expect(productOnWasm(20, 37, 21)).toBe(true);
+    expect(Array.from(mm(ones(20, 37, "nk"), ones(37, 21, "km")).data)).toEqual(new Array<number>(20 * 21).fill(37));
+    const X = random(24, 24, rng(3), "nn");
+    const I = mat(dim("n", 24), dim("n", 24), Float64Array.from({ length: 24 * 24 }, (_, q) => (q % 25 === 0 ? 1 : 0)));
+    expect(Array.from(mm(I, X).data)).toEqual(Array.from(X.data));
+    expect(Array.from(mm(X, tr(I)).data)).toEqual(Array.from(X.data));
+    const a = fromRows([[1, 2, 3], [4, 5, 6]]), b = fromRows([[7, 8], [9, 10], [11, 12]]);
+    expect(toRows(mm(a, b))).toEqual([[58, 64], [139, 154]]);
+    expect(toRows(mm(tr(b), tr(a)))).toEqual([[58, 139], [64, 154]]);
+  });
+
+  it("the crossover: products below 12³ multiply-adds, or with one row of a or one column of b, stay in JavaScript", () => {
+    expect(productOnWasm(12, 12, 12)).toBe(true);
+    expect(productOnWasm(11, 12, 12)).toBe(false);
+    expect(productOnWasm(1, 500, 500)).toBe(false);
+    expect(productOnWasm(500, 500, 1)).toBe(false);
+    expect(productOnWasm(2, 100, 100)).toBe(true);
+  });
+});
+
+describe("transpose's eager result is a view until it is read", () => {
+  it("a product reads it in place: the view is still unread afterwards, then reads as the transpose", () => {
+    const a = random(30, 20, rng(5), "kn"), g = random(30, 10, rng(6), "km");
+    const t = tr(a);
+    const product = mm(t, g);
+    expect(lazyViewOf(t)).toBeDefined();
+    expect(relErr(product.data, naive(20, 30, 10, (i, p) => a.data[p * 20 + i]!, (p, j) => g.data[p * 10 + j]!))).toBeLessThan(1e-12);
+    expect(toRows(t)).toEqual(Array.from({ length: 20 }, (_, i) => Array.from({ length: 30 }, (_, j) => a.data[j * 20 + i]!)));
+    expect(lazyViewOf(t)).toBeUndefined();
+    expect(t.rows).toBe(20);
+    expect(t.data).toBe(t.data); // materialized once, then kept
+  });
+
+  it("reads its input when first read, as documented: a write into the input before that shows", () => {
+    const a = fromRows([[1, 2], [3, 4]]);
+    const t = tr(a);
+    a.data[1] = 20;
+    expect(toRows(t)).toEqual([[1, 3], [20, 4]]);
+    a.data[1] = 2;
+    expect(toRows(t)).toEqual([[1, 3], [20, 4]]);
+  });
+
+  it("a view of a view, and a view an elementwise op reads, are the plain values", () => {
+    const a = fromRows([[1, 2, 3], [4, 5, 6]]);
+    expect(toRows(tr(tr(a)))).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect({ ...tr(a) }.data).toEqual(Float64Array.from([1, 4, 2, 5, 3, 6]));
+  });
+});
+
+describe("the kernels' memory", () => {
+  const k = wasmKernels()!;
+
+  it("results are ordinary arrays, intact after the memory grows", () => {
+    const a = random(40, 40, rng(1), "nn");
+    const first = mm(a, a);
+    const copy = Float64Array.from(first.data);
+    expect(first.data.buffer).not.toBe(k.memory.buffer);
+    const big = random(300, 300, rng(2), "nn");
+    const before = k.memory.buffer.byteLength;
+    mm(big, big);
+    expect(k.memory.buffer.byteLength).toBeGreaterThan(before); // it grew (the largest op so far) …
+    expect(first.data.byteLength).toBe(40 * 40 * 8); // … and the earlier result is not detached
+    expect(Array.from(first.data)).toEqual(Array.from(copy));
+  });
+
+  it("grows to what the largest op needs, no more; a long loop of ops does not grow it", () => {
+    const n = 333; // operands and result: (336·333 + 333·336 + 336·336)·8 bytes, more than any earlier test's
+    const need = (336 * 333 + 333 * 336 + 336 * 336) * 8;
+    const a = random(n, n, rng(8), "nn");
+    mm(a, a);
+    const size = k.memory.buffer.byteLength;
+    expect(size).toBeGreaterThanOrEqual(need);
+    expect(size - need).toBeLessThan(65536);
+    const small = random(50, 50, rng(9), "nn");
+    let x = small;
+    for (let step = 0; step < 300; step++) x = mm(small, tr(x)) as AnyMat;
+    mm(a, a);
+    expect(k.memory.buffer.byteLength).toBe(size);
+  });
+
+  it("refuses to grow past the cap (the op then runs in JavaScript)", () => {
+    expect(scratch(k, memoryCap + 8)).toBeUndefined();
+    expect(memoryCap).toBe(256 * 1024 * 1024);
+  });
+});
+
+describe("without WebAssembly", () => {
+  it("the ops run their JavaScript kernels, with the same results", async () => {
+    const a = random(40, 30, rng(11), "nk"), b = random(30, 20, rng(12), "km");
+    const expected = naive(40, 30, 20, (i, p) => a.data[i * 30 + p]!, (p, j) => b.data[p * 20 + j]!);
+    vi.resetModules();
+    vi.stubGlobal("WebAssembly", undefined);
+    try {
+      const fresh = await import("../src/index.js");
+      const instance = await import("../src/wasm/instance.js");
+      const out = (fresh.matmul as unknown as typeof mm)((fresh.transpose as unknown as typeof tr)((fresh.transpose as unknown as typeof tr)(a)), b);
+      expect(instance.wasmKernels()).toBeUndefined();
+      expect(relErr(out.data, expected)).toBeLessThan(1e-12);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  });
+});
+
+describe("the generated module", () => {
+  it(`${eagerKernelsPath} is what the op table gives now, and regenerating gives the same bytes`, async () => {
+    const text = await eagerKernelsSource();
+    expect(await eagerKernelsSource()).toBe(text);
+    expect(readFileSync(eagerKernelsPath, "utf8")).toBe(text);
+  });
+
+  it("the library imports nothing Node-only and compiles no code at run time", () => {
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith(".ts") ? [join(dir, f)] : []));
+    for (const file of files("src")) {
+      const source = readFileSync(file, "utf8");
+      expect(source, file).not.toMatch(/from "node:|import\("node:|\brequire\(/);
+      expect(source, file).not.toMatch(/from "\.\.\/(\.\.\/)?(codegen|train|cli)\//);
+      expect(source, file).not.toMatch(/\beval\(|new Function\(/);
+    }
+  });
+});
