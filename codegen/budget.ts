@@ -39,15 +39,15 @@ export function planWithinBudget(ir: ModelIR, options: PlanOptions = {}): Plan {
 }
 
 /**
- * The SIMD kernels' memory (known only once the products are emitted) comes on top of the
- * module's other buffers, within the same budget.
+ * The SIMD kernels' memory holds every array of the module, the copies of operands that the
+ * products make (known only once they are emitted) among them, within the same budget.
  */
-export function checkKernelMemory(plan: Plan, kernelBytes: number): void {
-  const others = bufferBytes(plan).total;
-  if (kernelBytes + others > bufferBudgetBytes) {
+export function checkKernelMemory(plan: Plan, bufferBytes: number, copyBytes: number): void {
+  const total = bufferBytes + copyBytes;
+  if (total > bufferBudgetBytes) {
     throw overBudget(
       plan.ir,
-      `the SIMD kernels' memory (${gib(kernelBytes)}, the products' operands copied) and the other buffers (${gib(others)}) would take ${gib(kernelBytes + others)}, over the ${gib(bufferBudgetBytes)} limit; --kernels js needs no copies`,
+      `the SIMD kernels' memory would take ${gib(total)} (the module's buffers ${gib(bufferBytes)} and the products' operands copied ${gib(copyBytes)}), over the ${gib(bufferBudgetBytes)} limit; --kernels js needs no copies`,
     );
   }
 }

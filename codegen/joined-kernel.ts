@@ -65,6 +65,8 @@ export function joinedLines(
       const array = space.scratch(length);
       return { array, lines: fill(array) };
     },
+    // A joined operand or output lives in blocks, never in place as one array.
+    ...(base.simd && { simd: { ...base.simd, address: (k: number) => (joined(k) ? undefined : base.simd!.address?.(k)), outputAddress: () => (output ? undefined : base.simd!.outputAddress?.()) } }),
     blocks: (k) => {
       const operand = joined(k);
       const { rows, cols } = base.inputs[k]!;

@@ -3,6 +3,7 @@
 // constants of its indices, and is a block of its own when it declares anything at its top level.
 import type { Node } from "../src/ir/graph.js";
 import type { Block, LoopContext, OutputBlock } from "../src/op.js";
+import type { Shape } from "../src/shape-error.js";
 import { loop } from "../src/ops/loop-code.js";
 import { kernelComment } from "./comments.js";
 import { foldIndices } from "./fold-index.js";
@@ -11,6 +12,11 @@ import { mathOf, nestLines } from "./lowering.js";
 import { ids, Unique } from "./names.js";
 import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
+import { VectorFunctions } from "./print-wat.js";
+import { vectorMap, type MapSource } from "./wasm-maps.js";
+import { wasmNest, type NestInput } from "./wasm-nests.js";
+import { recordNest } from "../src/kernel/record.js";
+import { opNamed } from "../src/ops/table.js";
 
 /** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
 export interface Copies {
@@ -21,10 +27,12 @@ export interface Copies {
   readonly names: Unique;
   /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
   readonly kernels?: Map<string, string>;
+  /** With SIMD kernels: the vector functions (exp, tanh, …) that elementwise kernels call. */
+  readonly vector?: VectorFunctions;
 }
 
 export function newCopies(simd: boolean): Copies {
-  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>() }) };
+  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>(), vector: new VectorFunctions() }) };
 }
 
 /** Lines without the bare blocks (`{ … }` on lines of their own) that declare nothing at their top level: such a block does nothing. */
@@ -55,6 +63,11 @@ export function scoped(lines: readonly string[]): string[] {
   return declares ? ["{", ...lines, "}"] : [...lines];
 }
 
+/** `array`'s entry `base` as a byte address in the kernels' memory. */
+function byteAddress(array: string, base: string): string {
+  return base === "" ? `${array}.byteOffset` : `${array}.byteOffset + 8 * ${/^\w+$/.test(base) ? base : `(${base})`}`;
+}
+
 export class KernelEmitter extends Reader {
   /** Copies of parameters that this function makes once per call, before its time loop, by array. */
   readonly prelude = new Map<string, readonly string[]>();
@@ -62,6 +75,10 @@ export class KernelEmitter extends Reader {
   private readonly hosted = new Set<number>();
   /** For the kernel being emitted: the map each product computes where its result is written. */
   private hosting = new Map<number, number>();
+  /** With SIMD kernels, the map a member of a joined product runs as a WebAssembly kernel on the block the product left in the kernels' memory. */
+  private hostedInWasm = new Map<number, number>();
+  /** Values read in place while such a map is emitted: the block's address and row distance, by node. */
+  private readonly placed = new Map<number, { address: string; stride: number }>();
 
   constructor(
     plan: Plan,
@@ -75,6 +92,7 @@ export class KernelEmitter extends Reader {
   kernel(k: Kernel): string[] {
     if (k.kind === "op" && this.hosted.has(k.node)) return [];
     this.hosting = new Map();
+    this.hostedInWasm = new Map();
     const lines = this.nest(() => (k.kind === "copy" ? this.copyKernel(k) : k.kind === "sideBySide" || k.kind === "summed" ? this.joinedKernel(k) : this.opKernel(this.nodes[k.node]!)));
     if (lines.length === 0) return [];
     // Its comments (one per node it runs) head it.
@@ -119,14 +137,20 @@ export class KernelEmitter extends Reader {
     const comment = kernelComment(this.plan, node, shape.rows !== node.shape.rows ? shape : undefined);
     const t = into ?? this.target(node.id);
     if (math.kind === "map") {
+      const wasm = into ? undefined : this.wasmMapKernel(node, shape, false);
+      if (wasm) return [comment, ...wasm];
       const i = this.locals.index("i", shape.rows), j = this.locals.index("j", shape.cols), pre: string[] = [];
       const value = this.mapEntry(node, i, j, pre);
       return [comment, ...loop(i, shape.rows, loop(j, shape.cols, [...pre, `${t.at(i, j)} ${t.assign} ${value};`]))];
     }
-    const ctx = this.loopContext(node, { next: 0 }, t);
+    if (!into && !opNamed(node.op).schedule?.emit) {
+      const wasm = this.wasmNestKernel(node, shape);
+      if (wasm) return [comment, ...wasm];
+    }
+    const ctx = this.loopContext(node, { next: 0 }, t, into === undefined);
     // A product whose result the schedule copies out computes its consumer there (consumers.ts).
     const root = into ? undefined : this.plan.consumerRoots.get(node.id);
-    if (root !== undefined && !this.hosted.has(root) && joinPays(ctx, [], [{ col: 0, cols: shape.cols, write: () => [] }], (c) => nestLines(node, c))) {
+    if (root !== undefined && !this.hosted.has(root) && !this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true) && joinPays(ctx, [], [{ col: 0, cols: shape.cols, write: () => [] }], (c) => nestLines(node, c))) {
       this.host(node.id, root);
       let written = false;
       const lines = nestLines(node, {
@@ -142,6 +166,135 @@ export class KernelEmitter extends Reader {
       this.hosted.delete(root);
     }
     return [comment, ...nestLines(node, ctx)];
+  }
+
+  /**
+   * With SIMD kernels, map `node` and the maps fused into it as a WebAssembly kernel (wasm-maps.ts):
+   * the lines that fill the copies it reads and call it; undefined when it cannot run there.
+   * `dry`: only whether it can, with nothing added to the module.
+   */
+  private wasmMapKernel(node: Node, shape: Shape, dry: boolean): string[] | undefined {
+    const kernels = this.copies.kernels;
+    if (!kernels || !this.copies.vector) return undefined;
+    const pre: string[] = [];
+    const output = this.mapSource(node.id, dry, pre);
+    if (output?.kind !== "array") return undefined;
+    const name = dry ? "map" : this.uniqueKernel(`map_${this.plan.names.names[node.id]!}`);
+    const nodes = {
+      node: (id: number) => this.nodes[id]!,
+      shapeOf: (id: number) => this.shapeOf(id),
+      fused: (id: number) => this.storage(id).kind === "fused",
+      source: (id: number) => this.mapSource(id, dry, pre),
+    };
+    const map = vectorMap(name, node, shape, output.address, "=", nodes, dry ? new VectorFunctions() : this.copies.vector);
+    if (!map || dry) return map && [];
+    kernels.set(name, map.text);
+    return [...pre, `kernels.${name}(${map.addresses.join(", ")});`];
+  }
+
+  /** With SIMD kernels, a loop nest without a schedule of its own as a WebAssembly kernel (wasm-nests.ts); undefined when it cannot run there. */
+  private wasmNestKernel(node: Node, shape: Shape): string[] | undefined {
+    const kernels = this.copies.kernels, math = mathOf(node);
+    if (!kernels || !this.copies.vector || math.kind !== "nest") return undefined;
+    const output = this.residentAddress(node.id);
+    if (output === undefined) return undefined;
+    const pre: string[] = [];
+    const inputs = node.inputs.map((input): NestInput | undefined => {
+      let source = input, views = 0;
+      while (this.storage(source).kind === "view") {
+        source = this.nodes[source]!.inputs[0]!;
+        views++;
+      }
+      const s = this.storage(source), transposed = views % 2 === 1;
+      if (s.kind === "oneHot") {
+        const copy = this.callerCopy(ids.batch(s.key), s.key, s.stepRows * this.plan.steps, pre);
+        return { kind: "oneHot", address: byteAddress(copy, this.mode.stepBase(copy, s.stepRows)), transposed };
+      }
+      const found = this.mapSource(source, false, pre);
+      if (!found) return undefined;
+      return found.kind === "number" ? found : { kind: "array", address: found.address, cols: this.shapeOf(source).cols, transposed };
+    });
+    const stmts = recordNest(math.body, node.inputs.map((i) => this.shapeOf(i)), shape, node.attrs, false);
+    const name = this.uniqueKernel(`nest_${this.plan.names.names[node.id]!}`);
+    const nest = wasmNest(name, `${node.op} over ${shape.rows}×${shape.cols}`, stmts, { inputs, output: { address: output, rows: shape.rows, cols: shape.cols } }, this.copies.vector);
+    if (!nest) return undefined;
+    kernels.set(name, nest.text);
+    return [...pre, `kernels.${name}(${nest.addresses.join(", ")});`];
+  }
+
+  /** A kernel name not yet taken. */
+  private uniqueKernel(name: string): string {
+    let unique = name;
+    for (let k = 2; this.copies.kernels!.has(unique); k++) unique = `${name}_${k}`;
+    return unique;
+  }
+
+  /**
+   * Where a kernel in WebAssembly finds node `id`: the module's arrays where they are; a parameter
+   * or the caller's data through a copy in the kernels' memory, refilled once per call (its fill
+   * pushed onto `pre` when the kernel itself must make it); undefined for what it cannot read.
+   */
+  private mapSource(id: number, dry: boolean, pre: string[]): MapSource | undefined {
+    const placed = this.placed.get(id);
+    if (placed) return { kind: "array", ...placed };
+    const s = this.storage(id), node = this.nodes[id]!;
+    switch (s.kind) {
+      case "literal": {
+        const value = Number(s.code.replace(/[()\s]/g, ""));
+        return Number.isNaN(value) && !/NaN/.test(s.code) ? undefined : { kind: "number", value };
+      }
+      case "state":
+      case "buffer":
+      case "const":
+      case "stateAdjointIn":
+      case "stateAdjointOut": {
+        if (dry) return { kind: "array", address: "" };
+        const { array, base } = this.location(s, node);
+        return { kind: "array", address: byteAddress(array, base) };
+      }
+      case "param":
+      case "data": {
+        if (dry) return { kind: "array", address: "" };
+        const from = s.kind === "param" ? ids.param(s.name) : ids.batch(s.key);
+        const length = s.kind === "param" ? node.shape.rows * node.shape.cols : s.stepSize * this.plan.steps;
+        const copy = this.callerCopy(from, s.kind === "param" ? s.name : s.key, length, pre);
+        return { kind: "array", address: byteAddress(copy, s.kind === "data" ? this.mode.stepBase(copy, s.stepSize) : "") };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * A copy in the kernels' memory of the caller's array `from` (`length` entries), refilled once per
+   * call: before the time loop, or by the kernel itself (its fill pushed onto `pre`) where there is none.
+   */
+  private callerCopy(from: string, name: string, length: number, pre: string[]): string {
+    const copy = this.copyArrayFor(JSON.stringify(["copy", from]), name, length, "copy", "");
+    const fill = [`${copy}.set(${from});`];
+    if (this.mode.copiesBeforeLoop) {
+      if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
+    } else pre.push(...fill);
+    return copy;
+  }
+
+  /** The block of member `id`, taken in place by its map's WebAssembly kernel when it has one (see hostedInWasm). */
+  private inWasm(id: number, block: OutputBlock): OutputBlock {
+    const root = this.hostedInWasm.get(id);
+    if (root === undefined) return block;
+    return {
+      ...block,
+      inPlace: (address, stride) => {
+        this.placed.set(id, { address, stride });
+        try {
+          const lines = this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), false);
+          if (!lines) throw new Error(`%${root}: its WebAssembly kernel failed after its dry run`);
+          return lines;
+        } finally {
+          this.placed.delete(id);
+        }
+      },
+    };
   }
 
   /** Product `id` computes map `root` where its result is written. */
@@ -210,10 +363,17 @@ export class KernelEmitter extends Reader {
     for (const id of k.kind === "sideBySide" ? members : []) {
       const root = this.plan.consumerRoots.get(id);
       if (root === undefined || this.hosted.has(root)) continue;
+      if (this.wasmMapKernel(this.nodes[root]!, this.shapeOf(root), true)) {
+        if (!this.plan.readOnlyByRoot.has(id)) continue;
+        this.hostedInWasm.set(id, root);
+        this.hosted.add(root);
+        roots.push(root);
+        continue;
+      }
       this.host(id, root);
       roots.push(root);
     }
-    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)) : undefined;
+    const output = k.kind === "sideBySide" ? blocks((id) => this.writer(id)).map((block, m) => this.inWasm(members[m]!, block)) : undefined;
     const sources = (input: number) => members.map((id) => this.sourceName(this.nodes[id]!.inputs[input]!)).join("_");
     const lines = joinedLines(
       base,
@@ -267,7 +427,7 @@ export class KernelEmitter extends Reader {
   }
 
   /** What an op's loop nest may use: its operands' shapes and entries, its output, locals, copies, and SIMD kernels. */
-  private loopContext(node: Node, slots = { next: 0 }, t: Target = this.target(node.id)): LoopContext {
+  private loopContext(node: Node, slots = { next: 0 }, t: Target = this.target(node.id), own = false): LoopContext {
     const scratch = (length: number) => this.scratchSlot(slots, length);
     const kernels = this.copies.kernels;
     return {
@@ -300,9 +460,19 @@ export class KernelEmitter extends Reader {
             return `kernels.${name}`;
           },
           scratch,
+          address: (k) => this.residentAddress(node.inputs[k]!),
+          outputAddress: () => (own && t.assign === "=" ? this.residentAddress(node.id) : undefined),
         },
       }),
     };
+  }
+
+  /** The byte address of a node that lives in the kernels' memory as it is (see SimdContext.address), as code. */
+  private residentAddress(id: number): string | undefined {
+    const s = this.storage(id);
+    if (s.kind !== "state" && s.kind !== "buffer" && s.kind !== "const" && s.kind !== "stateAdjointIn" && s.kind !== "stateAdjointOut") return undefined;
+    const { array, base } = this.location(s, this.nodes[id]!);
+    return byteAddress(array, base);
   }
 
   /** One copy per input, op and layout, shared by every kernel that asks for the same: `copy_U`, `copy_U_a`. */

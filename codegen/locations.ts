@@ -106,7 +106,7 @@ export class Reader {
   }
 
   /** The array and base offset where a stored node's entries live. */
-  private location(s: Storage, node: Node): { array: string; base: string } {
+  protected location(s: Storage, node: Node): { array: string; base: string } {
     const mode = this.mode;
     switch (s.kind) {
       case "param":

@@ -231,6 +231,12 @@ export interface OutputBlock {
   readonly col: number;
   readonly cols: number;
   write(i: string, j: string, value: string): readonly string[];
+  /**
+   * With SIMD kernels, codegen may take the block from where a kernel left it in the kernels'
+   * memory instead of a copy-out: given the byte address of its entry (0, 0) (code) and its rows'
+   * distance in entries, the lines that do; undefined to copy it out with `write`.
+   */
+  inPlace?(address: string, stride: number): readonly string[] | undefined;
 }
 
 /** What a loop nest may use to call a WebAssembly kernel. */
@@ -242,6 +248,17 @@ export interface SimdContext {
   kernel(name: string, text: (name: string) => string): string;
   /** An array of `length` entries in the kernels' memory, apart from every other this loop nest asks for. */
   scratch(length: number): string;
+  /**
+   * The byte address of input k's entry (0, 0), as an expression, when the input lives in the
+   * kernels' memory as it is: row-major, its rows `cols` entries apart (not a transpose view).
+   * Undefined otherwise, and for an operand joined with other nodes' (LoopContext.blocks).
+   */
+  address?(k: number): string | undefined;
+  /**
+   * Likewise the output's, when it lives in the kernels' memory row-major and the nest may write it
+   * whole with `=` (not joined with others', nothing computed as it comes out).
+   */
+  outputAddress?(): string | undefined;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */

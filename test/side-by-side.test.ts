@@ -92,7 +92,7 @@ describe("which products run side by side", () => {
 });
 
 describe("elementwise consumers computed where a product's result comes out", () => {
-  it("the LSTM's gates are computed in the copy-out of H·[Wi Wf Wo Wg] with SIMD kernels, whose results are then never stored; JavaScript keeps them apart", async () => {
+  it("with SIMD kernels the LSTM's gates are computed by WebAssembly kernels on H·[Wi Wf Wo Wg] where the product leaves it, whose blocks are then never stored; JavaScript keeps them apart", async () => {
     const plan = planModel(traceModel(lstm, small));
     const name = (id: number) => plan.names.names[id]!;
     const roots = Object.fromEntries([...plan.consumerRoots].map(([p, r]) => [name(p), name(r)]));
@@ -100,6 +100,8 @@ describe("elementwise consumers computed where a product's result comes out", ()
     const simd = (await generateAndImport(lstm, small, "dsl/lstm.ts", "simd")).source;
     const js = (await generateAndImport(lstm, small, "dsl/lstm.ts", "js")).source;
     expect(simd).toMatch(/… and, as each entry comes out: I_t = σ\(Ai_t\)/);
+    // The gate's kernel reads the block of the product's output in the kernels' memory: no copy-out.
+    expect(simd).toMatch(/kernels\.product_\w+\([^)]*\);\s*kernels\.map_I\(\s*I\.byteOffset[^)]*scratch\.byteOffset,/);
     expect(simd).not.toMatch(/const Matmul_Hprev_Wi = /);
     expect(simd).not.toMatch(/function forward_I\(/);
     expect(js).toMatch(/const Matmul_Hprev_Wi = /);

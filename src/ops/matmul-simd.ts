@@ -108,15 +108,25 @@ export function simdProductLoops(ctx: LoopContext, simd: SimdContext, n: number,
       const r = ctx.index(input === 0 ? "i" : "p", block.rows), c = ctx.index(input === 0 ? "p" : "j", block.cols);
       return loop(r, block.rows, loop(c, block.cols, [`${array}[${flat(plus(r, block.row), stride, plus(c, block.col))}] = ${block.read(r, c)};`]));
     });
-  const a = ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a");
-  const b = ctx.copyOf(1, k * N, copy(1, N), `_b${N}`);
-  const out = simd.scratch(tile.paddedRows * N);
+  // Operands and output that live in the kernels' memory in the kernel's layout are used in place:
+  // a row-major a (its padded rows read past its end, at most a row, into the spare memory after
+  // it: they reach only padded output rows), a b whose columns need no padding, an output of whole
+  // tiles.
+  const inPlaceA = simd.address?.(0);
+  const inPlaceB = N === m ? simd.address?.(1) : undefined;
+  const inPlaceO = !ctx.outputColumns && N === m && tile.paddedRows === n ? simd.outputAddress?.() : undefined;
+  const a = inPlaceA === undefined || (tile.paddedRows !== n && k * 8 > 65536) ? ctx.copyOf(0, tile.paddedRows * k, copy(0, k), "_a") : undefined;
+  const b = inPlaceB === undefined ? ctx.copyOf(1, k * N, copy(1, N), `_b${N}`) : undefined;
+  const out = inPlaceO === undefined ? simd.scratch(tile.paddedRows * N) : undefined;
   const kernel = simd.kernel(`product_${tile.paddedRows}x${k}x${N}`, (name) => productKernel(name, k, tile));
+  const address = (copy: { array: string } | undefined, inPlace: string | undefined) => (copy ? `${copy.array}.byteOffset` : inPlace!);
   return [
-    ...a.lines,
-    ...b.lines,
-    `${kernel}(${a.array}.byteOffset, ${b.array}.byteOffset, ${out}.byteOffset);`,
-    ...outputColumns(ctx).flatMap((block) => {
+    ...(a?.lines ?? []),
+    ...(b?.lines ?? []),
+    `${kernel}(${address(a, inPlaceA)}, ${address(b, inPlaceB)}, ${out === undefined ? inPlaceO : `${out}.byteOffset`});`,
+    ...(out === undefined ? [] : outputColumns(ctx)).flatMap((block) => {
+      const inPlace = block.inPlace?.(`${out}.byteOffset${block.col === 0 ? "" : ` + ${8 * block.col}`}`, N);
+      if (inPlace) return inPlace;
       const jb = ctx.index("j", block.cols);
       return loop(i, n, loop(jb, block.cols, [...block.write(i, jb, `${out}[${flat(i, N, plus(jb, block.col))}]!`)]));
     }),

@@ -1,6 +1,6 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
-import { apply, type OpDef } from "../op.js";
+import { apply, type OpDef, type VectorEntry } from "../op.js";
 import { atom } from "../explain/notation.js";
 import { unaryOp } from "./elementwise.js";
 import { div } from "./div.js";
@@ -12,6 +12,15 @@ export function sqrtRule<R extends Dim, C extends Dim>(s: Mat<R, C>, g: Mat<R, C
 }
 
 // Math.sqrt: √−x is NaN, √0 is 0 (its gradient there +Infinity, as the derivative's limit).
+// f64x2.sqrt is IEEE 754's square root, correctly rounded as Math.sqrt is, −0 kept: the same results.
+export const sqrtVector: VectorEntry = {
+  name: "sqrt",
+  provides: "sqrt",
+  ulp: 0,
+  text: `(func $sqrt (param $x v128) (result v128)
+  (f64x2.sqrt (local.get $x)))`,
+};
+
 export const sqrtOp: OpDef<1> = {
   onnx: (b, [x]) => b.node("Sqrt", [x!]),
   ...unaryOp("sqrt", (m, x) => m.sqrt(x), (_inputs, out, g) => [sqrtRule(out, g)]),
@@ -20,6 +29,7 @@ export const sqrtOp: OpDef<1> = {
     differential: (_k, [a], d) => ({ text: `${d.text} ⊘ (2√(${a!.text}))`, latex: `${d.latex} \\oslash (2\\sqrt{${a!.latex}})` }),
     print: ([a], _attrs, s) => atom(s === "text" ? `√(${a!.code})` : `\\sqrt{${a!.code}}`),
   },
+  vector: sqrtVector,
 };
 
 /** Square root, entry by entry. */
