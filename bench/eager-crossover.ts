@@ -6,6 +6,10 @@
 import { productJs } from "../src/ops/matmul-eager.js";
 import { productWasm, type Operand } from "../src/wasm/product.js";
 import { wasmKernels } from "../src/wasm/instance.js";
+import { mapWasm } from "../src/wasm/maps.js";
+import { runMapVectorized } from "../src/kernel/vector.js";
+import { makeMat } from "../src/mat.js";
+import { opNamed } from "../src/ops/table.js";
 
 if (!wasmKernels()) throw new Error("WebAssembly kernels unavailable here");
 
@@ -42,6 +46,7 @@ function product(n: number, k: number, m: number, aT = false, bT = false): strin
   return `| ${n}×${k}·${k}×${m}${aT ? " (aᵀ)" : ""}${bT ? " (bᵀ)" : ""} | ${n * k * m} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
 }
 
+if (!process.argv.includes("--maps")) {
 console.log("matmul: JavaScript loops against the WebAssembly kernel (ns per call; ratio > 1: WebAssembly faster)\n");
 console.log("| shape | n·k·m | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|");
 for (const s of [2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64]) console.log(product(s, s, s));
@@ -51,3 +56,28 @@ for (const s of [4, 8, 16, 32, 64, 128, 256]) console.log(product(s, 1, s));
 for (const n of [2, 3, 4, 8]) for (const s of [64, 256]) console.log(product(n, s, s));
 for (const s of [8, 16, 32, 64]) console.log(product(s, s, s, true, false));
 for (const s of [8, 16, 32, 64]) console.log(product(s, s, s, false, true));
+}
+
+/** One map op on `count` entries (a 1×count row), every input an array of the output's shape. */
+function map(name: string, count: number): string {
+  const op = opNamed(name);
+  if (op.math.kind !== "map") throw new Error(`${name} is not a map`);
+  const entry = op.math.entry;
+  // Inputs in (0.1, 2): inside every op's domain (log, sqrt), where tanh and exp are not saturated.
+  const inputs = Array.from({ length: op.arity }, () => makeMat(1, count, 1, count, Float64Array.from({ length: count }, () => 0.1 + 1.9 * Math.random())));
+  const fresh = () => makeMat(1, count, 1, count, new Float64Array(count));
+  const [js, wasm] = timePair(
+    () => runMapVectorized(entry, fresh(), inputs, {}, []),
+    () => {
+      if (!mapWasm(name, fresh(), inputs, {})) throw new Error(`${name}: no WebAssembly kernel`);
+    },
+  );
+  return `| ${name} | ${count} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
+}
+
+console.log("\nmaps: JavaScript (the eager op's node-by-node loops) against the WebAssembly kernel (ns per call)\n");
+console.log("| op | entries | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|");
+// The maps that have kernels (codegen/eager-maps.ts says which, and why the others have none).
+for (const name of ["tanh", "exp", "log", "sigmoid", "sqrt", "tanhGrad", "sigmoidGrad"]) {
+  for (const count of [16, 32, 64, 128, 256, 512, 1024, 65536]) console.log(map(name, count));
+}

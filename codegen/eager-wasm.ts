@@ -1,18 +1,20 @@
 // The eager library's WebAssembly module, assembled here at build time from the op table: every
-// op's `schedule.wasm` functions in one module with one memory, as base64 in
+// op's `schedule.wasm` functions and the maps' kernels (eager-maps.ts) in one module with one memory, as base64 in
 // src/wasm/kernels.generated.ts, which the library instantiates on first use (src/wasm/instance.ts).
 // The output depends on the op table alone, so `shapegrad generate --check` (and a test) can
 // regenerate it and compare.
 import { memoryCap } from "../src/wasm/instance.js";
 import { opTable } from "../src/ops/table.js";
 import { wasmAssembler } from "./assemble-wasm.js";
+import { mapKernelTexts } from "./eager-maps.js";
 
 /** Where the generated file lives, from the repository's root. */
 export const eagerKernelsPath = "src/wasm/kernels.generated.ts";
 
 /** The module in WebAssembly text: one memory of one page, growable to the cap, and every op's functions in table order. */
 export function eagerModuleText(): string {
-  const functions = [...opTable.values()].flatMap((op) => op.schedule?.wasm?.() ?? []);
+  const ops = [...opTable.values()];
+  const functions = [...ops.flatMap((op) => op.schedule?.wasm?.() ?? []), ...mapKernelTexts(ops)];
   return [`(module`, `(memory (export "memory") 1 ${memoryCap / 65536})`, ...functions, `)`].join("\n");
 }
 

@@ -8,6 +8,7 @@ import { ModelError } from "./model-error.js";
 import { nameProblem } from "./names.js";
 import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
+import { mapOnWasm, mapWasm } from "./wasm/maps.js";
 import type { MathFunction } from "./kernel/algebra.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
@@ -374,7 +375,8 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
   if (op.math.kind === "view") return lazyView(op, mats, attrs, s);
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
-  runEager(op, out, mats, attrs);
+  // A map on the eager library's WebAssembly kernels where one exists and pays (src/wasm/maps.ts).
+  if (op.math.kind !== "map" || op.schedule?.eager || !mapOnWasm(out.data.length) || !mapWasm(op.name, out, mats, attrs)) runEager(op, out, mats, attrs);
   return out;
 }
 

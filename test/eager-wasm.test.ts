@@ -6,7 +6,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { dim, fromRows, mat, matmul, rng, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
+import { dim, exp, fromRows, log, mat, matmul, rng, sigmoid, sqrt, tanh, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
+import { sigmoidGrad, tanhGrad } from "../src/ops/index.js";
+import { mapOnWasm, mapWasm } from "../src/wasm/maps.js";
 import { lazyViewOf } from "../src/op.js";
 import { productOnWasm } from "../src/ops/matmul-eager.js";
 import { productWasm } from "../src/wasm/product.js";
@@ -93,6 +95,57 @@ describe("eager matmul on WebAssembly", () => {
     expect(productOnWasm(1, 500, 500)).toBe(false);
     expect(productOnWasm(500, 500, 1)).toBe(false);
     expect(productOnWasm(2, 100, 100)).toBe(true);
+  });
+});
+
+describe("eager maps on WebAssembly", () => {
+  const unary = { tanh: [tanh, Math.tanh], exp: [exp, Math.exp], log: [log, Math.log], sigmoid: [sigmoid, (x: number) => 1 / (1 + Math.exp(-x))], sqrt: [sqrt, Math.sqrt] } as const;
+  // Entries around the crossover (512) and odd counts (the last entry alone), in shapes of one row, one column and many.
+  const shapes: readonly (readonly [number, number])[] = [[1, 511], [1, 512], [1, 513], [513, 1], [23, 23], [32, 17], [100, 101]];
+  const inputs = (rows: number, cols: number, seed: number, positive: boolean) => {
+    const r = rng(seed);
+    return random(rows, cols, r, "nm").data.map((x) => (positive ? Math.abs(x) * 3 + 1e-3 : x * 4));
+  };
+
+  it.each(Object.keys(unary).flatMap((name) => shapes.map(([rows, cols]) => [name, rows, cols] as const)))("%s on %i×%i agrees with Math to 1e-12", (name, rows, cols) => {
+    const [op, f] = unary[name as keyof typeof unary];
+    const x = mat(dim("n", rows as 1), dim("m", cols as 1), inputs(rows, cols, rows + cols, name === "log" || name === "sqrt"));
+    const expected = x.data.map(f);
+    expect(relErr((op as (a: AnyMat) => AnyMat)(x).data, expected)).toBeLessThan(1e-12);
+  });
+
+  it.each(shapes)("tanhGrad and sigmoidGrad on %i×%i agree with g⊙(1 − y²) and g⊙s⊙(1 − s) by hand to 1e-12", (rows, cols) => {
+    const y = mat(dim("n", rows as 1), dim("m", cols as 1), inputs(rows, cols, 3, false).map(Math.tanh));
+    const g = mat(dim("n", rows as 1), dim("m", cols as 1), inputs(rows, cols, 4, false));
+    const hand = (f: (a: number, b: number) => number) => y.data.map((v, e) => f(v, g.data[e]!));
+    expect(relErr(tanhGrad(y, g).data, hand((v, w) => w * (1 - v * v)))).toBeLessThan(1e-12);
+    expect(relErr(sigmoidGrad(y, g).data, hand((v, w) => w * (v * (1 - v))))).toBeLessThan(1e-12);
+  });
+
+  it("special values at the WebAssembly sizes: what Math gives for ±0, ±Infinity, NaN and large magnitudes", () => {
+    const specials = [0, -0, Infinity, -Infinity, NaN, 800, -800, 1e-310, -1e-310, 20, -20, 1e300];
+    const values = Float64Array.from({ length: 600 }, (_, e) => specials[e % specials.length]!);
+    const x = mat(1, 600, values);
+    for (const [name, [op, f]] of Object.entries(unary)) {
+      const got = (op as (a: AnyMat) => AnyMat)(x).data;
+      values.forEach((v, e) => {
+        const want = f(v);
+        if (Number.isNaN(want) || !Number.isFinite(want) || want === 0) expect(Object.is(got[e], want), `${name}(${v}) = ${got[e]}, Math gives ${want}`).toBe(true);
+        else expect(Math.abs(got[e]! - want) / Math.abs(want), `${name}(${v})`).toBeLessThan(1e-12);
+      });
+    }
+  });
+
+  it("the crossover: a map of 511 entries stays in JavaScript, one of 512 runs on WebAssembly", () => {
+    expect(mapOnWasm(511)).toBe(false);
+    expect(mapOnWasm(512)).toBe(true);
+    const x = mat(1, 512, Float64Array.from({ length: 512 }, (_, e) => e / 100));
+    const out = mat(1, 512, new Float64Array(512));
+    expect(mapWasm("tanh", out, [x], {})).toBe(true);
+    expect(relErr(out.data, x.data.map(Math.tanh))).toBeLessThan(1e-12);
+    // No kernel: a single arithmetic operation (add), or a broadcast row.
+    expect(mapWasm("add", out, [x, x], {})).toBe(false);
+    expect(mapWasm("tanhGrad", out, [x, mat(1, 1, [2])], {})).toBe(false);
   });
 });
 
