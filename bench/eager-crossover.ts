@@ -1,4 +1,4 @@
-// `taskset -c 1 npx tsx bench/eager-crossover.ts`: where the eager library's WebAssembly kernels
+// `taskset -c 1 npx tsx bench/eager-crossover.ts [--maps | --softmax | --reductions]`: where the eager library's WebAssembly kernels
 // start to beat its JavaScript loops, measured, not guessed. For each shape, the JavaScript kernel
 // and the WebAssembly one (packing, kernel and copy out included, as the op runs them) on the same
 // operands, interleaved in rounds, fastest of five rounds each; a ratio > 1 means WebAssembly is
@@ -10,6 +10,8 @@ import { mapWasm } from "../src/wasm/maps.js";
 import { runMapVectorized } from "../src/kernel/vector.js";
 import { makeMat } from "../src/mat.js";
 import { opNamed } from "../src/ops/table.js";
+import { softmaxJs, softmaxWasm } from "../src/ops/softmax-eager.js";
+import { sumRowsJs, sumRowsWasm } from "../src/ops/sum-rows-eager.js";
 
 if (!wasmKernels()) throw new Error("WebAssembly kernels unavailable here");
 
@@ -46,7 +48,8 @@ function product(n: number, k: number, m: number, aT = false, bT = false): strin
   return `| ${n}×${k}·${k}×${m}${aT ? " (aᵀ)" : ""}${bT ? " (bᵀ)" : ""} | ${n * k * m} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
 }
 
-if (!process.argv.includes("--maps")) {
+const only = process.argv.find((a) => a.startsWith("--"));
+if (!only) {
 console.log("matmul: JavaScript loops against the WebAssembly kernel (ns per call; ratio > 1: WebAssembly faster)\n");
 console.log("| shape | n·k·m | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|");
 for (const s of [2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64]) console.log(product(s, s, s));
@@ -75,9 +78,47 @@ function map(name: string, count: number): string {
   return `| ${name} | ${count} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
 }
 
+if (!only || only === "--maps") {
 console.log("\nmaps: JavaScript (the eager op's node-by-node loops) against the WebAssembly kernel (ns per call)\n");
 console.log("| op | entries | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|");
 // The maps that have kernels (codegen/eager-maps.ts says which, and why the others have none).
 for (const name of ["tanh", "exp", "log", "sigmoid", "sqrt", "tanhGrad", "sigmoidGrad"]) {
   for (const count of [16, 32, 64, 128, 256, 512, 1024, 65536]) console.log(map(name, count));
+}
+}
+
+/** softmax of a rows×cols matrix, each row on its own. */
+function softmaxRow(rows: number, cols: number): string {
+  const a = Float64Array.from({ length: rows * cols }, () => 4 * Math.random() - 2);
+  const [js, wasm] = timePair(
+    () => softmaxJs(new Float64Array(rows * cols), a, rows, cols),
+    () => {
+      if (!softmaxWasm(new Float64Array(rows * cols), a, rows, cols)) throw new Error("softmax: no WebAssembly kernel");
+    },
+  );
+  return `| softmax | ${rows}×${cols} | ${rows * cols} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
+}
+
+if (!only || only === "--softmax") {
+  console.log("\nsoftmax: the JavaScript loop against the WebAssembly kernel (ns per call)\n");
+  console.log("| op | shape | entries | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|---|");
+  for (const [rows, cols] of [[1, 16], [1, 64], [4, 16], [1, 128], [2, 64], [1, 256], [16, 16], [1, 512], [8, 64], [32, 32], [64, 65], [256, 256]] as const) console.log(softmaxRow(rows, cols));
+}
+
+/** sumRows (column sums) of a rows×cols matrix: its JavaScript loop against its WebAssembly kernel. */
+function columnSums(rows: number, cols: number): string {
+  const a = Float64Array.from({ length: rows * cols }, () => Math.random());
+  const [js, wasm] = timePair(
+    () => sumRowsJs(new Float64Array(cols), a, rows, cols),
+    () => {
+      if (!sumRowsWasm(new Float64Array(cols), a, rows, cols)) throw new Error("sumRows: no WebAssembly kernel");
+    },
+  );
+  return `| sumRows | ${rows}×${cols} | ${rows * cols} | ${js.toFixed(0)} | ${wasm.toFixed(0)} | ${(js / wasm).toFixed(2)} |`;
+}
+
+if (!only || only === "--reductions") {
+  console.log("\nsumRows (column sums): the JavaScript loop against the WebAssembly kernel (ns per call)\n");
+  console.log("| op | shape | entries | JS ns | wasm ns | JS/wasm |\n|---|---|---|---|---|---|");
+  for (const [rows, cols] of [[16, 16], [8, 64], [32, 32], [64, 16], [16, 64], [64, 64], [100, 101], [256, 256], [512, 512]] as const) console.log(columnSums(rows, cols));
 }

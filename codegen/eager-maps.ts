@@ -91,9 +91,8 @@ function pays(op: OpDef<Arity>, attrs: Attrs): boolean {
   return op.vector !== undefined || operations(recordMap(op.math.entry, attrs)) >= 2;
 }
 
-/** The map kernels of `ops` that pay, and the vector functions they call, each once. */
-export function mapKernelTexts(ops: readonly OpDef<Arity>[]): string[] {
-  const functions = new VectorFunctions();
+/** The map kernels of `ops` that pay; the vector functions they call are added to `functions`. */
+export function mapKernelTexts(ops: readonly OpDef<Arity>[], functions: VectorFunctions): string[] {
   const kernels: string[] = [];
   for (const op of ops) {
     if (op.math.kind !== "map" || (op.math.shapeOnly ?? []).length > 0) continue;
@@ -108,5 +107,5 @@ export function mapKernelTexts(ops: readonly OpDef<Arity>[]): string[] {
       }
     }
   }
-  return [...functions.texts(), ...kernels];
+  return kernels;
 }

@@ -7,6 +7,7 @@ import { memoryCap } from "../src/wasm/instance.js";
 import { opTable } from "../src/ops/table.js";
 import { wasmAssembler } from "./assemble-wasm.js";
 import { mapKernelTexts } from "./eager-maps.js";
+import { VectorFunctions } from "./print-wat.js";
 
 /** Where the generated file lives, from the repository's root. */
 export const eagerKernelsPath = "src/wasm/kernels.generated.ts";
@@ -14,7 +15,11 @@ export const eagerKernelsPath = "src/wasm/kernels.generated.ts";
 /** The module in WebAssembly text: one memory of one page, growable to the cap, and every op's functions in table order. */
 export function eagerModuleText(): string {
   const ops = [...opTable.values()];
-  const functions = [...ops.flatMap((op) => op.schedule?.wasm?.() ?? []), ...mapKernelTexts(ops)];
+  // Every vector function of the table, for the ops' own kernels to call (softmax calls exp and log).
+  const vectors = new VectorFunctions();
+  for (const op of ops) if (op.vector) vectors.call(op.vector, []);
+  const kernels = [...ops.flatMap((op) => op.schedule?.wasm?.() ?? []), ...mapKernelTexts(ops, vectors)];
+  const functions = [...vectors.texts(), ...kernels];
   return [`(module`, `(memory (export "memory") 1 ${memoryCap / 65536})`, ...functions, `)`].join("\n");
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { dim, exp, fromRows, log, mat, matmul, rng, sigmoid, sqrt, tanh, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
+import { dim, exp, fromRows, log, mat, matmul, meanCols, rng, sigmoid, softmax, sqrt, sumAll, sumCols, sumRows, tanh, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
 import { sigmoidGrad, tanhGrad } from "../src/ops/index.js";
 import { mapOnWasm, mapWasm } from "../src/wasm/maps.js";
 import { lazyViewOf } from "../src/op.js";
@@ -146,6 +146,59 @@ describe("eager maps on WebAssembly", () => {
     // No kernel: a single arithmetic operation (add), or a broadcast row.
     expect(mapWasm("add", out, [x, x], {})).toBe(false);
     expect(mapWasm("tanhGrad", out, [x, mat(1, 1, [2])], {})).toBe(false);
+  });
+});
+
+describe("softmax and the reductions, eagerly", () => {
+  // Shapes around the crossovers (512 entries), odd columns (the last entry of a row alone), 1×1,
+  // one row, one column.
+  const shapes: readonly (readonly [number, number])[] = [[1, 1], [1, 511], [1, 512], [1, 513], [513, 1], [16, 32], [23, 23], [32, 17], [100, 101], [7, 300]];
+  const values = (rows: number, cols: number, seed: number, scale: number) => random(rows, cols, rng(seed), "nm").data.map((x) => x * scale);
+  const sized = (rows: number, cols: number, data: Float64Array) => mat(dim("n", rows as 1), dim("m", cols as 1), data);
+
+  it.each(shapes)("softmax on %i×%i agrees with exp(x − max)/Σ exp(x − max) by hand to 1e-12, logits ±3 and ±700", (rows, cols) => {
+    for (const scale of [3, 700]) {
+      const x = sized(rows, cols, values(rows, cols, rows * cols, scale));
+      const expected = new Float64Array(rows * cols);
+      for (let i = 0; i < rows; i++) {
+        const row = Array.from(x.data.subarray(i * cols, (i + 1) * cols));
+        const max = Math.max(...row);
+        const total = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        row.forEach((v, j) => (expected[i * cols + j] = Math.exp(v - max) / total));
+      }
+      const got = softmax(x).data;
+      expect(relErr(got, expected)).toBeLessThan(1e-12);
+      for (let i = 0; i < rows; i++) expect(Math.abs(got.subarray(i * cols, (i + 1) * cols).reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-12);
+    }
+  });
+
+  it("softmax by hand: [0, ln 2, ln 3] is [1/6, 2/6, 3/6] in every row, at WebAssembly size", () => {
+    const x = mat(200, 3, Float64Array.from({ length: 600 }, (_, e) => [0, Math.LN2, Math.log(3)][e % 3]!));
+    const got = softmax(x).data;
+    got.forEach((v, e) => expect(Math.abs(v - [1 / 6, 2 / 6, 3 / 6][e % 3]!)).toBeLessThan(1e-15));
+  });
+
+  it.each(shapes)("sumRows, sumCols, sumAll and meanCols on %i×%i agree with hand-written loops to 1e-12", (rows, cols) => {
+    const x = sized(rows, cols, values(rows, cols, 3 * rows + cols, 1));
+    const columns = new Float64Array(cols), rowsSums = new Float64Array(rows);
+    let total = 0;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const v = x.data[i * cols + j]!;
+        columns[j]! += v;
+        rowsSums[i]! += v;
+        total += v;
+      }
+    }
+    expect(relErr(sumRows(x).data, columns)).toBeLessThan(1e-12);
+    expect(relErr(sumCols(x).data, rowsSums)).toBeLessThan(1e-12);
+    expect(relErr(meanCols(x).data, rowsSums.map((s) => s / cols))).toBeLessThan(1e-12);
+    expect(relErr(sumAll(x).data, [total])).toBeLessThan(1e-12);
+  });
+
+  it("sumRows by hand at WebAssembly size: rows 1, 2, …, 40 of ones and of −0.5 sum to 820 and −20 per column", () => {
+    const x = mat(40, 33, Float64Array.from({ length: 40 * 33 }, (_, e) => (e % 33 === 32 ? -0.5 : Math.floor(e / 33) + 1)));
+    expect(Array.from(sumRows(x).data)).toEqual([...new Array<number>(32).fill(820), -20]);
   });
 });
 
