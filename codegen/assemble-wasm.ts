@@ -16,7 +16,8 @@ export async function wasmAssembler(): Promise<(text: string) => Uint8Array> {
     const module = wabt.parseWat("kernels.wat", text, { simd: true });
     try {
       module.validate();
-      return module.toBinary({}).buffer;
+      // With the function names, so that a profile names each kernel.
+      return module.toBinary({ write_debug_names: true }).buffer;
     } finally {
       module.destroy();
     }

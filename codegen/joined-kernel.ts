@@ -66,7 +66,15 @@ export function joinedLines(
       return { array, lines: fill(array) };
     },
     // A joined operand or output lives in blocks, never in place as one array.
-    ...(base.simd && { simd: { ...base.simd, address: (k: number) => (joined(k) ? undefined : base.simd!.address?.(k)), outputAddress: () => (output ? undefined : base.simd!.outputAddress?.()) } }),
+    ...(base.simd && {
+      simd: {
+        ...base.simd,
+        address: (k: number) => (joined(k) ? undefined : base.simd!.address?.(k)),
+        transposedAddress: (k: number) => (joined(k) ? undefined : base.simd!.transposedAddress?.(k)),
+        callerArray: (k: number) => (joined(k) ? undefined : base.simd!.callerArray?.(k)),
+        outputAddress: () => (output ? undefined : base.simd!.outputAddress?.()),
+      },
+    }),
     blocks: (k) => {
       const operand = joined(k);
       const { rows, cols } = base.inputs[k]!;

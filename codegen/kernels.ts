@@ -462,9 +462,26 @@ export class KernelEmitter extends Reader {
           scratch,
           address: (k) => this.residentAddress(node.inputs[k]!),
           outputAddress: () => (own && t.assign === "=" ? this.residentAddress(node.id) : undefined),
+          transposedAddress: (k) => this.transposedAddress(node.inputs[k]!),
+          callerArray: (k) => {
+            const s = this.storage(node.inputs[k]!);
+            // The caller's data whole: every step's rows, read as one matrix outside the time loop.
+            if (s.kind === "data") return this.mode.stepBase(ids.batch(s.key), s.stepSize) === "" ? ids.batch(s.key) : undefined;
+            return s.kind === "param" ? ids.param(s.name) : undefined;
+          },
         },
       }),
     };
+  }
+
+  /** Where the array that view `id` transposes lives in the kernels' memory (see SimdContext.transposedAddress). */
+  private transposedAddress(id: number): { address: string; stride: number; lines: string[] } | undefined {
+    if (this.storage(id).kind !== "view") return undefined;
+    const source = this.nodes[id]!.inputs[0]!;
+    if (this.storage(source).kind === "view") return undefined;
+    const lines: string[] = [];
+    const found = this.mapSource(source, false, lines);
+    return found?.kind === "array" && found.stride === undefined ? { address: found.address, stride: this.shapeOf(source).cols, lines } : undefined;
   }
 
   /** The byte address of a node that lives in the kernels' memory as it is (see SimdContext.address), as code. */

@@ -104,7 +104,7 @@ function kernelDeclarations(names: readonly string[], binary: string, pages: num
     {
       kind: "interface",
       name: "Kernels",
-      doc: "The module's WebAssembly exports: its memory, which holds every array of the module, and its kernels, each taking the byte addresses of what it reads and writes: one per product size (`product_MxKxN(a, b, o)`: o = a·b for M×K and K×N row-major, sizes padded to whole register tiles) and one per elementwise kernel (`map_…(o, inputs…)`).",
+      doc: "The module's WebAssembly exports: its memory, which holds every array of the module, and its kernels, each taking the byte addresses of what it reads and writes: one per product size (`product_MxKxN(a, b, o)`: o = a·b for M×K and K×N row-major; `_atS`: a given as aᵀ, its rows S apart) and one per elementwise kernel (`map_…(o, inputs…)`).",
       properties: [{ name: "memory", type: "{ readonly buffer: ArrayBuffer }" }, ...names.map((name) => ({ name, type: "(...addresses: number[]) => void" }))],
       exported: false,
     },

@@ -40,10 +40,16 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
     }
     return p;
   };
-  let indices = 0, locals = 0;
+  let indices = 0, locals = 0, vectors = 0;
   const indexLocal = new Map<number, string>();
   const valueLocal = new Map<number, string>();
-  const index = (i: Index): string => (typeof i === "number" ? `(i32.const ${i})` : `(local.get ${indexLocal.get(i.ix) ?? fail(`index ${i.ix} outside its loop`)})`);
+  /** While a paired loop's second lane is printed: its index reads one more. */
+  let nextOf: number | undefined;
+  const index = (i: Index): string => {
+    if (typeof i === "number") return `(i32.const ${i})`;
+    const get = `(local.get ${indexLocal.get(i.ix) ?? fail(`index ${i.ix} outside its loop`)})`;
+    return i.ix === nextOf ? `(i32.add ${get} (i32.const 1))` : get;
+  };
   const isZero = (i: Index) => i === 0;
   // The byte offset of entry (i, j) of a row-major array of `cols` columns.
   const offset = (i: Index, j: Index, cols: number): string => {
@@ -87,6 +93,90 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
         return fail(`a ${v.k} has no place in a loop nest`);
     }
   };
+  // A paired loop (see pairable): its body's values on two lanes, index ix and ix + 1.
+  const vectorLocal = new Map<number, string>();
+  const lanes = (scalar: () => string, ix: number): string => {
+    const first = scalar();
+    nextOf = ix;
+    try {
+      return `(f64x2.replace_lane 1 (f64x2.splat ${first}) ${scalar()})`;
+    } finally {
+      nextOf = undefined;
+    }
+  };
+  const vector = (v: Val, ix: number): string => {
+    if (!dependsOn(v, ix, vectorLocal)) return `(f64x2.splat ${value(v)})`;
+    switch (v.k) {
+      case "local":
+        return `(local.get ${vectorLocal.get(v.local)!})`;
+      case "read": {
+        const input = places.inputs[v.input]!;
+        // Along a row of a row-major array: the two entries are next to each other.
+        if (input.kind === "array" && !input.transposed && typeof v.j !== "number" && v.j.ix === ix && (typeof v.i === "number" || v.i.ix !== ix)) {
+          return `(v128.load (i32.add (local.get ${inputParam(v.input)}) ${offset(v.i, v.j, input.cols)}))`;
+        }
+        return lanes(() => value(v), ix);
+      }
+      case "index":
+      case "out":
+        return lanes(() => value(v), ix);
+      case "binary":
+        if (v.op === "+" && v.b.k === "num" && Object.is(v.b.value, 0)) return vector(v.a, ix);
+        return `(${binary[v.op].replace("f64.", "f64x2.")} ${vector(v.a, ix)} ${vector(v.b, ix)})`;
+      case "negate":
+        return `(f64x2.neg ${vector(v.a, ix)})`;
+      case "call": {
+        const args = v.args.map((a) => vector(a, ix));
+        if (v.fn in direct) return `(${direct[v.fn as keyof typeof direct].replace("f64.", "f64x2.")} ${args.join(" ")})`;
+        const entry = VectorFunctions.provider(v.fn);
+        if (!entry) throw new NoVectorForm(`no op provides a vector ${v.fn}`);
+        return functions.call(entry, args);
+      }
+      case "choose":
+        return `(v128.bitselect ${vector(v.then, ix)} ${vector(v.otherwise, ix)} (${v.test === ">" ? "f64x2.gt" : "f64x2.ne"} ${vector(v.a, ix)} ${vector(v.b, ix)}))`;
+      default:
+        return fail(`a ${v.k} has no place in a loop nest`);
+    }
+  };
+  // The loop two iterations at a time, each reduction taking lane 0 then lane 1 (the scalar order),
+  // then the last iteration alone when the count is odd.
+  const pairedLines = (s: Stmt & { k: "loop" }, i: string): string[] => {
+    const body: string[] = [];
+    for (const t of s.body) {
+      if (t.k === "let") {
+        const x = `$w${vectors++}`;
+        body.push(`(local.set ${x} ${vector(t.value, s.ix)})`);
+        vectorLocal.set(t.local, x);
+      } else if (t.k === "update") {
+        const acc = valueLocal.get(t.local)!, term = `$w${vectors++}`;
+        const { fold, operand } = reduction(t.local, t.value)!;
+        body.push(`(local.set ${term} ${vector(operand, s.ix)})`);
+        for (const lane of [0, 1]) body.push(`(local.set ${acc} (${fold} (local.get ${acc}) (f64x2.extract_lane ${lane} (local.get ${term}))))`);
+      } else if (t.k === "write") {
+        const v = vector(t.value, s.ix), contiguous = typeof t.j !== "number" && t.j.ix === s.ix && (typeof t.i === "number" || t.i.ix !== s.ix);
+        const add = t.mode === "accumulate";
+        if (contiguous) {
+          const at = `(i32.add (local.get $o) ${offset(t.i, t.j, places.output.cols)})`;
+          body.push(`(v128.store ${at} ${add ? `(f64x2.add (v128.load ${at}) ${v})` : v})`);
+        } else {
+          const x = `$w${vectors++}`;
+          body.push(`(local.set ${x} ${v})`, store(t.i, t.j, `(f64x2.extract_lane 0 (local.get ${x}))`, add));
+          nextOf = s.ix;
+          body.push(store(t.i, t.j, `(f64x2.extract_lane 1 (local.get ${x}))`, add));
+          nextOf = undefined;
+        }
+      }
+    }
+    const pairs = s.count - (s.count % 2);
+    return [
+      `(local.set ${i} (i32.const 0))`,
+      `(loop ${i}_pairs`,
+      ...body.map((l) => `  ${l}`),
+      `  (local.set ${i} (i32.add (local.get ${i}) (i32.const 2)))`,
+      `  (br_if ${i}_pairs (i32.lt_u (local.get ${i}) (i32.const ${pairs}))))`,
+      ...(s.count % 2 === 1 ? lines(s.body) : []),
+    ];
+  };
   const store = (i: Index, j: Index, v: string, add: boolean): string => {
     const at = `(i32.add (local.get $o) ${offset(i, j, places.output.cols)})`;
     return `(f64.store ${at} ${add ? `(f64.add (f64.load ${at}) ${v})` : v})`;
@@ -98,6 +188,7 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
           if (s.count === 0) return [];
           const i = `$i${indices++}`;
           indexLocal.set(s.ix, i);
+          if (s.count >= 2 && pairable(s, valueLocal)) return pairedLines(s, i);
           return [
             `(local.set ${i} (i32.const 0))`,
             `(loop ${i}_loop`,
@@ -128,7 +219,9 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
     throw e;
   }
   const zero = stmts.some((s) => s.k === "zero");
-  const declared = [...Array(indices).keys()].map((k) => `(local $i${k} i32)`).concat([...Array(locals).keys()].map((k) => `(local $v${k} f64)`));
+  const declared = [...Array(indices).keys()]
+    .map((k) => `(local $i${k} i32)`)
+    .concat([...Array(locals).keys()].map((k) => `(local $v${k} f64)`), [...Array(vectors).keys()].map((k) => `(local $w${k} v128)`));
   const text = [
     `;; ${comment}`,
     `(func $${name} (export "${name}") (param $o i32)${[...param.values()].map((p) => ` (param ${p} i32)`).join("")}`,
@@ -137,6 +230,98 @@ export function wasmNest(name: string, comment: string, stmts: readonly Stmt[], 
     `)`,
   ].join("\n");
   return { text, addresses: params };
+}
+
+/** An update `acc = acc + term` or `acc = max(acc, term)` (a sum or a maximum over the loop): how it folds, and its term. */
+function reduction(local: number, v: Val): { fold: string; operand: Val } | undefined {
+  const isAcc = (x: Val) => x.k === "local" && x.local === local;
+  if (v.k === "binary" && v.op === "+" && isAcc(v.a) && !mentions(v.b, local)) return { fold: "f64.add", operand: v.b };
+  if (v.k === "call" && v.fn === "max" && isAcc(v.args[0]!) && !mentions(v.args[1]!, local)) return { fold: "f64.max", operand: v.args[1]! };
+  return undefined;
+}
+
+function mentions(v: Val, local: number): boolean {
+  switch (v.k) {
+    case "local":
+      return v.local === local;
+    case "binary":
+      return mentions(v.a, local) || mentions(v.b, local);
+    case "negate":
+      return mentions(v.a, local);
+    case "call":
+      return v.args.some((a) => mentions(a, local));
+    case "choose":
+      return [v.a, v.b, v.then, v.otherwise].some((x) => mentions(x, local));
+    default:
+      return false;
+  }
+}
+
+/** Whether a value depends on loop index `ix` (directly, or through a local bound in the loop's body). */
+function dependsOn(v: Val, ix: number, inLoop: ReadonlyMap<number, string>): boolean {
+  const at = (i: Index) => typeof i !== "number" && i.ix === ix;
+  switch (v.k) {
+    case "index":
+      return at(v.i);
+    case "read":
+    case "out":
+      return at(v.i) || at(v.j);
+    case "local":
+      return inLoop.has(v.local);
+    case "binary":
+      return dependsOn(v.a, ix, inLoop) || dependsOn(v.b, ix, inLoop);
+    case "negate":
+      return dependsOn(v.a, ix, inLoop);
+    case "call":
+      return v.args.some((a) => dependsOn(a, ix, inLoop));
+    case "choose":
+      return [v.a, v.b, v.then, v.otherwise].some((x) => dependsOn(x, ix, inLoop));
+    default:
+      return false;
+  }
+}
+
+/**
+ * An innermost loop whose iterations are independent but for sums and maxima (folded lane by lane in
+ * order): its body only binds values, folds locals declared before it, and writes entries that no
+ * other iteration reads.
+ */
+function pairable(s: Stmt & { k: "loop" }, outside: ReadonlyMap<number, string>): boolean {
+  const bound = new Set<number>();
+  // Each folded local once, and read by nothing else in the body (its value mid-loop differs by lane).
+  const folded = s.body.flatMap((t) => (t.k === "update" ? [t.local] : []));
+  if (new Set(folded).size !== folded.length) return false;
+  const values = s.body.flatMap((t) => (t.k === "let" || t.k === "write" ? [t.value] : t.k === "update" ? [reduction(t.local, t.value)?.operand ?? t.value] : []));
+  if (values.some((v) => folded.some((local) => mentions(v, local)))) return false;
+  for (const t of s.body) {
+    if (t.k === "let") {
+      if (t.mutable) return false;
+      bound.add(t.local);
+    } else if (t.k === "update") {
+      if (!outside.has(t.local) || bound.has(t.local) || !reduction(t.local, t.value)) return false;
+    } else if (t.k === "write") {
+      // Reading the output back, or writing where the index is not, could meet another iteration.
+      if (readsOut(t.value) || !((typeof t.i !== "number" && t.i.ix === s.ix) || (typeof t.j !== "number" && t.j.ix === s.ix))) return false;
+    } else return false;
+  }
+  return !s.body.some((t) => (t.k === "let" || t.k === "update") && readsOut(t.value));
+}
+
+function readsOut(v: Val): boolean {
+  switch (v.k) {
+    case "out":
+      return true;
+    case "binary":
+      return readsOut(v.a) || readsOut(v.b);
+    case "negate":
+      return readsOut(v.a);
+    case "call":
+      return v.args.some(readsOut);
+    case "choose":
+      return [v.a, v.b, v.then, v.otherwise].some(readsOut);
+    default:
+      return false;
+  }
 }
 
 /** The output's `count` entries set to zero (before the "accumulate" writes that add to them). */

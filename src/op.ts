@@ -260,6 +260,14 @@ export interface SimdContext {
    * whole with `=` (not joined with others', nothing computed as it comes out).
    */
   outputAddress?(): string | undefined;
+  /**
+   * For an input that is a transpose view (`transposed(k)`): where the array it transposes lives in
+   * the kernels' memory (row-major, its rows `stride` entries apart), with the lines that must run
+   * first (a copy of a caller's array made there); undefined when it lives elsewhere.
+   */
+  transposedAddress?(k: number): { readonly address: string; readonly stride: number; readonly lines: readonly string[] } | undefined;
+  /** The caller's array that holds input k row-major as it is (a parameter, or the data of every step at once; not a view), as code; undefined otherwise. */
+  callerArray?(k: number): string | undefined;
 }
 
 /** While a model is traced, ops on its traced values are recorded as IR nodes instead of run. */
