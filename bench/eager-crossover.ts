@@ -5,7 +5,7 @@
 // faster. The thresholds in src/ops/matmul-eager.ts (and the maps') come from this table.
 import { productJs } from "../src/ops/matmul-eager.js";
 import { productWasm, type Operand } from "../src/wasm/product.js";
-import { wasmKernels } from "../src/wasm/instance.js";
+import { wasmAvailable } from "../src/wasm/instance.js";
 import { mapWasm } from "../src/wasm/maps.js";
 import { runMapVectorized } from "../src/kernel/vector.js";
 import { makeMat } from "../src/mat.js";
@@ -13,7 +13,7 @@ import { opNamed } from "../src/ops/table.js";
 import { softmaxJs, softmaxWasm } from "../src/ops/softmax-eager.js";
 import { sumRowsJs, sumRowsWasm } from "../src/ops/sum-rows-eager.js";
 
-if (!wasmKernels()) throw new Error("WebAssembly kernels unavailable here");
+if (!wasmAvailable()) throw new Error("WebAssembly kernels unavailable here");
 
 function random(length: number): Float64Array {
   return Float64Array.from({ length }, () => Math.random() - 0.5);

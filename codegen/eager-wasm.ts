@@ -12,7 +12,7 @@ import { VectorFunctions } from "./print-wat.js";
 /** Where the generated file lives, from the repository's root. */
 export const eagerKernelsPath = "src/wasm/kernels.generated.ts";
 
-/** The module in WebAssembly text: one memory of one page, growable to the cap, and every op's functions in table order. */
+/** The module in WebAssembly text: an imported memory (src/wasm/instance.ts makes it, of what an op needs, up to the cap), and every op's functions. */
 export function eagerModuleText(): string {
   const ops = [...opTable.values()];
   // Every vector function of the table, for the ops' own kernels to call (softmax calls exp and log).
@@ -20,7 +20,7 @@ export function eagerModuleText(): string {
   for (const op of ops) if (op.vector) vectors.call(op.vector, []);
   const kernels = [...ops.flatMap((op) => op.schedule?.wasm?.() ?? []), ...mapKernelTexts(ops, vectors)];
   const functions = [...vectors.texts(), ...kernels];
-  return [`(module`, `(memory (export "memory") 1 ${memoryCap / 65536})`, ...functions, `)`].join("\n");
+  return [`(module`, `(import "env" "memory" (memory 1 ${memoryCap / 65536}))`, ...functions, `)`].join("\n");
 }
 
 /** The text of src/wasm/kernels.generated.ts. */

@@ -5,7 +5,7 @@
 // summed in j order, lse = log of it, then exp((x_j − max) − lse); exp's and log's vector entries
 // state 0 ulp from Math (src/ops/exp.ts, log.ts), and test/schedules.test.ts holds this to the math.
 import type { AnyMat } from "../mat.js";
-import { scratch, wasmKernels } from "../wasm/instance.js";
+import { wasmScratch } from "../wasm/instance.js";
 import { expOp } from "./exp.js";
 import { logOp } from "./log.js";
 
@@ -41,12 +41,11 @@ type Kernel = (o: number, a: number, rows: number, rowBytes: number) => void;
 
 /** The same on the WebAssembly kernel; false (O untouched) where it cannot run. */
 export function softmaxWasm(O: Float64Array, A: Float64Array, rows: number, cols: number): boolean {
-  const kernels = wasmKernels();
-  const kernel = kernels?.exports[kernelName] as Kernel | undefined;
-  if (!kernels || typeof kernel !== "function") return false;
   const count = rows * cols, outAt = count + (count % 2);
-  const memory = scratch(kernels, (outAt + count) * 8);
-  if (!memory) return false;
+  const scratch = wasmScratch((outAt + count) * 8);
+  const kernel = scratch?.exports[kernelName] as Kernel | undefined;
+  if (!scratch || typeof kernel !== "function") return false;
+  const memory = scratch.f64;
   memory.set(A, 0);
   kernel(outAt * 8, 0, rows, cols * 8);
   O.set(memory.subarray(outAt, outAt + count));

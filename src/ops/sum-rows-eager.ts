@@ -3,7 +3,7 @@
 // matrices; above the measured crossover on WebAssembly, two columns per f64x2 addition (the order
 // of each column's sum is unchanged: lanes are columns, not terms).
 import type { AnyMat } from "../mat.js";
-import { scratch, wasmKernels } from "../wasm/instance.js";
+import { wasmScratch } from "../wasm/instance.js";
 
 /**
  * The fewest entries a column sum runs on WebAssembly with. Measured with
@@ -29,12 +29,11 @@ type Kernel = (o: number, a: number, rows: number, rowBytes: number) => void;
 
 /** The same on the WebAssembly kernel; false (O untouched) where it cannot run. */
 export function sumRowsWasm(O: Float64Array, A: Float64Array, rows: number, cols: number): boolean {
-  const kernels = wasmKernels();
-  const kernel = kernels?.exports[kernelName] as Kernel | undefined;
-  if (!kernels || typeof kernel !== "function") return false;
   const count = rows * cols, outAt = count + (count % 2);
-  const memory = scratch(kernels, (outAt + cols + 1) * 8);
-  if (!memory) return false;
+  const scratch = wasmScratch((outAt + cols + 1) * 8);
+  const kernel = scratch?.exports[kernelName] as Kernel | undefined;
+  if (!scratch || typeof kernel !== "function") return false;
+  const memory = scratch.f64;
   memory.set(A, 0);
   kernel(outAt * 8, 0, rows, cols * 8);
   O.set(memory.subarray(outAt, outAt + cols));

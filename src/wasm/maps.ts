@@ -5,7 +5,7 @@
 // run-time numbers), or below the crossover, the op runs in JavaScript.
 import type { AnyMat } from "../mat.js";
 import type { Attrs } from "../op.js";
-import { scratch, wasmKernels } from "./instance.js";
+import { wasmScratch } from "./instance.js";
 
 /** How a map kernel reads an input: an array of the output's shape, or a single value. */
 export type MapWalk = "l" | "s";
@@ -42,9 +42,6 @@ export function mapWasm(op: string, out: AnyMat, inputs: readonly AnyMat[], attr
     else if (m.rows === 1 && m.cols === 1) walk.push("s");
     else return false;
   }
-  const kernels = wasmKernels();
-  const kernel = kernels?.exports[mapKernelName(op, attrs, walk)] as MapKernel | undefined;
-  if (!kernels || typeof kernel !== "function") return false;
   // Doubles: each input at a multiple of two (16 bytes), the output after them.
   const at: number[] = [];
   let next = 0;
@@ -52,8 +49,10 @@ export function mapWasm(op: string, out: AnyMat, inputs: readonly AnyMat[], attr
     at.push(next);
     next += m.data.length + (m.data.length % 2);
   }
-  const memory = scratch(kernels, (next + count) * 8);
-  if (!memory) return false;
+  const scratch = wasmScratch((next + count) * 8);
+  const kernel = scratch?.exports[mapKernelName(op, attrs, walk)] as MapKernel | undefined;
+  if (!scratch || typeof kernel !== "function") return false;
+  const memory = scratch.f64;
   inputs.forEach((m, k) => memory.set(m.data, at[k]!));
   kernel(next * 8, ...at.map((a) => a * 8), count * 8);
   out.data.set(memory.subarray(next, next + count));

@@ -3,7 +3,7 @@
 // copy nothing more than a·b), the kernel run over blocks of the shared dim and of a's rows that
 // stay in cache, and the result copied out.
 import { eagerProductText, type EagerTile } from "./product-text.js";
-import { scratch, wasmKernels } from "./instance.js";
+import { wasmScratch } from "./instance.js";
 
 /** An operand as it lies in memory: row-major, or the row-major data of its transpose. */
 export interface Operand {
@@ -43,18 +43,17 @@ type Kernel = (a: number, b: number, o: number, rowTiles: number, panels: number
  * would need more memory than the cap: the caller runs JavaScript then.
  */
 export function productWasm(out: Float64Array, a: Operand, b: Operand, n: number, k: number, m: number): boolean {
-  const kernels = wasmKernels();
-  if (!kernels) return false;
   const R = tile.rows, W = 2 * tile.vectors;
   const rowTiles = Math.ceil(n / R), panels = Math.ceil(m / W);
   const rows = rowTiles * R, cols = panels * W;
   // Doubles: a packed at 0, b packed after it, the result after b (each a multiple of 16 bytes).
   const aAt = 0, bAt = rows * k, oAt = bAt + k * cols;
-  const memory = scratch(kernels, (oAt + rows * cols) * 8);
-  if (!memory) return false;
+  const scratch = wasmScratch((oAt + rows * cols) * 8);
+  if (!scratch) return false;
+  const memory = scratch.f64;
   packRowTiles(memory, aAt, a, n, k, R);
   packPanels(memory, bAt, b, k, m, W);
-  const kernel = kernels.exports[kernelName(tile)] as Kernel;
+  const kernel = scratch.exports[kernelName(tile)] as Kernel;
   const tilesPerBlock = Math.max(1, Math.floor(blockRows / R));
   for (let p0 = 0; p0 < k; p0 += blockDepth) {
     const depth = Math.min(blockDepth, k - p0);
