@@ -9,6 +9,7 @@ import { nameProblem } from "./names.js";
 import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
 import { mapOnWasm, mapWasm } from "./wasm/maps.js";
+import { lazyMat, lazyViewOf } from "./lazy-view.js";
 import type { MathFunction } from "./kernel/algebra.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
@@ -328,7 +329,7 @@ export function mismatch(op: string, what: string, shapes: readonly Shape[]): ne
 function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
   if (currentRecorder()?.owns(value)) return;
   // A lazy view was made by apply from checked inputs; reading its data here would make the copy.
-  if (typeof value === "object" && value !== null && views.has(value)) return;
+  if (lazyViewOf(value)) return;
   const m = value as Partial<AnyMat> | null;
   const ok =
     m !== null &&
@@ -381,47 +382,12 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   const s = op.shape(mats, attrs);
   const recorder = currentRecorder();
   if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
-  if (op.math.kind === "view") return lazyView(op, mats, attrs, s);
+  // A view (the transpose) is made when first read, so that a product can read it in place (lazy-view.ts).
+  if (op.math.kind === "view") return lazyMat(s, { op, inputs: mats }, (out) => runEager(op, out, mats, attrs));
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
   // A map on the eager library's WebAssembly kernels where one exists and pays (src/wasm/maps.ts).
   if (op.math.kind !== "map" || op.schedule?.eager || !mapOnWasm(out.data.length) || !mapWasm(op.name, out, mats, attrs)) runEager(op, out, mats, attrs);
   return out;
-}
-
-/** A view op's eager result until its data is first read: the op and the inputs it reads. */
-export interface LazyView {
-  readonly op: OpDef<Arity>;
-  readonly inputs: readonly AnyMat[];
-}
-
-const views = new WeakMap<object, LazyView>();
-
-/**
- * The eager result of a view op (the transpose) is an ordinary Mat whose `data` is computed the
- * first time it is read, then kept: an op that can read the view's inputs in place (a product
- * reading aᵀ from a's rows) asks `lazyViewOf` and never makes the copy. The view reads its inputs
- * when it is first read, so writing into an input's data in between shows in the view.
- */
-function lazyView<N extends Arity>(op: OpDef<N>, inputs: Inputs<AnyMat, N>, attrs: Attrs, s: Shape): AnyMat {
-  const m = { rowDim: s.rowDim, colDim: s.colDim, rows: s.rows, cols: s.cols } as { -readonly [K in keyof AnyMat]: AnyMat[K] };
-  Object.defineProperty(m, "data", {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
-      runEager(op, out, inputs, attrs);
-      views.delete(m);
-      Object.defineProperty(m, "data", { value: out.data, enumerable: true, configurable: true, writable: true });
-      return out.data;
-    },
-  });
-  views.set(m, { op: op as OpDef<Arity>, inputs });
-  return m;
-}
-
-/** The op and inputs of a view whose data has not been read yet (see lazyView), or undefined. */
-export function lazyViewOf(m: AnyMat): LazyView | undefined {
-  return views.get(m);
 }
 
 /** Fills `out` (zeroed, of the op's shape) with the op's result: its eager schedule, or its math run on numbers. */

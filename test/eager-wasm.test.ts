@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { dim, exp, fromRows, log, mat, matmul, meanCols, rng, sigmoid, softmax, sqrt, sumAll, sumCols, sumRows, tanh, toRows, transpose, type AnyMat, type Rng } from "../src/index.js";
 import { sigmoidGrad, tanhGrad } from "../src/ops/index.js";
 import { mapOnWasm, mapWasm } from "../src/wasm/maps.js";
-import { lazyViewOf } from "../src/op.js";
+import { lazyViewOf } from "../src/lazy-view.js";
 import { productOnWasm } from "../src/ops/matmul-eager.js";
 import { productWasm } from "../src/wasm/product.js";
 import { memoryCap, wasmAvailable, wasmMemoryBytes, wasmScratch } from "../src/wasm/instance.js";

@@ -5,7 +5,7 @@
 // entry over the shared dim in order, from zero, as the op's math does: the results are the same
 // bit for bit whichever runs.
 import type { AnyMat } from "../mat.js";
-import { lazyViewOf } from "../op.js";
+import { lazyViewOf } from "../lazy-view.js";
 import { productWasm, type Operand } from "../wasm/product.js";
 import { transposeOp } from "./transpose.js";
 
