@@ -279,7 +279,13 @@ describe("without WebAssembly", () => {
       const instance = await import("../src/wasm/instance.js");
       const out = (fresh.matmul as unknown as typeof mm)((fresh.transpose as unknown as typeof tr)((fresh.transpose as unknown as typeof tr)(a)), b);
       expect(instance.wasmAvailable()).toBe(false);
+      expect(instance.wasmScratch(8)).toBeUndefined();
       expect(relErr(out.data, expected)).toBeLessThan(1e-12);
+      // Maps, softmax and column sums at sizes that run on WebAssembly where it is present.
+      const x = mat(20, 30, Float64Array.from({ length: 600 }, (_, e) => Math.sin(e)));
+      expect(relErr(fresh.tanh(x).data, x.data.map(Math.tanh))).toBeLessThan(1e-12);
+      expect(relErr(fresh.sumRows(x).data, sumRows(x).data)).toBe(0);
+      expect(relErr(fresh.softmax(x).data, softmax(x).data)).toBe(0);
     } finally {
       vi.unstubAllGlobals();
       vi.resetModules();
