@@ -68,7 +68,7 @@ export async function generateCommand(files: readonly string[], options: Generat
       log("run `npx shapegrad generate` to regenerate");
       return 1;
     }
-    log(`generated/ is current (${list.length} model${list.length === 1 ? "" : "s"})`);
+    log(`generated/ is current (${list.length} model${list.length === 1 ? "" : "s"})${eagerKernelsHere(files) ? `, and ${eagerKernelsPath}` : ""}`);
     return 0;
   }
   // Render everything first: a refused model leaves every file as it was.
