@@ -1,11 +1,12 @@
 // `shapegrad generate`: every model in dsl/ into generated/, or one model at other sizes to --out;
 // `--check` proves generated/ is current; `--watch` regenerates on change.
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
-import { basename, extname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { generateSource, type Kernels } from "../codegen/generate.js";
 import { loadModel, UsageError } from "../codegen/load-model.js";
 import { toJavaScript } from "../codegen/write-module.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
+import { eagerKernelsPath, eagerKernelsSource } from "../codegen/eager-wasm.js";
 
 export interface GenerateCommandOptions {
   readonly dim?: Readonly<Record<string, number>>;
@@ -38,6 +39,11 @@ function jobs(files: readonly string[], options: GenerateCommandOptions): Job[] 
   return files.map((file) => ({ file, out: options.out ?? join("generated", `${basename(file, extname(file))}.ts`) }));
 }
 
+/** Whether this run also makes the eager library's kernels: every model of the project's own dsl/, run from its root. */
+function eagerKernelsHere(files: readonly string[]): boolean {
+  return files.length === 0 && existsSync(dirname(eagerKernelsPath));
+}
+
 async function render(job: Job, options: GenerateCommandOptions, generator: string): Promise<string> {
   const model = await loadModel(job.file);
   const source = await generateSource(model, { sizes: options.dim ?? {}, source: shownPath(job.file), generator, kernels: options.kernels, sideBySide: !options.separateProducts });
@@ -53,12 +59,16 @@ export async function generateCommand(files: readonly string[], options: Generat
       const current = existsSync(job.out) ? readFileSync(job.out, "utf8") : undefined;
       if (current !== text) stale.push(`${shownPath(job.out)} is ${current === undefined ? "missing" : "stale"} (from ${shownPath(job.file)})`);
     }
+    if (eagerKernelsHere(files)) {
+      const current = existsSync(eagerKernelsPath) ? readFileSync(eagerKernelsPath, "utf8") : undefined;
+      if (current !== (await eagerKernelsSource())) stale.push(`${eagerKernelsPath} is ${current === undefined ? "missing" : "stale"} (from the op table's schedule.wasm)`);
+    }
     for (const line of stale) log(line);
     if (stale.length > 0) {
       log("run `npx shapegrad generate` to regenerate");
       return 1;
     }
-    log(`generated/ is current (${list.length} model${list.length === 1 ? "" : "s"})`);
+    log(`generated/ is current (${list.length} model${list.length === 1 ? "" : "s"})${eagerKernelsHere(files) ? `, and ${eagerKernelsPath}` : ""}`);
     return 0;
   }
   // Render everything first: a refused model leaves every file as it was.
@@ -66,6 +76,10 @@ export async function generateCommand(files: readonly string[], options: Generat
   for (const { job, text } of rendered) {
     writeFileAtomic(job.out, text);
     log(`${shownPath(job.file)} → ${shownPath(job.out)} (${text.split("\n").length} lines)`);
+  }
+  if (eagerKernelsHere(files)) {
+    writeFileAtomic(eagerKernelsPath, await eagerKernelsSource());
+    log(`op table's schedule.wasm → ${eagerKernelsPath}`);
   }
   if (options.watch) await watchAndRegenerate(list, options, generator, log);
   return 0;

@@ -8,6 +8,8 @@ import { ModelError } from "./model-error.js";
 import { nameProblem } from "./names.js";
 import { runNest } from "./kernel/direct.js";
 import { runMapVectorized } from "./kernel/vector.js";
+import { mapOnWasm, mapWasm } from "./wasm/maps.js";
+import { lazyMat, lazyViewOf } from "./lazy-view.js";
 import type { MathFunction } from "./kernel/algebra.js";
 import type { MapEntry } from "./kernel/map.js";
 import type { NestBody } from "./kernel/nest.js";
@@ -108,6 +110,13 @@ export type OpMath =
  */
 export interface Schedule<N extends Arity> {
   eager?(out: AnyMat, inputs: Inputs<AnyMat, N>, attrs: Attrs): void;
+  /**
+   * WebAssembly functions, in text, that `eager` calls through src/wasm/instance.ts: the eager
+   * library's kernels for sizes known only at run time. codegen/eager-wasm.ts assembles those of
+   * every op of the table into one module at build time (src/wasm/kernels.generated.ts), so the
+   * library itself never assembles anything.
+   */
+  readonly wasm?: () => readonly string[];
   emit?(ctx: LoopContext): readonly string[] | undefined;
 }
 
@@ -329,6 +338,8 @@ export function mismatch(op: string, what: string, shapes: readonly Shape[]): ne
 /** Run-time evidence that a value is a well-formed matrix, so a kernel never reads out of bounds. */
 function checkInput(op: OpDef<Arity>, value: unknown, index: number): asserts value is AnyMat {
   if (currentRecorder()?.owns(value)) return;
+  // A lazy view was made by apply from checked inputs; reading its data here would make the copy.
+  if (lazyViewOf(value)) return;
   const m = value as Partial<AnyMat> | null;
   const ok =
     m !== null &&
@@ -381,8 +392,11 @@ export function apply<N extends Arity>(op: OpDef<N>, inputs: readonly unknown[],
   const s = op.shape(mats, attrs);
   const recorder = currentRecorder();
   if (recorder && mats.some((m) => recorder.owns(m))) return recorder.record(op, mats, attrs, s);
+  // A view (the transpose) is made when first read, so that a product can read it in place (lazy-view.ts).
+  if (op.math.kind === "view") return lazyMat(s, { op, inputs: mats }, (out) => runEager(op, out, mats, attrs));
   const out = makeMat(s.rowDim, s.colDim, s.rows, s.cols, new Float64Array(s.rows * s.cols));
-  runEager(op, out, mats, attrs);
+  // A map on the eager library's WebAssembly kernels where one exists and pays (src/wasm/maps.ts).
+  if (op.math.kind !== "map" || op.schedule?.eager || !mapOnWasm(out.data.length) || !mapWasm(op.name, out, mats, attrs)) runEager(op, out, mats, attrs);
   return out;
 }
 

@@ -6,6 +6,8 @@ import { juxtapose } from "../explain/notation.js";
 import { loop } from "./loop-code.js";
 import { simdProductLoops } from "./matmul-simd.js";
 import { transpose } from "./transpose.js";
+import { eagerProduct } from "./matmul-eager.js";
+import { productKernelTexts } from "../wasm/product.js";
 
 /** b's type when the inner dims agree, else the message the editor shows at b. */
 export type MatmulRight<N extends Dim, K extends Dim, K2 extends Dim, M extends Dim> =
@@ -42,17 +44,10 @@ export const matmulOp: OpDef<2> = {
     },
   },
   schedule: {
-    // The same loops without the per-entry calls: the eager library's speed.
-    eager(out, [a, b]) {
-      const n = a.rows, k = a.cols, m = b.cols;
-      const A = a.data, B = b.data, O = out.data;
-      for (let i = 0; i < n; i++) {
-        for (let p = 0; p < k; p++) {
-          const aip = A[i * k + p]!;
-          for (let j = 0; j < m; j++) O[i * m + j]! += aip * B[p * m + j]!;
-        }
-      }
-    },
+    // The same loops without the per-entry calls, or WebAssembly kernels above a measured size
+    // (see matmul-eager.ts): the eager library's speed.
+    eager: (out, [a, b]) => eagerProduct(out, a, b),
+    wasm: productKernelTexts,
     // The loop order follows the memory layout of the operands (a transposed operand is a strided
     // view), so that the innermost loop walks contiguous memory wherever it can; register tiles,
     // repacking and SIMD kernels (see matmulLoops). These sum in another order than the math.

@@ -24,6 +24,18 @@ export const meanColsOp: OpDef<1> = {
       n.loop(a!.rows, "i", (i) => n.write(i, 0, n.div(n.sum(a!.cols, "sum", (j) => n.read(0, i, j)), n.num(a!.cols))));
     },
   },
+  // The same sums in the same order without the nest's per-entry calls (a chain of additions per
+  // row, as sumCols: no WebAssembly kernel).
+  schedule: {
+    eager(out, [a]) {
+      const A = a.data, O = out.data, cols = a.cols;
+      for (let i = 0; i < a.rows; i++) {
+        let s = 0;
+        for (let j = 0, at = i * cols; j < cols; j++) s += A[at + j]!;
+        O[i] = s / cols;
+      }
+    },
+  },
   explain: {
     rule: { text: "row mean: d(A 1/C) = dA 1/C, and G : dA 1/C = G 1ᵀ/C : dA: its adjoint spreads G/C over the row", latex: String.raw`d(A\mathbf{1}/C) = dA\,\mathbf{1}/C,\quad G : dA\,\mathbf{1}/C = G\,\mathbf{1}^\top/C : dA` },
     differential: (_k, _args, d) => ({ text: `rowmean(${d.text})`, latex: `\\operatorname{rowmean}(${d.latex})` }),

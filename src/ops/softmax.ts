@@ -4,6 +4,7 @@ import { rowLogSumExp } from "./row-reductions.js";
 import { apply, type OpDef } from "../op.js";
 import { call, operator } from "../explain/notation.js";
 import { softmaxGrad } from "./softmax-grad.js";
+import { eagerSoftmax, softmaxKernelText } from "./softmax-eager.js";
 
 /** dŶ = Ŷ ⊙ (dO − rowsum(Ŷ ⊙ dO)) row by row, a symmetric Jacobian: adjoint Ŷ ⊙ (G − rowsum(G ⊙ Ŷ)). */
 export function softmaxRule<R extends Dim, C extends Dim>(y: Mat<R, C>, g: Mat<R, C>): Mat<R, C> {
@@ -26,6 +27,11 @@ export const softmaxOp: OpDef<1> = {
         n.loop(a!.cols, "j", (j) => n.write(i, j, n.exp(n.sub(n.sub(n.read(0, i, j), max), lse))));
       });
     },
+  },
+  // The same loops without per-entry calls, on WebAssembly above a measured size (softmax-eager.ts).
+  schedule: {
+    eager: (out, [a]) => eagerSoftmax(out, a),
+    wasm: () => [softmaxKernelText()],
   },
   explain: {
     rule: {

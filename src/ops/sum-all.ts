@@ -25,6 +25,16 @@ export const sumAllOp: OpDef<1> = {
       n.write(0, 0, total.value);
     },
   },
+  // The same sum in the same order without the nest's per-entry calls (one chain of additions: no
+  // WebAssembly kernel).
+  schedule: {
+    eager(out, [a]) {
+      const A = a.data;
+      let s = 0;
+      for (let e = 0; e < A.length; e++) s += A[e]!;
+      out.data[0] = s;
+    },
+  },
   explain: {
     rule: { text: "total: d(1ᵀ A 1) = 1ᵀ dA 1, and for a 1×1 G, G : 1ᵀ dA 1 = 1 G 1ᵀ : dA: its adjoint puts G on every entry", latex: String.raw`d(\mathbf{1}^\top A\,\mathbf{1}) = \mathbf{1}^\top dA\,\mathbf{1},\quad G : \mathbf{1}^\top dA\,\mathbf{1} = \mathbf{1}\,G\,\mathbf{1}^\top : dA` },
     differential: (_k, _args, d) => ({ text: `1ᵀ ${d.text} 1`, latex: `\\mathbf{1}^\\top ${d.latex}\\,\\mathbf{1}` }),

@@ -1,6 +1,7 @@
 import type { Dim } from "../dims.js";
 import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
+import { eagerSumRows, sumRowsKernelText } from "./sum-rows-eager.js";
 import { broadcastRows } from "./broadcast-rows.js";
 import { onesT, product, wrap } from "../explain/notation.js";
 
@@ -23,6 +24,11 @@ export const sumRowsOp: OpDef<1> = {
       n.zero();
       n.loop(a!.rows, "i", (i) => n.loop(a!.cols, "j", (j) => n.write(0, j, n.read(0, i, j), "accumulate")));
     },
+  },
+  // The same sums in the same order, as a loop or on WebAssembly above a measured size (sum-rows-eager.ts).
+  schedule: {
+    eager: (out, [a]) => eagerSumRows(out, a),
+    wasm: () => [sumRowsKernelText()],
   },
   explain: {
     rule: { text: "row sum: d(1ᵀA) = 1ᵀ dA, and G : 1ᵀ dA = 1 G : dA: its adjoint copies G onto every row", latex: String.raw`d(\mathbf{1}^\top A) = \mathbf{1}^\top dA,\quad G : \mathbf{1}^\top dA = \mathbf{1}\,G : dA` },

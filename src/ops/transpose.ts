@@ -14,7 +14,9 @@ export const transposeOp: OpDef<1> = {
   arity: 1,
   shape: ([a]) => ({ rowDim: a.colDim, colDim: a.rowDim, rows: a.cols, cols: a.rows }),
   vjp: (_inputs, _out, g) => [transposeRule(g)],
-  // Eagerly the result is materialized row-major like every Mat; generated code folds it into indexing.
+  // Eagerly the result is a row-major Mat whose data is made when first read (apply's lazy view), so
+  // that a product reads a transposed operand where it lies (matmul-eager.ts); generated code folds
+  // it into indexing.
   math: {
     kind: "view",
     body(n) {
@@ -29,7 +31,10 @@ export const transposeOp: OpDef<1> = {
   },
 };
 
-/** `R×C → C×R`. */
+/**
+ * `R×C → C×R`. Its data is made when first read, from a's data as it is then: matmul reads a
+ * transpose in place and never makes the copy.
+ */
 export function transpose<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<C, R> {
   return apply(transposeOp, [a]) as Mat<C, R>;
 }
