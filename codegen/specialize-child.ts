@@ -4,7 +4,6 @@
 // trains must keep it. Reads a list of jobs as JSON on stdin, each an IR (as JSON), the file to
 // write the JavaScript module to and its kernels ("js" or "simd", with "-separate" for products
 // run apart); argv names the files that define users' ops.
-import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import { GenerateError, planWithinBudget } from "./budget.js";
@@ -18,7 +17,10 @@ import { toJavaScript, writeModule } from "./write-module.js";
 const opFiles = process.argv.slice(2);
 // The files that define the users' ops of these models: importing them registers the ops here.
 for (const file of opFiles) await tsImport(pathToFileURL(file).href, import.meta.url);
-const jobs = JSON.parse(readFileSync(0, "utf8")) as { out: string; kind: string; ir: string }[];
+// Read as a stream: a large input is still arriving when a synchronous read of the pipe would end (EAGAIN).
+let input = "";
+for await (const chunk of process.stdin) input += String(chunk);
+const jobs = JSON.parse(input) as { out: string; kind: string; ir: string }[];
 for (const [index, job] of jobs.entries()) {
   const [kernels, separate] = job.kind.split("-");
   if ((kernels !== "js" && kernels !== "simd") || (separate !== undefined && separate !== "separate")) throw new Error(`specialize-child: kernels ${job.kind}: expected js|simd[-separate]`);

@@ -1,0 +1,209 @@
+// The threaded runner of specialize({ threads }) (codegen/threaded.ts, codegen/row-split.ts): for the
+// RNN, the LSTM and the GRU at small sizes with n = 2, 3 and 5 rows (5: uneven chunks of 2, 1, 1, 1)
+// and both kernel kinds,
+//   - 1, 2 and 3 threads give the same bits: loss, every gradient, every final state, forward's loss;
+//   - the result agrees with the plain module at the full batch (the cached file specialize wrote,
+//     imported as it is) and with the interpreter, to 1e-12;
+// then the attention model stays on one thread and says why, a worker's error reaches the caller as
+// one line (and the runner keeps working), a worker that cannot start rejects with one line, and
+// training with 1 and 2 threads gives the same losses.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import attention from "../dsl/attention.js";
+import gru from "../dsl/gru.js";
+import lstm from "../dsl/lstm.js";
+import rnn from "../dsl/rnn.js";
+import charRnn from "../dsl/char-rnn.js";
+import { randomArguments, type Arguments } from "../cli/random-arguments.js";
+import { specialize, type Specialized } from "../codegen/specialize.js";
+import { chunksOf } from "../codegen/row-split.js";
+import { threadLayout } from "../codegen/thread-layout.js";
+import { startThreads } from "../codegen/threaded.js";
+import type { AnyMat, AnyModel } from "../src/index.js";
+import { interpret } from "../src/interpret.js";
+import { traceModel } from "../src/trace-model.js";
+import { train } from "../train/trainer.js";
+import { relErr } from "./support/numeric.js";
+
+const work = mkdtempSync(join(tmpdir(), "shapegrad-threads-"));
+const cacheDir = join(work, "cache");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type Result = { readonly loss: number } & Readonly<Record<string, unknown>>;
+interface Module {
+  forward(params: object, batch: object): Result;
+  lossAndGrad(params: object, batch: object, grads: object): Result;
+}
+
+const models: readonly { name: string; model: AnyModel; states: readonly string[] }[] = [
+  { name: "rnn", model: rnn, states: ["h"] },
+  { name: "lstm", model: lstm, states: ["h", "cell"] },
+  { name: "gru", model: gru, states: ["h"] },
+];
+const kinds = ["js", "simd"] as const;
+const rowCounts = [2, 3, 5];
+const threadCounts = [1, 2, 3];
+const sizesOf = (n: number) => ({ n, d: 5, h: 6, v: 4, T: 3 });
+
+interface Case {
+  readonly name: string;
+  readonly model: AnyModel;
+  readonly kernels: (typeof kinds)[number];
+  readonly n: number;
+}
+const cases: Case[] = models.flatMap((m) => kinds.flatMap((kernels) => rowCounts.map((n) => ({ name: m.name, model: m.model, kernels, n }))));
+const label = (c: Case) => `${c.name} ${c.kernels} n=${c.n}`;
+
+const attentionSizes = { T: 4, v: 5, d: 4, k: 2, m: 3 };
+// The training test's text and the sizes it trains at (its vocabulary is the text's characters).
+const trainText = "the quick brown fox jumps over the lazy dog; ".repeat(40);
+const vocab = new Set(trainText).size;
+const trainSizes = { n: 3, d: vocab, h: 8, v: vocab, T: 5 };
+
+// Every module the file needs is asked for in one turn, so that one child process writes them all.
+const runners = new Map<string, Specialized<Module>[]>();
+let whole: Specialized<Module>[] = [];
+beforeAll(async () => {
+  const all = Promise.all(cases.flatMap((c) => threadCounts.map((threads) => specialize<Module>(c.model, sizesOf(c.n), { cacheDir, kernels: c.kernels, threads }))));
+  const others = Promise.all([
+    specialize<Module>(attention, attentionSizes, { cacheDir, kernels: "js", threads: 2 }),
+    specialize<Module>(rnn, sizesOf(1), { cacheDir, kernels: "js", threads: 2 }),
+    specialize<Module>(charRnn, trainSizes, { cacheDir, threads: 1 }),
+  ]);
+  const list = await all;
+  whole = await others;
+  cases.forEach((c, i) => runners.set(label(c), list.slice(i * threadCounts.length, (i + 1) * threadCounts.length)));
+}, 600_000);
+afterAll(async () => {
+  for (const r of [...[...runners.values()].flat(), ...whole]) await r.close();
+});
+
+/** The call's results, copied (a final state views the module's buffer). */
+function run(module: Module, args: Arguments): { loss: number; forwardLoss: number; arrays: Record<string, Float64Array> } {
+  const grads = Object.fromEntries(Object.entries(args.grads).map(([k, g]) => [k, { ...g, data: new Float64Array(g.data.length) }]));
+  const result = module.lossAndGrad(args.params, args.batch, grads);
+  const arrays: Record<string, Float64Array> = {};
+  for (const [k, g] of Object.entries(grads)) arrays[`grad ${k}`] = g.data;
+  for (const [k, v] of Object.entries(result)) if (k !== "loss") arrays[k] = Float64Array.from((v as AnyMat).data);
+  const forwardLoss = module.forward(args.params, args.batch).loss;
+  return { loss: result.loss, forwardLoss, arrays };
+}
+
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex");
+
+describe.each(cases)("$name, kernels $kernels, n = $n", (c) => {
+  it("1, 2 and 3 threads give the same bits, and agree with the plain module and the interpreter to 1e-12", async () => {
+    const list = runners.get(label(c))!;
+    const chunks = chunksOf(c.n).length;
+    expect(list.map((r) => r.threads)).toEqual(threadCounts.map((t) => Math.min(t, chunks)));
+    const ir = traceModel(c.model, sizesOf(c.n));
+    const args = randomArguments(ir, 7 + c.n);
+    const results = list.map((r) => run(r.module, args));
+    const [first, ...rest] = results;
+    expect(Object.keys(first!.arrays).length).toBe(ir.params.length + 2 * models.find((m) => m.name === c.name)!.states.length);
+    for (const other of rest) {
+      expect(Object.is(other.loss, first!.loss)).toBe(true);
+      expect(Object.is(other.forwardLoss, first!.forwardLoss)).toBe(true);
+      for (const [k, a] of Object.entries(first!.arrays)) expect(bits(other.arrays[k]!), k).toBe(bits(a));
+    }
+    expect(Object.is(first!.forwardLoss, first!.loss)).toBe(true);
+
+    // The plain module at the full batch: the file specialize wrote, imported as it is.
+    const plain = (await import(pathToFileURL(list[0]!.path).href)) as Module;
+    const unsplit = run(plain, args);
+    // The interpreter.
+    const reference = interpret(ir, args.params, args.batch, true);
+    const expected: Record<string, Float64Array> = {};
+    for (const [k, g] of Object.entries(reference.grads!)) expected[`grad ${k}`] = g.data;
+    for (const [k, m] of Object.entries(reference.final)) expected[k] = m.data;
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(first!.arrays).sort());
+    expect(relErr([first!.loss], [unsplit.loss])).toBeLessThan(1e-12);
+    expect(relErr([first!.loss], [reference.loss])).toBeLessThan(1e-12);
+    for (const [k, e] of Object.entries(expected)) {
+      expect(relErr(first!.arrays[k]!, unsplit.arrays[k]!), `${k} against the plain module`).toBeLessThan(1e-12);
+      expect(relErr(first!.arrays[k]!, e), `${k} against the interpreter`).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe("what runs on one thread", () => {
+  it("the attention model (its rows attend to each other) says why, and runs whole", async () => {
+    const sizes = attentionSizes;
+    const s = whole[0]!;
+    expect(s.threads).toBe(1);
+    expect(s.why).toMatch(/^its rows cannot run apart: matmul at dsl\/attention\.ts:\d+:\d+ mixes the rows of T/);
+    const ir = traceModel(attention, sizes);
+    const args = randomArguments(ir, 3);
+    expect(relErr([run(s.module, args).loss], [interpret(ir, args.params, args.batch, false).loss])).toBeLessThan(1e-12);
+  }, 120_000);
+
+  it("one row runs the plain module", async () => {
+    const s = whole[1]!;
+    expect([s.threads, s.why]).toEqual([1, "one row (n = 1)"]);
+  }, 120_000);
+
+  it("a thread count that is not a whole number from 1 up is refused in one line", async () => {
+    await expect(specialize(rnn, sizesOf(2), { cacheDir, threads: 0 })).rejects.toThrow(/^specialize: threads must be a whole number from 1 up, got 0$/);
+  });
+});
+
+describe("errors in worker threads", () => {
+  // A stand-in for a chunk module: a call on a worker thread throws (a two-line message, of which
+  // the caller should see the first); on the caller's thread it returns a loss and a final state.
+  const fake = join(work, "fake-chunk.mjs");
+  writeFileSync(
+    fake,
+    [
+      'import { isMainThread } from "node:worker_threads";',
+      "let calls = 0;",
+      "const result = () => ({ loss: 1, hT: { rows: 1, cols: 6, data: new Float64Array(isMainThread ? 12 : 6) } });",
+      'export function forward() { calls++; if (!isMainThread && calls === 1) throw new RangeError("chunk broke\\nsecond line"); return result(); }',
+      "export const lossAndGrad = forward;",
+    ].join("\n"),
+  );
+  // Chunks of 2 and 1 rows over two threads: the caller's thread runs the first, thread 1 the second.
+  const layoutFor = (path: string) => {
+    const ir = traceModel(rnn, sizesOf(3));
+    return threadLayout(ir, [{ start: 0, rows: 2 }, { start: 2, rows: 1 }], [2 / 3, 1 / 3], 2, { 2: fake, 1: path });
+  };
+
+  it("reaches the caller as one line, and the next call runs", async () => {
+    const runner = await startThreads({}, layoutFor(fake));
+    const ir = traceModel(rnn, sizesOf(3));
+    const args = randomArguments(ir, 1);
+    const module = runner.module as unknown as Module;
+    expect(() => module.forward(args.params, args.batch)).toThrow(/^forward: thread 1 failed: RangeError: chunk broke$/);
+    expect(module.forward(args.params, args.batch).loss).toBe(1);
+    await runner.close();
+    expect(() => module.forward(args.params, args.batch)).toThrow(/^forward: this module was closed$/);
+  }, 60_000);
+
+  it("a worker that cannot load its module rejects with one line", async () => {
+    await expect(startThreads({}, layoutFor(join(work, "missing.mjs")))).rejects.toThrow(/^specialize: thread 1 could not start: .*missing\.mjs[^\n]*$/);
+  }, 60_000);
+});
+
+describe("training", () => {
+  it("1 and 2 threads give the same losses, step by step", async () => {
+    const text = join(work, "text.txt");
+    writeFileSync(text, trainText);
+    const losses = async (threads: number) => {
+      const out = join(work, `run-${threads}`);
+      const seen: number[] = [];
+      await train(
+        { text, model: charRnn, hidden: 8, seq: 5, batch: 3, steps: 6, val: 0, optimizer: "adagrad", clip: 5, seed: 2, out, resume: false, fresh: true, sampleEvery: 1000, sampleLength: 5, temperature: 1, checkpointEvery: 1000, cacheDir, threads },
+        { onStep: (p) => seen.push(p.loss) },
+      );
+      return seen;
+    };
+    const one = await losses(1), two = await losses(2);
+    expect(one.length).toBe(6);
+    expect(two).toEqual(one);
+    expect(one.every(Number.isFinite)).toBe(true);
+  }, 300_000);
+});
+
+
