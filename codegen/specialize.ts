@@ -1,7 +1,7 @@
 // Sizes bound late: generate a model's module as JavaScript at sizes known only at run time, keep it
 // in a cache keyed by everything that determines its text, and import it. A second run at the same
 // sizes generates nothing.
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -166,28 +166,25 @@ let queued: { job: GenerationJob; opFiles: readonly string[]; done: (error?: Err
 
 /**
  * Writes `job`'s module. The jobs that calls of this turn of the event loop ask for (a split
- * module's chunks; Promise.all over several specialize calls) go to one child process: starting one
- * (tsx and ts-morph) costs more than generating a small module.
+ * module's chunks; Promise.all over several specialize calls) go to one child process per core:
+ * starting one (tsx and ts-morph) costs more than generating a small module.
  */
 function generate(job: GenerationJob, opFiles: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (queued.length === 0) setImmediate(runQueued);
+    if (queued.length === 0) setImmediate(() => void runQueued());
     queued.push({ job, opFiles, done: (error) => (error ? reject(error) : resolve()) });
   });
 }
 
-function runQueued(): void {
+async function runQueued(): Promise<void> {
   const batch = queued;
   queued = [];
-  const byPath = new Map(batch.map((q) => [q.job.path, q.job]));
+  const jobs = [...new Map(batch.map((q) => [q.job.path, q.job])).values()];
   const opFiles = [...new Set(batch.flatMap((q) => q.opFiles))].sort();
-  let outcome: Map<string, Error | undefined>;
-  try {
-    outcome = generateInChild([...byPath.values()], opFiles);
-  } catch (e) {
-    for (const q of batch) q.done(e as Error);
-    return;
-  }
+  const children = Math.min(availableParallelism(), jobs.length);
+  const groups = Array.from({ length: children }, (_, c) => jobs.filter((_, i) => i % children === c));
+  const outcomes = await Promise.all(groups.map((group) => generateInChild(group, opFiles).catch((e: unknown) => new Map(group.map((job) => [job.path, e as Error])))));
+  const outcome = new Map(outcomes.flatMap((m) => [...m]));
   for (const q of batch) q.done(outcome.get(q.job.path));
 }
 
@@ -197,24 +194,28 @@ function runQueued(): void {
  * is about to run the generated code. Each job's refusal (a GenerateError) is its own; any other
  * failure fails them all.
  */
-function generateInChild(jobs: readonly GenerationJob[], opFiles: readonly string[]): Map<string, Error | undefined> {
+async function generateInChild(jobs: readonly GenerationJob[], opFiles: readonly string[]): Promise<Map<string, Error | undefined>> {
   const child = new URL(`./specialize-child.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
   const loader = child.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
   const input = JSON.stringify(jobs.map((job) => ({ out: job.path, kind: job.kind, ir: irToJson(job.ir) })));
   const outcome = new Map<string, Error | undefined>(jobs.map((job) => [job.path, undefined]));
-  try {
-    execFileSync(process.execPath, [...loader, fileURLToPath(child), ...opFiles], { input, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20 });
-  } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim();
-    const refusals = stderr.split("\n").filter((line) => line.startsWith(refusalPrefix));
-    if (refusals.length === 0) {
-      const head = stderr.split("\n").slice(0, 5).join("\n");
-      throw new Error(`specialize: generating ${jobs.map((job) => job.path).join(", ")} failed: ${head || (e as Error).message}`);
-    }
-    for (const line of refusals) {
-      const [index, message] = [Number(line.slice(refusalPrefix.length).split(" ", 1)[0]), line.slice(refusalPrefix.length).replace(/^\d+ /, "")];
-      outcome.set(jobs[index]!.path, new GenerateError(message));
-    }
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const run = spawn(process.execPath, [...loader, fileURLToPath(child), ...opFiles], { stdio: ["pipe", "ignore", "pipe"] });
+    let err = "";
+    run.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    run.on("error", reject);
+    run.on("close", (status) => resolve({ code: status, stderr: err.trim() }));
+    run.stdin.end(input);
+  });
+  if (code === 0) return outcome;
+  const refusals = stderr.split("\n").filter((line) => line.startsWith(refusalPrefix));
+  if (refusals.length === 0) {
+    const head = stderr.split("\n").slice(0, 5).join("\n");
+    throw new Error(`specialize: generating ${jobs.map((job) => job.path).join(", ")} failed: ${head || `exit code ${code}`}`);
+  }
+  for (const line of refusals) {
+    const text = line.slice(refusalPrefix.length);
+    outcome.set(jobs[Number(text.split(" ", 1)[0])]!.path, new GenerateError(text.replace(/^\d+ /, "")));
   }
   return outcome;
 }
