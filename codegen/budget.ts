@@ -72,9 +72,10 @@ export function checkTrainingBudget(ir: ModelIR, stateArrays: number, optimizer:
 }
 
 /**
- * A split module (see threaded.ts) allocates, beside the full module, on every thread a module per
- * chunk size that thread runs (their buffers), that thread's copies of the parameters and of its
- * chunks' batch and gradients, and once the shared memory: all within the same budget.
+ * A split module (see threaded.ts) allocates on every thread a module per chunk size that thread
+ * runs (their buffers), that thread's copies of the parameters and of its chunks' batch and
+ * gradients, and once the shared memory: all within the same budget. (The full module's file is
+ * written but not loaded.)
  */
 export function checkThreadedBudget(ir: ModelIR, chunkIrs: ReadonlyMap<number, ModelIR>, layout: ThreadLayout, options: PlanOptions = {}): void {
   const moduleBytes = new Map([...chunkIrs].map(([rows, c]) => [rows, bufferBytes(planModel(c, options)).total]));
@@ -87,11 +88,11 @@ export function checkThreadedBudget(ir: ModelIR, chunkIrs: ReadonlyMap<number, M
     for (const rows of sizes) bytes += (moduleBytes.get(rows) ?? 0) + rows * rowBytes + 8 * regions.paramLength;
     perThread += bytes;
   }
-  const full = bufferBytes(planModel(ir, options)).total, sharedBytes = 8 * regions.total;
-  if (full + perThread + sharedBytes > bufferBudgetBytes) {
+  const sharedBytes = 8 * regions.total;
+  if (perThread + sharedBytes > bufferBudgetBytes) {
     throw overBudget(
       ir,
-      `on ${layout.threads} threads the buffers would take ${gib(full + perThread + sharedBytes)} (the full module ${gib(full)}, the threads' chunk modules and copies ${gib(perThread)}, the shared memory ${gib(sharedBytes)}), over the ${gib(bufferBudgetBytes)} limit; fewer threads need less`,
+      `on ${layout.threads} threads the buffers would take ${gib(perThread + sharedBytes)} (the threads' chunk modules and copies ${gib(perThread)}, the shared memory ${gib(sharedBytes)}), over the ${gib(bufferBudgetBytes)} limit; fewer threads need less`,
     );
   }
 }

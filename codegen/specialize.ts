@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../src/model.js";
@@ -107,11 +107,20 @@ export async function specialize<M = LoadedModule>(model: AnyModel, sizes: Reado
   }
   const missing = jobs.filter((job) => !existsSync(job.path));
   for (const job of missing) planWithinBudget(job.ir, { sideBySide }); // refuse oversized buffers here, with the model's own message
-  await Promise.all(missing.map((job) => generate(job, opFiles)));
+  const outcomes = await Promise.allSettled(missing.map((job) => generate(job, opFiles)));
+  const refused = outcomes.find((o) => o.status === "rejected");
+  if (refused) {
+    // A refusal leaves nothing in the cache: the chunk modules written beside a refused module go too.
+    missing.forEach((job, i) => outcomes[i]!.status === "fulfilled" && rmSync(job.path, { force: true }));
+    throw refused.reason;
+  }
   const generated = missing.some((job) => job.path === path);
-  const full = (await import(pathToFileURL(path).href)) as M;
-  if (!split.chunks) return { module: full, path, generated, key, threads: 1, ...(split.why !== undefined && { why: split.why }), close: async () => {} };
-  const runner = await startThreads(full as M & object, split.chunks.layout(chunkPaths));
+  if (!split.chunks) {
+    const module = (await import(pathToFileURL(path).href)) as M;
+    return { module, path, generated, key, threads: 1, ...(split.why !== undefined && { why: split.why }), close: async () => {} };
+  }
+  // The full module's file is written (it is `path`), but not loaded: its buffers would go unused.
+  const runner = await startThreads<M>(split.chunks.layout(chunkPaths), ir.sizes);
   return { module: runner.module, path, generated, key, threads: split.chunks.threads, close: runner.close };
 }
 

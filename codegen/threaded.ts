@@ -4,7 +4,8 @@
 // memory, wakes the workers (Atomics.notify), runs its own chunks, waits for the workers
 // (Atomics.wait), then reduces every chunk's loss and gradients in chunk order with fixed weights.
 // Which thread ran a chunk changes nothing in what it computed, so any number of threads gives the
-// same bits. The optimizer steps and `sizes` are the full module's.
+// same bits. The optimizer steps are a chunk module's (they read the parameters alone, whatever the
+// rows), and `sizes` are the full batch's.
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import { ThreadChunks, type BatchSource, type ChunkModule, type MatLike } from "./thread-chunks.js";
@@ -12,7 +13,7 @@ import { callKind, chunksOfThread, control, errorBytes, regionsOf, type ThreadLa
 import type { WorkerData } from "./thread-worker.js";
 
 export interface ThreadedRunner<M> {
-  /** The module: the full module's exports, with forward and lossAndGrad split over the threads. */
+  /** The module: a generated module's exports, with the full batch's sizes, and forward and lossAndGrad split over the threads. */
   readonly module: M;
   /** Stops the workers; the module's forward and lossAndGrad throw afterwards. */
   close(): Promise<void>;
@@ -53,7 +54,7 @@ async function importChunk(path: string): Promise<ChunkModule> {
   return (await import(`${pathToFileURL(path).href}?chunks`)) as ChunkModule;
 }
 
-export async function startThreads<M extends object>(full: M, layout: ThreadLayout): Promise<ThreadedRunner<M>> {
+export async function startThreads<M>(layout: ThreadLayout, sizes: Readonly<Record<string, number>>): Promise<ThreadedRunner<M>> {
   const regions = regionsOf(layout);
   const memory = new SharedArrayBuffer(8 * regions.total);
   const controlMemory = new SharedArrayBuffer(4 * control.length(layout.threads));
@@ -128,10 +129,11 @@ export async function startThreads<M extends object>(full: M, layout: ThreadLayo
   };
 
   const module = {
-    ...full,
+    ...modules.get(layout.chunks[0]!.rows)!,
+    sizes: Object.freeze({ ...sizes }),
     forward: (params: Mats, batch: Mats) => call("forward", params, batch),
     lossAndGrad: (params: Mats, batch: Mats, grads: Mats) => call("lossAndGrad", params, batch, grads),
-  } as M;
+  } as unknown as M;
   const close = async () => {
     if (closed && workers.length === 0) return;
     closed = true;

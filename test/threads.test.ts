@@ -25,6 +25,7 @@ import { startThreads } from "../codegen/threaded.js";
 import type { AnyMat, AnyModel } from "../src/index.js";
 import { interpret } from "../src/interpret.js";
 import { traceModel } from "../src/trace-model.js";
+import { readCheckpoint } from "../train/checkpoint.js";
 import { train } from "../train/trainer.js";
 import { relErr } from "./support/numeric.js";
 
@@ -39,6 +40,8 @@ type Result = { readonly loss: number } & Readonly<Record<string, unknown>>;
 interface Module {
   forward(params: object, batch: object): Result;
   lossAndGrad(params: object, batch: object, grads: object): Result;
+  sgdStep(params: object, grads: object, lr: number, clip: number): void;
+  readonly sizes: Readonly<Record<string, number>>;
 }
 
 const models: readonly { name: string; model: AnyModel; states: readonly string[] }[] = [
@@ -134,6 +137,17 @@ describe.each(cases)("$name, kernels $kernels, n = $n", (c) => {
       expect(relErr(first!.arrays[k]!, unsplit.arrays[k]!), `${k} against the plain module`).toBeLessThan(1e-12);
       expect(relErr(first!.arrays[k]!, e), `${k} against the interpreter`).toBeLessThan(1e-12);
     }
+    // The rest of the module is the plain module's: its sizes, and an optimizer step to the same bits.
+    expect(list[0]!.module.sizes).toEqual(plain.sizes);
+    const step = (module: Module) => {
+      const params = Object.fromEntries(Object.entries(args.params).map(([k, p]) => [k, { ...p, data: Float64Array.from(p.data) }]));
+      const grads = Object.fromEntries(Object.entries(args.grads).map(([k, g]) => [k, { ...g, data: first!.arrays[`grad ${k}`]! }]));
+      module.sgdStep(params, grads, 0.1, 5);
+      return Object.values(params).map((p) => bits(p.data));
+    };
+    const stepped = step(plain);
+    expect(stepped).not.toEqual(Object.values(args.params).map((p) => bits(p.data)));
+    expect(step(list[1]!.module)).toEqual(stepped);
   });
 });
 
@@ -179,7 +193,7 @@ describe("errors in worker threads", () => {
   };
 
   it("reaches the caller as one line, and the next call runs", async () => {
-    const runner = await startThreads({}, layoutFor(fake));
+    const runner = await startThreads(layoutFor(fake), sizesOf(3));
     const ir = traceModel(rnn, sizesOf(3));
     const args = randomArguments(ir, 1);
     const module = runner.module as unknown as Module;
@@ -190,28 +204,28 @@ describe("errors in worker threads", () => {
   }, 60_000);
 
   it("a worker that cannot load its module rejects with one line", async () => {
-    await expect(startThreads({}, layoutFor(join(work, "missing.mjs")))).rejects.toThrow(/^specialize: thread 1 could not start: .*missing\.mjs[^\n]*$/);
+    await expect(startThreads(layoutFor(join(work, "missing.mjs")), sizesOf(3))).rejects.toThrow(/^specialize: thread 1 could not start: .*missing\.mjs[^\n]*$/);
   }, 60_000);
 });
 
 describe("training", () => {
-  it("1 and 2 threads give the same losses, step by step", async () => {
+  it("1 and 2 threads give the same losses and checkpoints, and a run resumed on another thread count is the same run", async () => {
     const text = join(work, "text.txt");
     writeFileSync(text, trainText);
-    const losses = async (threads: number) => {
-      const out = join(work, `run-${threads}`);
+    const options = { text, model: charRnn, hidden: 8, seq: 5, batch: 3, val: 0, optimizer: "adagrad", clip: 5, seed: 2, fresh: true, sampleEvery: 1000, sampleLength: 5, temperature: 1, checkpointEvery: 1000, cacheDir } as const;
+    const losses = async (out: string, threads: number, steps: number, resume = false) => {
       const seen: number[] = [];
-      await train(
-        { text, model: charRnn, hidden: 8, seq: 5, batch: 3, steps: 6, val: 0, optimizer: "adagrad", clip: 5, seed: 2, out, resume: false, fresh: true, sampleEvery: 1000, sampleLength: 5, temperature: 1, checkpointEvery: 1000, cacheDir, threads },
-        { onStep: (p) => seen.push(p.loss) },
-      );
+      await train({ ...options, out: join(work, out), threads, steps, resume, fresh: !resume }, { onStep: (p) => seen.push(p.loss) });
       return seen;
     };
-    const one = await losses(1), two = await losses(2);
+    const one = await losses("one", 1, 6), two = await losses("two", 2, 6);
     expect(one.length).toBe(6);
-    expect(two).toEqual(one);
     expect(one.every(Number.isFinite)).toBe(true);
+    expect(two).toEqual(one);
+    const [a, b] = [readCheckpoint(join(work, "one")), readCheckpoint(join(work, "two"))];
+    for (const [k, p] of Object.entries(a.params)) expect(bits(b.params[k]!), k).toBe(bits(p));
+    // Three steps on 2 threads, then resumed to six on 1.
+    expect(await losses("resumed", 2, 3)).toEqual(one.slice(0, 3));
+    expect(await losses("resumed", 1, 6, true)).toEqual(one.slice(3));
   }, 300_000);
 });
-
-
