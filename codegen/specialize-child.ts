@@ -10,7 +10,7 @@ import { GenerateError, planWithinBudget } from "./budget.js";
 import { emitModule } from "./emit.js";
 import { emitOptions } from "./generate.js";
 import { irFromJson } from "./ir-json.js";
-import { refusalPrefix } from "./specialize.js";
+import { refusalPrefix } from "./generate-in-child.js";
 import { writeFileAtomic } from "./write-atomic.js";
 import { toJavaScript, writeModule } from "./write-module.js";
 
