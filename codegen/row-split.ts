@@ -108,7 +108,13 @@ export function sameStepBut(full: ModelIR, chunk: ModelIR, dim: string): string 
   const strip = (node: Node) => JSON.stringify({ ...node, shape: undefined });
   if (full.nodes.length !== chunk.nodes.length) return `its step has other nodes at ${dim} = ${chunk.sizes[dim]}`;
   const differs = full.nodes.findIndex((node, i) => strip(node) !== strip(chunk.nodes[i]!));
-  if (differs >= 0) return `${where(full.nodes[differs]!)} changes with ${dim} beyond its shape (a constant or attribute follows the batch size)`;
+  if (differs >= 0) {
+    const node = full.nodes[differs]!;
+    // A leaf (a constant) has no place of its own: name the first op that reads it.
+    const reader = node.op === "leaf" ? full.nodes.find((r) => r.inputs.includes(node.id)) : undefined;
+    const what = node.op === "leaf" ? `a constant${reader ? ` read by ${where(reader)}` : ""}` : where(node);
+    return `${what} changes with ${dim} beyond its shape (a constant or attribute follows the batch size)`;
+  }
   if (JSON.stringify(full.lossScale.over) !== JSON.stringify(chunk.lossScale.over)) return `its loss scale changes with ${dim}`;
   return undefined;
 }

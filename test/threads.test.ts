@@ -19,10 +19,10 @@ import rnn from "../dsl/rnn.js";
 import charRnn from "../dsl/char-rnn.js";
 import { randomArguments, type Arguments } from "../cli/random-arguments.js";
 import { specialize, type Specialized } from "../codegen/specialize.js";
-import { chunksOf } from "../codegen/row-split.js";
+import { chunksOf, rowSplit, sameStepBut } from "../codegen/row-split.js";
 import { threadLayout } from "../codegen/thread-layout.js";
 import { startThreads } from "../codegen/threaded.js";
-import type { AnyMat, AnyModel } from "../src/index.js";
+import { add, defineModel, matmul, softmaxCrossEntropy, sumRows, tanh, type AnyMat, type AnyModel, type Dim, type Mat } from "../src/index.js";
 import { interpret } from "../src/interpret.js";
 import { traceModel } from "../src/trace-model.js";
 import { readCheckpoint } from "../train/checkpoint.js";
@@ -148,6 +148,43 @@ describe.each(cases)("$name, kernels $kernels, n = $n", (c) => {
     const stepped = step(plain);
     expect(stepped).not.toEqual(Object.values(args.params).map((p) => bits(p.data)));
     expect(step(list[1]!.module)).toEqual(stepped);
+  });
+});
+
+// Two RNNs that must not split, each by one rule of codegen/row-split.ts: one adds the sum of its
+// rows to each row (a "summed" op that is not the loss), one adds 1/n (a constant that follows n).
+const rnnSpec = {
+  dims: { n: 3, d: 4, h: 5, v: 4, T: 2 },
+  params: { U: ["d", "h"], W: ["h", "h"], V: ["h", "v"] },
+  inputs: { x: ["n", "d"] },
+  targets: { y: ["n", "v"] },
+  state: { h: ["n", "h"] },
+  sequence: { steps: "T", stacked: "Tn" },
+  meanOver: ["T", "n"],
+};
+type Step = (p: Record<string, Mat<Dim, Dim>>, d: Record<string, Mat<Dim, Dim>>, s: Record<string, Mat<Dim, Dim>>, sizes: Record<string, number>) => unknown;
+const variant = (name: string, step: Step): AnyModel => (defineModel as unknown as (spec: object) => AnyModel)({ ...rnnSpec, name, step });
+const rowsSummed = variant("rowsSummed", ({ U, W, V }, { x, y }, { h }) => {
+  const next = tanh(add(add(matmul(x!, U!), matmul(h!, W!)), sumRows(h!)));
+  return { loss: softmaxCrossEntropy(matmul(next, V!), y!), state: { h: next } };
+});
+const overN = variant("overN", ({ U, W, V }, { x, y }, { h }, sizes) => {
+  const next = tanh(add(add(matmul(x!, U!), matmul(h!, W!)), 1 / sizes["n"]!));
+  return { loss: softmaxCrossEntropy(matmul(next, V!), y!), state: { h: next } };
+});
+
+describe("which models split, from the IR", () => {
+  it("the RNN, the LSTM and the GRU, by their rows n; chunks of nearly equal rows, at most four", () => {
+    for (const m of models) expect(rowSplit(traceModel(m.model, sizesOf(5)))).toEqual({ dim: "n", n: 5 });
+    expect([2, 3, 5, 30, 32].map((n) => chunksOf(n).map((c) => c.rows))).toEqual([[1, 1], [1, 1, 1], [2, 1, 1, 1], [8, 8, 7, 7], [8, 8, 8, 8]]);
+    expect(chunksOf(30).map((c) => c.start)).toEqual([0, 8, 16, 23]);
+  });
+  it("not a model that sums its rows inside the step, nor one with a constant that follows n", () => {
+    expect(rowSplit(traceModel(rowsSummed, {}))).toEqual({ why: expect.stringMatching(/^sumRows at test\/threads\.test\.ts:\d+:\d+ sums over the rows of n, and it is not the loss$/) });
+    const full = traceModel(overN, {});
+    expect(rowSplit(full)).toEqual({ dim: "n", n: 3 });
+    expect(sameStepBut(full, traceModel(overN, { n: 1 }), "n")).toMatch(/^a constant read by add at test\/threads\.test\.ts:\d+:\d+ changes with n beyond its shape/);
+    expect(sameStepBut(traceModel(rnn, sizesOf(5)), traceModel(rnn, sizesOf(2)), "n")).toBeUndefined();
   });
 });
 
