@@ -1,12 +1,16 @@
-// The threaded runner of specialize({ threads }) (codegen/threaded.ts, codegen/row-split.ts): for the
-// RNN, the LSTM and the GRU at small sizes with n = 2, 3 and 5 rows (5: uneven chunks of 2, 1, 1, 1)
-// and both kernel kinds,
-//   - 1, 2 and 3 threads give the same bits: loss, every gradient, every final state, forward's loss;
-//   - the result agrees with the plain module at the full batch (the cached file specialize wrote,
-//     imported as it is) and with the interpreter, to 1e-12;
-// then the attention model stays on one thread and says why, a worker's error reaches the caller as
-// one line (and the runner keeps working), a worker that cannot start rejects with one line, and
-// training with 1 and 2 threads gives the same losses.
+// The threaded runner of specialize({ threads }) (codegen/threaded.ts, codegen/row-split.ts):
+//   - which models split, decided from the IR: the RNN, the LSTM and the GRU do; a step that sums
+//     its rows (not as the loss) does not, nor one whose constant follows n; the chunk rule;
+//   - for the RNN, the LSTM and the GRU at small sizes with n = 2, 3 and 5 rows (5: uneven chunks of
+//     2, 1, 1, 1) and both kernel kinds: 1, 2 and 3 threads give the same bits (loss, every gradient,
+//     every final state, forward's loss), which agree with the plain module at the full batch (the
+//     file specialize wrote, imported as it is) and with the interpreter to 1e-12; the module's
+//     sizes and optimizer step are the plain module's;
+//   - the attention model stays on one thread and says why; one row runs the plain module;
+//   - a worker's error reaches the caller as one line (and the next call runs), a worker that exits
+//     mid-call is an error rather than a hang, a worker that cannot start rejects with one line;
+//   - training on 1 and 2 threads gives the same losses and checkpoints, and a run resumed on
+//     another thread count continues the same run.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -238,6 +242,17 @@ describe("errors in worker threads", () => {
     expect(module.forward(args.params, args.batch).loss).toBe(1);
     await runner.close();
     expect(() => module.forward(args.params, args.batch)).toThrow(/^forward: this module was closed$/);
+  }, 60_000);
+
+  it("a worker that exits during a call is an error, not a wait without end", async () => {
+    const exits = join(work, "exit-chunk.mjs");
+    writeFileSync(exits, 'import { isMainThread } from "node:worker_threads";\nexport function forward() { if (!isMainThread) process.exit(3); return { loss: 1, hT: { rows: 2, cols: 6, data: new Float64Array(12) } }; }\nexport const lossAndGrad = forward;\n');
+    const ir = traceModel(rnn, sizesOf(3));
+    const runner = await startThreads<Module>(threadLayout(ir, [{ start: 0, rows: 2 }, { start: 2, rows: 1 }], [2 / 3, 1 / 3], 2, { 2: fake, 1: exits }), sizesOf(3));
+    const args = randomArguments(ir, 1);
+    expect(() => runner.module.forward(args.params, args.batch)).toThrow(/^forward: thread 1 exited during the call; this module cannot run again \(specialize it anew\)$/);
+    expect(() => runner.module.forward(args.params, args.batch)).toThrow(/^forward: this module was closed$/);
+    await runner.close();
   }, 60_000);
 
   it("a worker that cannot load its module rejects with one line", async () => {
