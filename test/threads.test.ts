@@ -11,7 +11,7 @@
 //     mid-call is an error rather than a hang, a worker that cannot start rejects with one line;
 //   - training on 1 and 2 threads gives the same losses and checkpoints, and a run resumed on
 //     another thread count continues the same run.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,7 +23,8 @@ import rnn from "../dsl/rnn.js";
 import charRnn from "../dsl/char-rnn.js";
 import { randomArguments, type Arguments } from "../cli/random-arguments.js";
 import { specialize, type Specialized } from "../codegen/specialize.js";
-import { chunksOf, rowSplit, sameStepBut } from "../codegen/row-split.js";
+import { checkThreadedBudget } from "../codegen/budget.js";
+import { chunksOf, chunkWeights, rowSplit, sameStepBut } from "../codegen/row-split.js";
 import { threadLayout } from "../codegen/thread-layout.js";
 import { startThreads } from "../codegen/threaded.js";
 import { add, defineModel, matmul, softmaxCrossEntropy, sumRows, tanh, type AnyMat, type AnyModel, type Dim, type Mat } from "../src/index.js";
@@ -207,6 +208,20 @@ describe("what runs on one thread", () => {
     const s = whole[1]!;
     expect([s.threads, s.why]).toEqual([1, "one row (n = 1)"]);
   }, 120_000);
+
+  it("the size budget counts every thread's chunk modules and copies: four threads may not fit where one does", async () => {
+    const sizes = { n: 64, h: 2048, T: 450 };
+    const ir = traceModel(rnn, sizes), chunks = chunksOf(64);
+    const layout = (threads: number) => threadLayout(ir, chunks, chunkWeights(ir, "n", chunks), threads, { 16: "unused" });
+    const irs = new Map([[16, traceModel(rnn, { ...sizes, n: 16 })]]);
+    expect(() => checkThreadedBudget(ir, irs, layout(1))).not.toThrow();
+    const refused = /^dsl\/rnn\.ts: at n=64 d=65 h=2048 v=65 T=450 on 4 threads the buffers would take 2\.\d\d GiB \(the threads' chunk modules and copies 2\.\d\d GiB, the shared memory 0\.\d\d GiB\), over the 2\.00 GiB limit; fewer threads need less$/;
+    expect(() => checkThreadedBudget(ir, irs, layout(4))).toThrow(refused);
+    // specialize checks it before it writes anything.
+    const empty = mkdtempSync(join(work, "budget-"));
+    await expect(specialize(rnn, sizes, { cacheDir: empty, threads: 4 })).rejects.toThrow(refused);
+    expect(readdirSync(empty)).toEqual([]);
+  });
 
   it("a thread count that is not a whole number from 1 up is refused in one line", async () => {
     await expect(specialize(rnn, sizesOf(2), { cacheDir, threads: 0 })).rejects.toThrow(/^specialize: threads must be a whole number from 1 up, got 0$/);
