@@ -9,6 +9,8 @@
 // L2 (n=32, d=v=65, h=256, T=32). The peers:
 //   - shapegrad generated: specialize(dsl/lstm.ts), products as WebAssembly SIMD kernels (the
 //     default; the reference of every check and ratio);
+//   - shapegrad generated, 2 threads (L2: n ≥ 2): specialize(dsl/lstm.ts, { threads: 2 }), the
+//     batch's rows as fixed chunks over two threads (codegen/threaded.ts); on both cores, not pinned;
 //   - shapegrad generated, JS: the same with every loop in JavaScript (kernels: "js");
 //   - numpy: bench/lstm_numpy.py (float64, packed gates, hand-written BPTT), run as a subprocess
 //     twice: with OPENBLAS_NUM_THREADS=1 (one thread, as every other peer here) and with the threads
@@ -41,6 +43,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadedModule } from "../codegen/import-module.js";
+import { chunksOf } from "../codegen/row-split.js";
+import { specialize } from "../codegen/specialize.js";
+import lstm from "../dsl/lstm.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
 import { dim, mat, relativeError, rng } from "../src/index.js";
 import { gradNames, inputNames, lengthOf, paramNames, readOutputFile, writeInputFile, type LstmInputs, type LstmResult, type LstmSizes } from "./lstm-io.js";
@@ -168,12 +173,11 @@ function specializeInChild(cacheDir: string): Record<string, GeneratedFiles> {
 
 /** The child's side: specialize dsl/lstm.ts at every config, both kernel kinds, and print the files. */
 async function specializeAll(cacheDir: string): Promise<void> {
-  const { specialize } = await import("../codegen/specialize.js");
-  const lstm = (await import("../dsl/lstm.js")).default;
   const paths: Record<string, GeneratedFiles> = {};
+  // On one thread: no workers here; this also writes the chunk modules the threaded row runs.
   for (const config of configs) {
-    const simd = await specialize(lstm, sizesOf(config), { cacheDir });
-    const js = await specialize(lstm, sizesOf(config), { cacheDir, kernels: "js" });
+    const simd = await specialize(lstm, sizesOf(config), { cacheDir, threads: 1 });
+    const js = await specialize(lstm, sizesOf(config), { cacheDir, kernels: "js", threads: 1 });
     paths[config.name] = { simd: simd.path, js: js.path };
   }
   console.log(JSON.stringify(paths));
@@ -312,6 +316,13 @@ async function main(): Promise<number> {
       const reference: LstmResult = { loss: first.loss, grads: referenceGrads };
       if (!Number.isFinite(reference.loss) || referenceGrads.some((g) => g.some((x) => !Number.isFinite(x)))) throw new PeerError(`${config.name}: shapegrad generated gives a non-finite loss or gradient`);
       rows.push(measure("shapegrad generated", "specialize(dsl/lstm.ts), SIMD products (WebAssembly f64x2)", simdRun, reference, config));
+      // The batch's rows split over two threads (n ≥ 2), from the cache the child wrote.
+      if (config.n >= 2) {
+        const split = await specialize<LoadedModule>(lstm, sizesOf(config), { cacheDir: join(work, "cache"), threads: 2 });
+        const chunks = chunksOf(config.n);
+        rows.push(measure(`shapegrad generated, ${split.threads} threads`, `specialize(dsl/lstm.ts, { threads: 2 }): ${chunks.length} chunks of ${chunks[0]!.rows} rows`, generatedCall(split.module, config, inputs), reference, config));
+        await split.close();
+      }
       const js = (await import(pathToFileURL(files.js).href)) as LoadedModule;
       rows.push(measure("shapegrad generated, JS", 'specialize(dsl/lstm.ts, { kernels: "js" }), every loop in JavaScript', generatedCall(js, config, inputs), reference, config));
 

@@ -9,6 +9,11 @@
 // batch, C3 a large model). The peers:
 //   - shapegrad generated: specialize(dsl/rnn.ts), dense one-hot X, products as WebAssembly SIMD
 //     kernels (specialize's default; the reference of every check and ratio);
+//   - shapegrad generated, chunks, 1 thread / 2 threads (C2, C3: n ≥ 2): specialize(dsl/rnn.ts,
+//     { threads }), the batch's rows as fixed chunks, each run by a module specialized for its rows,
+//     one after another on the calling thread, or over two threads (codegen/threaded.ts); the
+//     issue's target is 2 threads at least 1.7× faster than "shapegrad generated". Run this bench
+//     on both cores (not pinned to one) for these rows to mean anything;
 //   - shapegrad generated, JS: the same with every loop in JavaScript (kernels: "js");
 //   - shapegrad generated, one-hot input: specialize(dsl/char-rnn.ts), X given as class indices;
 //   - shapegrad eager: the typed library step by step (eagerLossAndGrad, bench/eager-rnn-training.ts);
@@ -31,6 +36,8 @@
 // codegen/specialize.ts (through ts-morph) and tfjs's WASM backend do it. So this process calls
 // specialize() in a child process (the same function, the same cache directory) and imports the
 // modules it wrote, as specialize() itself does; and tfjs runs in child processes, one backend each.
+// (The threaded rows call specialize() here, once the child has filled the cache: it then only
+// reads the cache, imports the modules and starts the workers.)
 //
 // Timing: per config and peer, warm-up for a fifth of the budget (at least three calls; the JIT
 // needs it), then calls timed one by one until the budget is spent and at least a minimum were
@@ -44,6 +51,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadedModule } from "../codegen/import-module.js";
+import { chunksOf } from "../codegen/row-split.js";
+import { specialize } from "../codegen/specialize.js";
+import rnn from "../dsl/rnn.js";
 import { writeFileAtomic } from "../codegen/write-atomic.js";
 import { dim, mat, relativeError, rng, type Mat } from "../src/index.js";
 import { eagerLossAndGrad, rnnDims } from "./eager-rnn-training.js";
@@ -281,16 +291,20 @@ interface GeneratedFiles {
 
 /** The child's side: specialize both models at every config into cacheDir and print the files. */
 async function specializeAll(cacheDir: string): Promise<void> {
-  const { specialize } = await import("../codegen/specialize.js");
-  const rnn = (await import("../dsl/rnn.js")).default;
   const charRnn = (await import("../dsl/char-rnn.js")).default;
   const paths: Record<string, GeneratedFiles> = {};
-  for (const config of configs) {
-    const dense = await specialize(rnn, sizesOf(config), { cacheDir });
-    const denseJs = await specialize(rnn, sizesOf(config), { cacheDir, kernels: "js" });
-    const oneHot = await specialize(charRnn, sizesOf(config), { cacheDir });
-    paths[config.name] = { rnn: dense.path, rnnJs: denseJs.path, charRnn: oneHot.path };
-  }
+  // On one thread: no workers here; this also writes the chunk modules the threaded rows run. All in one turn, so the generation shares child processes.
+  const all = await Promise.all(
+    configs.map(async (config) => {
+      const [dense, denseJs, oneHot] = await Promise.all([
+        specialize(rnn, sizesOf(config), { cacheDir, threads: 1 }),
+        specialize(rnn, sizesOf(config), { cacheDir, kernels: "js", threads: 1 }),
+        specialize(charRnn, sizesOf(config), { cacheDir, threads: 1 }),
+      ]);
+      return [config.name, { rnn: dense.path, rnnJs: denseJs.path, charRnn: oneHot.path }] as const;
+    }),
+  );
+  for (const [name, files] of all) paths[name] = files;
   console.log(JSON.stringify(paths));
 }
 
@@ -347,6 +361,16 @@ async function main(): Promise<void> {
       const first = generatedRun();
       const reference: Result = { loss: first.loss, grads: first.grads.map((g) => Float64Array.from(g)) };
       rows.push(measure("shapegrad generated", "specialize(dsl/rnn.ts), dense X, SIMD products (WebAssembly f64x2)", generatedRun, reference, config));
+      // The batch's rows split over threads (n ≥ 2): the same fixed chunks on 1 thread (what the
+      // split itself costs) and on 2; from the cache the child wrote, so nothing is generated here.
+      if (config.n >= 2) {
+        for (const threads of [1, 2]) {
+          const split = await specialize<LoadedModule>(rnn, sizesOf(config), { cacheDir: join(work, "cache"), threads });
+          const note = `specialize(dsl/rnn.ts, { threads: ${threads} }): ${chunksOf(config.n).length} chunks of ${chunksOf(config.n)[0]!.rows} rows${threads === 1 ? " one after another" : ""}`;
+          rows.push(measure(`shapegrad generated, ${threads === 1 ? "chunks, 1 thread" : `${split.threads} threads`}`, note, generatedCall(split.module, config, inputs, false), reference, config));
+          await split.close();
+        }
+      }
       const denseJs = (await import(pathToFileURL(files.rnnJs).href)) as LoadedModule;
       rows.push(measure("shapegrad generated, JS", "specialize(dsl/rnn.ts, { kernels: \"js\" }), every loop in JavaScript", generatedCall(denseJs, config, inputs, false), reference, config));
       const oneHot = (await import(pathToFileURL(files.charRnn).href)) as LoadedModule;

@@ -160,6 +160,7 @@ program
   .option("--checkpoint-every <n>", "write a checkpoint every n steps", positiveInteger, 1000)
   .option("--json", "print a one-line JSON summary on stdout when done", false)
   .addOption(kernelsOption("simd"))
+  .option("--threads <n>", "threads for the batch's streams (default: the machine's cores); any number gives the same results", positiveInteger)
   .addHelpText(
     "after",
     "\nProgress labels: loss = the last step's loss; smoothed = step losses smoothed exponentially (factor 0.999);\n" +

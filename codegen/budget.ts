@@ -2,6 +2,7 @@
 // from the writer: specialize() checks it in a process that must not load ts-morph.
 import type { ModelIR } from "../src/ir/graph.js";
 import { planModel, type Plan, type PlanOptions } from "./plan.js";
+import { chunksOfThread, regionsOf, type ThreadLayout } from "./thread-layout.js";
 
 /** What a generated module may allocate for its buffers (2 GiB), checked before anything is emitted. */
 export const bufferBudgetBytes = 2 ** 31;
@@ -67,5 +68,31 @@ export function checkTrainingBudget(ir: ModelIR, stateArrays: number, optimizer:
   if (training + buffers > bufferBudgetBytes || largest > 2 ** 31 - 1) {
     const what = `the parameters, their gradients${stateArrays > 0 ? ` and ${optimizer}'s state` : ""} would take ${gib(training)} (${arrays} × ${gib(paramBytes)}) and the generated buffers ${gib(buffers)}: ${gib(training + buffers)} in all, over the ${gib(bufferBudgetBytes)} limit`;
     throw overBudget(ir, what);
+  }
+}
+
+/**
+ * A split module (see threaded.ts) allocates on every thread a module per chunk size that thread
+ * runs (their buffers), that thread's copies of the parameters and of its chunks' batch and
+ * gradients, and once the shared memory: all within the same budget. (The full module's file is
+ * written but not loaded.)
+ */
+export function checkThreadedBudget(ir: ModelIR, chunkIrs: ReadonlyMap<number, ModelIR>, layout: ThreadLayout, options: PlanOptions = {}): void {
+  const moduleBytes = new Map([...chunkIrs].map(([rows, c]) => [rows, bufferBytes(planModel(c, options)).total]));
+  const regions = regionsOf(layout);
+  const rowBytes = 8 * [...layout.data.map((d) => layout.steps * d.cols), ...layout.states.map((s) => 2 * s.cols)].reduce((s, x) => s + x, 0);
+  let perThread = 0;
+  for (let j = 0; j < layout.threads; j++) {
+    const sizes = new Set(chunksOfThread(layout, j).map((k) => layout.chunks[k]!.rows));
+    let bytes = j === 0 ? 0 : 8 * regions.paramLength;
+    for (const rows of sizes) bytes += (moduleBytes.get(rows) ?? 0) + rows * rowBytes + 8 * regions.paramLength;
+    perThread += bytes;
+  }
+  const sharedBytes = 8 * regions.total;
+  if (perThread + sharedBytes > bufferBudgetBytes) {
+    throw overBudget(
+      ir,
+      `on ${layout.threads} threads the buffers would take ${gib(perThread + sharedBytes)} (the threads' chunk modules and copies ${gib(perThread)}, the shared memory ${gib(sharedBytes)}), over the ${gib(bufferBudgetBytes)} limit; fewer threads need less`,
+    );
   }
 }

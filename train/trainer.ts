@@ -74,6 +74,11 @@ export interface TrainOptions {
   readonly cacheDir?: string;
   /** The generated code's kernels (default "simd": products as WebAssembly SIMD kernels). */
   readonly kernels?: Kernels;
+  /**
+   * Threads for the batch's rows when there are several streams (default: os.availableParallelism()).
+   * The losses, checkpoints and resumed runs are the same bits for any number (see specialize).
+   */
+  readonly threads?: number;
   /** Options the user gave explicitly: on --resume, each must agree with the checkpoint's. */
   readonly explicit?: readonly string[];
 }
@@ -204,7 +209,11 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
 
   // The parameters, gradients and optimizer state, with the module's buffers, within the budget, before anything is generated.
   checkTrainingBudget(ir, optimizerState[settings.optimizer].length, settings.optimizer);
-  const { module, generated } = await specialize<TrainingModule>(model, sizes, { ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }), ...(options.kernels && { kernels: options.kernels }) });
+  const { module, generated, close } = await specialize<TrainingModule>(model, sizes, {
+    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+    ...(options.kernels && { kernels: options.kernels }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+  });
   const sampler = samplingIR(model, sizes);
   const mat = (shape: ModelIR["params"][number]["shape"], data?: Float64Array) => makeMat(shape.rowDim, shape.colDim, shape.rows, shape.cols, data ?? new Float64Array(shape.rows * shape.cols));
 
@@ -383,5 +392,6 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     };
   } finally {
     release();
+    await close();
   }
 }
