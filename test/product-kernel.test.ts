@@ -38,10 +38,11 @@ describe("the WebAssembly product kernel", async () => {
   it.each(cases.map((c) => [`${c.n}×${c.k}·${c.k}×${c.m}${c.transposed ? ", a given as aᵀ" : ""}${c.adds ? ", added" : ""}`, c] as const))("%s: the bits of the naive loop", (_label, { n, k, m, transposed, adds }) => {
     const tile = productTile(n, k, m);
     const bStride = m + 3; // rows of b apart by more than its width: only the kernel's stride reads them
-    const text = `(module (memory (export "memory") 4)\n${productKernel("product", n, k, m, tile, transposed ? n : undefined, bStride, adds)}\n)`;
+    const text = `(module (memory (export "memory") 16)\n${productKernel("product", n, k, m, tile, transposed ? n : undefined, bStride, adds)}\n)`;
     const { memory, product } = instantiate<{ memory: { buffer: ArrayBuffer }; product(a: number, b: number, o: number): void }>(assemble(text));
     const a = numbers(n * k, 1), b = numbers(k * bStride, 2), before = numbers(n * m, 3);
-    const A = 0, B = 8 * 8192, O = 16 * 8192;
+    const line = (bytes: number) => Math.ceil(bytes / 64) * 64 + 64;
+    const A = 0, B = line(8 * n * k), O = B + line(8 * k * bStride);
     // a row-major, or its transpose row-major (aᵀ is k×n).
     new Float64Array(memory.buffer, A, n * k).set(transposed ? Float64Array.from({ length: n * k }, (_, q) => a[(q % n) * k + Math.floor(q / n)]!) : a);
     new Float64Array(memory.buffer, B, k * bStride).set(b);
