@@ -1,6 +1,7 @@
 // The runs of bench/models.ts, as text and back (test/model-runs.test.ts): a run is a model of
 // dsl/ and its settings, "gru/h=256/n=32/T=32/opt=adam/lr=0.002/k=64" (h, n, T: --hidden, --batch,
-// --seq; opt, lr, eps: the optimizer; any other key a dim of the model), runs joined by commas.
+// --seq; opt, lr, eps: the optimizer; thr: --threads; any other key a dim of the model), runs joined
+// by commas.
 export const benchModels = ["rnn", "gru", "lstm", "rnn2", "attention"] as const;
 export type BenchModel = (typeof benchModels)[number];
 
@@ -12,6 +13,7 @@ export interface Run {
   readonly optimizer?: "adagrad" | "adam" | "sgd";
   readonly lr?: number;
   readonly epsilon?: number;
+  readonly threads?: number;
   readonly dims?: Readonly<Record<string, number>>;
 }
 
@@ -37,6 +39,7 @@ export function parseRuns(option: string, text: string): Run[] {
       else if (key === "T") run.seq = v;
       else if (key === "lr") run.lr = v;
       else if (key === "eps") run.epsilon = v;
+      else if (key === "thr") run.threads = v;
       else dims[key!] = v;
     }
     if (Object.keys(dims).length > 0) run.dims = dims;
@@ -53,6 +56,7 @@ export function formatRun(r: Run): string {
   if (r.optimizer !== undefined) parts.push(`opt=${r.optimizer}`);
   if (r.lr !== undefined) parts.push(`lr=${r.lr}`);
   if (r.epsilon !== undefined) parts.push(`eps=${r.epsilon}`);
+  if (r.threads !== undefined) parts.push(`thr=${r.threads}`);
   return parts.join("/");
 }
 

@@ -8,7 +8,10 @@
 //   --runs gru/h=64,lstm/h=128/n=8  train these runs instead (bench/model-runs.ts)
 //   --corpus  the whole corpus (data/tinyshakespeare.txt, 90/10 split) for 180 s, runs --runs or
 //             the corpus runs below, against nanoGPT's laptop recipe (val 1.88 after about 3 min)
-import { mkdtempSync, rmSync } from "node:fs";
+//   --streams the whole corpus for 90 s: one stream against two streams on one thread and on two
+//             (thr=2, issue 19), validation every 500 steps, and the wall-clock time each run took
+//             to reach a validation loss; not pinned: two threads need both cores
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +25,10 @@ import { benchModels, formatRun, modelFile, oneLine, parseRuns, type BenchModel,
 
 /** The runs of --corpus when --runs is not given: the configurations the README's table reports. */
 const corpusRuns = "gru,gru/h=128/n=16/T=32/opt=adam";
+/** The runs of --streams: whether n ≥ 2 streams on two threads reach a validation loss sooner than one stream. */
+const streamRuns = "gru,gru/n=2/thr=1,gru/n=2/thr=2";
+/** The validation losses whose first crossing --streams reports. */
+const streamTargets = [2.2, 2.0, 1.9];
 
 const fail = (line: string): never => {
   process.stderr.write(`bench:models: ${line}\n`);
@@ -37,13 +44,15 @@ try {
       runs: { type: "string" },
       seed: { type: "string", default: "1" },
       corpus: { type: "boolean", default: false },
+      streams: { type: "boolean", default: false },
     },
   }));
 } catch (e) {
   fail((e as Error).message.split("\n")[0]!);
 }
-const corpus = values.corpus === true;
-const time = Number(values.time ?? (corpus ? 180 : 60));
+const streams = values.streams === true;
+const corpus = values.corpus === true || streams;
+const time = Number(values.time ?? (streams ? 90 : corpus ? 180 : 60));
 if (!(time > 0)) fail(`--time ${String(values.time)}: a positive number of seconds`);
 const seed = Number(values.seed);
 let texts: TextName[] = [];
@@ -51,7 +60,7 @@ let given: Run[] | undefined;
 let models: BenchModel[] = [];
 try {
   texts = corpus ? ["corpus"] : parseTexts(String(values.texts));
-  given = values.runs !== undefined ? parseRuns("--runs", String(values.runs)) : corpus ? parseRuns("corpusRuns", corpusRuns) : undefined;
+  given = values.runs !== undefined ? parseRuns("--runs", String(values.runs)) : streams ? parseRuns("streamRuns", streamRuns) : corpus ? parseRuns("corpusRuns", corpusRuns) : undefined;
   models = String(values.models).split(",").map((m) => ((benchModels as readonly string[]).includes(m) ? (m as BenchModel) : fail(`--models: ${m} is not one of ${benchModels.join(", ")}`)));
 } catch (e) {
   fail((e as Error).message);
@@ -83,6 +92,7 @@ async function matched(model: BenchModel, vocab: number, target: number): Promis
 const out = mkdtempSync(join(tmpdir(), "shapegrad-models-"));
 const rows: string[] = [];
 const samples: string[] = [];
+const reached: string[] = [];
 try {
   for (const name of texts) {
     const text = textPath(name);
@@ -108,14 +118,24 @@ try {
         {
           text, model: modelFile(run.model), ...(run.hidden !== undefined && { hidden: run.hidden }), ...(run.batch !== undefined && { batch: run.batch }), ...(run.seq !== undefined && { seq: run.seq }),
           ...(run.dims !== undefined && { dims: run.dims }), optimizer: run.optimizer ?? "adagrad", ...(run.lr !== undefined && { lr: run.lr }), ...(run.epsilon !== undefined && { epsilon: run.epsilon }),
-          clip: 5, seed, out: join(out, "run"), fresh: true, resume: false, time, valEvery: 1e9, sampleEvery: 1e9, sampleLength: 200, temperature: 0.8, checkpointEvery: 1e9,
+          ...(run.threads !== undefined && { threads: run.threads }),
+          clip: 5, seed, out: join(out, "run"), fresh: true, resume: false, time, valEvery: streams ? 500 : 1e9, sampleEvery: 1e9, sampleLength: 200, temperature: 0.8, checkpointEvery: 1e9,
         },
         { onSample: (_step, s) => (sample = s) },
       );
       const shown = Object.entries(sizes).filter(([k]) => !["d", "v"].includes(k) || run.model === "attention").filter(([k]) => k !== "v").map(([k, v]) => `${k}=${v}`).join(" ");
-      const row = `| ${name} | ${run.model} | ${shown}${run.optimizer ? ` ${run.optimizer}` : ""}${run.lr ? ` lr ${run.lr}` : ""} | ${count.toLocaleString("en-US")} | ${r.valLoss!.toFixed(3)} | ${r.finalLoss.toFixed(3)} | ${r.steps.toLocaleString("en-US")} | ${Math.round(r.charsPerSecond).toLocaleString("en-US")} |`;
+      const row = `| ${name} | ${run.model} | ${shown}${run.threads ? ` thr=${run.threads}` : ""}${run.optimizer ? ` ${run.optimizer}` : ""}${run.lr ? ` lr ${run.lr}` : ""} | ${count.toLocaleString("en-US")} | ${r.valLoss!.toFixed(3)} | ${r.finalLoss.toFixed(3)} | ${r.steps.toLocaleString("en-US")} | ${Math.round(r.charsPerSecond).toLocaleString("en-US")} |`;
       rows.push(row);
       samples.push(`- ${name}, ${formatRun(run)}: \`${oneLine(sample, 120)}\``);
+      if (streams) {
+        // Steps run at a steady rate: a validation at step s came about s · (seconds / steps) into the run.
+        const vals = readFileSync(r.log, "utf8").split("\n").filter((l) => l.includes("valLoss")).map((l) => JSON.parse(l) as { step: number; valLoss: number });
+        const at = (target: number) => {
+          const hit = vals.find((v) => v.valLoss <= target);
+          return hit ? `${((hit.step * r.seconds) / r.steps).toFixed(1)} s` : "—";
+        };
+        reached.push(`| ${formatRun(run)} | ${r.msPerStep.toFixed(3)} | ${Math.round(r.charsPerSecond).toLocaleString("en-US")} | ${streamTargets.map(at).join(" | ")} | ${r.valLoss!.toFixed(3)} |`);
+      }
       process.stderr.write(`${row}\n`);
     }
   }
@@ -133,5 +153,8 @@ process.stdout.write(
     "Samples (temperature 0.8, 200 characters drawn, the first 120 shown, ⏎ = newline):",
     "",
     ...samples,
+    ...(streams
+      ? ["", `Wall-clock time to reach each validation loss (validation every 500 steps):`, "", `| run | ms/step | chars/s | ${streamTargets.map((t) => `val ≤ ${t}`).join(" | ")} | val at ${time} s |`, `|---|---:|---:|${streamTargets.map(() => "---:").join("|")}|---:|`, ...reached]
+      : []),
   ].join("\n") + "\n",
 );

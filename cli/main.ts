@@ -52,7 +52,7 @@ async function traceFile(file: string, dims: Readonly<Record<string, number>> = 
 }
 
 const kernelsOption = (fallback: "js" | "simd") =>
-  new Option("--kernels <kind>", "products as WebAssembly SIMD kernels (simd), or every loop in JavaScript (js)").choices(["js", "simd"]).default(fallback);
+  new Option("--kernels <kind>", "the step in WebAssembly SIMD kernels (simd), or every loop in JavaScript (js)").choices(["js", "simd"]).default(fallback);
 const dimOption = () => new Option("--dim <name=size>", "a size to generate for, overriding the model's default (repeatable)").argParser(collectDim);
 
 const program = new Command()

@@ -7,7 +7,7 @@
 // memory (memory.ts), and what a caller sees (interface.ts); names.ts names everything.
 import type { ModuleParts } from "./module-parts.js";
 import { identifiersIn } from "./names.js";
-import { newCopies } from "./kernels.js";
+import { newCopies } from "./kernel-places.js";
 import { moduleArrays } from "./memory.js";
 import { checkFunctions, entryPoints, stepArguments, typeDeclarations } from "./interface.js";
 import { optimizerDeclarations } from "./optimizers.js";
@@ -16,7 +16,7 @@ import { backwardSteps, forwardSteps } from "./step-functions.js";
 
 export interface EmitOptions {
   /**
-   * Run products as WebAssembly SIMD kernels, assembled from WebAssembly text by this function.
+   * Run the step as WebAssembly SIMD kernels (products, elementwise ops, loop nests), assembled from WebAssembly text by this function.
    * Without it every loop is JavaScript.
    */
   readonly assemble?: (text: string) => Uint8Array;

@@ -1,39 +1,25 @@
 // A kernel's code: one node's loops (a map's entry per output entry, or the op's loop nest through a
 // LoopContext), or the copy of a value into an output. Each kernel numbers its own locals, folds the
 // constants of its indices, and is a block of its own when it declares anything at its top level.
+// With SIMD kernels a map or a loop nest is a call of a WebAssembly kernel instead (wasm-maps.ts,
+// wasm-nests.ts), on the places kernel-places.ts finds.
 import type { Node } from "../src/ir/graph.js";
 import type { Block, LoopContext, OutputBlock } from "../src/op.js";
 import type { Shape } from "../src/shape-error.js";
 import { loop } from "../src/ops/loop-code.js";
 import { kernelComment } from "./comments.js";
 import { foldIndices } from "./fold-index.js";
-import { Reader, type ReadMode, type Target } from "./locations.js";
+import type { ReadMode, Target } from "./locations.js";
 import { mathOf, nestLines } from "./lowering.js";
-import { ids, Unique } from "./names.js";
+import { ids } from "./names.js";
 import { joinedLines, joinPays, type JoinedOperand } from "./joined-kernel.js";
 import type { Kernel, Plan } from "./plan.js";
+import { byteAddress, KernelPlaces, type Copies } from "./kernel-places.js";
 import { VectorFunctions } from "./print-wat.js";
-import { blockCopy, vectorMap, type MapSource } from "./wasm-maps.js";
+import { blockCopy, vectorMap } from "./wasm-maps.js";
 import { wasmNest, type NestInput } from "./wasm-nests.js";
 import { recordNest } from "../src/kernel/record.js";
 import { opNamed } from "../src/ops/table.js";
-
-/** The module-level arrays that loop nests copy operands into: shared scratch, and one per parameter copy. */
-export interface Copies {
-  /** The length of each scratch slot. */
-  readonly scratch: number[];
-  /** Copies made once per call, by op, input and layout: each array's name, length, and what it copies. */
-  readonly arrays: Map<string, { readonly name: string; readonly length: number; readonly op: string; readonly source: string }>;
-  readonly names: Unique;
-  /** With SIMD kernels: each kernel's WebAssembly text, by name, in the order first used. */
-  readonly kernels?: Map<string, string>;
-  /** With SIMD kernels: the vector functions (exp, tanh, …) that elementwise kernels call. */
-  readonly vector?: VectorFunctions;
-}
-
-export function newCopies(simd: boolean): Copies {
-  return { scratch: [], arrays: new Map(), names: new Unique(), ...(simd && { kernels: new Map<string, string>(), vector: new VectorFunctions() }) };
-}
 
 /** Lines without the bare blocks (`{ … }` on lines of their own) that declare nothing at their top level: such a block does nothing. */
 export function withoutEmptyBlocks(lines: readonly string[]): string[] {
@@ -63,29 +49,17 @@ export function scoped(lines: readonly string[]): string[] {
   return declares ? ["{", ...lines, "}"] : [...lines];
 }
 
-/** `array`'s entry `base` as a byte address in the kernels' memory. */
-function byteAddress(array: string, base: string): string {
-  return base === "" ? `${array}.byteOffset` : `${array}.byteOffset + 8 * ${/^\w+$/.test(base) ? base : `(${base})`}`;
-}
 
-export class KernelEmitter extends Reader {
-  /** Copies of parameters that this function makes once per call, before its time loop, by array. */
-  readonly prelude = new Map<string, readonly string[]>();
+export class KernelEmitter extends KernelPlaces {
   /** Map kernels already computed where their product's result was written (consumers.ts): theirs are empty. */
   private readonly hosted = new Set<number>();
   /** For the kernel being emitted: the map each product computes where its result is written. */
   private hosting = new Map<number, number>();
   /** With SIMD kernels, the map a member of a joined product runs as a WebAssembly kernel on the block the product left in the kernels' memory. */
   private hostedInWasm = new Map<number, number>();
-  /** Values read in place while such a map is emitted: the block's address and row distance, by node. */
-  private readonly placed = new Map<number, { address: string; stride: number }>();
 
-  constructor(
-    plan: Plan,
-    mode: ReadMode,
-    private readonly copies: Copies,
-  ) {
-    super(plan, mode);
+  constructor(plan: Plan, mode: ReadMode, copies: Copies) {
+    super(plan, mode, copies);
   }
 
   /** The kernel's lines, its comment first. */
@@ -223,63 +197,11 @@ export class KernelEmitter extends Reader {
     return [...pre, `kernels.${name}(${nest.addresses.join(", ")});`];
   }
 
-  /** A kernel name not yet taken. */
-  private uniqueKernel(name: string): string {
-    let unique = name;
-    for (let k = 2; this.copies.kernels!.has(unique); k++) unique = `${name}_${k}`;
-    return unique;
-  }
 
-  /**
-   * Where a kernel in WebAssembly finds node `id`: the module's arrays where they are; a parameter
-   * or the caller's data through a copy in the kernels' memory, refilled once per call (its fill
-   * pushed onto `pre` when the kernel itself must make it); undefined for what it cannot read.
-   */
-  private mapSource(id: number, dry: boolean, pre: string[]): MapSource | undefined {
-    const placed = this.placed.get(id);
-    if (placed) return { kind: "array", ...placed };
-    const s = this.storage(id), node = this.nodes[id]!;
-    switch (s.kind) {
-      case "literal": {
-        const value = Number(s.code.replace(/[()\s]/g, ""));
-        return Number.isNaN(value) && !/NaN/.test(s.code) ? undefined : { kind: "number", value };
-      }
-      case "state":
-      case "buffer":
-      case "const":
-      case "stateAdjointIn":
-      case "stateAdjointOut":
-      // With SIMD kernels a gradient is computed in the kernels' memory (see entryPoints).
-      case "grad": {
-        if (dry) return { kind: "array", address: "" };
-        const { array, base } = this.location(s, node);
-        return { kind: "array", address: byteAddress(array, base) };
-      }
-      case "param":
-      case "data": {
-        if (dry) return { kind: "array", address: "" };
-        const from = s.kind === "param" ? ids.param(s.name) : ids.batch(s.key);
-        const length = s.kind === "param" ? node.shape.rows * node.shape.cols : s.stepSize * this.plan.steps;
-        const copy = this.callerCopy(from, s.kind === "param" ? s.name : s.key, length, pre);
-        return { kind: "array", address: byteAddress(copy, s.kind === "data" ? this.mode.stepBase(copy, s.stepSize) : "") };
-      }
-      default:
-        return undefined;
-    }
-  }
 
-  /**
-   * A copy in the kernels' memory of the caller's array `from` (`length` entries), refilled once per
-   * call: before the time loop, or by the kernel itself (its fill pushed onto `pre`) where there is none.
-   */
-  private callerCopy(from: string, name: string, length: number, pre: string[]): string {
-    const copy = this.copyArrayFor(JSON.stringify(["copy", from]), name, length, "copy", "");
-    const fill = [`${copy}.set(${from});`];
-    if (this.mode.copiesBeforeLoop) {
-      if (!this.prelude.has(copy)) this.prelude.set(copy, fill);
-    } else pre.push(...fill);
-    return copy;
-  }
+
+
+
 
   /**
    * The block of member `id`, taken in place by its map's WebAssembly kernel when it has one (see
@@ -501,44 +423,18 @@ export class KernelEmitter extends Reader {
     };
   }
 
-  /** Where node `id` lives in the kernels' memory, with the lines that copy it there first when it is a caller's (see Block.place). */
-  private placeOf(id: number): { address: string; stride: number; lines: string[] } | undefined {
-    if (!this.copies.kernels) return undefined;
-    const lines: string[] = [];
-    const found = this.mapSource(id, false, lines);
-    return found?.kind === "array" && found.stride === undefined ? { address: found.address, stride: this.shapeOf(id).cols, lines } : undefined;
-  }
 
-  /** Where the array that view `id` transposes lives in the kernels' memory (see SimdContext.transposedAddress). */
-  private transposedAddress(id: number): { address: string; stride: number; lines: string[] } | undefined {
-    if (this.storage(id).kind !== "view") return undefined;
-    const source = this.nodes[id]!.inputs[0]!;
-    if (this.storage(source).kind === "view") return undefined;
-    const lines: string[] = [];
-    const found = this.mapSource(source, false, lines);
-    return found?.kind === "array" && found.stride === undefined ? { address: found.address, stride: this.shapeOf(source).cols, lines } : undefined;
-  }
 
-  /** The byte address of a node that lives in the kernels' memory as it is (see SimdContext.address), as code. */
-  private residentAddress(id: number): string | undefined {
-    const s = this.storage(id);
-    if (s.kind !== "state" && s.kind !== "buffer" && s.kind !== "const" && s.kind !== "stateAdjointIn" && s.kind !== "stateAdjointOut" && s.kind !== "grad") return undefined;
-    const { array, base } = this.location(s, this.nodes[id]!);
-    return byteAddress(array, base);
-  }
+
+
+
 
   /** One copy per input, op and layout, shared by every kernel that asks for the same: `copy_U`, `copy_U_a`. */
   private copyArray(op: string, input: number, length: number, layout: string): string {
     return this.copyArrayFor(JSON.stringify([op, input, layout]), this.sourceName(input), length, op, layout);
   }
 
-  private copyArrayFor(key: string, sourceName: string, length: number, op: string, layout: string): string {
-    const known = this.copies.arrays.get(key);
-    if (known) return known.name;
-    const name = this.copies.names.name(ids.copy(sourceName, layout));
-    this.copies.arrays.set(key, { name, length, op, source: sourceName });
-    return name;
-  }
+
 
   /** A node's name, with a `t` for each transpose it is read through: `Wt`. */
   private sourceName(input: number): string {

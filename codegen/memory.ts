@@ -6,7 +6,7 @@ import { numberLiteral } from "../src/op.js";
 import type { Shape } from "../src/shape-error.js";
 import { checkKernelMemory } from "./budget.js";
 import { bufferDoc } from "./comments.js";
-import type { Copies } from "./kernels.js";
+import type { Copies } from "./kernel-places.js";
 import type { Declaration } from "./module-parts.js";
 import { ids } from "./names.js";
 import type { Plan } from "./plan.js";

@@ -21,7 +21,7 @@ import { startThreads } from "./threaded.js";
 export interface SpecializeOptions {
   /** Where generated modules are kept (default: $SHAPEGRAD_CACHE_DIR, else .cache/shapegrad under the working directory). */
   readonly cacheDir?: string;
-  /** "simd" (the default): products as WebAssembly SIMD kernels; "js": every loop in JavaScript. */
+  /** "simd" (the default): the step in WebAssembly SIMD kernels (products, elementwise ops, softmax and reductions); "js": every loop in JavaScript. */
   readonly kernels?: Kernels;
   /** Products that share an operand, or are only added together, run as one (the default), or each on its own (false: to measure the difference). */
   readonly sideBySide?: boolean;

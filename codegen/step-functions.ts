@@ -4,7 +4,8 @@
 // every kernel is a function of its own that they call in order (see kernel-functions.ts).
 import { initialKey } from "../src/batch-names.js";
 import { KernelFunctions, type StepLocals } from "./kernel-functions.js";
-import { KernelEmitter, type Copies } from "./kernels.js";
+import type { Copies } from "./kernel-places.js";
+import { KernelEmitter } from "./kernels.js";
 import { StackedMode, StepMode } from "./locations.js";
 import type { Declaration } from "./module-parts.js";
 import { identifiersIn, ids } from "./names.js";

@@ -200,7 +200,7 @@ export interface LoopContext {
   /** A loop index over `count` values: a fresh name, or the literal "0" when count is 1. */
   index(hint: string, count: number): string;
   /**
-   * Present when codegen runs products as WebAssembly SIMD kernels (its `kernels: "simd"` option).
+   * Present when codegen runs the step as WebAssembly SIMD kernels (its `kernels: "simd"` option).
    * Then every array that copyOf or scratch gives is a view of the kernels' memory.
    */
   readonly simd?: SimdContext;

@@ -36,6 +36,8 @@ describe("bench:models' runs", () => {
       { model: "attention", hidden: 64, dims: { k: 32 } },
     ]);
     expect(runs.map(formatRun)).toEqual(["gru/h=256/n=16/T=32/opt=adam/lr=0.003", "attention/h=64/k=32"]);
+    expect(parseRuns("--runs", "gru/n=2/thr=2")).toEqual([{ model: "gru", batch: 2, threads: 2 }]);
+    expect(formatRun({ model: "gru", batch: 2, threads: 2 })).toBe("gru/n=2/thr=2");
     expect(() => parseRuns("--runs", "transformer/h=1")).toThrow("--runs: transformer is not one of rnn, gru, lstm, rnn2, attention");
     expect(() => parseRuns("--runs", "gru/h=-1")).toThrow("--runs: h=-1 is not key=positive number");
     expect(oneLine("a|b\nc")).toBe("a\\|b⏎c");

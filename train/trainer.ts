@@ -72,7 +72,7 @@ export interface TrainOptions {
   readonly temperature: number;
   readonly checkpointEvery: number;
   readonly cacheDir?: string;
-  /** The generated code's kernels (default "simd": products as WebAssembly SIMD kernels). */
+  /** The generated code's kernels (default "simd": the step in WebAssembly SIMD kernels). */
   readonly kernels?: Kernels;
   /**
    * Threads for the batch's rows when there are several streams (default: os.availableParallelism()).
