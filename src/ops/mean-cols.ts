@@ -3,6 +3,7 @@ import type { Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { call, operator } from "../explain/notation.js";
 import { broadcastCols } from "./broadcast-cols.js";
+import { rowSumsInto } from "./sum-cols.js";
 import { scale } from "./scale.js";
 
 /** The adjoint of a mean over C columns copies G / C onto every column of A. */
@@ -27,14 +28,7 @@ export const meanColsOp: OpDef<1> = {
   // The same sums in the same order without the nest's per-entry calls (a chain of additions per
   // row, as sumCols: no WebAssembly kernel).
   schedule: {
-    eager(out, [a]) {
-      const A = a.data, O = out.data, cols = a.cols;
-      for (let i = 0; i < a.rows; i++) {
-        let s = 0;
-        for (let j = 0, at = i * cols; j < cols; j++) s += A[at + j]!;
-        O[i] = s / cols;
-      }
-    },
+    eager: (out, [a]) => rowSumsInto(out, a!, a!.cols),
   },
   explain: {
     rule: { text: "row mean: d(A 1/C) = dA 1/C, and G : dA 1/C = G 1ᵀ/C : dA: its adjoint spreads G/C over the row", latex: String.raw`d(A\mathbf{1}/C) = dA\,\mathbf{1}/C,\quad G : dA\,\mathbf{1}/C = G\,\mathbf{1}^\top/C : dA` },

@@ -1,5 +1,5 @@
 import type { Dim } from "../dims.js";
-import type { Mat } from "../mat.js";
+import type { AnyMat, Mat } from "../mat.js";
 import { apply, type OpDef } from "../op.js";
 import { call, operator } from "../explain/notation.js";
 import { broadcastCols } from "./broadcast-cols.js";
@@ -26,14 +26,7 @@ export const sumColsOp: OpDef<1> = {
   // The same sums in the same order without the nest's per-entry calls. Each row's sum is one chain
   // of additions, which vectors could only shorten by reordering it: no WebAssembly kernel.
   schedule: {
-    eager(out, [a]) {
-      const A = a.data, O = out.data, cols = a.cols;
-      for (let i = 0; i < a.rows; i++) {
-        let s = 0;
-        for (let j = 0, at = i * cols; j < cols; j++) s += A[at + j]!;
-        O[i] = s;
-      }
-    },
+    eager: (out, [a]) => rowSumsInto(out, a!),
   },
   explain: {
     rule: { text: "column sum: d(A 1) = dA 1, and G : dA 1 = G 1ᵀ : dA: its adjoint copies G onto every column", latex: String.raw`d(A\mathbf{1}) = dA\,\mathbf{1},\quad G : dA\,\mathbf{1} = G\,\mathbf{1}^\top : dA` },
@@ -45,4 +38,14 @@ export const sumColsOp: OpDef<1> = {
 /** Sum over columns, `R×C → R×1`: one value per row. */
 export function sumCols<R extends Dim, C extends Dim>(a: Mat<R, C>): Mat<R, 1> {
   return apply(sumColsOp, [a]) as Mat<R, 1>;
+}
+
+/** Each row of a summed in order into out's entry (divided by `over` when given: a mean). */
+export function rowSumsInto(out: AnyMat, a: AnyMat, over?: number): void {
+  const A = a.data, O = out.data, cols = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    let s = 0;
+    for (let j = 0, at = i * cols; j < cols; j++) s += A[at + j]!;
+    O[i] = over === undefined ? s : s / over;
+  }
 }
