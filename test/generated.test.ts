@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSource } from "../codegen/generate.js";
+import { loadModel } from "../codegen/load-model.js";
 import { specialize } from "../codegen/specialize.js";
 import { productTile } from "../src/ops/matmul-simd.js";
 import { Project } from "ts-morph";
@@ -154,6 +155,13 @@ describe("the generated module's contract", () => {
     const simd = () => generateSource(rnn, { sizes, source: "dsl/rnn.ts", generator: "shapegrad test", kernels: "simd" });
     expect(await simd()).toBe(await simd());
   });
+  it("is deterministic with SIMD kernels for every model in dsl/, at its own sizes", async () => {
+    for (const file of readdirSync("dsl").filter((f) => f.endsWith(".ts")).sort()) {
+      const model = await loadModel(join("dsl", file));
+      const once = () => generateSource(model, { source: `dsl/${file}`, generator: "shapegrad test", kernels: "simd" });
+      expect(await once(), file).toBe(await once());
+    }
+  }, 120_000);
   it("refuses sizes whose buffers would exceed 2 GiB, before emitting anything", async () => {
     await expect(generateSource(rnn, { sizes: { n: 64, h: 8192, T: 1000 }, source: "dsl/rnn.ts", generator: "t" })).rejects.toThrow(
       /dsl\/rnn\.ts: at n=64 d=65 h=8192 v=65 T=1000 the generated buffers would take [\d.]+ GiB, over the 2\.00 GiB limit \(largest: state h/,
