@@ -145,6 +145,8 @@ export function entryPoints(ir: ModelIR, args: StepArguments, gradients = false)
   const result = `return { loss${ir.state.map((d) => `, ${finalKey(d.name)}: ${ids.final(d.name)}`).join("")} };`;
   const loss = `const loss = ${numberLiteral(ir.lossScale.factor)} * ${call("forwardSteps", [...args.params, ...args.batch])};`;
   const { scale, views } = lossNote(ir);
+  // The gradients' keys, in the order of args.grads then args.stateGrads.
+  const gradKeys = [...params, ...keys.state].map((e) => e.key);
   // lossAndGrad writes the gradients: none may share memory with another, with what it reads, or
   // with this module's own states (a final state returned by the last call views one).
   const apart = apartCheck(
@@ -188,9 +190,9 @@ export function entryPoints(ir: ModelIR, args: StepArguments, gradients = false)
         loss,
         ...(gradients
           ? [
-              ...args.grads.map((a) => `${ids.gradient(a.name.slice(ids.grad("").length))}.fill(0);`),
-              `${call("backwardSteps", [...args.params, ...args.batch, ...[...args.grads, ...args.stateGrads].map((a) => ({ ...a, from: ids.gradient(a.name.slice(ids.grad("").length)) }))])};`,
-              ...[...args.grads, ...args.stateGrads].map((a) => `${a.from}.set(${ids.gradient(a.name.slice(ids.grad("").length))});`),
+              ...params.map((e) => `${ids.gradient(e.key)}.fill(0);`),
+              `${call("backwardSteps", [...args.params, ...args.batch, ...[...args.grads, ...args.stateGrads].map((a, k) => ({ ...a, from: ids.gradient(gradKeys[k]!) }))])};`,
+              ...[...args.grads, ...args.stateGrads].map((a, k) => `${a.from}.set(${ids.gradient(gradKeys[k]!)});`),
             ]
           : [...args.grads.map((a) => `${a.from}.fill(0);`), `${call("backwardSteps", [...args.params, ...args.batch, ...args.grads, ...args.stateGrads])};`]),
         result,

@@ -47,6 +47,13 @@ export interface VectorMap {
 export function vectorMap(name: string, root: Node, shape: Shape, output: string, assign: "=" | "+=", nodes: MapNodes, functions: VectorFunctions): VectorMap | undefined {
   const leaves: Leaf[] = [];
   let ok = true;
+  // Each node's place asked once: the entry is printed twice (pairs, then the last one alone), and
+  // asking again would fill a caller's copy twice.
+  const sources = new Map<number, MapSource | undefined>();
+  const sourceOf = (id: number) => {
+    if (!sources.has(id)) sources.set(id, nodes.source(id));
+    return sources.get(id);
+  };
   // The entry of `id`, read at (i, j) when `rows`/`cols` say its index moves with the output's.
   const entry = (id: number, rows: boolean, cols: boolean, read: (leaf: number, walk: Walk) => string): string => {
     const node = nodes.node(id);
@@ -59,7 +66,7 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
       });
       return vectorEntry(opNamed(node.op), node.attrs, args, functions);
     }
-    const source = nodes.source(id);
+    const source = sourceOf(id);
     if (!source) {
       ok = false;
       return splat(0);
@@ -92,22 +99,10 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
   // Without a row or column read, the rows run as one.
   const flat = leaves.every((l) => (l.walk === "linear" && (l.stride ?? shape.cols) === shape.cols) || l.walk === "scalar");
   const rows = flat ? 1 : shape.rows, cols = flat ? shape.rows * shape.cols : shape.cols;
-  const whole = Math.floor(cols / 2) * 16;
   const at = "(i32.add (local.get $o) (local.get $j))";
   const value = (v: string, load: string) => (assign === "+=" ? `(f64x2.add (${load} ${at}) ${v})` : v);
   const step = (pointer: string, bytes: number) => (bytes === 0 ? [] : [`(local.set ${pointer} (i32.add (local.get ${pointer}) (i32.const ${bytes})))`]);
-  const row = [
-    `(local.set $j (i32.const 0))`,
-    ...(whole > 0
-      ? [
-          `(loop $pairs`,
-          `  (v128.store ${at} ${value(pairs, "v128.load")})`,
-          `  (local.set $j (i32.add (local.get $j) (i32.const 16)))`,
-          `  (br_if $pairs (i32.lt_u (local.get $j) (i32.const ${whole}))))`,
-        ]
-      : []),
-    ...(cols % 2 === 1 ? [`(v128.store64_lane 0 ${at} ${value(single, "v128.load64_zero")})`] : []),
-  ];
+  const row = rowOfPairs(cols, (load) => `(${load === "v128.load" ? "v128.store" : "v128.store64_lane 0"} ${at} ${value(load === "v128.load" ? pairs : single, load)})`);
   const advance = [...step("$o", cols * 8), ...leaves.flatMap((l, k) => step(`$p${k}`, l.walk === "linear" ? (l.stride ?? cols) * 8 : l.walk === "column" ? (l.stride ?? 1) * 8 : 0))];
   const body =
     rows === 1
@@ -129,14 +124,9 @@ export function vectorMap(name: string, root: Node, shape: Shape, output: string
  * block into its member's array where the kernel left it, with no JavaScript loop.
  */
 export function blockCopy(name: string, rows: number, cols: number, fromStride: number, toStride: number, adds: boolean): string {
-  const whole = Math.floor(cols / 2) * 16;
   const at = (p: string) => `(i32.add (local.get ${p}) (local.get $j))`;
   const value = (load: string) => (adds ? `(f64x2.add (${load} ${at("$o")}) (${load} ${at("$p0")}))` : `(${load} ${at("$p0")})`);
-  const row = [
-    `(local.set $j (i32.const 0))`,
-    ...(whole > 0 ? [`(loop $pairs`, `  (v128.store ${at("$o")} ${value("v128.load")})`, `  (local.set $j (i32.add (local.get $j) (i32.const 16)))`, `  (br_if $pairs (i32.lt_u (local.get $j) (i32.const ${whole}))))`] : []),
-    ...(cols % 2 === 1 ? [`(v128.store64_lane 0 ${at("$o")} ${value("v128.load64_zero")})`] : []),
-  ];
+  const row = rowOfPairs(cols, (load) => `(${load === "v128.load" ? "v128.store" : "v128.store64_lane 0"} ${at("$o")} ${value(load)})`);
   return [
     `;; ${rows}×${cols} entries ${adds ? "added" : "copied"} from rows ${fromStride} apart at $p0 into rows ${toStride} apart at $o`,
     `(func $${name} (export "${name}") (param $o i32) (param $p0 i32) (local $j i32) (local $r i32)`,
@@ -145,4 +135,17 @@ export function blockCopy(name: string, rows: number, cols: number, fromStride: 
     `  )`,
     `)`,
   ].join("\n");
+}
+
+/**
+ * A row of `cols` entries two at a time at byte offset $j, then the last one alone when `cols` is
+ * odd: `store(load)` is the statement at $j, given how to load there (two entries, or one).
+ */
+function rowOfPairs(cols: number, store: (load: "v128.load" | "v128.load64_zero") => string): string[] {
+  const whole = Math.floor(cols / 2) * 16;
+  return [
+    `(local.set $j (i32.const 0))`,
+    ...(whole > 0 ? [`(loop $pairs`, `  ${store("v128.load")}`, `  (local.set $j (i32.add (local.get $j) (i32.const 16)))`, `  (br_if $pairs (i32.lt_u (local.get $j) (i32.const ${whole}))))`] : []),
+    ...(cols % 2 === 1 ? [store("v128.load64_zero")] : []),
+  ];
 }
